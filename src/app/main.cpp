@@ -1,0 +1,72 @@
+// reach: parse the command line and hand over to the tool. Nothing else lives here.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "tools/ping/ping.hpp"
+
+namespace {
+
+int parse_error(const CLI::App& app, const CLI::ParseError& e) {
+  std::string name = app.get_name();
+  std::cerr << name << ": " << e.what() << " (see " << name << " --help)\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"reach: network reachability toolkit", "reach"};
+  app.require_subcommand(1);
+
+  reach::tools::PingOptions ping;
+  bool tcp = false, connect = false, udp = false, icmp = false, v4 = false, v6 = false;
+  auto* p = app.add_subcommand("ping", "is the host there? ICMP echo, TCP SYN, TCP connect or UDP probes");
+  p->add_option("targets", ping.targets, "hosts to probe (names or addresses), probed concurrently")->required();
+  p->add_flag("--icmp", icmp, "ICMP echo (default)");
+  p->add_flag("-S,--tcp", tcp, "raw TCP SYN to -p PORT (as hping3 -S); SYN-ACK or RST proves the host alive");
+  p->add_flag("--connect", connect, "full TCP handshake with connect(); needs no privilege");
+  p->add_flag("--udp", udp, "UDP datagram to -p PORT; a UDP answer or port unreachable proves the host alive");
+  p->add_option("-p,--port", ping.port, "destination port (TCP: 80, UDP: 33434)");
+  p->add_option("-c,--count", ping.count, "stop after sending COUNT probes to each target");
+  p->add_option("-i,--interval", ping.interval, "seconds between probes to one target (default 1)");
+  p->add_option("-W,--timeout", ping.wait, "seconds to wait for each answer (default 2)");
+  p->add_option("-w,--deadline", ping.deadline, "stop after this many seconds in all");
+  p->add_option("-s,--size", ping.size, "payload bytes (ICMP/UDP: 56, TCP: 0)");
+  p->add_option("-t,--ttl", ping.ttl, "IP time to live / hop limit");
+  p->add_option("-I,--interface", ping.interface, "interface name or source address");
+  p->add_flag("-4", v4, "IPv4 only");
+  p->add_flag("-6", v6, "IPv6 only");
+  p->add_flag("-q,--quiet", ping.quiet, "only the summary");
+  p->add_flag("-n,--numeric", ping.numeric, "numeric output only (reach never looks up names of repliers)");
+  p->add_flag("-D,--timestamp", ping.timestamps, "print the unix time before each line");
+  p->add_flag("-O", ping.report_timeouts, "report probes that got no answer");
+  p->add_flag("--json", ping.json, "NDJSON events, one object per line (docs/JSON.md)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return parse_error(app, e);
+  }
+
+  if (p->parsed()) {
+    if (tcp + connect + udp + icmp > 1) {
+      std::cerr << "reach ping: choose one of --icmp, --tcp, --connect, --udp\n";
+      return 2;
+    }
+    if (v4 && v6) {
+      std::cerr << "reach ping: -4 and -6 exclude each other\n";
+      return 2;
+    }
+    if (tcp) ping.method = reach::model::Method::tcp_syn;
+    if (connect) ping.method = reach::model::Method::tcp_connect;
+    if (udp) ping.method = reach::model::Method::udp;
+    if (v4) ping.family = reach::Family::v4;
+    if (v6) ping.family = reach::Family::v6;
+    return reach::tools::run_ping(ping, std::cout, std::cerr);
+  }
+  return 2;
+}

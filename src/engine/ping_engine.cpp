@@ -1,0 +1,314 @@
+#include "engine/ping_engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "engine/cookie.hpp"
+#include "packet/icmp.hpp"
+#include "packet/tcp.hpp"
+
+namespace reach::engine {
+
+using model::EventType;
+using model::ProbeEvent;
+
+PingEngine::PingEngine(PingConfig cfg, std::vector<TargetSpec> targets, std::uint64_t key, TimeNs start)
+    : cfg_(cfg), key_(key), start_(start) {
+  targets_.reserve(targets.size());
+  for (auto& spec : targets) {
+    TargetState t;
+    t.spec = spec;
+    t.next_send = start;
+    t.last_activity = start;
+    targets_.push_back(std::move(t));
+  }
+}
+
+bool PingEngine::sending(const TargetState& t) const {
+  if (stop_at_ >= 0) return false;
+  if (cfg_.count < 0) return true;
+  // With a deadline, ping keeps sending until `count` answers came back.
+  if (cfg_.deadline > 0) return t.received < static_cast<std::uint64_t>(cfg_.count);
+  return t.transmitted < static_cast<std::uint64_t>(cfg_.count);
+}
+
+std::uint64_t PingEngine::probe_cookie(std::size_t target, std::uint32_t seq) const {
+  const auto& a = targets_[target].spec.addr;
+  std::uint64_t hi = 0, lo = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) (i < 8 ? hi : lo) = ((i < 8 ? hi : lo) << 8) | a.data()[i];
+  return cookie(key_, {hi, lo, targets_[target].spec.ident, seq, static_cast<std::uint64_t>(cfg_.method)});
+}
+
+std::uint16_t PingEngine::tcp_sport(std::size_t target, std::uint32_t seq) const {
+  // A new source port per probe (as hping3) so a lost RST never leaves the next SYN in a stale flow.
+  return static_cast<std::uint16_t>(targets_[target].spec.ident + (seq & 0xff));
+}
+
+std::uint16_t PingEngine::tcp_check16(std::size_t target, std::uint16_t sport) const {
+  return static_cast<std::uint16_t>(probe_cookie(target, sport) >> 48);
+}
+
+packet::Buffer PingEngine::build(std::size_t target, std::uint32_t seq) const {
+  const auto& spec = targets_[target].spec;
+  auto wire = static_cast<std::uint16_t>(seq);
+  switch (cfg_.method) {
+    case model::Method::icmp:
+      return packet::build_echo_request(spec.addr.family(), spec.ident, wire, cfg_.payload,
+                                        probe_cookie(target, seq));
+    case model::Method::tcp_syn: {
+      std::uint16_t sport = tcp_sport(target, seq);
+      std::uint32_t tseq = (std::uint32_t{tcp_check16(target, sport)} << 16) | wire;
+      return packet::build_tcp_syn(spec.source, spec.addr, sport, cfg_.port, tseq, cfg_.tcp_window, cfg_.payload);
+    }
+    case model::Method::udp: {
+      // seq, then the cookie, then ping's pattern: a UDP echo service sends it back intact.
+      packet::Buffer b(cfg_.payload);
+      for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::uint8_t>(i);
+      if (b.size() >= 12) {
+        packet::put32(b, 0, seq);
+        std::uint64_t c = probe_cookie(target, seq);
+        packet::put32(b, 4, static_cast<std::uint32_t>(c >> 32));
+        packet::put32(b, 8, static_cast<std::uint32_t>(c));
+      }
+      return b;
+    }
+    case model::Method::tcp_connect:
+      break;
+  }
+  return {};
+}
+
+std::vector<Outgoing> PingEngine::due(TimeNs now) {
+  std::vector<Outgoing> out;
+  if (cfg_.deadline > 0 && now >= start_ + cfg_.deadline) return out;
+  for (std::size_t i = 0; i < targets_.size(); ++i) {
+    auto& t = targets_[i];
+    if (!sending(t) || now < t.next_send) continue;
+    std::uint32_t seq = t.next_seq++;
+    t.next_send += cfg_.interval;
+    if (t.next_send < now - cfg_.interval) t.next_send = now;  // after a stall: no burst to catch up
+    Outgoing o;
+    o.target = i;
+    o.seq = seq;
+    o.sport = cfg_.method == model::Method::tcp_syn ? tcp_sport(i, seq) : 0;
+    o.bytes = build(i, seq);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+void PingEngine::sent(std::size_t target, std::uint32_t seq, TimeNs user_tx) {
+  auto& t = targets_[target];
+  ++t.transmitted;
+  t.last_activity = std::max(t.last_activity, user_tx);
+  Slot s;
+  s.seq = seq;
+  s.tx = user_tx;
+  t.slots[static_cast<std::uint16_t>(seq)] = s;
+  expiries_.push_back({user_tx + cfg_.wait, target, seq});
+}
+
+ProbeEvent PingEngine::send_failed(std::size_t target, std::uint32_t seq, TimeNs now, std::string error) {
+  auto& t = targets_[target];
+  ++t.transmitted;  // as ping: a probe the stack refused is a lost probe
+  ++t.errors;
+  t.last_activity = std::max(t.last_activity, now);
+  ProbeEvent e;
+  e.type = EventType::send_error;
+  e.target = target;
+  e.seq = seq;
+  e.when = now;
+  e.error = std::move(error);
+  return e;
+}
+
+void PingEngine::tx_stamp(std::size_t target, std::uint32_t seq, TimeNs kernel_tx) {
+  if (target >= targets_.size()) return;
+  auto& t = targets_[target];
+  auto it = t.slots.find(static_cast<std::uint16_t>(seq));
+  if (it == t.slots.end() || it->second.seq != seq) return;
+  it->second.tx = kernel_tx;
+  it->second.kernel_tx = true;
+}
+
+PingEngine::Slot* PingEngine::find(TargetState& t, std::uint16_t wire) {
+  auto it = t.slots.find(wire);
+  return it == t.slots.end() ? nullptr : &it->second;
+}
+
+void PingEngine::count_ignored(std::optional<std::size_t> target) {
+  ++ignored_unmatched_;
+  if (target && *target < targets_.size()) ++targets_[*target].ignored;
+}
+
+std::optional<ProbeEvent> PingEngine::answer(std::size_t target, std::uint16_t wire, EventType type, TimeNs rx,
+                                             bool kernel_rx, std::optional<TimeNs> kernel_rtt) {
+  auto& t = targets_[target];
+  Slot* s = find(t, wire);
+  if (!s) {
+    count_ignored(target);
+    return std::nullopt;
+  }
+  ProbeEvent e;
+  e.type = type;
+  e.target = target;
+  e.seq = s->seq;
+  e.when = rx;
+  e.rtt = kernel_rtt ? *kernel_rtt : rx - s->tx;
+  bool kernel_tx = s->kernel_tx || kernel_rtt.has_value();
+  kernel_rx = kernel_rx || kernel_rtt.has_value();
+  e.tx_source = kernel_tx ? model::StampSource::kernel : model::StampSource::user;
+  e.rx_source = kernel_rx ? model::StampSource::kernel : model::StampSource::user;
+  t.last_activity = std::max(t.last_activity, rx);
+  switch (s->state) {
+    case SlotState::outstanding:
+      if (type == EventType::reply) {
+        s->state = SlotState::answered;
+        ++t.received;
+        TimeNs r = *e.rtt;
+        if (t.received == 1 || r < t.rtt_min) t.rtt_min = r;
+        if (t.received == 1 || r > t.rtt_max) t.rtt_max = r;
+        t.rtt_sum += static_cast<double>(r);
+        t.rtt_sum2 += static_cast<double>(r) * static_cast<double>(r);
+        t.all_kernel = t.all_kernel && kernel_tx && kernel_rx;
+      } else {
+        s->state = SlotState::errored;
+        ++t.errors;
+      }
+      break;
+    case SlotState::answered:
+    case SlotState::errored:
+      e.duplicate = true;
+      ++t.duplicates;
+      break;
+    case SlotState::expired:
+      e.late = true;
+      ++t.late;
+      break;
+  }
+  return e;
+}
+
+std::optional<ProbeEvent> PingEngine::answer_oldest(std::size_t target, TimeNs rx, bool kernel_rx) {
+  // A UDP service's answer carries nothing of ours: it answers the oldest probe still waiting.
+  auto& t = targets_[target];
+  const Slot* best = nullptr;
+  for (const auto& [wire, slot] : t.slots)
+    if (slot.state == SlotState::outstanding && (!best || slot.seq < best->seq)) best = &slot;
+  if (!best) {
+    count_ignored(target);
+    return std::nullopt;
+  }
+  return answer(target, static_cast<std::uint16_t>(best->seq), EventType::reply, rx, kernel_rx);
+}
+
+std::vector<ProbeEvent> PingEngine::expire(TimeNs now) {
+  std::vector<ProbeEvent> out;
+  while (!expiries_.empty() && (expiries_.front().at <= now || hard_stop_)) {
+    Expiry x = expiries_.front();
+    expiries_.pop_front();
+    auto& t = targets_[x.target];
+    Slot* s = find(t, static_cast<std::uint16_t>(x.seq));
+    if (!s || s->seq != x.seq || s->state != SlotState::outstanding) continue;
+    s->state = SlotState::expired;
+    if (hard_stop_ && x.at > now) continue;  // cut short, not timed out
+    ProbeEvent e;
+    e.type = EventType::timeout;
+    e.target = x.target;
+    e.seq = x.seq;
+    e.when = x.at;
+    out.push_back(e);
+  }
+  return out;
+}
+
+void PingEngine::stop(TimeNs now, bool hard) {
+  if (stop_at_ < 0) stop_at_ = now;
+  hard_stop_ = hard_stop_ || hard;
+}
+
+std::optional<TimeNs> PingEngine::next_wakeup() const {
+  std::optional<TimeNs> next;
+  auto take = [&](TimeNs t) { next = next ? std::min(*next, t) : t; };
+  for (const auto& t : targets_)
+    if (sending(t)) take(t.next_send);
+  // Skip expiries of probes already answered: they are popped lazily.
+  for (const auto& x : expiries_) {
+    auto it = targets_[x.target].slots.find(static_cast<std::uint16_t>(x.seq));
+    if (it != targets_[x.target].slots.end() && it->second.seq == x.seq &&
+        it->second.state == SlotState::outstanding) {
+      take(x.at);
+      break;
+    }
+  }
+  if (next && cfg_.deadline > 0) next = std::min(*next, start_ + cfg_.deadline);
+  return next;
+}
+
+bool PingEngine::done(TimeNs now) const {
+  if (cfg_.deadline > 0 && now >= start_ + cfg_.deadline) return true;
+  if (hard_stop_) return true;
+  for (const auto& t : targets_)
+    if (sending(t)) return false;
+  for (const auto& x : expiries_) {
+    auto it = targets_[x.target].slots.find(static_cast<std::uint16_t>(x.seq));
+    if (it != targets_[x.target].slots.end() && it->second.seq == x.seq &&
+        it->second.state == SlotState::outstanding)
+      return false;
+  }
+  return true;
+}
+
+model::PingSummary PingEngine::summary(std::size_t target, TimeNs now) const {
+  const auto& t = targets_[target];
+  model::PingSummary s;
+  s.target = target;
+  s.transmitted = t.transmitted;
+  s.received = t.received;
+  s.duplicates = t.duplicates;
+  s.errors = t.errors;
+  s.late = t.late;
+  s.ignored = t.ignored;
+  s.elapsed = std::max<TimeNs>(0, std::min(now, t.last_activity) - start_);
+  s.all_kernel_stamps = t.all_kernel;
+  if (t.received > 0) {
+    double n = static_cast<double>(t.received);
+    s.rtt_min = t.rtt_min;
+    s.rtt_max = t.rtt_max;
+    s.rtt_avg = t.rtt_sum / n;
+    double var = t.rtt_sum2 / n - s.rtt_avg * s.rtt_avg;
+    s.rtt_mdev = var > 0 ? std::sqrt(var) : 0.0;
+  }
+  return s;
+}
+
+std::vector<ProbeEvent> PingEngine::on_connect(std::size_t target, std::uint32_t seq, const ConnectOutcome& out) {
+  std::vector<ProbeEvent> evs;
+  if (target >= targets_.size()) return evs;
+  auto& t = targets_[target];
+  Slot* s = find(t, static_cast<std::uint16_t>(seq));
+  if (!s || s->seq != seq) return evs;
+  if (out.kind == ConnectOutcome::Kind::failed) {
+    // No route, unreachable, prohibited: the kernel names it with an errno.
+    auto e = answer(target, static_cast<std::uint16_t>(seq), EventType::icmp_error, out.when, false);
+    if (e) {
+      e->from = t.spec.addr;
+      e->error = std::strerror(out.err);
+      evs.push_back(*e);
+    }
+    return evs;
+  }
+  // The kernel's own handshake RTT (TCP_INFO) is exact where the user-space clock is not.
+  auto e = answer(target, static_cast<std::uint16_t>(seq), EventType::reply, out.when, false,
+                  out.kind == ConnectOutcome::Kind::connected ? out.kernel_rtt : std::nullopt);
+  if (!e) return evs;
+  e->from = t.spec.addr;
+  e->sport = cfg_.port;
+  e->refused = out.kind == ConnectOutcome::Kind::refused;
+  e->tcp_flags = e->refused ? (packet::kTcpRst | packet::kTcpAck) : (packet::kTcpSyn | packet::kTcpAck);
+  evs.push_back(*e);
+  return evs;
+}
+
+}  // namespace reach::engine

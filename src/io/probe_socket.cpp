@@ -1,0 +1,108 @@
+#include "io/probe_socket.hpp"
+
+#include <netinet/in.h>
+
+#include <cerrno>
+
+namespace reach::io {
+namespace {
+
+const char* describe(SocketKind k, Family f) {
+  bool v4 = f == Family::v4;
+  switch (k) {
+    case SocketKind::icmp_raw: return v4 ? "socket(raw ICMP)" : "socket(raw ICMPv6)";
+    case SocketKind::icmp_dgram: return v4 ? "socket(datagram ICMP)" : "socket(datagram ICMPv6)";
+    case SocketKind::tcp_raw: return v4 ? "socket(raw TCP/IPv4)" : "socket(raw TCP/IPv6)";
+    case SocketKind::udp: return v4 ? "socket(UDP/IPv4)" : "socket(UDP/IPv6)";
+  }
+  return "socket";
+}
+
+}  // namespace
+
+Result<ProbeSocket> ProbeSocket::open(SocketKind kind, Family f, const SocketOptions& opts) {
+  int type = SOCK_RAW, proto = 0;
+  switch (kind) {
+    case SocketKind::icmp_raw: proto = f == Family::v4 ? int{IPPROTO_ICMP} : int{IPPROTO_ICMPV6}; break;
+    case SocketKind::icmp_dgram:
+      type = SOCK_DGRAM;
+      proto = f == Family::v4 ? int{IPPROTO_ICMP} : int{IPPROTO_ICMPV6};
+      break;
+    case SocketKind::tcp_raw: proto = IPPROTO_TCP; break;
+    case SocketKind::udp: type = SOCK_DGRAM; proto = IPPROTO_UDP; break;
+  }
+  auto fd = sys::open_socket(f, type, proto, describe(kind, f));
+  if (!fd) return tl::unexpected(fd.error());
+  ProbeSocket s;
+  s.fd_ = std::move(*fd);
+  s.kind_ = kind;
+  s.family_ = f;
+  int raw = s.fd_.get();
+  if (!opts.device.empty())
+    if (auto r = sys::bind_to_device(raw, opts.device); !r) return tl::unexpected(r.error());
+  if (opts.source && opts.source->family() == f)
+    if (auto r = sys::bind_to(raw, *opts.source, 0); !r) return tl::unexpected(r.error());
+  if (opts.ttl > 0)
+    if (auto r = sys::set_ttl(raw, f, opts.ttl); !r) return tl::unexpected(r.error());
+  if (opts.tos >= 0)
+    if (auto r = sys::set_tos(raw, f, opts.tos); !r) return tl::unexpected(r.error());
+  // TTL of replies: raw IPv4 sockets see the IP header; the others need ancillary data.
+  if (!(kind == SocketKind::icmp_raw && f == Family::v4) && !(kind == SocketKind::tcp_raw && f == Family::v4))
+    if (auto r = sys::set_recv_ttl(raw, f); !r) return tl::unexpected(r.error());
+  if (kind == SocketKind::icmp_dgram || kind == SocketKind::udp)
+    if (auto r = sys::set_recv_errors(raw, f); !r) return tl::unexpected(r.error());
+  (void)sys::set_buffer_sizes(raw, 1 << 20);  // best effort: the kernel caps it
+  s.timestamps_ = sys::enable_timestamping(raw);
+  return s;
+}
+
+Result<void> ProbeSocket::connect(const IpAddr& dst, std::uint16_t port) {
+  return sys::connect_to(fd_.get(), dst, port);
+}
+
+Result<void> ProbeSocket::send(std::span<const std::uint8_t> data, const IpAddr& dst, std::uint16_t port,
+                               std::uint64_t tag) {
+  auto r = sys::send_to(fd_.get(), data, dst, port);
+  if (!r) return tl::unexpected(r.error());
+  if (timestamps_) {
+    // The kernel counts every datagram sent on the socket; a lost stamp must not leak an entry.
+    if (pending_tx_.size() > 4096) pending_tx_.clear();
+    pending_tx_[next_tx_id_] = tag;
+  }
+  ++next_tx_id_;
+  return {};
+}
+
+Result<void> ProbeSocket::drain(const Handlers& h, int budget) {
+  std::span<std::uint8_t> buf(buf_);
+  for (int i = 0; i < budget; ++i) {
+    auto e = sys::receive_error(fd_.get(), buf);
+    if (!e) return tl::unexpected(e.error());
+    if (!*e) break;
+    const auto& entry = **e;
+    if (entry.kind == sys::ErrQueueEntry::Kind::tx_timestamp) {
+      auto it = pending_tx_.find(entry.tx_id);
+      if (it != pending_tx_.end()) {
+        if (entry.stamp && h.tx_stamp) h.tx_stamp({it->second, *entry.stamp});
+        pending_tx_.erase(it);
+      }
+    } else if (entry.kind == sys::ErrQueueEntry::Kind::icmp_error && h.icmp_error) {
+      h.icmp_error({buf.first(std::min(entry.payload_len, buf.size())), entry});
+    }
+  }
+  for (int i = 0; i < budget; ++i) {
+    auto r = sys::receive(fd_.get(), buf);
+    if (!r) {
+      // Connected UDP/ICMP sockets report a pending ICMP error here too; it is on the error queue.
+      if (r.error().err == ECONNREFUSED || r.error().err == EHOSTUNREACH || r.error().err == ENETUNREACH ||
+          r.error().err == EACCES || r.error().err == EPERM)
+        continue;
+      return tl::unexpected(r.error());
+    }
+    if (!*r) break;
+    if (h.packet) h.packet({buf.first(std::min((*r)->len, buf.size())), **r});
+  }
+  return {};
+}
+
+}  // namespace reach::io

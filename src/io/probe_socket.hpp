@@ -1,0 +1,74 @@
+#pragma once
+// A socket that sends probes and receives answers, with kernel timestamps: it numbers every
+// send so the TX timestamp the kernel reports later on the error queue finds its probe.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/error.hpp"
+#include "base/ip_addr.hpp"
+#include "base/time.hpp"
+#include "sys/fd.hpp"
+#include "sys/socket.hpp"
+
+namespace reach::io {
+
+enum class SocketKind : std::uint8_t { icmp_raw, icmp_dgram, tcp_raw, udp };
+
+struct SocketOptions {
+  std::string device;   // -I: bind to this interface
+  std::optional<IpAddr> source;  // -I with an address
+  int ttl = 0;          // 0: kernel default
+  int tos = -1;
+};
+
+class ProbeSocket {
+ public:
+  // Opens and configures; the error names what failed and why.
+  static Result<ProbeSocket> open(SocketKind kind, Family f, const SocketOptions& opts);
+
+  int fd() const { return fd_.get(); }
+  SocketKind kind() const { return kind_; }
+  Family family() const { return family_; }
+  bool kernel_timestamps() const { return timestamps_; }
+
+  Result<void> connect(const IpAddr& dst, std::uint16_t port);
+  // Sends and remembers `tag` under the kernel's send counter for the TX timestamp.
+  Result<void> send(std::span<const std::uint8_t> data, const IpAddr& dst, std::uint16_t port, std::uint64_t tag);
+
+  struct Packet {
+    std::span<const std::uint8_t> data;
+    sys::Received meta;
+  };
+  struct TxStamp {
+    std::uint64_t tag;
+    TimeNs stamp;
+  };
+  struct IcmpError {
+    std::span<const std::uint8_t> original;
+    sys::ErrQueueEntry entry;
+  };
+  struct Handlers {
+    std::function<void(const Packet&)> packet;
+    std::function<void(const TxStamp&)> tx_stamp;
+    std::function<void(const IcmpError&)> icmp_error;
+  };
+  // Reads the error queue, then the receive queue, until both are empty (at most `budget`
+  // datagrams each, so one busy socket cannot starve the loop).
+  Result<void> drain(const Handlers& h, int budget = 256);
+
+ private:
+  sys::Fd fd_;
+  SocketKind kind_ = SocketKind::icmp_raw;
+  Family family_ = Family::v4;
+  bool timestamps_ = false;
+  std::uint32_t next_tx_id_ = 0;
+  std::unordered_map<std::uint32_t, std::uint64_t> pending_tx_;  // kernel send id -> tag
+  std::vector<std::uint8_t> buf_ = std::vector<std::uint8_t>(65536);
+};
+
+}  // namespace reach::io

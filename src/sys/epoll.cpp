@@ -1,0 +1,55 @@
+#include "sys/epoll.hpp"
+
+#include <sys/epoll.h>
+
+#include <cerrno>
+
+namespace reach::sys {
+
+Result<Epoll> Epoll::create() {
+  int fd = epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) return fail("epoll_create1", "", errno);
+  Epoll e;
+  e.fd_ = Fd(fd);
+  return e;
+}
+
+Result<void> Epoll::add(int fd, std::uint32_t events, std::uint64_t tag) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = tag;
+  if (epoll_ctl(fd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return fail("epoll_ctl(ADD)", "", errno);
+  return {};
+}
+
+Result<void> Epoll::modify(int fd, std::uint32_t events, std::uint64_t tag) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.u64 = tag;
+  if (epoll_ctl(fd_.get(), EPOLL_CTL_MOD, fd, &ev) != 0) return fail("epoll_ctl(MOD)", "", errno);
+  return {};
+}
+
+void Epoll::remove(int fd) { epoll_ctl(fd_.get(), EPOLL_CTL_DEL, fd, nullptr); }
+
+Result<std::vector<Epoll::Ready>> Epoll::wait(TimeNs timeout) {
+  epoll_event evs[64];
+  timespec ts{};
+  timespec* tsp = nullptr;
+  if (timeout >= 0) {
+    ts.tv_sec = timeout / kNsPerSec;
+    ts.tv_nsec = timeout % kNsPerSec;
+    tsp = &ts;
+  }
+  int n = epoll_pwait2(fd_.get(), evs, 64, tsp, nullptr);
+  std::vector<Ready> out;
+  if (n < 0) {
+    if (errno == EINTR) return out;
+    return fail("epoll_pwait2", "", errno);
+  }
+  out.reserve(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) out.push_back({evs[i].data.u64, evs[i].events});
+  return out;
+}
+
+}  // namespace reach::sys

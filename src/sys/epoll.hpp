@@ -1,0 +1,29 @@
+#pragma once
+// epoll with a nanosecond deadline (epoll_pwait2).
+#include <cstdint>
+#include <vector>
+
+#include "base/error.hpp"
+#include "base/time.hpp"
+#include "sys/fd.hpp"
+
+namespace reach::sys {
+
+class Epoll {
+ public:
+  static Result<Epoll> create();
+  Result<void> add(int fd, std::uint32_t events, std::uint64_t tag);
+  Result<void> modify(int fd, std::uint32_t events, std::uint64_t tag);
+  void remove(int fd);
+  struct Ready {
+    std::uint64_t tag;
+    std::uint32_t events;
+  };
+  // Waits at most `timeout` ns (0: poll, negative: forever). Interrupted waits return empty.
+  Result<std::vector<Ready>> wait(TimeNs timeout);
+
+ private:
+  Fd fd_;
+};
+
+}  // namespace reach::sys

@@ -1,0 +1,33 @@
+#pragma once
+// `reach ping`: options in, engine and sockets wired, results out through a writer.
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "base/ip_addr.hpp"
+#include "model/ping.hpp"
+
+namespace reach::tools {
+
+struct PingOptions {
+  model::Method method = model::Method::icmp;
+  std::vector<std::string> targets;
+  std::optional<std::int64_t> count;  // -c; none: until the deadline or Ctrl-C
+  double interval = 1.0;             // -i, seconds
+  double wait = 2.0;                 // -W, seconds
+  double deadline = 0;               // -w, seconds
+  std::optional<std::size_t> size;   // -s
+  int ttl = 0;                       // -t
+  std::string interface;             // -I: name or source address
+  std::optional<Family> family;      // -4 / -6
+  std::optional<int> port;           // -p
+  bool quiet = false, numeric = false, timestamps = false, report_timeouts = false, json = false;
+};
+
+// Runs the whole ping and returns the exit code: 0 every target answered, 1 some did not,
+// 2 an error (bad option, unresolvable host, no usable socket).
+int run_ping(const PingOptions& opts, std::ostream& out, std::ostream& err);
+
+}  // namespace reach::tools
