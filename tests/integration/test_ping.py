@@ -1,0 +1,293 @@
+"""reach ping against real peers in network-namespace labs.
+
+Every test builds its own lab (tests/lab/lab.py) and checks reach's answers against the known
+topology, and where it helps against the peer tools (iputils ping, hping3) run on the same lab.
+"""
+
+import json
+import os
+import shutil
+import stat
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import lab as lablib
+
+TIMEOUT = 60
+
+
+def reach_ping(host, reach, *args, user=None, timeout=TIMEOUT):
+    return host.run([str(reach), "ping", *[str(a) for a in args]], check=False, timeout=timeout,
+                    user=user)
+
+
+def events(stdout):
+    out = []
+    for line in stdout.splitlines():
+        obj = json.loads(line)
+        assert obj["version"] == 1 and "type" in obj, line
+        out.append(obj)
+    return out
+
+
+def of_type(evs, kind, target=None):
+    return [e for e in evs if e["type"] == kind and (target is None or e["addr"] == target)]
+
+
+def fam(v6, topo, name):
+    return getattr(topo, name + ("6" if v6 else "4"))
+
+
+# --------------------------------------------------------------------------- precision
+
+
+def test_icmp_over_three_routers_with_20ms_rtt(lab, reach):
+    chain = lab.chain(routers=3, delay_ms=10)
+    r = reach_ping(chain.client, reach, "-c", 20, "-i", 0.05, "--json", chain.server4)
+    assert r.returncode == 0, r.stderr
+    evs = events(r.stdout)
+    replies = of_type(evs, "reply")
+    assert len(replies) == 20
+    assert all(e["ttl"] == 61 for e in replies), "three routers decrement the TTL three times"
+    assert all(e["tx_timestamp"] == "kernel" and e["rx_timestamp"] == "kernel" for e in replies)
+    s = of_type(evs, "summary")[0]
+    assert s["transmitted"] == 20 and s["received"] == 20 and s["loss_pct"] == 0
+    assert abs(s["rtt_avg_ms"] - 20.0) < 0.5, s
+    # The witness: iputils ping on the same path sees the same delay.
+    w = lablib.parse_ping(chain.client.run(["ping", "-c", "10", "-i", "0.05", chain.server4],
+                                           timeout=TIMEOUT).stdout)
+    assert abs(w.rtt_avg - s["rtt_avg_ms"]) < 0.5
+
+
+def test_icmp_over_three_routers_ipv6_text_output(lab, reach):
+    chain = lab.chain(routers=3, delay_ms=10)
+    r = reach_ping(chain.client, reach, "-c", 10, "-i", 0.05, chain.server6)
+    assert r.returncode == 0, r.stderr
+    p = lablib.parse_ping(r.stdout)
+    assert (p.transmitted, p.received, p.loss_pct) == (10, 10, 0.0)
+    assert p.ttls == [61] * 10
+    assert abs(p.rtt_avg - 20.0) < 0.5
+    assert f"--- {chain.server6} ping statistics ---" in r.stdout
+
+
+# --------------------------------------------------------------------------- the firewalled server
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["ipv4", "ipv6"])
+def test_firewalled_server_looks_down_to_icmp_but_answers_tcp(lab, reach, v6):
+    fw = lab.firewalled_server(routers=1)
+    dst = fam(v6, fw, "server")
+    icmp = reach_ping(fw.client, reach, "-c", 3, "-i", 0.1, "-W", 0.5, dst)
+    assert icmp.returncode == 1, icmp.stdout + icmp.stderr
+    assert "3 packets transmitted, 0 received, 100% packet loss" in icmp.stdout
+
+    syn = reach_ping(fw.client, reach, "--tcp", "-p", fw.open_port, "-c", 3, "-i", 0.1, dst)
+    assert syn.returncode == 0, syn.stdout + syn.stderr
+    lines = [l for l in syn.stdout.splitlines() if l.startswith("len=")]
+    assert len(lines) == 3
+    assert all(f"ip={dst} " in l and "flags=SA " in l and f"sport={fw.open_port} " in l for l in lines)
+    assert [l.split(" seq=")[1].split()[0] for l in lines] == ["0", "1", "2"]  # hping counts from 0
+    assert "ttl=63" in lines[0]  # one router between
+    assert "3 packets transmitted, 3 received, 0% packet loss" in syn.stdout
+
+    closed = reach_ping(fw.client, reach, "-S", "-p", fw.closed_port, "-c", 2, "-i", 0.1, dst)
+    assert closed.returncode == 0, closed.stdout + closed.stderr
+    assert closed.stdout.count("flags=RA ") == 2
+
+    conn = reach_ping(fw.client, reach, "--connect", "-p", fw.open_port, "-c", 2, "-i", 0.1, dst)
+    assert conn.returncode == 0, conn.stdout + conn.stderr
+    assert conn.stdout.count(f"connected to {dst} port {fw.open_port}") == 2
+
+    refused = reach_ping(fw.client, reach, "--connect", "-p", fw.closed_port, "-c", 1, dst)
+    assert refused.returncode == 0
+    assert f"refused by {dst} port {fw.closed_port} (closed)" in refused.stdout
+
+
+def test_tcp_syn_agrees_with_hping3(lab, reach):
+    fw = lab.firewalled_server(routers=1)
+    ours = reach_ping(fw.client, reach, "--tcp", "-p", fw.open_port, "-c", 2, "-i", 0.1,
+                      fw.server4)
+    theirs = fw.client.run(["hping3", "-S", "-p", str(fw.open_port), "-c", "2", "-i", "u100000",
+                            fw.server4], check=False, timeout=TIMEOUT)
+    ours_flags = {l.split("flags=")[1].split()[0] for l in ours.stdout.splitlines() if "flags=" in l}
+    theirs_flags = {l.split("flags=")[1].split()[0] for l in theirs.stdout.splitlines() if "flags=" in l}
+    assert ours_flags == theirs_flags == {"SA"}
+    ours_ttl = {l.split("ttl=")[1].split()[0] for l in ours.stdout.splitlines() if "flags=" in l}
+    theirs_ttl = {l.split("ttl=")[1].split()[0] for l in theirs.stdout.splitlines() if "flags=" in l}
+    assert ours_ttl == theirs_ttl
+
+
+def test_udp_probe_port_unreachable_proves_alive(lab, reach):
+    pair = lab.pair()
+    pair.server.listen(udp=[7], mode="echo")
+    closed = reach_ping(pair.client, reach, "--udp", "-p", 9, "-c", 2, "-i", 0.1, "--json",
+                        pair.server4)
+    assert closed.returncode == 0, closed.stderr
+    replies = of_type(events(closed.stdout), "reply")
+    assert len(replies) == 2 and all(e["icmp_name"] == "Destination Port Unreachable" for e in replies)
+    echo = reach_ping(pair.client, reach, "--udp", "-p", 7, "-c", 2, "-i", 0.1, "--json",
+                      pair.server6)
+    assert echo.returncode == 0, echo.stderr
+    evs = events(echo.stdout)
+    assert [e["seq"] for e in of_type(evs, "reply")] == [1, 2]
+    assert of_type(evs, "summary")[0]["received"] == 2
+
+
+# --------------------------------------------------------------------------- ICMP errors by name
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["ipv4", "ipv6"])
+def test_admin_prohibited_and_host_unreachable_named_with_router_address(lab, reach, v6):
+    pr = lab.prohibited()
+    router = fam(v6, pr, "prohibited_from")
+    r = reach_ping(pr.client, reach, "-c", 2, "-i", 0.1, "-W", 1, fam(v6, pr, "server"))
+    assert r.returncode == 1
+    lines = [l for l in r.stdout.splitlines() if l.startswith("From ")]
+    assert len(lines) == 2
+    assert all(l.startswith(f"From {router} ") and "Administratively Prohibited" in l for l in lines)
+    assert "+2 errors" in r.stdout
+
+    r = reach_ping(pr.client, reach, "--tcp", "-p", 80, "-c", 1, "-W", 1, fam(v6, pr, "server"))
+    assert f"From {router} seq=0 " in r.stdout and "Administratively Prohibited" in r.stdout
+
+    r = reach_ping(pr.client, reach, "-c", 2, "-i", 0.1, "-W", 1, "--json", fam(v6, pr, "unreachable"))
+    assert r.returncode == 1
+    errs = of_type(events(r.stdout), "icmp_error")
+    assert len(errs) == 2
+    want = "Destination unreachable: Address unreachable" if v6 else "Destination Host Unreachable"
+    assert all(e["from"] == fam(v6, pr, "router") and e["icmp_name"] == want for e in errs), errs
+
+
+# --------------------------------------------------------------------------- loss
+
+
+def test_loss_accounting_with_30_percent_emulated_loss(lab, reach):
+    chain = lab.chain(routers=1, loss_ab_pct=30, loss_ba_pct=0, seed=7)
+    r = reach_ping(chain.client, reach, "-c", 200, "-i", 0.005, "-W", 0.5, "-O", "--json",
+                   chain.server4)
+    evs = events(r.stdout)
+    s = of_type(evs, "summary")[0]
+    replies = [e for e in of_type(evs, "reply") if not e["dup"] and not e["late"]]
+    timeouts = of_type(evs, "timeout")
+    assert s["transmitted"] == 200
+    assert s["received"] == len(replies)
+    assert s["received"] + len(timeouts) == s["transmitted"]
+    assert s["loss_pct"] == pytest.approx(100.0 * (200 - s["received"]) / 200)
+    assert 15 <= s["loss_pct"] <= 45, s
+    assert len({e["seq"] for e in replies} | {e["seq"] for e in timeouts}) == 200
+    dropped = chain.emulated.stop_emulator()
+    assert dropped, "the emulator reports what it dropped"
+
+
+# --------------------------------------------------------------------------- many targets
+
+
+def test_several_targets_one_dead(lab, reach):
+    pair = lab.pair()
+    lab.local_addresses(pair.server, "198.19.0.0/24")
+    pair.server.nft("""
+table inet dead {
+  chain input { type filter hook input priority 0; policy accept; ip daddr 198.19.0.9 drop; }
+}
+""")
+    r = reach_ping(pair.client, reach, "-c", 3, "-i", 0.1, "-W", 0.5, "198.19.0.1", "198.19.0.9",
+                   pair.server6)
+    assert r.returncode == 1, r.stdout + r.stderr
+    for dst, received in (("198.19.0.1", 3), ("198.19.0.9", 0), (pair.server6, 3)):
+        block = r.stdout.split(f"--- {dst} ping statistics ---\n")[1].splitlines()[0]
+        assert block.startswith(f"3 packets transmitted, {received} received"), block
+    ok = reach_ping(pair.client, reach, "-c", 2, "-i", 0.1, "198.19.0.1", pair.server4)
+    assert ok.returncode == 0
+
+
+# --------------------------------------------------------------------------- privilege
+
+
+def _world_readable_copy(reach):
+    d = Path(tempfile.mkdtemp(prefix="reach-unpriv-"))
+    os.chmod(d, 0o755)
+    dst = d / "reach"
+    shutil.copy2(reach, dst)
+    os.chmod(dst, 0o755)
+    return d, dst
+
+
+def test_unprivileged_icmp_uses_datagram_sockets_or_says_why(lab, reach):
+    pair = lab.pair()
+    d, binary = _world_readable_copy(reach)
+    try:
+        pair.client.sysctl("net.ipv4.ping_group_range", "0 2147483647")
+        r = reach_ping(pair.client, binary, "-c", 2, "-i", 0.1, "--json", pair.server4, user="nobody")
+        assert r.returncode == 0, r.stdout + r.stderr
+        evs = events(r.stdout)
+        assert of_type(evs, "start")[0]["socket"] == "datagram"
+        assert of_type(evs, "summary")[0]["received"] == 2
+        assert any(e["type"] == "notice" and "CAP_NET_RAW" in e["message"] for e in evs)
+        r6 = reach_ping(pair.client, binary, "-c", 1, pair.server6, user="nobody")
+        assert r6.returncode == 0, r6.stderr
+
+        pair.client.sysctl("net.ipv4.ping_group_range", "1 0")
+        r = reach_ping(pair.client, binary, "-c", 1, pair.server4, user="nobody")
+        assert r.returncode == 2
+        assert r.stderr.count("\n") == 1
+        assert "CAP_NET_RAW" in r.stderr and "ping_group_range" in r.stderr
+
+        r = reach_ping(pair.client, binary, "--tcp", "-p", 80, "-c", 1, pair.server4, user="nobody")
+        assert r.returncode == 2 and "CAP_NET_RAW" in r.stderr and "--connect" in r.stderr
+
+        pair.server.listen(tcp=[80])
+        r = reach_ping(pair.client, binary, "--connect", "-p", 80, "-c", 1, pair.server4, user="nobody")
+        assert r.returncode == 0, r.stderr
+
+        r = reach_ping(pair.client, binary, "-i", 0, "-c", 1, pair.server4, user="nobody")
+        assert r.returncode == 2 and "interval" in r.stderr
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_capabilities_dropped_after_sockets_open(lab, reach):
+    pair = lab.pair()
+    proc = pair.client.popen([str(reach), "ping", "-c", 30, "-i", 0.1, pair.server4])
+    try:
+        pid = None
+        for _ in range(50):  # the namespace's process list: ip netns exec -> reach
+            pids = [p for p in pair.client.pids() if Path(f"/proc/{p}/exe").resolve().name == "reach"]
+            if pids:
+                pid = pids[0]
+                status = Path(f"/proc/{pid}/status").read_text()
+                caps = {l.split(":")[0]: l.split()[1] for l in status.splitlines() if l.startswith("Cap")}
+                if caps.get("CapEff") == "0000000000000000":
+                    break
+            import time
+            time.sleep(0.1)
+        assert pid is not None
+        assert caps["CapEff"] == caps["CapPrm"] == "0000000000000000", caps
+    finally:
+        lab.stop(proc)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("args, words", [
+    (["-c", "1", "no-such-host.invalid"], "cannot resolve no-such-host.invalid"),
+    (["--tcp", "-p", "70000", "-c", "1", "198.18.0.2"], "port"),
+    (["-p", "abc", "--udp", "198.18.0.2"], "abc"),
+    (["-c", "-1", "198.18.0.2"], "packets"),
+    (["-c", "0", "198.18.0.2"], "packets"),
+    (["-i", "-1", "198.18.0.2"], "interval"),
+    (["-W", "0", "198.18.0.2"], "linger"),
+    (["-t", "300", "198.18.0.2"], "ttl"),
+    (["--frobnicate", "198.18.0.2"], "frobnicate"),
+    (["--tcp", "--udp", "198.18.0.2"], "choose one"),
+    (["-6", "198.18.0.2"], "not an IPv6 address"),
+    ([], "targets"),
+])
+def test_bad_input_one_line_exit_2(lab, reach, args, words):
+    h = lab.host("lonely")  # no links, no routes: nothing can leave
+    r = reach_ping(h, reach, *args, timeout=20)
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert r.stderr.count("\n") == 1, r.stderr
+    assert words in r.stderr
