@@ -147,6 +147,8 @@ class PingEngine {
   std::uint16_t tcp_check16(std::size_t target, std::uint16_t sport) const;
   std::uint16_t tcp_sport(std::size_t target, std::uint32_t seq) const;
   packet::Buffer build(std::size_t target, std::uint32_t seq) const;
+  // The probe a UDP payload of ours names (seq + keyed cookie), nullopt when it is not ours.
+  std::optional<std::uint32_t> udp_probe_seq(std::size_t target, packet::Bytes payload) const;
   void count_ignored(std::optional<std::size_t> target);
 
   std::vector<model::ProbeEvent> match_icmp(const Incoming& in);

@@ -47,7 +47,7 @@ std::optional<L4> strip_ip(const Incoming& in, bool has_ip_header, std::uint8_t 
   if (has_ip_header) {
     auto ip = packet::parse_ipv4(in.data);
     if (!ip || ip->protocol != proto || ip->frag_offset != 0) return std::nullopt;
-    return L4{ip->payload, ip->src, ip->ttl, ip->total_len, ip->id, false};
+    return L4{ip->payload, ip->src, ip->ttl, ip->total_len, ip->id, ip->dont_fragment};
   }
   std::uint32_t hdr = in.family == Family::v4 ? 20 : 40;
   return L4{in.data, in.from, in.ttl, static_cast<std::uint32_t>(in.data.size()) + hdr, std::nullopt, false};
@@ -59,17 +59,19 @@ std::vector<ProbeEvent> PingEngine::match_icmp(const Incoming& in) {
   std::vector<ProbeEvent> out;
   bool has_ip = in.channel == Channel::icmp_raw && in.family == Family::v4;
   auto l4 = strip_ip(in, has_ip, in.family == Family::v4 ? packet::kProtoIcmp : packet::kProtoIcmpV6);
+  // A shared raw socket does not know the target: the sender's address names it.
+  std::optional<std::size_t> sender = in.target ? in.target : target_by_addr(in.from);
   if (!l4) {
-    count_ignored(in.target);
+    count_ignored(sender);
     return out;
   }
   auto msg = packet::parse_icmp(l4->data);
   if (!msg) {
-    count_ignored(in.target);
+    count_ignored(sender);
     return out;
   }
   if (in.family == Family::v4 && in.channel == Channel::icmp_raw && !packet::icmp4_checksum_ok(l4->data)) {
-    count_ignored(in.target);
+    count_ignored(sender);
     return out;
   }
   bool v4 = in.family == Family::v4;
@@ -97,6 +99,7 @@ std::vector<ProbeEvent> PingEngine::match_icmp(const Incoming& in) {
     e->ip_len = l4->ip_len;
     e->ttl = l4->ttl;
     e->ip_id = l4->ip_id;
+    e->dont_fragment = l4->df;
     out.push_back(*e);
     return out;
   }
@@ -185,6 +188,7 @@ std::vector<ProbeEvent> PingEngine::match_tcp(const Incoming& in) {
   e->bytes = static_cast<std::uint32_t>(l4->data.size());
   e->ttl = l4->ttl;
   e->ip_id = l4->ip_id;
+  e->dont_fragment = l4->df;
   e->sport = tcp->sport;
   e->tcp_flags = tcp->flags;
   e->tcp_window = tcp->window;
@@ -193,17 +197,22 @@ std::vector<ProbeEvent> PingEngine::match_tcp(const Incoming& in) {
   return out;
 }
 
+std::optional<std::uint32_t> PingEngine::udp_probe_seq(std::size_t target, packet::Bytes payload) const {
+  if (payload.size() < 12) return std::nullopt;
+  std::uint32_t seq = packet::be32(payload, 0);
+  std::uint64_t c = (std::uint64_t{packet::be32(payload, 4)} << 32) | packet::be32(payload, 8);
+  if (c != probe_cookie(target, seq)) return std::nullopt;
+  return seq;
+}
+
 std::vector<ProbeEvent> PingEngine::match_udp(const Incoming& in) {
   std::vector<ProbeEvent> out;
   if (!in.target || *in.target >= targets_.size()) return out;
   std::size_t t = *in.target;
   std::optional<ProbeEvent> e;
   // An echo service returns our payload: then we know exactly which probe it answers.
-  if (in.data.size() >= 12) {
-    std::uint32_t seq = packet::be32(in.data, 0);
-    std::uint64_t c = (std::uint64_t{packet::be32(in.data, 4)} << 32) | packet::be32(in.data, 8);
-    if (c == probe_cookie(t, seq)) e = answer(t, static_cast<std::uint16_t>(seq), EventType::reply, in.rx, in.kernel_rx);
-  }
+  if (auto seq = udp_probe_seq(t, in.data))
+    e = answer(t, static_cast<std::uint16_t>(*seq), EventType::reply, in.rx, in.kernel_rx);
   if (!e) e = answer_oldest(t, in.rx, in.kernel_rx);
   if (!e) return out;
   e->from = in.from;
@@ -221,14 +230,12 @@ std::vector<ProbeEvent> PingEngine::on_error(const IncomingError& in) {
   std::size_t t = *in.target;
   std::optional<std::uint16_t> wire;
   if (in.channel == Channel::udp) {
-    if (in.original.size() < 12) return out;
-    std::uint32_t seq = packet::be32(in.original, 0);
-    std::uint64_t c = (std::uint64_t{packet::be32(in.original, 4)} << 32) | packet::be32(in.original, 8);
-    if (c != probe_cookie(t, seq)) {
+    auto seq = udp_probe_seq(t, in.original);
+    if (!seq) {
       count_ignored(t);
       return out;
     }
-    wire = static_cast<std::uint16_t>(seq);
+    wire = static_cast<std::uint16_t>(*seq);
   } else if (in.channel == Channel::icmp_dgram) {
     auto qm = packet::parse_icmp(in.original);
     if (!qm) return out;

@@ -62,6 +62,7 @@ class JsonWriter final : public PingWriter {
     if (e.bytes) j["bytes"] = e.bytes;
     if (e.ip_len) j["ip_len"] = e.ip_len;
     if (e.ip_id) j["ip_id"] = *e.ip_id;
+    if (e.dont_fragment) j["df"] = true;
     if (info_.method == model::Method::tcp_syn || info_.method == model::Method::tcp_connect) {
       j["sport"] = e.sport;
       j["flags"] = packet::tcp_flags_string(e.tcp_flags);

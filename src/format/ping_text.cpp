@@ -69,10 +69,9 @@ class TextWriter final : public PingWriter {
         line += reply_line(e, seq, ttl, rtt);
         break;
       case model::EventType::icmp_error:
-        if (!e.icmp_name.empty())
-          line += fmt::format("From {} {} {}", e.from.to_string(), seq, e.icmp_name);
-        else
-          line += fmt::format("From {} {} {}", e.from.to_string(), seq, e.error);
+        line += fmt::format("From {} {} {}", e.from.to_string(), seq, e.icmp_name.empty() ? e.error : e.icmp_name);
+        // ping has one target; with several, say which one the error is about (as fping does).
+        if (info_.targets.size() > 1) line += fmt::format(" for {}", info_.targets.at(e.target).addr.to_string());
         break;
       case model::EventType::timeout:
         if (!opts_.report_timeouts) return;

@@ -36,6 +36,7 @@ std::optional<IpHeader> parse_ipv4(Bytes data, bool quoted) {
   h.tos = data[1];
   h.id = be16(data, 4);
   const std::uint16_t frag = be16(data, 6);
+  h.dont_fragment = (frag & 0x4000) != 0;
   h.more_fragments = (frag & 0x2000) != 0;
   h.frag_offset = static_cast<std::uint16_t>((frag & 0x1fff) * 8);
   h.ttl = data[8];

@@ -21,6 +21,7 @@ struct IpHeader {
   std::uint8_t ttl = 0;           // TTL or hop limit
   std::uint8_t protocol = 0;      // v4 protocol; v6 upper-layer next header after extensions
   std::uint8_t tos = 0;
+  bool dont_fragment = false;     // v4 DF bit
   bool more_fragments = false;
   std::uint16_t frag_offset = 0;  // in bytes
   IpAddr src, dst;

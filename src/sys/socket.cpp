@@ -181,25 +181,42 @@ Result<std::size_t> send_to(int fd, std::span<const std::uint8_t> data, const Ip
   return fail("sendto", addr.to_string(), EINTR);
 }
 
-Result<std::optional<Received>> receive(int fd, std::span<std::uint8_t> buf) {
+namespace {
+
+// One recvmsg with room for the sender's address and ancillary data.
+struct RecvCall {
   sockaddr_storage ss{};
-  iovec iov{buf.data(), buf.size()};
+  iovec iov{};
   alignas(cmsghdr) char control[512];
   msghdr msg{};
-  msg.msg_name = &ss;
-  msg.msg_namelen = sizeof ss;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do {
-    n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
+
+  ssize_t run(int fd, std::span<std::uint8_t> buf, int flags) {
+    iov = {buf.data(), buf.size()};
+    msg.msg_name = &ss;
+    msg.msg_namelen = sizeof ss;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n;
+    do {
+      n = ::recvmsg(fd, &msg, flags | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  }
+};
+
+}  // namespace
+
+Result<std::optional<Received>> receive(int fd, std::span<std::uint8_t> buf) {
+  RecvCall call;
+  ssize_t n = call.run(fd, buf, 0);
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return std::optional<Received>{};
     return fail("recvmsg", "", errno);
   }
+  msghdr& msg = call.msg;
+  sockaddr_storage& ss = call.ss;
   Received r;
   r.len = static_cast<std::size_t>(n);
   r.truncated = (msg.msg_flags & MSG_TRUNC) != 0;
@@ -222,20 +239,9 @@ Result<std::optional<Received>> receive(int fd, std::span<std::uint8_t> buf) {
 }
 
 Result<std::optional<ErrQueueEntry>> receive_error(int fd, std::span<std::uint8_t> buf) {
-  sockaddr_storage ss{};
-  iovec iov{buf.data(), buf.size()};
-  alignas(cmsghdr) char control[512];
-  msghdr msg{};
-  msg.msg_name = &ss;
-  msg.msg_namelen = sizeof ss;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do {
-    n = ::recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
+  RecvCall call;
+  ssize_t n = call.run(fd, buf, MSG_ERRQUEUE);
+  msghdr& msg = call.msg;
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return std::optional<ErrQueueEntry>{};
     return fail("recvmsg(MSG_ERRQUEUE)", "", errno);

@@ -3,7 +3,6 @@ hping3 and plain sockets see the topology the lab promises, tests of reach can t
 
 import os
 import signal
-import socket
 import subprocess
 import time
 

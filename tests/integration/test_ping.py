@@ -117,6 +117,9 @@ def test_tcp_syn_agrees_with_hping3(lab, reach):
     ours_ttl = {l.split("ttl=")[1].split()[0] for l in ours.stdout.splitlines() if "flags=" in l}
     theirs_ttl = {l.split("ttl=")[1].split()[0] for l in theirs.stdout.splitlines() if "flags=" in l}
     assert ours_ttl == theirs_ttl
+    ours_df = {" DF " in l for l in ours.stdout.splitlines() if "flags=" in l}
+    theirs_df = {" DF " in l for l in theirs.stdout.splitlines() if "flags=" in l}
+    assert ours_df == theirs_df, (ours.stdout, theirs.stdout)
 
 
 def test_udp_probe_port_unreachable_proves_alive(lab, reach):
@@ -291,3 +294,29 @@ def test_bad_input_one_line_exit_2(lab, reach, args, words):
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert r.stderr.count("\n") == 1, r.stderr
     assert words in r.stderr
+
+
+# --------------------------------------------------------------------------- forged replies
+
+
+def test_forged_and_malformed_replies_are_ignored_and_counted(lab, reach):
+    pair = lab.pair()
+    # The server's firewall drops the real requests: every answer the client sees is forged.
+    pair.server.nft("""
+table inet quiet {
+  chain input { type filter hook input priority 0; policy accept; icmp type echo-request drop; }
+}
+""")
+    spoofer = pair.server.popen([lablib.python_bin(), str(Path(__file__).with_name("spoofer.py")),
+                                 pair.server.iface_to(pair.client), "3"])
+    assert spoofer.stdout.readline().strip() == "ready"
+    import time
+    time.sleep(1.0)  # scapy opens its socket right after printing ready
+    r = reach_ping(pair.client, reach, "-c", 3, "-i", 0.3, "-W", 1, "--json", pair.server4)
+    lab.stop(spoofer)
+    evs = events(r.stdout)
+    s = of_type(evs, "summary")[0]
+    assert r.returncode == 1, r.stdout
+    assert s["received"] == 0 and s["errors"] == 0 and s["duplicates"] == 0, s
+    assert not of_type(evs, "reply") and not of_type(evs, "icmp_error")
+    assert s["ignored"] >= 3, s  # at least the wrong cookie, the bad checksum, the truncated one

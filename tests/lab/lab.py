@@ -297,7 +297,8 @@ class Host:
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         """Run cmd inside the namespace; text stdout/stderr captured. `user="nobody"` runs it
         with that uid/gid, no supplementary groups and no capabilities at all (bounding set
-        empty, no_new_privs, so file capabilities and setuid bits do not apply either).
+        empty, no_new_privs, so file capabilities and setuid bits do not apply either; a
+        binary with file capabilities such as /bin/ping then fails to execute, EPERM).
         Raises CommandError when check and the exit status is not 0, and
         subprocess.TimeoutExpired (after killing it) when it runs longer than timeout."""
         argv = self.wrap(cmd, user)
@@ -472,7 +473,7 @@ class Link:
         """Stop reach-linkem (SIGTERM) and return its statistics (parsed JSON):
         {"ab": {...frames...}, "ba": {...}, "forwarded", "dropped",
          "timing_error_us": {"count","mean","min","p50","p90","p99","p999","max"},
-         "wake_latency_us": {...}, "send_call_us": {...}}.
+         "wake_latency_us": {...}, "send_call_us": {...}, "timer_late_us": {...}}.
         The link stops forwarding. Idempotent: later calls return the same dict."""
         if self._stats is not None:
             return self._stats
@@ -957,14 +958,14 @@ table inet lab_prohibit {{
 }}
 """)
         if firewall_on == "host":
-            s.nft(f"""
-table inet lab_prohibit {{
-  chain input {{
+            s.nft("""
+table inet lab_prohibit {
+  chain input {
     type filter hook input priority 0; policy accept;
-    icmpv6 type {{ 133, 134, 135, 136 }} accept
-    meta l4proto {{ icmp, icmpv6, tcp, udp }} reject with icmpx type admin-prohibited
-  }}
-}}
+    icmpv6 type { 133, 134, 135, 136 } accept
+    meta l4proto { icmp, icmpv6, tcp, udp } reject with icmpx type admin-prohibited
+  }
+}
 """)
             from4, from6 = l1.b4, l1.b6
         else:

@@ -167,7 +167,7 @@ struct Options {
   std::string stats_file;
   std::size_t limit_frames = 100000;
   std::size_t limit_bytes = 256u << 20;
-  int64_t spin_ns = 80'000;
+  int64_t spin_ns = 200'000;
   bool realtime = false;
   bool die_with_parent = false;
   bool vnet_hdr = true;
@@ -188,7 +188,7 @@ void usage(FILE* out) {
       "  --seed N            seed of the loss generator (default 1)\n"
       "  --stats FILE        write JSON statistics here on SIGTERM/SIGINT\n"
       "  --limit N           max frames queued per direction (default 100000)\n"
-      "  --spin-us N         busy-wait over the last N microseconds before a release (default 80)\n"
+      "  --spin-us N         busy-wait over the last N microseconds before a release (default 200)\n"
       "  --realtime          SCHED_FIFO and mlockall (best effort)\n"
       "  --die-with-parent   exit (writing stats) within 1 s once the parent process is gone\n"
       "  --max-seconds S     exit (writing stats) after S seconds (default 3600)\n"
@@ -332,7 +332,12 @@ bool is_control_frame(const uint8_t* eth, std::size_t len) {
 class Emulator {
  public:
   explicit Emulator(const Options& o)
-      : opt_(o), rng_(o.seed), error_(o.seed), wake_(o.seed + 1), send_call_(o.seed + 2) {
+      : opt_(o),
+        rng_(o.seed),
+        error_(o.seed),
+        wake_(o.seed + 1),
+        send_call_(o.seed + 2),
+        timer_late_(o.seed + 3) {
     hdr_len_ = o.vnet_hdr ? kVnetHdrLen : 0;
     ab_.name = "ab";
     ba_.name = "ba";
@@ -401,9 +406,9 @@ class Emulator {
           }
           send_due();
           timeout_ms = 0;  // poll the sockets without sleeping, then loop
-        } else if (armed != next) {
-          arm_timer(next - opt_.spin_ns);
-          armed = next;
+        } else if (armed != next - opt_.spin_ns) {
+          armed = next - opt_.spin_ns;
+          arm_timer(armed);
         }
       }
       const int n = epoll_wait(ep_, evs, 8, timeout_ms);
@@ -419,9 +424,9 @@ class Emulator {
           drain(ba_);
         } else if (fd == tfd_) {
           uint64_t expirations = 0;
-          if (read(tfd_, &expirations, sizeof expirations) < 0 && errno != EAGAIN) {
-            die(1, fmt::format("read(timerfd): {}", errno_text(errno)));
-          }
+          const ssize_t r = read(tfd_, &expirations, sizeof expirations);
+          if (r < 0 && errno != EAGAIN) die(1, fmt::format("read(timerfd): {}", errno_text(errno)));
+          if (r > 0 && armed > 0) timer_late_.add(now_realtime_ns() - armed);
           armed = -1;
         } else if (fd == sfd_) {
           signalfd_siginfo si{};
@@ -449,12 +454,12 @@ class Emulator {
     const std::string text = fmt::format(
         R"({{"version":1,"if_a":"{}","if_b":"{}","seed":{},"vnet_hdr":{},"spin_us":{},)"
         R"("forwarded":{},"dropped":{},"ab":{},"ba":{},)"
-        R"("timing_error_us":{},"wake_latency_us":{},"send_call_us":{}}})"
+        R"("timing_error_us":{},"wake_latency_us":{},"send_call_us":{},"timer_late_us":{}}})"
         "\n",
         opt_.if_a, opt_.if_b, opt_.seed, opt_.vnet_hdr ? "true" : "false",
         static_cast<double>(opt_.spin_ns) / 1000.0, ab_.forwarded + ba_.forwarded,
         dropped(ab_) + dropped(ba_), dir_json(ab_), dir_json(ba_), error_.json(), wake_.json(),
-        send_call_.json());
+        send_call_.json(), timer_late_.json());
     const std::string tmp = opt_.stats_file + ".tmp";
     FILE* f = std::fopen(tmp.c_str(), "w");
     if (f == nullptr) {
@@ -589,6 +594,7 @@ class Emulator {
   Sampler error_;      // actual send time - intended release time
   Sampler wake_;       // kernel rx timestamp -> user space has the frame
   Sampler send_call_;  // duration of the send() call
+  Sampler timer_late_;  // timerfd wakeup: actual - requested
   Direction ab_;
   Direction ba_;
   std::vector<uint8_t> buf_;

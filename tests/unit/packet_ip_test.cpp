@@ -73,6 +73,20 @@ TEST(PacketIp, Ipv4Fragment) {
   EXPECT_EQ(h->payload.size(), 16u);
 }
 
+TEST(PacketIp, Ipv4DontFragmentBit) {
+  Buffer df = kIp4Frag;
+  df[6] = 0x40;  // DF, offset 0
+  df[7] = 0x00;
+  auto h = parse_ipv4(df);
+  ASSERT_TRUE(h);
+  EXPECT_TRUE(h->dont_fragment);
+  EXPECT_FALSE(h->more_fragments);
+  EXPECT_EQ(h->frag_offset, 0);
+  auto f = parse_ipv4(kIp4Frag);
+  ASSERT_TRUE(f);
+  EXPECT_FALSE(f->dont_fragment);
+}
+
 TEST(PacketIp, Ipv4PaddingIsClippedToTotalLength) {
   Buffer padded = kIp4OptsUdp;
   padded.resize(60, 0);  // Ethernet minimum frame padding
