@@ -320,3 +320,31 @@ table inet quiet {
     assert s["received"] == 0 and s["errors"] == 0 and s["duplicates"] == 0, s
     assert not of_type(evs, "reply") and not of_type(evs, "icmp_error")
     assert s["ignored"] >= 3, s  # at least the wrong cookie, the bad checksum, the truncated one
+
+
+# --------------------------------------------------------------------------- run length
+
+
+def test_deadline_and_interrupt_end_the_run_with_summaries(lab, reach):
+    import signal
+    import time
+    fw = lab.firewalled_server()
+    t0 = time.monotonic()
+    r = reach_ping(fw.client, reach, "-w", 1, "-i", 0.1, "-q", fw.server4, fw.client4)
+    took = time.monotonic() - t0
+    assert r.returncode == 1  # the firewalled server never answers ICMP
+    assert took < 5, took
+    tx = [int(l.split()[0]) for l in r.stdout.splitlines() if "packets transmitted" in l]
+    assert len(tx) == 2 and all(8 <= n <= 11 for n in tx), r.stdout
+    assert "bytes from" not in r.stdout  # -q
+
+    # ping's -c with -w: keep probing until COUNT answers or the deadline.
+    r = reach_ping(fw.client, reach, "-c", 3, "-w", 2, "-i", 0.1, fw.client4)
+    assert r.returncode == 0 and "3 packets transmitted, 3 received" in r.stdout, r.stdout
+
+    proc = fw.client.popen([str(reach), "ping", "-i", 0.1, fw.server6])
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 1
+    assert f"--- {fw.server6} ping statistics ---" in out
