@@ -87,7 +87,7 @@ std::vector<Outgoing> PingEngine::due(TimeNs now) {
     if (!sending(t) || now < t.next_send) continue;
     std::uint32_t seq = t.next_seq++;
     t.next_send += cfg_.interval;
-    if (t.next_send < now - cfg_.interval) t.next_send = now;  // after a stall: no burst to catch up
+    if (t.next_send <= now) t.next_send = now + cfg_.interval;  // after a stall: no burst to catch up
     Outgoing o;
     o.target = i;
     o.seq = seq;

@@ -57,6 +57,7 @@ std::optional<L4> strip_ip(const Incoming& in, bool has_ip_header, std::uint8_t 
 
 std::vector<ProbeEvent> PingEngine::match_icmp(const Incoming& in) {
   std::vector<ProbeEvent> out;
+  if (in.target && *in.target >= targets_.size()) return out;
   bool has_ip = in.channel == Channel::icmp_raw && in.family == Family::v4;
   auto l4 = strip_ip(in, has_ip, in.family == Family::v4 ? packet::kProtoIcmp : packet::kProtoIcmpV6);
   // A shared raw socket does not know the target: the sender's address names it.
@@ -88,7 +89,8 @@ std::vector<ProbeEvent> PingEngine::match_icmp(const Incoming& in) {
     if (in.channel == Channel::icmp_raw && msg->ident != targets_[*t].spec.ident) return out;
     Slot* s = find(targets_[*t], msg->seq);
     auto c = packet::echo_cookie(msg->body);
-    if (!s || (c && *c != probe_cookie(*t, s->seq))) {
+    // Probes with 8 or more payload bytes carry the cookie: an answer without it is not ours.
+    if (!s || (cfg_.payload >= 8 && (!c || *c != probe_cookie(*t, s->seq)))) {
       count_ignored(t);
       return out;
     }
@@ -133,7 +135,7 @@ std::vector<ProbeEvent> PingEngine::match_icmp_error(Family f, packet::Bytes icm
       if (q->ip.protocol != packet::kProtoTcp || !ports || ports->dport != cfg_.port) return out;
       std::uint16_t off = static_cast<std::uint16_t>(ports->sport - spec.ident);
       if (off > 0xff) return out;
-      if ((ports->seq >> 16) != tcp_check16(*t, ports->sport)) {
+      if ((ports->seq >> 16) != tcp_check16(*t, ports->sport) || (ports->seq & 0xff) != off) {
         count_ignored(t);
         return out;
       }
@@ -177,7 +179,7 @@ std::vector<ProbeEvent> PingEngine::match_tcp(const Incoming& in) {
   std::uint32_t probe_seq = tcp->ack - 1;
   // No checksum check here: a raw socket sees segments before TCP verifies them, and over veth
   // (checksum offload) their checksum field is legitimately incomplete. The keyed ack is the check.
-  if (!answers_syn || (probe_seq >> 16) != tcp_check16(*t, tcp->dport)) {
+  if (!answers_syn || (probe_seq >> 16) != tcp_check16(*t, tcp->dport) || (probe_seq & 0xff) != off) {
     count_ignored(t);
     return out;
   }

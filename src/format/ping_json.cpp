@@ -116,7 +116,8 @@ class JsonWriter final : public PingWriter {
     return j;
   }
   void emit(const nlohmann::json& j) {
-    out_ << j.dump() << '\n';
+    // Names come from the command line: never let a byte that is not UTF-8 throw.
+    out_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     out_.flush();
   }
 

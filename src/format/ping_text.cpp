@@ -70,12 +70,11 @@ class TextWriter final : public PingWriter {
         break;
       case model::EventType::icmp_error:
         line += fmt::format("From {} {} {}", e.from.to_string(), seq, e.icmp_name.empty() ? e.error : e.icmp_name);
-        // ping has one target; with several, say which one the error is about (as fping does).
-        if (info_.targets.size() > 1) line += fmt::format(" for {}", info_.targets.at(e.target).addr.to_string());
+        line += about(e);
         break;
       case model::EventType::timeout:
         if (!opts_.report_timeouts) return;
-        line += fmt::format("no answer yet for {} from {}", seq, target);
+        line += fmt::format("no answer yet for {}", seq) + about(e);
         break;
       case model::EventType::send_error:
         line += fmt::format("send to {} failed: {} ({})", target, e.error, seq);
@@ -92,7 +91,7 @@ class TextWriter final : public PingWriter {
     if (s.duplicates) l += fmt::format(", +{} duplicates", s.duplicates);
     if (s.errors) l += fmt::format(", +{} errors", s.errors);
     l += fmt::sprintf(", %g%% packet loss", loss_percent(s));
-    l += fmt::format(", time {}ms\n", s.elapsed / kNsPerMs);
+    l += fmt::format(", time {}ms\n", (s.elapsed + kNsPerMs / 2) / kNsPerMs);  // rounded, as ping
     if (s.received > 0)
       l += fmt::format("rtt min/avg/max/mdev = {}/{:.3f}/{}/{:.3f} ms\n", ms(s.rtt_min), s.rtt_avg / 1e6,
                        ms(s.rtt_max), s.rtt_mdev / 1e6);
@@ -108,6 +107,12 @@ class TextWriter final : public PingWriter {
   std::string prefix(TimeNs when) const {
     if (!opts_.timestamps) return {};
     return fmt::format("[{}.{:06}] ", when / kNsPerSec, (when % kNsPerSec) / 1000);
+  }
+
+  // ping has one target; with several, say which one a line is about (as fping does).
+  std::string about(const model::ProbeEvent& e) const {
+    if (info_.targets.size() < 2) return {};
+    return fmt::format(" for {}", info_.targets.at(e.target).addr.to_string());
   }
 
   std::string seq_field(std::uint32_t seq) const {
