@@ -1,8 +1,12 @@
 #include "io/probe_socket.hpp"
 
 #include <netinet/in.h>
+#include <sys/epoll.h>
 
 #include <cerrno>
+
+#include "sys/clock.hpp"
+#include "sys/epoll.hpp"
 
 namespace reach::io {
 namespace {
@@ -103,6 +107,34 @@ Result<void> ProbeSocket::drain(const Handlers& h, int budget) {
     if (h.packet) h.packet({buf.first(std::min((*r)->len, buf.size())), **r});
   }
   return {};
+}
+
+}  // namespace reach::io
+
+namespace reach::io {
+
+bool wait_for_rx_timestamps(TimeNs budget) {
+  IpAddr lo = IpAddr::v4(0x7f000001);
+  auto fd = sys::open_socket(Family::v4, SOCK_DGRAM, IPPROTO_UDP, "socket(udp loopback)");
+  // Without a usable loopback there is nothing to wait for and nothing to warn about.
+  if (!fd || !sys::bind_to(fd->get(), lo, 0) || !sys::enable_timestamping(fd->get())) return true;
+  auto port = sys::local_port(fd->get());
+  auto ep = sys::Epoll::create();
+  if (!port || !ep || !ep->add(fd->get(), EPOLLIN, 0)) return true;
+  sys::RealClock clock;
+  TimeNs end = clock.now() + budget;
+  std::uint8_t byte = 0;
+  std::uint8_t buf[16];
+  while (clock.now() < end) {
+    if (!sys::send_to(fd->get(), {&byte, 1}, lo, *port)) return true;
+    (void)ep->wait(kNsPerMs);
+    for (int i = 0; i < 64; ++i) {
+      auto r = sys::receive(fd->get(), buf);
+      if (!r || !*r) break;
+      if ((*r)->kernel_rx) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace reach::io

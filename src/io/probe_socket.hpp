@@ -72,3 +72,12 @@ class ProbeSocket {
 };
 
 }  // namespace reach::io
+
+namespace reach::io {
+
+// The kernel turns receive timestamps on for the whole machine lazily, from a work queue, when
+// the first socket asks: a reply arriving in the meantime has no stamp. Sends datagrams to itself
+// over loopback until one comes back stamped. False only when `budget` ns ran out first.
+bool wait_for_rx_timestamps(TimeNs budget);
+
+}  // namespace reach::io

@@ -232,6 +232,8 @@ class PingRun {
       writer_->notice("the kernel gives no packet timestamps here: RTTs come from the user-space clock");
     writer_->start(info);
 
+    if (info.kernel_timestamps && !io::wait_for_rx_timestamps(20 * kNsPerMs))
+      writer_->notice("receive timestamps are not on yet: the first replies may be timed by the user-space clock");
     sys::install_stop_signals();
     sys::RealClock clock;
     TimeNs now = clock.now();
