@@ -8,7 +8,7 @@ pkgs=(
   libgtest-dev libgmock-dev
   iproute2 nftables ethtool procps util-linux
   python3 python3-pytest python3-scapy
-  iputils-ping hping3 nmap fping stress-ng
+  iputils-ping hping3 nmap fping stress-ng net-tools
 )
 missing=()
 for p in "${pkgs[@]}"; do

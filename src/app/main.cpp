@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "tools/ping/ping.hpp"
+#include "tools/sockets/sockets.hpp"
 
 namespace {
 
@@ -42,6 +43,31 @@ int main(int argc, char** argv) {
   p->add_flag("-O", ping.report_timeouts, "report probes that got no answer");
   p->add_flag("--json", ping.json, "NDJSON events, one object per line (docs/JSON.md)");
 
+  reach::tools::SocketsOptions so;
+  auto* s = app.add_subcommand("sockets", "what is listening here? local sockets with their owning processes (as netstat -anptu / ss)");
+  s->add_flag("-l,--listening", so.listening, "listening sockets only (TCP LISTEN, unconnected UDP/raw)");
+  s->add_flag("-a,--all", so.all, "listening and non-listening sockets (default: non-listening only, as netstat)");
+  s->add_flag("-t,--tcp", so.tcp, "TCP");
+  s->add_flag("-u,--udp", so.udp, "UDP");
+  s->add_flag("-w,--raw", so.raw, "raw sockets");
+  s->add_flag("-x,--unix", so.unix_sockets, "unix domain sockets");
+  s->add_flag("-4", so.v4, "IPv4 only");
+  s->add_flag("-6", so.v6, "IPv6 only");
+  s->add_flag("-n,--numeric", so.numeric, "numeric addresses and ports (reach never resolves names)");
+  s->add_flag("-p,--programs", so.programs, "the PID/program owning each socket");
+  s->add_flag("-e,--extend", so.extended, "user (uid) and inode columns");
+  s->add_option("--port", so.port, "local or peer port is N");
+  s->add_option("--sport", so.sport, "local port is N");
+  s->add_option("--dport", so.dport, "peer port is N");
+  s->add_option("--state", so.states, "only these states (ESTABLISHED, LISTEN, TIME_WAIT, ... or ss names; comma list)");
+  s->add_option("--addr", so.addrs, "local or peer address in CIDR (198.18.0.0/15, 2001:db8::/32)");
+  s->add_option("--pid", so.pid, "sockets of process PID");
+  s->add_option("--program", so.program, "sockets of processes named NAME (/proc/PID/comm)");
+  s->add_option("--netns", so.netns, "the sockets of network namespace NAME (/run/netns/NAME)");
+  s->add_flag("--all-netns", so.all_netns, "every network namespace on the machine, with a Netns column");
+  s->add_flag("--json", so.json, "NDJSON rows, one object per socket (docs/SOCKETS.md)");
+  s->add_flag("-s,--summary", so.summary, "counts per protocol and state, as ss -s");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -68,5 +94,6 @@ int main(int argc, char** argv) {
     if (v6) ping.family = reach::Family::v6;
     return reach::tools::run_ping(ping, std::cout, std::cerr);
   }
+  if (s->parsed()) return reach::tools::run_sockets(so, std::cout, std::cerr);
   return 2;
 }
