@@ -1,6 +1,8 @@
 // ICMP echo builder/reader, ICMP error names and flags, and the datagram an error quotes.
 #include <gtest/gtest.h>
 
+#include "hex.hpp"
+
 #include <string_view>
 
 #include "packet/checksum.hpp"
@@ -11,12 +13,7 @@
 namespace reach::packet {
 namespace {
 
-Buffer hex(std::string_view s) {
-  Buffer b;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2)
-    b.push_back(static_cast<std::uint8_t>(std::stoi(std::string(s.substr(i, 2)), nullptr, 16)));
-  return b;
-}
+using reach::test::hex;
 
 IpAddr ip(std::string_view s) { return *IpAddr::parse(s); }
 Bytes prefix(const Buffer& b, std::size_t n) { return Bytes(b.data(), n); }

@@ -1,5 +1,7 @@
 // Netlink sock_diag readers and request builders, against answers captured from the kernel.
 #include <gtest/gtest.h>
+
+#include "hex.hpp"
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -15,12 +17,7 @@
 namespace reach::packet::nl {
 namespace {
 
-Buffer hex(std::string_view s) {
-  Buffer b;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2)
-    b.push_back(static_cast<std::uint8_t>(std::stoi(std::string(s.substr(i, 2)), nullptr, 16)));
-  return b;
-}
+using reach::test::hex;
 
 // Captured on x86-64 (little endian) from a namespace with a TCP listener on 127.0.0.1:9000
 // (backlog 5, inode 198177), one on [::1]:9001 (backlog 7, inode 198178) and a unix stream
