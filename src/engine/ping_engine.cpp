@@ -161,24 +161,34 @@ std::optional<ProbeEvent> PingEngine::answer(std::size_t target, std::uint16_t w
   e.tx_source = kernel_tx ? model::StampSource::kernel : model::StampSource::user;
   e.rx_source = kernel_rx ? model::StampSource::kernel : model::StampSource::user;
   t.last_activity = std::max(t.last_activity, rx);
+  auto count_answer = [&] {
+    s->state = SlotState::answered;
+    ++t.received;
+    TimeNs r = *e.rtt;
+    if (t.received == 1 || r < t.rtt_min) t.rtt_min = r;
+    if (t.received == 1 || r > t.rtt_max) t.rtt_max = r;
+    t.rtt_sum += static_cast<double>(r);
+    t.rtt_sum2 += static_cast<double>(r) * static_cast<double>(r);
+    t.all_kernel = t.all_kernel && kernel_tx && kernel_rx;
+  };
   switch (s->state) {
     case SlotState::outstanding:
       if (type == EventType::reply) {
-        s->state = SlotState::answered;
-        ++t.received;
-        TimeNs r = *e.rtt;
-        if (t.received == 1 || r < t.rtt_min) t.rtt_min = r;
-        if (t.received == 1 || r > t.rtt_max) t.rtt_max = r;
-        t.rtt_sum += static_cast<double>(r);
-        t.rtt_sum2 += static_cast<double>(r) * static_cast<double>(r);
-        t.all_kernel = t.all_kernel && kernel_tx && kernel_rx;
+        count_answer();
       } else {
         s->state = SlotState::errored;
         ++t.errors;
       }
       break;
-    case SlotState::answered:
     case SlotState::errored:
+      if (type == EventType::reply) {
+        // A real answer after an error (perhaps a forged one): the answer wins, counted once.
+        --t.errors;
+        count_answer();
+        break;
+      }
+      [[fallthrough]];
+    case SlotState::answered:
       e.duplicate = true;
       ++t.duplicates;
       break;
@@ -190,17 +200,12 @@ std::optional<ProbeEvent> PingEngine::answer(std::size_t target, std::uint16_t w
   return e;
 }
 
-std::optional<ProbeEvent> PingEngine::answer_oldest(std::size_t target, TimeNs rx, bool kernel_rx) {
-  // A UDP service's answer carries nothing of ours: it answers the oldest probe still waiting.
-  auto& t = targets_[target];
+std::optional<std::uint16_t> PingEngine::oldest_outstanding(std::size_t target) const {
   const Slot* best = nullptr;
-  for (const auto& [wire, slot] : t.slots)
+  for (const auto& [wire, slot] : targets_[target].slots)
     if (slot.state == SlotState::outstanding && (!best || slot.seq < best->seq)) best = &slot;
-  if (!best) {
-    count_ignored(target);
-    return std::nullopt;
-  }
-  return answer(target, static_cast<std::uint16_t>(best->seq), EventType::reply, rx, kernel_rx);
+  if (!best) return std::nullopt;
+  return static_cast<std::uint16_t>(best->seq);
 }
 
 std::vector<ProbeEvent> PingEngine::expire(TimeNs now) {

@@ -141,8 +141,11 @@ class PingEngine {
   std::optional<model::ProbeEvent> answer(std::size_t target, std::uint16_t wire, model::EventType type,
                                           TimeNs rx, bool kernel_rx,
                                           std::optional<TimeNs> kernel_rtt = std::nullopt);
-  std::optional<model::ProbeEvent> answer_oldest(std::size_t target, TimeNs rx, bool kernel_rx);
+  // A UDP answer may carry nothing of ours: it then answers the oldest probe still waiting.
+  std::optional<std::uint16_t> oldest_outstanding(std::size_t target) const;
   std::optional<std::size_t> target_by_addr(const IpAddr& a) const;
+  // The target at address `a` whose ICMP identifier (or, for TCP, source port range) is `id`.
+  std::optional<std::size_t> target_for(const IpAddr& a, std::uint16_t id) const;
   std::uint64_t probe_cookie(std::size_t target, std::uint32_t seq) const;
   std::uint16_t tcp_check16(std::size_t target, std::uint16_t sport) const;
   std::uint16_t tcp_sport(std::size_t target, std::uint32_t seq) const;

@@ -18,6 +18,18 @@ std::optional<std::size_t> PingEngine::target_by_addr(const IpAddr& a) const {
   return std::nullopt;
 }
 
+std::optional<std::size_t> PingEngine::target_for(const IpAddr& a, std::uint16_t id) const {
+  // The same address may be given twice: the identifier (ICMP) or source port (TCP) tells which.
+  for (std::size_t i = 0; i < targets_.size(); ++i) {
+    const auto& spec = targets_[i].spec;
+    if (spec.addr != a) continue;
+    if (cfg_.method == model::Method::tcp_syn ? static_cast<std::uint16_t>(id - spec.ident) <= 0xff
+                                              : id == spec.ident)
+      return i;
+  }
+  return std::nullopt;
+}
+
 std::vector<ProbeEvent> PingEngine::on_packet(const Incoming& in) {
   switch (in.channel) {
     case Channel::icmp_raw:
@@ -81,12 +93,11 @@ std::vector<ProbeEvent> PingEngine::match_icmp(const Incoming& in) {
   if (msg->type == request_type) return out;  // our own request looped back (pinging a local address)
   if (cfg_.method == model::Method::icmp && msg->type == reply_type) {
     std::optional<std::size_t> t = in.target;
-    if (!t) t = target_by_addr(l4->from);
+    if (!t) t = target_for(l4->from, msg->ident);
     if (!t || targets_[*t].spec.addr != l4->from) {
       // Someone else's echo reply (another ping on this host): not ours, not suspicious.
       return out;
     }
-    if (in.channel == Channel::icmp_raw && msg->ident != targets_[*t].spec.ident) return out;
     Slot* s = find(targets_[*t], msg->seq);
     auto c = packet::echo_cookie(msg->body);
     // Probes with 8 or more payload bytes carry the cookie: an answer without it is not ours.
@@ -117,24 +128,31 @@ std::vector<ProbeEvent> PingEngine::match_icmp_error(Family f, packet::Bytes icm
   if (!msg) return out;
   auto q = packet::parse_quoted(f, msg->body);
   if (!q) return out;  // an error about something we cannot read: not ours
-  auto t = target_by_addr(q->ip.dst);
-  if (!t) return out;  // about another host's traffic
-  const auto& spec = targets_[*t].spec;
+  std::optional<std::size_t> t;
   std::optional<std::uint16_t> wire;
   switch (cfg_.method) {
     case model::Method::icmp: {
       std::uint8_t proto = f == Family::v4 ? packet::kProtoIcmp : packet::kProtoIcmpV6;
       auto qm = packet::parse_icmp(q->ip.payload);
       if (q->ip.protocol != proto || !qm) return out;
-      if (qm->ident != spec.ident) return out;  // another program's ping
+      t = target_for(q->ip.dst, qm->ident);
+      if (!t) return out;  // another host's traffic, or another program's ping
+      // Routers quote at least 8 bytes past the ICMP header: when the cookie is there, it must fit.
+      Slot* s = find(targets_[*t], qm->seq);
+      auto c = packet::echo_cookie(qm->body);
+      if (s && cfg_.payload >= 8 && c && *c != probe_cookie(*t, s->seq)) {
+        count_ignored(t);
+        return out;
+      }
       wire = qm->seq;
       break;
     }
     case model::Method::tcp_syn: {
       auto ports = packet::parse_l4_ports(q->ip.payload);
       if (q->ip.protocol != packet::kProtoTcp || !ports || ports->dport != cfg_.port) return out;
-      std::uint16_t off = static_cast<std::uint16_t>(ports->sport - spec.ident);
-      if (off > 0xff) return out;
+      t = target_for(q->ip.dst, ports->sport);
+      if (!t) return out;
+      std::uint16_t off = static_cast<std::uint16_t>(ports->sport - targets_[*t].spec.ident);
       if ((ports->seq >> 16) != tcp_check16(*t, ports->sport) || (ports->seq & 0xff) != off) {
         count_ignored(t);
         return out;
@@ -169,14 +187,13 @@ std::vector<ProbeEvent> PingEngine::match_tcp(const Incoming& in) {
   if (!l4) return out;
   auto tcp = packet::parse_tcp(l4->data);
   if (!tcp || tcp->sport != cfg_.port) return out;
-  auto t = target_by_addr(l4->from);
-  if (!t) return out;
-  const auto& spec = targets_[*t].spec;
-  std::uint16_t off = static_cast<std::uint16_t>(tcp->dport - spec.ident);
-  if (off > 0xff) return out;  // to another local port: not one of our probes
-  bool answers_syn = (tcp->flags & packet::kTcpAck) &&
-                     ((tcp->flags & (packet::kTcpSyn | packet::kTcpRst)) != 0);
-  std::uint32_t probe_seq = tcp->ack - 1;
+  auto t = target_for(l4->from, tcp->dport);
+  if (!t) return out;  // to another local port: not one of our probes
+  std::uint16_t off = static_cast<std::uint16_t>(tcp->dport - targets_[*t].spec.ident);
+  bool syn = (tcp->flags & packet::kTcpSyn) != 0;
+  bool answers_syn = (tcp->flags & packet::kTcpAck) && (syn || (tcp->flags & packet::kTcpRst));
+  // A SYN-ACK acknowledges the SYN only (data in a SYN is not taken); a RST acknowledges all we sent.
+  std::uint32_t probe_seq = tcp->ack - 1 - (syn ? 0 : static_cast<std::uint32_t>(cfg_.payload));
   // No checksum check here: a raw socket sees segments before TCP verifies them, and over veth
   // (checksum offload) their checksum field is legitimately incomplete. The keyed ack is the check.
   if (!answers_syn || (probe_seq >> 16) != tcp_check16(*t, tcp->dport) || (probe_seq & 0xff) != off) {
@@ -215,7 +232,14 @@ std::vector<ProbeEvent> PingEngine::match_udp(const Incoming& in) {
   // An echo service returns our payload: then we know exactly which probe it answers.
   if (auto seq = udp_probe_seq(t, in.data))
     e = answer(t, static_cast<std::uint16_t>(*seq), EventType::reply, in.rx, in.kernel_rx);
-  if (!e) e = answer_oldest(t, in.rx, in.kernel_rx);
+  if (!e) {
+    auto wire = oldest_outstanding(t);
+    if (!wire) {
+      count_ignored(t);
+      return out;
+    }
+    e = answer(t, *wire, EventType::reply, in.rx, in.kernel_rx);
+  }
   if (!e) return out;
   e->from = in.from;
   e->bytes = static_cast<std::uint32_t>(in.data.size());
@@ -232,12 +256,13 @@ std::vector<ProbeEvent> PingEngine::on_error(const IncomingError& in) {
   std::size_t t = *in.target;
   std::optional<std::uint16_t> wire;
   if (in.channel == Channel::udp) {
-    auto seq = udp_probe_seq(t, in.original);
-    if (!seq) {
+    // Payloads under 12 bytes carry no seq: such errors answer the oldest probe waiting.
+    if (auto seq = udp_probe_seq(t, in.original)) wire = static_cast<std::uint16_t>(*seq);
+    else if (cfg_.payload < 12) wire = oldest_outstanding(t);
+    if (!wire) {
       count_ignored(t);
       return out;
     }
-    wire = static_cast<std::uint16_t>(*seq);
   } else if (in.channel == Channel::icmp_dgram) {
     auto qm = packet::parse_icmp(in.original);
     if (!qm) return out;

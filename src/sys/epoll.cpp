@@ -2,7 +2,11 @@
 
 #include <sys/epoll.h>
 
+#include <signal.h>
+
 #include <cerrno>
+
+#include "sys/signals.hpp"
 
 namespace reach::sys {
 
@@ -41,7 +45,7 @@ Result<std::vector<Epoll::Ready>> Epoll::wait(TimeNs timeout) {
     ts.tv_nsec = timeout % kNsPerSec;
     tsp = &ts;
   }
-  int n = epoll_pwait2(fd_.get(), evs, 64, tsp, nullptr);
+  int n = epoll_pwait2(fd_.get(), evs, 64, tsp, static_cast<const sigset_t*>(stop_wait_mask()));
   std::vector<Ready> out;
   if (n < 0) {
     if (errno == EINTR) return out;

@@ -5,6 +5,8 @@
 namespace reach::sys {
 namespace {
 volatile sig_atomic_t g_stops = 0;
+sigset_t g_wait_mask;
+bool g_installed = false;
 void on_stop(int) { g_stops = g_stops + 1; }
 }  // namespace
 
@@ -15,7 +17,17 @@ void install_stop_signals() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  sigset_t block;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  sigprocmask(SIG_BLOCK, &block, &g_wait_mask);
+  sigdelset(&g_wait_mask, SIGINT);
+  sigdelset(&g_wait_mask, SIGTERM);
+  g_installed = true;
 }
+
+const void* stop_wait_mask() { return g_installed ? &g_wait_mask : nullptr; }
 
 int stop_requests() { return g_stops; }
 

@@ -95,6 +95,9 @@ def test_firewalled_server_looks_down_to_icmp_but_answers_tcp(lab, reach, v6):
     closed = reach_ping(fw.client, reach, "-S", "-p", fw.closed_port, "-c", 2, "-i", 0.1, dst)
     assert closed.returncode == 0, closed.stdout + closed.stderr
     assert closed.stdout.count("flags=RA ") == 2
+    # With data in the SYN the RST acknowledges it too: still matched.
+    data = reach_ping(fw.client, reach, "-S", "-s", 10, "-p", fw.closed_port, "-c", 1, dst)
+    assert data.returncode == 0 and "flags=RA " in data.stdout, data.stdout
 
     conn = reach_ping(fw.client, reach, "--connect", "-p", fw.open_port, "-c", 2, "-i", 0.1, dst)
     assert conn.returncode == 0, conn.stdout + conn.stderr
@@ -130,6 +133,8 @@ def test_udp_probe_port_unreachable_proves_alive(lab, reach):
     assert closed.returncode == 0, closed.stderr
     replies = of_type(events(closed.stdout), "reply")
     assert len(replies) == 2 and all(e["icmp_name"] == "Destination Port Unreachable" for e in replies)
+    empty = reach_ping(pair.client, reach, "--udp", "-s", 0, "-p", 9, "-c", 2, "-i", 0.1, pair.server4)
+    assert empty.returncode == 0 and "2 received" in empty.stdout, empty.stdout
     echo = reach_ping(pair.client, reach, "--udp", "-p", 7, "-c", 2, "-i", 0.1, "--json",
                       pair.server6)
     assert echo.returncode == 0, echo.stderr
@@ -203,6 +208,8 @@ table inet dead {
         assert block.startswith(f"3 packets transmitted, {received} received"), block
     ok = reach_ping(pair.client, reach, "-c", 2, "-i", 0.1, "198.19.0.1", pair.server4)
     assert ok.returncode == 0
+    twice = reach_ping(pair.client, reach, "-c", 2, "-i", 0.1, pair.server4, pair.server4)
+    assert twice.returncode == 0 and twice.stdout.count("2 packets transmitted, 2 received") == 2, twice.stdout
 
 
 # --------------------------------------------------------------------------- privilege
@@ -287,6 +294,9 @@ def test_capabilities_dropped_after_sockets_open(lab, reach):
     (["--tcp", "--udp", "198.18.0.2"], "choose one"),
     (["-6", "198.18.0.2"], "not an IPv6 address"),
     ([], "targets"),
+    (["-s", "-1", "198.18.0.2"], "packet size"),
+    (["-I", "2001:db8::1", "-c", "1", "198.18.0.2"], "different families"),
+    (["--connect", "-I", "nosuchdev0", "-c", "1", "198.18.0.2"], "nosuchdev0"),
 ])
 def test_bad_input_one_line_exit_2(lab, reach, args, words):
     h = lab.host("lonely")  # no links, no routes: nothing can leave

@@ -162,11 +162,11 @@ struct Rig {
   std::vector<Outgoing> probes;  // in send order: seq 1 (at kT0), then 2 (kT0 + 1 s) ...
 };
 
-Rig start(Method m, Family f, int probes = 1, std::size_t payload = 56) {
+Rig start(Method m, Family f, int probes = 1, std::optional<std::size_t> payload = std::nullopt) {
   PingConfig cfg;
   cfg.method = m;
   cfg.count = 5;
-  cfg.payload = payload;
+  cfg.payload = payload.value_or(m == Method::tcp_syn ? 0 : 56);  // as the tool's defaults
   cfg.port = m == Method::udp ? 33434 : m == Method::tcp_connect ? 443 : 80;
   cfg.wait = 2 * kSec;
   TargetSpec s;
@@ -1049,6 +1049,86 @@ TEST(EngineConnect, OutcomesForUnknownProbesIgnored) {
   ASSERT_EQ(evs.size(), 1u);
   EXPECT_TRUE(evs[0].late);
   EXPECT_EQ(r.e->summary(0, kT0 + 3 * kSec).received, 0u);
+}
+
+}  // namespace
+}  // namespace reach::engine
+
+namespace reach::engine {
+namespace {
+
+// ---- regressions from review ------------------------------------------------------------------
+
+TEST(EngineReview, RstAcknowledgesTheSynPayloadToo) {
+  auto r = start(Method::tcp_syn, Family::v4, 1, 10);
+  auto seg = tcp_reply(r.probes[0].bytes, kTarget, kUs,
+                       {.flags = packet::kTcpRst | packet::kTcpAck, .ack_delta = 11, .window = 0});
+  auto evs = r.e->on_packet(raw_v4(Channel::tcp_raw, ipv4(kTarget, kUs, packet::kProtoTcp, seg), kT0 + kMs));
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_TRUE(evs[0].refused);
+  // A SYN-ACK still acknowledges the SYN alone.
+  auto r2 = start(Method::tcp_syn, Family::v4, 1, 10);
+  auto sa = tcp_reply(r2.probes[0].bytes, kTarget, kUs);
+  EXPECT_EQ(r2.e->on_packet(raw_v4(Channel::tcp_raw, ipv4(kTarget, kUs, packet::kProtoTcp, sa), kT0 + kMs)).size(), 1u);
+}
+
+TEST(EngineReview, SameAddressTwiceEachTargetGetsItsOwnReplies) {
+  PingConfig cfg;
+  cfg.count = 1;
+  std::vector<TargetSpec> specs(2);
+  specs[0].addr = specs[1].addr = kTarget;
+  specs[0].ident = kIdent;
+  specs[1].ident = static_cast<std::uint16_t>(kIdent + 1);
+  PingEngine e(cfg, specs, kKey, kT0);
+  auto out = e.due(kT0);
+  ASSERT_EQ(out.size(), 2u);
+  for (auto& o : out) e.sent(o.target, o.seq, kT0);
+  for (auto& o : out) {
+    auto evs = e.on_packet(raw_v4(Channel::icmp_raw, ipv4(kTarget, kUs, packet::kProtoIcmp, echo_reply(o.bytes, Family::v4)), kT0 + kMs));
+    ASSERT_EQ(evs.size(), 1u);
+    EXPECT_EQ(evs[0].target, o.target);
+  }
+  EXPECT_EQ(e.summary(0, kT0 + kSec).received, 1u);
+  EXPECT_EQ(e.summary(1, kT0 + kSec).received, 1u);
+}
+
+TEST(EngineReview, UdpWithoutPayloadErrorsAnswerTheOldestProbe) {
+  auto r = start(Method::udp, Family::v4, 2, 0);
+  IncomingError err;
+  err.channel = Channel::udp;
+  err.family = Family::v4;
+  err.type = 3;
+  err.code = 3;
+  err.offender = kTarget;
+  err.rx = kT0 + 1500 * kMs;
+  err.target = 0;
+  auto evs = r.e->on_error(err);
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_EQ(evs[0].type, EventType::reply);
+  EXPECT_EQ(evs[0].seq, 1u);
+  EXPECT_EQ(r.e->on_error(err).at(0).seq, 2u);
+  EXPECT_EQ(r.e->summary(0, kT0 + 2 * kSec).received, 2u);
+}
+
+TEST(EngineReview, IcmpErrorWithAWrongCookieIsIgnoredAndARealReplyStillCounts) {
+  auto r = start(Method::icmp, Family::v4);
+  Buffer forged = r.probes[0].bytes;
+  forged[8] ^= 0xff;  // first cookie byte
+  auto quoted = ipv4(kUs, kTarget, packet::kProtoIcmp, forged);
+  auto err = ipv4(kRouter, kUs, packet::kProtoIcmp, icmp_error(Family::v4, 3, 1, quoted));
+  EXPECT_TRUE(r.e->on_packet(raw_v4(Channel::icmp_raw, err, kT0 + kMs)).empty());
+  EXPECT_EQ(r.e->summary(0, kT0 + kSec).ignored, 1u);
+  // A well-formed error first, then the real reply: the reply wins and is counted once.
+  auto good = ipv4(kRouter, kUs, packet::kProtoIcmp,
+                   icmp_error(Family::v4, 3, 1, ipv4(kUs, kTarget, packet::kProtoIcmp, r.probes[0].bytes)));
+  ASSERT_EQ(r.e->on_packet(raw_v4(Channel::icmp_raw, good, kT0 + kMs)).size(), 1u);
+  auto reply = ipv4(kTarget, kUs, packet::kProtoIcmp, echo_reply(r.probes[0].bytes, Family::v4));
+  auto evs = r.e->on_packet(raw_v4(Channel::icmp_raw, reply, kT0 + 2 * kMs));
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_FALSE(evs[0].duplicate);
+  auto sum = r.e->summary(0, kT0 + kSec);
+  EXPECT_EQ(sum.received, 1u);
+  EXPECT_EQ(sum.errors, 0u);
 }
 
 }  // namespace

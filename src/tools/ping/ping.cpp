@@ -40,7 +40,7 @@ std::string validate(const PingOptions& o, bool privileged) {
   if (!(o.deadline >= 0) || !std::isfinite(o.deadline) || o.deadline > 1e7)
     return fmt::format("bad wait time: {}", o.deadline);
   if (o.ttl < 0 || o.ttl > 255) return fmt::format("ttl {} out of range", o.ttl);
-  if (o.size && *o.size > 65000) return fmt::format("packet size {} is too large; maximum is 65000", *o.size);
+  if (o.size && (*o.size < 0 || *o.size > 65000)) return fmt::format("bad packet size {}: 0 to 65000", *o.size);
   if (o.port && (*o.port < 1 || *o.port > 65535)) return fmt::format("bad port: {}", *o.port);
   if (o.method == Method::udp && o.size && *o.size < 12 && *o.size != 0)
     return "UDP probes need a payload of at least 12 bytes to be matched (or 0)";
@@ -110,7 +110,7 @@ class PingRun {
     cfg_.wait = static_cast<TimeNs>(std::llround(o_.wait * 1e9));
     cfg_.deadline = static_cast<TimeNs>(std::llround(o_.deadline * 1e9));
     std::size_t default_size = o_.method == Method::tcp_syn ? 0 : 56;
-    cfg_.payload = o_.size.value_or(default_size);
+    cfg_.payload = o_.size ? static_cast<std::size_t>(*o_.size) : default_size;
     int default_port = o_.method == Method::udp ? 33434 : 80;
     cfg_.port = static_cast<std::uint16_t>(o_.port.value_or(default_port));
     sock_opts_.ttl = o_.ttl;
@@ -135,7 +135,26 @@ class PingRun {
     return true;
   }
 
+  // -I must work for every target, or the run would silently leave by the default route.
+  bool check_source() {
+    for (const auto& t : targets_) {
+      Family f = t.addr.family();
+      if (sock_opts_.source && sock_opts_.source->family() != f)
+        return fatal(fmt::format("source address {} and target {} are of different families",
+                                 sock_opts_.source->to_string(), t.addr.to_string()));
+      if (o_.method != Method::tcp_connect) continue;
+      auto fd = sys::open_socket(f, SOCK_STREAM, 0, "socket(tcp)");
+      if (!fd) return fatal(fd.error().message());
+      if (!sock_opts_.device.empty())
+        if (auto r = sys::bind_to_device(fd->get(), sock_opts_.device); !r) return fatal(r.error().message());
+      if (sock_opts_.source)
+        if (auto r = sys::bind_to(fd->get(), *sock_opts_.source, 0); !r) return fatal(r.error().message());
+    }
+    return true;
+  }
+
   bool open_sockets(bool privileged) {
+    if (!check_source()) return false;
     std::uint64_t rnd = sys::random64();
     key_ = sys::random64();
     for (std::size_t i = 0; i < targets_.size(); ++i) {
@@ -318,8 +337,10 @@ class PingRun {
     auto fd = sys::open_socket(dst.family(), SOCK_STREAM, 0, "socket(tcp)");
     TimeNs t = clock.now();
     if (!fd) return writer_->event(engine_->send_failed(o.target, o.seq, t, fd.error().message()));
-    if (!sock_opts_.device.empty()) (void)sys::bind_to_device(fd->get(), sock_opts_.device);
-    if (sock_opts_.source) (void)sys::bind_to(fd->get(), *sock_opts_.source, 0);
+    Result<void> bound;
+    if (!sock_opts_.device.empty()) bound = sys::bind_to_device(fd->get(), sock_opts_.device);
+    if (bound && sock_opts_.source) bound = sys::bind_to(fd->get(), *sock_opts_.source, 0);
+    if (!bound) return writer_->event(engine_->send_failed(o.target, o.seq, t, bound.error().message()));
     if (o_.ttl > 0) (void)sys::set_ttl(fd->get(), dst.family(), o_.ttl);
     t = clock.now();
     auto r = sys::connect_nonblocking(fd->get(), dst, cfg_.port);

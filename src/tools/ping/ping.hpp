@@ -18,7 +18,7 @@ struct PingOptions {
   double interval = 1.0;             // -i, seconds
   double wait = 2.0;                 // -W, seconds
   double deadline = 0;               // -w, seconds
-  std::optional<std::size_t> size;   // -s
+  std::optional<std::int64_t> size;  // -s
   int ttl = 0;                       // -t
   std::string interface;             // -I: name or source address
   std::optional<Family> family;      // -4 / -6
