@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "engine/ping_engine.hpp"
@@ -122,6 +123,8 @@ struct Run {
     }
   }
 
+  std::set<std::pair<std::size_t, std::uint32_t>> errored;  // probes whose first answer was an error
+
   void take(const std::vector<model::ProbeEvent>& evs) {
     for (const auto& ev : evs) {
       check(ev.target < 2);
@@ -134,8 +137,14 @@ struct Run {
           check(ev.rtt.has_value());
           if (ev.duplicate) ++c.dups;
           else if (ev.late) ++c.late;
-          else if (ev.type == model::EventType::reply) ++c.first_replies;
-          else ++c.first_errors;
+          else if (ev.type == model::EventType::reply) {
+            ++c.first_replies;
+            // A real answer after an error supersedes it: the engine takes the error back.
+            if (errored.erase({ev.target, ev.seq})) --c.first_errors;
+          } else {
+            ++c.first_errors;
+            errored.insert({ev.target, ev.seq});
+          }
           break;
         case model::EventType::timeout:
           check(!ev.duplicate && !ev.late);
