@@ -142,7 +142,8 @@ class PingRun {
       if (sock_opts_.source && sock_opts_.source->family() != f)
         return fatal(fmt::format("source address {} and target {} are of different families",
                                  sock_opts_.source->to_string(), t.addr.to_string()));
-      if (o_.method != Method::tcp_connect) continue;
+      // Probe sockets of the other methods check -I when they open; connect opens one per probe.
+      if (o_.method != Method::tcp_connect || (sock_opts_.device.empty() && !sock_opts_.source)) continue;
       auto fd = sys::open_socket(f, SOCK_STREAM, 0, "socket(tcp)");
       if (!fd) return fatal(fd.error().message());
       if (!sock_opts_.device.empty())
