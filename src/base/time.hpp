@@ -1,6 +1,7 @@
 #pragma once
-// One timeline for the whole program: nanoseconds of CLOCK_REALTIME, because that is the clock
-// of the kernel's software packet timestamps; RTTs are differences of two such stamps.
+// One timeline for the whole program: nanoseconds of CLOCK_MONOTONIC. The kernel's packet stamps
+// (CLOCK_REALTIME) are moved onto it where they are read (sys/), so RTTs are differences of two
+// points of one timeline, and a wall-clock step cannot stall or expire probes.
 #include <cstdint>
 
 namespace reach {

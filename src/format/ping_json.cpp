@@ -43,7 +43,7 @@ class JsonWriter final : public PingWriter {
   void event(const model::ProbeEvent& e) override {
     nlohmann::json j = base(event_type(e.type), info_.targets.at(e.target));
     j["seq"] = e.seq;
-    j["time"] = static_cast<double>(e.when) / 1e9;
+    j["time"] = static_cast<double>(e.when + info_.wall_offset) / 1e9;
     if (e.type == model::EventType::send_error) {
       j["error"] = e.error;
       return emit(j);

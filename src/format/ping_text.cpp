@@ -106,6 +106,7 @@ class TextWriter final : public PingWriter {
  private:
   std::string prefix(TimeNs when) const {
     if (!opts_.timestamps) return {};
+    when += info_.wall_offset;
     return fmt::format("[{}.{:06}] ", when / kNsPerSec, (when % kNsPerSec) / 1000);
   }
 

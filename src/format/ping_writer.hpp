@@ -17,6 +17,7 @@ struct PingRunInfo {
   std::string socket;          // "raw", "datagram", "udp", "connect"
   bool kernel_timestamps = false;
   std::vector<model::Target> targets;
+  TimeNs wall_offset = 0;      // event times are CLOCK_MONOTONIC; add this for unix time
 };
 
 class PingWriter {

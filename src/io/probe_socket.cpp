@@ -66,15 +66,37 @@ Result<void> ProbeSocket::connect(const IpAddr& dst, std::uint16_t port) {
 
 Result<void> ProbeSocket::send(std::span<const std::uint8_t> data, const IpAddr& dst, std::uint16_t port,
                                std::uint64_t tag) {
+  if (!timestamps_) return send_plain(data, dst, port);
+  // Name the TX stamp's id ourselves where the kernel allows it: a send that fails after the
+  // kernel counted it (an nftables drop in OUTPUT) then cannot shift the ids of later sends.
+  if (tx_ids_ != TxIds::counted) {
+    std::uint32_t id = next_tx_id_++;
+    auto r = sys::send_to(fd_.get(), data, dst, port, id);
+    if (r) {
+      tx_ids_ = TxIds::explicit_;
+      remember(id, tag);
+      return {};
+    }
+    if (tx_ids_ == TxIds::explicit_ || r.error().err != EINVAL) return tl::unexpected(r.error());
+    tx_ids_ = TxIds::counted;  // kernel older than 6.13: fall back to counting sends
+    next_tx_id_ = 0;
+  }
   auto r = sys::send_to(fd_.get(), data, dst, port);
   if (!r) return tl::unexpected(r.error());
-  if (timestamps_) {
-    // The kernel counts every datagram sent on the socket; a lost stamp must not leak an entry.
-    if (pending_tx_.size() > 4096) pending_tx_.clear();
-    pending_tx_[next_tx_id_] = tag;
-  }
-  ++next_tx_id_;
+  remember(next_tx_id_++, tag);
   return {};
+}
+
+Result<void> ProbeSocket::send_plain(std::span<const std::uint8_t> data, const IpAddr& dst, std::uint16_t port) {
+  auto r = sys::send_to(fd_.get(), data, dst, port);
+  if (!r) return tl::unexpected(r.error());
+  return {};
+}
+
+void ProbeSocket::remember(std::uint32_t id, std::uint64_t tag) {
+  // A stamp the kernel never delivers must not leak its entry.
+  if (pending_tx_.size() > 4096) pending_tx_.clear();
+  pending_tx_[id] = tag;
 }
 
 Result<void> ProbeSocket::drain(const Handlers& h, int budget) {
@@ -121,7 +143,7 @@ bool wait_for_rx_timestamps(TimeNs budget) {
   auto port = sys::local_port(fd->get());
   auto ep = sys::Epoll::create();
   if (!port || !ep || !ep->add(fd->get(), EPOLLIN, 0)) return true;
-  sys::RealClock clock;
+  sys::MonotonicClock clock;
   TimeNs end = clock.now() + budget;
   std::uint8_t byte = 0;
   std::uint8_t buf[16];

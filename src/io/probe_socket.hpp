@@ -62,10 +62,16 @@ class ProbeSocket {
   Result<void> drain(const Handlers& h, int budget = 256);
 
  private:
+  Result<void> send_plain(std::span<const std::uint8_t> data, const IpAddr& dst, std::uint16_t port);
+  void remember(std::uint32_t id, std::uint64_t tag);
+
   sys::Fd fd_;
   SocketKind kind_ = SocketKind::icmp_raw;
   Family family_ = Family::v4;
   bool timestamps_ = false;
+  // How TX stamps find their probe: ids we give each send (SCM_TS_OPT_ID), or, on kernels
+  // before 6.13, the kernel's own per-socket count of sends (which a failed send can skew).
+  enum class TxIds : std::uint8_t { unknown, explicit_, counted } tx_ids_ = TxIds::unknown;
   std::uint32_t next_tx_id_ = 0;
   std::unordered_map<std::uint32_t, std::uint64_t> pending_tx_;  // kernel send id -> tag
   std::vector<std::uint8_t> buf_ = std::vector<std::uint8_t>(65536);

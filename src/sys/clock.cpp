@@ -4,10 +4,28 @@
 
 namespace reach::sys {
 
-TimeNs RealClock::now() const {
+namespace {
+
+TimeNs read(clockid_t id) {
   timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
+  clock_gettime(id, &ts);
   return static_cast<TimeNs>(ts.tv_sec) * kNsPerSec + ts.tv_nsec;
 }
+
+}  // namespace
+
+TimeNs MonotonicClock::now() const { return read(CLOCK_MONOTONIC); }
+
+TimeNs WallClock::now() const { return read(CLOCK_REALTIME); }
+
+TimeNs wall_minus_monotonic() {
+  // The wall clock read between two monotonic reads: the midpoint is within a few tens of ns.
+  TimeNs m1 = read(CLOCK_MONOTONIC);
+  TimeNs w = read(CLOCK_REALTIME);
+  TimeNs m2 = read(CLOCK_MONOTONIC);
+  return w - (m1 + (m2 - m1) / 2);
+}
+
+TimeNs kernel_stamp_to_monotonic(TimeNs realtime_stamp) { return realtime_stamp - wall_minus_monotonic(); }
 
 }  // namespace reach::sys

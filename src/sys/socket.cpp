@@ -1,5 +1,7 @@
 #include "sys/socket.hpp"
 
+#include "sys/clock.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <linux/errqueue.h>
@@ -170,11 +172,27 @@ Result<void> set_buffer_sizes(int fd, int bytes) {
 }
 
 Result<std::size_t> send_to(int fd, std::span<const std::uint8_t> data, const IpAddr& addr,
-                            std::uint16_t port) {
+                            std::uint16_t port, std::optional<std::uint32_t> tx_id) {
   sockaddr_storage ss;
   socklen_t len = to_sockaddr(addr, port, ss);
+  iovec iov{const_cast<std::uint8_t*>(data.data()), data.size()};
+  msghdr msg{};
+  msg.msg_name = &ss;
+  msg.msg_namelen = len;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(std::uint32_t))] = {};
+  if (tx_id) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = kScmTsOptId;
+    c->cmsg_len = CMSG_LEN(sizeof(std::uint32_t));
+    std::memcpy(CMSG_DATA(c), &*tx_id, sizeof(std::uint32_t));
+  }
   for (int attempt = 0; attempt < 3; ++attempt) {
-    ssize_t n = ::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&ss), len);
+    ssize_t n = ::sendmsg(fd, &msg, 0);
     if (n >= 0) return static_cast<std::size_t>(n);
     if (errno != EINTR) return fail("sendto", addr.to_string(), errno);
   }
@@ -227,7 +245,7 @@ Result<std::optional<Received>> receive(int fd, std::span<std::uint8_t> buf) {
         c->cmsg_len >= CMSG_LEN(sizeof(scm_timestamping))) {
       scm_timestamping ts;
       std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) r.kernel_rx = ts_to_ns(ts.ts[0]);
+      if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) r.kernel_rx = kernel_stamp_to_monotonic(ts_to_ns(ts.ts[0]));
     } else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
                (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
       int v = 0;
@@ -253,7 +271,7 @@ Result<std::optional<ErrQueueEntry>> receive_error(int fd, std::span<std::uint8_
         c->cmsg_len >= CMSG_LEN(sizeof(scm_timestamping))) {
       scm_timestamping ts;
       std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) e.stamp = ts_to_ns(ts.ts[0]);
+      if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) e.stamp = kernel_stamp_to_monotonic(ts_to_ns(ts.ts[0]));
       continue;
     }
     bool v4err = c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR;

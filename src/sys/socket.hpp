@@ -46,9 +46,13 @@ Result<void> set_ipv6_checksum_offset(int fd, int offset);
 // Larger socket buffers so bursts of replies are not dropped.
 Result<void> set_buffer_sizes(int fd, int bytes);
 
-// Sends `data` to addr:port (port 0 for raw sockets). Returns bytes sent.
+// Sends `data` to addr:port (port 0 for raw sockets). Returns bytes sent. With `tx_id`, the
+// kernel's TX timestamp of this datagram carries that id (SCM_TS_OPT_ID, Linux 6.13+) instead of
+// the socket's own counter; an older kernel refuses the send with EINVAL.
 Result<std::size_t> send_to(int fd, std::span<const std::uint8_t> data, const IpAddr& addr,
-                            std::uint16_t port);
+                            std::uint16_t port, std::optional<std::uint32_t> tx_id = std::nullopt);
+// The cmsg type of SCM_TS_OPT_ID (asm-generic; Debian 12's kernel headers predate it).
+inline constexpr int kScmTsOptId = 81;
 
 struct Received {
   std::size_t len = 0;       // bytes stored in the buffer

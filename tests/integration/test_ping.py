@@ -189,6 +189,35 @@ def test_loss_accounting_with_30_percent_emulated_loss(lab, reach):
     assert dropped, "the emulator reports what it dropped"
 
 
+def _kernel_at_least(major, minor):
+    release = os.uname().release.split("-")[0].split(".")
+    return (int(release[0]), int(release[1])) >= (major, minor)
+
+
+@pytest.mark.skipif(not _kernel_at_least(6, 13), reason="SCM_TS_OPT_ID needs Linux 6.13 (docs/PING.md)")
+@pytest.mark.parametrize("v6", [False, True], ids=["ipv4", "ipv6"])
+def test_sends_dropped_in_output_do_not_shift_tx_stamps(lab, reach, v6):
+    # nftables drops every third echo request on its way out: sendto fails after the kernel may
+    # have numbered the datagram for its TX stamp. Every later reply must still be timed from
+    # its own probe's stamp (a shifted id would add the 0.1 s interval to an RTT).
+    pair = lab.pair(delay_ms=2)
+    proto = "icmpv6 type echo-request" if v6 else "icmp type echo-request"
+    pair.client.nft(f"""
+table inet outdrop {{
+  chain output {{ type filter hook output priority 0; policy accept;
+    {proto} numgen inc mod 3 == 2 drop; }}
+}}
+""")
+    r = reach_ping(pair.client, reach, "-c", 9, "-i", 0.1, "-W", 1, "--json", fam(v6, pair, "server"))
+    evs = events(r.stdout)
+    replies = of_type(evs, "reply")
+    errors = of_type(evs, "send_error")
+    assert len(replies) == 6 and len(errors) == 3, r.stdout + r.stderr
+    assert all(e["tx_timestamp"] == "kernel" for e in replies)
+    for e in replies:
+        assert 3.5 < e["rtt_ms"] < 10, e
+
+
 # --------------------------------------------------------------------------- many targets
 
 

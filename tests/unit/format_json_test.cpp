@@ -165,11 +165,13 @@ TEST(FormatJson, IcmpError) {
 }
 
 TEST(FormatJson, TimeoutAndSendError) {
-  Json j(run_info(Method::icmp));
+  auto info = run_info(Method::icmp);
+  info.wall_offset = 1'700'000'000 * kNsPerSec;  // event times are monotonic: wall = when + offset
+  Json j(info);
   ProbeEvent t;
   t.type = EventType::timeout;
   t.seq = 4;
-  t.when = 1'700'000'002 * kNsPerSec;
+  t.when = 2 * kNsPerSec;
   j.w->event(t);
   ProbeEvent s;
   s.type = EventType::send_error;

@@ -250,12 +250,13 @@ class PingRun {
     if (!notice_.empty()) writer_->notice(notice_);
     if (!info.kernel_timestamps && o_.method != Method::tcp_connect)
       writer_->notice("the kernel gives no packet timestamps here: RTTs come from the user-space clock");
+    info.wall_offset = sys::wall_minus_monotonic();
     writer_->start(info);
 
     if (info.kernel_timestamps && !io::wait_for_rx_timestamps(20 * kNsPerMs))
       writer_->notice("receive timestamps are not on yet: the first replies may be timed by the user-space clock");
     sys::install_stop_signals();
-    sys::RealClock clock;
+    sys::MonotonicClock clock;
     TimeNs now = clock.now();
     engine_ = std::make_unique<engine::PingEngine>(cfg_, specs_, key_, now);
     int stops_seen = 0;
@@ -312,7 +313,7 @@ class PingRun {
     return nullptr;
   }
 
-  void send(const engine::Outgoing& o, const sys::RealClock& clock) {
+  void send(const engine::Outgoing& o, const sys::MonotonicClock& clock) {
     std::uint64_t tag = (std::uint64_t{o.target} << 32) | o.seq;
     const IpAddr& dst = targets_[o.target].addr;
     if (o_.method == Method::tcp_connect) return start_connect(o, clock);
@@ -333,7 +334,7 @@ class PingRun {
     else writer_->event(engine_->send_failed(o.target, o.seq, t, r.error().message()));
   }
 
-  void start_connect(const engine::Outgoing& o, const sys::RealClock& clock) {
+  void start_connect(const engine::Outgoing& o, const sys::MonotonicClock& clock) {
     const IpAddr& dst = targets_[o.target].addr;
     auto fd = sys::open_socket(dst.family(), SOCK_STREAM, 0, "socket(tcp)");
     TimeNs t = clock.now();
@@ -390,7 +391,7 @@ class PingRun {
       }
   }
 
-  void drain(std::size_t index, const sys::RealClock& clock) {
+  void drain(std::size_t index, const sys::MonotonicClock& clock) {
     if (index >= sockets_.size()) return;
     io::ProbeSocket& s = *sockets_[index];
     std::optional<std::size_t> target = socket_target_[index];
