@@ -46,6 +46,7 @@ Result<std::size_t> netlink_recv(int fd, std::span<std::uint8_t> buf) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fail("recvmsg", "netlink", errno, errno == EAGAIN ? "no answer from the kernel within 5 s" : "");
     if (msg.msg_flags & MSG_TRUNC) return fail("recvmsg", "netlink", EMSGSIZE, "answer larger than the buffer");
+    if (from.nl_pid != 0) continue;  // only the kernel answers a dump; anything else is not ours
     return static_cast<std::size_t>(n);
   }
   return fail("recvmsg", "netlink", EINTR);

@@ -90,13 +90,24 @@ Result<std::vector<NetnsRef>> all_netns() {
   return out;
 }
 
-Result<void> in_netns(const std::string& path, const std::function<void()>& fn) {
+Result<void> in_netns(const NetnsRef& ns, const std::function<void()>& fn) {
+  return in_netns(ns.path, fn, ns.id);
+}
+
+Result<void> in_netns(const std::string& path, const std::function<void()>& fn, std::optional<NsId> expect) {
   int self = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (self < 0) return fail("open", "/proc/thread-self/ns/net", errno);
   Fd own(self);
   int target = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (target < 0) return fail("open network namespace", path, errno);
   Fd tgt(target);
+  if (expect) {
+    // /proc/PID/ns/net of a process that exited and whose pid was reused names another namespace.
+    struct stat st{};
+    if (::fstat(target, &st) != 0) return fail("stat network namespace", path, errno);
+    if (NsId{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino)} != *expect)
+      return fail("enter network namespace", path, ESRCH, "its process exited since it was listed");
+  }
   if (::setns(target, CLONE_NEWNET) != 0)
     return fail("enter network namespace", path, errno, errno == EPERM ? "needs CAP_SYS_ADMIN (root)" : "");
   fn();

@@ -3,6 +3,7 @@
 // run code inside one.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,11 @@ Result<NetnsRef> named_netns(const std::string& name);
 Result<std::vector<NetnsRef>> all_netns();
 
 // Enters the namespace at `path`, runs fn, and returns to the caller's namespace. Sockets
-// opened inside stay in that namespace. Needs CAP_SYS_ADMIN.
-Result<void> in_netns(const std::string& path, const std::function<void()>& fn);
+// opened inside stay in that namespace. Needs CAP_SYS_ADMIN. With `expect`, refuses (ESRCH) a
+// path that names another namespace by now.
+Result<void> in_netns(const std::string& path, const std::function<void()>& fn,
+                      std::optional<NsId> expect = std::nullopt);
+// The namespace as listed, or ESRCH when its path now names another one (a reused pid).
+Result<void> in_netns(const NetnsRef& ns, const std::function<void()>& fn);
 
 }  // namespace reach::sys

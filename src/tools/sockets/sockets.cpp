@@ -308,7 +308,7 @@ int run_sockets(const SocketsOptions& opts, std::ostream& out, std::ostream& err
       if (self && ns.id == *self) {
         inner = collect(want, filter, label, rows, notes);
       } else {
-        auto r = sys::in_netns(ns.path, [&] { inner = collect(want, filter, label, rows, notes); });
+        auto r = sys::in_netns(ns, [&] { inner = collect(want, filter, label, rows, notes); });
         if (!r) {
           // The process exited (its namespace went with it) or we lack the privilege.
           if (r.error().err == EPERM || r.error().err == EACCES) ++refused;
