@@ -20,6 +20,7 @@
 #include "packet/icmp.hpp"
 #include "packet/ip.hpp"
 #include "packet/tcp.hpp"
+#include "packets.hpp"  // tests/unit: IP and ICMP builders shared with the unit tests
 
 using namespace reach;
 using namespace reach::engine;
@@ -66,36 +67,6 @@ IpAddr v6(std::uint8_t last) {
   std::uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
   b[15] = last;
   return IpAddr::from_bytes(Family::v6, b);
-}
-
-Buffer ip_wrap(Family f, const IpAddr& src, const IpAddr& dst, std::uint8_t proto, const Buffer& payload) {
-  if (f == Family::v4) {
-    Buffer b(20 + payload.size(), 0);
-    b[0] = 0x45;
-    packet::put16(b, 2, static_cast<std::uint16_t>(b.size()));
-    b[8] = 64;
-    b[9] = proto;
-    std::copy(src.data(), src.data() + 4, b.begin() + 12);
-    std::copy(dst.data(), dst.data() + 4, b.begin() + 16);
-    packet::put16(b, 10, packet::checksum(packet::Bytes(b.data(), 20)));
-    std::copy(payload.begin(), payload.end(), b.begin() + 20);
-    return b;
-  }
-  Buffer b(40 + payload.size(), 0);
-  b[0] = 0x60;
-  packet::put16(b, 4, static_cast<std::uint16_t>(payload.size()));
-  b[6] = proto;
-  b[7] = 64;
-  std::copy(src.data(), src.data() + 16, b.begin() + 8);
-  std::copy(dst.data(), dst.data() + 16, b.begin() + 24);
-  std::copy(payload.begin(), payload.end(), b.begin() + 40);
-  return b;
-}
-
-void fix_icmp4(Buffer& icmp) {
-  if (icmp.size() < 4) return;
-  packet::put16(icmp, 2, 0);
-  packet::put16(icmp, 2, packet::checksum(icmp));
 }
 
 struct Run {
@@ -204,12 +175,12 @@ struct Run {
                             : method == model::Method::udp   ? packet::kProtoUdp
                             : fam == Family::v4              ? packet::kProtoIcmp
                                                              : packet::kProtoIcmpV6;
-      Buffer quoted = ip_wrap(fam, s.source, s.addr, qproto, o.bytes);
+      Buffer quoted = test::ip_packet(fam, s.source, s.addr, qproto, o.bytes);
       l4.assign(8, 0);
       l4[0] = fam == Family::v4 ? 3 : 1;
       l4[1] = fam == Family::v4 ? 13 : 1;
       l4.insert(l4.end(), quoted.begin(), quoted.end());
-      if (fam == Family::v4) fix_icmp4(l4);
+      if (fam == Family::v4) l4 = test::fix_icmp4(l4);
       proto = fam == Family::v4 ? packet::kProtoIcmp : packet::kProtoIcmpV6;
       src = router;
     } else if (method == model::Method::tcp_syn) {
@@ -227,13 +198,13 @@ struct Run {
       l4 = o.bytes;
       if (l4.size() < 8) return {};
       l4[0] = fam == Family::v4 ? packet::kIcmp4EchoReply : packet::kIcmp6EchoReply;
-      if (fam == Family::v4) fix_icmp4(l4);
+      if (fam == Family::v4) l4 = test::fix_icmp4(l4);
       proto = fam == Family::v4 ? packet::kProtoIcmp : packet::kProtoIcmpV6;
     } else {
       return o.bytes;  // a UDP echo service
     }
     bool has_ip = fam == Family::v4 && (ch == Channel::icmp_raw || ch == Channel::tcp_raw);
-    return has_ip ? ip_wrap(fam, src, s.source, proto, l4) : l4;
+    return has_ip ? test::ip_packet(fam, src, s.source, proto, l4) : l4;
   }
 };
 

@@ -14,6 +14,7 @@
 #include "packet/icmp.hpp"
 #include "packet/ip.hpp"
 #include "packet/tcp.hpp"
+#include "packets.hpp"
 
 namespace reach::engine {
 namespace {
@@ -23,6 +24,11 @@ using model::Method;
 using model::ProbeEvent;
 using model::StampSource;
 using packet::Buffer;
+using test::fix_icmp4;
+using test::icmp_error;
+using test::ip;
+using test::ipv4;
+using test::ipv6;
 
 constexpr TimeNs kT0 = 1'700'000'000 * kNsPerSec;
 constexpr TimeNs kMs = kNsPerMs;
@@ -30,8 +36,6 @@ constexpr TimeNs kSec = kNsPerSec;
 constexpr std::uint64_t kKey = 0x0ddba11cafef00dULL;
 constexpr std::uint16_t kIdent = 0x4d2;
 constexpr std::uint16_t kTcpBase = 40000;
-
-IpAddr ip(std::string_view s) { return *IpAddr::parse(s); }
 
 const IpAddr kUs = ip("198.18.1.1");
 const IpAddr kTarget = ip("198.18.0.2");
@@ -43,45 +47,6 @@ const IpAddr kRouter6 = ip("2001:db8::fe");
 
 // ---- packet construction ----------------------------------------------------------------------
 
-struct V4Opts {
-  std::uint8_t ttl = 64;
-  std::uint16_t id = 0;
-  bool df = false;
-};
-
-Buffer ipv4(const IpAddr& src, const IpAddr& dst, std::uint8_t proto, const Buffer& payload, V4Opts o = {}) {
-  Buffer b(20 + payload.size(), 0);
-  b[0] = 0x45;
-  packet::put16(b, 2, static_cast<std::uint16_t>(b.size()));
-  packet::put16(b, 4, o.id);
-  packet::put16(b, 6, o.df ? 0x4000 : 0);
-  b[8] = o.ttl;
-  b[9] = proto;
-  std::copy(src.data(), src.data() + 4, b.begin() + 12);
-  std::copy(dst.data(), dst.data() + 4, b.begin() + 16);
-  packet::put16(b, 10, packet::checksum(packet::Bytes(b.data(), 20)));
-  std::copy(payload.begin(), payload.end(), b.begin() + 20);
-  return b;
-}
-
-Buffer ipv6(const IpAddr& src, const IpAddr& dst, std::uint8_t next, const Buffer& payload, std::uint8_t hlim = 64) {
-  Buffer b(40 + payload.size(), 0);
-  b[0] = 0x60;
-  packet::put16(b, 4, static_cast<std::uint16_t>(payload.size()));
-  b[6] = next;
-  b[7] = hlim;
-  std::copy(src.data(), src.data() + 16, b.begin() + 8);
-  std::copy(dst.data(), dst.data() + 16, b.begin() + 24);
-  std::copy(payload.begin(), payload.end(), b.begin() + 40);
-  return b;
-}
-
-Buffer fix_icmp4(Buffer icmp) {
-  packet::put16(icmp, 2, 0);
-  packet::put16(icmp, 2, packet::checksum(icmp));
-  return icmp;
-}
-
 // ICMP echo reply for a request: v4 with its checksum, v6 left to the (absent) kernel check.
 Buffer echo_reply(const Buffer& request, Family f) {
   Buffer icmp = request;
@@ -91,18 +56,6 @@ Buffer echo_reply(const Buffer& request, Family f) {
   }
   icmp[0] = packet::kIcmp6EchoReply;
   return icmp;
-}
-
-// An ICMP error message quoting `quoted` (an IP datagram), cut to `quote_len` bytes.
-Buffer icmp_error(Family f, std::uint8_t type, std::uint8_t code, const Buffer& quoted,
-                  std::size_t quote_len = SIZE_MAX) {
-  std::size_t n = std::min(quote_len, quoted.size());
-  Buffer b(8 + n, 0);
-  b[0] = type;
-  b[1] = code;
-  std::copy(quoted.begin(), quoted.begin() + static_cast<std::ptrdiff_t>(n), b.begin() + 8);
-  if (f == Family::v4) packet::put16(b, 2, packet::checksum(b));
-  return b;
 }
 
 struct TcpReply {

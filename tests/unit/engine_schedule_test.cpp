@@ -14,6 +14,7 @@
 #include "packet/checksum.hpp"
 #include "packet/icmp.hpp"
 #include "packet/ip.hpp"
+#include "packets.hpp"
 
 namespace reach::engine {
 namespace {
@@ -22,33 +23,18 @@ using model::EventType;
 using model::ProbeEvent;
 using model::StampSource;
 using packet::Buffer;
+using test::ip;
+using test::ipv4;
 
 constexpr TimeNs kT0 = 1'700'000'000 * kNsPerSec;
 constexpr TimeNs kMs = kNsPerMs;
 constexpr TimeNs kSec = kNsPerSec;
 constexpr std::uint64_t kKey = 0x5eed5eed12345678ULL;
 
-IpAddr ip(std::string_view s) { return *IpAddr::parse(s); }
-
 const IpAddr kUs = ip("198.18.1.1");
 const IpAddr kTarget = ip("198.18.0.2");
 const IpAddr kTarget2 = ip("198.18.0.3");
 const IpAddr kTarget3 = ip("198.18.0.4");
-
-Buffer ipv4(const IpAddr& src, const IpAddr& dst, std::uint8_t proto, const Buffer& payload, std::uint8_t ttl = 64,
-            std::uint16_t id = 0) {
-  Buffer b(20 + payload.size(), 0);
-  b[0] = 0x45;
-  packet::put16(b, 2, static_cast<std::uint16_t>(b.size()));
-  packet::put16(b, 4, id);
-  b[8] = ttl;
-  b[9] = proto;
-  std::copy(src.data(), src.data() + 4, b.begin() + 12);
-  std::copy(dst.data(), dst.data() + 4, b.begin() + 16);
-  packet::put16(b, 10, packet::checksum(packet::Bytes(b.data(), 20)));
-  std::copy(payload.begin(), payload.end(), b.begin() + 20);
-  return b;
-}
 
 // The echo reply a target sends back for our request, as a raw IPv4 socket delivers it.
 Buffer echo_reply4(const Outgoing& o, const IpAddr& from) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "format/ping_writer.hpp"
+#include "packets.hpp"
 
 namespace reach::format {
 namespace {
@@ -22,7 +23,7 @@ using nlohmann::json;
 
 constexpr TimeNs kMs = kNsPerMs;
 
-IpAddr ip(std::string_view s) { return *IpAddr::parse(s); }
+using test::ip;
 
 PingRunInfo run_info(Method m, std::uint16_t port = 0) {
   PingRunInfo info;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "format/ping_writer.hpp"
+#include "packets.hpp"
 
 namespace reach::format {
 namespace {
@@ -20,7 +21,7 @@ using model::ProbeEvent;
 constexpr TimeNs kMs = kNsPerMs;
 constexpr std::uint8_t kSyn = 0x02, kRst = 0x04, kAck = 0x10;
 
-IpAddr ip(std::string_view s) { return *IpAddr::parse(s); }
+using test::ip;
 
 PingRunInfo run_info(Method m, std::vector<model::Target> targets = {{"host.example", ip("198.18.0.2")}},
                      std::uint16_t port = 0, std::size_t payload = 56) {
