@@ -4,6 +4,7 @@
 
 #include "tools/ping/ping.hpp"
 #include "tools/sockets/sockets.hpp"
+#include "tools/trace/trace.hpp"
 
 namespace {
 
@@ -42,6 +43,31 @@ int main(int argc, char** argv) {
   p->add_flag("-D,--timestamp", ping.timestamps, "print the unix time before each line");
   p->add_flag("-O", ping.report_timeouts, "report probes that got no answer");
   p->add_flag("--json", ping.json, "NDJSON events, one object per line (docs/JSON.md)");
+
+  reach::tools::TraceOptions tr;
+  bool t_udp = false, t_icmp = false, t_tcp = false, t4 = false, t6 = false;
+  auto* t = app.add_subcommand("trace", "which way do packets go? traceroute over UDP, ICMP or TCP, every hop at once");
+  t->add_option("target", tr.target, "host to trace (name or address)")->required();
+  t->add_flag("-U,--udp", t_udp, "UDP to port 33434 (default)");
+  t->add_flag("-I,--icmp", t_icmp, "ICMP echo");
+  t->add_flag("-T,--tcp", t_tcp, "raw TCP SYN to -p PORT (default 80), through firewalls that let the service in");
+  t->add_option("-p,--port", tr.port, "destination port (UDP: 33434, TCP: 80)");
+  t->add_option("-f,--first", tr.first_ttl, "first TTL (default 1)");
+  t->add_option("-m,--max-hops", tr.max_ttl, "max TTL (default 30)");
+  t->add_option("-q,--queries", tr.queries, "probes per hop (default 3)");
+  t->add_option("-w,--wait", tr.wait, "MAX[,HERE[,NEAR]] seconds, as traceroute (default 5,3,10)");
+  t->add_option("-N,--sim-queries", tr.window, "probes in flight at once (default 16)");
+  t->add_option("-z,--sendwait", tr.send_gap, "seconds between two probes (rate limit, default 0)");
+  t->add_flag("--classic", tr.classic, "vary the port per probe as old traceroute (not flow-stable)");
+  t->add_option("-i,--interface", tr.interface, "interface name or source address");
+  t->add_flag("-4", t4, "IPv4 only");
+  t->add_flag("-6", t6, "IPv6 only");
+  t->add_flag("-n,--numeric", tr.numeric, "no reverse DNS");
+  t->add_flag("--json", tr.json, "NDJSON events (docs/JSON.md)");
+  t->add_flag("-r,--report", tr.report, "rounds of one probe per hop, then a table as mtr --report");
+  t->add_option("-c,--count", tr.count, "rounds for --report / --live (default 10 / until q)");
+  t->add_option("--interval", tr.interval, "seconds between rounds (default 1)");
+  t->add_flag("--live", tr.live, "full-screen table like mtr, refreshed every round; q or Ctrl-C quits");
 
   reach::tools::SocketsOptions so;
   auto* s = app.add_subcommand("sockets", "what is listening here? local sockets with their owning processes (as netstat -anptu / ss)");
@@ -93,6 +119,21 @@ int main(int argc, char** argv) {
     if (v4) ping.family = reach::Family::v4;
     if (v6) ping.family = reach::Family::v6;
     return reach::tools::run_ping(ping, std::cout, std::cerr);
+  }
+  if (t->parsed()) {
+    if (t_udp + t_icmp + t_tcp > 1) {
+      std::cerr << "reach trace: choose one of --udp, --icmp, --tcp\n";
+      return 2;
+    }
+    if (t4 && t6) {
+      std::cerr << "reach trace: -4 and -6 exclude each other\n";
+      return 2;
+    }
+    if (t_icmp) tr.method = reach::model::TraceMethod::icmp;
+    if (t_tcp) tr.method = reach::model::TraceMethod::tcp;
+    if (t4) tr.family = reach::Family::v4;
+    if (t6) tr.family = reach::Family::v6;
+    return reach::tools::run_trace(tr, std::cout, std::cerr);
   }
   if (s->parsed()) return reach::tools::run_sockets(so, std::cout, std::cerr);
   return 2;

@@ -18,6 +18,7 @@ const char* describe(SocketKind k, Family f) {
     case SocketKind::icmp_dgram: return v4 ? "socket(datagram ICMP)" : "socket(datagram ICMPv6)";
     case SocketKind::tcp_raw: return v4 ? "socket(raw TCP/IPv4)" : "socket(raw TCP/IPv6)";
     case SocketKind::udp: return v4 ? "socket(UDP/IPv4)" : "socket(UDP/IPv6)";
+    case SocketKind::udp_raw: return v4 ? "socket(raw UDP/IPv4)" : "socket(raw UDP/IPv6)";
   }
   return "socket";
 }
@@ -34,6 +35,7 @@ Result<ProbeSocket> ProbeSocket::open(SocketKind kind, Family f, const SocketOpt
       break;
     case SocketKind::tcp_raw: proto = IPPROTO_TCP; break;
     case SocketKind::udp: type = SOCK_DGRAM; proto = IPPROTO_UDP; break;
+    case SocketKind::udp_raw: proto = IPPROTO_UDP; break;
   }
   auto fd = sys::open_socket(f, type, proto, describe(kind, f));
   if (!fd) return tl::unexpected(fd.error());

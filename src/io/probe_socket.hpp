@@ -17,7 +17,8 @@
 
 namespace reach::io {
 
-enum class SocketKind : std::uint8_t { icmp_raw, icmp_dgram, tcp_raw, udp };
+// udp_raw: UDP built by us (trace's checksum-as-identity probes); the kernel only adds the IP header.
+enum class SocketKind : std::uint8_t { icmp_raw, icmp_dgram, tcp_raw, udp, udp_raw };
 
 struct SocketOptions {
   std::string device;   // -I: bind to this interface

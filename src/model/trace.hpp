@@ -59,4 +59,15 @@ struct TraceResult {
   TimeNs elapsed = 0;
 };
 
+// One line of the --report table: one responding address of one hop (or "???" when none).
+struct TraceReportRow {
+  int ttl = 0;
+  bool first_of_hop = true;
+  std::optional<IpAddr> addr;
+  std::uint64_t sent = 0;      // probes sent to this hop
+  std::uint64_t received = 0;  // answers from this address
+  std::uint64_t hop_received = 0;  // answers from any address at this hop
+  double last_ms = 0, avg_ms = 0, best_ms = 0, worst_ms = 0, stdev_ms = 0;
+};
+
 }  // namespace reach::model

@@ -400,7 +400,8 @@ class PingRun {
       case io::SocketKind::icmp_raw: ch = engine::Channel::icmp_raw; break;
       case io::SocketKind::icmp_dgram: ch = engine::Channel::icmp_dgram; break;
       case io::SocketKind::tcp_raw: ch = engine::Channel::tcp_raw; break;
-      case io::SocketKind::udp: ch = engine::Channel::udp; break;
+      case io::SocketKind::udp:
+      case io::SocketKind::udp_raw: ch = engine::Channel::udp; break;
     }
     io::ProbeSocket::Handlers h;
     h.tx_stamp = [&](const io::ProbeSocket::TxStamp& ts) {

@@ -1,0 +1,518 @@
+#include "tools/trace/trace.hpp"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <fmt/format.h>
+#include <memory>
+
+#include "engine/trace_engine.hpp"
+#include "engine/trace_stats.hpp"
+#include "format/trace_writer.hpp"
+#include "io/probe_socket.hpp"
+#include "sys/caps.hpp"
+#include "sys/clock.hpp"
+#include "sys/epoll.hpp"
+#include "sys/random.hpp"
+#include "sys/resolve.hpp"
+#include "sys/reverse_dns.hpp"
+#include "sys/signals.hpp"
+#include "sys/socket.hpp"
+#include "tools/trace/live.hpp"
+
+namespace reach::tools {
+namespace {
+
+using model::TraceMethod;
+
+constexpr TimeNs kNameWait = 250 * kNsPerMs;     // a hop line waits at most this for its names
+constexpr TimeNs kNameWaitEnd = 100 * kNsPerMs;  // ... and the end of the trace at most this
+
+struct Wait {
+  double max = 5, here = 3, near = 10;
+};
+
+// traceroute's -w MAX[,HERE[,NEAR]]; nullopt when malformed.
+std::optional<Wait> parse_wait(const std::string& s) {
+  Wait w;
+  double* parts[] = {&w.max, &w.here, &w.near};
+  std::size_t pos = 0;
+  for (int i = 0; i < 3 && pos <= s.size(); ++i) {
+    std::size_t comma = s.find(',', pos);
+    std::string part = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    try {
+      std::size_t used = 0;
+      double v = std::stod(part, &used);
+      if (used != part.size() || !std::isfinite(v) || v < 0 || v > 3600) return std::nullopt;
+      *parts[i] = v;
+    } catch (...) {
+      return std::nullopt;
+    }
+    if (comma == std::string::npos) return w.max > 0 ? std::optional<Wait>(w) : std::nullopt;
+    pos = comma + 1;
+  }
+  return std::nullopt;
+}
+
+std::string validate(const TraceOptions& o) {
+  if (o.max_ttl < 1 || o.max_ttl > 255) return fmt::format("max hops cannot be more than 255 (got {})", o.max_ttl);
+  if (o.first_ttl < 1 || o.first_ttl > o.max_ttl)
+    return fmt::format("first hop out of range: {} (1 to max hops {})", o.first_ttl, o.max_ttl);
+  if (o.queries < 1 || o.queries > 10) return fmt::format("no more than 10 probes per hop (got {})", o.queries);
+  if (!parse_wait(o.wait)) return fmt::format("bad wait specification `{}': MAX[,HERE[,NEAR]] seconds", o.wait);
+  if (o.window < 1 || o.window > 1024) return fmt::format("probes in flight (-N) must be 1..1024 (got {})", o.window);
+  if (!(o.send_gap >= 0) || o.send_gap > 10) return fmt::format("bad send wait (-z): {}", o.send_gap);
+  if (o.port && (*o.port < 1 || *o.port > 65535)) return fmt::format("bad port: {}", *o.port);
+  if (o.count && (*o.count < 1 || *o.count > 1000000)) return fmt::format("bad number of rounds: {}", *o.count);
+  if (!(o.interval >= 0) || o.interval > 3600) return fmt::format("bad interval: {}", o.interval);
+  if (o.report && o.live) return "--report and --live exclude each other";
+  if (o.json && o.live) return "--json and --live exclude each other";
+  return {};
+}
+
+class TraceRun {
+ public:
+  TraceRun(const TraceOptions& o, std::ostream& out, std::ostream& err) : o_(o), out_(out), err_(err) {}
+
+  int run() {
+    if (auto m = validate(o_); !m.empty()) return fatal(m);
+    if (!resolve()) return 2;
+    if (!open_sockets()) return 2;
+    if (auto r = sys::drop_all_capabilities(); !r) return fatal(r.error().message());
+    return loop();
+  }
+
+ private:
+  int fatal(const std::string& m) {
+    err_ << "reach trace: " << m << '\n';
+    return 2;
+  }
+
+  bool resolve() {
+    auto addrs = sys::resolve(o_.target, o_.family);
+    if (!addrs) return fatal("cannot resolve " + o_.target + ": " + addrs.error().detail), false;
+    target_ = addrs->front();
+    if (auto src = IpAddr::parse(o_.interface)) sock_opts_.source = src;
+    else sock_opts_.device = o_.interface;
+    if (sock_opts_.source && sock_opts_.source->family() != target_.family())
+      return fatal(fmt::format("source address {} and target {} are of different families",
+                               sock_opts_.source->to_string(), target_.to_string())),
+             false;
+    auto src = sys::source_address_for(target_, sock_opts_.device);
+    if (!src) return fatal(src.error().message()), false;
+    source_ = sock_opts_.source.value_or(*src);
+    // Raw probes carry a checksum over this address: make the kernel send from it.
+    sock_opts_.source = source_;
+    return true;
+  }
+
+  bool add(io::SocketKind k, std::string& error, int* err = nullptr) {
+    auto s = io::ProbeSocket::open(k, target_.family(), sock_opts_);
+    if (!s) {
+      error = s.error().message();
+      if (err) *err = s.error().err;
+      return false;
+    }
+    sockets_.push_back(std::make_unique<io::ProbeSocket>(std::move(*s)));
+    return true;
+  }
+
+  bool open_sockets() {
+    bool privileged = sys::has_net_raw();
+    std::uint64_t rnd = sys::random64();
+    sport_ = static_cast<std::uint16_t>(33000 + rnd % 28000);
+    std::string error;
+    Family f = target_.family();
+    switch (o_.method) {
+      case TraceMethod::udp:
+        if (privileged) {
+          if (!add(io::SocketKind::udp_raw, error) || !add(io::SocketKind::icmp_raw, error)) return fatal(error), false;
+          socket_kind_ = "raw";
+        } else {
+          // Linux lets anyone send UDP with a chosen TTL and read the ICMP errors on the error queue.
+          if (!add(io::SocketKind::udp, error)) return fatal(error), false;
+          auto port = sys::local_port(sockets_[0]->fd());
+          if (!port) return fatal(port.error().message()), false;
+          sport_ = *port;
+          kernel_header_ = true;
+          socket_kind_ = "udp";
+          notice_ = "no CAP_NET_RAW: UDP probes from an ordinary socket, ICMP errors from its error queue "
+                    "(checksums are the kernel's, so 8-byte quotes cannot be matched)";
+        }
+        break;
+      case TraceMethod::icmp: {
+        int raw_err = 0;
+        if (add(io::SocketKind::icmp_raw, error, &raw_err)) {
+          socket_kind_ = "raw";
+          sport_ = static_cast<std::uint16_t>(rnd >> 16);
+          break;
+        }
+        if (raw_err != EPERM && raw_err != EACCES) return fatal(error), false;
+        int dg_err = 0;
+        if (!add(io::SocketKind::icmp_dgram, error, &dg_err)) {
+          std::string range = "unknown";
+          if (auto r = sys::ping_group_range()) range = fmt::format("{} {}", r->first, r->second);
+          return fatal(fmt::format("cannot open an ICMP socket: a raw one needs CAP_NET_RAW, and datagram ICMP "
+                                   "sockets are not allowed for group {} by net.ipv4.ping_group_range=\"{}\" ({})",
+                                   sys::current_gid(), range, std::strerror(dg_err))),
+                 false;
+        }
+        kernel_header_ = true;
+        socket_kind_ = "datagram";
+        notice_ = "no CAP_NET_RAW: using an unprivileged ICMP datagram socket (net.ipv4.ping_group_range)";
+        break;
+      }
+      case TraceMethod::tcp:
+        if (!privileged)
+          return fatal("--tcp sends raw SYN packets and needs CAP_NET_RAW: run as root, or grant it with "
+                       "`setcap cap_net_raw+ep reach`; --udp and --icmp work without it"),
+                 false;
+        if (!add(io::SocketKind::tcp_raw, error) || !add(io::SocketKind::icmp_raw, error)) return fatal(error), false;
+        socket_kind_ = "raw";
+        break;
+    }
+    (void)f;
+    return true;
+  }
+
+  engine::TraceConfig config(int round, int max_ttl, int queries) const {
+    engine::TraceConfig c;
+    c.method = o_.method;
+    c.target = target_;
+    c.source = source_;
+    c.sport = sport_;
+    c.dport = static_cast<std::uint16_t>(o_.port.value_or(o_.method == TraceMethod::tcp ? 80 : 33434));
+    c.first_ttl = o_.first_ttl;
+    c.max_ttl = max_ttl;
+    c.queries = queries;
+    c.window = o_.window;
+    Wait w = *parse_wait(o_.wait);
+    c.wait = static_cast<TimeNs>(std::llround(w.max * 1e9));
+    c.here = w.here;
+    c.near = w.near;
+    // Rounds of --report/--live: a lost probe at the last hop waits no longer than a round.
+    if (rounds_mode() && o_.interval > 0) c.wait = std::min(c.wait, static_cast<TimeNs>(std::llround(o_.interval * 1e9)));
+    c.send_gap = static_cast<TimeNs>(std::llround(o_.send_gap * 1e9));
+    c.classic = o_.classic;
+    c.kernel_header = kernel_header_;
+    c.key = key_;
+    c.id_base = static_cast<std::uint16_t>(round * (max_ttl - o_.first_ttl + 1) * queries);
+    return c;
+  }
+
+  bool rounds_mode() const { return o_.report || o_.live; }
+
+  format::TraceRunInfo info() const {
+    format::TraceRunInfo i;
+    i.name = o_.target;
+    i.target = target_;
+    i.source = source_;
+    i.method = o_.method;
+    i.port = static_cast<std::uint16_t>(o_.port.value_or(o_.method == TraceMethod::tcp ? 80 : 33434));
+    i.first_ttl = o_.first_ttl;
+    i.max_ttl = o_.max_ttl;
+    i.queries = rounds_mode() ? 1 : o_.queries;
+    std::size_t ip = target_.is_v4() ? 20 : 40;
+    i.packet_len = ip + (o_.method == TraceMethod::tcp ? 24 : 8 + 32);
+    i.socket = socket_kind_;
+    i.kernel_timestamps = !sockets_.empty() && sockets_.front()->kernel_timestamps();
+    i.paris = !o_.classic;
+    i.numeric = o_.numeric;
+    i.wall_offset = sys::wall_minus_monotonic();
+    return i;
+  }
+
+  int loop() {
+    auto ep = sys::Epoll::create();
+    if (!ep) return fatal(ep.error().message());
+    epoll_ = std::make_unique<sys::Epoll>(std::move(*ep));
+    for (std::size_t i = 0; i < sockets_.size(); ++i)
+      if (auto r = epoll_->add(sockets_[i]->fd(), EPOLLIN | EPOLLERR, i); !r) return fatal(r.error().message());
+    key_ = sys::random64();
+    if (!o_.numeric) dns_ = std::make_unique<sys::ReverseDns>();
+    name_ = [this](const IpAddr& a) -> std::optional<std::string> {
+      return dns_ ? dns_->name(a) : std::nullopt;
+    };
+    auto inf = info();
+    if (o_.json) writer_ = format::make_trace_json_writer(out_);
+    else writer_ = format::make_trace_text_writer(out_, err_);
+    if (!notice_.empty()) writer_->notice(notice_);
+    if (inf.kernel_timestamps && !io::wait_for_rx_timestamps(20 * kNsPerMs))
+      writer_->notice("receive timestamps are not on yet: the first answers may be timed by the user-space clock");
+    sys::install_stop_signals();
+    if (o_.live) {
+      live_ = make_live_screen(out_, inf, name_);
+      if (!live_) {
+        writer_->notice("--live needs a terminal on stdout: printing a report instead");
+      }
+    }
+    if (!o_.report && !live_) writer_->start(inf);
+    if (!rounds_mode()) return single(inf);
+    return rounds(inf);
+  }
+
+  int single(const format::TraceRunInfo&) {
+    engine::TraceEngine e(config(0, o_.max_ttl, o_.queries), clock_.now());
+    stream_ = true;
+    auto r = run_round(e, 0);
+    flush_hops(clock_.now(), true);
+    writer_->end(r, name_);
+    if (status_) return status_;
+    return r.reached ? 0 : 1;
+  }
+
+  int rounds(const format::TraceRunInfo& inf) {
+    engine::TraceStats stats;
+    int max_ttl = o_.max_ttl;
+    bool reached = false;
+    TimeNs interval = static_cast<TimeNs>(std::llround(o_.interval * 1e9));
+    // --live without -c runs until q / Ctrl-C; --report defaults to 10 rounds as mtr.
+    int count = o_.count.value_or(live_ ? -1 : 10);
+    for (int round = 0; (count < 0 || round < count) && !stopped(); ++round) {
+      TimeNs start = clock_.now();
+      engine::TraceEngine e(config(round, max_ttl, 1), start);
+      auto r = run_round(e, round);
+      if (stopped() && !r.final_ttl && round > 0) break;  // an interrupted round says nothing
+      stats.add_round(r);
+      // Later rounds need not look beyond the hop where the trace ends.
+      if (r.final_ttl) max_ttl = std::min(max_ttl, *r.final_ttl);
+      reached = reached || r.reached;
+      if (live_) live_->update(stats.rows(), round + 1, reached);
+      if (count >= 0 && round + 1 >= count) break;
+      if (!idle_until(start + interval)) break;
+    }
+    if (live_) live_.reset();  // restores the terminal before anything is printed
+    if (o_.json) format::write_trace_report_json(out_, inf, stats.rows(), name_, reached);
+    else {
+      settle_names(stats.rows());
+      format::write_trace_report_text(out_, host_name(), stats.rows(), name_);
+    }
+    if (status_) return status_;
+    return reached ? 0 : 1;
+  }
+
+  static std::string host_name() {
+    char buf[256] = {};
+    if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+    return buf;
+  }
+
+  void settle_names(const std::vector<model::TraceReportRow>& rows) {
+    if (!dns_) return;
+    TimeNs end = clock_.now() + kNameWaitEnd;
+    for (const auto& r : rows)
+      if (r.addr) dns_->lookup(*r.addr);
+    while (clock_.now() < end) {
+      bool all = true;
+      for (const auto& r : rows)
+        if (r.addr && !dns_->settled(*r.addr)) all = false;
+      if (all) break;
+      (void)epoll_->wait(5 * kNsPerMs);
+      discard();
+    }
+  }
+
+  bool stopped() {
+    if (live_ && live_->quit_requested()) return true;
+    return sys::stop_requests() != 0 || status_ != 0;
+  }
+
+  // Between rounds: keep the sockets drained, react to q / Ctrl-C.
+  bool idle_until(TimeNs when) {
+    while (!stopped()) {
+      TimeNs now = clock_.now();
+      if (now >= when) return true;
+      TimeNs step = when - now;
+      if (live_) step = std::min(step, 50 * kNsPerMs);
+      auto ready = epoll_->wait(step);
+      if (!ready) return false;
+      discard();
+    }
+    return false;
+  }
+
+  void discard() {
+    io::ProbeSocket::Handlers h;
+    for (auto& s : sockets_) (void)s->drain(h);
+  }
+
+  model::TraceResult run_round(engine::TraceEngine& e, int round) {
+    engine_ = &e;
+    round_ = round;
+    TimeNs now = clock_.now();
+    std::optional<TimeNs> done_at;
+    while (true) {
+      if (stopped()) break;
+      for (auto& o : e.due(now)) send(o);
+      drain_all();
+      now = clock_.now();
+      for (const auto& p : e.expire(now)) writer_probe(p);
+      for (auto& h : e.take_hops()) pending_.push_back({std::move(h), now});
+      if (stream_) flush_hops(now, false);
+      if (e.done()) {
+        if (!done_at) done_at = now;
+        if (pending_.empty() || now >= *done_at + kNameWaitEnd) break;
+      }
+      std::optional<TimeNs> wake = e.next_wakeup();
+      if (stream_ && !pending_.empty()) {
+        TimeNs w = done_at ? *done_at + kNameWaitEnd : pending_.front().complete_at + kNameWait;
+        w = std::min(w, now + 10 * kNsPerMs);  // names come back on another thread: look again soon
+        wake = std::min(wake.value_or(w), w);
+      }
+      TimeNs timeout = wake ? std::max<TimeNs>(0, *wake - now) : 100 * kNsPerMs;
+      auto ready = epoll_->wait(timeout);
+      if (!ready) {
+        fatal(ready.error().message());
+        status_ = 2;
+        break;
+      }
+      now = clock_.now();
+    }
+    now = clock_.now();
+    // Interrupted: show what is known, unanswered probes as stars.
+    if (stream_ && stopped()) {
+      auto r = e.result(now);
+      for (auto& h : r.hops)
+        if (h.ttl > printed_ttl_) pending_.push_back({h, now});
+    }
+    engine_ = nullptr;
+    return e.result(now);
+  }
+
+  struct PendingHop {
+    model::TraceHop hop;
+    TimeNs complete_at;
+  };
+
+  // Prints complete hops in order, each once its names are back or it has waited long enough.
+  void flush_hops(TimeNs now, bool force) {
+    while (!pending_.empty()) {
+      auto& p = pending_.front();
+      bool names = true;
+      if (dns_)
+        for (const auto& pr : p.hop.probes)
+          if (pr.answer != model::TraceAnswer::none && !dns_->settled(pr.from)) names = false;
+      if (!force && !names && now < p.complete_at + kNameWait) {
+        if (!engine_ || !engine_->done()) return;
+      }
+      writer_->hop(p.hop, name_);
+      printed_ttl_ = p.hop.ttl;
+      pending_.pop_front();
+    }
+  }
+
+  void writer_probe(const model::TraceProbe& p) {
+    if (p.answer != model::TraceAnswer::none && dns_) dns_->lookup(p.from);
+    if (stream_) writer_->probe(p);
+  }
+
+  io::ProbeSocket* sender() {
+    for (auto& s : sockets_)
+      if (s->kind() != io::SocketKind::icmp_raw || o_.method == TraceMethod::icmp) return s.get();
+    return nullptr;
+  }
+
+  void send(const engine::TraceOutgoing& o) {
+    io::ProbeSocket* s = sender();
+    TimeNs t = clock_.now();
+    if (!s) return engine_->send_failed(o.id, t);
+    if (o.ttl != last_ttl_) {
+      if (auto r = sys::set_ttl(s->fd(), target_.family(), o.ttl); !r) {
+        writer_->notice(r.error().message());
+        return engine_->send_failed(o.id, t);
+      }
+      last_ttl_ = o.ttl;
+    }
+    std::uint16_t port = s->kind() == io::SocketKind::udp ? o.dport : 0;
+    std::uint64_t tag = (std::uint64_t{static_cast<std::uint32_t>(round_)} << 32) | o.id;
+    t = clock_.now();
+    auto r = s->send(o.bytes, target_, port, tag);
+    if (r) {
+      engine_->sent(o.id, t);
+    } else {
+      if (!send_error_shown_) writer_->notice(r.error().message());
+      send_error_shown_ = true;
+      engine_->send_failed(o.id, t);
+    }
+  }
+
+  void drain_all() {
+    for (auto& sp : sockets_) {
+      io::ProbeSocket& s = *sp;
+      io::ProbeSocket::Handlers h;
+      h.tx_stamp = [&](const io::ProbeSocket::TxStamp& ts) {
+        if ((ts.tag >> 32) == static_cast<std::uint32_t>(round_))
+          engine_->tx_stamp(static_cast<std::uint32_t>(ts.tag), ts.stamp);
+      };
+      h.packet = [&](const io::ProbeSocket::Packet& p) {
+        engine::TraceIncoming in;
+        switch (s.kind()) {
+          case io::SocketKind::icmp_raw: in.kind = engine::TraceIncoming::Kind::icmp; break;
+          case io::SocketKind::icmp_dgram: in.kind = engine::TraceIncoming::Kind::icmp; break;
+          case io::SocketKind::tcp_raw: in.kind = engine::TraceIncoming::Kind::tcp; break;
+          case io::SocketKind::udp:
+          case io::SocketKind::udp_raw: return;  // a UDP answer from a service says nothing about hops
+        }
+        in.family = s.family();
+        in.data = p.data;
+        in.has_ip_header = s.family() == Family::v4 && s.kind() != io::SocketKind::icmp_dgram;
+        if (p.meta.from) in.from = *p.meta.from;
+        in.kernel_rx = p.meta.kernel_rx.has_value();
+        in.rx = p.meta.kernel_rx.value_or(clock_.now());
+        in.ttl = p.meta.ttl;
+        if (auto pr = engine_->on_packet(in)) writer_probe(*pr);
+      };
+      h.icmp_error = [&](const io::ProbeSocket::IcmpError& e) {
+        engine::TraceQueuedError in;
+        in.family = e.entry.icmp_family;
+        in.original = e.original;
+        in.type = e.entry.icmp_type;
+        in.code = e.entry.icmp_code;
+        if (e.entry.offender) in.offender = *e.entry.offender;
+        in.kernel_rx = e.entry.stamp.has_value();
+        in.rx = e.entry.stamp.value_or(clock_.now());
+        if (auto pr = engine_->on_queued_error(in)) writer_probe(*pr);
+      };
+      if (auto r = s.drain(h); !r) writer_->notice(r.error().message());
+    }
+  }
+
+  const TraceOptions& o_;
+  std::ostream& out_;
+  std::ostream& err_;
+  IpAddr target_, source_;
+  io::SocketOptions sock_opts_;
+  std::vector<std::unique_ptr<io::ProbeSocket>> sockets_;
+  std::string socket_kind_, notice_;
+  std::uint16_t sport_ = 0;
+  bool kernel_header_ = false;
+  std::uint64_t key_ = 0;
+  std::unique_ptr<sys::Epoll> epoll_;
+  std::unique_ptr<format::TraceWriter> writer_;
+  std::unique_ptr<sys::ReverseDns> dns_;
+  std::unique_ptr<LiveScreen> live_;
+  format::NameOf name_;
+  sys::MonotonicClock clock_;
+  engine::TraceEngine* engine_ = nullptr;
+  int round_ = 0;
+  int last_ttl_ = -1;
+  bool stream_ = false;
+  bool send_error_shown_ = false;
+  int status_ = 0;
+  int printed_ttl_ = 0;
+  std::deque<PendingHop> pending_;
+};
+
+}  // namespace
+
+int run_trace(const TraceOptions& opts, std::ostream& out, std::ostream& err) {
+  TraceRun run(opts, out, err);
+  return run.run();
+}
+
+}  // namespace reach::tools
