@@ -108,7 +108,7 @@ class JsonWriter final : public TraceWriter {
   }
 
   void notice(const std::string& text) override {
-    nlohmann::json j{{"type", "notice"}, {"version", kSchemaVersion}, {"text", text}};
+    nlohmann::json j{{"type", "notice"}, {"version", kSchemaVersion}, {"message", text}};
     emit(j);
   }
 

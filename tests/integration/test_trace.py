@@ -1,0 +1,343 @@
+"""reach trace against real routers in network-namespace labs.
+
+Every test builds its own topology from tests/lab/lab.py and checks reach's hops against the
+known addresses, and where it helps against Debian's traceroute run on the same lab.
+"""
+
+import ipaddress
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+import lab as lablib
+
+TIMEOUT = 60
+METHODS = {"udp": [], "icmp": ["--icmp"], "tcp": ["--tcp"]}
+
+
+def reach_trace(host, reach, *args, user=None, timeout=TIMEOUT):
+    return host.run([str(reach), "trace", *[str(a) for a in args]], check=False, timeout=timeout, user=user)
+
+
+def events(stdout):
+    out = []
+    for line in stdout.splitlines():
+        obj = json.loads(line)
+        assert obj["version"] == 1 and "type" in obj, line
+        out.append(obj)
+    return out
+
+
+def of_type(evs, kind):
+    return [e for e in evs if e["type"] == kind]
+
+
+HOP = re.compile(r"^\s*(\d+)\s+(.*)$")
+
+
+def text_hops(stdout):
+    """{ttl: [addresses in order]} from traceroute-style -n output (continuation lines included)."""
+    hops, ttl = {}, None
+    for line in stdout.splitlines()[1:]:
+        m = HOP.match(line)
+        rest = line
+        if m and not line.startswith("    "):
+            ttl, rest = int(m.group(1)), m.group(2)
+            hops[ttl] = []
+        for tok in rest.split():
+            try:
+                ipaddress.ip_address(tok)
+            except ValueError:
+                continue
+            if tok not in hops[ttl]:
+                hops[ttl].append(tok)
+    return hops
+
+
+def path_of(evs):
+    """One address per hop (None for all stars) from the final path event."""
+    path = of_type(evs, "path")
+    assert len(path) == 1
+    out = []
+    for h in path[0]["hops"]:
+        addrs = [r["addr"] for r in h["responders"]]
+        assert len(addrs) <= 1, h
+        out.append(addrs[0] if addrs else None)
+    return path[0], out
+
+
+def silence(router):
+    """The router forwards but never sends time-exceeded (its ICMP output dropped)."""
+    router.nft("""
+table inet silent {
+  chain output {
+    type filter hook output priority 0; policy accept;
+    icmp type time-exceeded drop
+    icmpv6 type time-exceeded drop
+  }
+}
+""")
+
+
+# --------------------------------------------------------------------------- the 8-router chain
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["v4", "v6"])
+def test_eight_router_chain_every_method(lab, reach, v6):
+    chain = lab.chain(routers=8)
+    hops = chain.hops6 if v6 else chain.hops4
+    server = chain.server6 if v6 else chain.server4
+    for name, flags in METHODS.items():
+        r = reach_trace(chain.client, reach, *flags, "-n", "--json", server)
+        assert r.returncode == 0, (name, r.stdout, r.stderr)
+        evs = events(r.stdout)
+        start = of_type(evs, "start")[0]
+        assert start["method"] == name and start["paris"] is True and start["socket"] == "raw"
+        path, addrs = path_of(evs)
+        assert addrs == hops, (name, addrs)  # 8 routers then the server (hops[-1] is the server)
+        assert addrs[-1] == server and path["reached"] and path["final_ttl"] == 9
+        assert path["ignored"] == 0 and path["wrong_flow"] == 0
+        probes = [e for e in of_type(evs, "probe") if e["answer"] != "timeout"]
+        assert len(probes) >= 27
+        assert all(p["tx_timestamp"] == "kernel" and p["rx_timestamp"] == "kernel" for p in probes)
+        # the hop events stream in order, one per hop
+        assert [h["ttl"] for h in of_type(evs, "hop")] == list(range(1, 10))
+        # text output: the same addresses, three RTTs each
+        t = reach_trace(chain.client, reach, *flags, "-n", server)
+        assert t.returncode == 0, t.stderr
+        assert t.stdout.startswith(f"traceroute to {server} ({server}), 30 hops max")
+        got = text_hops(t.stdout)
+        assert [got[i] for i in range(1, 10)] == [[a] for a in hops], t.stdout
+        assert all(line.count(" ms") == 3 for line in t.stdout.splitlines()[1:]), t.stdout
+
+
+@pytest.mark.parametrize("flag", ["", "-I", "-T"], ids=["udp", "icmp", "tcp"])
+def test_traceroute_witness_sees_the_same_hops(lab, reach, flag):
+    if not shutil.which("traceroute"):
+        pytest.skip("traceroute not installed")
+    chain = lab.chain(routers=8)
+    extra = [flag] if flag else []
+    w = chain.client.run(["traceroute", "-n", *extra, chain.server4], check=False, timeout=TIMEOUT)
+    assert w.returncode == 0, w.stderr
+    r = reach_trace(chain.client, reach, *extra, "-n", chain.server4)
+    assert r.returncode == 0, r.stderr
+    assert text_hops(r.stdout) == text_hops(w.stdout), (r.stdout, w.stdout)
+
+
+# --------------------------------------------------------------------------- a silent router
+
+
+@pytest.mark.parametrize("method", ["udp", "icmp", "tcp"])
+def test_silent_router_is_stars_and_does_not_hold_the_trace(lab, reach, method):
+    chain = lab.chain(routers=8)
+    silence(chain.routers[3])  # hop 4
+    t0 = time.monotonic()
+    r = reach_trace(chain.client, reach, *METHODS[method], "-n", "--json", chain.server4)
+    elapsed = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr
+    path, addrs = path_of(events(r.stdout))
+    expected = list(chain.hops4)
+    expected[3] = None
+    assert addrs == expected
+    # The default wait is 5 s per probe: waiting for hop 4 hop by hop would take 5 s or more.
+    # Hop 5 answering tells reach that hop 4's probes are lost after NEAR x its RTT.
+    assert elapsed < 2.5, elapsed
+    assert path["elapsed_ms"] < 1000, path
+    t = reach_trace(chain.client, reach, *METHODS[method], "-n", chain.server4)
+    assert re.search(r"^ 4  \* \* \*$", t.stdout, re.M), t.stdout
+
+
+# --------------------------------------------------------------------------- the firewalled server
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["v4", "v6"])
+def test_firewalled_server_reached_only_by_tcp_80(lab, reach, v6):
+    fw = lab.firewalled_server(routers=2)
+    fw.server.nft("""
+table inet trace_fw {
+  chain input { type filter hook input priority -10; policy accept; meta l4proto udp drop; }
+}
+""")
+    server = fw.server6 if v6 else fw.server4
+    udp = reach_trace(fw.client, reach, "-n", "-m", 6, "-w", 0.5, "--json", server)
+    assert udp.returncode == 1, udp.stdout + udp.stderr
+    path, addrs = path_of(events(udp.stdout))
+    assert not path["reached"] and addrs[2:] == [None] * 4 and len(addrs) == 6
+    icmp = reach_trace(fw.client, reach, "--icmp", "-n", "-m", 6, "-w", 0.5, server)
+    assert icmp.returncode == 1
+    tcp = reach_trace(fw.client, reach, "--tcp", "-p", 80, "-n", "--json", server)
+    assert tcp.returncode == 0, tcp.stdout + tcp.stderr
+    path, addrs = path_of(events(tcp.stdout))
+    assert path["reached"] and addrs[-1] == server and len(addrs) == 3
+    last = [p for p in of_type(events(tcp.stdout), "probe") if p.get("at_target")]
+    assert last and all(p["flags"] == "SA" for p in last)
+
+
+def test_admin_prohibited_router_shows_X_and_ends(lab, reach):
+    pr = lab.prohibited()
+    r = reach_trace(pr.client, reach, "-n", pr.server4)
+    assert r.returncode == 1, r.stdout
+    lines = r.stdout.splitlines()
+    # Hop 1: the router's time exceeded; hop 2: the router's forward chain rejects, and the trace ends.
+    assert len(lines) == 3, r.stdout
+    assert lines[1].startswith(f" 1  {pr.prohibited_from4}  ") and "!" not in lines[1], r.stdout
+    assert lines[2].startswith(f" 2  {pr.prohibited_from4}  ") and lines[2].count("!X") == 3, r.stdout
+
+
+# --------------------------------------------------------------------------- ECMP diamond
+
+
+def diamond(lab):
+    """client - r1 =(ra | rb)= r3 - server, r1 hashing flows on ports (policy 1)."""
+    c, r1, ra, rb, r3, s = (lab.host(n) for n in ("client", "r1", "ra", "rb", "r3", "server"))
+    lab.link(c, r1)
+    la, lb = lab.link(r1, ra), lab.link(r1, rb)
+    lab.link(ra, r3)
+    lab.link(rb, r3)
+    ls = lab.link(r3, s)
+    lab.route_all()
+    r1.sysctls({"net.ipv4.fib_multipath_hash_policy": "1", "net.ipv6.fib_multipath_hash_policy": "1"})
+    r1.ip("route", "replace", str(ls.net4), "nexthop", "via", la.addr4(ra), "nexthop", "via", lb.addr4(rb))
+    r1.ip("-6", "route", "replace", str(ls.net6), "nexthop", "via", la.addr6(ra), "nexthop", "via", lb.addr6(rb))
+    return c, s, ls, {la.addr4(ra), lb.addr4(rb)}, {la.addr6(ra), lb.addr6(rb)}
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["v4", "v6"])
+@pytest.mark.parametrize("method", ["udp", "tcp"])
+def test_ecmp_flow_stable_one_path_classic_both(lab, reach, method, v6):
+    c, s, ls, branches4, branches6 = diamond(lab)
+    server = ls.addr6(s) if v6 else ls.addr4(s)
+    branches = branches6 if v6 else branches4
+    # Flow-stable: ten probes per hop all take one branch, in every run (a new source port each).
+    seen = set()
+    for _ in range(3):
+        r = reach_trace(c, reach, *METHODS[method], "-n", "-q", 10, "--json", server)
+        assert r.returncode == 0, r.stderr
+        path = of_type(events(r.stdout), "path")[0]
+        hop2 = [x["addr"] for x in path["hops"][1]["responders"]]
+        assert len(hop2) == 1 and hop2[0] in branches, path
+        seen.add(hop2[0])
+        assert path["hops"][-1]["responders"][0]["addr"] == server
+    # Classic: the port changes per probe, so the hashing router spreads them over both branches.
+    both = False
+    for _ in range(4):
+        r = reach_trace(c, reach, *METHODS[method], "--classic", "-n", "-q", 10, "--json", server)
+        assert r.returncode == 0, r.stderr
+        path = of_type(events(r.stdout), "path")[0]
+        hop2 = {x["addr"] for x in path["hops"][1]["responders"]}
+        assert hop2 <= branches
+        if hop2 == branches:
+            both = True
+            t = reach_trace(c, reach, *METHODS[method], "--classic", "-n", "-q", 10, server)
+            break
+    assert both, "--classic never showed both branches in 4 runs of 10 probes"
+    # Several responders of one hop: each on its own line under the hop.
+    hops = text_hops(t.stdout)
+    if len(hops[2]) == 2:
+        assert re.search(r"^ 2  \S+ .*\n {3} \S+ ", t.stdout, re.M), t.stdout
+
+
+# --------------------------------------------------------------------------- report over a lossy link
+
+
+def test_report_loss_matches_what_the_link_dropped(lab, reach):
+    chain = lab.chain(routers=3, loss_ab_pct=20, loss_ba_pct=0, seed=11)
+    r = reach_trace(chain.client, reach, "--report", "-c", 5, "--interval", 0.2, "-m", 4, "-n", "--json",
+                    chain.server4)
+    dropped = chain.emulated.stop_emulator()
+    evs = events(r.stdout)
+    rows = of_type(evs, "report_hop")
+    assert [x["ttl"] for x in rows] == [1, 2, 3, 4], rows
+    lost = 0
+    for x in rows:
+        assert x["sent"] == 5
+        assert x["loss_pct"] == pytest.approx(100.0 * (x["sent"] - x["hop_received"]) / x["sent"])
+        if x["from"] is not None:
+            assert x["from"] == chain.hops4[x["ttl"] - 1]
+            assert x["received"] == x["hop_received"]
+        lost += x["sent"] - x["hop_received"]
+    # Every probe crosses the lossy link once (client -> r1); nothing else does in that direction.
+    assert lost == dropped["ab"]["dropped_loss"] and lost > 0, (rows, dropped)
+    reached = of_type(evs, "report_end")[0]["reached"]
+    assert reached == (rows[-1]["hop_received"] > 0) and r.returncode == (0 if reached else 1)
+
+
+def test_report_text_has_mtr_columns(lab, reach):
+    chain = lab.chain(routers=2)
+    r = reach_trace(chain.client, reach, "--report", "-c", 3, "--interval", 0.1, "-n", chain.server4)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert re.match(r"^HOST: \S+\s+Loss%\s+Snt\s+Last\s+Avg\s+Best\s+Wrst\s+StDev$", lines[0]), lines[0]
+    assert len(lines) == 4
+    for i, line in enumerate(lines[1:], 1):
+        m = re.match(r"^\s*(\d+)\.\|-- (\S+)\s+([\d.]+)%\s+(\d+)(\s+[\d.]+){5}$", line)
+        assert m, line
+        assert int(m.group(1)) == i and m.group(2) == chain.hops4[i - 1]
+        assert float(m.group(3)) == 0.0 and int(m.group(4)) == 3
+
+
+# --------------------------------------------------------------------------- bad input, privileges
+
+
+@pytest.mark.parametrize("args,words", [
+    (["-m", 0, "198.18.0.1"], "max hops"),
+    (["-m", 256, "198.18.0.1"], "max hops"),
+    (["-f", 10, "-m", 5, "198.18.0.1"], "first hop"),
+    (["-q", 0, "198.18.0.1"], "probes per hop"),
+    (["-w", "abc", "198.18.0.1"], "wait"),
+    (["no-such-host.invalid"], "cannot resolve"),
+    (["--udp", "--tcp", "198.18.0.1"], "choose one"),
+])
+def test_bad_input_one_line_exit_2(lab, reach, args, words):
+    pair = lab.pair()
+    r = reach_trace(pair.client, reach, *args)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stderr.count("\n") == 1 and words in r.stderr, r.stderr
+    assert r.stdout == ""
+
+
+def test_unprivileged_fallbacks(lab, reach, tmp_path):
+    chain = lab.chain(routers=2)
+    d = tmp_path / "bin"
+    d.mkdir()
+    binary = d / "reach"
+    shutil.copy2(reach, binary)
+    for p in (tmp_path, d, binary):
+        p.chmod(0o755)
+    chain.client.sysctl("net.ipv4.ping_group_range", "0 2147483647")
+    for flags, kind in (([], "udp"), (["--icmp"], "datagram")):
+        r = reach_trace(chain.client, binary, *flags, "-n", "--json", chain.server4, user="nobody")
+        assert r.returncode == 0, r.stdout + r.stderr
+        evs = events(r.stdout)
+        assert of_type(evs, "start")[0]["socket"] == kind
+        assert any("CAP_NET_RAW" in e["message"] for e in of_type(evs, "notice"))
+        assert path_of(evs)[1] == chain.hops4
+    r = reach_trace(chain.client, binary, "--tcp", "-n", chain.server4, user="nobody")
+    assert r.returncode == 2 and "CAP_NET_RAW" in r.stderr
+
+
+def test_capabilities_dropped_before_the_first_probe(lab, reach):
+    chain = lab.chain(routers=1)
+    silence(chain.routers[0])  # hop 1 never answers: its probes wait the whole 3 s
+    proc = chain.client.popen([str(reach), "trace", "-n", "-w", "3", "-m", "1", chain.server4])
+    try:
+        caps = None
+        for _ in range(50):
+            for pid in chain.client.pids():
+                try:
+                    exe = Path(f"/proc/{pid}/exe").resolve().name
+                except OSError:
+                    continue
+                if exe == "reach":
+                    status = Path(f"/proc/{pid}/status").read_text()
+                    caps = {l.split(":")[0]: l.split()[1] for l in status.splitlines() if l.startswith("Cap")}
+            if caps and caps.get("CapEff") == "0000000000000000":
+                break
+            time.sleep(0.05)
+        assert caps and caps["CapEff"] == caps["CapPrm"] == "0000000000000000", caps
+    finally:
+        lab.stop(proc)
