@@ -16,14 +16,14 @@ namespace {
 using model::TraceAnswer;
 using model::TraceMethod;
 using packet::Buffer;
-using test::icmp_error;
+using test::trace_error;
 using test::incoming;
 using test::target_reply;
 
 constexpr TimeNs kT0 = 1'000 * kNsPerSec;
 constexpr TimeNs kMs = kNsPerMs;
 
-IpAddr ip(std::string_view s) { return *IpAddr::parse(s); }
+using test::ip;
 
 TraceConfig config(TraceMethod m, bool v6 = false) {
   TraceConfig c;
@@ -55,11 +55,11 @@ struct Sim {
   Buffer answer_for(const TraceOutgoing& o, IpAddr& from) const {
     if (o.ttl <= routers) {
       from = router(cfg, o.ttl);
-      return icmp_error(cfg, o, from, cfg.target.is_v4() ? 11 : 3, 0);
+      return trace_error(cfg, o, from, cfg.target.is_v4() ? 11 : 3, 0);
     }
     from = cfg.target;
     if (cfg.method == TraceMethod::udp)
-      return icmp_error(cfg, o, from, cfg.target.is_v4() ? 3 : 1, cfg.target.is_v4() ? 3 : 4);
+      return trace_error(cfg, o, from, cfg.target.is_v4() ? 3 : 1, cfg.target.is_v4() ? 3 : 4);
     return target_reply(cfg, o);
   }
 
@@ -193,7 +193,7 @@ TEST(TraceProbes, ClassicVariesTheDestinationPort) {
   EXPECT_EQ(dports.size(), 16u);
   EXPECT_EQ(*dports.begin(), 33434);
   // And an answer is matched by that port.
-  auto te = icmp_error(c, out[5], router(c, out[5].ttl), 11, 0, 8);
+  auto te = trace_error(c, out[5], router(c, out[5].ttl), 11, 0, 8);
   auto p = e.on_packet(incoming(c, te, router(c, out[5].ttl), kT0 + kMs));
   ASSERT_TRUE(p);
   EXPECT_EQ(p->id, out[5].id);
@@ -221,7 +221,7 @@ struct Matching : ::testing::Test {
 };
 
 TEST_F(Matching, EightByteQuoteStillMatches) {
-  auto b = icmp_error(c, out[4], router(c, 2), 11, 0, 8);
+  auto b = trace_error(c, out[4], router(c, 2), 11, 0, 8);
   auto p = e.on_packet(incoming(c, b, router(c, 2), kT0 + 3 * kMs));
   ASSERT_TRUE(p);
   EXPECT_EQ(p->id, out[4].id);
@@ -233,7 +233,7 @@ TEST_F(Matching, EightByteQuoteStillMatches) {
 TEST_F(Matching, WrongSourcePortIsAnotherFlow) {
   auto o = out[0];
   packet::put16(o.bytes, 0, static_cast<std::uint16_t>(c.sport + 1));
-  auto b = icmp_error(c, o, router(c, 1), 11, 0);
+  auto b = trace_error(c, o, router(c, 1), 11, 0);
   EXPECT_FALSE(e.on_packet(incoming(c, b, router(c, 1), kT0 + kMs)));
   EXPECT_EQ(e.result(kT0).counters.wrong_flow, 1u);
 }
@@ -241,7 +241,7 @@ TEST_F(Matching, WrongSourcePortIsAnotherFlow) {
 TEST_F(Matching, QuoteOfAnotherHostIsIgnored) {
   auto other = c;
   other.target = ip("198.18.7.7");
-  auto b = icmp_error(other, out[0], router(c, 1), 11, 0);
+  auto b = trace_error(other, out[0], router(c, 1), 11, 0);
   EXPECT_FALSE(e.on_packet(incoming(c, b, router(c, 1), kT0 + kMs)));
   EXPECT_EQ(e.result(kT0).counters.ignored, 1u);
 }
@@ -249,13 +249,13 @@ TEST_F(Matching, QuoteOfAnotherHostIsIgnored) {
 TEST_F(Matching, ForgedCookieInALongQuoteIsIgnored) {
   auto o = out[1];
   o.bytes[8 + 6] ^= 0x55;  // inside the cookie; the checksum (the identity) still names probe 1
-  auto b = icmp_error(c, o, router(c, 1), 11, 0);
+  auto b = trace_error(c, o, router(c, 1), 11, 0);
   EXPECT_FALSE(e.on_packet(incoming(c, b, router(c, 1), kT0 + kMs)));
   EXPECT_EQ(e.result(kT0).counters.ignored, 1u);
 }
 
 TEST_F(Matching, StormOfDuplicatesCountsOnce) {
-  auto b = icmp_error(c, out[0], router(c, 1), 11, 0);
+  auto b = trace_error(c, out[0], router(c, 1), 11, 0);
   EXPECT_TRUE(e.on_packet(incoming(c, b, router(c, 1), kT0 + kMs)));
   for (int i = 0; i < 50; ++i) EXPECT_FALSE(e.on_packet(incoming(c, b, router(c, 1), kT0 + kMs)));
   auto r = e.result(kT0);
@@ -264,7 +264,7 @@ TEST_F(Matching, StormOfDuplicatesCountsOnce) {
 }
 
 TEST_F(Matching, EveryTruncationIsRefusedOrMatchedNeverMisattributed) {
-  auto full = icmp_error(c, out[7], router(c, 3), 11, 0);
+  auto full = trace_error(c, out[7], router(c, 3), 11, 0);
   for (std::size_t n = 0; n < full.size(); ++n) {
     TraceEngine fresh(c, kT0);
     for (auto& o : fresh.due(kT0)) fresh.sent(o.id, kT0);
@@ -277,7 +277,7 @@ TEST_F(Matching, EveryTruncationIsRefusedOrMatchedNeverMisattributed) {
 }
 
 TEST_F(Matching, AdminProhibitedEndsTheTraceAtThatHop) {
-  auto b = icmp_error(c, out[3], router(c, 2), 3, 13);
+  auto b = trace_error(c, out[3], router(c, 2), 3, 13);
   auto p = e.on_packet(incoming(c, b, router(c, 2), kT0 + kMs));
   ASSERT_TRUE(p);
   EXPECT_EQ(p->flag, "!X");
@@ -289,7 +289,7 @@ TEST_F(Matching, AdminProhibitedEndsTheTraceAtThatHop) {
 
 TEST_F(Matching, LateAnswerStillFillsAHopNotYetShown) {
   e.expire(kT0 + 10 * kNsPerSec);  // everything timed out
-  auto b = icmp_error(c, out[0], router(c, 1), 11, 0);
+  auto b = trace_error(c, out[0], router(c, 1), 11, 0);
   auto p = e.on_packet(incoming(c, b, router(c, 1), kT0 + 6 * kNsPerSec));
   ASSERT_TRUE(p);
   EXPECT_TRUE(p->late);
@@ -297,7 +297,7 @@ TEST_F(Matching, LateAnswerStillFillsAHopNotYetShown) {
   ASSERT_FALSE(hops.empty());
   EXPECT_EQ(hops[0].probes[0].answer, TraceAnswer::time_exceeded);
   // Once shown, the hop takes no more answers.
-  auto b2 = icmp_error(c, out[1], router(c, 1), 11, 0);
+  auto b2 = trace_error(c, out[1], router(c, 1), 11, 0);
   EXPECT_FALSE(e.on_packet(incoming(c, b2, router(c, 1), kT0 + 7 * kNsPerSec)));
 }
 
@@ -344,7 +344,7 @@ TEST(TraceRounds, IdBaseKeepsRoundsApart) {
   c.id_base = 1000;
   TraceEngine second(c, kT0);
   for (auto& o : second.due(kT0)) second.sent(o.id, kT0);
-  auto b = icmp_error(c, out[0], router(c, 1), 11, 0, 8);
+  auto b = trace_error(c, out[0], router(c, 1), 11, 0, 8);
   EXPECT_FALSE(second.on_packet(incoming(c, b, router(c, 1), kT0 + kMs)));
 }
 

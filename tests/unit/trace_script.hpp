@@ -9,34 +9,11 @@
 #include "packet/icmp.hpp"
 #include "packet/ip.hpp"
 #include "packet/tcp.hpp"
+#include "packets.hpp"
 
 namespace reach::test {
 
 using packet::Buffer;
-
-inline Buffer ip_wrap(const IpAddr& src, const IpAddr& dst, std::uint8_t proto, const Buffer& payload) {
-  if (src.is_v4()) {
-    Buffer b(20 + payload.size(), 0);
-    b[0] = 0x45;
-    packet::put16(b, 2, static_cast<std::uint16_t>(b.size()));
-    b[8] = 64;
-    b[9] = proto;
-    std::copy(src.data(), src.data() + 4, b.begin() + 12);
-    std::copy(dst.data(), dst.data() + 4, b.begin() + 16);
-    packet::put16(b, 10, packet::checksum(packet::Bytes(b.data(), 20)));
-    std::copy(payload.begin(), payload.end(), b.begin() + 20);
-    return b;
-  }
-  Buffer b(40 + payload.size(), 0);
-  b[0] = 0x60;
-  packet::put16(b, 4, static_cast<std::uint16_t>(payload.size()));
-  b[6] = proto;
-  b[7] = 64;
-  std::copy(src.data(), src.data() + 16, b.begin() + 8);
-  std::copy(dst.data(), dst.data() + 16, b.begin() + 24);
-  std::copy(payload.begin(), payload.end(), b.begin() + 40);
-  return b;
-}
 
 inline std::uint8_t l4_proto(model::TraceMethod m, bool v4) {
   if (m == model::TraceMethod::udp) return packet::kProtoUdp;
@@ -44,26 +21,17 @@ inline std::uint8_t l4_proto(model::TraceMethod m, bool v4) {
   return v4 ? packet::kProtoIcmp : packet::kProtoIcmpV6;
 }
 
-inline void fix_icmp4(Buffer& icmp) {
-  packet::put16(icmp, 2, 0);
-  packet::put16(icmp, 2, packet::checksum(icmp));
-}
-
 // An ICMP error from `router` quoting probe `o` (its upper layer cut to `quote_l4` bytes).
 // IPv4 comes with the IP header, as a raw ICMP socket delivers it; IPv6 without.
-inline Buffer icmp_error(const engine::TraceConfig& c, const engine::TraceOutgoing& o, const IpAddr& router,
+inline Buffer trace_error(const engine::TraceConfig& c, const engine::TraceOutgoing& o, const IpAddr& router,
                          std::uint8_t type, std::uint8_t code, std::size_t quote_l4 = 1000) {
   bool v4 = c.target.is_v4();
   Buffer l4(o.bytes.begin(), o.bytes.begin() + static_cast<long>(std::min(quote_l4, o.bytes.size())));
-  Buffer quoted = ip_wrap(c.source, c.target, l4_proto(c.method, v4), l4);
+  Buffer quoted = ip_packet(c.target.family(), c.source, c.target, l4_proto(c.method, v4), l4);
   if (v4) packet::put16(quoted, 2, static_cast<std::uint16_t>(20 + o.bytes.size()));  // the original length
-  Buffer icmp(8, 0);
-  icmp[0] = type;
-  icmp[1] = code;
-  icmp.insert(icmp.end(), quoted.begin(), quoted.end());
+  Buffer icmp = test::icmp_error(c.target.family(), type, code, quoted);
   if (!v4) return icmp;
-  fix_icmp4(icmp);
-  return ip_wrap(router, c.source, packet::kProtoIcmp, icmp);
+  return ipv4(router, c.source, packet::kProtoIcmp, icmp);
 }
 
 // The target's own answer: an echo reply (ICMP) or SYN-ACK / RST (TCP).
@@ -77,13 +45,12 @@ inline Buffer target_reply(const engine::TraceConfig& c, const engine::TraceOutg
     packet::put32(t, 8, syn->seq + 1);
     t[12] = 5 << 4;
     t[13] = rst ? (packet::kTcpRst | packet::kTcpAck) : (packet::kTcpSyn | packet::kTcpAck);
-    return v4 ? ip_wrap(c.target, c.source, packet::kProtoTcp, t) : t;
+    return v4 ? ipv4(c.target, c.source, packet::kProtoTcp, t) : t;
   }
   Buffer e = o.bytes;
   e[0] = v4 ? packet::kIcmp4EchoReply : packet::kIcmp6EchoReply;
   if (!v4) return e;
-  fix_icmp4(e);
-  return ip_wrap(c.target, c.source, packet::kProtoIcmp, e);
+  return ipv4(c.target, c.source, packet::kProtoIcmp, fix_icmp4(e));
 }
 
 inline engine::TraceIncoming incoming(const engine::TraceConfig& c, const Buffer& b, const IpAddr& from, TimeNs rx,
