@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
   t->add_option("-m,--max-hops", tr.max_ttl, "max TTL (default 30)");
   t->add_option("-q,--queries", tr.queries, "probes per hop (default 3)");
   t->add_option("-w,--wait", tr.wait, "MAX[,HERE[,NEAR]] seconds, as traceroute (default 5,3,10)");
-  t->add_option("-N,--sim-queries", tr.window, "probes in flight at once (default 16)");
+  t->add_option("-N,--sim-queries", tr.window, "probes in flight at once (default 16 hops: 16 x -q)");
   t->add_option("-z,--sendwait", tr.send_gap, "seconds between two probes (rate limit, default 0)");
   t->add_flag("--classic", tr.classic, "vary the port per probe as old traceroute (not flow-stable)");
   t->add_option("-i,--interface", tr.interface, "interface name or source address");

@@ -60,12 +60,13 @@ std::optional<Wait> parse_wait(const std::string& s) {
 }
 
 std::string validate(const TraceOptions& o) {
-  if (o.max_ttl < 1 || o.max_ttl > 255) return fmt::format("max hops cannot be more than 255 (got {})", o.max_ttl);
+  if (o.max_ttl < 1 || o.max_ttl > 255) return fmt::format("max hops must be 1 to 255 (got {})", o.max_ttl);
   if (o.first_ttl < 1 || o.first_ttl > o.max_ttl)
     return fmt::format("first hop out of range: {} (1 to max hops {})", o.first_ttl, o.max_ttl);
   if (o.queries < 1 || o.queries > 10) return fmt::format("no more than 10 probes per hop (got {})", o.queries);
   if (!parse_wait(o.wait)) return fmt::format("bad wait specification `{}': MAX[,HERE[,NEAR]] seconds", o.wait);
-  if (o.window < 1 || o.window > 1024) return fmt::format("probes in flight (-N) must be 1..1024 (got {})", o.window);
+  if (o.window && (*o.window < 1 || *o.window > 1024))
+    return fmt::format("probes in flight (-N) must be 1..1024 (got {})", *o.window);
   if (!(o.send_gap >= 0) || o.send_gap > 10) return fmt::format("bad send wait (-z): {}", o.send_gap);
   if (o.port && (*o.port < 1 || *o.port > 65535)) return fmt::format("bad port: {}", *o.port);
   if (o.count && (*o.count < 1 || *o.count > 1000000)) return fmt::format("bad number of rounds: {}", *o.count);
@@ -190,7 +191,9 @@ class TraceRun {
     c.first_ttl = o_.first_ttl;
     c.max_ttl = max_ttl;
     c.queries = queries;
-    c.window = o_.window;
+    // Sixteen hops in flight, all their probes at once: the target's probes leave at the start
+    // instead of waiting for window slots (traceroute's -N 16 counts probes, about 5 hops).
+    c.window = o_.window.value_or(16 * queries);
     Wait w = *parse_wait(o_.wait);
     c.wait = static_cast<TimeNs>(std::llround(w.max * 1e9));
     c.here = w.here;

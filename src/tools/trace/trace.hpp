@@ -19,7 +19,7 @@ struct TraceOptions {
   int max_ttl = 30;                   // -m
   int queries = 3;                    // -q
   std::string wait = "5,3,10";        // -w MAX[,HERE[,NEAR]] as traceroute
-  int window = 16;                    // -N probes in flight
+  std::optional<int> window;          // -N probes in flight (default: 16 hops' worth, 16 x -q)
   double send_gap = 0;                // -z seconds between probes
   bool classic = false;
   std::string interface;              // -I name or source address
