@@ -341,3 +341,101 @@ def test_capabilities_dropped_before_the_first_probe(lab, reach):
         assert caps and caps["CapEff"] == caps["CapPrm"] == "0000000000000000", caps
     finally:
         lab.stop(proc)
+
+
+# --------------------------------------------------------------------------- reverse DNS
+
+
+def test_names_from_the_namespace_hosts_file_never_hold_the_trace(lab, reach):
+    """`ip netns exec` bind-mounts /etc/netns/<ns>/{hosts,resolv.conf}: names for two routers
+    come from a hosts file, and the resolver points at the namespace's own loopback (nothing
+    listens there), so the other lookups fail at once and nothing leaves the lab."""
+    chain = lab.chain(routers=3)
+    etc = Path("/etc/netns") / chain.client.ns
+    etc.mkdir(parents=True, exist_ok=False)
+    try:
+        (etc / "hosts").write_text(f"{chain.hops4[0]} r1.lab\n{chain.hops4[2]} r3.lab\n")
+        (etc / "resolv.conf").write_text("nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
+        t0 = time.monotonic()
+        r = reach_trace(chain.client, reach, chain.server4)
+        elapsed = time.monotonic() - t0
+        assert r.returncode == 0, r.stderr
+        lines = r.stdout.splitlines()
+        assert lines[1].startswith(f" 1  r1.lab ({chain.hops4[0]})  "), r.stdout
+        assert lines[2].startswith(f" 2  {chain.hops4[1]} ({chain.hops4[1]})  "), r.stdout
+        assert lines[3].startswith(f" 3  r3.lab ({chain.hops4[2]})  "), r.stdout
+        assert elapsed < 2.0, elapsed
+        j = reach_trace(chain.client, reach, "--json", chain.server4)
+        hops = {h["ttl"]: h for h in of_type(events(j.stdout), "hop")}
+        assert hops[1]["responders"][0]["name"] == "r1.lab"
+        assert "name" not in hops[2]["responders"][0]
+        # A resolver that never answers (the server drops DNS): lookups hang in c-ares, the trace
+        # does not: hop lines wait at most 250 ms for names, the end at most 100 ms more.
+        chain.server.nft("table inet dns { chain input { type filter hook input priority 0; udp dport 53 drop; }; }")
+        (etc / "resolv.conf").write_text(f"nameserver {chain.server4}\n")
+        t0 = time.monotonic()
+        r = reach_trace(chain.client, reach, chain.server4)
+        elapsed = time.monotonic() - t0
+        assert r.returncode == 0 and r.stdout.splitlines()[1].startswith(" 1  r1.lab ("), r.stdout
+        assert f" 2  {chain.hops4[1]} ({chain.hops4[1]})" in r.stdout
+        assert elapsed < 1.5, elapsed
+    finally:
+        shutil.rmtree(etc, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- --live
+
+
+def _live(host, argv, keys=None, timeout=10.0):
+    """Runs argv in the namespace on a pseudo-terminal; sends `keys` once the first table is
+    drawn. Returns (exit code, everything written to the terminal)."""
+    import os
+    import pty
+    import select
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp(argv[0], argv)
+    out, sent, deadline = b"", False, time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([fd], [], [], 0.05)
+            if r:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            if keys and not sent and b"round 1" in out:
+                os.write(fd, keys)
+                sent = True
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+        else:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            raise AssertionError(f"--live did not end within {timeout}s: {out[-500:]!r}")
+        if not done:
+            _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+def test_live_screen_refreshes_and_quits_on_q(lab, reach):
+    chain = lab.chain(routers=2)
+    code, out = _live(chain.client, chain.client.wrap([reach, "trace", "--live", "-c", 3, "--interval", 0.1, "-n",
+                                                       chain.server4]))
+    assert code == 0, out
+    assert "\x1b[?1049h" in out and "\x1b[?1049l" in out, "alternate screen entered and left"
+    assert "round 3" in out and "round 4" not in out
+    final = out.split("\x1b[?1049l")[-1]
+    assert re.search(rf"^\s+3\.\|-- {re.escape(chain.server4)}\s+0\.0%\s+3\s", final, re.M), final
+    # Without -c it runs until q.
+    t0 = time.monotonic()
+    code, out = _live(chain.client, chain.client.wrap([reach, "trace", "--live", "--interval", 0.1, "-n",
+                                                       chain.server4]), keys=b"q")
+    assert code == 0 and time.monotonic() - t0 < 5, out
+    assert "\x1b[?1049l" in out and "HOST:" in out.split("\x1b[?1049l")[-1]

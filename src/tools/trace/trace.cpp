@@ -348,7 +348,8 @@ class TraceRun {
     engine_ = &e;
     round_ = round;
     TimeNs now = clock_.now();
-    std::optional<TimeNs> done_at;
+    done_at_.reset();
+    std::optional<TimeNs>& done_at = done_at_;
     while (true) {
       if (stopped()) break;
       for (auto& o : e.due(now)) send(o);
@@ -400,9 +401,8 @@ class TraceRun {
       if (dns_)
         for (const auto& pr : p.hop.probes)
           if (pr.answer != model::TraceAnswer::none && !dns_->settled(pr.from)) names = false;
-      if (!force && !names && now < p.complete_at + kNameWait) {
-        if (!engine_ || !engine_->done()) return;
-      }
+      bool waited = now >= p.complete_at + kNameWait || (done_at_ && now >= *done_at_ + kNameWaitEnd);
+      if (!force && !names && !waited) return;
       writer_->hop(p.hop, name_);
       printed_ttl_ = p.hop.ttl;
       pending_.pop_front();
@@ -509,6 +509,7 @@ class TraceRun {
   int status_ = 0;
   int printed_ttl_ = 0;
   std::deque<PendingHop> pending_;
+  std::optional<TimeNs> done_at_;  // when the engine said the round is over
 };
 
 }  // namespace
