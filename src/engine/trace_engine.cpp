@@ -19,24 +19,23 @@ TraceEngine::TraceEngine(TraceConfig cfg, TimeNs start) : cfg_(std::move(cfg)), 
   cfg_.window = std::max(cfg_.window, 1);
   cfg_.payload = std::max<std::size_t>(cfg_.payload, 14);
   cfg_.payload += cfg_.payload & 1;  // the checksum adjustment sits on a 16-bit boundary
-  slots_.resize(probe_count());
+  if (!cfg_.manual) slots_.resize(probe_count());
   for (std::uint32_t id = 0; id < slots_.size(); ++id) {
     auto& p = slots_[id].probe;
     p.id = id;
-    p.ttl = ttl_of(id);
+    p.ttl = planned_ttl(id);
     p.index = static_cast<int>(id % cfg_.queries);
-    p.flow = flow_of(id);
+    p.flow = id < cfg_.flows.size() ? cfg_.flows[id] : 0;
   }
   next_send_ = start;
 }
 
 std::uint32_t TraceEngine::probe_count() const {
+  if (cfg_.manual) return static_cast<std::uint32_t>(slots_.size());
   return static_cast<std::uint32_t>((cfg_.max_ttl - cfg_.first_ttl + 1) * cfg_.queries);
 }
 
-std::uint16_t TraceEngine::flow_of(std::uint32_t id) const {
-  return id < cfg_.flows.size() ? cfg_.flows[id] : 0;
-}
+std::uint16_t TraceEngine::flow_of(std::uint32_t id) const { return id < slots_.size() ? slots_[id].probe.flow : 0; }
 
 // 1..0xfffe: never 0 (a UDP checksum of 0 means "none") nor 0xffff (how a computed 0 is sent).
 std::uint16_t TraceEngine::wire_id(std::uint32_t id) const {
@@ -129,11 +128,33 @@ packet::Buffer TraceEngine::build(std::uint32_t id, std::uint16_t& sport, std::u
   return {};
 }
 
-bool TraceEngine::wanted(std::uint32_t id) const { return !final_ttl_ || ttl_of(id) <= *final_ttl_; }
+bool TraceEngine::wanted(std::uint32_t id) const {
+  return cfg_.manual || !final_ttl_ || ttl_of(id) <= *final_ttl_;
+}
+
+std::optional<TraceOutgoing> TraceEngine::probe(int ttl, std::uint16_t flow, TimeNs now) {
+  if (!cfg_.manual || slots_.size() >= 0xfffe || ttl < 1 || ttl > 255) return std::nullopt;
+  auto id = static_cast<std::uint32_t>(slots_.size());
+  Slot s;
+  s.state = State::in_flight;
+  s.sent = now;
+  s.probe.id = id;
+  s.probe.ttl = ttl;
+  s.probe.flow = flow;
+  s.probe.sent = now;
+  slots_.push_back(std::move(s));
+  TraceOutgoing o;
+  o.id = id;
+  o.ttl = ttl;
+  o.bytes = build(id, o.sport, o.dport);
+  ++in_flight_;
+  ++counters_.sent;
+  return o;
+}
 
 std::vector<TraceOutgoing> TraceEngine::due(TimeNs now) {
   std::vector<TraceOutgoing> out;
-  while (next_ < slots_.size() && wanted(next_) && in_flight_ < cfg_.window && now >= next_send_) {
+  while (!cfg_.manual && next_ < slots_.size() && wanted(next_) && in_flight_ < cfg_.window && now >= next_send_) {
     std::uint32_t id = next_++;
     TraceOutgoing o;
     o.id = id;
@@ -172,31 +193,33 @@ void TraceEngine::tx_stamp(std::uint32_t id, TimeNs stamp) {
   slots_[id].tx = stamp;
 }
 
-TimeNs TraceEngine::deadline(std::uint32_t id) const {
+TraceEngine::HopRtts TraceEngine::hop_rtts() const {
+  HopRtts r(257);
+  for (const Slot& o : slots_)
+    if (o.state == State::answered && o.probe.rtt) {
+      auto& m = r[static_cast<std::size_t>(o.probe.ttl)];
+      m = std::max(m.value_or(0), *o.probe.rtt);
+    }
+  return r;
+}
+
+TimeNs TraceEngine::deadline(std::uint32_t id, const HopRtts& rtts) const {
   const Slot& s = slots_[id];
   TimeNs base = s.tx.value_or(s.sent);
   TimeNs limit = cfg_.wait;
-  int ttl = ttl_of(id);
-  // traceroute's adaptive wait: an answer from this hop or a later one says how long a live
-  // router takes; a probe that has waited many times that will not be answered.
-  std::optional<TimeNs> here, near;
-  int near_ttl = 256;
-  for (const Slot& o : slots_) {
-    if (o.state != State::answered || !o.probe.rtt) continue;
-    if (o.probe.ttl == ttl) here = std::max(here.value_or(0), *o.probe.rtt);
-    else if (o.probe.ttl > ttl && o.probe.ttl <= near_ttl) {
-      if (o.probe.ttl < near_ttl) near.reset();
-      near_ttl = o.probe.ttl;
-      near = std::max(near.value_or(0), *o.probe.rtt);
-    }
-  }
-  if (here && cfg_.here > 0) limit = std::min(limit, static_cast<TimeNs>(cfg_.here * static_cast<double>(*here)));
+  auto ttl = static_cast<std::size_t>(ttl_of(id));
+  // traceroute's adaptive wait: an answer from this hop or the nearest later one says how long
+  // a live router takes; a probe that has waited many times that will not be answered.
+  std::optional<TimeNs> near;
+  for (std::size_t t = ttl + 1; t < rtts.size() && !near; ++t) near = rtts[t];
+  if (rtts[ttl] && cfg_.here > 0) limit = std::min(limit, static_cast<TimeNs>(cfg_.here * static_cast<double>(*rtts[ttl])));
   if (near && cfg_.near > 0) limit = std::min(limit, static_cast<TimeNs>(cfg_.near * static_cast<double>(*near)));
   return base + std::max<TimeNs>(limit, 0);
 }
 
 std::vector<model::TraceProbe> TraceEngine::expire(TimeNs now) {
   std::vector<model::TraceProbe> out;
+  const HopRtts rtts = hop_rtts();
   for (std::uint32_t id = 0; id < slots_.size(); ++id) {
     Slot& s = slots_[id];
     if (s.state != State::in_flight) continue;
@@ -205,7 +228,7 @@ std::vector<model::TraceProbe> TraceEngine::expire(TimeNs now) {
       --in_flight_;
       continue;
     }
-    if (now < deadline(id)) continue;
+    if (now < deadline(id, rtts)) continue;
     s.state = State::timed_out;
     --in_flight_;
     out.push_back(s.probe);
@@ -215,9 +238,13 @@ std::vector<model::TraceProbe> TraceEngine::expire(TimeNs now) {
 
 std::optional<TimeNs> TraceEngine::next_wakeup() const {
   std::optional<TimeNs> w;
+  const HopRtts rtts = hop_rtts();
   for (std::uint32_t id = 0; id < slots_.size(); ++id)
-    if (slots_[id].state == State::in_flight) w = std::min(w.value_or(deadline(id)), deadline(id));
-  if (next_ < slots_.size() && wanted(next_) && in_flight_ < cfg_.window)
+    if (slots_[id].state == State::in_flight) {
+      TimeNs d = deadline(id, rtts);
+      w = std::min(w.value_or(d), d);
+    }
+  if (!cfg_.manual && next_ < slots_.size() && wanted(next_) && in_flight_ < cfg_.window)
     w = std::min(w.value_or(next_send_), next_send_);
   return w;
 }
@@ -230,6 +257,7 @@ bool TraceEngine::done() const {
 
 std::vector<model::TraceHop> TraceEngine::take_hops() {
   std::vector<model::TraceHop> out;
+  if (cfg_.manual) return out;  // no hops of its own: the caller keeps the answers
   int last = final_ttl_.value_or(cfg_.max_ttl);
   while (true) {
     int ttl = std::max(emitted_ttl_ + 1, cfg_.first_ttl);
@@ -251,7 +279,7 @@ std::vector<model::TraceHop> TraceEngine::take_hops() {
 
 model::TraceResult TraceEngine::result(TimeNs now) const {
   model::TraceResult r;
-  int last = final_ttl_.value_or(cfg_.max_ttl);
+  int last = cfg_.manual ? 0 : final_ttl_.value_or(cfg_.max_ttl);
   for (int ttl = cfg_.first_ttl; ttl <= last; ++ttl) {
     model::TraceHop hop{ttl, {}};
     std::uint32_t first = static_cast<std::uint32_t>((ttl - cfg_.first_ttl) * cfg_.queries);

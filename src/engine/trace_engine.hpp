@@ -33,7 +33,10 @@ struct TraceConfig {
   bool kernel_header = false;
   std::uint16_t id_base = 0;  // offsets probe numbers, so rounds of --report never mix
   std::uint64_t key = 0;      // keyed cookies
-  std::vector<std::uint16_t> flows;  // optional: flow id per probe index (MDA); empty: one flow
+  std::vector<std::uint16_t> flows;  // optional: flow id per probe index; empty: one flow
+  // No schedule of its own: probes are asked for one at a time with probe() (the MDA drives
+  // it), every answer is kept, and the trace never "ends" (done() = nothing in flight).
+  bool manual = false;
 };
 
 // One probe to send: bytes ready for the socket, with the TTL and ports to send it with.
@@ -75,6 +78,8 @@ class TraceEngine {
   void sent(std::uint32_t id, TimeNs when);
   void send_failed(std::uint32_t id, TimeNs when);
   void tx_stamp(std::uint32_t id, TimeNs stamp);
+  // manual mode: a probe of `flow` at `ttl`, now; nullopt once 65534 probes have been made.
+  std::optional<TraceOutgoing> probe(int ttl, std::uint16_t flow, TimeNs now);
 
   // Each returns the probe it answered, if any (also late answers to a hop not yet complete).
   std::optional<model::TraceProbe> on_packet(const TraceIncoming& in);
@@ -104,10 +109,14 @@ class TraceEngine {
   };
 
   std::uint32_t probe_count() const;
-  int ttl_of(std::uint32_t id) const { return cfg_.first_ttl + static_cast<int>(id / cfg_.queries); }
+  int planned_ttl(std::uint32_t id) const { return cfg_.first_ttl + static_cast<int>(id / cfg_.queries); }
+  int ttl_of(std::uint32_t id) const { return slots_[id].probe.ttl; }
+  // The largest RTT answered at each TTL, for the adaptive waits.
+  using HopRtts = std::vector<std::optional<TimeNs>>;
+  HopRtts hop_rtts() const;
+  TimeNs deadline(std::uint32_t id, const HopRtts& rtts) const;
   bool resolved(const Slot& s) const { return s.state != State::unsent && s.state != State::in_flight; }
   bool wanted(std::uint32_t id) const;  // not above the hop where the trace ends
-  TimeNs deadline(std::uint32_t id) const;
   packet::Buffer build(std::uint32_t id, std::uint16_t& sport, std::uint16_t& dport) const;
   std::uint64_t cookie_of(std::uint32_t id) const;
   std::uint16_t check16(std::uint32_t id) const;

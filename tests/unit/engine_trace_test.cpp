@@ -350,3 +350,46 @@ TEST(TraceRounds, IdBaseKeepsRoundsApart) {
 
 }  // namespace
 }  // namespace reach::engine
+
+namespace reach::engine {
+namespace {
+
+// Manual mode (the MDA's prober): probes asked one by one, each flow its own five-tuple (UDP/TCP
+// source port, ICMP checksum), answers mapped back to (ttl, flow).
+class TraceManual : public ::testing::TestWithParam<TraceMethod> {};
+
+TEST_P(TraceManual, FlowsGetTheirOwnFiveTupleAndAnswersComeBackToThem) {
+  auto c = config(GetParam());
+  c.manual = true;
+  TraceEngine e(c, kT0);
+  EXPECT_TRUE(e.due(kT0).empty());
+  std::vector<TraceOutgoing> out;
+  for (std::uint16_t flow = 0; flow < 6; ++flow) out.push_back(*e.probe(2 + flow % 2, flow, kT0));
+  std::set<std::uint16_t> flow_fields;
+  for (const auto& o : out) {
+    // UDP/TCP: the source port; ICMP: the checksum (its identifier is fixed).
+    if (GetParam() == TraceMethod::icmp) flow_fields.insert(packet::be16(o.bytes, 2));
+    else flow_fields.insert(packet::be16(o.bytes, 0));
+  }
+  EXPECT_EQ(flow_fields.size(), 6u);
+  // The same flow asked again keeps its five-tuple.
+  auto again = *e.probe(5, 3, kT0);
+  if (GetParam() == TraceMethod::icmp) EXPECT_EQ(packet::be16(again.bytes, 2), packet::be16(out[3].bytes, 2));
+  else EXPECT_EQ(packet::be16(again.bytes, 0), packet::be16(out[3].bytes, 0));
+  for (std::size_t i : {4u, 1u}) {
+    auto b = trace_error(c, out[i], router(c, out[i].ttl), 11, 0, 8);
+    auto p = e.on_packet(incoming(c, b, router(c, out[i].ttl), kT0 + kMs));
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->flow, i);
+    EXPECT_EQ(p->ttl, out[i].ttl);
+  }
+  // Answers never end a manual trace: the others time out, then it is done.
+  EXPECT_FALSE(e.done());
+  EXPECT_EQ(e.expire(kT0 + 6 * kNsPerSec).size(), 5u);
+  EXPECT_TRUE(e.done());
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, TraceManual, ::testing::Values(TraceMethod::udp, TraceMethod::icmp, TraceMethod::tcp));
+
+}  // namespace
+}  // namespace reach::engine
