@@ -72,6 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   c.queries = 1 + (sel >> 6);
   c.window = 12;
   c.key = 0x1234;
+  c.manual = (sel & 32) != 0;  // the MDA's prober: probes per (ttl, flow) chosen by the input
   c.id_base = static_cast<std::uint16_t>(r.u8() * 7);
   const IpAddr router = v6 ? test::ip("2001:db8:5::1") : test::ip("198.18.5.1");
 
@@ -79,8 +80,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   TimeNs now = kT0;
   std::map<std::uint32_t, TraceOutgoing> sent;
   auto send = [&] {
+    if (c.manual) {
+      for (int i = 0; i < 4; ++i) {
+        int ttl = 1 + r.u8() % 10;
+        auto o = e.probe(ttl, r.u8() % 8, now);
+        check(o.has_value() && o->ttl == ttl);
+        e.sent(o->id, now);
+        sent[o->id] = *o;
+      }
+      return;
+    }
     for (auto& o : e.due(now)) {
-      check(o.ttl >= c.first_ttl && o.ttl <= c.max_ttl);
+      check(o.ttl >= c.first_ttl && o.ttl <= c.max_ttl);  // due() hands out nothing in manual mode
       e.sent(o.id, now);
       sent[o.id] = o;
     }
@@ -167,7 +178,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (int i = 0; i < 200 && !e.done(); ++i) {
     now += 6 * kNsPerSec;
     e.expire(now);
-    send();
+    if (!c.manual) send();
   }
   e.expire(now + 6 * kNsPerSec);
   check(e.done());
