@@ -439,3 +439,27 @@ def test_live_screen_refreshes_and_quits_on_q(lab, reach):
                                                        chain.server4]), keys=b"q")
     assert code == 0 and time.monotonic() - t0 < 5, out
     assert "\x1b[?1049l" in out and "HOST:" in out.split("\x1b[?1049l")[-1]
+
+
+# --------------------------------------------------------------------------- forged answers
+
+
+def test_forged_wrong_flow_and_storms_are_counted_never_shown(lab, reach):
+    # 100 ms on the last link keeps the trace open while an on-path router forges answers.
+    chain = lab.chain(routers=3, delay_ms=50, delay_link=3)
+    r1 = chain.routers[0]
+    spoofer = r1.popen([lablib.python_bin(), str(Path(__file__).with_name("trace_spoofer.py")),
+                        r1.iface_to(chain.client), "6"])
+    try:
+        assert spoofer.stdout.readline().strip() == "ready"
+        time.sleep(0.3)  # scapy's sniffer is up shortly after it says so
+        r = reach_trace(chain.client, reach, "-n", "--json", "-q", 2, chain.server4)
+    finally:
+        lab.stop(spoofer)
+    assert r.returncode == 0, r.stderr
+    path, addrs = path_of(events(r.stdout))
+    assert addrs == chain.hops4
+    # Six probes each drew one forgery of each kind (those forged after the end are not seen).
+    assert path["wrong_flow"] >= 1, path
+    assert path["ignored"] >= 2, path
+    assert path["duplicates"] >= 3, path
