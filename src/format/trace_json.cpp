@@ -26,6 +26,12 @@ nlohmann::json base(const char* type, const TraceRunInfo& i) {
                         {"addr", i.target.to_string()}};
 }
 
+nlohmann::json mpls_json(const std::vector<model::MplsEntry>& stack) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& e : stack) a.push_back({{"label", e.label}, {"tc", e.tc}, {"s", e.bottom}, {"ttl", e.ttl}});
+  return a;
+}
+
 void put_name(nlohmann::json& j, const IpAddr& a, const NameOf& name) {
   if (auto n = name ? name(a) : std::nullopt) j["name"] = *n;
 }
@@ -53,6 +59,7 @@ nlohmann::json probe_json(const model::TraceProbe& p, const TraceRunInfo& i) {
   }
   if (p.tcp_flags) j["flags"] = packet::tcp_flags_string(static_cast<std::uint8_t>(p.tcp_flags));
   if (!p.flag.empty()) j["flag"] = p.flag;
+  if (!p.mpls.empty()) j["mpls"] = mpls_json(p.mpls);
   if (p.reply_ttl >= 0) j["reply_ttl"] = p.reply_ttl;
   j["at_target"] = p.at_target;
   if (p.late) j["late"] = true;
@@ -129,6 +136,7 @@ class JsonWriter final : public TraceWriter {
       }
       if (p.rtt) rs[k]["rtts_ms"].push_back(static_cast<double>(*p.rtt) / 1e6);
       if (!p.flag.empty()) rs[k]["flag"] = p.flag;
+      if (!p.mpls.empty() && !rs[k].contains("mpls")) rs[k]["mpls"] = mpls_json(p.mpls);
     }
     return rs;
   }

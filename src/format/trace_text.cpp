@@ -17,6 +17,14 @@ const char* trace_method_name(model::TraceMethod m) {
   return "?";
 }
 
+std::string mpls_text(const std::vector<model::MplsEntry>& stack) {
+  // traceroute -e's words: <MPLS:L=label,E=tc,S=bottom,T=ttl/...>
+  std::string s;
+  for (const auto& e : stack)
+    s += fmt::format("{}L={},E={},S={},T={}", s.empty() ? "" : "/", e.label, e.tc, e.bottom ? 1 : 0, e.ttl);
+  return "<MPLS:" + s + ">";
+}
+
 namespace {
 
 std::string label(const IpAddr& a, const NameOf& name, bool numeric) {
@@ -46,6 +54,7 @@ class TextWriter final : public TraceWriter {
     struct Line {
       IpAddr addr;
       std::string text;
+      std::vector<model::MplsEntry> mpls;
     };
     std::vector<Line> lines;
     std::string first = fmt::format("{:2d} ", h.ttl);
@@ -59,9 +68,14 @@ class TextWriter final : public TraceWriter {
       for (auto& x : lines)
         if (x.addr == p.from) l = &x;
       if (!l) {
-        lines.push_back({p.from, stars + " " + label(p.from, name, info_.numeric)});
+        lines.push_back({p.from, stars + " " + label(p.from, name, info_.numeric), {}});
         stars.clear();
         l = &lines.back();
+      }
+      // The label stack after the address; again after an RTT only when it changed.
+      if (!p.mpls.empty() && p.mpls != l->mpls) {
+        l->text += " " + mpls_text(p.mpls);
+        l->mpls = p.mpls;
       }
       if (p.rtt) l->text += fmt::format("  {:.3f} ms", ns_to_ms(*p.rtt));
       if (!p.flag.empty()) l->text += " " + p.flag;

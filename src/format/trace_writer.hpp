@@ -44,6 +44,8 @@ std::unique_ptr<TraceWriter> make_trace_text_writer(std::ostream& out, std::ostr
 std::unique_ptr<TraceWriter> make_trace_json_writer(std::ostream& out);
 
 const char* trace_method_name(model::TraceMethod m);
+// "<MPLS:L=24001,E=0,S=1,T=1>", stack entries joined by '/', as traceroute -e prints them.
+std::string mpls_text(const std::vector<model::MplsEntry>& stack);
 
 // The table as `mtr --report` prints it (Loss% is the hop's: probes of the hop nobody answered).
 void write_trace_report_text(std::ostream& out, const std::string& host, const std::vector<model::TraceReportRow>& rows,

@@ -13,6 +13,15 @@ namespace reach::model {
 
 enum class TraceMethod : std::uint8_t { udp, icmp, tcp };
 
+// One MPLS label stack entry a router quoted in an ICMP extension (RFC 4950).
+struct MplsEntry {
+  std::uint32_t label = 0;
+  std::uint8_t tc = 0;  // traffic class (formerly EXP)
+  bool bottom = false;  // S: last entry
+  std::uint8_t ttl = 0;
+  friend bool operator==(const MplsEntry&, const MplsEntry&) = default;
+};
+
 enum class TraceAnswer : std::uint8_t {
   none,           // not answered (yet): a timeout once resolved
   time_exceeded,  // a router on the way
@@ -36,6 +45,7 @@ struct TraceProbe {
   bool at_target = false; // the answer came from the target address
   bool late = false;      // answered after its wait had run out (still shown: the hop was open)
   std::uint16_t tcp_flags = 0;  // --tcp answers from the target
+  std::vector<MplsEntry> mpls;  // label stack from the ICMP extensions, outermost first
 };
 
 struct TraceHop {

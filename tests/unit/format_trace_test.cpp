@@ -85,6 +85,29 @@ TEST(TraceText, StarsAndFlagsNumeric) {
             " 3  * 198.18.2.1  0.500 ms !X *\n");
 }
 
+TEST(TraceText, MplsLabelStackAsTracerouteE) {
+  std::ostringstream out, err;
+  auto w = make_trace_text_writer(out, err);
+  w->start(info(true));
+  out.str("");
+  auto a = answered(4, 0, "198.18.3.1", 1.0);
+  a.mpls = {{24001, 0, false, 1}, {16, 5, true, 1}};
+  auto b = answered(4, 1, "198.18.3.1", 1.5);
+  b.mpls = a.mpls;
+  w->hop({4, {a, b}}, names());
+  EXPECT_EQ(out.str(), " 4  198.18.3.1 <MPLS:L=24001,E=0,S=0,T=1/L=16,E=5,S=1,T=1>  1.000 ms  1.500 ms\n");
+  std::ostringstream js;
+  auto j = make_trace_json_writer(js);
+  j->start(info(true));
+  j->probe(a);
+  auto line = js.str().substr(js.str().find('\n') + 1);
+  auto ev = nlohmann::json::parse(line);
+  ASSERT_EQ(ev["mpls"].size(), 2u);
+  EXPECT_EQ(ev["mpls"][0]["label"], 24001);
+  EXPECT_EQ(ev["mpls"][1]["s"], true);
+  EXPECT_EQ(ev["mpls"][1]["tc"], 5);
+}
+
 TEST(TraceJson, ProbeHopAndPathEvents) {
   std::ostringstream out;
   auto w = make_trace_json_writer(out);
