@@ -316,6 +316,9 @@ def test_unprivileged_fallbacks(lab, reach, tmp_path):
         assert of_type(evs, "start")[0]["socket"] == kind
         assert any("CAP_NET_RAW" in e["message"] for e in of_type(evs, "notice"))
         assert path_of(evs)[1] == chain.hops4
+        r6 = reach_trace(chain.client, binary, *flags, "-n", "--json", chain.server6, user="nobody")
+        assert r6.returncode == 0, r6.stdout + r6.stderr
+        assert path_of(events(r6.stdout))[1] == chain.hops6
     r = reach_trace(chain.client, binary, "--tcp", "-n", chain.server4, user="nobody")
     assert r.returncode == 2 and "CAP_NET_RAW" in r.stderr
 
@@ -463,3 +466,19 @@ def test_forged_wrong_flow_and_storms_are_counted_never_shown(lab, reach):
     assert path["wrong_flow"] >= 1, path
     assert path["ignored"] >= 2, path
     assert path["duplicates"] >= 3, path
+
+
+def test_interface_and_source_address(lab, reach):
+    chain = lab.chain(routers=1)
+    dev = chain.client.iface_to(chain.routers[0])
+    for sel in (dev, chain.client4):
+        for flags in ([], ["--icmp"], ["--tcp"]):
+            r = reach_trace(chain.client, reach, "-n", "-i", sel, *flags, "--json", chain.server4)
+            assert r.returncode == 0, (sel, flags, r.stderr)
+            assert of_type(events(r.stdout), "start")[0]["source"] == chain.client4
+    bad = reach_trace(chain.client, reach, "-n", "-i", "198.18.99.1", chain.server4)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "198.18.99.1" in bad.stderr, bad.stderr
+    bad = reach_trace(chain.client, reach, "-n", "-i", "nosuchdev0", chain.server4)
+    assert bad.returncode == 2 and "nosuchdev0" in bad.stderr, bad.stderr
+    mixed = reach_trace(chain.client, reach, "-n", "-i", chain.client4, chain.server6)
+    assert mixed.returncode == 2 and "different families" in mixed.stderr, mixed.stderr
