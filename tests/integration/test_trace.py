@@ -5,6 +5,7 @@ known addresses, and where it helps against Debian's traceroute run on the same 
 """
 
 import ipaddress
+import os
 import json
 import re
 import shutil
@@ -482,3 +483,22 @@ def test_interface_and_source_address(lab, reach):
     assert bad.returncode == 2 and "nosuchdev0" in bad.stderr, bad.stderr
     mixed = reach_trace(chain.client, reach, "-n", "-i", chain.client4, chain.server6)
     assert mixed.returncode == 2 and "different families" in mixed.stderr, mixed.stderr
+
+
+def test_ctrl_c_prints_what_is_known_and_exits_1(lab, reach):
+    import signal
+    chain = lab.chain(routers=2)
+    chain.server.nft("table inet x { chain input { type filter hook input priority 0; meta l4proto udp drop; }; }")
+    proc = chain.client.popen([str(reach), "trace", "-n", "-m", "8", chain.server4])
+    try:
+        time.sleep(0.5)  # hops 1-2 answered; 3-8 wait their 5 s
+        pids = [p for p in chain.client.pids() if Path(f"/proc/{p}/exe").resolve().name == "reach"]
+        assert pids
+        for pid in pids:
+            os.kill(pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=5)
+    finally:
+        lab.stop(proc)
+    assert proc.returncode == 1, err
+    lines = out.splitlines()
+    assert len(lines) == 9 and lines[1].startswith(f" 1  {chain.hops4[0]}  ") and lines[8] == " 8  * * *", out
