@@ -299,8 +299,11 @@ std::optional<model::TraceProbe> TraceEngine::answer(std::uint32_t id, TraceAnsw
   Slot& s = slots_[id];
   bool late = s.state == State::timed_out;
   // A second answer (ICMP storms, duplicates), or a late one for a hop already shown: dropped.
-  if (s.state == State::answered || s.state == State::unsent || s.state == State::failed ||
-      (late && ttl_of(id) <= emitted_ttl_)) {
+  if (late && ttl_of(id) <= emitted_ttl_) {
+    ++counters_.late;
+    return std::nullopt;
+  }
+  if (s.state == State::answered || s.state == State::unsent || s.state == State::failed) {
     ++counters_.duplicates;
     return std::nullopt;
   }

@@ -110,6 +110,7 @@ class JsonWriter final : public TraceWriter {
     j["ignored"] = r.counters.ignored;
     j["wrong_flow"] = r.counters.wrong_flow;
     j["duplicates"] = r.counters.duplicates;
+    j["late"] = r.counters.late;
     j["elapsed_ms"] = static_cast<double>(r.elapsed) / 1e6;
     emit(j);
   }

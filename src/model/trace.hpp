@@ -59,6 +59,7 @@ struct TraceCounters {
   std::uint64_t ignored = 0;     // quoted someone else's packet, malformed, or failed the keyed check
   std::uint64_t wrong_flow = 0;  // quoted our target and protocol, but not our five-tuple
   std::uint64_t duplicates = 0;  // a second answer to one probe (ICMP storms)
+  std::uint64_t late = 0;        // answers after their hop was shown (not used)
 };
 
 struct TraceResult {

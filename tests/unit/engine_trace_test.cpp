@@ -299,6 +299,8 @@ TEST_F(Matching, LateAnswerStillFillsAHopNotYetShown) {
   // Once shown, the hop takes no more answers.
   auto b2 = trace_error(c, out[1], router(c, 1), 11, 0);
   EXPECT_FALSE(e.on_packet(incoming(c, b2, router(c, 1), kT0 + 7 * kNsPerSec)));
+  EXPECT_EQ(e.result(kT0).counters.late, 1u);
+  EXPECT_EQ(e.result(kT0).counters.duplicates, 0u);
 }
 
 TEST(TraceMatchingTcp, RstFromTheTargetEndsTheTraceReached) {
