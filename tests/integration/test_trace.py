@@ -116,15 +116,17 @@ def test_eight_router_chain_every_method(lab, reach, v6):
         assert all(line.count(" ms") == 3 for line in t.stdout.splitlines()[1:]), t.stdout
 
 
+@pytest.mark.parametrize("v6", [False, True], ids=["v4", "v6"])
 @pytest.mark.parametrize("flag", ["", "-I", "-T"], ids=["udp", "icmp", "tcp"])
-def test_traceroute_witness_sees_the_same_hops(lab, reach, flag):
+def test_traceroute_witness_sees_the_same_hops(lab, reach, flag, v6):
     if not shutil.which("traceroute"):
         pytest.skip("traceroute not installed")
     chain = lab.chain(routers=8)
     extra = [flag] if flag else []
-    w = chain.client.run(["traceroute", "-n", *extra, chain.server4], check=False, timeout=TIMEOUT)
+    server = chain.server6 if v6 else chain.server4
+    w = chain.client.run(["traceroute", "-n", *extra, server], check=False, timeout=TIMEOUT)
     assert w.returncode == 0, w.stderr
-    r = reach_trace(chain.client, reach, *extra, "-n", chain.server4)
+    r = reach_trace(chain.client, reach, *extra, "-n", server)
     assert r.returncode == 0, r.stderr
     assert text_hops(r.stdout) == text_hops(w.stdout), (r.stdout, w.stdout)
 
