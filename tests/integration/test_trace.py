@@ -445,6 +445,9 @@ def test_live_screen_refreshes_and_quits_on_q(lab, reach):
                                                        chain.server4]), keys=b"q")
     assert code == 0 and time.monotonic() - t0 < 5, out
     assert "\x1b[?1049l" in out and "HOST:" in out.split("\x1b[?1049l")[-1]
+    # Not a terminal: says so and prints the report.
+    r = reach_trace(chain.client, reach, "--live", "-c", 2, "--interval", 0.1, "-n", chain.server4)
+    assert r.returncode == 0 and "terminal" in r.stderr and r.stdout.startswith("HOST:"), r.stdout + r.stderr
 
 
 # --------------------------------------------------------------------------- forged answers

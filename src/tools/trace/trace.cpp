@@ -254,7 +254,7 @@ class TraceRun {
         writer_->notice("--live needs a terminal on stdout: printing a report instead");
       }
     }
-    if (!o_.report && !live_) writer_->start(inf);
+    if (!rounds_mode()) writer_->start(inf);
     if (!rounds_mode()) return single(inf);
     return rounds(inf);
   }
