@@ -64,6 +64,10 @@ MdaEngine::MdaEngine(MdaOptions opts) : opts_(std::move(opts)) {
   current_ = opts_.first_ttl;
 }
 
+MdaEngine::~MdaEngine() = default;
+MdaEngine::MdaEngine(MdaEngine&&) noexcept = default;
+MdaEngine& MdaEngine::operator=(MdaEngine&&) noexcept = default;
+
 MdaEngine::Hop& MdaEngine::hop(int ttl) {
   auto& h = hops_[ttl];
   if (!h) {
@@ -240,6 +244,12 @@ bool MdaEngine::plan_link_completion(int ttl) {
   return any;
 }
 
+// Under MDA-Lite, a hop after a wide one checks each interface's out-degree with n_1 flows.
+bool MdaEngine::needs_floor(int ttl) const {
+  const Hop* prev = find_hop(ttl - 1);
+  return opts_.lite && prev && ttl > opts_.first_ttl && !prev->per_packet && prev->non_dest() >= 2;
+}
+
 // MDA-Lite falls back to node control when its uniformity assumption looks wrong between the
 // previous hop and this one: interfaces with different out-degrees (unequal branches), or an
 // interface with several successors feeding one with several predecessors (meshing).
@@ -269,11 +279,12 @@ bool MdaEngine::needs_full(int ttl) const {
 
 // Node control (full MDA): each interface r of the previous hop must have n_k of its own flows
 // probed at this TTL, k being the successors seen from r; when r has too few flows, fresh flows
-// are sent to the previous hop to find more that go through r.
-bool MdaEngine::plan_node_control(int ttl) {
+// are sent to the previous hop to find more that go through r. `floor` (MDA-Lite) asks only n_1
+// per interface: enough to trust the out-degrees needs_full() compares.
+bool MdaEngine::plan_node_control(int ttl, bool floor) {
   Hop& h = hop(ttl);
   Hop& prev = hop(ttl - 1);
-  h.full = true;
+  if (!floor) h.full = true;
   std::size_t deficit = 0;
   bool any = false;
   for (const auto& r : prev.ifaces) {
@@ -289,7 +300,8 @@ bool MdaEngine::plan_node_control(int ttl) {
         unprobed.push_back(f);
       }
     }
-    const std::size_t want = static_cast<std::size_t>(mda_stopping_point(static_cast<int>(std::max<std::size_t>(1, succ.size())), opts_.alpha));
+    const int k = floor ? 1 : static_cast<int>(std::max<std::size_t>(1, succ.size()));
+    const std::size_t want = static_cast<std::size_t>(mda_stopping_point(k, opts_.alpha));
     if (probed >= want) continue;
     std::size_t need = want - probed;
     for (std::size_t i = 0; i < unprobed.size() && need > 0; ++i, --need) {
@@ -298,9 +310,8 @@ bool MdaEngine::plan_node_control(int ttl) {
     }
     // Give up on an interface that node control cannot reach often enough (a rare branch):
     // the budget is better spent elsewhere.
-    auto& spent = prev.control_spent[r];
     const int cap = 4 * static_cast<int>(want) * static_cast<int>(std::max<std::size_t>(1, prev.ifaces.size()));
-    if (need > 0 && spent < cap) deficit = std::max(deficit, need);
+    if (need > 0 && prev.control_spent[r] < cap) deficit = std::max(deficit, need);
   }
   if (any) return true;
   if (deficit == 0) return false;
@@ -318,7 +329,8 @@ void MdaEngine::plan() {
     if (current_ > opts_.first_ttl && plan_hop_rule(hop(current_ - 1))) return;
     if (plan_per_packet(h)) return;
     if (plan_link_completion(current_)) return;
-    if (needs_full(current_) && plan_node_control(current_)) return;
+    if (needs_floor(current_) && plan_node_control(current_, true)) return;
+    if (needs_full(current_) && plan_node_control(current_, false)) return;
     // This hop is finished.
     silent_run_ = h.ifaces.empty() ? silent_run_ + 1 : 0;
     const bool all_dest = !h.ifaces.empty() && h.non_dest() == 0;

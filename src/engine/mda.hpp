@@ -38,6 +38,9 @@ int mda_stopping_point(int k, double alpha);
 class MdaEngine {
  public:
   explicit MdaEngine(MdaOptions opts);
+  ~MdaEngine();
+  MdaEngine(MdaEngine&&) noexcept;
+  MdaEngine& operator=(MdaEngine&&) noexcept;
 
   // Up to `budget` new probes to send now; empty while waiting for answers or when done().
   // Never two outstanding probes with the same (ttl, flow).
@@ -58,8 +61,9 @@ class MdaEngine {
   void plan();  // fills queue_ with what the current hop needs, or advances / finishes
   bool plan_hop_rule(Hop& h);
   bool plan_per_packet(Hop& h);
-  bool plan_node_control(int ttl);
+  bool plan_node_control(int ttl, bool floor);
   bool plan_link_completion(int ttl);
+  bool needs_floor(int ttl) const;
   bool needs_full(int ttl) const;
   void enqueue(int ttl, model::FlowId flow);
   model::FlowId new_flow() { return next_flow_++; }
