@@ -46,6 +46,7 @@ enum class MpStop : std::uint8_t {
 };
 
 struct MultipathGraph {
+  std::string target;          // as the user typed it; set by the caller, the engine leaves it empty
   IpAddr destination;
   int first_ttl = 1;
   int max_ttl = 30;
