@@ -141,10 +141,17 @@ bool MdaEngine::done() const { return stop_.has_value() && outstanding_.empty();
 // the rest.
 bool MdaEngine::plan_hop_rule(Hop& h) {
   const Hop* prev = find_hop(h.ttl - 1);
-  const bool controllable = prev && h.ttl > opts_.first_ttl && prev->non_dest() > 0 && !prev->per_packet;
-  if (!opts_.lite && controllable) return false;
-  const int k = static_cast<int>(std::max<std::size_t>(1, h.ifaces.size()));
-  const std::size_t want = static_cast<std::size_t>(mda_stopping_point(k, opts_.alpha));
+  const bool first = h.ttl == opts_.first_ttl;
+  const bool controllable = prev && !first && prev->non_dest() > 0 && !prev->per_packet;
+  // A new hop starts with a scout: one flow through each interface of the previous hop. It is
+  // enough when the scout shows the destination alone, or a lone first hop (the shortcuts).
+  const std::size_t scout = controllable ? prev->non_dest() : 1;
+  std::size_t want = 0;
+  if (h.probed.empty()) want = scout;
+  else if (destination_reached(h)) return false;
+  else if (first && opts_.single_first_hop && h.ifaces.size() <= 1) return false;
+  else if (!opts_.lite && controllable) return false;  // full MDA: node control does the rest
+  else want = static_cast<std::size_t>(mda_stopping_point(static_cast<int>(std::max<std::size_t>(1, h.ifaces.size())), opts_.alpha));
   if (h.probed.size() >= want) return false;
   std::size_t need = want - h.probed.size();
   // Reuse the previous hop's flows first, round-robin over its interfaces so every one of them
@@ -183,6 +190,12 @@ bool MdaEngine::plan_hop_rule(Hop& h) {
   return true;
 }
 
+// Every answer at this hop came from the destination: like scamper's tracelb we take the
+// destination to sit behind a router that does not balance it against another next hop.
+bool MdaEngine::destination_reached(const Hop& h) const {
+  return opts_.destination_shortcut && !h.ifaces.empty() && h.non_dest() == 0 && h.timeouts == 0;
+}
+
 bool MdaEngine::plan_per_packet(Hop& h) {
   if (h.ifaces.size() < 2 || h.per_packet) return false;
   if (h.rechecked.size() >= static_cast<std::size_t>(std::max(opts_.per_packet_checks, 0))) return false;
@@ -212,13 +225,15 @@ std::optional<IpAddr> answer_at(const std::map<FlowId, std::map<int, std::option
 }  // namespace
 
 // Every interface of this hop gets one predecessor and every interface of the previous hop one
-// successor, with a single probe each, so the graph has no dangling vertex.
+// successor, with a single probe each, so the graph has no dangling vertex. Where one side is a
+// single interface the links are implied (see result()) and cost nothing.
 bool MdaEngine::plan_link_completion(int ttl) {
   Hop& h = hop(ttl);
   Hop* prev = ttl > opts_.first_ttl ? &hop(ttl - 1) : nullptr;
   if (!prev || prev->ifaces.empty() || h.ifaces.empty()) return false;
   bool any = false;
   for (const auto& a : h.ifaces) {
+    if (prev->ifaces.size() == 1) break;
     const auto& fl = h.flows_at.at(a);
     const bool linked = std::any_of(fl.begin(), fl.end(), [&](FlowId f) { return answer_at(trajectory_, f, ttl - 1).has_value(); });
     if (linked || !h.back_tried.insert(a).second) continue;
@@ -230,7 +245,7 @@ bool MdaEngine::plan_link_completion(int ttl) {
       }
   }
   for (const auto& a : prev->ifaces) {
-    if (prev->is_dest.at(a)) continue;
+    if (prev->is_dest.at(a) || h.ifaces.size() == 1) continue;
     const auto& fl = prev->flows_at.at(a);
     const bool linked = std::any_of(fl.begin(), fl.end(), [&](FlowId f) { return answer_at(trajectory_, f, ttl).has_value(); });
     if (linked || !prev->fwd_tried.insert(a).second) continue;
@@ -244,10 +259,11 @@ bool MdaEngine::plan_link_completion(int ttl) {
   return any;
 }
 
-// Under MDA-Lite, a hop after a wide one checks each interface's out-degree with n_1 flows.
+// node_floor: a hop after a wide one checks each interface's out-degree with n_1 of its flows.
 bool MdaEngine::needs_floor(int ttl) const {
   const Hop* prev = find_hop(ttl - 1);
-  return opts_.lite && prev && ttl > opts_.first_ttl && !prev->per_packet && prev->non_dest() >= 2;
+  return opts_.lite && opts_.node_floor && prev && ttl > opts_.first_ttl && !prev->per_packet &&
+         prev->non_dest() >= 2;
 }
 
 // MDA-Lite falls back to node control when its uniformity assumption looks wrong between the
@@ -327,10 +343,14 @@ void MdaEngine::plan() {
     Hop& h = hop(current_);
     if (plan_hop_rule(h)) return;
     if (current_ > opts_.first_ttl && plan_hop_rule(hop(current_ - 1))) return;
-    if (plan_per_packet(h)) return;
-    if (plan_link_completion(current_)) return;
-    if (needs_floor(current_) && plan_node_control(current_, true)) return;
-    if (needs_full(current_) && plan_node_control(current_, false)) return;
+    if (!destination_reached(h)) {
+      if (plan_link_completion(current_)) return;
+      if (needs_floor(current_) && plan_node_control(current_, true)) return;
+      // Meshing or unequal branches can also be a per-packet balancer at the previous hop, which
+      // node control cannot steer: re-probe a few of its flows first.
+      if (needs_full(current_) && plan_per_packet(hop(current_ - 1))) return;
+      if (needs_full(current_) && plan_node_control(current_, false)) return;
+    }
     // This hop is finished.
     silent_run_ = h.ifaces.empty() ? silent_run_ + 1 : 0;
     const bool all_dest = !h.ifaces.empty() && h.non_dest() == 0;
@@ -383,6 +403,16 @@ model::MultipathGraph MdaEngine::result() const {
       }
       last = {ttl, *ans};
     }
+  }
+  // Implied links: a lone interface at one of two consecutive hops links to every interface of
+  // the other (the flows between them had nowhere else to go).
+  for (const auto& [ttl, h] : hops_) {
+    const Hop* prev = find_hop(ttl - 1);
+    if (!prev || prev->ifaces.empty() || h->ifaces.empty()) continue;
+    if (prev->ifaces.size() != 1 && h->ifaces.size() != 1) continue;
+    for (const auto& a : prev->ifaces)
+      if (!prev->is_dest.at(a))
+        for (const auto& b : h->ifaces) links.insert({ttl - 1, a, ttl, b});
   }
   for (const auto& [ft, fa, tt, ta] : links) g.links.push_back({ft, fa, tt, ta});
   return g;

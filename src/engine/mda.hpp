@@ -22,7 +22,15 @@ struct MdaOptions {
   std::uint64_t max_probes = 5000;  // total budget; done() once spent
   int gap_limit = 3;                // stop after this many silent hops in a row
   bool lite = true;                 // false: full MDA (node control at every hop)
-  int per_packet_checks = 2;        // re-probes of answered flows at a wide hop
+  // One probe at the first TTL unless it shows two routers (scamper's assumption too): the
+  // caller should set false when its own route to the destination has several next hops.
+  bool single_first_hop = true;
+  // Stop at a hop whose scout probes all answered from the destination (as scamper does).
+  bool destination_shortcut = true;
+  // MDA-Lite plus n_1 flows through each interface of a wide hop at the next hop, so unequal
+  // branches are caught with per-vertex confidence; costs n_1 * width at every merge.
+  bool node_floor = false;
+  int per_packet_checks = 2;        // re-probes at a hop suspected of per-packet balancing
 };
 
 struct MdaProbe {
@@ -61,6 +69,7 @@ class MdaEngine {
   void plan();  // fills queue_ with what the current hop needs, or advances / finishes
   bool plan_hop_rule(Hop& h);
   bool plan_per_packet(Hop& h);
+  bool destination_reached(const Hop& h) const;
   bool plan_node_control(int ttl, bool floor);
   bool plan_link_completion(int ttl);
   bool needs_floor(int ttl) const;
