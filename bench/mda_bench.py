@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Probes spent to enumerate an ECMP load balancer: scamper tracelb vs `reach trace --mda`.
 
-Builds client - a - {b1..bW} - c - server with lab.py primitives; router `a` spreads traffic to
-the server over W equal-cost next hops and hashes on the five-tuple
-(net.ipv4/ipv6.fib_multipath_hash_policy=1), so flows that differ in a port take different
-branches. Every tool must find all W branches and the merge; we count the probes each sent
+Builds client - a - <balanced routers> - server with lab.py primitives (a 2- and a 4-wide
+diamond, a two-level one, a meshed one); each router with several next hops spreads traffic to the
+server over equal-cost routes hashed on the five-tuple (net.ipv4/ipv6.fib_multipath_hash_policy=1),
+so flows that differ in a port take different branches. Every tool must find all W branches and the merge; we count the probes each sent
 (scamper's own probe count; reach's mda_summary). Needs root; packets stay in the lab.
 
-  bench/mda_bench.py [--widths 2,4] [--runs 5] [--family 4|6|both]
+  bench/mda_bench.py [--topologies NAME,...] [--runs 5] [--family 4|6|both]
 """
 from __future__ import annotations
 
@@ -22,20 +22,66 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "lab")
 from lab import Lab, reach_bin  # noqa: E402
 
 
-def build(lab: Lab, width: int):
-    client, a, c, server = lab.host("client"), lab.host("a"), lab.host("c"), lab.host("server")
-    lab.link(client, a)
-    mids = [lab.host(f"b{i + 1}") for i in range(width)]
-    up = [lab.link(a, b) for b in mids]
-    for b in mids:
-        lab.link(b, c)
-    last = lab.link(c, server)
+TOPOLOGIES = {
+    # name: (layers of router names after `a`, edges) ; the last layer's routers reach `server`
+    "2-wide diamond": ([["b1", "b2"], ["c"]], {"a": ["b1", "b2"], "b1": ["c"], "b2": ["c"]}),
+    "4-wide diamond": ([["b1", "b2", "b3", "b4"], ["c"]],
+                       {"a": ["b1", "b2", "b3", "b4"], "b1": ["c"], "b2": ["c"], "b3": ["c"], "b4": ["c"]}),
+    "2-level (2 x 2)": ([["b1", "b2"], ["c1", "c2", "c3", "c4"], ["d"]],
+                        {"a": ["b1", "b2"], "b1": ["c1", "c2"], "b2": ["c3", "c4"],
+                         "c1": ["d"], "c2": ["d"], "c3": ["d"], "c4": ["d"]}),
+    "meshed 2 x 2": ([["b1", "b2"], ["c1", "c2"], ["d"]],
+                     {"a": ["b1", "b2"], "b1": ["c1", "c2"], "b2": ["c1", "c2"], "c1": ["d"], "c2": ["d"]}),
+}
+
+
+def build(lab: Lab, topo: str):
+    """client - a - <layers> - server; every router with several next hops toward the server
+    balances over them by five-tuple hash. Returns (client, wanted router addresses, server link)."""
+    layers, edges = TOPOLOGIES[topo]
+    client, server = lab.host("client"), lab.host("server")
+    hosts = {"a": lab.host("a")}
+    for layer in layers:
+        for name in layer:
+            hosts[name] = lab.host(name)
+    lab.link(client, hosts["a"])
+    links = {}
+    for src, dsts in edges.items():
+        for d in dsts:
+            links[(src, d)] = lab.link(hosts[src], hosts[d])
+    last = lab.link(hosts[layers[-1][-1]], server)
     lab.route_all()
-    a.sysctls({"net.ipv4.fib_multipath_hash_policy": 1, "net.ipv6.fib_multipath_hash_policy": 1})
-    nh4 = " ".join(f"nexthop via {lk.b4} dev {lk.if_a}" for lk in up)
-    nh6 = " ".join(f"nexthop via {lk.b6} dev {lk.if_a}" for lk in up)
-    a.ip_batch([f"route replace {last.net4} {nh4}", f"route replace {last.net6} {nh6}"])
-    return client, mids, last
+    for i, (src, dsts) in enumerate(edges.items()):
+        if len(dsts) < 2:
+            continue
+        h = hosts[src]
+        h.sysctls({"net.ipv4.fib_multipath_hash_policy": 1, "net.ipv6.fib_multipath_hash_policy": 1})
+        # Each router its own hash seed, as real routers have: with the kernel's shared default,
+        # b1 would send every flow a gave it to the same next hop and half the C's stay unused.
+        h.sysctls({"net.ipv4.fib_multipath_hash_seed": 1000 + i}, ignore_missing=True)
+        nh4 = " ".join(f"nexthop via {links[(src, d)].b4} dev {links[(src, d)].if_a}" for d in dsts)
+        nh6 = " ".join(f"nexthop via {links[(src, d)].b6} dev {links[(src, d)].if_a}" for d in dsts)
+        h.ip_batch([f"route replace {last.net4} {nh4}", f"route replace {last.net6} {nh6}"])
+    # A router answers time exceeded from its interface toward the client: the one on the link
+    # from its first predecessor.
+    want4, want6 = set(), set()
+    for layer in layers:
+        for name in layer:
+            lk = next(links[(s, d)] for (s, d) in links if d == name)
+            want4.add(lk.b4)
+            want6.add(lk.b6)
+    return client, (want4, want6), last
+
+
+def _addrs(x, out: set[str]) -> None:
+    if isinstance(x, dict):
+        if isinstance(x.get("addr"), str):
+            out.add(x["addr"])
+        for v in x.values():
+            _addrs(v, out)
+    elif isinstance(x, list):
+        for v in x:
+            _addrs(v, out)
 
 
 def scamper_probes(client, dst: str, confidence: int) -> tuple[int, set[str]]:
@@ -47,7 +93,8 @@ def scamper_probes(client, dst: str, confidence: int) -> tuple[int, set[str]]:
         except ValueError:
             continue
         if j.get("type") == "tracelb":
-            addrs = {n.get("addr") for n in j.get("nodes", []) if n.get("addr")}
+            addrs: set[str] = set()
+            _addrs(j.get("nodes", []), addrs)
             return int(j.get("probec", -1)), addrs
     raise RuntimeError(f"scamper gave no tracelb object: {r.stdout[-500:]} {r.stderr[-500:]}")
 
@@ -70,29 +117,28 @@ def reach_probes(client, dst: str, alpha: float) -> tuple[int, set[str]] | None:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--widths", default="2,4")
+    ap.add_argument("--topologies", default=",".join(TOPOLOGIES))
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--family", default="4", choices=["4", "6", "both"])
     args = ap.parse_args()
     fams = ["4", "6"] if args.family == "both" else [args.family]
     print("| topology | family | tool | probes (median of runs) | all branches found |")
     print("|---|---|---|---|---|")
-    for width in (int(w) for w in args.widths.split(",")):
+    for topo in args.topologies.split(","):
         with Lab() as lab:
-            client, mids, last = build(lab, width)
+            client, (want4, want6), last = build(lab, topo)
             for fam in fams:
                 dst = last.b4 if fam == "4" else last.b6
-                want = {getattr(lk, "addr4" if fam == "4" else "addr6")(b) for b in mids
-                        for lk in b.links if lk.peer(b).name == "a"}
+                want = want4 if fam == "4" else want6
                 for name, fn in (("scamper tracelb -c 95", lambda: scamper_probes(client, dst, 95)),
                                  ("reach trace --mda", lambda: reach_probes(client, dst, 0.05))):
                     res = [fn() for _ in range(args.runs)]
                     if res[0] is None:
-                        print(f"| {width}-wide diamond | IPv{fam} | {name} | not available in this build | |")
+                        print(f"| {topo} | IPv{fam} | {name} | not available in this build | |")
                         continue
                     probes = statistics.median(p for p, _ in res)
                     found = sum(want <= a for _, a in res)
-                    print(f"| {width}-wide diamond | IPv{fam} | {name} | {probes:g} "
+                    print(f"| {topo} | IPv{fam} | {name} | {probes:g} "
                           f"({', '.join(str(p) for p, _ in res)}) | {found}/{len(res)} |")
     return 0
 
