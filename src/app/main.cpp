@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
   t->add_option("-c,--count", tr.count, "rounds for --report / --live (default 10 / until q)");
   t->add_option("--interval", tr.interval, "seconds between rounds (default 1)");
   t->add_flag("--live", tr.live, "full-screen table like mtr, refreshed every round; q or Ctrl-C quits");
+  t->add_flag("--mda", tr.mda, "every load-balanced path: Multipath Detection Algorithm (docs/TRACE-MDA.md)");
+  t->add_option("--alpha", tr.alpha, "--mda: chance of missing a next hop of one router, 0..1 (default 0.05)");
+  t->add_option("--max-probes", tr.max_probes, "--mda: probe budget (default 5000)");
 
   reach::tools::SocketsOptions so;
   auto* s = app.add_subcommand("sockets", "what is listening here? local sockets with their owning processes (as netstat -anptu / ss)");

@@ -4,6 +4,7 @@
 #include "engine/cookie.hpp"
 #include "engine/trace_engine.hpp"
 #include "packet/icmp.hpp"
+#include "packet/icmp_ext.hpp"
 #include "packet/ip.hpp"
 #include "packet/tcp.hpp"
 
@@ -151,8 +152,15 @@ std::optional<model::TraceProbe> TraceEngine::match_icmp(const TraceIncoming& in
   auto id = match_quote(Quote{q->ip.protocol, q->ip.src, q->ip.dst, q->ip.payload});
   if (!id) return std::nullopt;
   bool exceeded = kind == packet::IcmpErrorKind::time_exceeded;
-  return answer(*id, exceeded ? TraceAnswer::time_exceeded : TraceAnswer::unreachable, from, in.rx, in.kernel_rx,
-                ttl, msg->type, msg->code);
+  auto p = answer(*id, exceeded ? TraceAnswer::time_exceeded : TraceAnswer::unreachable, from, in.rx, in.kernel_rx,
+                  ttl, msg->type, msg->code);
+  // MPLS label stacks the router appended (RFC 4884 extensions, RFC 4950 objects).
+  if (p)
+    if (auto ext = packet::parse_icmp_extensions(in.family, icmp); ext && !ext->mpls.empty()) {
+      for (const auto& l : ext->mpls) p->mpls.push_back({l.label, l.tc, l.bottom, l.ttl});
+      slots_[*id].probe.mpls = p->mpls;
+    }
+  return p;
 }
 
 std::optional<model::TraceProbe> TraceEngine::match_tcp(const TraceIncoming& in, packet::Bytes seg,

@@ -507,3 +507,46 @@ def test_ctrl_c_prints_what_is_known_and_exits_1(lab, reach):
     assert proc.returncode == 1, err
     lines = out.splitlines()
     assert len(lines) == 9 and lines[1].startswith(f" 1  {chain.hops4[0]}  ") and lines[8] == " 8  * * *", out
+
+
+# --------------------------------------------------------------------------- --mda
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["v4", "v6"])
+@pytest.mark.parametrize("method", ["udp", "tcp"])
+def test_mda_finds_both_branches_and_where_they_merge(lab, reach, method, v6):
+    c, s, ls, branches4, branches6 = diamond(lab)
+    server = ls.addr6(s) if v6 else ls.addr4(s)
+    branches = branches6 if v6 else branches4
+    # alpha 0.001: the chance that every flow of the diverging hop hashes to one branch is ~2^-10
+    # (at the default 0.05 it is ~3%, which a test cannot afford).
+    r = reach_trace(c, reach, *METHODS[method], "--mda", "--alpha", 0.001, "-n", "--json", server)
+    assert r.returncode == 0, r.stdout + r.stderr
+    evs = events(r.stdout)
+    hops = {h["ttl"]: {i["addr"] for i in h["interfaces"]} for h in of_type(evs, "mda_hop")}
+    assert hops[2] == branches, hops
+    assert len(hops[1]) == 1 and hops[4] == {server}, hops
+    # r3 answers from one address over IPv4 (the way back), from the interface each branch
+    # reached over IPv6 (Linux picks the ingress address there): one or two interfaces.
+    assert 1 <= len(hops[3]) <= 2, hops
+    (r1,) = hops[1]
+    links = {(l["from"], l["to"]) for l in of_type(evs, "mda_link")}
+    # r1 fans out to both branches, each leads to r3, and everything merges at the server.
+    assert {(r1, b) for b in branches} <= links, links
+    assert all(any((b, x) in links for x in hops[3]) for b in branches), links
+    assert {(x, server) for x in hops[3]} <= links, links
+    summary = of_type(evs, "mda_summary")[0]
+    assert summary["stop"] == "destination" and summary["probes"] <= 80, summary
+    # Text: the diverging hop lists both interfaces, each with its successor.
+    t = reach_trace(c, reach, *METHODS[method], "--mda", "--alpha", 0.001, "-n", server)
+    assert t.returncode == 0, t.stderr
+    for b in branches:
+        assert re.search(rf"^ +(2 +)?{re.escape(b)} +-> ", t.stdout, re.M), t.stdout
+
+
+def test_mda_bad_options(lab, reach):
+    pair = lab.pair()
+    for args, words in ((["--mda", "--alpha", "1.5"], "--alpha"), (["--mda", "--report"], "--mda"),
+                        (["--mda", "--max-probes", "0"], "--max-probes")):
+        r = reach_trace(pair.client, reach, *args, pair.server4)
+        assert r.returncode == 2 and words in r.stderr and r.stderr.count("\n") == 1, r.stderr

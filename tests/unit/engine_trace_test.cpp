@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "engine/trace_engine.hpp"
+#include "packet/icmp_ext.hpp"
 #include "trace_script.hpp"
 
 namespace reach::engine {
@@ -392,6 +393,41 @@ TEST_P(TraceManual, FlowsGetTheirOwnFiveTupleAndAnswersComeBackToThem) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Methods, TraceManual, ::testing::Values(TraceMethod::udp, TraceMethod::icmp, TraceMethod::tcp));
+
+}  // namespace
+}  // namespace reach::engine
+
+namespace reach::engine {
+namespace {
+
+// A router inside an MPLS tunnel appends its label stack (RFC 4884/4950) to time exceeded.
+TEST(TraceMpls, LabelStackOfTheTimeExceededIsKept) {
+  for (bool v6 : {false, true}) {
+    auto c = config(TraceMethod::udp, v6);
+    TraceEngine e(c, kT0);
+    auto out = e.due(kT0);
+    for (auto& o : out) e.sent(o.id, kT0);
+    Buffer quoted = test::ip_packet(c.target.family(), c.source, c.target, packet::kProtoUdp, out[3].bytes);
+    packet::MplsLabel stack[] = {{24001, 0, false, 1}, {16, 5, true, 1}};
+    packet::ExtensionObject objs[] = {packet::mpls_object(stack)};
+    Buffer icmp = packet::build_icmp_error_with_extensions(c.target.family(), v6 ? 3 : 11, 0, quoted, objs);
+    Buffer b = v6 ? icmp : test::ipv4(router(c, 2), c.source, packet::kProtoIcmp, icmp);
+    auto p = e.on_packet(incoming(c, b, router(c, 2), kT0 + kMs));
+    ASSERT_TRUE(p) << v6;
+    EXPECT_EQ(p->id, out[3].id);
+    ASSERT_EQ(p->mpls.size(), 2u);
+    EXPECT_EQ(p->mpls[0].label, 24001u);
+    EXPECT_FALSE(p->mpls[0].bottom);
+    EXPECT_EQ(p->mpls[1].label, 16u);
+    EXPECT_EQ(p->mpls[1].tc, 5);
+    EXPECT_TRUE(p->mpls[1].bottom);
+    // The hop handed out later carries it too.
+    e.expire(kT0 + 10 * kNsPerSec);
+    auto hops = e.take_hops();
+    ASSERT_GE(hops.size(), 2u);
+    EXPECT_EQ(hops[1].probes[0].mpls, p->mpls);
+  }
+}
 
 }  // namespace
 }  // namespace reach::engine

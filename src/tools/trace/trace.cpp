@@ -8,11 +8,14 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <fmt/format.h>
 #include <memory>
 
+#include "engine/mda.hpp"
 #include "engine/trace_engine.hpp"
 #include "engine/trace_stats.hpp"
+#include "format/multipath_writer.hpp"
 #include "format/trace_writer.hpp"
 #include "io/probe_socket.hpp"
 #include "sys/caps.hpp"
@@ -73,6 +76,10 @@ std::string validate(const TraceOptions& o) {
   if (!(o.interval >= 0) || o.interval > 3600) return fmt::format("bad interval: {}", o.interval);
   if (o.report && o.live) return "--report and --live exclude each other";
   if (o.json && o.live) return "--json and --live exclude each other";
+  if (o.mda && (o.report || o.live || o.classic)) return "--mda excludes --report, --live and --classic";
+  if (o.mda && !(o.alpha > 0 && o.alpha < 1)) return fmt::format("--alpha must be between 0 and 1 (got {})", o.alpha);
+  if (o.mda && (o.max_probes < 1 || o.max_probes > 60000))
+    return fmt::format("--max-probes must be 1..60000 (got {})", o.max_probes);
   return {};
 }
 
@@ -127,6 +134,8 @@ class TraceRun {
     bool privileged = sys::has_net_raw();
     std::uint64_t rnd = sys::random64();
     sport_ = static_cast<std::uint16_t>(33000 + rnd % 28000);
+    // --mda: flow n uses source port sport + n; keep the whole range below 65536.
+    if (o_.mda) sport_ = static_cast<std::uint16_t>(1024 + rnd % static_cast<std::uint64_t>(64000 - o_.max_probes));
     std::string error;
     Family f = target_.family();
     switch (o_.method) {
@@ -135,6 +144,10 @@ class TraceRun {
           if (!add(io::SocketKind::udp_raw, error) || !add(io::SocketKind::icmp_raw, error)) return fatal(error), false;
           socket_kind_ = "raw";
         } else {
+          if (o_.mda)
+            return fatal("--mda over UDP needs CAP_NET_RAW (each flow is its own source port); --mda --icmp "
+                         "works without it"),
+                   false;
           // Linux lets anyone send UDP with a chosen TTL and read the ICMP errors on the error queue.
           if (!add(io::SocketKind::udp, error)) return fatal(error), false;
           auto port = sys::local_port(sockets_[0]->fd());
@@ -254,6 +267,7 @@ class TraceRun {
         writer_->notice("--live needs a terminal on stdout: printing a report instead");
       }
     }
+    if (o_.mda) return multipath();
     if (!rounds_mode()) writer_->start(inf);
     if (!rounds_mode()) return single(inf);
     return rounds(inf);
@@ -267,6 +281,73 @@ class TraceRun {
     writer_->end(r, name_);
     if (status_) return status_;
     return r.reached ? 0 : 1;
+  }
+
+  // --mda: the MDA engine chooses (ttl, flow); a manual trace engine builds and matches probes.
+  int multipath() {
+    engine::MdaOptions mo;
+    mo.destination = target_;
+    mo.first_ttl = o_.first_ttl;
+    mo.max_ttl = o_.max_ttl;
+    mo.alpha = o_.alpha;
+    mo.max_probes = static_cast<std::uint64_t>(o_.max_probes);
+    engine::MdaEngine mda(mo);
+    engine::TraceConfig c = config(0, o_.max_ttl, 1);
+    c.manual = true;
+    TimeNs now = clock_.now();
+    engine::TraceEngine e(c, now);
+    engine_ = &e;
+    mda_ = &mda;
+    std::size_t window = static_cast<std::size_t>(o_.window.value_or(48));
+    while (!stopped() && !mda.done()) {
+      std::size_t busy = mda.outstanding();
+      auto batch = mda.next(window > busy ? window - busy : 0);
+      for (const auto& p : batch) {
+        auto o = e.probe(p.ttl, static_cast<std::uint16_t>(p.flow), now);
+        if (!o) {
+          mda.on_timeout(p.ttl, p.flow);
+          continue;
+        }
+        send(*o);
+      }
+      drain_all();
+      now = clock_.now();
+      for (const auto& p : e.expire(now)) mda.on_timeout(p.ttl, p.flow);
+      if (mda.done()) break;
+      auto wake = e.next_wakeup();
+      if (!wake && mda.outstanding() == 0) {
+        if (batch.empty()) break;  // nothing in flight and nothing more asked for: cannot go on
+        continue;
+      }
+      auto ready = epoll_->wait(wake ? std::max<TimeNs>(0, *wake - now) : 100 * kNsPerMs);
+      if (!ready) {
+        status_ = fatal(ready.error().message());
+        break;
+      }
+      now = clock_.now();
+    }
+    mda_ = nullptr;
+    engine_ = nullptr;
+    model::MultipathGraph g = mda.result();
+    g.target = o_.target;
+    if (o_.json) {
+      format::write_multipath_json(out_, g);
+    } else {
+      std::map<IpAddr, std::string> names;
+      if (dns_) {
+        std::vector<model::TraceReportRow> rows;
+        for (const auto& h : g.hops)
+          for (const auto& i : h.interfaces) rows.push_back({h.ttl, true, i.addr, 0, 0, 0, 0, 0, 0, 0, 0});
+        settle_names(rows);
+        for (const auto& r : rows)
+          if (auto n = dns_->name(*r.addr)) names[*r.addr] = *n;
+      }
+      format::MultipathTextOptions mo_text;
+      mo_text.names = dns_ ? &names : nullptr;
+      format::write_multipath_text(out_, g, mo_text);
+    }
+    if (status_) return status_;
+    return g.stop == model::MpStop::destination ? 0 : 1;
   }
 
   int rounds(const format::TraceRunInfo& inf) {
@@ -411,6 +492,10 @@ class TraceRun {
 
   void writer_probe(const model::TraceProbe& p) {
     if (p.answer != model::TraceAnswer::none && dns_) dns_->lookup(p.from);
+    if (mda_) {
+      if (p.answer != model::TraceAnswer::none) mda_->on_answer(p.ttl, p.flow, p.from, p.at_target);
+      return;
+    }
     if (stream_) writer_->probe(p);
   }
 
@@ -502,6 +587,7 @@ class TraceRun {
   format::NameOf name_;
   sys::MonotonicClock clock_;
   engine::TraceEngine* engine_ = nullptr;
+  engine::MdaEngine* mda_ = nullptr;
   int round_ = 0;
   int last_ttl_ = -1;
   bool stream_ = false;

@@ -28,6 +28,9 @@ struct TraceOptions {
   std::optional<int> count;           // -c rounds (--report / --live)
   double interval = 1.0;              // -i seconds between rounds
   bool live = false;
+  bool mda = false;                   // --mda: every load-balanced path (Multipath Detection Algorithm)
+  double alpha = 0.05;                // --alpha: per-hop chance of missing a next hop
+  int max_probes = 5000;              // --max-probes: MDA budget
 };
 
 // Exit code: 0 the target answered, 1 it did not (max hops, or a router refused), 2 an error.
