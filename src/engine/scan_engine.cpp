@@ -120,6 +120,8 @@ ScanMatch ScanEngine::answer(std::uint64_t index, model::PortState state, model:
 ScanMatch ScanEngine::on_tcp(const IpAddr& from, std::uint16_t sport, std::uint16_t dport, std::uint32_t ack,
                              std::uint8_t flags, int ttl, TimeNs now) {
   if (dport < kScanPortBase || dport >= kScanPortBase + kScanPortCount) return ScanMatch::unrelated;
+  // A bare SYN is a probe (ours, seen again on loopback, or someone's connection), never a reply.
+  if ((flags & packet::kTcpSyn) && !(flags & packet::kTcpAck)) return ScanMatch::unrelated;
   auto index = index_of(from, sport);
   if (!index) {
     ++summary_.ignored;

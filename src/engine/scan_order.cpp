@@ -53,10 +53,11 @@ std::uint64_t TokenBucket::take(TimeNs now, std::uint64_t want) {
   return n;
 }
 
-TimeNs TokenBucket::next_token_at(TimeNs now) {
+TimeNs TokenBucket::next_token_at(TimeNs now, std::uint64_t n) {
   refill(now);
-  if (tokens_ >= 1) return now;
-  return now + static_cast<TimeNs>(std::ceil((1 - tokens_) * 1e9 / rate_));
+  double want = std::min(burst_, static_cast<double>(n));
+  if (tokens_ >= want) return now;
+  return now + static_cast<TimeNs>(std::ceil((want - tokens_) * 1e9 / rate_));
 }
 
 }  // namespace reach::engine

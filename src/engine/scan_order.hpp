@@ -29,8 +29,8 @@ class TokenBucket {
   TokenBucket(double rate, double burst);
   // How many of `want` sends may go now (and takes them).
   std::uint64_t take(TimeNs now, std::uint64_t want);
-  // When the next token is due (<= now when one is available).
-  TimeNs next_token_at(TimeNs now);
+  // When `n` tokens will be there (<= now when they are); n is capped at the burst.
+  TimeNs next_token_at(TimeNs now, std::uint64_t n = 1);
 
  private:
   void refill(TimeNs now);

@@ -34,7 +34,7 @@ struct PortResult {
   PortReason reason = PortReason::no_response;
   int ttl = -1;    // of the reply, -1 unknown
   IpAddr from;     // who answered (a router for ICMP errors); == addr for TCP replies
-  std::string banner;  // --banners: first bytes the service sent (printable, trimmed)
+  std::string service;  // name of the port in /etc/services, empty when none
 };
 
 struct ScanSummary {
