@@ -218,7 +218,9 @@ class ScanRun {
     // Send in batches of about half a millisecond of the rate, so a batch is worth a syscall
     // and the pacing stays smooth.
     auto batch = static_cast<std::uint64_t>(std::clamp(o_.rate / 2000, 1.0, double{kBatch}));
-    engine::TokenBucket bucket(o_.rate, static_cast<double>(batch));
+    // Room for two milliseconds of tokens: a late wake-up sends what it missed, a long stall
+    // (the process was descheduled) does not turn into a burst.
+    engine::TokenBucket bucket(o_.rate, std::max(static_cast<double>(batch), o_.rate / 500));
     sys::RecvBatch rx(kBatch, 1500);
     while (sys::stop_requests() == 0) {
       TimeNs now = clock_.now();
@@ -226,7 +228,7 @@ class ScanRun {
       for (auto& f : raw_) pending = pending || f->batch.size() > 0;
       // New probes only once the batches are empty: a batch never holds more than `batch`.
       if (engine_->sending() && !pending) {
-        std::uint64_t n = bucket.take(now, batch);
+        std::uint64_t n = bucket.take(now, kBatch);
         for (std::uint64_t k = 0; k < n; ++k) {
           auto p = engine_->next_probe(now);
           if (!p) break;
@@ -449,3 +451,4 @@ class ScanRun {
 int run_scan(const ScanOptions& opts, std::ostream& out, std::ostream& err) { return ScanRun(opts, out, err).run(); }
 
 }  // namespace reach::tools
+
