@@ -45,7 +45,10 @@ def tx_packets(host, iface):
 def run_once(host, iface, cmd):
     before = tx_packets(host, iface)
     # `ip netns exec` (it also mounts the namespace's /sys, which masscan reads) for every tool alike.
-    argv = host.wrap(cmd)
+    # GNU time reports the peak RSS of the tool itself: wait4 here would count this Python
+    # process's pages, which a forked child inherits until it execs.
+    rss_file = tempfile.NamedTemporaryFile("r", suffix=".rss")
+    argv = ["/usr/bin/time", "-f", "%M", "-o", rss_file.name, *host.wrap(cmd)]
     t0 = time.perf_counter()
     # Files, not pipes: masscan writes progress to stderr without end and would block on a pipe.
     out_f, err_f = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
@@ -66,7 +69,9 @@ def run_once(host, iface, cmd):
     out, err = out_f.read(), err_f.read()
     sent = tx_packets(host, iface) - before
     timed_out = wall >= RUN_TIMEOUT
-    return {"timed_out": timed_out, "wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_kb": ru.ru_maxrss, "sent": sent,
+    rss_text = Path(rss_file.name).read_text().split()
+    rss_kb = int(rss_text[-1]) if rss_text and rss_text[-1].isdigit() else 0
+    return {"timed_out": timed_out, "wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_kb": rss_kb, "sent": sent,
             "pps": sent / wall, "stdout": out, "stderr": err, "rc": os.waitstatus_to_exitcode(status)}
 
 
@@ -106,7 +111,7 @@ def main() -> int:
         print("scan_bench: needs root (network namespaces, raw sockets)", file=sys.stderr)
         return 2
     reach = str(lablib.reach_bin())
-    for tool in (reach, "/usr/bin/nmap", "/usr/bin/masscan", "/usr/sbin/zmap"):
+    for tool in (reach, "/usr/bin/nmap", "/usr/bin/masscan", "/usr/sbin/zmap", "/usr/bin/time"):
         if not Path(tool).exists():
             print(f"scan_bench: {tool} missing (scripts/install-deps.sh)", file=sys.stderr)
             return 2
