@@ -433,7 +433,7 @@ class ScanRun {
   const ScanOptions& o_;
   std::ostream& out_;
   std::ostream& err_;
-  sys::RealClock clock_;
+  sys::MonotonicClock clock_;  // scheduling and elapsed time only; scan shows no wall-clock time
   engine::TargetSet targets_;
   std::vector<std::uint16_t> ports_;
   bool connect_ = false;
