@@ -283,47 +283,42 @@ class ScanRun {
     return true;
   }
 
-  void on_tcp(const RawFamily& f, packet::Bytes data, const std::optional<IpAddr>& from, TimeNs now) {
+  // Who sent a datagram of a raw socket and its upper-layer bytes: raw IPv4 sockets see the IP
+  // header (and so the TTL), raw IPv6 ones only the payload and the sender's address.
+  struct Upper {
     IpAddr src;
     int ttl = -1;
-    packet::Bytes seg = data;
-    if (f.family == Family::v4) {  // raw IPv4 sockets see the IP header, IPv6 ones do not
-      auto ip = packet::parse_ipv4(data);
-      if (!ip || ip->protocol != packet::kProtoTcp) return;
-      src = ip->src;
-      ttl = ip->ttl;
-      seg = ip->payload;
-    } else {
-      if (!from) return;
-      src = *from;
+    packet::Bytes payload;
+  };
+  static std::optional<Upper> upper(Family f, std::uint8_t proto, packet::Bytes data, const std::optional<IpAddr>& from) {
+    if (f == Family::v6) {
+      if (!from) return std::nullopt;
+      return Upper{*from, -1, data};
     }
-    auto tcp = packet::parse_tcp(seg);
+    auto ip = packet::parse_ipv4(data);
+    if (!ip || ip->protocol != proto) return std::nullopt;
+    return Upper{ip->src, ip->ttl, ip->payload};
+  }
+
+  void on_tcp(const RawFamily& f, packet::Bytes data, const std::optional<IpAddr>& from, TimeNs now) {
+    auto u = upper(f.family, packet::kProtoTcp, data, from);
+    if (!u) return;
+    auto tcp = packet::parse_tcp(u->payload);
     if (!tcp) return;
-    engine_->on_tcp(src, tcp->sport, tcp->dport, tcp->ack, tcp->flags, ttl, now);
+    engine_->on_tcp(u->src, tcp->sport, tcp->dport, tcp->ack, tcp->flags, u->ttl, now);
   }
 
   void on_icmp(const RawFamily& f, packet::Bytes data, const std::optional<IpAddr>& from, TimeNs now) {
-    IpAddr src;
-    int ttl = -1;
-    packet::Bytes msg = data;
-    if (f.family == Family::v4) {
-      auto ip = packet::parse_ipv4(data);
-      if (!ip || ip->protocol != packet::kProtoIcmp) return;
-      src = ip->src;
-      ttl = ip->ttl;
-      msg = ip->payload;
-    } else {
-      if (!from) return;
-      src = *from;
-    }
-    auto icmp = packet::parse_icmp(msg);
+    auto u = upper(f.family, packet::kProtoIcmp, data, from);
+    if (!u) return;
+    auto icmp = packet::parse_icmp(u->payload);
     if (!icmp) return;
     auto q = packet::parse_quoted(f.family, icmp->body);
     if (!q || q->ip.protocol != packet::kProtoTcp) return;
     auto ports = packet::parse_l4_ports(q->ip.payload);
     if (!ports) return;
-    engine_->on_icmp(src, f.family, icmp->type, icmp->code, q->ip.dst, ports->sport, ports->dport, ports->seq, ttl,
-                     now);
+    engine_->on_icmp(u->src, f.family, icmp->type, icmp->code, q->ip.dst, ports->sport, ports->dport, ports->seq,
+                     u->ttl, now);
   }
 
   // --- connect scan ---------------------------------------------------------------------
