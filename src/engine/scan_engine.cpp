@@ -119,7 +119,7 @@ ScanMatch ScanEngine::answer(std::uint64_t index, model::PortState state, model:
 
 ScanMatch ScanEngine::on_tcp(const IpAddr& from, std::uint16_t sport, std::uint16_t dport, std::uint32_t ack,
                              std::uint8_t flags, int ttl, TimeNs now) {
-  if (dport < kScanPortBase || dport >= kScanPortBase + kScanPortCount) return ScanMatch::unrelated;
+  if (!is_probe_port(dport)) return ScanMatch::unrelated;
   // A bare SYN is a probe (ours, seen again on loopback, or someone's connection), never a reply.
   if ((flags & packet::kTcpSyn) && !(flags & packet::kTcpAck)) return ScanMatch::unrelated;
   auto index = index_of(from, sport);
@@ -145,7 +145,7 @@ ScanMatch ScanEngine::on_icmp(const IpAddr& from, Family f, std::uint8_t type, s
                               const IpAddr& quoted_dst, std::uint16_t quoted_sport, std::uint16_t quoted_dport,
                               std::uint32_t quoted_seq, int ttl, TimeNs now) {
   if (!is_unreachable(f, type)) return ScanMatch::unrelated;
-  if (quoted_sport < kScanPortBase || quoted_sport >= kScanPortBase + kScanPortCount) return ScanMatch::unrelated;
+  if (!is_probe_port(quoted_sport)) return ScanMatch::unrelated;
   auto index = index_of(quoted_dst, quoted_dport);
   if (!index) {
     ++summary_.ignored;

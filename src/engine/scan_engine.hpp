@@ -27,6 +27,8 @@ struct ScanConfig {
 // local connection never shares a 4-tuple with a probe.
 inline constexpr std::uint16_t kScanPortBase = 61000;
 inline constexpr std::uint16_t kScanPortCount = 4536;
+static_assert(kScanPortBase + kScanPortCount == 65536, "probe ports run to the top of the port space");
+inline bool is_probe_port(std::uint16_t p) { return p >= kScanPortBase; }
 
 struct ScanProbe {
   std::uint64_t index = 0;  // address index * ports + port index
