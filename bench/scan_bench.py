@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "lab"))
 import lab as lablib  # noqa: E402
 
-RUN_TIMEOUT = 30.0
+RUN_TIMEOUT = 20.0
 
 
 def tx_packets(host, iface):
@@ -101,7 +101,7 @@ def found_zmap(_r, files):
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--rate", type=int, default=400000, help="packets/s for reach and zmap")
+    ap.add_argument("--rate", type=int, default=1000000, help="packets/s for reach and zmap")
     ap.add_argument("--masscan-rate", type=int, default=1000000,
                     help="masscan's --rate (below 1M it often never ends its wait here)")
     ap.add_argument("--out", help="write the raw results as JSON here")
