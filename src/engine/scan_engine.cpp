@@ -68,7 +68,7 @@ std::optional<ScanProbe> ScanEngine::next_probe(TimeNs now) {
 }
 
 TimeNs ScanEngine::current_wait() const {
-  if (cfg_.fixed_wait || max_rtt_ == 0) return cfg_.max_wait;
+  if (cfg_.fixed_wait || rtt_samples_ == 0) return cfg_.max_wait;
   // Three times the slowest answer seen so far: late replies come from queues the RTT
   // samples already went through.
   return std::clamp(3 * max_rtt_, cfg_.min_wait, cfg_.max_wait);
@@ -105,7 +105,10 @@ ScanMatch ScanEngine::answer(std::uint64_t index, model::PortState state, model:
   ++answered_count_;
   ++summary_.replies;
   const Sent& s = ring_[index % kRing];
-  if (s.index == index && now >= s.at) max_rtt_ = std::max(max_rtt_, now - s.at);
+  if (s.index == index && now >= s.at) {
+    max_rtt_ = std::max(max_rtt_, now - s.at);
+    ++rtt_samples_;
+  }
   model::PortResult r;
   r.addr = targets_.at(index / ports_.size());
   r.port = ports_[index % ports_.size()];

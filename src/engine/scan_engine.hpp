@@ -108,6 +108,7 @@ class ScanEngine {
   };
   std::vector<Sent> ring_;
   TimeNs max_rtt_ = 0;
+  std::uint64_t rtt_samples_ = 0;  // a sample of 0 ns (same clock reading) is still a sample
   model::ScanSummary summary_;
 };
 

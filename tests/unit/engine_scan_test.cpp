@@ -180,6 +180,15 @@ TEST(ScanEngine, EverythingAnsweredEndsWithoutWaiting) {
   EXPECT_TRUE(f.eng.advance(kT0));
 }
 
+TEST(ScanEngine, AnRttOfZeroIsStillASample) {
+  Fixture f({"198.18.0.2"}, {1, 2}, config());
+  auto p = f.eng.next_probe(kT0);
+  f.eng.on_tcp(p->dst, p->dport, p->sport, p->seq + 1, kRstAck, 64, kT0);  // same clock reading
+  ASSERT_TRUE(f.eng.next_probe(kT0));
+  EXPECT_FALSE(f.eng.next_probe(kT0));
+  EXPECT_EQ(f.eng.wait_until(), kT0 + 20 * kMs);  // the floor, not the 500 ms maximum
+}
+
 TEST(ScanEngine, FixedWaitIsHonoured) {
   auto c = config();
   c.fixed_wait = true;

@@ -242,7 +242,8 @@ class ScanRun {
         flush(*f);
         pending = pending || f->batch.size() > 0;
       }
-      if (!receive_all(rx, now)) return false;
+      // A fresh reading: replies must not share the send's time, or every RTT would be 0.
+      if (!receive_all(rx, clock_.now())) return false;
       now = clock_.now();
       progress(now);
       if (!pending && !engine_->sending() && engine_->advance(now)) break;
