@@ -176,3 +176,22 @@ def test_input_list_and_exclude_file(lab, reach):
     hosts = sorted(e["addr"] for e in events if e["type"] == "host")
     assert hosts == ["198.19.4.1", "198.19.4.3"]
     assert [e for e in events if e["type"] == "start"][0]["addresses"] == 3
+
+
+@pytest.mark.parametrize("family", ["v4", "v6"])
+def test_icmp_errors_name_the_reason_and_the_router(lab, reach, family):
+    p = lab.prohibited(firewall_on="router")
+    v4 = family == "v4"
+    server, unreachable = (p.server4, p.unreachable4) if v4 else (p.server6, p.unreachable6)
+    events, r = scan(p.client, ["-p", "80,443", server, unreachable])
+    assert r.returncode == 0
+    got = {(e["addr"], e["port"]): e for e in events if e["type"] == "port"}
+    assert set(got) == {(server, 80), (server, 443), (unreachable, 80), (unreachable, 443)}
+    for port in (80, 443):
+        assert got[(server, port)]["state"] == "filtered"
+        assert got[(server, port)]["reason"] == "admin-prohibited"
+        assert got[(server, port)]["from"] == (p.prohibited_from4 if v4 else p.prohibited_from6)
+        assert got[(unreachable, port)]["reason"] in ("host-unreachable", "net-unreachable")
+        assert got[(unreachable, port)]["from"] == (p.router4 if v4 else p.router6)
+    summary = [e for e in events if e["type"] == "summary"][0]
+    assert summary["passes"] == 1 and summary["sent"] == 4  # an ICMP error is an answer: no retry
