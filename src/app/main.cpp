@@ -89,7 +89,8 @@ int main(int argc, char** argv) {
   c->add_option("--retries", sc.retries, "extra passes over unanswered probes (default 3 SYN, 1 connect)");
   c->add_option("--wait", sc.wait, "seconds to wait for late replies after each pass (default: 3 x the slowest RTT seen, 20 ms to 1 s)");
   c->add_option("--seed", sc.seed, "seed of the probe order, for a reproducible scan");
-  c->add_option("--timeout", sc.timeout, "--connect: seconds per connection attempt (default 1)");
+  c->add_option("--timeout", sc.timeout, "--connect and --banners: seconds per connection attempt (default 1)");
+  c->add_flag("--banners", sc.banners, "connect to open ports and show the first line each says (or answers to HTTP HEAD)");
   c->add_option("--concurrency", sc.concurrency, "--connect: connections in flight (default 1024)");
   c->add_flag("--yes", sc.yes, "allow more than 65536 addresses (a prefix wider than /16 or /112)");
   c->add_flag("-4", sc_v4, "IPv4 only");

@@ -2,6 +2,8 @@
 // `nmap -oG` parse it: "Host: ADDR ()\tPorts: 22/open/tcp//ssh///, ...\tIgnored State: closed (N)".
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "format/scan_writer.hpp"
 
 namespace reach::format {
@@ -26,8 +28,12 @@ class GrepWriter final : public ScanWriter {
       std::string ports;
       for (auto* r = h.begin; r != h.end; ++r) {
         if (any_ignored && r->state == ignored) continue;
-        ports += fmt::format("{}{}/{}/tcp//{}///", ports.empty() ? "" : ", ", r->port, port_state_name(r->state),
-                             r->service);
+        // The banner goes where nmap puts the version; '/' and ',' would split the field.
+        std::string version = r->banner;
+        std::replace(version.begin(), version.end(), '/', '|');
+        std::replace(version.begin(), version.end(), ',', ';');
+        ports += fmt::format("{}{}/{}/tcp//{}//{}/", ports.empty() ? "" : ", ", r->port, port_state_name(r->state),
+                             r->service, version);
       }
       std::string line = fmt::format("Host: {} ()\tPorts: {}", h.begin->addr.to_string(), ports);
       if (any_ignored) line += fmt::format("\tIgnored State: {} ({})", port_state_name(ignored), ignored_count);

@@ -43,6 +43,7 @@ class JsonWriter final : public ScanWriter {
         if (r->ttl >= 0) j["ttl"] = r->ttl;
         if (!(r->from == r->addr)) j["from"] = r->from.to_string();
         if (!r->service.empty()) j["service"] = r->service;
+        if (!r->banner.empty()) j["banner"] = r->banner;
         emit(j);
       }
       nlohmann::json j = base("host");

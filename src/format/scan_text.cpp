@@ -55,6 +55,7 @@ class TextWriter final : public ScanWriter {
       std::string reason = port_reason_name(r->reason);
       if (r->ttl >= 0) reason += fmt::format(" ttl {}", r->ttl);
       if (!(r->from == r->addr)) reason += " from " + r->from.to_string();
+      if (!r->banner.empty()) reason += "  " + r->banner;
       out_ << fmt::format("{:<11} {:<9} {:<15} {}\n", fmt::format("{}/tcp", r->port), port_state_name(r->state),
                           r->service.empty() ? "unknown" : r->service, reason);
     }

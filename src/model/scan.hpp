@@ -35,6 +35,7 @@ struct PortResult {
   int ttl = -1;    // of the reply, -1 unknown
   IpAddr from;     // who answered (a router for ICMP errors); == addr for TCP replies
   std::string service;  // name of the port in /etc/services, empty when none
+  std::string banner;   // --banners: the first line the service sent (printable), empty when none
 };
 
 struct ScanSummary {

@@ -8,6 +8,8 @@ report exactly those 20 open, those 10 filtered and the 65,505 others closed. Ne
 
 import json
 import random
+import subprocess
+import time
 
 import pytest
 
@@ -195,3 +197,39 @@ def test_icmp_errors_name_the_reason_and_the_router(lab, reach, family):
         assert got[(unreachable, port)]["from"] == (p.router4 if v4 else p.router6)
     summary = [e for e in events if e["type"] == "summary"][0]
     assert summary["passes"] == 1 and summary["sent"] == 4  # an ICMP error is an answer: no retry
+
+
+GREETER = r"""
+import socket, time
+l = socket.socket(socket.AF_INET6); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); l.bind(("::", 2222)); l.listen(16)
+print("ready", flush=True)
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    l.settimeout(1)
+    try:
+        c, _ = l.accept()
+    except OSError:
+        continue
+    c.sendall(b"SSH-2.0-reach_lab\r\n")
+    c.close()
+"""
+
+
+def test_banners_greeting_http_head_and_silence(lab, reach):
+    t = lab.pair()
+    greeter = t.server.popen([lablib.python_bin(), "-c", GREETER], stdout=subprocess.PIPE)
+    assert greeter.stdout.readline().strip() == "ready"
+    http = t.server.popen([lablib.python_bin(), "-m", "http.server", "--bind", "::", "--directory", str(lab.tmpdir),
+                           "8080"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t.server.listen(tcp=[7000], mode="hold")  # accepts and says nothing, whatever it is sent
+    for _ in range(100):  # http.server prints nothing when ready: wait until it accepts
+        if t.client.run(["bash", "-c", f"exec 3<>/dev/tcp/{t.server4}/8080"], check=False).returncode == 0:
+            break
+        time.sleep(0.05)
+    events, _ = scan(t.client, ["--banners", "--timeout", "1", "-p", "2222,7000,8080", t.server4])
+    got = {e["port"]: e for e in events if e["type"] == "port"}
+    assert got[2222]["banner"] == "SSH-2.0-reach_lab"
+    assert got[8080]["banner"].startswith("HTTP/1.0 200")
+    assert "banner" not in got[7000]
+    assert http.poll() is None and greeter.poll() is None

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/scan_banner.hpp"
 #include "engine/scan_spec.hpp"
 
 namespace reach::engine {
@@ -123,6 +124,23 @@ TEST(ScanSpec, TopPortsAreNmapsHundred) {
   EXPECT_EQ(t.back(), 49157);
   EXPECT_TRUE(std::binary_search(t.begin(), t.end(), 22));
   EXPECT_TRUE(std::binary_search(t.begin(), t.end(), 443));
+}
+
+}  // namespace
+}  // namespace reach::engine
+
+namespace reach::engine {
+namespace {
+
+TEST(ScanBanner, FirstLinePrintableAndTrimmed) {
+  auto b = [](std::string_view s) {
+    return clean_banner(std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()));
+  };
+  EXPECT_EQ(b("SSH-2.0-OpenSSH_9.2p1 Debian-2\r\nmore"), "SSH-2.0-OpenSSH_9.2p1 Debian-2");
+  EXPECT_EQ(b("  220 mail ESMTP  \n"), "220 mail ESMTP");
+  EXPECT_EQ(b(std::string_view("a\0b\x1b[2Jc\xff", 9)), "a\\x00b\\x1b[2Jc\\xff");
+  EXPECT_EQ(b(""), "");
+  EXPECT_EQ(b(std::string(500, 'x')).size(), kBannerMax);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "tools/scan/scan.hpp"
 
+#include "tools/scan/banners.hpp"
+
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
@@ -98,6 +100,9 @@ class ScanRun {
     auto services = sys::tcp_service_names();
     for (auto& r : results)
       if (auto it = services.find(r.port); it != services.end()) r.service = it->second;
+    if (o_.banners && sys::stop_requests() == 0)
+      if (auto b = grab_banners(results, static_cast<TimeNs>(std::llround(o_.timeout * 1e9)), o_.concurrency, clock_); !b)
+        writer_->notice("banners: " + b.error().message());
     writer_->results(results);
     auto s = engine_->summary();
     s.elapsed = clock_.now() - start;

@@ -24,6 +24,7 @@ struct ScanOptions {
   int concurrency = 1024;                // --connect: connects in flight
   std::optional<Family> family;          // -4 / -6 (names only)
   bool connect = false, yes = false, json = false, grepable = false, progress = true;
+  bool banners = false;                  // --banners: read what each open port says (--timeout each)
 };
 
 // Runs the scan; exit code 0 when some address answered, 1 when none did, 2 on an error.
