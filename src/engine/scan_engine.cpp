@@ -26,6 +26,12 @@ bool is_unreachable(Family f, std::uint8_t type) {
   return f == Family::v4 ? type == packet::kIcmp4DestUnreach : type == packet::kIcmp6DestUnreach;
 }
 
+void sort_results(std::vector<model::PortResult>& v) {
+  std::sort(v.begin(), v.end(), [](const model::PortResult& x, const model::PortResult& y) {
+    return x.addr == y.addr ? x.port < y.port : x.addr < y.addr;
+  });
+}
+
 }  // namespace
 
 ScanEngine::ScanEngine(const TargetSet& targets, std::vector<std::uint16_t> ports, ScanConfig cfg)
@@ -166,8 +172,10 @@ void ScanEngine::record(std::uint64_t index, model::PortState state, model::Port
   if (index < n_) answer(index, state, reason, from, -1, 0);
 }
 
-std::vector<model::PortResult> ScanEngine::results() const {
+std::vector<model::PortResult> ScanEngine::results(bool complete) const {
   std::vector<model::PortResult> out = results_;
+  if (!complete) sort_results(out);
+  if (!complete) return out;
   std::vector<bool> up(targets_.size(), false);
   for (const auto& r : results_)
     if (auto ai = targets_.index_of(r.addr)) up[*ai] = true;
@@ -185,9 +193,7 @@ std::vector<model::PortResult> ScanEngine::results() const {
       out.push_back(std::move(r));
     }
   }
-  std::sort(out.begin(), out.end(), [](const model::PortResult& x, const model::PortResult& y) {
-    return x.addr == y.addr ? x.port < y.port : x.addr < y.addr;
-  });
+  sort_results(out);
   return out;
 }
 

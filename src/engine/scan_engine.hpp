@@ -73,9 +73,10 @@ class ScanEngine {
   void record(std::uint64_t index, model::PortState state, model::PortReason reason, const IpAddr& from);
 
   // Every port of every address that answered anything, sorted by address then port;
-  // unanswered probes of those addresses are filtered/no-response. Addresses that answered
-  // nothing are left out (counted in summary().addresses - hosts_up).
-  std::vector<model::PortResult> results() const;
+  // unanswered probes of those addresses are filtered/no-response when `complete` (every pass
+  // ran), and left out when the scan was cut short (they may never have been sent). Addresses
+  // that answered nothing are left out (counted in summary().addresses - hosts_up).
+  std::vector<model::PortResult> results(bool complete = true) const;
   model::ScanSummary summary() const;
   std::uint64_t answered() const { return answered_count_; }
   std::uint64_t sent() const { return summary_.sent; }

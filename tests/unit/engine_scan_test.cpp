@@ -174,6 +174,16 @@ TEST(ScanEngine, SilentAddressesAreNotReportedAndTheWaitIsTheMaximumWithoutSampl
   EXPECT_EQ(f.eng.summary().hosts_up, 1u);
 }
 
+TEST(ScanEngine, ACutShortScanReportsOnlyWhatAnswered) {
+  Fixture f({"198.18.0.2"}, {1, 2, 3}, config());
+  auto p = f.eng.next_probe(kT0);
+  f.eng.on_tcp(p->dst, p->dport, p->sport, p->seq + 1, kSynAck, 64, kT0 + kMs);
+  auto partial = f.eng.results(false);
+  ASSERT_EQ(partial.size(), 1u);
+  EXPECT_EQ(partial[0].state, PortState::open);
+  EXPECT_EQ(f.eng.results(true).size(), 3u);  // complete: the two others are filtered
+}
+
 TEST(ScanEngine, EverythingAnsweredEndsWithoutWaiting) {
   Fixture f({"198.18.0.2"}, {1, 2, 3}, config());
   while (auto p = f.eng.next_probe(kT0)) f.eng.on_tcp(p->dst, p->dport, p->sport, p->seq + 1, kRstAck, 64, kT0);

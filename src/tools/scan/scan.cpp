@@ -96,7 +96,7 @@ class ScanRun {
     if (!ok) return 2;
     if (sys::stop_requests() > 0) writer_->notice("interrupted: the results below are partial");
 
-    auto results = engine_->results();
+    auto results = engine_->results(sys::stop_requests() == 0);
     auto services = sys::tcp_service_names();
     for (auto& r : results)
       if (auto it = services.find(r.port); it != services.end()) r.service = it->second;
