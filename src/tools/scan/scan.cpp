@@ -231,7 +231,7 @@ class ScanRun {
       TimeNs now = clock_.now();
       bool pending = false;
       for (auto& f : raw_) pending = pending || f->batch.size() > 0;
-      // New probes only once the batches are empty: a batch never holds more than `batch`.
+      // New probes only once the batches are empty, so a batch never overflows its capacity.
       if (engine_->sending() && !pending) {
         std::uint64_t n = bucket.take(now, kBatch);
         for (std::uint64_t k = 0; k < n; ++k) {
