@@ -10,6 +10,7 @@ pkgs=(
   python3 python3-pytest python3-scapy
   iputils-ping hping3 nmap fping stress-ng net-tools
   libc-ares-dev libncurses-dev traceroute tcptraceroute mtr-tiny scamper
+  masscan zmap time
 )
 missing=()
 for p in "${pkgs[@]}"; do

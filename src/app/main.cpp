@@ -1,8 +1,12 @@
 // reach: parse the command line and hand over to the tool. Nothing else lives here.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "tools/ping/ping.hpp"
+#include "tools/scan/scan.hpp"
 #include "tools/sockets/sockets.hpp"
 #include "tools/trace/trace.hpp"
 
@@ -97,8 +101,42 @@ int main(int argc, char** argv) {
   s->add_flag("--json", so.json, "NDJSON rows, one object per socket (docs/SOCKETS.md)");
   s->add_flag("-s,--summary", so.summary, "counts per protocol and state, as ss -s");
 
+  reach::tools::ScanOptions sc;
+  bool sc_v4 = false, sc_v6 = false, sc_all_ports = false, sc_numeric = false;
+  auto* c = app.add_subcommand("scan", "what is open on it? TCP port scan: raw SYN (as nmap -sS, masscan) or connect()");
+  c->add_option("targets", sc.targets, "addresses, prefixes (198.18.0.0/22, 2001:db8::/120), ranges (A-B) or host names");
+  c->add_option("-p,--ports", sc.ports, "ports: 22,80,8000-8100, - for all (-p-); default nmap's top 100");
+  c->add_flag("--all-ports", sc_all_ports, "all ports 1-65535 (as -p-)");
+  c->add_option("-i,--input-list", sc.input_files, "read targets from FILE (- for stdin); blanks, commas, # comments")
+      ->allow_extra_args(false);
+  c->add_option("--exclude", sc.exclude, "never probe these (comma list of addresses, prefixes, ranges, names)")
+      ->allow_extra_args(false);
+  c->add_option("--exclude-file", sc.exclude_files, "never probe the targets listed in FILE")
+      ->allow_extra_args(false);
+  c->add_flag("--connect", sc.connect, "full TCP handshakes with connect(); needs no privilege");
+  c->add_option("--rate", sc.rate, "probes per second (default 100000)");
+  c->add_option("--retries", sc.retries, "extra passes over unanswered probes (default 3 SYN, 1 connect)");
+  c->add_option("--wait", sc.wait, "seconds to wait for late replies after each pass (default: 3 x the slowest RTT seen, 20 ms to 1 s)");
+  c->add_option("--seed", sc.seed, "seed of the probe order, for a reproducible scan");
+  c->add_option("--timeout", sc.timeout, "--connect and --banners: seconds per connection attempt (default 1)");
+  c->add_flag("--banners", sc.banners, "connect to open ports and show the first line each says (or answers to HTTP HEAD)");
+  c->add_option("--concurrency", sc.concurrency, "--connect: connections in flight (default 1024)");
+  c->add_flag("--yes", sc.yes, "allow more than 65536 addresses (a prefix wider than /16 or /112)");
+  c->add_flag("-4", sc_v4, "IPv4 only");
+  c->add_flag("-6", sc_v6, "IPv6 only");
+  c->add_flag("-n,--numeric", sc_numeric, "numeric output only (reach never looks up names of addresses)");
+  c->add_flag("--json", sc.json, "NDJSON events, one object per line (docs/JSON.md)");
+  c->add_flag("-G,--grepable", sc.grepable, "one line per host, as nmap -oG");
+  c->add_flag("!--no-progress", sc.progress, "no progress line on stderr (shown only when it is a terminal)");
+
+  // nmap's `-iL FILE` is a two-letter short option, which CLI11 cannot name: rename it.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (auto& a : args)
+    if (a == "-iL") a = "--input-list";
+  std::reverse(args.begin(), args.end());  // CLI11 takes the vector in reverse order
+
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -137,6 +175,16 @@ int main(int argc, char** argv) {
     if (t4) tr.family = reach::Family::v4;
     if (t6) tr.family = reach::Family::v6;
     return reach::tools::run_trace(tr, std::cout, std::cerr);
+  }
+  if (c->parsed()) {
+    if (sc_v4 && sc_v6) {
+      std::cerr << "reach scan: -4 and -6 exclude each other\n";
+      return 2;
+    }
+    if (sc_all_ports) sc.ports = "-";
+    if (sc_v4) sc.family = reach::Family::v4;
+    if (sc_v6) sc.family = reach::Family::v6;
+    return reach::tools::run_scan(sc, std::cout, std::cerr);
   }
   if (s->parsed()) return reach::tools::run_sockets(so, std::cout, std::cerr);
   return 2;

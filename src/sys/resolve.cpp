@@ -1,5 +1,6 @@
 #include "sys/resolve.hpp"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
 
@@ -41,6 +42,17 @@ Result<IpAddr> source_address_for(const IpAddr& dst, const std::string& device) 
   }
   if (auto r = connect_to(fd->get(), dst, 9); !r) return tl::unexpected(r.error());
   return local_address(fd->get());
+}
+
+std::unordered_map<std::uint16_t, std::string> tcp_service_names() {
+  std::unordered_map<std::uint16_t, std::string> names;
+  setservent(0);
+  while (servent* s = getservent()) {
+    if (std::string(s->s_proto) != "tcp") continue;
+    names.emplace(ntohs(static_cast<std::uint16_t>(s->s_port)), s->s_name);  // the first name wins, as getservbyport
+  }
+  endservent();
+  return names;
 }
 
 }  // namespace reach::sys

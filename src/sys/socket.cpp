@@ -307,4 +307,24 @@ Result<std::optional<ErrQueueEntry>> receive_error(int fd, std::span<std::uint8_
   return std::optional<ErrQueueEntry>{e};
 }
 
+Result<std::optional<std::size_t>> send_stream(int fd, std::span<const std::uint8_t> data) {
+  for (;;) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) return std::optional<std::size_t>(static_cast<std::size_t>(n));
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::optional<std::size_t>();
+    return fail("send", "", errno);
+  }
+}
+
+Result<std::optional<std::size_t>> read_stream(int fd, std::span<std::uint8_t> buf) {
+  for (;;) {
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+    if (n >= 0) return std::optional<std::size_t>(static_cast<std::size_t>(n));
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::optional<std::size_t>();
+    return fail("recv", "", errno);
+  }
+}
+
 }  // namespace reach::sys

@@ -54,6 +54,10 @@ Result<std::size_t> send_to(int fd, std::span<const std::uint8_t> data, const Ip
 // The cmsg type of SCM_TS_OPT_ID (asm-generic; Debian 12's kernel headers predate it).
 inline constexpr int kScmTsOptId = 81;
 
+// A connected stream socket: bytes sent / read, 0 read at end of stream, nullopt when it would block.
+Result<std::optional<std::size_t>> send_stream(int fd, std::span<const std::uint8_t> data);
+Result<std::optional<std::size_t>> read_stream(int fd, std::span<std::uint8_t> buf);
+
 struct Received {
   std::size_t len = 0;       // bytes stored in the buffer
   bool truncated = false;

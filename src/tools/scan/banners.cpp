@@ -1,0 +1,115 @@
+#include "tools/scan/banners.hpp"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <algorithm>
+
+#include "engine/scan_banner.hpp"
+#include "sys/batch.hpp"
+#include "sys/epoll.hpp"
+#include "sys/socket.hpp"
+
+namespace reach::tools {
+namespace {
+
+enum class Phase { connecting, greeting, answer };
+
+struct Grab {
+  sys::Fd fd;
+  std::size_t result = 0;
+  Phase phase = Phase::connecting;
+  TimeNs deadline = 0;
+  std::vector<std::uint8_t> data;
+};
+
+bool has_line(const std::vector<std::uint8_t>& d) {
+  return std::find(d.begin(), d.end(), '\n') != d.end() || d.size() >= engine::kBannerMax;
+}
+
+}  // namespace
+
+Result<void> grab_banners(std::vector<model::PortResult>& results, TimeNs timeout, int concurrency, const Clock& clock) {
+  auto ep = sys::Epoll::create();
+  if (!ep) return tl::unexpected(ep.error());
+  std::vector<std::size_t> todo;
+  for (std::size_t i = results.size(); i-- > 0;)
+    if (results[i].state == model::PortState::open) todo.push_back(i);
+  std::vector<Grab> slots(static_cast<std::size_t>(std::max(1, concurrency)));
+  std::size_t active = 0;
+  const TimeNs half = std::max<TimeNs>(timeout / 2, 1);
+
+  auto finish = [&](std::size_t s) {
+    Grab& g = slots[s];
+    results[g.result].banner = engine::clean_banner(g.data);
+    ep->remove(g.fd.get());
+    g.fd.reset();
+    g.data.clear();
+    --active;
+  };
+
+  // Bounded: every connection ends by its deadlines, and there are finitely many to start.
+  while (!todo.empty() || active > 0) {
+    TimeNs now = clock.now();
+    for (std::size_t s = 0; s < slots.size() && !todo.empty(); ++s) {
+      if (slots[s].fd.valid()) continue;
+      std::size_t i = todo.back();
+      todo.pop_back();
+      auto fd = sys::open_socket(results[i].addr.family(), SOCK_STREAM, IPPROTO_TCP, "socket(tcp)");
+      if (!fd) return tl::unexpected(fd.error());
+      (void)sys::set_linger_zero(fd->get());
+      auto c = sys::connect_nonblocking(fd->get(), results[i].addr, results[i].port);
+      if (!c) continue;  // refused now: no banner
+      if (auto r = ep->add(fd->get(), *c ? EPOLLIN : EPOLLOUT, s); !r) return tl::unexpected(r.error());
+      slots[s] = Grab{std::move(*fd), i, *c ? Phase::greeting : Phase::connecting, now + (*c ? half : timeout), {}};
+      ++active;
+    }
+    TimeNs next = now + half;
+    for (const auto& g : slots)
+      if (g.fd.valid()) next = std::min(next, g.deadline);
+    auto ready = ep->wait(std::max<TimeNs>(0, next - now));
+    if (!ready) return tl::unexpected(ready.error());
+    now = clock.now();
+    for (const auto& r : *ready) {
+      Grab& g = slots[r.tag];
+      if (!g.fd.valid()) continue;
+      if (g.phase == Phase::connecting) {
+        if (sys::socket_error(g.fd.get()) != 0) {
+          finish(r.tag);
+          continue;
+        }
+        g.phase = Phase::greeting;
+        g.deadline = now + half;
+        (void)ep->modify(g.fd.get(), EPOLLIN, r.tag);
+        continue;
+      }
+      std::uint8_t buf[engine::kBannerMax];
+      auto n = sys::read_stream(g.fd.get(), buf);
+      if (!n || (*n && **n == 0)) {  // error or end of stream: keep what came
+        finish(r.tag);
+        continue;
+      }
+      if (*n) g.data.insert(g.data.end(), buf, buf + **n);
+      if (has_line(g.data)) finish(r.tag);
+    }
+    for (std::size_t s = 0; s < slots.size(); ++s) {
+      Grab& g = slots[s];
+      if (!g.fd.valid() || now < g.deadline) continue;
+      if (g.phase == Phase::greeting && g.data.empty()) {
+        // Silent so far: ask as HTTP does.
+        auto head = std::span(reinterpret_cast<const std::uint8_t*>(engine::kHttpHead.data()), engine::kHttpHead.size());
+        if (auto w = sys::send_stream(g.fd.get(), head); w && *w) {
+          g.phase = Phase::answer;
+          g.deadline = now + half;
+          continue;
+        }
+      }
+      finish(s);
+    }
+  }
+  return {};
+}
+
+}  // namespace reach::tools
