@@ -9,7 +9,7 @@ pkgs=(
   iproute2 nftables ethtool procps util-linux
   python3 python3-pytest python3-scapy
   iputils-ping hping3 nmap fping stress-ng net-tools
-  libc-ares-dev libncurses-dev traceroute tcptraceroute mtr-tiny scamper
+  libc-ares-dev traceroute tcptraceroute mtr-tiny scamper
   masscan zmap time
 )
 missing=()
