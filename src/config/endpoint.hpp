@@ -8,10 +8,11 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "model/check.hpp"
 
 namespace reach::config {
 
-enum class CheckKind : std::uint8_t { tcp, http, https };
+using CheckKind = model::CheckKind;
 
 struct Endpoint {
   std::string name;           // label in reports; the text as given unless named
