@@ -14,7 +14,7 @@ double ms(TimeNs ns) { return static_cast<double>(ns) / 1e6; }
 
 void write_check_json(std::ostream& out, const std::vector<model::CheckOutcome>& rows, const model::CheckSummary& s) {
   for (const auto& o : rows) {
-    nlohmann::json j{{"type", "check"}, {"version", kSchemaVersion}, {"name", o.name}, {"endpoint", o.endpoint},
+    nlohmann::ordered_json j{{"type", "check"}, {"version", kSchemaVersion}, {"name", o.name}, {"endpoint", o.endpoint},
                      {"kind", check_kind_word(o.kind)}, {"port", o.port}, {"result", check_status_word(o.status)},
                      {"ok", o.ok}, {"reason", o.reason}, {"attempts", o.attempts}};
     if (o.addr) j["addr"] = o.addr->to_string();
@@ -40,7 +40,7 @@ void write_check_json(std::ostream& out, const std::vector<model::CheckOutcome>&
     }
     out << j.dump() << '\n';
   }
-  nlohmann::json sum{{"type", "summary"}, {"version", kSchemaVersion}, {"total", s.total},
+  nlohmann::ordered_json sum{{"type", "summary"}, {"version", kSchemaVersion}, {"total", s.total},
                      {"ok", s.ok},        {"failed", s.failed},       {"elapsed_ms", ms(s.elapsed)}};
   out << sum.dump() << '\n';
   out.flush();
