@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
   c->add_option("--body", co.body, "HTTP body must contain this text");
   c->add_option("--body-regex", co.body_regex, "HTTP body must match this regular expression (ECMAScript)");
   c->add_flag("-k,--insecure", co.insecure, "do not verify TLS certificates (expiry is still reported)");
+  c->add_option("--cacert", co.cacert, "trust the CA certificates in this PEM file for https checks and --nodes-json");
   c->add_option("--cert-days", co.cert_days, "fail when the certificate expires within this many days (default 0)");
   c->add_flag("-4", c4, "IPv4 only");
   c->add_flag("-6", c6, "IPv6 only");

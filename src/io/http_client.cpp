@@ -49,6 +49,7 @@ Result<void> setup(Transfer& t) {
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, t.req->verify_tls ? 1L : 0L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t.req->verify_tls ? 2L : 0L);
   curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
+  if (!t.req->ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, t.req->ca_file.c_str());
   curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
   for (const auto& h : t.req->headers) {
     curl_slist* n = curl_slist_append(t.headers, h.c_str());

@@ -17,6 +17,7 @@ struct HttpRequest {
   std::vector<std::string> headers;  // "Name: value"
   TimeNs timeout = 2 * kNsPerSec;
   bool verify_tls = true;
+  std::string ca_file;               // trust these CA certificates instead of the system's
   std::size_t max_body = 1 << 20;    // bytes kept; the rest is read and dropped
 };
 

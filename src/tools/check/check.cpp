@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -86,6 +90,8 @@ class CheckRun {
     if (!(o_.cert_days >= 0) || o_.cert_days > 100000) return fmt::format("--cert-days {}: a number of days", o_.cert_days);
     if (!o_.kind.empty() && o_.kind != "tcp" && o_.kind != "http" && o_.kind != "https")
       return fmt::format("--kind {}: tcp, http or https", o_.kind);
+    if (!o_.cacert.empty() && ::access(o_.cacert.c_str(), R_OK) != 0)
+      return fmt::format("--cacert {}: {}", o_.cacert, std::strerror(errno));
     if (o_.path.empty() || o_.path.front() != '/') return fmt::format("--path {}: must start with '/'", o_.path);
     if (!o_.headers.empty() && o_.nodes_json.empty()) return "--header goes with --nodes-json";
     if (!o_.select.empty() && o_.nodes_json.empty()) return "--select goes with --nodes-json";
@@ -177,7 +183,7 @@ class CheckRun {
     std::string text;
     const std::string& src = o_.nodes_json;
     if (src.rfind("http://", 0) == 0 || src.rfind("https://", 0) == 0) {
-      io::HttpRequest req{src, o_.headers, static_cast<TimeNs>(o_.timeout * 1e9), !o_.insecure, 64 << 20};
+      io::HttpRequest req{src, o_.headers, static_cast<TimeNs>(o_.timeout * 1e9), !o_.insecure, o_.cacert, 64 << 20};
       auto r = io::fetch(req);
       if (!r) return r.error().message();
       if (!r->completed)
@@ -301,7 +307,7 @@ class CheckRun {
     for (std::size_t i = 0; i < items_.size(); ++i) {
       if (items_[i].ep.kind == CheckKind::tcp) continue;
       idx.push_back(i);
-      reqs.push_back({items_[i].ep.url, {}, timeout_, !o_.insecure, 1 << 20});
+      reqs.push_back({items_[i].ep.url, {}, timeout_, !o_.insecure, o_.cacert, 1 << 20});
     }
     if (reqs.empty()) return {};
     auto resps = io::fetch_all(reqs, std::min<std::size_t>(o_.jobs, 256));

@@ -26,6 +26,7 @@ struct CheckOptions {
   std::string body;                    // --body SUBSTRING
   std::string body_regex;              // --body-regex ECMAScript
   bool insecure = false;               // -k: do not verify TLS
+  std::string cacert;                  // --cacert: CA certificates to trust (PEM)
   double cert_days = 0;                // fail when the certificate expires within this many days
   std::optional<Family> family;        // -4 / -6
   bool json = false;
