@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <variant>
 
 #define TOML_EXCEPTIONS 0
 #define TOML_HEADER_ONLY 1
@@ -24,10 +25,78 @@ bool valid_netns_name(std::string_view s) {
   return true;
 }
 
+// toml++ 3.3 reaches __builtin_unreachable on some non-ASCII characters (found by fuzz_policy),
+// so it never sees one: comments are blanked out here (line numbers kept) and any other
+// non-ASCII byte is refused. Returns the text to parse, or the line of the offending byte.
+std::variant<std::string, std::size_t> ascii_without_comments(std::string_view t) {
+  enum class S { normal, comment, basic, literal, ml_basic, ml_literal } s = S::normal;
+  std::string out(t);
+  std::size_t line = 1;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    auto starts = [&](std::string_view w) { return t.substr(i, w.size()) == w; };
+    if (c == '\n') {
+      ++line;
+      // Comments and one-line strings end here (an unterminated string is toml++'s to report).
+      if (s == S::comment || s == S::basic || s == S::literal) s = S::normal;
+      continue;
+    }
+    if (s == S::comment) {
+      out[i] = ' ';
+      continue;
+    }
+    if (static_cast<unsigned char>(c) >= 0x80) return line;
+    switch (s) {
+      case S::normal:
+        if (c == '#') {
+          s = S::comment;
+          out[i] = ' ';
+        } else if (starts(R"(""")")) {
+          s = S::ml_basic;
+          i += 2;
+        } else if (starts("'''")) {
+          s = S::ml_literal;
+          i += 2;
+        } else if (c == '"') {
+          s = S::basic;
+        } else if (c == '\'') {
+          s = S::literal;
+        }
+        break;
+      case S::comment: break;
+      case S::basic:
+        if (c == '\\' && i + 1 < t.size() && t[i + 1] != '\n') ++i;
+        else if (c == '"') s = S::normal;
+        break;
+      case S::literal:
+        if (c == '\'') s = S::normal;
+        break;
+      case S::ml_basic:
+        if (c == '\\' && i + 1 < t.size() && t[i + 1] != '\n') {
+          ++i;
+        } else if (starts(R"(""")")) {
+          s = S::normal;
+          i += 2;
+        }
+        break;
+      case S::ml_literal:
+        if (starts("'''")) {
+          s = S::normal;
+          i += 2;
+        }
+        break;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Policy> parse_policy(std::string_view text, const std::string& source) {
-  toml::parse_result parsed = toml::parse(text, source);
+  auto ascii = ascii_without_comments(text);
+  if (const auto* line = std::get_if<std::size_t>(&ascii))
+    return bad(source, *line, "a non-ASCII character (policy files are ASCII, except in comments)");
+  toml::parse_result parsed = toml::parse(std::get<std::string>(ascii), source);
   if (!parsed) {
     const auto& e = parsed.error();
     return fail("policy", source, 0,

@@ -100,3 +100,25 @@ TEST(Values, CertTime) {
 
 }  // namespace
 }  // namespace reach::config
+
+namespace reach::config {
+namespace {
+
+// toml++ 3.3 reached __builtin_unreachable on these (fuzz_policy): non-ASCII text is refused
+// before toml++ sees it, except in comments, which are blanked out.
+TEST(Policy, NonAscii) {
+  for (const char* text : {"ti\xef\xbb\x92=u\"", "t = 0\"\xc9\x8frtime000w", "name = \"caf\xc3\xa9\""}) {
+    auto p = parse_policy(text, "p");
+    ASSERT_FALSE(p);
+    EXPECT_NE(p.error().message().find("line 1: a non-ASCII character"), std::string::npos) << p.error().message();
+  }
+  auto p = parse_policy("# caf\xc3\xa9\n[[flow]]\nname = \"a # b\" # \xc3\xa9 \"\nto = 'h:1' # \xc3\xa9\nexpect = \"pass\"\n", "p");
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(p->flows[0].name, "a # b");
+  p = parse_policy("[[flow]]\nto = \"h:1\"\nx = \"\"\"\n\\\"\"\" \xc3\xa9\"\"\"\n", "p");
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message().find("line 4: a non-ASCII"), std::string::npos) << p.error().message();
+}
+
+}  // namespace
+}  // namespace reach::config
