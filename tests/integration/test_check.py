@@ -246,6 +246,12 @@ def test_http_checks(lab, reach, tmp_path):
     assert r.returncode == 1
     assert rows[tls]["result"] == "cert-expiry" and rows[tls]["cert_days"] < -2000
     assert rows[tls]["timings_ms"]["tls"] > 0
+    # A refused or prohibited web server: the TCP reason, not only curl's "Couldn't connect".
+    ref, pro = f"http://{s}:8081/", f"http://{s}:8083/"
+    r = run(ch.client, reach, ref, pro, "--json", "-W", "2")
+    rows, _ = json_rows(r.stdout)
+    assert rows[ref]["result"] == "refused", rows[ref]
+    assert rows[pro]["result"] == "prohibited" and rows[pro]["icmp_code"] == 13, rows[pro]
     # Expected statuses and regexes.
     r = run(ch.client, reach, fail, "--expect-status", "500", "--body-regex", "^internal")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -343,6 +349,37 @@ def test_policy(lab, reach, tmp_path):
     assert re.search(r"proxy to web\s.*prohibited\s.*VIOLATION \(must pass\)", out), out
     assert re.search(r"web to db\s.*open\s.*ok \(pass\)", out), out
     assert "4 flows: 2 ok, 2 failed" in out
+
+
+def test_policy_from_address(lab, reach, tmp_path):
+    """Flows from a source address (bound), run from inside the proxy namespace."""
+    core, proxy, web, db = segmented(lab)
+    core.nft(core_rules(web, db, proxy))
+    pol = tmp_path / "addr.toml"
+    pol.write_text(f"""[[flow]]
+from = "{proxy.addr4}"
+to = "{web.addr4}:80"
+expect = "pass"
+
+[[flow]]
+from = "{proxy.addr4}"
+to = "{db.addr4}:5432"
+expect = "block"
+
+[[flow]]
+from = "{proxy.addr4}"
+to = "{web.addr4}:22"
+expect = "pass"
+""")
+    pol.chmod(0o644)
+    r = proxy.run([str(reach), "check", "--policy", str(pol), "-W", "1", "--json"], check=False,
+                  timeout=TIMEOUT)
+    assert r.returncode == 1, r.stdout + r.stderr
+    rows, summary = json_rows(r.stdout)
+    assert summary["ok"] == 2 and summary["failed"] == 1
+    bad = rows[f"{proxy.addr4} -> {web.addr4}:22"]
+    assert bad["result"] == "timeout" and not bad["ok"] and bad["expect"] == "pass"
+    assert bad["from"] == proxy.addr4
 
 
 def test_policy_bad_files(lab, reach, tmp_path):

@@ -313,9 +313,31 @@ class CheckRun {
     auto resps = io::fetch_all(reqs, std::min<std::size_t>(o_.jobs, 256));
     if (!resps) return resps.error().message();
     TimeNs wall = sys::WallClock().now();
+    std::vector<std::size_t> no_connect;
     for (std::size_t k = 0; k < idx.size(); ++k) {
       rows[idx[k]] = base_row(idx[k]);
       judge_http((*resps)[k], wall, rows[idx[k]]);
+      if ((*resps)[k].connect_failed) no_connect.push_back(idx[k]);
+    }
+    return explain_connect_failures(no_connect, rows);
+  }
+
+  // curl says only "Couldn't connect" and an errno (admin prohibited is EHOSTUNREACH there):
+  // a TCP check of the same endpoint gives the precise reason, ICMP code and sender included.
+  std::string explain_connect_failures(const std::vector<std::size_t>& which, std::vector<CheckOutcome>& rows) {
+    if (which.empty()) return {};
+    std::vector<TcpTarget> targets;
+    for (std::size_t i : which) targets.push_back({addrs_[i], items_[i].ep.port, {}, std::nullopt});
+    auto results = run_tcp_checks(targets, {o_.jobs, o_.retries, timeout_}, clock_);
+    if (!results) return results.error().message();
+    for (std::size_t k = 0; k < which.size(); ++k) {
+      const TcpResult& t = (*results)[k];
+      CheckOutcome& r = rows[which[k]];
+      if (t.status == CheckStatus::open) continue;  // it answered this time: keep curl's words
+      r.status = t.status;
+      r.reason = "cannot connect: " + t.reason;
+      r.icmp = t.icmp;
+      r.err = t.err;
     }
     return {};
   }
