@@ -449,6 +449,8 @@ def test_bad_input_exit_2(lab, reach, tmp_path):
         (["--nodes-json", str(f)], "port 70000"),
         (["--file", str(tmp_path / "missing")], "No such file"),
         (["--expect-status", "2xx", f"{ch.server4}:80"], "expect-status"),
+        # No resolver is reachable from the lab: the name cannot be resolved.
+        ([f"{ch.server4}:8080", "nosuch.invalid:80"], "resolve nosuch.invalid"),
     ]
     for args, words in cases:
         r = run(ch.client, reach, *args)
