@@ -58,6 +58,8 @@ Classified classify_connect(int err, const std::optional<model::IcmpSeen>& icmp,
   }
 }
 
+Classified classify_icmp(const model::IcmpSeen& icmp) { return from_icmp(icmp); }
+
 Classified classify_timeout(TimeNs timeout) {
   return {CheckStatus::timeout, fmt::format("no answer within {:g}s (filtered or down)", static_cast<double>(timeout) / 1e9)};
 }

@@ -22,6 +22,8 @@ struct Classified {
 // `icmp` the ICMP error the kernel queued for the socket (IP_RECVERR), `immediate` when
 // connect() failed at once (the local stack decided, no packet left).
 Classified classify_connect(int err, const std::optional<model::IcmpSeen>& icmp, bool immediate);
+// An ICMP(v6) destination unreachable (or other error) about a probe.
+Classified classify_icmp(const model::IcmpSeen& icmp);
 // No answer within the timeout.
 Classified classify_timeout(TimeNs timeout);
 // Worth another attempt (a lost packet may explain it); refused, prohibited, no route are final.

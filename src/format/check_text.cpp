@@ -30,6 +30,7 @@ const char* check_status_word(model::CheckStatus s) {
   using S = model::CheckStatus;
   switch (s) {
     case S::open: return "open";
+    case S::alive: return "alive";
     case S::refused: return "refused";
     case S::timeout: return "timeout";
     case S::no_route: return "no-route";
@@ -51,6 +52,8 @@ const char* check_kind_word(model::CheckKind k) {
     case model::CheckKind::tcp: return "tcp";
     case model::CheckKind::http: return "http";
     case model::CheckKind::https: return "https";
+    case model::CheckKind::icmp: return "icmp";
+    case model::CheckKind::syn: return "syn";
   }
   return "?";
 }

@@ -9,11 +9,12 @@
 
 namespace reach::model {
 
-enum class CheckKind : std::uint8_t { tcp, http, https };
+enum class CheckKind : std::uint8_t { tcp, http, https, icmp, syn };
 
 // Why a check ended the way it did. Words in docs/CHECK.md.
 enum class CheckStatus : std::uint8_t {
-  open,         // TCP handshake completed
+  open,         // TCP handshake completed (syn: SYN-ACK)
+  alive,        // icmp: echo reply
   refused,      // RST to our SYN (or ICMP port unreachable)
   timeout,      // no answer: filtered (dropped) or host down
   no_route,     // no route: local routing table, or ICMP net unreachable / ICMPv6 no route

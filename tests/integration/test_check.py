@@ -110,6 +110,31 @@ def test_five_backends_each_with_its_reason(lab, reach):
     assert "no route to host" in ncat(8083).stderr.lower()
 
 
+def test_icmp_and_syn_kinds(lab, reach):
+    """--kind icmp / syn run reach ping's engine (raw sockets: the tests run as root)."""
+    ch = five_backends(lab)
+    s4, s6 = ch.server4, ch.server6
+    r = run(ch.client, reach, "--kind", "syn", "--json", "-W", "1", f"{s4}:8080", f"{s4}:8081",
+            f"{s4}:8082", f"{s4}:8083", f"[{s6}]:8083", "198.19.77.1:80")
+    assert r.returncode == 1, r.stderr
+    rows, summary = json_rows(r.stdout)
+    got = {name: row["result"] for name, row in rows.items()}
+    assert got == {f"{s4}:8080": "open", f"{s4}:8081": "refused", f"{s4}:8082": "timeout",
+                   f"{s4}:8083": "prohibited", f"[{s6}]:8083": "prohibited",
+                   "198.19.77.1:80": "no-route"}, got
+    assert all(row["kind"] == "syn" for row in rows.values())
+    assert rows[f"{s4}:8083"]["icmp_from"] == ch.hops4[0]
+    assert rows[f"{s4}:8080"]["time_ms"] > 0
+    r = run(ch.client, reach, "--kind", "icmp", "--json", "-W", "1", s4, s6, "198.19.77.1",
+            "2001:db8:ff77::1")
+    assert r.returncode == 1, r.stderr
+    rows, summary = json_rows(r.stdout)
+    got = {name: row["result"] for name, row in rows.items()}
+    assert got == {s4: "alive", s6: "alive", "198.19.77.1": "no-route",
+                   "2001:db8:ff77::1": "no-route"}, got
+    assert summary["ok"] == 2
+
+
 def test_text_table_retries_and_file(lab, reach, tmp_path):
     ch = five_backends(lab)
     f = tmp_path / "backends.txt"

@@ -25,6 +25,7 @@
 #include "sys/netns.hpp"
 #include "sys/resolve.hpp"
 #include "tools/check/tcp_checks.hpp"
+#include "tools/ping/ping.hpp"
 
 namespace reach::tools {
 namespace {
@@ -43,6 +44,67 @@ struct Item {
   std::optional<config::Flow> flow;
 };
 
+// Collects what reach ping's engine reports, per target.
+class PingCollector final : public format::PingWriter {
+ public:
+  explicit PingCollector(std::size_t targets) : seen_(targets) {}
+  void start(const format::PingRunInfo&) override {}
+  void summary(const model::PingSummary& s) override {
+    if (s.target < seen_.size()) seen_[s.target].sent = static_cast<unsigned>(s.transmitted);
+  }
+  void notice(const std::string&) override {}
+  void event(const model::ProbeEvent& e) override {
+    if (e.target >= seen_.size()) return;
+    Seen& s = seen_[e.target];
+    if (e.type == model::EventType::reply && !e.duplicate && !e.late && !s.reply) s.reply = e;
+    if (e.type == model::EventType::icmp_error) s.icmp = e;
+    if (e.type == model::EventType::send_error) s.send_error = e.error;
+  }
+  void judge(std::size_t target, CheckKind kind, CheckOutcome& r) const {
+    const Seen& s = seen_.at(target);
+    r.attempts = std::max(1u, s.sent);
+    if (s.reply) {
+      r.time = s.reply->rtt;
+      if (kind == CheckKind::icmp) {
+        r.status = CheckStatus::alive;
+        r.reason = "echo reply";
+      } else if (s.reply->refused) {
+        r.status = CheckStatus::refused;
+        r.reason = "RST to our SYN";
+      } else {
+        r.status = CheckStatus::open;
+        r.reason = "SYN-ACK";
+      }
+      r.ok = r.status != CheckStatus::refused;
+      return;
+    }
+    if (s.icmp) {
+      model::IcmpSeen i{s.icmp->icmp_type, s.icmp->icmp_code, !s.icmp->from.is_v4(), s.icmp->from};
+      auto c = engine::classify_icmp(i);
+      r.status = c.status;
+      r.reason = c.reason;
+      r.icmp = i;
+      r.time = s.icmp->rtt;
+      return;
+    }
+    if (!s.send_error.empty()) {
+      r.status = CheckStatus::error;
+      r.reason = s.send_error;
+      return;
+    }
+    r.status = CheckStatus::timeout;
+    r.reason = "no answer (filtered or down)";
+  }
+
+ private:
+  struct Seen {
+    std::optional<model::ProbeEvent> reply, icmp;
+    std::string send_error;
+    unsigned sent = 0;
+  };
+  std::vector<Seen> seen_;
+};
+
 class CheckRun {
  public:
   CheckRun(const CheckOptions& o, std::ostream& out, std::ostream& err) : o_(o), out_(out), err_(err) {}
@@ -52,11 +114,13 @@ class CheckRun {
     if (why.empty()) why = gather();
     if (why.empty()) why = resolve_all();
     if (!why.empty()) return bad_input(why);
-    if (o_.policy.empty()) (void)sys::drop_all_capabilities();  // a policy enters namespaces as it goes
+    // A policy enters namespaces as it goes; icmp/syn open raw sockets, then ping drops everything.
+    if (o_.policy.empty() && o_.kind != "icmp" && o_.kind != "syn") (void)sys::drop_all_capabilities();
     TimeNs t0 = clock_.now();
     std::vector<CheckOutcome> rows(items_.size());
     if (auto r = run_tcp(rows); !r.empty()) return runtime_error(r);
     if (auto r = run_http(rows); !r.empty()) return runtime_error(r);
+    if (auto r = run_ping_kinds(rows); !r.empty()) return runtime_error(r);
     model::CheckSummary s;
     s.total = rows.size();
     for (const auto& row : rows) (row.ok ? s.ok : s.failed)++;
@@ -88,8 +152,10 @@ class CheckRun {
       return fmt::format("-W {}: seconds, more than 0 and at most 3600", o_.timeout);
     if (o_.retries > 10) return fmt::format("-r {}: at most 10 retries", o_.retries);
     if (!(o_.cert_days >= 0) || o_.cert_days > 100000) return fmt::format("--cert-days {}: a number of days", o_.cert_days);
-    if (!o_.kind.empty() && o_.kind != "tcp" && o_.kind != "http" && o_.kind != "https")
-      return fmt::format("--kind {}: tcp, http or https", o_.kind);
+    if (!o_.kind.empty() && o_.kind != "tcp" && o_.kind != "http" && o_.kind != "https" && o_.kind != "icmp" &&
+        o_.kind != "syn")
+      return fmt::format("--kind {}: tcp, http, https, icmp or syn", o_.kind);
+    if (!o_.policy.empty() && !o_.kind.empty()) return "--kind does not apply to --policy (its flows are TCP)";
     if (!o_.cacert.empty() && ::access(o_.cacert.c_str(), R_OK) != 0)
       return fmt::format("--cacert {}: {}", o_.cacert, std::strerror(errno));
     if (o_.path.empty() || o_.path.front() != '/') return fmt::format("--path {}: must start with '/'", o_.path);
@@ -134,9 +200,14 @@ class CheckRun {
     return ss.str();
   }
 
-  // host:port endpoints become URLs under --kind http/https.
+  // host:port endpoints become URLs under --kind http/https, ping probes under icmp/syn.
   config::Endpoint with_kind(config::Endpoint e) const {
     if (e.kind != CheckKind::tcp || o_.kind.empty() || o_.kind == "tcp") return e;
+    if (o_.kind == "icmp" || o_.kind == "syn") {
+      e.kind = o_.kind == "icmp" ? CheckKind::icmp : CheckKind::syn;
+      if (e.kind == CheckKind::icmp && e.name == config::join_host_port(e.host, e.port)) e.name = e.host;
+      return e;
+    }
     e.kind = o_.kind == "https" ? CheckKind::https : CheckKind::http;
     e.url = fmt::format("{}://{}{}", o_.kind, config::join_host_port(e.host, e.port), o_.path);
     if (e.name == config::join_host_port(e.host, e.port)) e.name = e.url;
@@ -146,6 +217,7 @@ class CheckRun {
   std::string gather() {
     for (const auto& a : o_.endpoints) {
       auto e = config::parse_endpoint(a);
+      if (!e && o_.kind == "icmp" && config::valid_host(a)) e = config::Endpoint{a, a, 0, CheckKind::tcp, {}};
       if (!e) return e.error().message();
       items_.push_back({with_kind(*e), std::nullopt});
     }
@@ -250,7 +322,9 @@ class CheckRun {
     const Item& it = items_[i];
     CheckOutcome r;
     r.name = it.ep.name;
-    r.endpoint = it.ep.kind == CheckKind::tcp ? config::join_host_port(it.ep.host, it.ep.port) : it.ep.url;
+    r.endpoint = it.ep.kind == CheckKind::icmp                                ? it.ep.host
+                 : it.ep.kind == CheckKind::tcp || it.ep.kind == CheckKind::syn ? config::join_host_port(it.ep.host, it.ep.port)
+                                                                                : it.ep.url;
     r.kind = it.ep.kind;
     r.addr = addrs_[i];
     r.port = it.ep.port;
@@ -305,7 +379,7 @@ class CheckRun {
     std::vector<std::size_t> idx;
     std::vector<io::HttpRequest> reqs;
     for (std::size_t i = 0; i < items_.size(); ++i) {
-      if (items_[i].ep.kind == CheckKind::tcp) continue;
+      if (items_[i].ep.kind != CheckKind::http && items_[i].ep.kind != CheckKind::https) continue;
       idx.push_back(i);
       reqs.push_back({items_[i].ep.url, {}, timeout_, !o_.insecure, o_.cacert, 1 << 20});
     }
@@ -338,6 +412,46 @@ class CheckRun {
       r.reason = "cannot connect: " + t.reason;
       r.icmp = t.icmp;
       r.err = t.err;
+    }
+    return {};
+  }
+
+  // icmp and syn: reach ping's engine and sockets, one run per destination port, every address
+  // once; the first answer of each target decides, else its last ICMP error, else a timeout.
+  std::string run_ping_kinds(std::vector<CheckOutcome>& rows) {
+    std::map<std::pair<CheckKind, std::uint16_t>, std::vector<std::size_t>> groups;
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+      CheckKind k = items_[i].ep.kind;
+      if (k == CheckKind::icmp || k == CheckKind::syn) groups[{k, k == CheckKind::syn ? items_[i].ep.port : 0}].push_back(i);
+    }
+    std::size_t left = groups.size();
+    for (const auto& [key, members] : groups) {
+      PingOptions po;
+      po.keep_capabilities = --left > 0;  // the last run drops them once its sockets are open
+      po.method = key.first == CheckKind::icmp ? model::Method::icmp : model::Method::tcp_syn;
+      if (key.first == CheckKind::syn) po.port = key.second;
+      po.count = 1 + o_.retries;
+      po.wait = static_cast<double>(timeout_) / 1e9;
+      po.interval = o_.retries ? po.wait : 1.0;
+      po.numeric = true;
+      std::map<IpAddr, std::size_t> target_of;
+      for (std::size_t i : members)
+        if (target_of.emplace(addrs_[i], po.targets.size()).second) po.targets.push_back(addrs_[i].to_string());
+      PingCollector seen(po.targets.size());
+      std::ostringstream ping_err;
+      int code = run_ping(po, seen, ping_err);
+      if (code == 2) {
+        std::string m = ping_err.str();
+        while (!m.empty() && m.back() == '\n') m.pop_back();
+        if (m.find("CAP_NET_RAW") != std::string::npos && po.method == model::Method::tcp_syn)
+          return "--kind syn sends raw SYN packets and needs CAP_NET_RAW: run as root, or grant it with `setcap "
+                 "cap_net_raw+ep reach`; --kind tcp (connect) needs no privilege";
+        return m.empty() ? "the ping engine failed" : m;
+      }
+      for (std::size_t i : members) {
+        rows[i] = base_row(i);
+        seen.judge(target_of.at(addrs_[i]), key.first, rows[i]);
+      }
     }
     return {};
   }
