@@ -78,13 +78,13 @@ int main(int argc, char** argv) {
   reach::tools::CheckOptions co;
   bool c4 = false, c6 = false;
   auto* c = app.add_subcommand("check", "are my backends answering, is my network segmented? endpoints checked concurrently, with the reason of each failure");
-  c->add_option("endpoints", co.endpoints, "host:port, [v6addr]:port, or http(s):// URLs");
+  c->add_option("endpoints", co.endpoints, "host:port, [v6addr]:port, or http(s):// URLs (--kind icmp: hosts)");
   c->add_option("--file", co.file, "endpoints, one per line: host port [name] (# comments)");
   c->add_option("--nodes-json", co.nodes_json, "node list of a load balancer API (file or URL): Rackspace nodes, Octavia members");
   c->add_option("-H,--header", co.headers, "HTTP header for fetching --nodes-json (repeatable), e.g. 'X-Auth-Token: ...'");
   c->add_option("--select", co.select, "where the nodes are in other JSON: [list=/ptr,]address=/ptr,port=/ptr[,name=/ptr]");
   c->add_option("--policy", co.policy, "segmentation policy (TOML) of flows that must pass or be blocked (docs/CHECK.md)");
-  c->add_option("--kind", co.kind, "check host:port endpoints over tcp (default), http or https");
+  c->add_option("--kind", co.kind, "check host:port endpoints over tcp (connect, default), http, https, icmp (echo) or syn (raw, needs CAP_NET_RAW)");
   c->add_option("--path", co.path, "URL path for --kind http/https (default /)");
   c->add_option("-j,--jobs", co.jobs, "checks in flight at once (default 1000)");
   c->add_option("-W,--timeout", co.timeout, "seconds to wait for each attempt (default 2)");

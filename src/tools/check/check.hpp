@@ -17,7 +17,7 @@ struct CheckOptions {
   std::vector<std::string> headers;    // --header for --nodes-json
   std::string select;                  // --select list=/p,address=/p,port=/p
   std::string policy;                  // --policy FILE
-  std::string kind;                    // --kind tcp|http|https for host:port endpoints
+  std::string kind;                    // --kind tcp|http|https|icmp|syn for host:port endpoints
   std::string path = "/";              // --path for http(s) built from host:port
   std::size_t jobs = 1000;             // -j
   double timeout = 2;                  // -W seconds per attempt
