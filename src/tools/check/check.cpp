@@ -118,9 +118,9 @@ class CheckRun {
     if (o_.policy.empty() && o_.kind != "icmp" && o_.kind != "syn") (void)sys::drop_all_capabilities();
     TimeNs t0 = clock_.now();
     std::vector<CheckOutcome> rows(items_.size());
-    if (auto r = run_tcp(rows); !r.empty()) return runtime_error(r);
-    if (auto r = run_http(rows); !r.empty()) return runtime_error(r);
-    if (auto r = run_ping_kinds(rows); !r.empty()) return runtime_error(r);
+    if (auto r = run_tcp(rows); !r.empty()) return bad_input(r);
+    if (auto r = run_http(rows); !r.empty()) return bad_input(r);
+    if (auto r = run_ping_kinds(rows); !r.empty()) return bad_input(r);
     model::CheckSummary s;
     s.total = rows.size();
     for (const auto& row : rows) (row.ok ? s.ok : s.failed)++;
@@ -132,12 +132,8 @@ class CheckRun {
   }
 
  private:
+  // Bad input, or a run that cannot go on: one line and exit 2 (Nagios: UNKNOWN, 3).
   int bad_input(const std::string& why) {
-    if (o_.nagios) return format::write_nagios_unknown(out_, why);
-    err_ << "reach check: " << why << '\n';
-    return 2;
-  }
-  int runtime_error(const std::string& why) {
     if (o_.nagios) return format::write_nagios_unknown(out_, why);
     err_ << "reach check: " << why << '\n';
     return 2;
