@@ -116,6 +116,9 @@ class CheckRun {
     if (!why.empty()) return bad_input(why);
     // A policy enters namespaces as it goes; icmp/syn open raw sockets, then ping drops everything.
     if (o_.policy.empty() && o_.kind != "icmp" && o_.kind != "syn") (void)sys::drop_all_capabilities();
+    // One socket per check in flight: make room for -j of them.
+    std::size_t fds = sys::raise_fd_limit(o_.jobs + 64);
+    jobs_ = std::min(o_.jobs, fds > 64 ? fds - 64 : 1);
     TimeNs t0 = clock_.now();
     std::vector<CheckOutcome> rows(items_.size());
     if (auto r = run_tcp(rows); !r.empty()) return bad_input(r);
@@ -348,9 +351,7 @@ class CheckRun {
       targets.push_back(std::move(t));
     }
     if (targets.empty()) return {};
-    std::size_t fds = sys::raise_fd_limit(o_.jobs + 64);
-    TcpRunOptions ro{std::min(o_.jobs, fds > 64 ? fds - 64 : 1), o_.retries, timeout_};
-    auto results = run_tcp_checks(targets, ro, clock_);
+    auto results = run_tcp_checks(targets, {jobs_, o_.retries, timeout_}, clock_);
     if (!results) return results.error().message();
     for (std::size_t k = 0; k < idx.size(); ++k) {
       const TcpResult& t = (*results)[k];
@@ -380,7 +381,7 @@ class CheckRun {
       reqs.push_back({items_[i].ep.url, {}, timeout_, !o_.insecure, o_.cacert, 1 << 20});
     }
     if (reqs.empty()) return {};
-    auto resps = io::fetch_all(reqs, std::min<std::size_t>(o_.jobs, 256));
+    auto resps = io::fetch_all(reqs, std::min<std::size_t>(jobs_, 256));
     if (!resps) return resps.error().message();
     TimeNs wall = sys::WallClock().now();
     std::vector<std::size_t> no_connect;
@@ -398,7 +399,7 @@ class CheckRun {
     if (which.empty()) return {};
     std::vector<TcpTarget> targets;
     for (std::size_t i : which) targets.push_back({addrs_[i], items_[i].ep.port, {}, std::nullopt});
-    auto results = run_tcp_checks(targets, {o_.jobs, o_.retries, timeout_}, clock_);
+    auto results = run_tcp_checks(targets, {jobs_, o_.retries, timeout_}, clock_);
     if (!results) return results.error().message();
     for (std::size_t k = 0; k < which.size(); ++k) {
       const TcpResult& t = (*results)[k];
@@ -515,6 +516,7 @@ class CheckRun {
   std::optional<std::regex> regex_;
   format::NagiosThresholds thresholds_;
   TimeNs timeout_ = static_cast<TimeNs>(o_.timeout * 1e9);
+  std::size_t jobs_ = 1;
 };
 
 }  // namespace

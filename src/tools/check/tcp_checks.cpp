@@ -110,7 +110,11 @@ Result<std::vector<TcpResult>> run_tcp_checks(const std::vector<TcpTarget>& targ
       int fd = live[i].fd.get();
       int err = sys::socket_error(fd);
       auto icmp = err != 0 ? queued_icmp(fd) : std::nullopt;
-      finish(i, engine::classify_connect(err, icmp, false), now - live[i].started, err, icmp);
+      // Connected: the kernel's own handshake RTT (TCP_INFO), untouched by our wake-up latency.
+      std::optional<TimeNs> took = now - live[i].started;
+      if (err == 0)
+        if (auto rtt = sys::tcp_rtt(fd); rtt && *rtt > 0) took = rtt;
+      finish(i, engine::classify_connect(err, icmp, false), took, err, icmp);
     }
     for (std::size_t i : sched.expired(now)) {
       if (!live[i].fd.valid()) continue;
