@@ -140,7 +140,7 @@ table inet bench {
             'if ncat -z -w 1 "$1" "$2" 2>/dev/null; then echo open; else echo failed; fi\n')
         os.chmod(tmp / "ncat.sh", 0o755)
         n = a.hosts * 3
-        sample = min(a.ncat_sample, a.hosts) * 3
+        sample = max(0, min(a.ncat_sample, a.hosts)) * 3
         (tmp / "sample.txt").write_text("".join((tmp / "endpoints.txt").read_text().splitlines(True)[:sample]))
         reach_cmd = [str(reach), "check", "-j", str(a.jobs), "--json", "--file", str(tmp / "endpoints.txt")]
         cmds = {
@@ -169,8 +169,9 @@ table inet bench {
                   f"{counts}", flush=True)
         base = next(iter(results.values()))
         print(f"\n{n} endpoints ({a.hosts} addresses x ports 80 open / 81 closed / 82 dropped), "
-              f"median of {a.runs} runs "
-              f"(* ncat: one run over {sample} endpoints, times scaled by {n / sample:.1f}); ratios to reach:")
+              f"median of {a.runs} runs"
+              + (f" (* ncat: one run over {sample} endpoints, times scaled by {n / sample:.1f})" if sample else "")
+              + "; ratios to reach:")
         for name, r in results.items():
             print(f"  {name:32s} wall x{r['wall_s'] / base['wall_s']:6.2f}   cpu x{r['cpu_s'] / max(base['cpu_s'], 1e-9):6.2f}")
         print(json.dumps(results))
