@@ -17,6 +17,7 @@
 #include "config/policy.hpp"
 #include "config/values.hpp"
 #include "engine/check_engine.hpp"
+#include "engine/check_http.hpp"
 #include "format/check_writer.hpp"
 #include "io/http_client.hpp"
 #include "sys/caps.hpp"
@@ -165,10 +166,14 @@ class CheckRun {
         return fmt::format("--header '{}': write 'Name: value'", h);
     auto st = config::parse_status_set(o_.expect_status);
     if (!st) return st.error().message();
-    status_ = *st;
+    expect_.statuses = st->ranges;
+    expect_.statuses_text = o_.expect_status;
+    expect_.body = o_.body;
+    expect_.body_regex_text = o_.body_regex;
+    expect_.cert_days = o_.cert_days;
     if (!o_.body_regex.empty()) {
       try {
-        regex_ = std::regex(o_.body_regex, std::regex::ECMAScript);
+        expect_.body_regex = std::regex(o_.body_regex, std::regex::ECMAScript);
       } catch (const std::regex_error& e) {
         return fmt::format("--body-regex '{}': {}", o_.body_regex, e.what());
       }
@@ -461,49 +466,16 @@ class CheckRun {
     if (h.cert_expire)
       if (auto t = config::parse_cert_time(*h.cert_expire))
         r.cert_days = (static_cast<double>(*t) - static_cast<double>(wall) / 1e9) / 86400.0;
+    engine::Classified c;
     if (!h.completed) {
       r.err = h.os_errno;
-      if (h.timed_out) {
-        r.status = CheckStatus::timeout;
-        r.reason = h.error;
-      } else if (h.tls_failed) {
-        r.status = CheckStatus::tls;
-        r.reason = h.error;
-      } else if (h.connect_failed && h.os_errno) {
-        auto c = engine::classify_connect(h.os_errno, std::nullopt, false);
-        r.status = c.status;
-        r.reason = c.reason;
-      } else {
-        r.status = CheckStatus::error;
-        r.reason = h.error;
-      }
-      return;
+      c = engine::judge_http_failure(h.timed_out, h.tls_failed, h.connect_failed, h.os_errno, h.error);
+    } else {
+      c = engine::judge_http_response(h.status, h.body, r.cert_days, expect_);
     }
-    if (!status_.contains(h.status)) {
-      r.status = CheckStatus::http_status;
-      r.reason = fmt::format("HTTP {}, expected {}", h.status, o_.expect_status);
-      return;
-    }
-    if (!o_.body.empty() && h.body.find(o_.body) == std::string::npos) {
-      r.status = CheckStatus::http_body;
-      r.reason = fmt::format("HTTP {}, body does not contain '{}'", h.status, o_.body);
-      return;
-    }
-    if (regex_ && !std::regex_search(h.body, *regex_)) {
-      r.status = CheckStatus::http_body;
-      r.reason = fmt::format("HTTP {}, body does not match /{}/", h.status, o_.body_regex);
-      return;
-    }
-    if (r.cert_days && *r.cert_days < o_.cert_days) {
-      r.status = CheckStatus::cert_expiry;
-      r.reason = *r.cert_days < 0 ? fmt::format("certificate expired {:.1f} days ago", -*r.cert_days)
-                                  : fmt::format("certificate expires in {:.1f} days", *r.cert_days);
-      return;
-    }
-    r.status = CheckStatus::http_ok;
-    r.ok = true;
-    r.reason = r.cert_days ? fmt::format("HTTP {}, certificate valid {:.0f} more days", h.status, *r.cert_days)
-                           : fmt::format("HTTP {}", h.status);
+    r.status = c.status;
+    r.reason = std::move(c.reason);
+    r.ok = r.status == CheckStatus::http_ok;
   }
 
   const CheckOptions& o_;
@@ -512,8 +484,7 @@ class CheckRun {
   sys::MonotonicClock clock_;
   std::vector<Item> items_;
   std::vector<IpAddr> addrs_;
-  config::StatusSet status_;
-  std::optional<std::regex> regex_;
+  engine::HttpExpect expect_;
   format::NagiosThresholds thresholds_;
   TimeNs timeout_ = static_cast<TimeNs>(o_.timeout * 1e9);
   std::size_t jobs_ = 1;
