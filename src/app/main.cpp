@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "tools/check/check.hpp"
 #include "tools/ping/ping.hpp"
 #include "tools/scan/scan.hpp"
 #include "tools/sockets/sockets.hpp"
@@ -12,7 +14,12 @@
 
 namespace {
 
-int parse_error(const CLI::App& app, const CLI::ParseError& e) {
+int parse_error(const CLI::App& app, const CLI::ParseError& e, bool nagios) {
+  // A Nagios plugin reports bad arguments as UNKNOWN on stdout, exit 3.
+  if (nagios) {
+    std::cout << "CHECK UNKNOWN: " << e.what() << '\n';
+    return 3;
+  }
   std::string name = app.get_name();
   std::cerr << name << ": " << e.what() << " (see " << name << " --help)\n";
   return 2;
@@ -135,6 +142,36 @@ int main(int argc, char** argv) {
     if (a == "-iL") a = "--input-list";
   std::reverse(args.begin(), args.end());  // CLI11 takes the vector in reverse order
 
+  reach::tools::CheckOptions co;
+  bool c4 = false, c6 = false;
+  auto* k = app.add_subcommand("check", "are my backends answering, is my network segmented? endpoints checked concurrently, with the reason of each failure");
+  k->add_option("endpoints", co.endpoints, "host:port, [v6addr]:port, or http(s):// URLs (--kind icmp: hosts)");
+  k->add_option("--file", co.file, "endpoints, one per line: host port [name] (# comments)");
+  k->add_option("--nodes-json", co.nodes_json, "node list of a load balancer API (file or URL): Rackspace nodes, Octavia members");
+  k->add_option("-H,--header", co.headers, "HTTP header for fetching --nodes-json (repeatable), e.g. 'X-Auth-Token: ...'");
+  k->add_option("--select", co.select, "where the nodes are in other JSON: [list=/ptr,]address=/ptr,port=/ptr[,name=/ptr]");
+  k->add_option("--policy", co.policy, "segmentation policy (TOML) of flows that must pass or be blocked (docs/CHECK.md)");
+  k->add_option("--kind", co.kind, "check host:port endpoints over tcp (connect, default), http, https, icmp (echo) or syn (raw, needs CAP_NET_RAW)");
+  k->add_option("--path", co.path, "URL path for --kind http/https (default /)");
+  k->add_option("-j,--jobs", co.jobs, "checks in flight at once (default 1000)");
+  k->add_option("-W,--timeout", co.timeout, "seconds to wait for each attempt (default 2)");
+  k->add_option("-r,--retries", co.retries, "extra attempts after a timeout or unreachable (default 0)");
+  k->add_option("--expect-status", co.expect_status, "HTTP statuses that pass (default 200-399)");
+  k->add_option("--body", co.body, "HTTP body must contain this text");
+  k->add_option("--body-regex", co.body_regex, "HTTP body must match this regular expression (ECMAScript)");
+  k->add_flag("-k,--insecure", co.insecure, "do not verify TLS certificates (expiry is still reported)");
+  k->add_option("--cacert", co.cacert, "trust the CA certificates in this PEM file for https checks and --nodes-json");
+  k->add_option("--cert-days", co.cert_days, "fail when the certificate expires within this many days (default 0)");
+  k->add_flag("-4", c4, "IPv4 only");
+  k->add_flag("-6", c6, "IPv6 only");
+  k->add_flag("--json", co.json, "NDJSON, one object per endpoint and a summary (docs/JSON.md)");
+  k->add_flag("--nagios", co.nagios, "Nagios plugin output and exit codes");
+  k->add_option("-w,--warning", co.warn, "--nagios WARNING when a check takes more than TIME s or more than FAILED fail: TIME[,FAILED]");
+  k->add_option("-c,--critical", co.crit, "--nagios CRITICAL threshold: TIME[,FAILED] (default: any failure)");
+
+  bool nagios_args = false;
+  for (int i = 1; i < argc; ++i)
+    if (std::string_view(argv[i]) == "--nagios") nagios_args = true;
   try {
     app.parse(args);
   } catch (const CLI::CallForHelp& e) {
@@ -142,7 +179,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return parse_error(app, e);
+    return parse_error(app, e, nagios_args && argc > 1 && std::string_view(argv[1]) == "check");
   }
 
   if (p->parsed()) {
@@ -187,5 +224,15 @@ int main(int argc, char** argv) {
     return reach::tools::run_scan(sc, std::cout, std::cerr);
   }
   if (s->parsed()) return reach::tools::run_sockets(so, std::cout, std::cerr);
+  if (k->parsed()) {
+    if (c4 && c6) {
+      if (co.nagios) return (std::cout << "CHECK UNKNOWN: -4 and -6 exclude each other\n"), 3;
+      std::cerr << "reach check: -4 and -6 exclude each other\n";
+      return 2;
+    }
+    if (c4) co.family = reach::Family::v4;
+    if (c6) co.family = reach::Family::v6;
+    return reach::tools::run_check(co, std::cout, std::cerr);
+  }
   return 2;
 }

@@ -68,7 +68,8 @@ constexpr std::uint64_t kConnectTag = 1ULL << 63;
 
 class PingRun {
  public:
-  PingRun(const PingOptions& o, std::ostream& out, std::ostream& err) : o_(o), out_(out), err_(err) {}
+  PingRun(const PingOptions& o, std::ostream& out, std::ostream& err, format::PingWriter* writer = nullptr)
+      : o_(o), out_(out), err_(err), writer_(writer) {}
 
   int run() {
     bool privileged = sys::has_net_raw();
@@ -76,6 +77,7 @@ class PingRun {
     if (!resolve_targets()) return 2;
     configure();
     if (!open_sockets(privileged)) return 2;
+    if (o_.keep_capabilities) return loop();
     if (auto r = sys::drop_all_capabilities(); !r) {
       err_ << "reach: " << r.error().message() << '\n';
       return 2;
@@ -242,10 +244,10 @@ class PingRun {
     info.socket = socket_kind_;
     info.kernel_timestamps = !sockets_.empty() && sockets_.front()->kernel_timestamps();
     info.targets = targets_;
-    if (o_.json) {
-      writer_ = format::make_json_writer(out_);
-    } else {
-      writer_ = format::make_text_writer(out_, err_, {o_.quiet, o_.timestamps, o_.report_timeouts});
+    if (!writer_) {
+      owned_writer_ = o_.json ? format::make_json_writer(out_)
+                              : format::make_text_writer(out_, err_, {o_.quiet, o_.timestamps, o_.report_timeouts});
+      writer_ = owned_writer_.get();
     }
     if (!notice_.empty()) writer_->notice(notice_);
     if (!info.kernel_timestamps && o_.method != Method::tcp_connect)
@@ -449,7 +451,8 @@ class PingRun {
   Error raw_error_;
   std::uint64_t key_ = 0;
   std::unique_ptr<sys::Epoll> epoll_;
-  std::unique_ptr<format::PingWriter> writer_;
+  format::PingWriter* writer_ = nullptr;  // the caller's, or owned_writer_
+  std::unique_ptr<format::PingWriter> owned_writer_;
   std::unique_ptr<engine::PingEngine> engine_;
   std::map<std::uint64_t, PendingConnect> connects_;
   std::uint64_t next_connect_ = 0;
@@ -459,6 +462,11 @@ class PingRun {
 
 int run_ping(const PingOptions& opts, std::ostream& out, std::ostream& err) {
   PingRun run(opts, out, err);
+  return run.run();
+}
+
+int run_ping(const PingOptions& opts, format::PingWriter& writer, std::ostream& err) {
+  PingRun run(opts, err, err, &writer);
   return run.run();
 }
 

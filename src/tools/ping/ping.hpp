@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/ip_addr.hpp"
+#include "format/ping_writer.hpp"
 #include "model/ping.hpp"
 
 namespace reach::tools {
@@ -24,10 +25,15 @@ struct PingOptions {
   std::optional<Family> family;      // -4 / -6
   std::optional<int> port;           // -p
   bool quiet = false, numeric = false, timestamps = false, report_timeouts = false, json = false;
+  // reach check runs several pings (one per port) and needs CAP_NET_RAW until the last one
+  // has opened its sockets; everyone else drops every capability before the first probe.
+  bool keep_capabilities = false;
 };
 
 // Runs the whole ping and returns the exit code: 0 every target answered, 1 some did not,
 // 2 an error (bad option, unresolvable host, no usable socket).
 int run_ping(const PingOptions& opts, std::ostream& out, std::ostream& err);
+// The same, with every result handed to `writer` instead (reach check's icmp and syn kinds).
+int run_ping(const PingOptions& opts, format::PingWriter& writer, std::ostream& err);
 
 }  // namespace reach::tools

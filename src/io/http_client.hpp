@@ -1,0 +1,44 @@
+#pragma once
+// HTTP(S) with libcurl: one blocking fetch (load balancer APIs), or many requests at once on
+// the multi interface (checks), with curl's timings and the server certificate's expiry.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "base/time.hpp"
+#include "model/check.hpp"
+
+namespace reach::io {
+
+struct HttpRequest {
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  TimeNs timeout = 2 * kNsPerSec;
+  bool verify_tls = true;
+  std::string ca_file;               // trust these CA certificates instead of the system's
+  std::size_t max_body = 1 << 20;    // bytes kept; the rest is read and dropped
+};
+
+struct HttpResponse {
+  bool completed = false;   // a response arrived (any status); false: `error` says why not
+  int curl_code = 0;        // CURLcode
+  std::string error;        // curl's words for a failed transfer
+  int os_errno = 0;         // errno behind a failed connect
+  int status = 0;
+  std::string body;
+  model::HttpTimings timings;
+  std::optional<std::string> cert_expire;  // OpenSSL's text of the server certificate's notAfter
+  bool timed_out = false;
+  bool tls_failed = false;  // handshake or verification failed
+  bool connect_failed = false;
+  bool resolve_failed = false;
+};
+
+// One request, blocking. Errors only when curl cannot even be set up.
+Result<HttpResponse> fetch(const HttpRequest& req);
+// Many requests, at most `concurrency` in flight; responses in request order.
+Result<std::vector<HttpResponse>> fetch_all(const std::vector<HttpRequest>& reqs, std::size_t concurrency);
+
+}  // namespace reach::io

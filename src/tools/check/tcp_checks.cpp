@@ -1,0 +1,130 @@
+#include "tools/check/tcp_checks.hpp"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+
+#include "engine/check_engine.hpp"
+#include "sys/epoll.hpp"
+#include "sys/netns.hpp"
+#include "sys/socket.hpp"
+
+namespace reach::tools {
+namespace {
+
+struct Attempt {
+  sys::Fd fd;
+  TimeNs started = 0;
+};
+
+// The ICMP error the kernel queued for this socket (IP_RECVERR), if any. Read after SO_ERROR:
+// dequeuing an ICMP error clears the socket's pending error.
+std::optional<model::IcmpSeen> queued_icmp(int fd) {
+  std::array<std::uint8_t, 256> buf{};
+  std::optional<model::IcmpSeen> seen;
+  for (int i = 0; i < 8; ++i) {
+    auto e = sys::receive_error(fd, buf);
+    if (!e || !*e) break;
+    if ((*e)->kind == sys::ErrQueueEntry::Kind::icmp_error)
+      seen = model::IcmpSeen{(*e)->icmp_type, (*e)->icmp_code, (*e)->icmp_family == Family::v6, (*e)->offender};
+  }
+  return seen;
+}
+
+Result<sys::Fd> open_for(const TcpTarget& t) {
+  Result<sys::Fd> fd = fail("socket(tcp)", "", 0);
+  auto open = [&] { fd = sys::open_socket(t.addr.family(), SOCK_STREAM, 0, "socket(tcp)"); };
+  if (t.netns_path.empty()) {
+    open();
+  } else if (auto r = sys::in_netns(t.netns_path, open); !r) {
+    return tl::unexpected(r.error());
+  }
+  if (!fd) return fd;
+  if (auto r = sys::set_recv_errors(fd->get(), t.addr.family()); !r) return tl::unexpected(r.error());
+  if (t.source)
+    if (auto r = sys::bind_to(fd->get(), *t.source, 0); !r) return tl::unexpected(r.error());
+  return fd;
+}
+
+}  // namespace
+
+Result<std::vector<TcpResult>> run_tcp_checks(const std::vector<TcpTarget>& targets, const TcpRunOptions& o,
+                                              const Clock& clock) {
+  std::vector<TcpResult> results(targets.size());
+  std::vector<Attempt> live(targets.size());
+  engine::CheckScheduler sched(targets.size(), o.jobs, o.retries, o.timeout);
+  auto ep = sys::Epoll::create();
+  if (!ep) return tl::unexpected(ep.error());
+
+  auto finish = [&](std::size_t i, engine::Classified c, std::optional<TimeNs> took, int err,
+                    std::optional<model::IcmpSeen> icmp) {
+    if (live[i].fd.valid()) {
+      ep->remove(live[i].fd.get());
+      live[i].fd.reset();
+    }
+    TcpResult& r = results[i];
+    r.attempts = sched.attempts(i);
+    r.status = c.status;
+    r.reason = std::move(c.reason);
+    r.time = took;
+    r.err = err;
+    r.icmp = std::move(icmp);
+    sched.finished(i, r.status);
+  };
+
+  while (!sched.done()) {
+    for (std::size_t i : sched.start(clock.now())) {
+      const TcpTarget& t = targets[i];
+      auto fd = open_for(t);
+      if (!fd) {
+        finish(i, {model::CheckStatus::error, fd.error().message()}, std::nullopt, fd.error().err, std::nullopt);
+        continue;
+      }
+      TimeNs t0 = clock.now();
+      auto c = sys::connect_nonblocking(fd->get(), t.addr, t.port);
+      if (!c) {
+        finish(i, engine::classify_connect(c.error().err, std::nullopt, true), clock.now() - t0, c.error().err,
+               std::nullopt);
+        continue;
+      }
+      live[i] = Attempt{std::move(*fd), t0};
+      if (*c) {
+        finish(i, engine::classify_connect(0, std::nullopt, false), clock.now() - t0, 0, std::nullopt);
+        continue;
+      }
+      if (auto r = ep->add(live[i].fd.get(), EPOLLOUT | EPOLLERR, i); !r)
+        finish(i, {model::CheckStatus::error, r.error().message()}, std::nullopt, r.error().err, std::nullopt);
+    }
+    if (sched.done()) break;
+    TimeNs now = clock.now();
+    auto next = sched.next_deadline();
+    TimeNs wait = next ? std::max<TimeNs>(0, *next - now) : 0;
+    auto ready = ep->wait(wait);
+    if (!ready) return tl::unexpected(ready.error());
+    now = clock.now();
+    for (const auto& r : *ready) {
+      std::size_t i = r.tag;
+      if (i >= live.size() || !live[i].fd.valid()) continue;
+      int fd = live[i].fd.get();
+      int err = sys::socket_error(fd);
+      auto icmp = err != 0 ? queued_icmp(fd) : std::nullopt;
+      // Connected: the kernel's own handshake RTT (TCP_INFO), untouched by our wake-up latency.
+      std::optional<TimeNs> took = now - live[i].started;
+      if (err == 0)
+        if (auto rtt = sys::tcp_rtt(fd); rtt && *rtt > 0) took = rtt;
+      finish(i, engine::classify_connect(err, icmp, false), took, err, icmp);
+    }
+    for (std::size_t i : sched.expired(now)) {
+      if (!live[i].fd.valid()) continue;
+      // An ICMP error may sit in the queue of a socket the kernel kept retrying (soft errors).
+      auto icmp = queued_icmp(live[i].fd.get());
+      if (icmp) finish(i, engine::classify_connect(EHOSTUNREACH, icmp, false), std::nullopt, ETIMEDOUT, icmp);
+      else finish(i, engine::classify_timeout(o.timeout), std::nullopt, ETIMEDOUT, std::nullopt);
+    }
+  }
+  return results;
+}
+
+}  // namespace reach::tools
