@@ -15,7 +15,7 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD) -j$(JOBS)
 
-# The main job: a small namespace lab, and reach ping over ICMP and TCP against it.
+# The main job: a small namespace lab, and reach ping, trace, scan and check against it.
 demo: build
 	REACH_BUILD_DIR=$(abspath $(BUILD)) $(PY) scripts/demo.py
 

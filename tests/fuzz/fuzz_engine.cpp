@@ -15,6 +15,7 @@
 #include <set>
 #include <vector>
 
+#include "fuzz_input.hpp"
 #include "engine/ping_engine.hpp"
 #include "packet/checksum.hpp"
 #include "packet/icmp.hpp"
@@ -26,11 +27,10 @@ using namespace reach;
 using namespace reach::engine;
 using packet::Buffer;
 
-namespace {
+using fuzz::check;
+using fuzz::Reader;
 
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
+namespace {
 
 // Incoming::target / IncomingError::target beyond the target list: the engine bounds-checks
 // them everywhere but in match_icmp (heap overflow, see the engine tests), so they are off unless
@@ -42,25 +42,6 @@ constexpr std::size_t kTargetMask = FUZZ_ENGINE_BAD_TARGETS ? 3 : 1;
 
 constexpr TimeNs kT0 = 1'700'000'000 * kNsPerSec;
 constexpr TimeNs kMs = kNsPerMs;
-
-struct Reader {
-  const std::uint8_t* p;
-  std::size_t n;
-  bool empty() const { return n == 0; }
-  std::uint8_t u8() {
-    if (n == 0) return 0;
-    --n;
-    return *p++;
-  }
-  std::uint16_t u16() { return static_cast<std::uint16_t>((u8() << 8) | u8()); }
-  Buffer bytes(std::size_t want) {
-    std::size_t k = want < n ? want : n;
-    Buffer b(p, p + k);
-    p += k;
-    n -= k;
-    return b;
-  }
-};
 
 IpAddr v4(std::uint32_t a) { return IpAddr::v4(a); }
 IpAddr v6(std::uint8_t last) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 
+#include "fuzz_input.hpp"
 #include "engine/trace_engine.hpp"
 #include "trace_script.hpp"
 
@@ -18,31 +19,12 @@ using namespace reach;
 using namespace reach::engine;
 using packet::Buffer;
 
+using fuzz::check;
+using fuzz::Reader;
+
 namespace {
 
-void check(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
 constexpr TimeNs kT0 = 1000 * kNsPerSec;
-
-struct Reader {
-  const std::uint8_t* p;
-  std::size_t n;
-  bool empty() const { return n == 0; }
-  std::uint8_t u8() {
-    if (n == 0) return 0;
-    --n;
-    return *p++;
-  }
-  Buffer bytes(std::size_t want) {
-    std::size_t k = want < n ? want : n;
-    Buffer b(p, p + k);
-    p += k;
-    n -= k;
-    return b;
-  }
-};
 
 void mutate(Reader& r, Buffer& b) {
   std::uint8_t cut = r.u8();

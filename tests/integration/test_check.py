@@ -4,7 +4,6 @@ checks (status, body, an expired self-signed certificate made with openssl), a s
 policy over proxy/web/db namespaces with nftables, and the Nagios plugin convention.
 Needs root (skips otherwise)."""
 
-import ipaddress
 import json
 import re
 import subprocess

@@ -4,10 +4,8 @@ Every test builds its own lab (tests/lab/lab.py) and checks reach's answers agai
 topology, and where it helps against the peer tools (iputils ping, hping3) run on the same lab.
 """
 
-import json
 import os
 import shutil
-import stat
 import tempfile
 from pathlib import Path
 
@@ -24,12 +22,7 @@ def reach_ping(host, reach, *args, user=None, timeout=TIMEOUT):
 
 
 def events(stdout):
-    out = []
-    for line in stdout.splitlines():
-        obj = json.loads(line)
-        assert obj["version"] == 1 and "type" in obj, line
-        out.append(obj)
-    return out
+    return lablib.parse_ndjson(stdout)
 
 
 def of_type(evs, kind, target=None):

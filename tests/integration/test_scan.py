@@ -6,7 +6,6 @@ dropped by its firewall, every other port closed (the kernel answers RST). Each 
 report exactly those 20 open, those 10 filtered and the 65,505 others closed. Needs root.
 """
 
-import json
 import random
 import subprocess
 import time
@@ -21,10 +20,7 @@ TIMEOUT = 120
 def scan(host, args, timeout=TIMEOUT):
     r = host.run([str(lablib.reach_bin()), "scan", "--json", "--no-progress"] + args, check=False, timeout=timeout)
     assert r.returncode in (0, 1), f"exit {r.returncode}: {r.stderr}"
-    events = [json.loads(line) for line in r.stdout.splitlines()]
-    for e in events:
-        assert e["version"] == 1
-    return events, r
+    return lablib.parse_ndjson(r.stdout), r
 
 
 def ports_by_state(events, addr):
@@ -157,7 +153,7 @@ def test_without_privilege_it_falls_back_to_connect_and_says_so(lab, reach):
     r = t.client.run([str(reach), "scan", "--json", "--no-progress", "-p", ports, t.server4], user="nobody",
                      check=False, timeout=60)
     assert r.returncode == 0, r.stderr
-    events = [json.loads(x) for x in r.stdout.splitlines()]
+    events = lablib.parse_ndjson(r.stdout)
     assert any(e["type"] == "notice" and "CAP_NET_RAW" in e["message"] for e in events)
     assert [e for e in events if e["type"] == "start"][0]["method"] == "connect"
     states, _ = ports_by_state(events, t.server4)

@@ -110,12 +110,7 @@ def reach_json(host, reach, *args, user=None, check_rc=True):
 
 
 def parse_json(stdout):
-    rows = []
-    for line in stdout.splitlines():
-        obj = json.loads(line)
-        assert obj["version"] == 1 and "type" in obj, line
-        rows.append(obj)
-    return rows
+    return lablib.parse_ndjson(stdout)
 
 
 def sockets_of(objs):

@@ -6,7 +6,6 @@ known addresses, and where it helps against Debian's traceroute run on the same 
 
 import ipaddress
 import os
-import json
 import re
 import shutil
 import time
@@ -25,12 +24,7 @@ def reach_trace(host, reach, *args, user=None, timeout=TIMEOUT):
 
 
 def events(stdout):
-    out = []
-    for line in stdout.splitlines():
-        obj = json.loads(line)
-        assert obj["version"] == 1 and "type" in obj, line
-        out.append(obj)
-    return out
+    return lablib.parse_ndjson(stdout)
 
 
 def of_type(evs, kind):

@@ -211,6 +211,17 @@ _RTT_RE = re.compile(r"(?:rtt|round-trip) min/avg/max/(?:mdev|stddev) = ([\d.]+)
 _REPLY_RE = re.compile(r"(?:ttl|hlim)=(\d+)(?: time=([\d.]+) ms)?")
 
 
+def parse_ndjson(text: str) -> list[dict]:
+    """reach's --json output: one object per line, each with a "type" and schema "version" 1
+    (docs/JSON.md); raises AssertionError on a line that is not such an object."""
+    out = []
+    for line in text.splitlines():
+        obj = json.loads(line)
+        assert isinstance(obj, dict) and obj.get("version") == 1 and "type" in obj, line
+        out.append(obj)
+    return out
+
+
 def parse_ping(text: str) -> PingResult:
     """Parse iputils-ping-compatible output (reach ping prints the same summary lines)."""
     p = PingResult()
