@@ -7,12 +7,12 @@ namespace {
 
 TEST(NodesJson, Rackspace) {
   auto r = parse_nodes_json(R"({"nodes":[
-    {"id":410,"address":"10.1.1.1","port":80,"condition":"ENABLED","status":"ONLINE"},
+    {"id":410,"address":"198.18.1.1","port":80,"condition":"ENABLED","status":"ONLINE"},
     {"id":411,"address":"2001:db8::2","port":8080,"condition":"DISABLED"}]})",
                             "lb", std::nullopt);
   ASSERT_TRUE(r) << r.error().message();
   ASSERT_EQ(r->size(), 2u);
-  EXPECT_EQ((*r)[0], (Node{"10.1.1.1", 80, "410", true}));
+  EXPECT_EQ((*r)[0], (Node{"198.18.1.1", 80, "410", true}));
   EXPECT_EQ((*r)[1], (Node{"2001:db8::2", 8080, "411", false}));
 }
 
@@ -62,9 +62,9 @@ TEST(NodesJson, BadInputIsAClearError) {
       {R"({"servers":[]})", "unknown shape"},
       {R"([1,2])", "unknown shape"},
       {R"({"nodes":{}})", "unknown shape"},
-      {R"({"nodes":[{"address":"10.0.0.1","port":70000}]})", "port 70000"},
-      {R"({"nodes":[{"address":"10.0.0.1","port":-1}]})", "port -1"},
-      {R"({"nodes":[{"address":"10.0.0.1"}]})", "no port"},
+      {R"({"nodes":[{"address":"198.18.0.1","port":70000}]})", "port 70000"},
+      {R"({"nodes":[{"address":"198.18.0.1","port":-1}]})", "port -1"},
+      {R"({"nodes":[{"address":"198.18.0.1"}]})", "no port"},
       {R"({"nodes":[{"port":80}]})", "no address"},
       {R"({"members":[{"address":"a b","protocol_port":80}]})", "not a host"},
       {R"({"nodes":[3]})", "not an object"},
