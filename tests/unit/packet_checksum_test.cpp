@@ -69,12 +69,12 @@ TEST(PacketChecksum, Ipv4HeaderVerifiesToZero) {
 }
 
 TEST(PacketChecksum, PseudoHeaderV4MatchesHandSum) {
-  // 192.168.1.10 -> 203.0.113.9, UDP, 19 bytes.
-  const std::uint32_t expect = 0xc0a8 + 0x010a + 0xcb00 + 0x7109 + 17 + 19;
-  EXPECT_EQ(pseudo_header_sum(ip("192.168.1.10"), ip("203.0.113.9"), 17, 19), expect);
+  // 198.18.1.10 -> 198.19.0.9, UDP, 19 bytes.
+  const std::uint32_t expect = 0xc612 + 0x010a + 0xc613 + 0x0009 + 17 + 19;
+  EXPECT_EQ(pseudo_header_sum(ip("198.18.1.10"), ip("198.19.0.9"), 17, 19), expect);
   // scapy: UDP(sport=40000,dport=33434)/"reach-probe" between those addresses.
-  const Buffer udp = hex("9c40829a0013626572656163682d70726f6265");
-  EXPECT_EQ(checksum(udp, pseudo_header_sum(ip("192.168.1.10"), ip("203.0.113.9"), 17,
+  const Buffer udp = hex("9c40829a0013d2e872656163682d70726f6265");
+  EXPECT_EQ(checksum(udp, pseudo_header_sum(ip("198.18.1.10"), ip("198.19.0.9"), 17,
                                             static_cast<std::uint32_t>(udp.size()))),
             0);
 }

@@ -34,16 +34,16 @@ const Buffer kEcho4Small = hex("0800330cbeefffff0001020304");
 const Buffer kEchoReply4 = hex(
     "45000054424200003901532bc0000201c63364070000649c123400070123456789abcdef08090a0b0c0d0e0f"
     "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637");
-// IP(10.0.0.1 -> 192.168.1.10) / ICMP(type=11) / first 28 bytes of
-//   IP(192.168.1.10 -> 203.0.113.9, ttl=1, id=0x1111) / UDP(40000, 33434) / 32 zero bytes
+// IP(198.18.0.254 -> 198.18.1.10) / ICMP(type=11) / first 28 bytes of
+//   IP(198.18.1.10 -> 198.19.0.9, ttl=1, id=0x1111) / UDP(40000, 33434) / 32 zero bytes
 const Buffer kTimeExceeded4 = hex(
-    "4500003800010000fe01f1100a000001c0a8010a0b00f2f5000000004500003c111100000111aae4c0a8010a"
-    "cb0071099c40829a0028e306");
-// IP(203.0.113.9 -> 192.168.1.10) / ICMP(type=3, code=13) / full
-//   IP(192.168.1.10 -> 203.0.113.9) / TCP(50000, 443, seq=0xdeadbeef, S)
+    "4500003800010000fe012e97c61200fec612010a0b008272000000004500003c1111000001111b68c612010a"
+    "c61300099c40829a0028538a");
+// IP(198.19.0.9 -> 198.18.1.10) / ICMP(type=3, code=13) / full
+//   IP(198.18.1.10 -> 198.19.0.9) / TCP(50000, 443, seq=0xdeadbeef, S)
 const Buffer kFiltered4 = hex(
-    "450000440001000040017cfccb007109c0a8010a030dfac900000000450000280001000040067d13c0a8010a"
-    "cb007109c35001bbdeadbeef00000000500220002f7d0000");
+    "45000044000100004001ed7fc6130009c612010a030d8a460000000045000028000100004006ed96c612010a"
+    "c6130009c35001bbdeadbeef0000000050022000a0000000");
 // IPv6(2001:db8::fe -> 2001:db8::10) / ICMPv6TimeExceeded / full
 //   IPv6(2001:db8::10 -> 2001:db8:ffff::1, hlim=1) / ICMPv6EchoRequest(id=0x77, seq=3, kEcho6 data)
 const Buffer kTimeExceeded6 = hex(
@@ -134,15 +134,15 @@ TEST(PacketIcmp, ParseIcmpEveryPrefix) {
 TEST(PacketIcmp, QuotedUdpInV4TimeExceeded) {
   auto outer = parse_ipv4(kTimeExceeded4);
   ASSERT_TRUE(outer);
-  EXPECT_EQ(outer->src, ip("10.0.0.1"));
+  EXPECT_EQ(outer->src, ip("198.18.0.254"));
   EXPECT_TRUE(icmp4_checksum_ok(outer->payload));
   auto m = parse_icmp(outer->payload);
   ASSERT_TRUE(m);
   EXPECT_EQ(classify_icmp(Family::v4, m->type, m->code), IcmpErrorKind::time_exceeded);
   auto q = parse_quoted(Family::v4, m->body);
   ASSERT_TRUE(q);
-  EXPECT_EQ(q->ip.src, ip("192.168.1.10"));
-  EXPECT_EQ(q->ip.dst, ip("203.0.113.9"));
+  EXPECT_EQ(q->ip.src, ip("198.18.1.10"));
+  EXPECT_EQ(q->ip.dst, ip("198.19.0.9"));
   EXPECT_EQ(q->ip.ttl, 1);
   EXPECT_EQ(q->ip.id, 0x1111);
   EXPECT_EQ(q->ip.protocol, kProtoUdp);
@@ -174,7 +174,7 @@ TEST(PacketIcmp, QuotedTcpInV4Filtered) {
 
 TEST(PacketIcmp, QuotedV4WithRfc4884Extension) {
   // A 28-byte probe padded to 128 bytes, then an extension structure (version 2, one object).
-  Buffer orig = hex("4500001c00010000011100000a0000010a000002" "9c40829a00080000");
+  Buffer orig = hex("4500001c0001000001110000c6120001c6120002" "9c40829a00080000");
   Buffer body = orig;
   body.resize(128, 0);
   const Buffer ext = hex("20000000" "000801010a000063");
@@ -182,11 +182,11 @@ TEST(PacketIcmp, QuotedV4WithRfc4884Extension) {
   auto q = parse_quoted(Family::v4, body);
   ASSERT_TRUE(q);
   EXPECT_EQ(q->ip.payload.size(), 8u);  // clipped to the quoted total length, not the padding
-  EXPECT_EQ(q->ip.dst, ip("10.0.0.2"));
+  EXPECT_EQ(q->ip.dst, ip("198.18.0.2"));
 }
 
 TEST(PacketIcmp, QuotedV4ToleratesBogusTotalLength) {
-  Buffer body = hex("4500001c00010000011100000a0000010a000002" "9c40829a00080000");
+  Buffer body = hex("4500001c0001000001110000c6120001c6120002" "9c40829a00080000");
   body[2] = 0;
   body[3] = 8;  // below the header length: some stacks rewrite the quoted length
   EXPECT_FALSE(parse_ipv4(body));
