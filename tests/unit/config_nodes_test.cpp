@@ -18,13 +18,13 @@ TEST(NodesJson, Rackspace) {
 
 TEST(NodesJson, Octavia) {
   auto r = parse_nodes_json(R"({"members":[
-    {"id":"957a","name":"web-a","address":"192.0.2.16","protocol_port":443,"admin_state_up":true},
-    {"id":"b1c2","name":"","address":"192.0.2.17","protocol_port":443,"admin_state_up":false}]})",
+    {"id":"957a","name":"web-a","address":"198.18.2.16","protocol_port":443,"admin_state_up":true},
+    {"id":"b1c2","name":"","address":"198.18.2.17","protocol_port":443,"admin_state_up":false}]})",
                             "lb", std::nullopt);
   ASSERT_TRUE(r) << r.error().message();
   ASSERT_EQ(r->size(), 2u);
-  EXPECT_EQ((*r)[0], (Node{"192.0.2.16", 443, "web-a", true}));
-  EXPECT_EQ((*r)[1], (Node{"192.0.2.17", 443, "b1c2", false}));
+  EXPECT_EQ((*r)[0], (Node{"198.18.2.16", 443, "web-a", true}));
+  EXPECT_EQ((*r)[1], (Node{"198.18.2.17", 443, "b1c2", false}));
 }
 
 TEST(NodesJson, Select) {

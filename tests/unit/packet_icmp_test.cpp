@@ -30,9 +30,9 @@ const Buffer kEcho6 = hex(
     "2425262728292a2b2c2d2e2f3031323334353637");
 // ICMP(type=8, id=0xbeef, seq=65535) / bytes(range(5))
 const Buffer kEcho4Small = hex("0800330cbeefffff0001020304");
-// IP(src=192.0.2.1, dst=198.51.100.7, ttl=57, id=0x4242) / ICMP echo reply of kEcho4's payload
+// IP(src=198.18.2.1, dst=198.19.100.7, ttl=57, id=0x4242) / ICMP echo reply of kEcho4's payload
 const Buffer kEchoReply4 = hex(
-    "45000054424200003901532bc0000201c63364070000649c123400070123456789abcdef08090a0b0c0d0e0f"
+    "450000544242000039014d39c6120201c61364070000649c123400070123456789abcdef08090a0b0c0d0e0f"
     "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334353637");
 // IP(198.18.0.254 -> 198.18.1.10) / ICMP(type=11) / first 28 bytes of
 //   IP(198.18.1.10 -> 198.19.0.9, ttl=1, id=0x1111) / UDP(40000, 33434) / 32 zero bytes

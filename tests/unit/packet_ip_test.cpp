@@ -16,13 +16,13 @@ IpAddr ip(std::string_view s) { return *IpAddr::parse(s); }
 Bytes prefix(const Buffer& b, std::size_t n) { return Bytes(b.data(), n); }
 std::string str(Bytes b) { return std::string(b.begin(), b.end()); }
 
-// IP(src="10.1.2.3", dst="10.4.5.6", ttl=33, id=0xabcd, tos=0xb8, options=[NOP]*4)
+// IP(src="198.18.2.3", dst="198.18.5.6", ttl=33, id=0xabcd, tos=0xb8, options=[NOP]*4)
 //   / UDP(sport=4000, dport=53) / "hello"
 const Buffer kIp4OptsUdp =
-    hex("46b80025abcd00002111cf330a0102030a040506010101010fa00035000d911f68656c6c6f");
-// IP(src="10.1.2.3", dst="10.4.5.6", flags="MF", frag=185, proto=17) / "x"*16
+    hex("46b80025abcd000021115713c6120203c6120506010101010fa00035000d18ff68656c6c6f");
+// IP(src="198.18.2.3", dst="198.18.5.6", flags="MF", frag=185, proto=17) / "x"*16
 const Buffer kIp4Frag =
-    hex("45000024000120b940113f020a0102030a04050678787878787878787878787878787878");
+    hex("45000024000120b94011c6e1c6120203c612050678787878787878787878787878787878");
 // IPv6(src="2001:db8::1", dst="2001:db8::2", hlim=61, tc=0x2e) / UDP(33434, 33435) / "abcdef"
 const Buffer kIp6Udp = hex(
     "62e00000000e113d20010db800000000000000000000000120010db8000000000000000000000002829a829b000e"
@@ -50,8 +50,8 @@ TEST(PacketIp, Ipv4WithOptions) {
   EXPECT_EQ(h->protocol, kProtoUdp);
   EXPECT_FALSE(h->more_fragments);
   EXPECT_EQ(h->frag_offset, 0);
-  EXPECT_EQ(h->src, ip("10.1.2.3"));
-  EXPECT_EQ(h->dst, ip("10.4.5.6"));
+  EXPECT_EQ(h->src, ip("198.18.2.3"));
+  EXPECT_EQ(h->dst, ip("198.18.5.6"));
   ASSERT_EQ(h->payload.size(), 13u);
   EXPECT_EQ(h->payload.data(), kIp4OptsUdp.data() + 24);
   EXPECT_EQ(str(h->payload.subspan(8)), "hello");

@@ -17,18 +17,18 @@ using reach::test::hex;
 IpAddr ip(std::string_view s) { return *IpAddr::parse(s); }
 Bytes prefix(Bytes b, std::size_t n) { return b.first(n); }
 
-// IP(203.0.113.9 -> 192.168.1.10) / TCP(443 -> 50000, seq=1000, ack=0xdeadbef0, SA,
+// IP(198.19.0.9 -> 198.18.1.10) / TCP(443 -> 50000, seq=1000, ack=0xdeadbef0, SA,
 //   window=65160, options MSS 1460, SAckOK, Timestamp(1,2), NOP, WScale 7)
 const Buffer kSynAck4 = hex(
-    "4500003c0001000040067cffcb007109c0a8010a01bbc350000003e8deadbef0a012fe88e5150000020405b4"
+    "4500003c000100004006ed82c6130009c612010a01bbc350000003e8deadbef0a012fe8855990000020405b4"
     "0402080a000000010000000201030307");
-// IP(203.0.113.9 -> 192.168.1.10) / TCP(80 -> 1234, seq=1, ack=2, RA, window=0) / "payload!"
+// IP(198.19.0.9 -> 198.18.1.10) / TCP(80 -> 1234, seq=1, ack=2, RA, window=0) / "payload!"
 const Buffer kRst4 = hex(
-    "450000300001000040067d0bcb007109c0a8010a005004d2000000010000000250140000ef9600007061796c"
+    "45000030000100004006ed8ec6130009c612010a005004d2000000010000000250140000601a00007061796c"
     "6f616421");
-// TCP layer of IP(192.168.1.10 -> 203.0.113.9) / TCP(50000 -> 443, seq=0xdeadbeef, S,
+// TCP layer of IP(198.18.1.10 -> 198.19.0.9) / TCP(50000 -> 443, seq=0xdeadbeef, S,
 //   window=64240, options MSS 1460)
-const Buffer kSyn4 = hex("c35001bbdeadbeef000000006002faf03cd00000020405b4");
+const Buffer kSyn4 = hex("c35001bbdeadbeef000000006002faf0ad530000020405b4");
 // TCP layer of IPv6(2001:db8::10 -> 2001:db8:ffff::1) / TCP(1234 -> 22, seq=42, S,
 //   window=1024, options MSS 1460) / 10 zero bytes
 const Buffer kSyn6 = hex("04d200160000002a000000006002040033880000020405b400000000000000000000");
@@ -46,11 +46,11 @@ TEST(PacketTcp, ParseSynAckWithOptions) {
   EXPECT_EQ(t->header_len, 40);
   EXPECT_EQ(t->flags, kTcpSyn | kTcpAck);
   EXPECT_EQ(t->window, 65160);
-  EXPECT_EQ(t->checksum, 0xe515);
+  EXPECT_EQ(t->checksum, 0x5599);
   EXPECT_TRUE(t->payload.empty());
   EXPECT_EQ(tcp_flags_string(t->flags), "SA");
   EXPECT_TRUE(tcp_checksum_ok(h->src, h->dst, h->payload));
-  EXPECT_FALSE(tcp_checksum_ok(h->src, ip("192.168.1.11"), h->payload));
+  EXPECT_FALSE(tcp_checksum_ok(h->src, ip("198.18.1.11"), h->payload));
 }
 
 TEST(PacketTcp, ParseRstWithPayload) {
@@ -94,7 +94,7 @@ TEST(PacketTcp, RejectsBadDataOffset) {
 }
 
 TEST(PacketTcp, BuildSynV4MatchesScapy) {
-  const Buffer b = build_tcp_syn(ip("192.168.1.10"), ip("203.0.113.9"), 50000, 443, 0xdeadbeef,
+  const Buffer b = build_tcp_syn(ip("198.18.1.10"), ip("198.19.0.9"), 50000, 443, 0xdeadbeef,
                                  64240);
   EXPECT_EQ(b, kSyn4);
 }
@@ -106,7 +106,7 @@ TEST(PacketTcp, BuildSynV6WithPayloadMatchesScapy) {
 }
 
 TEST(PacketTcp, BuiltSynParsesBackAndVerifies) {
-  const IpAddr s4 = ip("10.0.0.1"), d4 = ip("10.9.8.7");
+  const IpAddr s4 = ip("198.18.0.1"), d4 = ip("198.18.9.7");
   const IpAddr s6 = ip("fe80::1"), d6 = ip("2001:db8::dead:beef");
   for (std::size_t payload : {0u, 1u, 7u, 100u}) {
     for (const auto& [s, d] : {std::pair{s4, d4}, std::pair{s6, d6}}) {
@@ -138,7 +138,7 @@ TEST(PacketTcp, BuiltSynParsesBackAndVerifies) {
       }
       pseudo.insert(pseudo.end(), z.begin(), z.end());
       EXPECT_EQ(be16(b, 16), checksum(pseudo));
-      EXPECT_FALSE(tcp_checksum_ok(s, ip(s.is_v4() ? "10.0.0.2" : "fe80::2"), b));
+      EXPECT_FALSE(tcp_checksum_ok(s, ip(s.is_v4() ? "198.18.0.2" : "fe80::2"), b));
     }
   }
 }
@@ -163,8 +163,8 @@ TEST(PacketTcp, FlagsInHpingOrder) {
 }
 
 TEST(PacketTcp, ChecksumOkRejectsShortSegments) {
-  EXPECT_FALSE(tcp_checksum_ok(ip("10.0.0.1"), ip("10.0.0.2"), {}));
-  EXPECT_FALSE(tcp_checksum_ok(ip("10.0.0.1"), ip("10.0.0.2"), Bytes(kSyn4).first(19)));
+  EXPECT_FALSE(tcp_checksum_ok(ip("198.18.0.1"), ip("198.18.0.2"), {}));
+  EXPECT_FALSE(tcp_checksum_ok(ip("198.18.0.1"), ip("198.18.0.2"), Bytes(kSyn4).first(19)));
 }
 
 }  // namespace

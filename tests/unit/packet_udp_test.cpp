@@ -19,13 +19,13 @@ Bytes text(std::string_view s) {
   return Bytes(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }
 
-// UDP layer of IP(192.168.1.10 -> 203.0.113.9) / UDP(40000 -> 33434) / "reach-probe"
-const Buffer kUdp4 = hex("9c40829a0013626572656163682d70726f6265");
+// UDP layer of IP(198.18.1.10 -> 198.19.0.9) / UDP(40000 -> 33434) / "reach-probe"
+const Buffer kUdp4 = hex("9c40829a0013d2e872656163682d70726f6265");
 // UDP layer of IPv6(2001:db8::10 -> 2001:db8:ffff::1) / UDP(40000 -> 33434) / "reach-probe6"
 const Buffer kUdp6 = hex("9c40829a0014046772656163682d70726f626536");
-// UDP layer of IP(192.0.2.1 -> 192.0.2.2) / UDP(1000 -> 2000) / "\x70\x1e": checksum computes
+// UDP layer of IP(198.18.2.1 -> 198.18.2.2) / UDP(1000 -> 2000) / "\x63\xfa": checksum computes
 // to 0 and goes on the wire as ffff.
-const Buffer kUdpZeroSum = hex("03e807d0000affff701e");
+const Buffer kUdpZeroSum = hex("03e807d0000affff63fa");
 
 TEST(PacketUdp, Parse) {
   auto u = parse_udp(kUdp4);
@@ -33,7 +33,7 @@ TEST(PacketUdp, Parse) {
   EXPECT_EQ(u->sport, 40000);
   EXPECT_EQ(u->dport, 33434);
   EXPECT_EQ(u->length, 19);
-  EXPECT_EQ(u->checksum, 0x6265);
+  EXPECT_EQ(u->checksum, 0xd2e8);
   EXPECT_EQ(std::string(u->payload.begin(), u->payload.end()), "reach-probe");
 }
 
@@ -64,7 +64,7 @@ TEST(PacketUdp, LengthField) {
 }
 
 TEST(PacketUdp, BuildMatchesScapy) {
-  EXPECT_EQ(build_udp(ip("192.168.1.10"), ip("203.0.113.9"), 40000, 33434, text("reach-probe")),
+  EXPECT_EQ(build_udp(ip("198.18.1.10"), ip("198.19.0.9"), 40000, 33434, text("reach-probe")),
             kUdp4);
   EXPECT_EQ(build_udp(ip("2001:db8::10"), ip("2001:db8:ffff::1"), 40000, 33434,
                       text("reach-probe6")),
@@ -72,12 +72,12 @@ TEST(PacketUdp, BuildMatchesScapy) {
 }
 
 TEST(PacketUdp, ZeroChecksumIsSentAsAllOnes) {
-  const Buffer p = hex("701e");
-  EXPECT_EQ(build_udp(ip("192.0.2.1"), ip("192.0.2.2"), 1000, 2000, p), kUdpZeroSum);
+  const Buffer p = hex("63fa");
+  EXPECT_EQ(build_udp(ip("198.18.2.1"), ip("198.18.2.2"), 1000, 2000, p), kUdpZeroSum);
 }
 
 TEST(PacketUdp, BuiltDatagramVerifies) {
-  for (const auto& [s, d] : {std::pair{ip("10.0.0.1"), ip("10.0.0.2")},
+  for (const auto& [s, d] : {std::pair{ip("198.18.0.1"), ip("198.18.0.2")},
                              std::pair{ip("2001:db8::1"), ip("2001:db8::2")}}) {
     for (std::size_t n : {0u, 1u, 2u, 33u, 1400u}) {
       Buffer payload(n);
