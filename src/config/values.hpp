@@ -3,6 +3,7 @@
 // ranges, Nagios thresholds, certificate dates.
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -25,6 +26,20 @@ struct Threshold {
   std::optional<unsigned> failed;
 };
 Result<Threshold> parse_threshold(std::string_view text);
+
+// Prometheus durations: "1s", "500ms", "1m30s", "2y" — units y (365 d), w, d, h, m, s, ms, each
+// at most once, largest first, integers only; "0" is zero. Returns nanoseconds. Errors name
+// the text ("'1.5s' is not a duration like 1s, 500ms, 1m30s"); overflow past ~292 years is
+// refused. Whether 0 is allowed is the caller's rule.
+Result<std::int64_t> parse_duration(std::string_view text);
+// The reverse, largest units first ("1m30s", "500ms", "0s"); for messages and --validate.
+std::string format_duration(std::int64_t ns);
+
+// Byte sizes: plain bytes ("1048576", "1048576B"), SI units kB|KB, MB, GB, TB, PB (10^3k) and
+// IEC units KiB, MiB, GiB, TiB, PiB (2^10k), case-sensitive on the B; a decimal mantissa is
+// allowed when the result is a whole number of bytes ("1.5GB" = 1500000000, "0.5B" refused).
+// Refused: negative, empty, overflow of 64 bits.
+Result<std::uint64_t> parse_byte_size(std::string_view text);
 
 // OpenSSL's printed certificate time ("Nov  2 05:40:05 2026 GMT", as curl's CERTINFO gives
 // it) as unix seconds.

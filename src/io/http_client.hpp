@@ -14,7 +14,10 @@ namespace reach::io {
 
 struct HttpRequest {
   std::string url;
+  std::string method;                // empty: GET, or POST when `body` is set; else as given
   std::vector<std::string> headers;  // "Name: value"
+  std::optional<std::string> body;   // request body (POST); Content-Type goes in `headers`
+  long max_redirects = 0;            // redirects followed (0: none, the 3xx is the answer)
   TimeNs timeout = 2 * kNsPerSec;
   bool verify_tls = true;
   std::string ca_file;               // trust these CA certificates instead of the system's
@@ -30,6 +33,15 @@ struct HttpResponse {
   std::string body;
   model::HttpTimings timings;
   std::optional<std::string> cert_expire;  // OpenSSL's text of the server certificate's notAfter
+  // The server certificate's notAfter and the earliest notAfter of the chain it sent, as unix
+  // seconds (blackbox's probe_ssl_earliest_cert_expiry); nullopt without TLS.
+  std::optional<std::int64_t> cert_expiry_unix;
+  std::optional<std::int64_t> chain_earliest_expiry_unix;
+  std::string tls_version;     // "TLSv1.3"; empty without TLS
+  std::string http_version;    // "1.0", "1.1", "2", "3"; empty when no response
+  int redirects = 0;           // redirects followed
+  std::int64_t content_length = -1;  // bytes of body received (all of it, also beyond max_body)
+  std::string effective_url;         // the URL answered last (after redirects)
   bool timed_out = false;
   bool tls_failed = false;  // handshake or verification failed
   bool connect_failed = false;

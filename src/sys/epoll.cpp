@@ -56,4 +56,23 @@ Result<std::vector<Epoll::Ready>> Epoll::wait(TimeNs timeout) {
   return out;
 }
 
+Result<void> Epoll::wait_into(TimeNs timeout, std::vector<Ready>& out) {
+  epoll_event evs[256];
+  timespec ts{};
+  timespec* tsp = nullptr;
+  if (timeout >= 0) {
+    ts.tv_sec = timeout / kNsPerSec;
+    ts.tv_nsec = timeout % kNsPerSec;
+    tsp = &ts;
+  }
+  out.clear();
+  int n = epoll_pwait2(fd_.get(), evs, 256, tsp, nullptr);
+  if (n < 0) {
+    if (errno == EINTR) return {};
+    return fail("epoll_pwait2", "", errno);
+  }
+  for (int i = 0; i < n; ++i) out.push_back({evs[i].data.u64, evs[i].events});
+  return {};
+}
+
 }  // namespace reach::sys
