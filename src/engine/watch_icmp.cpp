@@ -20,15 +20,19 @@ std::uint64_t EchoRounds::cookie_of(std::uint32_t probe, const IpAddr& addr) con
 }
 
 EchoRounds::Round* EchoRounds::round_of(const Probe& p) {
-  auto it = rounds_.find(p.target);
-  return it != rounds_.end() && it->second.id == p.round ? &it->second : nullptr;
+  auto it = rounds_.find(p.round);
+  return it != rounds_.end() ? &it->second : nullptr;
+}
+
+std::uint32_t EchoRounds::probe_of(std::uint16_t ident, std::uint16_t seq) const {
+  if (!kernel_ident_) return (static_cast<std::uint32_t>(ident ^ ident_base_) << 16) | seq;
+  // Only the sequence number came back: the newest probe with these low 16 bits.
+  const std::uint32_t hi = (next_probe_ - 1) & 0xffff0000u;
+  const std::uint32_t p = hi | seq;
+  return p < next_probe_ ? p : p - 0x10000u;
 }
 
 void EchoRounds::start(std::uint32_t target, const EchoRoundSpec& spec, TimeNs now) {
-  if (auto it = rounds_.find(target); it != rounds_.end()) {
-    done_.push_back(std::move(it->second.result));
-    rounds_.erase(it);  // its probes stay in probes_ until they expire, then find no round
-  }
   Round r;
   r.id = next_round_++;
   r.spec = spec;
@@ -42,10 +46,13 @@ void EchoRounds::start(std::uint32_t target, const EchoRoundSpec& spec, TimeNs n
     probes_[probe] = Probe{target, r.id, now + i * spec.spacing};
     sendq_.push({now + i * spec.spacing, probe});
   }
-  rounds_[target] = std::move(r);
+  rounds_[r.id] = std::move(r);
 }
 
-void EchoRounds::cancel(std::uint32_t target) { rounds_.erase(target); }
+void EchoRounds::cancel(std::uint32_t target) {
+  // Their probes stay until sent or expired, then find no round and are dropped.
+  std::erase_if(rounds_, [&](const auto& kv) { return kv.second.result.target == target; });
+}
 
 std::vector<EchoOut> EchoRounds::due(TimeNs now) {
   std::vector<EchoOut> out;
@@ -103,7 +110,7 @@ void EchoRounds::settle(std::uint32_t probe, Probe& p) {
     if (--r->pending == 0) {
       std::sort(r->result.rtts.begin(), r->result.rtts.end());
       done_.push_back(std::move(r->result));
-      rounds_.erase(p.target);
+      rounds_.erase(p.round);
     }
   }
   probes_.erase(probe);
@@ -113,7 +120,7 @@ bool EchoRounds::on_reply(Family f, packet::Bytes icmp, const IpAddr& from, Time
   auto m = packet::parse_icmp(icmp);
   if (!m) return (!icmp.empty() && is_echo_reply(f, icmp[0]) ? ++ignored_ : 0), false;  // truncated
   if (!is_echo_reply(f, m->type)) return false;
-  const std::uint32_t probe = (static_cast<std::uint32_t>(m->ident ^ ident_base_) << 16) | m->seq;
+  const std::uint32_t probe = probe_of(m->ident, m->seq);
   auto it = probes_.find(probe);
   if (it == probes_.end() || !it->second.sent) return ++ignored_, false;
   Probe& p = it->second;
@@ -135,15 +142,15 @@ bool EchoRounds::on_reply(Family f, packet::Bytes icmp, const IpAddr& from, Time
 }
 
 bool EchoRounds::on_error(Family f, std::uint8_t type, std::uint8_t code, packet::Bytes quoted_icmp,
-                          const IpAddr& quoted_dst, const IpAddr& from) {
+                          const IpAddr* quoted_dst, const IpAddr& from) {
   auto m = packet::parse_icmp(quoted_icmp);
   const std::uint8_t req = f == Family::v4 ? packet::kIcmp4EchoRequest : packet::kIcmp6EchoRequest;
   if (!m || m->type != req) return false;
-  const std::uint32_t probe = (static_cast<std::uint32_t>(m->ident ^ ident_base_) << 16) | m->seq;
+  const std::uint32_t probe = probe_of(m->ident, m->seq);
   auto it = probes_.find(probe);
   if (it == probes_.end() || !it->second.sent) return ++ignored_, false;
   Round* r = round_of(it->second);
-  if (!r || !(quoted_dst == r->spec.addr)) return ++ignored_, false;
+  if (!r || (quoted_dst && !(*quoted_dst == r->spec.addr))) return ++ignored_, false;
   ++r->result.errors;
   if (r->result.error.empty())
     r->result.error = packet::icmp_error_name(f, type, code) + " from " + from.to_string();

@@ -45,10 +45,14 @@ class EchoRounds {
   // `key`: random per run (cookies); `ident_base`: random 16 bits mixed into identifiers.
   EchoRounds(std::uint64_t key, std::uint16_t ident_base) : key_(key), ident_base_(ident_base) {}
 
-  // Starts a round for `target` at `now`; a round still running for it is finished first.
+  // Starts a round for `target` at `now`. Rounds of one target may overlap (the last echoes of
+  // one still waiting while the next begins); each finishes on its own.
   void start(std::uint32_t target, const EchoRoundSpec& spec, TimeNs now);
-  // Drops the target's running round (a reload removed it).
+  // Drops the target's running rounds without a result (a reload removed the target).
   void cancel(std::uint32_t target);
+  // Datagram ICMP sockets: the kernel replaces our identifier with the socket's own, so
+  // replies are matched by sequence number alone (at most 65,536 echoes in flight).
+  void set_kernel_ident(bool on) { kernel_ident_ = on; }
 
   std::vector<EchoOut> due(TimeNs now);
   // The echo left at `user_tx` (user clock); kernel stamp later through tx_stamp.
@@ -59,8 +63,9 @@ class EchoRounds {
   // An echo reply (ICMP message bytes, without IP header) from `from`; false when it is not an
   // answer to a probe of ours (wrong id, unknown probe, bad cookie, other sender, duplicate).
   bool on_reply(Family f, packet::Bytes icmp, const IpAddr& from, TimeNs rx, bool kernel_rx, int ttl);
-  // An ICMP error quoting one of our echoes (`quoted_icmp`: the quoted ICMP header onwards).
-  bool on_error(Family f, std::uint8_t type, std::uint8_t code, packet::Bytes quoted_icmp, const IpAddr& quoted_dst,
+  // An ICMP error quoting one of our echoes (`quoted_icmp`: the quoted ICMP header onwards;
+  // `quoted_dst`: the quoted destination, nullptr when the kernel gave only our payload).
+  bool on_error(Family f, std::uint8_t type, std::uint8_t code, packet::Bytes quoted_icmp, const IpAddr* quoted_dst,
                 const IpAddr& from);
 
   // Rounds finished by `now` (all answered, or the last echo's timeout passed).
@@ -89,12 +94,14 @@ class EchoRounds {
   std::uint64_t cookie_of(std::uint32_t probe, const IpAddr& addr) const;
   void settle(std::uint32_t probe, Probe& p);
   Round* round_of(const Probe& p);
+  std::uint32_t probe_of(std::uint16_t ident, std::uint16_t seq) const;
 
   std::uint64_t key_;
   std::uint16_t ident_base_;
   std::uint32_t next_probe_ = 1;
   std::uint64_t next_round_ = 1;
-  std::unordered_map<std::uint32_t, Round> rounds_;      // by target
+  bool kernel_ident_ = false;
+  std::unordered_map<std::uint64_t, Round> rounds_;      // by round id
   std::unordered_map<std::uint32_t, Probe> probes_;      // by probe number (ident:seq)
   using Timed = std::pair<TimeNs, std::uint32_t>;        // (when, probe)
   using Heap = std::priority_queue<Timed, std::vector<Timed>, std::greater<Timed>>;

@@ -303,12 +303,53 @@ TEST(WatchEcho, AnIcmpErrorEndsTheEchoWithTheRoutersName) {
   L.e.start(1, EchoRoundSpec{L.dst, 1, 0, S, 56}, 0);
   auto out = L.e.due(0);
   L.e.sent(out[0].probe, 0);
-  EXPECT_TRUE(L.e.on_error(Family::v4, 3, 1, out[0].bytes, L.dst, ip("198.18.0.1")));
+  EXPECT_TRUE(L.e.on_error(Family::v4, 3, 1, out[0].bytes, &L.dst, ip("198.18.0.1")));
   auto done = L.e.finished(MS);
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].received, 0);
   EXPECT_EQ(done[0].errors, 1);
   EXPECT_NE(done[0].error.find("198.18.0.1"), std::string::npos);
+}
+
+TEST(WatchEcho, RoundsOfOneTargetOverlapAndFinishOnTheirOwn) {
+  EchoLab L;
+  EchoRoundSpec spec{L.dst, 2, 400 * MS, S, 56};
+  L.e.start(1, spec, 0);
+  auto a = L.e.due(0);
+  L.e.sent(a[0].probe, 0);
+  L.e.start(1, spec, 500 * MS);  // next round while the first still waits for its 2nd echo
+  auto b = L.e.due(500 * MS);     // round 1's 2nd echo (at 400 ms) and round 2's 1st
+  ASSERT_EQ(b.size(), 2u);
+  for (auto& o : b) L.e.sent(o.probe, 500 * MS);
+  for (auto& o : b) EXPECT_TRUE(L.e.on_reply(Family::v4, L.reply_to(o), L.dst, 510 * MS, false, 64));
+  EXPECT_TRUE(L.e.on_reply(Family::v4, L.reply_to(a[0]), L.dst, 520 * MS, false, 64));
+  auto done = L.e.finished(520 * MS);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].received, 2);
+  auto c = L.e.due(900 * MS);
+  ASSERT_EQ(c.size(), 1u);
+  L.e.sent(c[0].probe, 900 * MS);
+  done = L.e.finished(900 * MS + S);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].sent, 2);
+  EXPECT_EQ(done[0].received, 1);
+}
+
+TEST(WatchEcho, DatagramSocketsMatchBySequenceAlone) {
+  EchoLab L;
+  L.e.set_kernel_ident(true);
+  L.e.start(1, EchoRoundSpec{L.dst, 3, 0, S, 56}, 0);
+  auto out = L.e.due(0);
+  for (auto& o : out) L.e.sent(o.probe, 0);
+  for (auto& o : out) {
+    auto r = L.reply_to(o);
+    r[4] = 0x12;  // the kernel's identifier, not ours
+    r[5] = 0x34;
+    EXPECT_TRUE(L.e.on_reply(Family::v4, r, L.dst, MS, false, 64));
+  }
+  auto done = L.e.finished(MS);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].received, 3);
 }
 
 TEST(WatchEcho, ManyTargetsWithDistinctIdentifiers) {

@@ -1,0 +1,180 @@
+// watch's HTTP API: /metrics (Prometheus), /probe (blackbox_exporter's contract), /api/v1
+// (targets and history as JSON), /-/reload, /-/healthy and /-/ready.
+#include <fmt/format.h>
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "engine/watch_stats.hpp"
+#include "format/blackbox_probe.hpp"
+#include "format/prom_exposition.hpp"
+#include "format/watch_metrics.hpp"
+#include "sys/clock.hpp"
+#include "tools/watch/daemon.hpp"
+#include "tools/watch/module_spec.hpp"
+
+namespace reach::tools::watch {
+
+namespace {
+
+io::HttpServerResponse text(int status, std::string body) {
+  io::HttpServerResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  if (!r.body.empty() && r.body.back() != '\n') r.body += '\n';
+  return r;
+}
+
+io::HttpServerResponse json(int status, const nlohmann::json& j) {
+  io::HttpServerResponse r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = j.dump() + "\n";
+  return r;
+}
+
+const char* state_name(model::TargetState s) {
+  switch (s) {
+    case model::TargetState::up: return "up";
+    case model::TargetState::down: return "down";
+    default: return "unknown";
+  }
+}
+
+// A time parameter: unix seconds (fractions allowed) or empty; RFC 3339 is not taken here.
+std::optional<TimeNs> unix_param(const std::string* v) {
+  if (!v || v->empty()) return std::nullopt;
+  double d = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), d);
+  if (ec != std::errc() || p != v->data() + v->size() || d < 0 || d > 1e11) return std::nullopt;
+  return static_cast<TimeNs>(d * 1e9);
+}
+
+double sec(TimeNs ns) { return static_cast<double>(ns) / 1e9; }
+
+}  // namespace
+
+Result<void> Daemon::start_http() {
+  io::HttpServerOptions o;
+  o.listen = {*opts_.config.listen};
+  auto s = io::HttpServer::start(*reactor_, o);
+  if (!s) return tl::unexpected(s.error());
+  http_ = std::move(*s);
+  io::HttpServer& h = *http_;
+
+  h.route("GET", "/metrics", [this](const io::HttpServerRequest& req, io::HttpReply reply) {
+    const std::string* accept = req.header("accept");
+    auto neg = format::prom::negotiate(accept ? *accept : "");
+    auto body = format::write_watch_metrics(target_metrics(), process_metrics(), neg.format);
+    if (!body) return reply.send(text(500, body.error().message()));
+    io::HttpServerResponse r;
+    r.content_type = std::string(neg.content_type);
+    r.body = std::move(*body);
+    reply.send(std::move(r));
+  });
+  h.route("GET", "/probe", [this](const io::HttpServerRequest& req, io::HttpReply reply) {
+    serve_probe(req, std::move(reply));
+  });
+  auto ok = [](const io::HttpServerRequest&, io::HttpReply reply) { reply.send(text(200, "OK")); };
+  h.route("GET", "/-/healthy", ok);
+  h.route("GET", "/-/ready", ok);
+  h.route("POST", "/-/reload", [this](const io::HttpServerRequest&, io::HttpReply reply) {
+    if (opts_.config_path.empty()) return reply.send(text(400, "no config file to reload (targets from the command line)"));
+    auto r = reload();
+    reply.send(r ? text(200, "reloaded") : text(500, "reload failed: " + reload_error_));
+  });
+  h.route("GET", "/api/v1/targets", [this](const io::HttpServerRequest&, io::HttpReply reply) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const model::TargetMetrics& m : target_metrics()) {
+      const Target* t = find(m.name);
+      nlohmann::json j{{"name", m.name},
+                       {"state", state_name(m.state)},
+                       {"rounds", m.rounds},
+                       {"rounds_failed", m.rounds_failed},
+                       {"packets_sent", m.packets_sent},
+                       {"packets_received", m.packets_received},
+                       {"loss_ratio", t ? t->window.loss() : 0.0}};
+      if (t && t->window.median_of_medians()) j["median_rtt_seconds"] = sec(*t->window.median_of_medians());
+      if (m.last) {
+        j["last"] = {{"success", m.last->success}, {"reason", m.last->reason}, {"sent", m.last->sent},
+                     {"received", m.last->received}, {"start", sec(m.last->start_wall)}};
+      }
+      nlohmann::json alerts = nlohmann::json::object();
+      for (const auto& [name, firing] : m.alerts) alerts[name] = firing ? "firing" : "inactive";
+      j["alerts"] = alerts;
+      list.push_back(std::move(j));
+    }
+    reply.send(json(200, {{"targets", list}}));
+  });
+  h.route_prefix("GET", "/api/v1/targets/", [this](const io::HttpServerRequest& req, io::HttpReply reply) {
+    std::string rest = req.path.substr(std::string("/api/v1/targets/").size());
+    const std::string suffix = "/history";
+    if (rest.size() <= suffix.size() || rest.compare(rest.size() - suffix.size(), suffix.size(), suffix) != 0)
+      return reply.send(text(404, "not found: try /api/v1/targets/NAME/history"));
+    const std::string name = rest.substr(0, rest.size() - suffix.size());
+    if (!find(name)) return reply.send(text(404, "no target " + name));
+    if (!store_) return reply.send(text(404, "no history: `db` is not set"));
+    const TimeNs now = sys::WallClock().now();
+    auto from = unix_param(req.param("from")), to = unix_param(req.param("to"));
+    if ((req.param("from") && !from) || (req.param("to") && !to))
+      return reply.send(text(400, "from and to are unix seconds"));
+    std::size_t points = 1000;
+    if (const std::string* p = req.param("points")) {
+      auto [ptr, ec] = std::from_chars(p->data(), p->data() + p->size(), points);
+      if (ec != std::errc() || points == 0 || points > 100000) return reply.send(text(400, "points: 1..100000"));
+    }
+    (void)store_->flush(now);
+    auto h = store_->history(name, from.value_or(now - 3600 * kNsPerSec), to.value_or(now + kNsPerSec), points);
+    if (!h) return reply.send(text(500, h.error().message()));
+    nlohmann::json list = nlohmann::json::array();
+    for (const store::HistoryPoint& p : *h) {
+      nlohmann::json j{{"time", sec(p.wall)},
+                       {"resolution", p.resolution == store::Resolution::raw      ? "raw"
+                                      : p.resolution == store::Resolution::minute ? "1m"
+                                                                                  : "1h"},
+                       {"rounds", p.count},
+                       {"successes", p.successes},
+                       {"sent", p.sent},
+                       {"received", p.received}};
+      if (p.received > 0) {
+        j["rtt_min_seconds"] = sec(p.rtt_min);
+        j["rtt_median_seconds"] = sec(p.quantile(0.5));
+        j["rtt_max_seconds"] = sec(p.rtt_max);
+      }
+      if (!p.reason.empty()) j["reason"] = p.reason;
+      list.push_back(std::move(j));
+    }
+    reply.send(json(200, {{"target", name}, {"points", list}}));
+  });
+  return {};
+}
+
+void Daemon::serve_probe(const io::HttpServerRequest& req, io::HttpReply reply) {
+  const std::string* target = req.param("target");
+  if (!target || target->empty()) return reply.send(text(400, "Target parameter is missing"));
+  const std::string* module_name = req.param("module");
+  const std::string mod = module_name && !module_name->empty() ? *module_name : "http_2xx";
+  const config::BbModule* m = opts_.modules.find(mod);
+  if (!m) return reply.send(text(400, fmt::format("Unknown module \"{}\"", mod)));
+  std::optional<double> scrape;
+  if (const std::string* h = req.header("x-prometheus-scrape-timeout-seconds")) {
+    double d = 0;
+    auto [p, ec] = std::from_chars(h->data(), h->data() + h->size(), d);
+    if (ec == std::errc() && p == h->data() + h->size()) scrape = d;
+  }
+  auto spec = spec_from_module(*m, *target, config::effective_timeout(*m, scrape));
+  if (!spec) return reply.send(text(400, spec.error().message()));
+  spec->name = *target;
+  const auto prober = format::blackbox_prober_for(spec->kind);
+  const std::string* accept = req.header("accept");
+  const auto neg = format::prom::negotiate(accept ? *accept : "");
+  auto shared = std::make_shared<io::HttpReply>(std::move(reply));  // Done must be copyable
+  probers_->run(*spec, [shared, prober, neg](model::RoundResult r) {
+    io::HttpServerResponse resp;
+    resp.content_type = std::string(neg.content_type);
+    resp.body = format::write_blackbox_probe(r, prober, neg.format);
+    shared->send(std::move(resp));
+  });
+}
+
+}  // namespace reach::tools::watch

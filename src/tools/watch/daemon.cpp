@@ -1,0 +1,461 @@
+#include "tools/watch/daemon.hpp"
+
+#include <fmt/format.h>
+#include <linux/capability.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "config/values.hpp"
+#include "tools/watch/payloads.hpp"
+#include "sys/caps.hpp"
+#include "sys/clock.hpp"
+#include "sys/daemon_privs.hpp"
+#include "sys/localtime.hpp"
+#include "sys/random.hpp"
+#include "tools/watch/module_spec.hpp"
+
+namespace reach::tools::watch {
+
+using model::RoundResult;
+using model::WatchEvent;
+
+namespace {
+
+TimeNs wall_now() { return sys::WallClock().now(); }
+
+engine::AlertRule engine_rule(const config::AlertRule& a) {
+  engine::AlertRule r;
+  r.name = a.name;
+  r.failures = a.failures;
+  r.successes = a.successes;
+  r.flap = a.flap.enabled;
+  r.flap_window = std::min(a.flap.window, 32);
+  r.flap_low = a.flap.low;
+  r.flap_high = a.flap.high;
+  r.reminder = a.reminder;
+  return r;
+}
+
+// The state shown when no alert rule applies: the last round's verdict, undamped.
+const engine::AlertRule kShownRule = [] {
+  engine::AlertRule r;
+  r.name = "state";
+  r.failures = 1;
+  r.successes = 1;
+  r.flap = false;
+  return r;
+}();
+
+std::uint64_t name_seed(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
+
+}  // namespace
+
+Daemon::Daemon(DaemonOptions opts, std::ostream& out, std::ostream& err)
+    : opts_(std::move(opts)), out_(out), err_(err) {}
+
+Daemon::~Daemon() {
+  http_.reset();
+  probers_.reset();
+  notify_http_.reset();
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions opts, std::ostream& out, std::ostream& err) {
+  std::unique_ptr<Daemon> d(new Daemon(std::move(opts), out, err));
+  if (auto s = d->start(); !s) return tl::unexpected(s.error());
+  return d;
+}
+
+ProbeSpec Daemon::spec_for(std::uint32_t id, const config::WatchTarget& t) const {
+  ProbeSpec s;
+  if (!t.module.empty()) {
+    const config::BbModule* m = opts_.modules.find(t.module);
+    const std::string target = !t.url.empty() ? t.url : t.port > 0 ? fmt::format("{}:{}", t.host, t.port) : t.host;
+    Result<ProbeSpec> ms = m ? spec_from_module(*m, target, t.timeout)
+                             : Result<ProbeSpec>(fail("module", t.module, 0, "no such module"));
+    if (ms) s = *ms;
+    else s.error = ms.error().message();
+  } else {
+    s.kind = t.probe;
+    s.host = t.host;
+    s.port = t.port;
+    s.url = t.url;
+    s.packets = t.packets;
+    s.timeout = t.timeout;
+    if (auto e = http_expect(t.expect_status, t.expect_status_text, t.body, t.body_regex, t.cert_days))
+      s.http.expect = std::move(*e);
+    else
+      s.error = e.error().message();
+    if (t.probe == model::WatchProbe::dns) {
+      s.dns.name = t.dns.name;
+      s.dns.type = t.dns.type;
+      s.host = t.dns.server.empty() ? t.host : t.dns.server;
+      if (auto hp = split_host_port(s.host)) {
+        s.host = hp->first;
+        if (hp->second) s.port = hp->second;
+      }
+    }
+  }
+  s.id = id;
+  s.name = t.name;
+  s.timeout = std::min(s.timeout, t.timeout > 0 ? t.timeout : s.timeout);
+  // SmokePing sends a round's pings back to back; spacing them a little keeps one burst from
+  // measuring a queue of our own making, and the round well inside one interval.
+  if (s.packets > 1) s.spacing = std::clamp<TimeNs>(t.interval / (2 * s.packets), 10 * kNsPerMs, kNsPerSec);
+  return s;
+}
+
+void Daemon::apply(const config::WatchConfig& cfg, bool initial) {
+  const TimeNs now = reactor_->refresh_now();
+  std::set<std::string, std::less<>> keep;
+  for (const config::WatchTarget& t : cfg.targets) {
+    keep.insert(t.name);
+    auto it = by_name_.find(t.name);
+    if (it == by_name_.end()) {
+      const std::uint32_t id = next_id_++;
+      Target& rt = targets_[id];
+      rt.id = id;
+      rt.cfg = t;
+      rt.spec = spec_for(id, t);
+      by_name_.emplace(t.name, id);
+      sched_.upsert(id, t.interval, name_seed(t.name), now);
+      continue;
+    }
+    Target& rt = targets_.at(it->second);
+    const bool reprobe = rt.spec.kind != t.probe || rt.cfg.host != t.host || rt.cfg.port != t.port ||
+                         rt.cfg.url != t.url || rt.cfg.module != t.module || rt.cfg.packets != t.packets;
+    rt.cfg = t;
+    rt.spec = spec_for(rt.id, t);
+    if (reprobe) probers_->cancel(rt.id), rt.in_flight = 0;
+    sched_.upsert(rt.id, t.interval, name_seed(t.name), now);
+  }
+  std::vector<std::string> gone;
+  for (auto it = by_name_.begin(); it != by_name_.end();) {
+    if (keep.count(it->first)) {
+      ++it;
+      continue;
+    }
+    gone.push_back(it->first);
+    probers_->cancel(it->second);
+    sched_.remove(it->second);
+    targets_.erase(it->second);
+    it = by_name_.erase(it);
+  }
+  if (store_ && !gone.empty()) (void)store_->forget_alert_states(gone);
+  // Alert rules that no longer apply to a target lose their state; new ones start unknown.
+  for (auto& [id, t] : targets_)
+    std::erase_if(t.alerts, [&](const auto& kv) {
+      auto r = std::find_if(cfg.alerts.begin(), cfg.alerts.end(), [&](const auto& a) { return a.name == kv.first; });
+      return r == cfg.alerts.end() || !r->applies_to(t.cfg.name);
+    });
+  if (!initial) opts_.config = cfg;
+  arm();
+}
+
+Result<void> Daemon::start() {
+  auto r = io::Reactor::create();
+  if (!r) return tl::unexpected(r.error());
+  reactor_ = std::move(*r);
+  key_ = sys::random64();
+  auto p = Probers::create(*reactor_, key_);
+  if (!p) return tl::unexpected(p.error());
+  probers_ = std::move(*p);
+
+  // Everything that needs a privilege is opened first: raw sockets, listen sockets, the db.
+  const bool any_icmp = std::any_of(opts_.config.targets.begin(), opts_.config.targets.end(),
+                                    [](const auto& t) { return t.probe == model::WatchProbe::icmp; });
+  if (any_icmp || !opts_.config_path.empty()) probers_->open_icmp_sockets();
+  if (opts_.config.db) {
+    store::Options so;
+    so.path = *opts_.config.db;
+    so.retention = {opts_.config.history.raw, opts_.config.history.minute, opts_.config.history.hour};
+    auto s = store::Store::open(so);
+    if (!s) return tl::unexpected(s.error());
+    store_ = std::move(*s);
+  }
+  if (opts_.config.listen)
+    if (auto h = start_http(); !h) return h;
+
+  // A daemon keeps CAP_NET_RAW alone, so a reload can open raw sockets again; nothing else.
+  bool low_port = false;
+  if (http_)
+    for (auto port : http_->bound_ports()) low_port |= port < 1024;
+  if (sys::has_net_raw()) {
+    Result<void> kept = opts_.config.user
+                            ? (low_port ? sys::switch_user(*opts_.config.user, {CAP_NET_RAW, CAP_NET_BIND_SERVICE})
+                                        : sys::switch_user(*opts_.config.user, {CAP_NET_RAW}))
+                            : (low_port ? sys::keep_only_capabilities({CAP_NET_RAW, CAP_NET_BIND_SERVICE})
+                                        : sys::keep_only_capabilities({CAP_NET_RAW}));
+    if (!kept) return kept;
+  } else if (opts_.config.user) {
+    if (auto s = sys::switch_user(*opts_.config.user, {}); !s) return s;
+  } else if (auto d = sys::drop_all_capabilities(); !d) {
+    return d;
+  }
+
+  // Alert state saved by an earlier run resumes (a restart neither re-fires nor forgets).
+  apply(opts_.config, true);
+  if (store_) {
+    if (auto saved = store_->load_alert_states()) {
+      for (const store::AlertState& a : *saved) {
+        auto it = by_name_.find(a.target);
+        if (it == by_name_.end()) continue;
+        engine::AlertState s;
+        s.state = a.state;
+        s.since = a.since_wall;
+        s.fail_run = static_cast<int>(a.failures);
+        s.ok_run = static_cast<int>(a.successes);
+        s.results = static_cast<std::uint32_t>(a.flap_bits);
+        s.results_len = static_cast<int>(std::min<std::uint32_t>(a.flap_rounds, 32));
+        s.flapping = a.flapping;
+        s.firing = a.firing;
+        s.notified = a.last_notified_wall;
+        targets_.at(it->second).alerts[a.alert] = s;
+      }
+    }
+  }
+  last_reload_wall_ = wall_now();
+
+  auto stop_on = [this](int sig) { (void)reactor_->on_signal(sig, [this] { stop(exit_code_); }); };
+  stop_on(SIGINT);
+  stop_on(SIGTERM);
+  if (!opts_.config_path.empty())
+    (void)reactor_->on_signal(SIGHUP, [this] {
+      if (auto r = reload(); !r) err_ << "reach watch: reload: " << r.error().message() << '\n';
+    });
+  reactor_->after(kNsPerSec, [this] { flush_history(); });
+  if (store_) reactor_->after(kNsPerSec, [this] { pump_outbox(); });
+  if (opts_.live) reactor_->after(0, [this] { redraw(); });
+  return {};
+}
+
+Result<void> Daemon::reload() {
+  std::ifstream in(opts_.config_path, std::ios::binary);
+  if (!in) {
+    reload_error_ = fmt::format("{}: cannot read", opts_.config_path);
+    return fail("reload", opts_.config_path, errno, "cannot read the file");
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto cfg = config::parse_watch_config(text.str(), opts_.config_path);
+  if (cfg) cfg = config::apply_overrides(std::move(*cfg), opts_.overrides);
+  if (!cfg) {
+    reload_error_ = cfg.error().message();
+    emit(WatchEvent{WatchEvent::Kind::error, wall_now(), {}, {}, {}, {}, "reload failed: " + reload_error_, 0});
+    return tl::unexpected(cfg.error().to_error());
+  }
+  if (cfg->modules != opts_.config.modules && cfg->modules) {
+    if (auto m = load_modules(*cfg->modules)) opts_.modules = *m;
+    else return tl::unexpected(m.error());
+  }
+  if (cfg->listen != opts_.config.listen || cfg->db != opts_.config.db)
+    err_ << "reach watch: reload: listen and db changes take effect at the next start\n";
+  config::WatchConfig next = std::move(*cfg);
+  next.listen = opts_.config.listen;
+  next.db = opts_.config.db;
+  apply(next, false);
+  reload_error_.clear();
+  last_reload_wall_ = wall_now();
+  return {};
+}
+
+void Daemon::arm() {
+  auto next = sched_.next_due();
+  if (!next) return;
+  if (timer_ && timer_at_ <= *next) return;
+  if (timer_) reactor_->cancel(timer_);
+  timer_at_ = *next;
+  timer_ = reactor_->at(*next, [this] {
+    timer_ = 0;
+    on_timer();
+  });
+}
+
+void Daemon::on_timer() {
+  for (std::uint32_t id : sched_.due(reactor_->refresh_now())) {
+    auto it = targets_.find(id);
+    if (it == targets_.end()) continue;
+    Target& t = it->second;
+    if (opts_.rounds && static_cast<int>(t.rounds) + t.in_flight >= *opts_.rounds) continue;
+    // A round of a connect/HTTP/DNS probe that is still running is not doubled up; ICMP rounds
+    // may overlap (the last echoes of one still waiting while the next starts).
+    if (t.in_flight > 0 && t.spec.kind != model::WatchProbe::icmp) continue;
+    ++t.in_flight;
+    probers_->run(t.spec, [this, id](RoundResult r) { round_done(id, std::move(r)); });
+  }
+  arm();
+}
+
+bool Daemon::in_maintenance(const config::AlertRule& rule, TimeNs wall) const {
+  const std::int64_t s = wall / kNsPerSec;
+  for (const auto& m : rule.maintenance)
+    if (s >= m.from && s < m.to) return true;
+  for (const auto& w : rule.weekly) {
+    auto lt = sys::local_time(wall, w.tz);
+    if (!lt) continue;
+    const int minute = lt->hour * 60 + lt->minute;
+    const int today = lt->weekday, yesterday = (lt->weekday + 6) % 7;  // 0 = Monday
+    const bool wraps = w.to_minute <= w.from_minute;
+    if ((w.days >> today) & 1u) {
+      if (!wraps && minute >= w.from_minute && minute < w.to_minute) return true;
+      if (wraps && minute >= w.from_minute) return true;
+    }
+    if (wraps && ((w.days >> yesterday) & 1u) && minute < w.to_minute) return true;
+  }
+  return false;
+}
+
+void Daemon::round_done(std::uint32_t id, RoundResult r) {
+  auto it = targets_.find(id);
+  if (it == targets_.end()) return;  // removed by a reload while it ran
+  Target& t = it->second;
+  t.in_flight = std::max(t.in_flight - 1, 0);
+  ++t.rounds;
+  t.failed += !r.success;
+  t.sent += static_cast<std::uint64_t>(r.sent);
+  t.received += static_cast<std::uint64_t>(r.received);
+  if (r.success) t.last_success = r.start_wall;
+  t.window.add(r);
+  if (!opts_.config_path.empty() || opts_.rounds) {
+  } else {
+    t.all_rtts.insert(t.all_rtts.end(), r.rtts.begin(), r.rtts.end());
+  }
+  if (store_) store_->add_round(r);
+  if (opts_.events) *opts_.events << round_ndjson(r) << '\n' << std::flush;
+
+  const TimeNs wall = wall_now();
+  std::vector<WatchEvent> events = engine::on_round(t.shown, kShownRule, t.cfg.name, r.success, r.reason, wall, true);
+  std::erase_if(events, [](const WatchEvent& e) { return e.kind != WatchEvent::Kind::state_change; });
+  bool any_rule = false;
+  for (const config::AlertRule& rule : opts_.config.alerts) {
+    if (!rule.applies_to(t.cfg.name)) continue;
+    if (!any_rule) events.clear();  // the first rule's state changes replace the raw ones
+    engine::AlertState& s = t.alerts[rule.name];
+    auto ev = engine::on_round(s, engine_rule(rule), t.cfg.name, r.success, r.reason, wall, in_maintenance(rule, wall));
+    for (WatchEvent& e : ev) {
+      if (e.kind == WatchEvent::Kind::state_change && any_rule) continue;  // one per target
+      if (e.kind == WatchEvent::Kind::firing || e.kind == WatchEvent::Kind::resolved ||
+          e.kind == WatchEvent::Kind::reminder)
+        notify(e, t, rule);
+      events.push_back(e);
+    }
+    if (!any_rule) t.shown.state = s.state;
+    any_rule = true;
+  }
+  t.last = std::move(r);
+  for (const WatchEvent& e : events) emit(e);
+  show_round(t, *t.last);
+  if (opts_.rounds && rounds_complete()) stop(exit_code_);
+}
+
+bool Daemon::rounds_complete() const {
+  for (const auto& [id, t] : targets_)
+    if (static_cast<int>(t.rounds) < *opts_.rounds) return false;
+  return true;
+}
+
+void Daemon::emit(const WatchEvent& e) {
+  if (opts_.events) *opts_.events << event_ndjson(e) << '\n' << std::flush;
+  if (opts_.lines && e.kind != WatchEvent::Kind::state_change) out_ << event_text(e) << '\n' << std::flush;
+  if (e.kind == WatchEvent::Kind::error) err_ << "reach watch: " << e.reason << '\n';
+}
+
+void Daemon::flush_history() {
+  reactor_->after(kNsPerSec, [this] { flush_history(); });
+  if (!store_) return;
+  auto f = store_->flush(wall_now());
+  if (!f) {
+    ++history_errors_;
+    if (!history_failing_)  // once per outage, not once a second
+      emit(WatchEvent{WatchEvent::Kind::error, wall_now(), {}, {}, {}, {}, "history: " + f.error().message(), 0});
+    history_failing_ = true;
+  } else if (history_failing_) {
+    history_failing_ = false;
+    emit(WatchEvent{WatchEvent::Kind::error, wall_now(), {}, {}, {}, {}, "history: writing again", 0});
+  }
+  std::vector<store::AlertState> states;
+  for (const auto& [id, t] : targets_)
+    for (const auto& [rule, s] : t.alerts) {
+      store::AlertState a;
+      a.target = t.cfg.name;
+      a.alert = rule;
+      a.state = s.state;
+      a.since_wall = s.since;
+      a.failures = static_cast<std::uint32_t>(s.fail_run);
+      a.successes = static_cast<std::uint32_t>(s.ok_run);
+      a.flap_bits = s.results;
+      a.flap_rounds = static_cast<std::uint32_t>(s.results_len);
+      a.flapping = s.flapping;
+      a.firing = s.firing;
+      a.last_notified_wall = s.notified;
+      states.push_back(std::move(a));
+    }
+  if (!states.empty()) (void)store_->save_alert_states(states);
+}
+
+void Daemon::stop(int code) {
+  exit_code_ = code;
+  reactor_->stop();
+}
+
+int Daemon::run() {
+  if (auto r = reactor_->run(); !r) {
+    err_ << "reach watch: " << r.error().message() << '\n';
+    return 2;
+  }
+  if (store_) {
+    (void)store_->flush(wall_now());
+    flush_history();
+  }
+  summary();
+  return exit_code_;
+}
+
+const Daemon::Target* Daemon::find(std::string_view name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &targets_.at(it->second);
+}
+
+std::vector<model::TargetMetrics> Daemon::target_metrics() const {
+  std::vector<model::TargetMetrics> out;
+  out.reserve(targets_.size());
+  for (const auto& [name, id] : by_name_) {
+    const Target& t = targets_.at(id);
+    model::TargetMetrics m;
+    m.name = name;
+    m.probe = t.spec.kind;
+    m.labels = t.cfg.labels;
+    m.state = t.shown.state;
+    m.last = t.last;
+    m.rounds = t.rounds;
+    m.rounds_failed = t.failed;
+    m.packets_sent = t.sent;
+    m.packets_received = t.received;
+    m.last_success_wall = t.last_success;
+    for (const config::AlertRule& rule : opts_.config.alerts)
+      if (rule.applies_to(name)) {
+        auto a = t.alerts.find(rule.name);
+        m.alerts.emplace_back(rule.name, a != t.alerts.end() && a->second.firing);
+      }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+model::WatchProcessMetrics Daemon::process_metrics() const {
+  model::WatchProcessMetrics p;
+  p.targets = targets_.size();
+  for (const auto& [name, n] : notifier_stats_) p.notifiers.push_back(n);
+  p.history_write_errors = history_errors_;
+  p.last_reload_ok = reload_error_.empty();
+  p.last_reload_wall = last_reload_wall_;
+  return p;
+}
+
+}  // namespace reach::tools::watch

@@ -1,0 +1,123 @@
+#pragma once
+// The running `reach watch`: targets probed on a schedule that runs forever, alert damping,
+// the notification outbox, history, the HTTP API and the terminal view, all on one Reactor.
+// Internal to tools/watch (watch.cpp builds the options; api.cpp, outbox.cpp and view.cpp add
+// their parts to this class).
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/blackbox_modules.hpp"
+#include "config/watch_config.hpp"
+#include "engine/watch_alerts.hpp"
+#include "engine/watch_schedule.hpp"
+#include "engine/watch_stats.hpp"
+#include "io/http_async.hpp"
+#include "io/http_server.hpp"
+#include "io/reactor.hpp"
+#include "model/watch.hpp"
+#include "model/watch_metrics.hpp"
+#include "store/store.hpp"
+#include "tools/watch/probers.hpp"
+
+namespace reach::tools::watch {
+
+struct DaemonOptions {
+  config::WatchConfig config;
+  config::BbModules modules;          // built-ins plus the modules file
+  std::string config_path;            // empty: targets from the command line (no reload)
+  config::WatchOverrides overrides;   // re-applied on every reload
+  std::ostream* events = nullptr;     // NDJSON events (--events)
+  bool live = false;                  // redraw a table on the terminal
+  bool lines = false;                 // a text line per finished round
+  std::optional<int> rounds;          // stop after this many rounds of every target (--once: 1)
+  bool nagios = false;                // with rounds: print a Nagios report at the end
+};
+
+class Daemon {
+ public:
+  static Result<std::unique_ptr<Daemon>> create(DaemonOptions opts, std::ostream& out, std::ostream& err);
+  ~Daemon();
+  // Runs until SIGINT/SIGTERM (or the rounds are done); returns the exit code.
+  int run();
+
+  // --- shared by the parts in api.cpp, outbox.cpp, view.cpp ---
+  struct Target {
+    std::uint32_t id = 0;
+    config::WatchTarget cfg;
+    ProbeSpec spec;
+    engine::RollingWindow window{60};
+    std::map<std::string, engine::AlertState> alerts;  // by rule name
+    engine::AlertState shown;       // the state the table and /metrics show
+    std::uint64_t rounds = 0, failed = 0, sent = 0, received = 0;
+    TimeNs last_success = 0;
+    std::optional<model::RoundResult> last;
+    std::vector<TimeNs> all_rtts;   // CLI mode only: for the summary at the end
+    int in_flight = 0;              // rounds started, not finished
+  };
+
+  io::Reactor& reactor() { return *reactor_; }
+  std::vector<model::TargetMetrics> target_metrics() const;
+  model::WatchProcessMetrics process_metrics() const;
+  const Target* find(std::string_view name) const;
+  Result<void> reload();  // re-reads the config file; keeps the old one on error
+  const std::string& last_reload_error() const { return reload_error_; }
+
+ private:
+  Daemon(DaemonOptions opts, std::ostream& out, std::ostream& err);
+  Result<void> start();
+  void apply(const config::WatchConfig& cfg, bool initial);
+  ProbeSpec spec_for(std::uint32_t id, const config::WatchTarget& t) const;
+  void on_timer();
+  void arm();
+  void round_done(std::uint32_t id, model::RoundResult r);
+  void on_events(const Target& t, const std::vector<model::WatchEvent>& events);
+  bool in_maintenance(const config::AlertRule& rule, TimeNs wall) const;
+  void flush_history();
+  void emit(const model::WatchEvent& e);
+  void stop(int code);
+  bool rounds_complete() const;
+
+  // api.cpp
+  Result<void> start_http();
+  void serve_probe(const io::HttpServerRequest& req, io::HttpReply reply);
+  // outbox.cpp
+  void notify(const model::WatchEvent& e, const Target& t, const config::AlertRule& rule);
+  void pump_outbox();
+  void deliver(const store::OutboxItem& item);
+  // view.cpp
+  void show_round(const Target& t, const model::RoundResult& r);
+  void redraw();
+  void summary();
+
+  DaemonOptions opts_;
+  std::ostream& out_;
+  std::ostream& err_;
+  std::unique_ptr<io::Reactor> reactor_;
+  std::unique_ptr<Probers> probers_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<io::HttpServer> http_;
+  std::unique_ptr<io::HttpAsync> notify_http_;
+  engine::WatchScheduler sched_;
+  std::unordered_map<std::uint32_t, Target> targets_;
+  std::map<std::string, std::uint32_t, std::less<>> by_name_;
+  std::uint32_t next_id_ = 1;
+  io::Reactor::TimerId timer_ = 0;
+  TimeNs timer_at_ = 0;
+  std::set<std::int64_t> delivering_;  // outbox ids in flight
+  io::Reactor::TimerId outbox_timer_ = 0;
+  std::map<std::string, model::NotifierMetrics> notifier_stats_;
+  std::uint64_t history_errors_ = 0;
+  bool history_failing_ = false;
+  std::string reload_error_;
+  TimeNs last_reload_wall_ = 0;
+  int exit_code_ = 0;
+  std::uint64_t key_ = 0;
+};
+
+}  // namespace reach::tools::watch

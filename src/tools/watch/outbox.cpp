@@ -1,0 +1,149 @@
+// Notifications: each decided one is committed to the outbox first, then delivered; a failed
+// delivery is retried with backoff by the pump, which also picks up what a killed process left.
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sys/clock.hpp"
+#include "sys/fd.hpp"
+#include "sys/socket.hpp"
+#include "sys/spawn.hpp"
+#include "sys/syslog.hpp"
+#include "tools/watch/daemon.hpp"
+#include "tools/watch/module_spec.hpp"
+#include "tools/watch/payloads.hpp"
+
+namespace reach::tools::watch {
+
+namespace {
+
+TimeNs wall_now() { return sys::WallClock().now(); }
+
+const store::Backoff kBackoff{};
+
+std::string host_name() {
+  char buf[256] = {};
+  return ::gethostname(buf, sizeof buf - 1) == 0 ? buf : "localhost";
+}
+
+const char* probe_name(model::WatchProbe p) {
+  switch (p) {
+    case model::WatchProbe::icmp: return "icmp";
+    case model::WatchProbe::tcp: return "tcp";
+    case model::WatchProbe::syn: return "syn";
+    case model::WatchProbe::udp: return "udp";
+    case model::WatchProbe::http: return "http";
+    case model::WatchProbe::dns: return "dns";
+  }
+  return "";
+}
+
+}  // namespace
+
+void Daemon::notify(const model::WatchEvent& e, const Target& t, const config::AlertRule& rule) {
+  if (!store_) return;  // the command line has no notifiers
+  AlertContext ctx;
+  ctx.instance = host_name();
+  if (opts_.config.listen) ctx.external_url = "http://" + *opts_.config.listen;
+  ctx.labels = t.cfg.labels;
+  ctx.probe = probe_name(t.spec.kind);
+  for (const std::string& name : rule.notify) {
+    const config::Notifier* n = opts_.config.find_notifier(name);
+    if (!n) continue;
+    auto item = store_->enqueue(name, notifier_payload(*n, e, ctx), wall_now());
+    if (!item) {
+      emit(model::WatchEvent{model::WatchEvent::Kind::error, wall_now(), t.cfg.name, rule.name, {}, {},
+                             "outbox: " + item.error().message(), 0});
+      continue;
+    }
+    notifier_stats_[name].name = name;
+  }
+  reactor_->post([this] { pump_outbox(); });
+}
+
+void Daemon::pump_outbox() {
+  if (!store_) return;
+  auto due = store_->due(wall_now(), 64, kBackoff);
+  if (!due) {
+    emit(model::WatchEvent{model::WatchEvent::Kind::error, wall_now(), {}, {}, {}, {},
+                           "outbox: " + due.error().message(), 0});
+  } else {
+    for (const store::OutboxItem& item : *due)
+      if (delivering_.insert(item.id).second) deliver(item);
+  }
+  if (!outbox_timer_)  // one retry timer at a time
+    outbox_timer_ = reactor_->after(kNsPerSec, [this] {
+      outbox_timer_ = 0;
+      pump_outbox();
+    });
+}
+
+void Daemon::deliver(const store::OutboxItem& item) {
+  const config::Notifier* n = opts_.config.find_notifier(item.notifier);
+  auto done = [this, id = item.id, name = item.notifier](bool ok, std::string error) {
+    delivering_.erase(id);
+    auto& st = notifier_stats_[name];
+    st.name = name;
+    if (ok) {
+      ++st.sent;
+      if (auto r = store_->delivered(id, wall_now()); !r)
+        emit(model::WatchEvent{model::WatchEvent::Kind::error, wall_now(), {}, {}, {}, {},
+                               "outbox: " + r.error().message(), 0});
+      return;
+    }
+    ++st.failed;
+    (void)store_->failed(id, wall_now(), error, kBackoff);
+    emit(model::WatchEvent{model::WatchEvent::Kind::error, wall_now(), {}, {}, {}, {},
+                           fmt::format("notifier {}: {} (will retry)", name, error), 0});
+  };
+  if (!n) return done(false, "notifier no longer configured");
+
+  if (const auto* w = std::get_if<config::WebhookNotifier>(&n->kind)) {
+    if (!notify_http_) {
+      auto h = io::HttpAsync::create(*reactor_);
+      if (!h) return done(false, h.error().message());
+      notify_http_ = std::move(*h);
+    }
+    io::HttpRequest req;
+    req.url = w->url;
+    req.method = "POST";
+    req.body = item.payload;
+    req.timeout = w->timeout;
+    req.headers = {"Content-Type: application/json", "Idempotency-Key: " + item.key};
+    for (const auto& [k, v] : w->headers) req.headers.push_back(k + ": " + v);
+    auto id = notify_http_->start(std::move(req), [done](io::HttpResponse h) {
+      if (h.completed && h.status >= 200 && h.status < 300) return done(true, {});
+      done(false, h.completed ? fmt::format("HTTP {}", h.status) : h.error);
+    });
+    if (!id) done(false, id.error().message());
+    return;
+  }
+  if (const auto* x = std::get_if<config::ExecNotifier>(&n->kind)) {
+    auto env = sys::current_environment();
+    env.push_back("REACH_NOTIFICATION_ID=" + item.key);
+    auto pid = sys::spawn(x->argv, env, item.payload);
+    if (!pid) return done(false, pid.error().message());
+    const pid_t child = *pid;
+    auto timer = std::make_shared<io::Reactor::TimerId>(
+        reactor_->after(x->timeout, [child] { (void)sys::kill_child(child, SIGKILL); }));
+    auto w = reactor_->watch_child(child, [this, done, timer](int status) {
+      reactor_->cancel(*timer);
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return done(true, {});
+      done(false, WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status)) : "killed (timeout?)");
+    });
+    if (!w) done(false, w.error().message());
+    return;
+  }
+  if (const auto* s = std::get_if<config::SyslogNotifier>(&n->kind)) {
+    Result<void> sent = s->transport == config::SyslogNotifier::Transport::local
+                            ? sys::send_local_syslog(item.payload)
+                            : sys::send_syslog(s->transport == config::SyslogNotifier::Transport::tcp, s->host,
+                                               static_cast<std::uint16_t>(s->port), item.payload);
+    return sent ? done(true, {}) : done(false, sent.error().message());
+  }
+  done(false, "email notifications are not implemented yet");
+}
+
+}  // namespace reach::tools::watch

@@ -1,0 +1,28 @@
+#pragma once
+// What each notifier and the event stream receive for a watch event: the bytes are built once,
+// when the event happens, and stored in the outbox as they will be sent.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/watch_config.hpp"
+#include "model/watch.hpp"
+
+namespace reach::tools::watch {
+
+struct AlertContext {
+  std::string instance;   // this agent (host name), Alertmanager's `instance` label
+  std::string external_url;  // http://LISTEN, for generatorURL; may be empty
+  std::vector<std::pair<std::string, std::string>> labels;  // the target's labels
+  std::string probe;      // "icmp", "http"...
+};
+
+// The outbox payload for `n` (webhook: Alertmanager v4 JSON; email: an RFC 5322 message;
+// syslog: an RFC 5424 line; exec: the same JSON as a webhook, on stdin).
+std::string notifier_payload(const config::Notifier& n, const model::WatchEvent& e, const AlertContext& ctx);
+// One NDJSON line (no newline) per event and per round; a text line per event.
+std::string event_ndjson(const model::WatchEvent& e);
+std::string round_ndjson(const model::RoundResult& r);
+std::string event_text(const model::WatchEvent& e);
+
+}  // namespace reach::tools::watch

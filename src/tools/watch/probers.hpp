@@ -1,0 +1,73 @@
+#pragma once
+// The probes of `reach watch` on the daemon's one Reactor: ICMP echo rounds for every target on
+// one socket per family (engine::EchoRounds), TCP connects, HTTP(S) through libcurl's multi
+// socket API, DNS through c-ares. Each probe ends with exactly one RoundResult.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "base/ip_addr.hpp"
+#include "engine/check_http.hpp"
+#include "io/dns_async.hpp"
+#include "io/reactor.hpp"
+#include "model/watch.hpp"
+
+namespace reach::tools::watch {
+
+struct HttpProbe {
+  std::string method = "GET";
+  std::vector<std::string> headers;  // "Name: value"
+  std::optional<std::string> body;
+  long max_redirects = 10;
+  bool verify_tls = true;
+  bool fail_if_ssl = false, fail_if_not_ssl = false;
+  engine::HttpExpect expect;         // statuses, body substring, pattern, certificate days
+  std::vector<std::string> fail_if_body_matches;  // blackbox: any match fails
+};
+
+struct ProbeSpec {
+  std::uint32_t id = 0;              // the target's runtime id (0: a one-off /probe)
+  std::string name;
+  model::WatchProbe kind = model::WatchProbe::icmp;
+  std::string host;                  // what the user wrote (for resolution and messages)
+  std::optional<Family> family;      // preferred family; nullopt: the resolver's first
+  bool family_fallback = true;       // blackbox ip_protocol_fallback
+  int port = 0;
+  std::string url;
+  int packets = 1;
+  TimeNs spacing = 0;                // between the echoes of one round
+  TimeNs timeout = kNsPerSec;
+  std::size_t payload = 56;
+  HttpProbe http;
+  io::DnsQuery dns;                  // server filled from host/port when empty
+  std::vector<std::string> dns_valid_rcodes = {"NOERROR"};
+  std::string error;                 // the spec could not be built: every round fails with it
+};
+
+class Probers {
+ public:
+  using Done = std::function<void(model::RoundResult)>;
+  // Opens nothing yet: sockets are opened on first use (raw with CAP_NET_RAW, else datagram).
+  static Result<std::unique_ptr<Probers>> create(io::Reactor& reactor, std::uint64_t key);
+  ~Probers();
+  // Starts one round; `done` runs once from a later reactor callback, never from inside run().
+  void run(const ProbeSpec& spec, Done done);
+  // Forget what is running for a target removed by a reload (its callback is not called).
+  void cancel(std::uint32_t id);
+  // Opens the ICMP sockets now (before privileges are dropped); a failure is reported once
+  // per family at the first icmp round instead.
+  void open_icmp_sockets();
+  std::string icmp_mode() const;     // "raw" / "datagram (unprivileged)" / ""
+  std::uint64_t ignored_packets() const;
+
+  struct Impl;
+
+ private:
+  explicit Probers(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace reach::tools::watch
