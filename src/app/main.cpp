@@ -6,11 +6,13 @@
 #include <string_view>
 #include <vector>
 
+#include "config/values.hpp"
 #include "tools/check/check.hpp"
 #include "tools/ping/ping.hpp"
 #include "tools/scan/scan.hpp"
 #include "tools/sockets/sockets.hpp"
 #include "tools/trace/trace.hpp"
+#include "tools/watch/watch.hpp"
 
 namespace {
 
@@ -169,6 +171,29 @@ int main(int argc, char** argv) {
   k->add_option("-w,--warning", co.warn, "--nagios WARNING when a check takes more than TIME s or more than FAILED fail: TIME[,FAILED]");
   k->add_option("-c,--critical", co.crit, "--nagios CRITICAL threshold: TIME[,FAILED] (default: any failure)");
 
+  reach::tools::WatchOptions wo;
+  auto* w = app.add_subcommand("watch", "keep watching: many targets probed continuously, alerts, history, Prometheus and blackbox exports");
+  w->add_option("targets", wo.targets, "host (ICMP), tcp://host:port, http(s)://url, dns://server/name[?type=AAAA]");
+  w->add_option("--config", wo.config, "YAML config file: run as a daemon (docs/WATCH-CONFIG.md)");
+  w->add_flag("--validate", wo.validate, "check the config and print every error with its line; exit 2 on errors");
+  w->add_flag("--once", wo.once, "one round of every target, then exit (0 all up, 1 some down)");
+  w->add_option("-c,--count", wo.count, "this many rounds of every target, then a summary");
+  w->add_flag("--nagios", wo.nagios, "with --once: Nagios plugin output and exit code (for NRPE)");
+  w->add_option("--events", wo.events, "append NDJSON events (rounds, state changes, alerts) to FILE, or - for stdout");
+  w->add_option("--history", wo.history, "print the stored history of target NAME and exit");
+  w->add_option("--hours", wo.history_hours, "how far back --history goes (default 24)");
+  w->add_option("--mrtg", wo.mrtg, "print MRTG's 4 lines (median RTT ms, loss %, uptime, name) for NAME and exit");
+  w->add_flag("--live", wo.live, "redraw a table on the terminal (default when stdout is a terminal)");
+  w->add_flag("--no-live", wo.no_live, "a line per round instead of the table");
+  w->add_option("--listen", wo.overrides.listen, "serve /metrics, /probe, /api/v1 on this address (host:port)");
+  w->add_option("--db", wo.overrides.db, "SQLite history file");
+  w->add_option("--modules", wo.overrides.modules, "a blackbox_exporter modules file");
+  w->add_option("--user", wo.overrides.user, "run as this user, keeping only CAP_NET_RAW");
+  std::string w_interval, w_timeout;
+  w->add_option("-i,--interval", w_interval, "time between rounds (default 1s)");
+  w->add_option("-W,--timeout", w_timeout, "time to wait for an answer (default 1s)");
+  w->add_option("--packets", wo.overrides.packets, "ICMP echoes per round");
+
   bool nagios_args = false;
   for (int i = 1; i < argc; ++i)
     if (std::string_view(argv[i]) == "--nagios") nagios_args = true;
@@ -224,6 +249,19 @@ int main(int argc, char** argv) {
     return reach::tools::run_scan(sc, std::cout, std::cerr);
   }
   if (s->parsed()) return reach::tools::run_sockets(so, std::cout, std::cerr);
+  if (w->parsed()) {
+    for (auto [flag, text, slot] : {std::tuple{"--interval", &w_interval, &wo.overrides.interval},
+                                    std::tuple{"--timeout", &w_timeout, &wo.overrides.timeout}}) {
+      if (text->empty()) continue;
+      auto d = reach::config::parse_duration(*text);
+      if (!d || *d <= 0) {
+        std::cerr << "reach watch: " << flag << ": '" << *text << "' is not a duration like 1s, 500ms (see reach watch --help)\n";
+        return 2;
+      }
+      *slot = *d;
+    }
+    return reach::tools::run_watch(wo, std::cout, std::cerr);
+  }
   if (k->parsed()) {
     if (c4 && c6) {
       if (co.nagios) return (std::cout << "CHECK UNKNOWN: -4 and -6 exclude each other\n"), 3;

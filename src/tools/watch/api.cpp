@@ -9,6 +9,7 @@
 #include "format/blackbox_probe.hpp"
 #include "format/prom_exposition.hpp"
 #include "format/watch_metrics.hpp"
+#include "format/watch_words.hpp"
 #include "sys/clock.hpp"
 #include "tools/watch/daemon.hpp"
 #include "tools/watch/module_spec.hpp"
@@ -31,14 +32,6 @@ io::HttpServerResponse json(int status, const nlohmann::json& j) {
   r.content_type = "application/json";
   r.body = j.dump() + "\n";
   return r;
-}
-
-const char* state_name(model::TargetState s) {
-  switch (s) {
-    case model::TargetState::up: return "up";
-    case model::TargetState::down: return "down";
-    default: return "unknown";
-  }
 }
 
 // A time parameter: unix seconds (fractions allowed) or empty; RFC 3339 is not taken here.
@@ -88,7 +81,7 @@ Result<void> Daemon::start_http() {
     for (const model::TargetMetrics& m : target_metrics()) {
       const Target* t = find(m.name);
       nlohmann::json j{{"name", m.name},
-                       {"state", state_name(m.state)},
+                       {"state", format::watch_state_word(m.state)},
                        {"rounds", m.rounds},
                        {"rounds_failed", m.rounds_failed},
                        {"packets_sent", m.packets_sent},

@@ -183,10 +183,13 @@ Result<void> Daemon::start() {
     if (auto h = start_http(); !h) return h;
 
   // A daemon keeps CAP_NET_RAW alone, so a reload can open raw sockets again; nothing else.
+  // Targets from the command line never change: every capability goes.
   bool low_port = false;
   if (http_)
     for (auto port : http_->bound_ports()) low_port |= port < 1024;
-  if (sys::has_net_raw()) {
+  if (opts_.config_path.empty() && !opts_.config.user) {
+    if (auto d = sys::drop_all_capabilities(); !d) return d;
+  } else if (sys::has_net_raw()) {
     Result<void> kept = opts_.config.user
                             ? (low_port ? sys::switch_user(*opts_.config.user, {CAP_NET_RAW, CAP_NET_BIND_SERVICE})
                                         : sys::switch_user(*opts_.config.user, {CAP_NET_RAW}))
@@ -322,10 +325,7 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
   t.received += static_cast<std::uint64_t>(r.received);
   if (r.success) t.last_success = r.start_wall;
   t.window.add(r);
-  if (!opts_.config_path.empty() || opts_.rounds) {
-  } else {
-    t.all_rtts.insert(t.all_rtts.end(), r.rtts.begin(), r.rtts.end());
-  }
+  if (opts_.config_path.empty()) t.all_rtts.insert(t.all_rtts.end(), r.rtts.begin(), r.rtts.end());
   if (store_) store_->add_round(r);
   if (opts_.events) *opts_.events << round_ndjson(r) << '\n' << std::flush;
 
@@ -414,6 +414,20 @@ int Daemon::run() {
     flush_history();
   }
   summary();
+  if (opts_.config_path.empty() || opts_.rounds) {
+    // A command-line run answers like ping: 0 when every target's last round succeeded.
+    bool all = !targets_.empty();
+    for (const auto& [id, t] : targets_) all &= t.last && t.last->success;
+    if (exit_code_ == 0) exit_code_ = all ? 0 : 1;
+  }
+  if (opts_.nagios) {
+    std::vector<model::RoundResult> last;
+    for (const auto& [name, id] : by_name_)
+      if (targets_.at(id).last) last.push_back(*targets_.at(id).last);
+    auto report = nagios_report(last);
+    out_ << report.first << '\n' << std::flush;
+    return report.second;
+  }
   return exit_code_;
 }
 

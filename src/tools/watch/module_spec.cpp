@@ -4,17 +4,18 @@
 
 #include <charconv>
 
+#include "engine/pattern.hpp"
 #include "sys/input_file.hpp"
 
 namespace reach::tools::watch {
 
 namespace {
-// A pattern that does not compile was refused when the config was validated; one arriving
-// here anyway (a /probe module) makes every round fail with the compiler's words.
-void set_body_pattern(engine::HttpExpect& e, const std::string& text) {
+Result<void> set_body_pattern(engine::HttpExpect& e, const std::string& text, std::string_view what) {
+  auto p = engine::Pattern::compile(text, what);
+  if (!p) return tl::unexpected(p.error());
   e.body_regex_text = text;
-  if (auto p = engine::Pattern::compile(text, "body_regex")) e.body_regex = std::move(*p);
-  else e.body = "\x00never: " + p.error().message();
+  e.body_regex = std::move(*p);
+  return {};
 }
 }  // namespace
 
@@ -106,7 +107,11 @@ Result<ProbeSpec> spec_from_module(const config::BbModule& m, const std::string&
                                       "fail_if_body_not_matches_regexp");
             !r)
           return tl::unexpected(r.error());
-      s.http.fail_if_body_matches = m.http.fail_if_body_matches_regexp;
+      for (const std::string& text : m.http.fail_if_body_matches_regexp) {
+        auto p = engine::Pattern::compile(text, "fail_if_body_matches_regexp");
+        if (!p) return tl::unexpected(p.error());
+        s.http.fail_if_body_matches.push_back(std::move(*p));
+      }
       break;
     }
     case model::WatchProbe::dns: {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "format/watch_words.hpp"
 #include "sys/clock.hpp"
 #include "sys/fd.hpp"
 #include "sys/socket.hpp"
@@ -28,18 +29,6 @@ std::string host_name() {
   return ::gethostname(buf, sizeof buf - 1) == 0 ? buf : "localhost";
 }
 
-const char* probe_name(model::WatchProbe p) {
-  switch (p) {
-    case model::WatchProbe::icmp: return "icmp";
-    case model::WatchProbe::tcp: return "tcp";
-    case model::WatchProbe::syn: return "syn";
-    case model::WatchProbe::udp: return "udp";
-    case model::WatchProbe::http: return "http";
-    case model::WatchProbe::dns: return "dns";
-  }
-  return "";
-}
-
 }  // namespace
 
 void Daemon::notify(const model::WatchEvent& e, const Target& t, const config::AlertRule& rule) {
@@ -48,7 +37,7 @@ void Daemon::notify(const model::WatchEvent& e, const Target& t, const config::A
   ctx.instance = host_name();
   if (opts_.config.listen) ctx.external_url = "http://" + *opts_.config.listen;
   ctx.labels = t.cfg.labels;
-  ctx.probe = probe_name(t.spec.kind);
+  ctx.probe = format::watch_probe_word(t.spec.kind);
   for (const std::string& name : rule.notify) {
     const config::Notifier* n = opts_.config.find_notifier(name);
     if (!n) continue;

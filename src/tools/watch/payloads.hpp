@@ -24,5 +24,7 @@ std::string notifier_payload(const config::Notifier& n, const model::WatchEvent&
 std::string event_ndjson(const model::WatchEvent& e);
 std::string round_ndjson(const model::RoundResult& r);
 std::string event_text(const model::WatchEvent& e);
+// `reach watch --once --nagios`: the plugin line (STATUS: text | perfdata) and exit code.
+std::pair<std::string, int> nagios_report(const std::vector<model::RoundResult>& rounds);
 
 }  // namespace reach::tools::watch

@@ -1,6 +1,7 @@
 #include "tools/watch/probers.hpp"
 
 #include <fmt/format.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -343,12 +344,18 @@ struct Probers::Impl {
     std::optional<double> days;
     if (h.cert_expiry_unix) days = static_cast<double>(*h.cert_expiry_unix - wall_now() / kNsPerSec) / 86400.0;
     auto c = engine::judge_http_response(h.status, h.body, days, spec.http.expect);
-    r.success = c.status == model::CheckStatus::ok;
+    r.success = c.status == model::CheckStatus::http_ok;
     r.reason = r.success ? "" : c.reason;
     if (r.success && spec.http.fail_if_ssl && r.tls) r.success = false, r.reason = "TLS used (fail_if_ssl)";
     if (r.success && spec.http.fail_if_not_ssl && !r.tls) r.success = false, r.reason = "no TLS (fail_if_not_ssl)";
-    if (!r.success && !spec.http.expect.body_regex_text.empty() && c.reason.find("pattern") != std::string::npos)
+    if (c.status == model::CheckStatus::http_body && !spec.http.expect.body_regex_text.empty())
       r.failed_due_to_regex = true;
+    for (const engine::Pattern& p : spec.http.fail_if_body_matches)
+      if (r.success && p.search(h.body)) {
+        r.success = false;
+        r.failed_due_to_regex = true;
+        r.reason = "body matches /" + p.text() + "/";
+      }
   }
 
   void run_dns(const ProbeSpec& spec, Done done, RoundResult r, TimeNs start, std::optional<IpAddr> server) {

@@ -11,6 +11,7 @@
 #include "base/error.hpp"
 #include "base/ip_addr.hpp"
 #include "engine/check_http.hpp"
+#include "engine/pattern.hpp"
 #include "io/dns_async.hpp"
 #include "io/reactor.hpp"
 #include "model/watch.hpp"
@@ -25,7 +26,7 @@ struct HttpProbe {
   bool verify_tls = true;
   bool fail_if_ssl = false, fail_if_not_ssl = false;
   engine::HttpExpect expect;         // statuses, body substring, pattern, certificate days
-  std::vector<std::string> fail_if_body_matches;  // blackbox: any match fails
+  std::vector<engine::Pattern> fail_if_body_matches;  // blackbox: any match fails the probe
 };
 
 struct ProbeSpec {

@@ -1,0 +1,236 @@
+#include "tools/watch/watch.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "config/blackbox_modules.hpp"
+#include "store/store.hpp"
+#include "sys/clock.hpp"
+#include "sys/input_file.hpp"
+#include "sys/terminal.hpp"
+#include "tools/watch/daemon.hpp"
+#include "tools/watch/module_spec.hpp"
+
+namespace reach::tools {
+
+using watch::Daemon;
+using watch::DaemonOptions;
+
+namespace {
+
+// A config target name from what the user typed: the characters a name may hold, the rest '_'.
+std::string name_for(const std::string& text) {
+  std::string n;
+  for (char c : text.substr(0, 120))
+    n += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '-') ? c : '_';
+  return n.empty() ? "target" : n;
+}
+
+// Command-line targets become the same YAML a config file holds (JSON is YAML), so they get
+// exactly the file's validation and defaults.
+Result<std::string> targets_yaml(const std::vector<std::string>& targets) {
+  nlohmann::json list = nlohmann::json::array();
+  std::map<std::string, int> seen;
+  for (const std::string& t : targets) {
+    nlohmann::json j;
+    std::string name;
+    auto scheme = t.find("://");
+    const std::string kind = scheme == std::string::npos ? "icmp" : t.substr(0, scheme);
+    const std::string rest = scheme == std::string::npos ? t : t.substr(scheme + 3);
+    if (kind == "icmp") {
+      j = {{"probe", "icmp"}, {"host", rest}};
+      name = rest;
+    } else if (kind == "tcp") {
+      auto hp = watch::split_host_port(rest);
+      if (!hp || hp->second == 0) return fail("target", t, 0, "want tcp://HOST:PORT");
+      j = {{"probe", "tcp"}, {"host", hp->first}, {"port", hp->second}};
+      name = rest;
+    } else if (kind == "http" || kind == "https") {
+      j = {{"probe", "http"}, {"url", t}};
+      name = rest;
+    } else if (kind == "dns") {
+      auto slash = rest.find('/');
+      if (slash == std::string::npos || slash + 1 == rest.size())
+        return fail("target", t, 0, "want dns://SERVER[:PORT]/NAME[?type=AAAA]");
+      std::string qname = rest.substr(slash + 1), type = "A";
+      if (auto q = qname.find("?type="); q != std::string::npos) {
+        type = qname.substr(q + 6);
+        qname = qname.substr(0, q);
+      }
+      j = {{"probe", "dns"}, {"host", rest.substr(0, slash)}, {"dns", {{"name", qname}, {"type", type}}}};
+      name = rest;
+    } else {
+      return fail("target", t, 0, "unknown scheme (icmp, tcp://, http://, https://, dns://)");
+    }
+    name = name_for(name);
+    if (int n = ++seen[name]; n > 1) name += fmt::format("#{}", n);
+    j["name"] = name_for(name);
+    list.push_back(std::move(j));
+  }
+  return nlohmann::json{{"targets", list}}.dump();
+}
+
+// Errors a parse cannot see: patterns that do not compile, modules that are missing or
+// unsupported. One line each, with the target's line.
+std::vector<std::string> deep_check(const config::WatchConfig& cfg, const config::BbModules& modules) {
+  std::vector<std::string> out;
+  for (const config::WatchTarget& t : cfg.targets) {
+    if (!t.module.empty()) {
+      const config::BbModule* m = modules.find(t.module);
+      if (!m) out.push_back(fmt::format("{}:{}: targets.{}.module: no module \"{}\"", cfg.source, t.line, t.name, t.module));
+      else if (!m->supported)
+        out.push_back(fmt::format("{}:{}: targets.{}.module: {}", cfg.source, t.line, t.name, m->unsupported_reason));
+      continue;
+    }
+    if (t.probe == model::WatchProbe::http)
+      if (auto e = watch::http_expect(t.expect_status, t.expect_status_text, t.body, t.body_regex, t.cert_days); !e)
+        out.push_back(fmt::format("{}:{}: targets.{}.body_regex: {}", cfg.source, t.line, t.name, e.error().message()));
+    if (t.probe == model::WatchProbe::syn || t.probe == model::WatchProbe::udp)
+      out.push_back(fmt::format("{}:{}: targets.{}.probe: {} probes are not supported by reach watch yet", cfg.source,
+                                t.line, t.name, t.probe == model::WatchProbe::syn ? "syn" : "udp"));
+  }
+  return out;
+}
+
+int print_history(const WatchOptions& o, const config::WatchConfig& cfg, std::ostream& out, std::ostream& err,
+                  bool mrtg) {
+  if (!cfg.db) {
+    err << "reach watch: no history: give --db or `db:` in the config\n";
+    return 2;
+  }
+  store::Options so;
+  so.path = *cfg.db;
+  auto st = store::Store::open(so);
+  if (!st) {
+    err << "reach watch: " << st.error().message() << '\n';
+    return 2;
+  }
+  const std::string& name = mrtg ? o.mrtg : o.history;
+  const TimeNs now = sys::WallClock().now();
+  const TimeNs from = mrtg ? now - 5 * 60 * kNsPerSec : now - static_cast<TimeNs>(o.history_hours * 3600 * 1e9);
+  auto h = (*st)->history(name, from, now + kNsPerSec, mrtg ? 1 : 100000);
+  if (!h) {
+    err << "reach watch: " << h.error().message() << '\n';
+    return 2;
+  }
+  if (mrtg) {
+    // MRTG's external script: in, out, uptime, name. Gauges: median RTT in ms, loss in percent.
+    const store::HistoryPoint* p = h->empty() ? nullptr : &h->back();
+    const double median = p && p->received ? static_cast<double>(p->quantile(0.5)) / 1e6 : 0;
+    const double loss = p && p->sent ? 100.0 * static_cast<double>(p->sent - p->received) / static_cast<double>(p->sent) : 100;
+    out << fmt::format("{:.3f}\n{:.1f}\n{}\n{}\n", median, loss,
+                       p ? fmt::format("{} rounds in the last 5 minutes", p->count) : "no rounds in the last 5 minutes",
+                       name);
+    return p ? 0 : 1;
+  }
+  if (h->empty()) {
+    err << "reach watch: no history for " << name << " in the last " << o.history_hours << " h\n";
+    return 1;
+  }
+  out << fmt::format("{:<20} {:>6} {:>8} {:>8} {:>10} {:>10} {:>10}\n", "TIME (UTC)", "ROUNDS", "OK", "LOSS", "MIN ms",
+                     "MEDIAN ms", "MAX ms");
+  for (const store::HistoryPoint& p : *h) {
+    std::time_t t = static_cast<std::time_t>(p.wall / kNsPerSec);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    const double loss = p.sent ? 100.0 * static_cast<double>(p.sent - p.received) / static_cast<double>(p.sent) : 0;
+    auto msf = [](TimeNs v) { return fmt::format("{:.3f}", static_cast<double>(v) / 1e6); };
+    out << fmt::format("{:<20} {:>6} {:>8} {:>7.1f}% {:>10} {:>10} {:>10}\n", when, p.count, p.successes, loss,
+                       p.received ? msf(p.rtt_min) : "-", p.received ? msf(p.quantile(0.5)) : "-",
+                       p.received ? msf(p.rtt_max) : "-");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
+  const bool from_file = !o.config.empty();
+  if (from_file == !o.targets.empty()) {
+    err << "reach watch: give targets or --config FILE (not both) (see reach watch --help)\n";
+    return 2;
+  }
+  std::string text, source = o.config;
+  if (from_file) {
+    auto t = sys::read_input_file(o.config);
+    if (!t) {
+      err << "reach watch: " << t.error().message() << '\n';
+      return 2;
+    }
+    text = std::move(*t);
+  } else {
+    auto t = targets_yaml(o.targets);
+    if (!t) {
+      err << "reach watch: " << t.error().message() << '\n';
+      return 2;
+    }
+    text = std::move(*t);
+    source = "command line";
+  }
+  auto cfg = config::parse_watch_config(text, source);
+  if (cfg) cfg = config::apply_overrides(std::move(*cfg), o.overrides);
+  if (!cfg) {
+    err << cfg.error().message() << '\n';
+    return 2;
+  }
+  config::BbModules modules = config::builtin_blackbox_modules();
+  if (cfg->modules) {
+    auto m = watch::load_modules(*cfg->modules);
+    if (!m) {
+      err << "reach watch: " << m.error().message() << '\n';
+      return 2;
+    }
+    modules = std::move(*m);
+  }
+  std::vector<std::string> problems = deep_check(*cfg, modules);
+  if (o.validate) {
+    for (const std::string& w : modules.warnings(cfg->modules.value_or("")))
+      out << "warning: " << w << '\n';
+    for (const std::string& p : problems) err << p << '\n';
+    if (!problems.empty()) return 2;
+    out << fmt::format("{}: OK: {} targets, {} alerts, {} notifiers\n", source, cfg->targets.size(), cfg->alerts.size(),
+                       cfg->notifiers.size());
+    return 0;
+  }
+  if (!problems.empty()) {
+    for (const std::string& p : problems) err << p << '\n';
+    return 2;
+  }
+  if (!o.history.empty()) return print_history(o, *cfg, out, err, false);
+  if (!o.mrtg.empty()) return print_history(o, *cfg, out, err, true);
+
+  std::ofstream events_file;
+  DaemonOptions d;
+  d.config = std::move(*cfg);
+  d.modules = std::move(modules);
+  d.config_path = from_file ? o.config : "";
+  d.overrides = o.overrides;
+  if (o.events == "-") {
+    d.events = &out;
+  } else if (!o.events.empty()) {
+    events_file.open(o.events, std::ios::app);
+    if (!events_file) {
+      err << "reach watch: --events " << o.events << ": cannot open for appending\n";
+      return 2;
+    }
+    d.events = &events_file;
+  }
+  if (o.once) d.rounds = 1;
+  if (o.count) d.rounds = *o.count;
+  d.nagios = o.nagios;
+  const bool tty = sys::stdout_is_terminal();
+  d.live = !o.no_live && o.events != "-" && !o.nagios && (o.live || (!from_file && tty && !d.rounds));
+  d.lines = !d.live && !o.nagios && o.events != "-" && !from_file;
+  auto daemon = Daemon::create(std::move(d), out, err);
+  if (!daemon) {
+    err << "reach watch: " << daemon.error().message() << '\n';
+    return 2;
+  }
+  return (*daemon)->run();
+}
+
+}  // namespace reach::tools

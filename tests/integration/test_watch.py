@@ -1,0 +1,266 @@
+"""reach watch in network-namespace labs: one round from the command line (text, Nagios), config
+validation with line numbers, a target that goes down and comes back (exactly one firing and
+one resolved Alertmanager payload at a webhook receiver, in time), notifications that survive a
+kill -9 while the receiver is down, /metrics, blackbox-style /probe and /api/v1, and a reload
+that keeps the rhythm of the targets that stayed. Needs root (skips otherwise)."""
+
+import datetime
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import lab as lablib
+
+HERE = Path(__file__).resolve().parent
+RECEIVER = HERE / "webhook_receiver.py"
+TIMEOUT = 60
+
+
+def watch(host, reach, *args, timeout=TIMEOUT):
+    return host.run([str(reach), "watch", *args], check=False, timeout=timeout)
+
+
+def receiver(host, tmp_path, port=9099, name="hook.jsonl"):
+    out = tmp_path / name
+    proc = host.popen([lablib.python_bin(), str(RECEIVER), "--port", str(port), "--out", str(out),
+                       "--max-seconds", "300"], text=False, bufsize=0)
+    lablib._wait_for_line(proc, b"ready", timeout=10)
+    return proc, out
+
+
+def received(path):
+    if not path.exists():
+        return []
+    return [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
+
+
+def http_get(host, url, timeout=10):
+    """GET from inside the namespace (curl), returns (status, body)."""
+    r = host.run(["curl", "-s", "-m", str(timeout), "-w", "\n%{http_code}", url], check=False, timeout=timeout + 5)
+    body, _, code = r.stdout.rpartition("\n")
+    return int(code or 0), body
+
+
+def unix(rfc3339):
+    return datetime.datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
+
+
+def wait_for(pred, timeout, step=0.1):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+def block_icmp(host, on):
+    if on:
+        host.nft("table inet blk { chain input { type filter hook input priority 0; "
+                 "meta l4proto { icmp, ipv6-icmp } icmp type echo-request drop; "
+                 "icmpv6 type echo-request drop } }")
+    else:
+        host.run(["nft", "delete", "table", "inet", "blk"])
+
+
+# ------------------------------------------------------------------------ command line
+
+def test_once_from_the_command_line_names_each_verdict(lab, reach):
+    p = lab.pair()
+    p.server.listen(tcp=[8080])
+    r = watch(p.client, reach, "--once", "--no-live", "-W", "1s", p.server4, f"tcp://{p.server4}:8080",
+              f"tcp://[{p.server6}]:8081")
+    assert r.returncode == 1, r.stderr
+    lines = {l.split()[0]: l for l in r.stdout.splitlines() if l and not l.startswith(("---", "TARGET", " "))}
+    assert " up " in lines[p.server4] + " ", r.stdout
+    assert lines[f"{p.server4}:8080"].split()[2] == "up", r.stdout
+    refused = lines[f"_{p.server6}_:8081"]
+    assert refused.split()[2] == "down" and "refused" in refused, r.stdout
+    # All up: exit 0.
+    r = watch(p.client, reach, "--once", "--no-live", p.server4, f"tcp://{p.server4}:8080")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_once_nagios_gives_plugin_line_and_codes(lab, reach):
+    p = lab.pair()
+    p.server.listen(tcp=[8080])
+    r = watch(p.client, reach, "--once", "--nagios", "-W", "1s", p.server4, f"tcp://{p.server4}:8081")
+    assert r.returncode == 2, r.stdout + r.stderr
+    line = r.stdout.strip()
+    assert line.startswith("WATCH CRITICAL: 1 of 2 targets down"), line
+    status, _, perf = line.partition("|")
+    assert "'" + p.server4 + "_loss'=0.0%" in perf and "_rtt'=" in perf, line
+    r = watch(p.client, reach, "--once", "--nagios", p.server4)
+    assert r.returncode == 0 and r.stdout.startswith("WATCH OK: 1 targets up |"), r.stdout
+
+
+def test_validate_prints_every_error_with_its_line(tmp_path, reach):
+    cfg = tmp_path / "watch.yml"
+    cfg.write_text("""listen: "127.0.0.1:9798"
+targets:
+  - { name: a, probe: icmp, host: 198.18.1.2 }
+  - { name: b, probe: tcp, host: 198.18.1.2, port: 70000 }
+  - { name: c, probe: http, url: "http://198.18.1.2/", body_regex: "a(" }
+alerts:
+  - { name: down, failures: 0, notify: [nope] }
+""")
+    r = subprocess.run([str(reach), "watch", "--config", str(cfg), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"{cfg}:4:" in r.stderr and "port" in r.stderr, r.stderr
+    assert f"{cfg}:7:" in r.stderr, r.stderr
+    good = tmp_path / "good.yml"
+    good.write_text("""targets:
+  - { name: c, probe: http, url: "http://198.18.1.2/", body_regex: "a(" }
+""")
+    r = subprocess.run([str(reach), "watch", "--config", str(good), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 2 and f"{good}:2:" in r.stderr and "body_regex" in r.stderr, r.stderr
+    good.write_text("targets:\n  - { name: c, probe: http, url: \"http://198.18.1.2/\", body_regex: \"a+c\" }\n")
+    r = subprocess.run([str(reach), "watch", "--config", str(good), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 0 and "OK: 1 targets" in r.stdout, r.stdout + r.stderr
+
+
+# ------------------------------------------------------------------------ the daemon
+
+def daemon_config(tmp_path, targets, interval="500ms", failures=3, successes=2, extra=""):
+    cfg = tmp_path / "watch.yml"
+    rows = "\n".join("  - " + json.dumps(t) for t in targets)
+    cfg.write_text(f"""listen: "127.0.0.1:9798"
+db: {tmp_path / 'watch.db'}
+defaults: {{ interval: {interval}, timeout: 400ms }}
+targets:
+{rows}
+alerts:
+  - {{ name: down, failures: {failures}, successes: {successes}, notify: [hook] }}
+notifiers:
+  hook: {{ webhook: "http://127.0.0.1:9099/alert" }}
+{extra}""")
+    return cfg
+
+
+def start_daemon(host, reach, cfg, events):
+    proc = host.popen([str(reach), "watch", "--config", str(cfg), "--events", str(events)],
+                      stdout=subprocess.DEVNULL, text=True)
+    ok = wait_for(lambda: http_get(host, "http://127.0.0.1:9798/-/healthy", 2)[0] == 200, 10)
+    assert ok, f"reach watch did not start: {proc.poll()} {proc.stderr.read() if proc.poll() is not None else ''}"
+    return proc
+
+
+def test_down_and_back_gives_exactly_one_firing_and_one_resolved(lab, reach, tmp_path):
+    p = lab.pair()
+    _, hook = receiver(p.client, tmp_path)
+    cfg = daemon_config(tmp_path, [{"name": "web1", "probe": "icmp", "host": p.server4, "packets": 2}])
+    events = tmp_path / "events.jsonl"
+    proc = start_daemon(p.client, reach, cfg, events)
+    assert wait_for(lambda: '"state":"up"' in events.read_text() if events.exists() else False, 10)
+    block_icmp(p.server, True)
+    t0 = time.monotonic()
+    firing = wait_for(lambda: [m for m in received(hook) if m["body"]["status"] == "firing"], 10)
+    t_fire = time.monotonic() - t0
+    assert firing, events.read_text()
+    assert t_fire <= 3 * 0.5 + 1.0 + 0.5, t_fire  # failures x interval + 1 s (+ the round's timeout)
+    block_icmp(p.server, False)
+    resolved = wait_for(lambda: [m for m in received(hook) if m["body"]["status"] == "resolved"], 10)
+    assert resolved
+    time.sleep(2)  # nothing more may arrive
+    msgs = received(hook)
+    assert [m["body"]["status"] for m in msgs] == ["firing", "resolved"], msgs
+    body = msgs[0]["body"]
+    assert body["version"] == "4" and body["receiver"] == "hook"
+    alert = body["alerts"][0]
+    assert alert["labels"]["alertname"] == "down" and alert["labels"]["target"] == "web1"
+    assert alert["endsAt"] == "0001-01-01T00:00:00Z"
+    assert msgs[1]["body"]["alerts"][0]["endsAt"] != "0001-01-01T00:00:00Z"
+    assert msgs[0]["key"] and msgs[1]["key"] and msgs[0]["key"] != msgs[1]["key"]
+    assert lab.stop(proc) == 0
+
+
+def test_notifications_survive_kill_9_while_the_receiver_is_down(lab, reach, tmp_path):
+    p = lab.pair()
+    cfg = daemon_config(tmp_path, [{"name": "web1", "probe": "icmp", "host": p.server4}], failures=2)
+    events = tmp_path / "events.jsonl"
+    proc = start_daemon(p.client, reach, cfg, events)
+    assert wait_for(lambda: '"state":"up"' in events.read_text() if events.exists() else False, 10)
+    block_icmp(p.server, True)
+    assert wait_for(lambda: '"type":"watch_firing"' in events.read_text(), 10), events.read_text()
+    time.sleep(1.5)  # a few failed deliveries (nothing listens on 9099)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    _, hook = receiver(p.client, tmp_path)
+    block_icmp(p.server, False)
+    proc = start_daemon(p.client, reach, cfg, events)
+    both = wait_for(lambda: len(received(hook)) >= 2, 20)
+    time.sleep(2)
+    msgs = received(hook)
+    assert both and [m["body"]["status"] for m in msgs] == ["firing", "resolved"], msgs
+    assert len({m["key"] for m in msgs}) == 2
+    assert lab.stop(proc) == 0
+
+
+def test_metrics_probe_and_api(lab, reach, tmp_path):
+    p = lab.pair()
+    p.server.listen(tcp=[8080])
+    cfg = daemon_config(tmp_path, [{"name": "web1", "probe": "icmp", "host": p.server4, "labels": {"site": "lab"}},
+                                   {"name": "web1-80", "probe": "tcp", "host": p.server4, "port": 8080},
+                                   {"name": "web1-81", "probe": "tcp", "host": p.server4, "port": 8081}])
+    events = tmp_path / "events.jsonl"
+    proc = start_daemon(p.client, reach, cfg, events)
+    time.sleep(2)
+    code, metrics = http_get(p.client, "http://127.0.0.1:9798/metrics")
+    assert code == 200
+    assert 'target="web1"' in metrics and 'site="lab"' in metrics, metrics
+    code, body = http_get(p.client, f"http://127.0.0.1:9798/probe?target={p.server4}&module=icmp")
+    assert code == 200 and "probe_success 1" in body, body
+    code, body = http_get(p.client, f"http://127.0.0.1:9798/probe?target={p.server4}:8081&module=tcp_connect")
+    assert code == 200 and "probe_success 0" in body, body
+    code, body = http_get(p.client, "http://127.0.0.1:9798/probe?target=x&module=nope")
+    assert code == 400 and "Unknown module" in body
+    code, body = http_get(p.client, "http://127.0.0.1:9798/api/v1/targets")
+    states = {t["name"]: t["state"] for t in json.loads(body)["targets"]}
+    assert states == {"web1": "up", "web1-80": "up", "web1-81": "down"}, body
+    code, body = http_get(p.client, "http://127.0.0.1:9798/api/v1/targets/web1/history")
+    points = json.loads(body)["points"]
+    assert code == 200 and len(points) >= 2 and all(pt["received"] >= 1 for pt in points), body
+    assert lab.stop(proc) == 0
+
+
+def test_reload_keeps_the_rhythm_of_targets_that_stayed(lab, reach, tmp_path):
+    p = lab.pair()
+    lab.local_addresses(p.server, "198.18.250.0/28")
+    a, b, c = "198.18.250.1", "198.18.250.2", "198.18.250.3"
+    cfg = daemon_config(tmp_path, [{"name": "a", "probe": "icmp", "host": a},
+                                   {"name": "b", "probe": "icmp", "host": b}], interval="300ms")
+    events = tmp_path / "events.jsonl"
+    proc = start_daemon(p.client, reach, cfg, events)
+    time.sleep(1.5)
+    daemon_config(tmp_path, [{"name": "a", "probe": "icmp", "host": a},
+                             {"name": "c", "probe": "icmp", "host": c}], interval="300ms")
+    for _ in range(3):  # reloads under load: SIGHUP and the API
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.4)
+        assert http_get(p.client, "http://127.0.0.1:9798/-/reload")[0] == 405  # GET is not a reload
+        r = p.client.run(["curl", "-s", "-X", "POST", "http://127.0.0.1:9798/-/reload"], check=False)
+        assert "reloaded" in r.stdout
+        time.sleep(0.4)
+    time.sleep(1.5)
+    assert lab.stop(proc) == 0
+    rounds = [e for e in lablib.parse_ndjson(events.read_text()) if e["type"] == "watch_round"]
+    times = {}
+    for e in rounds:
+        times.setdefault(e["target"], []).append(e)
+    assert "c" in times and len(times["c"]) >= 3
+    stamps = sorted(unix(e["time"]) for e in times["a"])
+    gaps = [y - x for x, y in zip(stamps, stamps[1:])]
+    assert max(gaps) <= 0.3 + 0.15, gaps  # no gap longer than one interval (+ scheduling slack)
+    last_b = max(e["time"] for e in times["b"])
+    first_c = min(e["time"] for e in times["c"])
+    assert last_b < max(e["time"] for e in times["a"]) and first_c > min(e["time"] for e in times["a"])
