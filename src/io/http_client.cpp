@@ -1,103 +1,16 @@
 #include "io/http_client.hpp"
 
-#include <curl/curl.h>
-
-#include <cstring>
 #include <memory>
 
+#include "io/curl_transfer.hpp"
+
 namespace reach::io {
-namespace {
-
-struct Transfer {
-  const HttpRequest* req = nullptr;
-  HttpResponse* resp = nullptr;
-  CURL* easy = nullptr;
-  curl_slist* headers = nullptr;
-  char errbuf[CURL_ERROR_SIZE] = {};
-  ~Transfer() {
-    if (headers) curl_slist_free_all(headers);
-    if (easy) curl_easy_cleanup(easy);
-  }
-};
-
-bool global_init() {
-  static const bool ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  return ok;
-}
-
-std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  std::size_t len = size * n;
-  std::size_t room = t->req->max_body > t->resp->body.size() ? t->req->max_body - t->resp->body.size() : 0;
-  t->resp->body.append(data, std::min(len, room));
-  return len;
-}
-
-Result<void> setup(Transfer& t) {
-  t.easy = curl_easy_init();
-  if (!t.easy) return fail("curl_easy_init", t.req->url, 0);
-  CURL* e = t.easy;
-  curl_easy_setopt(e, CURLOPT_URL, t.req->url.c_str());
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(t.req->timeout / kNsPerMs));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(t.req->timeout / kNsPerMs));
-  curl_easy_setopt(e, CURLOPT_USERAGENT, "reach-check/0.1");
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, t.req->verify_tls ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t.req->verify_tls ? 2L : 0L);
-  curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
-  if (!t.req->ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, t.req->ca_file.c_str());
-  curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
-  for (const auto& h : t.req->headers) {
-    curl_slist* n = curl_slist_append(t.headers, h.c_str());
-    if (!n) return fail("curl_slist_append", h, ENOMEM);
-    t.headers = n;
-  }
-  if (t.headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
-  return {};
-}
-
-TimeNs us(CURL* e, CURLINFO what) {
-  curl_off_t v = 0;
-  curl_easy_getinfo(e, what, &v);
-  return static_cast<TimeNs>(v) * kNsPerUs;
-}
-
-void collect(Transfer& t, CURLcode code) {
-  HttpResponse& r = *t.resp;
-  CURL* e = t.easy;
-  r.curl_code = code;
-  long status = 0;
-  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-  r.status = static_cast<int>(status);
-  r.completed = code == CURLE_OK;
-  if (!r.completed) r.error = t.errbuf[0] ? t.errbuf : curl_easy_strerror(code);
-  long oserr = 0;
-  curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &oserr);
-  r.os_errno = static_cast<int>(oserr);
-  r.timed_out = code == CURLE_OPERATION_TIMEDOUT;
-  r.resolve_failed = code == CURLE_COULDNT_RESOLVE_HOST;
-  r.connect_failed = code == CURLE_COULDNT_CONNECT;
-  r.tls_failed = code == CURLE_SSL_CONNECT_ERROR || code == CURLE_PEER_FAILED_VERIFICATION ||
-                 code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CACERT_BADFILE;
-  r.timings = {us(e, CURLINFO_NAMELOOKUP_TIME_T), us(e, CURLINFO_CONNECT_TIME_T), us(e, CURLINFO_APPCONNECT_TIME_T),
-               us(e, CURLINFO_STARTTRANSFER_TIME_T), us(e, CURLINFO_TOTAL_TIME_T)};
-  curl_certinfo* ci = nullptr;
-  if (curl_easy_getinfo(e, CURLINFO_CERTINFO, &ci) == CURLE_OK && ci && ci->num_of_certs > 0) {
-    for (curl_slist* s = ci->certinfo[0]; s; s = s->next) {
-      constexpr const char* kKey = "Expire date:";
-      if (std::strncmp(s->data, kKey, std::strlen(kKey)) == 0) r.cert_expire = std::string(s->data + std::strlen(kKey));
-    }
-  }
-}
-
-}  // namespace
+using detail::collect;
+using detail::setup;
+using detail::Transfer;
 
 Result<std::vector<HttpResponse>> fetch_all(const std::vector<HttpRequest>& reqs, std::size_t concurrency) {
-  if (!global_init()) return fail("curl_global_init", "", 0);
+  if (!detail::curl_global_once()) return fail("curl_global_init", "", 0);
   std::vector<HttpResponse> out(reqs.size());
   std::vector<std::unique_ptr<Transfer>> transfers(reqs.size());
   std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(), curl_multi_cleanup);

@@ -14,14 +14,15 @@ namespace reach::io {
 
 struct HttpRequest {
   std::string url;
-  std::string method;                // empty: GET, or POST when `body` is set; else as given
   std::vector<std::string> headers;  // "Name: value"
-  std::optional<std::string> body;   // request body (POST); Content-Type goes in `headers`
-  long max_redirects = 0;            // redirects followed (0: none, the 3xx is the answer)
   TimeNs timeout = 2 * kNsPerSec;
   bool verify_tls = true;
   std::string ca_file;               // trust these CA certificates instead of the system's
   std::size_t max_body = 1 << 20;    // bytes kept; the rest is read and dropped
+  // Added for watch; kept after the fields above because check builds requests positionally.
+  std::string method;                // empty: GET, or POST when `body` is set; else as given
+  std::optional<std::string> body;   // request body (POST); Content-Type goes in `headers`
+  long max_redirects = 0;            // redirects followed (0: none, the 3xx is the answer)
 };
 
 struct HttpResponse {

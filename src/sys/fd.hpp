@@ -23,6 +23,8 @@ class Fd {
   int get() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
   void reset();
+  // Gives up ownership (for a library that closes the fd itself, as libmicrohttpd does).
+  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_ = -1;

@@ -259,7 +259,13 @@ class CheckRun {
     std::string text;
     const std::string& src = o_.nodes_json;
     if (src.rfind("http://", 0) == 0 || src.rfind("https://", 0) == 0) {
-      io::HttpRequest req{src, o_.headers, static_cast<TimeNs>(o_.timeout * 1e9), !o_.insecure, o_.cacert, 64 << 20};
+      io::HttpRequest req;
+      req.url = src;
+      req.headers = o_.headers;
+      req.timeout = static_cast<TimeNs>(o_.timeout * 1e9);
+      req.verify_tls = !o_.insecure;
+      req.ca_file = o_.cacert;
+      req.max_body = 64 << 20;
       auto r = io::fetch(req);
       if (!r) return r.error().message();
       if (!r->completed)
@@ -383,7 +389,11 @@ class CheckRun {
     for (std::size_t i = 0; i < items_.size(); ++i) {
       if (items_[i].ep.kind != CheckKind::http && items_[i].ep.kind != CheckKind::https) continue;
       idx.push_back(i);
-      reqs.push_back({items_[i].ep.url, {}, timeout_, !o_.insecure, o_.cacert, 1 << 20});
+      io::HttpRequest& q = reqs.emplace_back();
+      q.url = items_[i].ep.url;
+      q.timeout = timeout_;
+      q.verify_tls = !o_.insecure;
+      q.ca_file = o_.cacert;
     }
     if (reqs.empty()) return {};
     auto resps = io::fetch_all(reqs, std::min<std::size_t>(jobs_, 256));
