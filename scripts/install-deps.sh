@@ -6,6 +6,7 @@ pkgs=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libexpected-dev libcap-dev
   libgtest-dev libgmock-dev libcurl4-openssl-dev libtomlplusplus-dev
+  libyaml-cpp-dev libsqlite3-dev
   iproute2 nftables ethtool procps util-linux
   python3 python3-pytest python3-scapy
   iputils-ping hping3 nmap ncat openssl fping stress-ng net-tools
