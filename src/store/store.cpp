@@ -158,6 +158,17 @@ Result<std::uint64_t> Store::size_bytes() {
   return total;
 }
 
+Result<std::string> Store::integrity_check() {
+  auto& db = impl_->db;
+  sql::Stmt s(db.h, "PRAGMA integrity_check");
+  if (!s.ok()) return db.error("check", s.prepare_rc());
+  std::string out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out += (out.empty() ? "" : "\n") + std::string(s.text(0));
+  if (rc != SQLITE_DONE) return db.error("check", rc);
+  return out;
+}
+
 // --- alert state ---
 
 Result<void> Store::save_alert_states(const std::vector<AlertState>& states) {

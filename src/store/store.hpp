@@ -158,6 +158,8 @@ class Store {
   // an empty vector. Only committed rounds are seen (call flush() first for the latest).
   Result<std::vector<HistoryPoint>> history(std::string_view target, TimeNs from, TimeNs to,
                                             std::size_t max_points);
+  // SQLite's PRAGMA integrity_check: "ok", or its report of what is damaged.
+  Result<std::string> integrity_check();
   // Bytes of the database file and its WAL (for metrics and the bytes-per-sample figure).
   Result<std::uint64_t> size_bytes();
 
