@@ -7,6 +7,8 @@ pkgs=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libexpected-dev libcap-dev
   libgtest-dev libgmock-dev libcurl4-openssl-dev libtomlplusplus-dev libmicrohttpd-dev libssl-dev
   dnsmasq-base
+  libgtest-dev libgmock-dev libcurl4-openssl-dev libtomlplusplus-dev
+  libyaml-cpp-dev libsqlite3-dev
   iproute2 nftables ethtool procps util-linux
   python3 python3-pytest python3-scapy
   iputils-ping hping3 nmap ncat openssl fping stress-ng net-tools

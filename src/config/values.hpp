@@ -41,6 +41,10 @@ std::string format_duration(std::int64_t ns);
 // Refused: negative, empty, overflow of 64 bits.
 Result<std::uint64_t> parse_byte_size(std::string_view text);
 
+// RFC 3339 date-time ("2026-12-24T22:00:00Z", "2026-12-24T23:00:00+01:00", fraction allowed
+// and dropped) as unix seconds. A time zone is required.
+std::optional<std::int64_t> parse_rfc3339(std::string_view text);
+
 // OpenSSL's printed certificate time ("Nov  2 05:40:05 2026 GMT", as curl's CERTINFO gives
 // it) as unix seconds.
 std::optional<std::int64_t> parse_cert_time(std::string_view text);

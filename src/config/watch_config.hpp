@@ -60,7 +60,8 @@ struct WatchTarget {
   int packets = 1;           // icmp echoes per round, 1..1000; default min(20, max(1, interval
                              // in whole seconds)): 1 at 1 s, 20 from 20 s up (SmokePing's 20)
   TimeNs interval = 0;       // > 0 (at least 10 ms); from defaults.interval when absent
-  TimeNs timeout = 0;        // > 0 and <= interval; from defaults.timeout, else min(interval, 1 s)
+  TimeNs timeout = 0;        // > 0 and <= interval; else defaults.timeout or 1 s, either one
+                             // clamped to the interval
   StatusSet expect_status;   // http: default 200-399 (as `reach check`)
   std::string expect_status_text = "200-399";
   std::string body;          // http: substring the body must contain, empty = none
@@ -174,8 +175,8 @@ struct WatchConfig {
 
   const WatchTarget* find_target(std::string_view name) const;    // O(log n)
   const Notifier* find_notifier(std::string_view name) const;     // O(log n)
-  // Index of targets by name (sorted), built by the parser.
-  std::vector<std::pair<std::string_view, std::size_t>> by_name;
+  // Indices into `targets` sorted by name, built by the parser (copy-safe).
+  std::vector<std::size_t> by_name;
 };
 
 // Parses and validates the whole file; every error is collected, not only the first.

@@ -44,6 +44,9 @@ struct Options {
                                       // a downtime is spread over several calls)
   std::size_t max_pending = 1000000;  // rounds queued while writes fail; beyond: oldest dropped
   TimeNs busy_timeout = kNsPerSec;
+  // Upper bound of the file in bytes (SQLite's max_page_count); 0 = none. Reaching it is an
+  // ENOSPC error like a full disk.
+  std::uint64_t max_bytes = 0;
 };
 
 // RTT histogram of a rollup: bucket i counts RTTs below 8 us * 2^((i+1)/3) (and at least the
@@ -155,6 +158,8 @@ class Store {
   // an empty vector. Only committed rounds are seen (call flush() first for the latest).
   Result<std::vector<HistoryPoint>> history(std::string_view target, TimeNs from, TimeNs to,
                                             std::size_t max_points);
+  // SQLite's PRAGMA integrity_check: "ok", or its report of what is damaged.
+  Result<std::string> integrity_check();
   // Bytes of the database file and its WAL (for metrics and the bytes-per-sample figure).
   Result<std::uint64_t> size_bytes();
 
@@ -167,7 +172,8 @@ class Store {
   // --- outbox ---
   Result<OutboxItem> enqueue(std::string notifier, std::string payload, TimeNs now_wall);
   // Items whose next attempt is due at now_wall, oldest first; at most `max`. Items past the
-  // backoff's limits become dead here instead of being returned.
+  // backoff's limits become dead here instead of being returned. One sender per database: an
+  // item stays due until delivered() or failed() is called for it.
   Result<std::vector<OutboxItem>> due(TimeNs now_wall, std::size_t max, const Backoff& backoff);
   Result<void> delivered(std::int64_t id, TimeNs now_wall);
   Result<void> failed(std::int64_t id, TimeNs now_wall, std::string_view error,

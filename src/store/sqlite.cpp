@@ -1,0 +1,96 @@
+#include "store/sqlite.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <string>
+
+namespace reach::store::sql {
+
+int errno_of(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_FULL: return ENOSPC;
+    case SQLITE_IOERR: return EIO;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return EBUSY;
+    case SQLITE_READONLY: return EROFS;
+    case SQLITE_PERM:
+    case SQLITE_AUTH: return EACCES;
+    case SQLITE_NOMEM: return ENOMEM;
+    case SQLITE_CANTOPEN: return ENOENT;
+    default: return 0;
+  }
+}
+
+Stmt::Stmt(sqlite3* db, std::string_view text) {
+  rc_ = sqlite3_prepare_v3(db, text.data(), static_cast<int>(text.size()), SQLITE_PREPARE_PERSISTENT, &s_, nullptr);
+  if (rc_ != SQLITE_OK && s_) {
+    sqlite3_finalize(s_);
+    s_ = nullptr;
+  }
+}
+
+Stmt::~Stmt() {
+  if (s_) sqlite3_finalize(s_);
+}
+
+Stmt& Stmt::operator=(Stmt&& o) noexcept {
+  if (this != &o) {
+    if (s_) sqlite3_finalize(s_);
+    s_ = o.s_;
+    rc_ = o.rc_;
+    o.s_ = nullptr;
+  }
+  return *this;
+}
+
+Stmt& Stmt::bind(int i, std::int64_t v) {
+  sqlite3_bind_int64(s_, i, v);
+  return *this;
+}
+Stmt& Stmt::bind(int i, std::string_view t) {
+  sqlite3_bind_text(s_, i, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::bind_blob(int i, std::string_view b) {
+  sqlite3_bind_blob(s_, i, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::bind_null(int i) {
+  sqlite3_bind_null(s_, i);
+  return *this;
+}
+int Stmt::step() { return sqlite3_step(s_); }
+void Stmt::reset() {
+  sqlite3_reset(s_);
+  sqlite3_clear_bindings(s_);
+}
+std::int64_t Stmt::i64(int col) const { return sqlite3_column_int64(s_, col); }
+std::string_view Stmt::text(int col) const {
+  auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+  return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string_view();
+}
+std::string_view Stmt::blob(int col) const {
+  auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
+  return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : std::string_view();
+}
+bool Stmt::null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+
+Db::~Db() {
+  if (h) sqlite3_close_v2(h);
+}
+
+tl::unexpected<Error> Db::error(const char* what, int rc) const {
+  std::string msg = h ? sqlite3_errmsg(h) : sqlite3_errstr(rc);
+  if (msg == "not an error" || msg.empty()) msg = sqlite3_errstr(rc);
+  return fail(fmt::format("store {}", what), path, errno_of(rc), msg);
+}
+
+Result<void> Db::exec(std::string_view sql, const char* what) {
+  std::string s(sql);
+  int rc = sqlite3_exec(h, s.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return error(what, rc);
+  return {};
+}
+
+}  // namespace reach::store::sql

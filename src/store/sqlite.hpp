@@ -1,0 +1,53 @@
+#pragma once
+// A thin RAII layer over SQLite's C API: a connection, prepared statements, and SQLite result
+// codes turned into Error values (SQLITE_FULL -> ENOSPC, so callers can tell a full disk).
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/error.hpp"
+
+namespace reach::store::sql {
+
+int errno_of(int sqlite_code);
+
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(sqlite3* db, std::string_view text);  // check ok() after
+  ~Stmt();
+  Stmt(Stmt&& o) noexcept : s_(o.s_), rc_(o.rc_) { o.s_ = nullptr; }
+  Stmt& operator=(Stmt&& o) noexcept;
+  bool ok() const { return s_ != nullptr; }
+  int prepare_rc() const { return rc_; }
+
+  Stmt& bind(int i, std::int64_t v);
+  Stmt& bind(int i, std::string_view text);
+  Stmt& bind_blob(int i, std::string_view bytes);
+  Stmt& bind_null(int i);
+  // SQLITE_ROW, SQLITE_DONE or an error code; reset() before re-use.
+  int step();
+  void reset();
+  std::int64_t i64(int col) const;
+  std::string_view text(int col) const;
+  std::string_view blob(int col) const;
+  bool null(int col) const;
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+  int rc_ = SQLITE_OK;
+};
+
+class Db {
+ public:
+  ~Db();
+  sqlite3* h = nullptr;
+  std::string path;
+  // Runs statements without results ("BEGIN", "PRAGMA ..."); error value on failure.
+  Result<void> exec(std::string_view sql, const char* what);
+  tl::unexpected<Error> error(const char* what, int rc) const;
+};
+
+}  // namespace reach::store::sql
