@@ -1,0 +1,66 @@
+// Prints a sample of watch's /metrics (text 0.0.4) or of one /probe shape (argv[1]: metrics,
+// icmp, tcp, http, dns), for
+// promtool_check.sh: `promtool check metrics` must find nothing to say about them.
+#include <iostream>
+
+#include "format/blackbox_probe.hpp"
+#include "format/watch_metrics.hpp"
+
+using namespace reach;
+
+int main(int argc, char** argv) {
+  std::string what = argc > 1 ? argv[1] : "metrics";
+  model::RoundResult r;
+  r.target = "web1";
+  r.addr = "198.18.1.2";
+  r.start_wall = 1764500000 * kNsPerSec;
+  r.duration = 42 * kNsPerMs;
+  r.sent = 5;
+  r.received = 4;
+  r.success = true;
+  r.rtts = {10 * kNsPerMs, 11 * kNsPerMs, 12 * kNsPerMs, 30 * kNsPerMs};
+  r.reply_ttl = 61;
+  r.phases = {{"resolve", 1000}, {"setup", 2000}, {"rtt", 11 * kNsPerMs}};
+  if (what == "metrics") {
+    model::TargetMetrics a;
+    a.name = "web1";
+    a.labels = {{"site", "fra \"1\"\\\n"}};
+    a.state = model::TargetState::up;
+    a.last = r;
+    a.rounds = 120;
+    a.rounds_failed = 2;
+    a.packets_sent = 600;
+    a.packets_received = 590;
+    a.last_success_wall = r.start_wall;
+    a.alerts = {{"down", false}, {"slow", true}};
+    model::TargetMetrics b;
+    b.name = "site";
+    b.probe = model::WatchProbe::http;
+    b.last = r;
+    b.last->probe = model::WatchProbe::http;
+    b.last->tls = true;
+    b.last->tls_not_after = 1767225600;
+    model::TargetMetrics c;  // no round yet
+    c.name = "new";
+    model::WatchProcessMetrics p{3, {{"hook", 5, 1, 0}, {"mail", 1, 0, 2}}, 0, true, 1764499000 * kNsPerSec};
+    auto body = format::write_watch_metrics({a, b, c}, p, format::prom::Format::text);
+    if (!body) {
+      std::cerr << body.error().message() << '\n';
+      return 1;
+    }
+    std::cout << *body;
+    return 0;
+  }
+  // "icmp", "tcp", "http", "dns": one /probe body with SmokePing's extras.
+  format::BlackboxProber prober = what == "icmp"   ? format::BlackboxProber::icmp
+                                  : what == "tcp"  ? format::BlackboxProber::tcp
+                                  : what == "http" ? format::BlackboxProber::http
+                                                   : format::BlackboxProber::dns;
+  r.http_status = 200;
+  r.tls = true;
+  r.tls_version = "TLS 1.3";
+  r.tls_not_after = 1767225600;
+  r.dns_rcode = 0;
+  std::cout << format::write_blackbox_probe(r, prober, format::prom::Format::text, true);
+  return 0;
+}
