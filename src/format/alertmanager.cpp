@@ -140,7 +140,7 @@ std::string alertmanager_webhook(const std::vector<AlertInput>& alerts, const We
          {"version", "4"},
          {"groupKey", key},
          {"truncatedAlerts", 0}};
-  return j.dump();
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 std::string alertmanager_v2_alerts(const std::vector<AlertInput>& alerts, const std::string& external_url,
@@ -156,7 +156,7 @@ std::string alertmanager_v2_alerts(const std::vector<AlertInput>& alerts, const 
     j["generatorURL"] = alert_generator_url(external_url, a.event.target);
     list.push_back(std::move(j));
   }
-  return list.dump();
+  return list.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace reach::format

@@ -35,6 +35,10 @@ std::string date_time(const Civil& c) {
 
 }  // namespace
 
+double unix_seconds(TimeNs unix_ns) {
+  return static_cast<double>(unix_ns / kNsPerSec) + static_cast<double>(unix_ns % kNsPerSec) / 1e9;
+}
+
 std::string rfc3339_nano(TimeNs unix_ns) {
   Civil c = civil(unix_ns);
   std::string out = date_time(c);

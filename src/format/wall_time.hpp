@@ -7,6 +7,9 @@
 
 namespace reach::format {
 
+// Unix seconds as a double without the rounding of ns / 1e9 on a 19-digit integer
+// (1796032800.25, not 1796032800.2499998): whole seconds and the fraction converted apart.
+double unix_seconds(TimeNs unix_ns);
 // Go's time.RFC3339Nano as Alertmanager writes it: "2026-11-30T10:00:00.5Z" (fraction's trailing
 // zeros dropped, no fraction when whole seconds).
 std::string rfc3339_nano(TimeNs unix_ns);
