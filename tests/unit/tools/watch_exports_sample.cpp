@@ -1,9 +1,11 @@
-// Prints a sample of watch's /metrics (text 0.0.4) or of one /probe shape (argv[1]: metrics,
-// icmp, tcp, http, dns), for
+// Prints a sample of watch's /metrics (text 0.0.4), of one /probe shape (argv[1]: metrics,
+// icmp, tcp, http, dns), or RFC 6587-framed RFC 5424 messages (syslog) for
+// tests/integration/test_watch_exports.py; the Prometheus ones for
 // promtool_check.sh: `promtool check metrics` must find nothing to say about them.
 #include <iostream>
 
 #include "format/blackbox_probe.hpp"
+#include "format/syslog5424.hpp"
 #include "format/watch_metrics.hpp"
 
 using namespace reach;
@@ -21,6 +23,27 @@ int main(int argc, char** argv) {
   r.rtts = {10 * kNsPerMs, 11 * kNsPerMs, 12 * kNsPerMs, 30 * kNsPerMs};
   r.reply_ttl = 61;
   r.phases = {{"resolve", 1000}, {"setup", 2000}, {"rtt", 11 * kNsPerMs}};
+  if (what == "syslog") {  // the messages the rsyslog test checks field by field
+    model::WatchEvent e;
+    e.kind = model::WatchEvent::Kind::firing;
+    e.wall = 1796032800LL * kNsPerSec + 123456789;
+    e.target = "web1";
+    e.alert = "down";
+    e.from = model::TargetState::up;
+    e.to = model::TargetState::down;
+    e.reason = "timed out";
+    e.since_wall = e.wall - 3 * kNsPerSec;
+    format::SyslogOptions o{16, "mon1.example.net", "reach", "4242", 32473};
+    std::cout << format::syslog_octet_counted(format::syslog5424(e, o));
+    e.kind = model::WatchEvent::Kind::resolved;
+    e.target = "we\"b]\\1";
+    e.reason = "ok\nnow";
+    std::cout << format::syslog_octet_counted(format::syslog5424(e, o));
+    e.kind = model::WatchEvent::Kind::state_change;
+    e.target = "wëb";
+    std::cout << format::syslog_octet_counted(format::syslog5424(e, o));
+    return 0;
+  }
   if (what == "metrics") {
     model::TargetMetrics a;
     a.name = "web1";
