@@ -1,11 +1,13 @@
 // Prints a sample of watch's /metrics (text 0.0.4), of one /probe shape (argv[1]: metrics,
-// icmp, tcp, http, dns), or RFC 6587-framed RFC 5424 messages (syslog) for
-// tests/integration/test_watch_exports.py; the Prometheus ones for
+// icmp, tcp, http, dns), RFC 6587-framed RFC 5424 messages (syslog) for
+// tests/integration/test_watch_exports.py, or MRTG's 4 lines (mrtg, mrtg-unknown) for
+// mrtg_check.sh; the Prometheus ones for
 // promtool_check.sh: `promtool check metrics` must find nothing to say about them.
 #include <iostream>
 
 #include "format/blackbox_probe.hpp"
 #include "format/syslog5424.hpp"
+#include "format/watch_mrtg.hpp"
 #include "format/watch_metrics.hpp"
 
 using namespace reach;
@@ -42,6 +44,16 @@ int main(int argc, char** argv) {
     e.kind = model::WatchEvent::Kind::state_change;
     e.target = "wëb";
     std::cout << format::syslog_octet_counted(format::syslog5424(e, o));
+    return 0;
+  }
+  if (what == "mrtg") {  // median RTT 11.5 ms -> 11500 us, loss 20 %
+    std::cout << format::watch_mrtg(r, (3 * 86400 + 2 * 3600 + 10 * 60 + 5) * kNsPerSec, "web1 (198.18.1.2)");
+    return 0;
+  }
+  if (what == "mrtg-unknown") {  // every packet lost: no RTT
+    r.received = 0;
+    r.rtts.clear();
+    std::cout << format::watch_mrtg(r, 300 * kNsPerSec, "web1");
     return 0;
   }
   if (what == "metrics") {
