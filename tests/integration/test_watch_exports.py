@@ -86,3 +86,28 @@ def test_rsyslog_parses_watch_messages(lab, tmp_path):
     assert resolved["msg"] == 'alert down resolved for we"b]\\1: ok now'
     assert change["severity"] == "4" and change["msgid"] == "state_change"
     assert change["msg"].lstrip("\ufeff") == "wëb is down (was up): ok now"
+
+
+def test_python_email_parser_reads_alert_mail():
+    """The alert mail as a mail client sees it: Python's RFC 5322/MIME parser (policy.default)."""
+    import email
+    import email.policy
+    if not sample_bin().exists():
+        pytest.skip(f"{sample_bin()} not built")
+    raw = lablib.subprocess.run([str(sample_bin()), "email"], capture_output=True, check=True,
+                                timeout=10).stdout
+    assert b"\n" not in raw.replace(b"\r\n", b""), "bare LF in the message"
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert not msg.defects, msg.defects
+    assert msg["Subject"] == ("[reach] FIRING down: wëb-1 with a rather long name that needs "
+                              "folding is down")
+    assert msg["To"].addresses[1].addr_spec == "ops2@example.net"
+    assert msg["Message-ID"] == "<outbox-42@mon1.example.net>"
+    assert msg["Date"].datetime.timestamp() == 1796032800
+    assert msg.get_content_type() == "text/plain" and msg.get_content_charset() == "utf-8"
+    body = msg.get_content().replace("\r\n", "\n")  # the wire form is CRLF
+    assert "Target:  wëb-1 with a rather long name that needs folding\n" in body
+    assert "site:    Zürich\n" in body
+    assert "Reason:  timed out = no answer in 1 s\n" in body
+    assert body.endswith("\n-- \nreach watch on mon1.example.net\n")

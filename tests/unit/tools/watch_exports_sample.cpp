@@ -1,11 +1,12 @@
 // Prints a sample of watch's /metrics (text 0.0.4), of one /probe shape (argv[1]: metrics,
 // icmp, tcp, http, dns), RFC 6587-framed RFC 5424 messages (syslog) for
-// tests/integration/test_watch_exports.py, or MRTG's 4 lines (mrtg, mrtg-unknown) for
-// mrtg_check.sh; the Prometheus ones for
+// tests/integration/test_watch_exports.py, MRTG's 4 lines (mrtg, mrtg-unknown) for
+// mrtg_check.sh, an alert mail (email) for the same pytest; the Prometheus ones for
 // promtool_check.sh: `promtool check metrics` must find nothing to say about them.
 #include <iostream>
 
 #include "format/blackbox_probe.hpp"
+#include "format/alert_email.hpp"
 #include "format/syslog5424.hpp"
 #include "format/watch_mrtg.hpp"
 #include "format/watch_metrics.hpp"
@@ -54,6 +55,22 @@ int main(int argc, char** argv) {
     r.received = 0;
     r.rtts.clear();
     std::cout << format::watch_mrtg(r, 300 * kNsPerSec, "web1");
+    return 0;
+  }
+  if (what == "email") {  // a firing alert mail with UTF-8 in subject and body
+    format::AlertInput a;
+    a.event.kind = model::WatchEvent::Kind::firing;
+    a.event.wall = 1796032800LL * kNsPerSec;
+    a.event.since_wall = a.event.wall - 3 * kNsPerSec;
+    a.event.target = "wëb-1 with a rather long name that needs folding";
+    a.event.alert = "down";
+    a.event.from = model::TargetState::up;
+    a.event.to = model::TargetState::down;
+    a.event.reason = "timed out = no answer in 1 s";
+    a.labels = {{"site", "Zürich"}};
+    format::EmailOptions o{"reach <reach@mon1.example.net>", {"ops@example.net", "Ops Two <ops2@example.net>"},
+                           "mon1.example.net", "http://198.18.0.1:9798"};
+    std::cout << format::alert_email(a, o, "outbox-42");
     return 0;
   }
   if (what == "metrics") {
