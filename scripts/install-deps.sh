@@ -14,6 +14,7 @@ pkgs=(
   iputils-ping hping3 nmap ncat openssl fping stress-ng net-tools
   libc-ares-dev traceroute tcptraceroute mtr-tiny scamper
   masscan zmap time
+  prometheus prometheus-blackbox-exporter prometheus-alertmanager rsyslog mrtg
 )
 missing=()
 for p in "${pkgs[@]}"; do

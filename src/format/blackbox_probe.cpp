@@ -44,9 +44,14 @@ void icmp(std::vector<Family>& out, const model::RoundResult& r, bool extras) {
   if (r.rtts.empty()) return;
   std::vector<TimeNs> sorted = r.rtts;
   std::sort(sorted.begin(), sorted.end());
-  Family q{"probe_icmp_rtt_seconds", Type::gauge, "Round-trip time quantiles of the echo replies (reach)", {}};
+  // A summary of this probe's replies: quantiles, their sum and count.
+  Family q{"probe_icmp_rtt_seconds", Type::summary, "Round-trip times of the echo replies in this probe (reach)", {}};
+  double sum = 0;
+  for (TimeNs t : sorted) sum += secs(t);
   for (auto [label, v] : {std::pair{"0", 0.0}, {"0.25", 0.25}, {"0.5", 0.5}, {"0.75", 0.75}, {"0.9", 0.9}, {"1", 1.0}})
-    q.samples.push_back({{{"quantile", label}}, quantile_seconds(sorted, v)});
+    q.samples.push_back({{{"quantile", label}}, quantile_seconds(sorted, v), ""});
+  q.samples.push_back({{}, sum, "_sum"});
+  q.samples.push_back({{}, static_cast<double>(sorted.size()), "_count"});
   out.push_back(std::move(q));
   gauge(out, "probe_icmp_rtt_stddev_seconds", "Population standard deviation of the echo reply RTTs (reach)",
         summarize_rtts(sorted).stddev);
@@ -137,8 +142,9 @@ std::vector<Family> blackbox_probe_families(const model::RoundResult& r, Blackbo
   // Sorted by name, samples by label values, as client_golang's registry gathers them.
   std::sort(out.begin(), out.end(), [](const Family& a, const Family& b) { return a.name < b.name; });
   for (auto& f : out)
-    std::sort(f.samples.begin(), f.samples.end(),
-              [](const prom::Sample& a, const prom::Sample& b) { return a.labels < b.labels; });
+    if (f.type != Type::summary)
+      std::sort(f.samples.begin(), f.samples.end(),
+                [](const prom::Sample& a, const prom::Sample& b) { return a.labels < b.labels; });
   return out;
 }
 

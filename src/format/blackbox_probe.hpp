@@ -9,8 +9,8 @@
 //
 // With `extras`, an icmp round also carries SmokePing's statistics, which blackbox declined to
 // add, under names blackbox does not use: probe_icmp_packets_sent, probe_icmp_packets_received,
-// probe_icmp_loss_ratio, probe_icmp_rtt_seconds{quantile="0|0.25|0.5|0.75|0.9|1"} and
-// probe_icmp_rtt_stddev_seconds.
+// probe_icmp_loss_ratio, the summary probe_icmp_rtt_seconds{quantile="0|0.25|0.5|0.75|0.9|1"}
+// (with _sum and _count over the replies) and probe_icmp_rtt_stddev_seconds.
 #include <cstdint>
 #include <optional>
 #include <string>

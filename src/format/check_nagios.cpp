@@ -5,30 +5,10 @@
 #include <algorithm>
 
 #include "format/check_writer.hpp"
+#include "format/nagios_perf.hpp"
 
 namespace reach::format {
 namespace {
-
-const char* state_word(NagiosState s) {
-  switch (s) {
-    case NagiosState::ok: return "OK";
-    case NagiosState::warning: return "WARNING";
-    case NagiosState::critical: return "CRITICAL";
-    case NagiosState::unknown: return "UNKNOWN";
-  }
-  return "UNKNOWN";
-}
-
-// Perfdata labels are quoted; a quote inside is doubled and '=' is not allowed.
-std::string label(const std::string& name) {
-  std::string out = "'";
-  for (char c : name) {
-    if (c == '\'') out += "''";
-    else if (c == '=' || c == '|' || c == '\n') out += '_';
-    else out += c;
-  }
-  return out + "'";
-}
 
 std::string num(const std::optional<double>& v) { return v ? fmt::format("{:g}", *v) : ""; }
 std::string num(const std::optional<unsigned>& v) { return v ? fmt::format("{}", *v) : ""; }
@@ -65,11 +45,11 @@ int write_check_nagios(std::ostream& out, const std::vector<model::CheckOutcome>
   std::string perf;
   for (const auto& o : rows) {
     std::string value = o.time && o.ok ? fmt::format("{:.6f}s", static_cast<double>(*o.time) / 1e9) : "U";
-    perf += fmt::format("{}={};{};{};0; ", label(o.name), value, num(t.warn_seconds), num(t.crit_seconds));
+    perf += fmt::format("{}={};{};{};0; ", nagios_perf_label(o.name), value, num(t.warn_seconds), num(t.crit_seconds));
   }
   perf += fmt::format("'failed'={};{};{};0;{}", failed, num(t.warn_failed),
                       t.crit_failed ? num(t.crit_failed) : std::string("0"), rows.size());
-  out << "CHECK " << state_word(s) << ": " << summary << " | " << perf << '\n';
+  out << "CHECK " << nagios_state_word(s) << ": " << summary << " | " << perf << '\n';
   for (const auto& o : rows)
     if (!o.ok) out << o.name << " (" << o.endpoint << "): " << check_status_word(o.status) << ", " << o.reason << '\n';
   out.flush();

@@ -42,6 +42,7 @@ std::string om_float(double v) {
 
 void write_sample(std::string& out, const std::string& name, const Sample& s, Format f) {
   out += name;
+  out += s.suffix;
   if (!s.labels.empty()) {
     out += '{';
     bool first = true;
@@ -125,6 +126,8 @@ Result<void> check(const std::vector<Family>& families) {
       return fail("prometheus exposition", f.name, 0, "counter family named with _total (the writer adds it)");
     if (!seen.insert(f.name).second) return fail("prometheus exposition", f.name, 0, "family listed twice");
     for (const Sample& s : f.samples) {
+      if (!(s.suffix.empty() || (f.type == Type::summary && (s.suffix == "_sum" || s.suffix == "_count"))))
+        return fail("prometheus exposition", f.name, 0, "sample suffix \"" + s.suffix + "\" outside a summary");
       std::set<std::string_view> names;
       for (const auto& [k, v] : s.labels) {
         if (!valid_label_name(k)) return fail("prometheus exposition", f.name, 0, "invalid label name \"" + k + "\"");
@@ -143,7 +146,7 @@ Result<std::string> render(const std::vector<Family>& families, Format format) {
     std::string sample_name = f.type == Type::counter ? f.name + "_total" : f.name;
     const std::string& meta_name = format == Format::openmetrics ? f.name : sample_name;
     out += "# HELP " + meta_name + ' ' + escape(f.help, format == Format::openmetrics) + '\n';
-    out += "# TYPE " + meta_name + (f.type == Type::counter ? " counter\n" : " gauge\n");
+    out += "# TYPE " + meta_name + (f.type == Type::counter ? " counter\n" : f.type == Type::summary ? " summary\n" : " gauge\n");
     for (const Sample& s : f.samples) write_sample(out, sample_name, s, format);
   }
   if (format == Format::openmetrics) out += "# EOF\n";

@@ -35,13 +35,17 @@ inline constexpr std::string_view kContentTypeText = "text/plain; version=0.0.4;
 inline constexpr std::string_view kContentTypeOpenMetrics1 = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 inline constexpr std::string_view kContentTypeOpenMetrics0 = "application/openmetrics-text; version=0.0.1; charset=utf-8";
 
-enum class Type : unsigned char { gauge, counter };
+enum class Type : unsigned char { gauge, counter, summary };
 using Labels = std::vector<std::pair<std::string, std::string>>;
 struct Sample {
+  Sample() = default;
+  Sample(Labels l, double v, std::string sfx = {}) : labels(std::move(l)), value(v), suffix(std::move(sfx)) {}
   Labels labels;
   double value = 0;
+  std::string suffix;  // summaries only: "" (a quantile-labelled sample), "_sum" or "_count"
 };
-// A counter's name is given without "_total" (the writer adds it).
+// A counter's name is given without "_total" (the writer adds it). A summary lists its
+// quantile samples (label "quantile") and one "_sum" and one "_count" sample per label set.
 struct Family {
   std::string name;
   Type type = Type::gauge;
@@ -57,7 +61,8 @@ bool valid_label_name(std::string_view name);
 std::string go_float(double v);
 std::string escape_label_value(std::string_view v);
 
-// Every name valid, counters not already ending in _total, no label name twice in a sample;
+// Every name valid, counters not already ending in _total, no label name twice in a sample,
+// suffixes only on summaries;
 // the first problem, or nothing.
 Result<void> check(const std::vector<Family>& families);
 // The whole body (families in the given order), or the problem check() found.

@@ -5,6 +5,7 @@
 #include <deque>
 
 #include "format/rtt_summary.hpp"
+#include "format/wall_time.hpp"
 #include "format/watch_words.hpp"
 
 namespace reach::format {
@@ -77,7 +78,7 @@ std::vector<Family> watch_metric_families(const std::vector<model::TargetMetrics
     failed.samples.push_back({l, static_cast<double>(t.rounds_failed)});
     psent.samples.push_back({l, static_cast<double>(t.packets_sent)});
     precv.samples.push_back({l, static_cast<double>(t.packets_received)});
-    if (t.last_success_wall > 0) last_ok.samples.push_back({l, secs(t.last_success_wall)});
+    if (t.last_success_wall > 0) last_ok.samples.push_back({l, unix_seconds(t.last_success_wall)});
     for (const auto& [name, firing] : t.alerts) alert.samples.push_back({with(l, "alert", name), firing ? 1.0 : 0.0});
     if (!t.last) continue;
     const model::RoundResult& r = *t.last;
@@ -113,7 +114,7 @@ std::vector<Family> watch_metric_families(const std::vector<model::TargetMetrics
   if (process.last_reload_wall > 0)
     b.add("reach_watch_config_last_reload_success_timestamp_seconds", Type::gauge,
           "Unix time of the last successful configuration (re)load")
-        .samples.push_back({{}, secs(process.last_reload_wall)});
+        .samples.push_back({{}, unix_seconds(process.last_reload_wall)});
   return {std::make_move_iterator(b.out.begin()), std::make_move_iterator(b.out.end())};
 }
 

@@ -1,0 +1,16 @@
+#pragma once
+// watch's NDJSON stream (`--events FILE|-`): one object per WatchEvent and, when asked, per
+// round, in the project's schema (docs/JSON.md, "reach watch"): `type`, `version` 1, `time`
+// (unix seconds, float) plus `timestamp` (RFC 3339 UTC, for Logstash/Filebeat without grok);
+// every numeric field is a JSON number (RTTs both `_ms` float and `_ns` integer, as ping).
+#include <string>
+
+#include "model/watch.hpp"
+
+namespace reach::format {
+
+// One line each, newline included.
+std::string watch_event_json(const model::WatchEvent& e);
+std::string watch_round_json(const model::RoundResult& r);
+
+}  // namespace reach::format

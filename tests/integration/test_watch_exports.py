@@ -1,0 +1,113 @@
+"""watch's export formats read by the real consumers (needs root: a lab namespace each).
+
+- RFC 5424 + RFC 6587 octet counting: Debian's rsyslogd (imtcp on the namespace's loopback)
+  must parse every message into the fields reach meant, structured data included.
+
+The writer runs through tests/unit's watch_exports_sample (built with the unit tests).
+"""
+import json
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+import lab as lablib
+
+RSYSLOGD = Path("/usr/sbin/rsyslogd")
+
+RSYSLOG_CONF = """
+global(workDirectory="{work}")
+module(load="imtcp")
+template(name="fields" type="list" option.jsonf="on") {{
+  property(outname="facility" name="syslogfacility" format="jsonf")
+  property(outname="severity" name="syslogseverity" format="jsonf")
+  property(outname="version" name="protocol-version" format="jsonf")
+  property(outname="timestamp" name="timereported" dateFormat="rfc3339" format="jsonf")
+  property(outname="hostname" name="hostname" format="jsonf")
+  property(outname="app" name="app-name" format="jsonf")
+  property(outname="procid" name="procid" format="jsonf")
+  property(outname="msgid" name="msgid" format="jsonf")
+  property(outname="sd" name="structured-data" format="jsonf")
+  property(outname="msg" name="msg" format="jsonf")
+}}
+ruleset(name="watch") {{ action(type="omfile" file="{out}" template="fields") }}
+input(type="imtcp" address="127.0.0.1" port="6514" ruleset="watch")
+"""
+
+
+def sample_bin() -> Path:
+    return lablib.build_dir() / "tests" / "unit" / "watch_exports_sample"
+
+
+def test_rsyslog_parses_watch_messages(lab, tmp_path):
+    if not RSYSLOGD.exists():
+        pytest.skip("rsyslogd not installed (Debian package rsyslog)")
+    if not sample_bin().exists():
+        pytest.skip(f"{sample_bin()} not built (cmake --build build --target watch_exports_sample)")
+    framed = lablib.subprocess.run([str(sample_bin()), "syslog"], capture_output=True, check=True,
+                                   timeout=10).stdout
+    h = lab.host("sys")
+    out = tmp_path / "parsed.json"
+    (tmp_path / "work").mkdir()
+    conf = tmp_path / "rsyslog.conf"
+    conf.write_text(RSYSLOG_CONF.format(work=tmp_path / "work", out=out))
+    h.popen([str(RSYSLOGD), "-n", "-f", str(conf), "-i", str(tmp_path / "rsyslog.pid")])
+    sender = ("import socket, sys, time\n"
+              "data = sys.stdin.buffer.read()\n"
+              "for _ in range(50):\n"
+              "    try:\n"
+              "        s = socket.create_connection(('127.0.0.1', 6514), timeout=2); break\n"
+              "    except OSError: time.sleep(0.1)\n"
+              "s.sendall(data); s.close()\n")
+    r = lablib.subprocess.run(h.wrap(["python3", "-c", sender]), input=framed, capture_output=True,
+                              timeout=20)
+    assert r.returncode == 0, r.stderr
+    rows = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        rows = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+        if len(rows) >= 3:
+            break
+        time.sleep(0.1)
+    assert len(rows) == 3, rows
+    for row in rows:
+        assert row["facility"] == "16" and row["version"] == "1", row
+        assert row["hostname"] == "mon1.example.net" and row["app"] == "reach", row
+        assert row["procid"] == "4242", row
+        assert row["timestamp"].startswith("2026-11-30T10:00:00.123456"), row
+    firing, resolved, change = rows
+    assert firing["severity"] == "3" and firing["msgid"] == "firing"
+    assert firing["sd"] == ('[reach@32473 target="web1" alert="down" from="up" to="down" '
+                            'since="2026-11-30T09:59:57.123456Z" reason="timed out"]')
+    assert firing["msg"] == "alert down firing for web1: timed out"
+    assert resolved["severity"] == "5" and resolved["msgid"] == "resolved"
+    assert 'target="we\\"b\\]\\\\1"' in resolved["sd"], resolved["sd"]
+    assert resolved["msg"] == 'alert down resolved for we"b]\\1: ok now'
+    assert change["severity"] == "4" and change["msgid"] == "state_change"
+    assert change["msg"].lstrip("\ufeff") == "wëb is down (was up): ok now"
+
+
+def test_python_email_parser_reads_alert_mail():
+    """The alert mail as a mail client sees it: Python's RFC 5322/MIME parser (policy.default)."""
+    import email
+    import email.policy
+    if not sample_bin().exists():
+        pytest.skip(f"{sample_bin()} not built")
+    raw = lablib.subprocess.run([str(sample_bin()), "email"], capture_output=True, check=True,
+                                timeout=10).stdout
+    assert b"\n" not in raw.replace(b"\r\n", b""), "bare LF in the message"
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert not msg.defects, msg.defects
+    assert msg["Subject"] == ("[reach] FIRING down: wëb-1 with a rather long name that needs "
+                              "folding is down")
+    assert msg["To"].addresses[1].addr_spec == "ops2@example.net"
+    assert msg["Message-ID"] == "<outbox-42@mon1.example.net>"
+    assert msg["Date"].datetime.timestamp() == 1796032800
+    assert msg.get_content_type() == "text/plain" and msg.get_content_charset() == "utf-8"
+    body = msg.get_content().replace("\r\n", "\n")  # the wire form is CRLF
+    assert "Target:  wëb-1 with a rather long name that needs folding\n" in body
+    assert "site:    Zürich\n" in body
+    assert "Reason:  timed out = no answer in 1 s\n" in body
+    assert body.endswith("\n-- \nreach watch on mon1.example.net\n")
