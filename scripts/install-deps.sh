@@ -11,6 +11,7 @@ pkgs=(
   iputils-ping hping3 nmap ncat openssl fping stress-ng net-tools
   libc-ares-dev traceroute tcptraceroute mtr-tiny scamper
   masscan zmap time
+  libre2-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do
