@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/text.hpp"
 #include "format/check_writer.hpp"
 
 namespace reach::format {
@@ -28,6 +29,17 @@ std::string label(const std::string& name) {
     else out += c;
   }
   return out + "'";
+}
+
+// Status text: '|' starts the perfdata and a newline the long output, so neither may come from a
+// name or a server's words; control bytes are escaped as everywhere else.
+std::string text(std::string_view s) {
+  std::string out;
+  for (char c : printable(s)) {
+    if (c == '|') out += "\\x7c";
+    else out += c;
+  }
+  return out;
 }
 
 std::string num(const std::optional<double>& v) { return v ? fmt::format("{:g}", *v) : ""; }
@@ -60,7 +72,7 @@ int write_check_nagios(std::ostream& out, const std::vector<model::CheckOutcome>
   std::string summary = fmt::format("{} of {} endpoints ok", rows.size() - failed, rows.size());
   std::vector<std::string> bad;
   for (const auto& o : rows)
-    if (!o.ok) bad.push_back(fmt::format("{} {}", o.name, check_status_word(o.status)));
+    if (!o.ok) bad.push_back(fmt::format("{} {}", text(o.name), check_status_word(o.status)));
   if (!bad.empty()) summary += fmt::format(", {} failed ({})", failed, fmt::join(bad, ", "));
   std::string perf;
   for (const auto& o : rows) {
@@ -71,13 +83,15 @@ int write_check_nagios(std::ostream& out, const std::vector<model::CheckOutcome>
                       t.crit_failed ? num(t.crit_failed) : std::string("0"), rows.size());
   out << "CHECK " << state_word(s) << ": " << summary << " | " << perf << '\n';
   for (const auto& o : rows)
-    if (!o.ok) out << o.name << " (" << o.endpoint << "): " << check_status_word(o.status) << ", " << o.reason << '\n';
+    if (!o.ok)
+      out << text(o.name) << " (" << text(o.endpoint) << "): " << check_status_word(o.status) << ", " << text(o.reason)
+          << '\n';
   out.flush();
   return static_cast<int>(s);
 }
 
 int write_nagios_unknown(std::ostream& out, std::string_view why) {
-  out << "CHECK UNKNOWN: " << why << '\n';
+  out << "CHECK UNKNOWN: " << text(why) << '\n';
   out.flush();
   return static_cast<int>(NagiosState::unknown);
 }
