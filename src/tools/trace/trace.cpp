@@ -602,7 +602,9 @@ class TraceRun {
 
 int run_trace(const TraceOptions& opts, std::ostream& out, std::ostream& err) {
   TraceRun run(opts, out, err);
-  return run.run();
+  int code = run.run();
+  // Interrupted after printing what it found: 130, as for scan (q in --live is no interruption).
+  return code != 2 && sys::stop_requests() > 0 ? 130 : code;
 }
 
 }  // namespace reach::tools
