@@ -196,7 +196,7 @@ int run(int argc, char** argv, std::ostream& out) {
   s->add_flag("-n,--numeric", so.numeric, "numeric addresses and ports (reach never resolves names)");
   s->add_flag("-p,--programs", so.programs, "the PID/program owning each socket");
   s->add_flag("-e,--extend", so.extended, "user (uid) and inode columns");
-  s->add_option("--port", so.port, "local or peer port is N")->check(CLI::Range(1, 65535));
+  s->add_option("--port", so.port, "local or peer port is N");
   s->add_option("--sport", so.sport, "local port is N");
   s->add_option("--dport", so.dport, "peer port is N");
   s->add_option("--state", so.states, "only these states (ESTABLISHED, LISTEN, TIME_WAIT, ... or ss names; comma list)");

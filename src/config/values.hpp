@@ -3,6 +3,7 @@
 // ranges, Nagios thresholds, certificate dates.
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -29,5 +30,11 @@ Result<Threshold> parse_threshold(std::string_view text);
 // OpenSSL's printed certificate time ("Nov  2 05:40:05 2026 GMT", as curl's CERTINFO gives
 // it) as unix seconds.
 std::optional<std::int64_t> parse_cert_time(std::string_view text);
+
+// traceroute's -w MAX[,HERE[,NEAR]] seconds (reach trace); nullopt when malformed.
+struct Wait {
+  double max = 5, here = 3, near = 10;
+};
+std::optional<Wait> parse_wait(const std::string& s);
 
 }  // namespace reach::config

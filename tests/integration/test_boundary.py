@@ -240,7 +240,7 @@ def test_files_that_are_not_files(lab, reach, bindir):
     (["trace", "--alpha", "0.1", "198.18.0.2"], "reach trace: --alpha requires --mda"),
     (["scan", "--timeout", "2", "198.18.0.2"], "reach scan: --timeout applies to --connect and --banners"),
     (["scan", "--concurrency", "9", "198.18.0.2"], "reach scan: --concurrency applies to --connect"),
-    (["sockets", "--port", "0"], "reach sockets: --port"),
+    (["sockets", "--port", "0"], "reach sockets: bad port for --port: 0"),
 ])
 def test_options_without_effect_are_errors(lab, reach, args, line):
     pair = lab.pair()
