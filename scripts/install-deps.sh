@@ -7,7 +7,6 @@ pkgs=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libexpected-dev libcap-dev
   libgtest-dev libgmock-dev libcurl4-openssl-dev libtomlplusplus-dev libmicrohttpd-dev libssl-dev
   dnsmasq-base
-  libgtest-dev libgmock-dev libcurl4-openssl-dev libtomlplusplus-dev
   libyaml-cpp-dev libsqlite3-dev
   iproute2 nftables ethtool procps util-linux
   python3 python3-pytest python3-scapy
@@ -15,6 +14,7 @@ pkgs=(
   libc-ares-dev traceroute tcptraceroute mtr-tiny scamper
   masscan zmap time
   prometheus prometheus-blackbox-exporter prometheus-alertmanager rsyslog mrtg
+  libre2-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,12 +1,20 @@
 // reach: parse the command line and hand over to the tool. Nothing else lives here.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstring>
+#include <exception>
 #include <iostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/values.hpp"
+#include "sys/caps.hpp"
+#include "sys/netns.hpp"
+#include "sys/output.hpp"
+
 #include "tools/check/check.hpp"
 #include "tools/ping/ping.hpp"
 #include "tools/scan/scan.hpp"
@@ -16,20 +24,107 @@
 
 namespace {
 
-int parse_error(const CLI::App& app, const CLI::ParseError& e, bool nagios) {
+// "reach ping" when the error is about ping's arguments, else "reach".
+std::string command_name(CLI::App& app) {
+  for (const auto* sub : app.get_subcommands())
+    return app.get_name() + " " + sub->get_name();
+  return app.get_name();
+}
+
+int parse_error(CLI::App& app, const CLI::ParseError& e, bool nagios, std::ostream& out) {
   // A Nagios plugin reports bad arguments as UNKNOWN on stdout, exit 3.
   if (nagios) {
-    std::cout << "CHECK UNKNOWN: " << e.what() << '\n';
+    out << "CHECK UNKNOWN: " << e.what() << '\n';
     return 3;
   }
-  std::string name = app.get_name();
+  std::string name = command_name(app);
   std::cerr << name << ": " << e.what() << " (see " << name << " --help)\n";
   return 2;
 }
 
+// --netns NAME|PATH and --netns-pid PID of the probing commands.
+struct NetnsOption {
+  std::string name;
+  int pid = 0;
+  void add_to(CLI::App* a) {
+    auto* n = a->add_option("--netns", name, "probe from inside this network namespace: NAME (/run/netns/NAME) or a path");
+    a->add_option("--netns-pid", pid, "probe from inside the network namespace of process PID (docker inspect's .State.Pid)")
+        ->excludes(n);
+  }
+  // Enters the namespace for the rest of the run (before any socket is opened or capability
+  // dropped) and says so on stderr; false after printing why it could not.
+  bool enter(const std::string& cmd) const {
+    if (name.empty() && pid == 0) return true;
+    if (!reach::sys::real_root()) {
+      std::cerr << cmd << ": --netns and --netns-pid enter a namespace, which only root may do\n";
+      return false;
+    }
+    std::string path, label;
+    if (pid != 0) {
+      if (pid < 0) return (std::cerr << cmd << ": --netns-pid " << pid << ": not a process id\n"), false;
+      path = "/proc/" + std::to_string(pid) + "/ns/net";
+      label = "of pid " + std::to_string(pid);
+    } else if (name.find('/') == std::string::npos) {
+      auto ns = reach::sys::named_netns(name);
+      if (!ns) return (std::cerr << cmd << ": " << ns.error().message() << '\n'), false;
+      path = ns->path;
+      label = name;
+    } else {
+      path = label = name;
+    }
+    if (auto r = reach::sys::enter_netns(path); !r) return (std::cerr << cmd << ": " << r.error().message() << '\n'), false;
+    std::cerr << cmd << ": probing from network namespace " << label << " (" << path << ")\n";
+    return true;
+  }
+};
+
+int run(int argc, char** argv, std::ostream& out);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A set-user-ID reach would read any file for its caller and print parts of it: the way to
+  // give it privilege is `setcap cap_net_raw+ep`, which this does not prevent.
+  if (reach::sys::set_id_execution()) {
+    std::cerr << "reach: refusing to run set-user-ID or set-group-ID; grant the capability instead: setcap "
+                 "cap_net_raw+ep reach\n";
+    return 2;
+  }
+  std::string cmd = "reach";
+  if (argc > 1)
+    for (const char* c : {"ping", "trace", "scan", "sockets", "check"})
+      if (std::strcmp(argv[1], c) == 0) cmd += std::string(" ") + c;
+  // Anything thrown that no layer caught (an allocation that failed, a library's exception):
+  // one line and exit 2, never an abort with a core dump.
+  std::set_terminate([] {
+    static const char m[] = "reach: internal error: unexpected exception\n";
+    (void)!::write(2, m, sizeof m - 1);
+    _exit(2);
+  });
+  reach::sys::FdOutput out_buf(STDOUT_FILENO);
+  std::ostream out(&out_buf);
+  int code = 2;
+  try {
+    code = run(argc, argv, out);
+  } catch (const std::bad_alloc&) {
+    std::cerr << cmd << ": out of memory\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << cmd << ": internal error: " << e.what() << '\n';
+    return 2;
+  }
+  out.flush();
+  std::cout.flush();  // --help
+  if (int e = out_buf.error(); e != 0 || !std::cout) {
+    std::cerr << cmd << ": write error: " << std::strerror(e ? e : EIO) << '\n';
+    return 2;
+  }
+  return code;
+}
+
+namespace {
+
+int run(int argc, char** argv, std::ostream& out) {
   CLI::App app{"reach: network reachability toolkit", "reach"};
   app.require_subcommand(1);
 
@@ -56,6 +151,8 @@ int main(int argc, char** argv) {
   p->add_flag("-D,--timestamp", ping.timestamps, "print the unix time before each line");
   p->add_flag("-O", ping.report_timeouts, "report probes that got no answer");
   p->add_flag("--json", ping.json, "NDJSON events, one object per line (docs/JSON.md)");
+  NetnsOption ping_ns;
+  ping_ns.add_to(p);
 
   reach::tools::TraceOptions tr;
   bool t_udp = false, t_icmp = false, t_tcp = false, t4 = false, t6 = false;
@@ -78,12 +175,15 @@ int main(int argc, char** argv) {
   t->add_flag("-n,--numeric", tr.numeric, "no reverse DNS");
   t->add_flag("--json", tr.json, "NDJSON events (docs/JSON.md)");
   t->add_flag("-r,--report", tr.report, "rounds of one probe per hop, then a table as mtr --report");
-  t->add_option("-c,--count", tr.count, "rounds for --report / --live (default 10 / until q)");
-  t->add_option("--interval", tr.interval, "seconds between rounds (default 1)");
+  auto* t_count = t->add_option("-c,--count", tr.count, "rounds for --report / --live (default 10 / until q)");
+  auto* t_interval = t->add_option("--interval", tr.interval, "seconds between rounds (default 1)");
   t->add_flag("--live", tr.live, "full-screen table like mtr, refreshed every round; q or Ctrl-C quits");
-  t->add_flag("--mda", tr.mda, "every load-balanced path: Multipath Detection Algorithm (docs/TRACE-MDA.md)");
-  t->add_option("--alpha", tr.alpha, "--mda: chance of missing a next hop of one router, 0..1 (default 0.05)");
-  t->add_option("--max-probes", tr.max_probes, "--mda: probe budget (default 5000)");
+  auto* t_mda = t->add_flag("--mda", tr.mda, "every load-balanced path: Multipath Detection Algorithm (docs/TRACE-MDA.md)");
+  t->add_option("--alpha", tr.alpha, "--mda: chance of missing a next hop of one router, 0..1 (default 0.05)")
+      ->needs(t_mda);
+  t->add_option("--max-probes", tr.max_probes, "--mda: probe budget (default 5000)")->needs(t_mda);
+  NetnsOption trace_ns;
+  trace_ns.add_to(t);
 
   reach::tools::SocketsOptions so;
   auto* s = app.add_subcommand("sockets", "what is listening here? local sockets with their owning processes (as netstat -anptu / ss)");
@@ -127,9 +227,11 @@ int main(int argc, char** argv) {
   c->add_option("--retries", sc.retries, "extra passes over unanswered probes (default 3 SYN, 1 connect)");
   c->add_option("--wait", sc.wait, "seconds to wait for late replies after each pass (default: 3 x the slowest RTT seen, 20 ms to 1 s)");
   c->add_option("--seed", sc.seed, "seed of the probe order, for a reproducible scan");
-  c->add_option("--timeout", sc.timeout, "--connect and --banners: seconds per connection attempt (default 1)");
+  auto* sc_timeout =
+      c->add_option("--timeout", sc.timeout, "--connect and --banners: seconds per connection attempt (default 1)");
   c->add_flag("--banners", sc.banners, "connect to open ports and show the first line each says (or answers to HTTP HEAD)");
-  c->add_option("--concurrency", sc.concurrency, "--connect: connections in flight (default 1024)");
+  auto* sc_concurrency =
+      c->add_option("--concurrency", sc.concurrency, "--connect and --banners: connections in flight (default 1024)");
   c->add_flag("--yes", sc.yes, "allow more than 65536 addresses (a prefix wider than /16 or /112)");
   c->add_flag("-4", sc_v4, "IPv4 only");
   c->add_flag("-6", sc_v6, "IPv6 only");
@@ -137,6 +239,8 @@ int main(int argc, char** argv) {
   c->add_flag("--json", sc.json, "NDJSON events, one object per line (docs/JSON.md)");
   c->add_flag("-G,--grepable", sc.grepable, "one line per host, as nmap -oG");
   c->add_flag("!--no-progress", sc.progress, "no progress line on stderr (shown only when it is a terminal)");
+  NetnsOption scan_ns;
+  scan_ns.add_to(c);
 
   // nmap's `-iL FILE` is a two-letter short option, which CLI11 cannot name: rename it.
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -160,7 +264,7 @@ int main(int argc, char** argv) {
   k->add_option("-r,--retries", co.retries, "extra attempts after a timeout or unreachable (default 0)");
   k->add_option("--expect-status", co.expect_status, "HTTP statuses that pass (default 200-399)");
   k->add_option("--body", co.body, "HTTP body must contain this text");
-  k->add_option("--body-regex", co.body_regex, "HTTP body must match this regular expression (ECMAScript)");
+  k->add_option("--body-regex", co.body_regex, "HTTP body must match this regular expression (RE2 syntax, linear time)");
   k->add_flag("-k,--insecure", co.insecure, "do not verify TLS certificates (expiry is still reported)");
   k->add_option("--cacert", co.cacert, "trust the CA certificates in this PEM file for https checks and --nodes-json");
   k->add_option("--cert-days", co.cert_days, "fail when the certificate expires within this many days (default 0)");
@@ -170,6 +274,8 @@ int main(int argc, char** argv) {
   k->add_flag("--nagios", co.nagios, "Nagios plugin output and exit codes");
   k->add_option("-w,--warning", co.warn, "--nagios WARNING when a check takes more than TIME s or more than FAILED fail: TIME[,FAILED]");
   k->add_option("-c,--critical", co.crit, "--nagios CRITICAL threshold: TIME[,FAILED] (default: any failure)");
+  NetnsOption check_ns;
+  check_ns.add_to(k);
 
   reach::tools::WatchOptions wo;
   auto* w = app.add_subcommand("watch", "keep watching: many targets probed continuously, alerts, history, Prometheus and blackbox exports");
@@ -204,7 +310,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return parse_error(app, e, nagios_args && argc > 1 && std::string_view(argv[1]) == "check");
+    return parse_error(app, e, nagios_args && argc > 1 && std::string_view(argv[1]) == "check", out);
   }
 
   if (p->parsed()) {
@@ -221,7 +327,8 @@ int main(int argc, char** argv) {
     if (udp) ping.method = reach::model::Method::udp;
     if (v4) ping.family = reach::Family::v4;
     if (v6) ping.family = reach::Family::v6;
-    return reach::tools::run_ping(ping, std::cout, std::cerr);
+    if (!ping_ns.enter("reach ping")) return 2;
+    return reach::tools::run_ping(ping, out, std::cerr);
   }
   if (t->parsed()) {
     if (t_udp + t_icmp + t_tcp > 1) {
@@ -232,23 +339,36 @@ int main(int argc, char** argv) {
       std::cerr << "reach trace: -4 and -6 exclude each other\n";
       return 2;
     }
+    if (t_count->count() + t_interval->count() > 0 && !tr.report && !tr.live) {
+      std::cerr << "reach trace: " << (t_count->count() ? "-c" : "--interval")
+                << " counts rounds, which only --report and --live make\n";
+      return 2;
+    }
     if (t_icmp) tr.method = reach::model::TraceMethod::icmp;
     if (t_tcp) tr.method = reach::model::TraceMethod::tcp;
     if (t4) tr.family = reach::Family::v4;
     if (t6) tr.family = reach::Family::v6;
-    return reach::tools::run_trace(tr, std::cout, std::cerr);
+    if (!trace_ns.enter("reach trace")) return 2;
+    return reach::tools::run_trace(tr, out, std::cerr);
   }
   if (c->parsed()) {
     if (sc_v4 && sc_v6) {
       std::cerr << "reach scan: -4 and -6 exclude each other\n";
       return 2;
     }
+    // A SYN scan sends at --rate and waits --wait; per-connection settings would be ignored.
+    if (sc_timeout->count() + sc_concurrency->count() > 0 && !sc.connect && !sc.banners) {
+      std::cerr << "reach scan: " << (sc_timeout->count() ? "--timeout" : "--concurrency")
+                << " applies to --connect and --banners, not to a SYN scan (its pace is --rate, its wait --wait)\n";
+      return 2;
+    }
     if (sc_all_ports) sc.ports = "-";
     if (sc_v4) sc.family = reach::Family::v4;
     if (sc_v6) sc.family = reach::Family::v6;
-    return reach::tools::run_scan(sc, std::cout, std::cerr);
+    if (!scan_ns.enter("reach scan")) return 2;
+    return reach::tools::run_scan(sc, out, std::cerr);
   }
-  if (s->parsed()) return reach::tools::run_sockets(so, std::cout, std::cerr);
+  if (s->parsed()) return reach::tools::run_sockets(so, out, std::cerr);
   if (w->parsed()) {
     for (auto [flag, text, slot] : {std::tuple{"--interval", &w_interval, &wo.overrides.interval},
                                     std::tuple{"--timeout", &w_timeout, &wo.overrides.timeout}}) {
@@ -260,17 +380,22 @@ int main(int argc, char** argv) {
       }
       *slot = *d;
     }
-    return reach::tools::run_watch(wo, std::cout, std::cerr);
+    return reach::tools::run_watch(wo, out, std::cerr);
   }
   if (k->parsed()) {
     if (c4 && c6) {
-      if (co.nagios) return (std::cout << "CHECK UNKNOWN: -4 and -6 exclude each other\n"), 3;
+      if (co.nagios) return (out << "CHECK UNKNOWN: -4 and -6 exclude each other\n"), 3;
       std::cerr << "reach check: -4 and -6 exclude each other\n";
       return 2;
     }
+    for (const char* name : {"--body", "--body-regex", "--expect-status", "--cert-days"})
+      if (k->get_option(name)->count() > 0) co.http_options.emplace_back(name);
     if (c4) co.family = reach::Family::v4;
     if (c6) co.family = reach::Family::v6;
-    return reach::tools::run_check(co, std::cout, std::cerr);
+    if (!check_ns.enter("reach check")) return 2;
+    return reach::tools::run_check(co, out, std::cerr);
   }
   return 2;
 }
+
+}  // namespace

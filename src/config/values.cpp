@@ -272,4 +272,25 @@ std::optional<std::int64_t> parse_cert_time(std::string_view text) {
   return days_from_civil(*y, month, static_cast<unsigned>(*d)) * 86400 + *hh * 3600 + *mm * 60 + *ss;
 }
 
+std::optional<Wait> parse_wait(const std::string& s) {
+  Wait w;
+  double* parts[] = {&w.max, &w.here, &w.near};
+  std::size_t pos = 0;
+  for (int i = 0; i < 3 && pos <= s.size(); ++i) {
+    std::size_t comma = s.find(',', pos);
+    std::string part = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    try {
+      std::size_t used = 0;
+      double v = std::stod(part, &used);
+      if (used != part.size() || !std::isfinite(v) || v < 0 || v > 3600) return std::nullopt;
+      *parts[i] = v;
+    } catch (...) {
+      return std::nullopt;
+    }
+    if (comma == std::string::npos) return w.max > 0 ? std::optional<Wait>(w) : std::nullopt;
+    pos = comma + 1;
+  }
+  return std::nullopt;
+}
+
 }  // namespace reach::config

@@ -49,4 +49,10 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view text);
 // it) as unix seconds.
 std::optional<std::int64_t> parse_cert_time(std::string_view text);
 
+// traceroute's -w MAX[,HERE[,NEAR]] seconds (reach trace); nullopt when malformed.
+struct Wait {
+  double max = 5, here = 3, near = 10;
+};
+std::optional<Wait> parse_wait(const std::string& s);
+
 }  // namespace reach::config

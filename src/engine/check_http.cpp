@@ -21,8 +21,8 @@ Classified judge_http_response(int status, std::string_view body, std::optional<
   if (!status_ok) return {CheckStatus::http_status, fmt::format("HTTP {}, expected {}", status, e.statuses_text)};
   if (!e.body.empty() && body.find(e.body) == std::string_view::npos)
     return {CheckStatus::http_body, fmt::format("HTTP {}, body does not contain '{}'", status, e.body)};
-  if (e.body_regex && !std::regex_search(body.begin(), body.end(), *e.body_regex))
-    return {CheckStatus::http_body, fmt::format("HTTP {}, body does not match /{}/", status, e.body_regex_text)};
+  if (e.body_regex && !e.body_regex->search(body))
+    return {CheckStatus::http_body, fmt::format("HTTP {}, body does not match /{}/", status, e.body_regex->text())};
   if (cert_days && *cert_days < e.cert_days)
     return {CheckStatus::cert_expiry, *cert_days < 0 ? fmt::format("certificate expired {:.1f} days ago", -*cert_days)
                                                      : fmt::format("certificate expires in {:.1f} days", *cert_days)};

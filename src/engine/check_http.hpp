@@ -1,13 +1,13 @@
 #pragma once
 // What an HTTP(S) check's answer means against the expectations of the command line.
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "engine/check_engine.hpp"
+#include "engine/pattern.hpp"
 
 namespace reach::engine {
 
@@ -15,8 +15,7 @@ struct HttpExpect {
   std::vector<std::pair<int, int>> statuses;  // inclusive ranges that pass
   std::string statuses_text;                  // as the user wrote them, for the reason
   std::string body;                           // substring the body must contain, or empty
-  std::optional<std::regex> body_regex;
-  std::string body_regex_text;
+  std::optional<Pattern> body_regex;       // RE2, linear time
   double cert_days = 0;                       // fail when the certificate expires sooner
 };
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/text.hpp"
+
 namespace reach::engine {
 
 std::string clean_banner(std::span<const std::uint8_t> data) {
@@ -10,13 +12,7 @@ std::string clean_banner(std::span<const std::uint8_t> data) {
   for (std::size_t i = 0; i < n; ++i) {
     std::uint8_t c = data[i];
     if (c == '\r' || c == '\n') break;
-    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
-    else {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
+    append_printable(out, c);
   }
   auto blank = [](char c) { return c == ' ' || c == '\t'; };
   while (!out.empty() && blank(out.back())) out.pop_back();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/text.hpp"
 #include "format/check_writer.hpp"
 #include "format/nagios_perf.hpp"
 
@@ -40,7 +41,7 @@ int write_check_nagios(std::ostream& out, const std::vector<model::CheckOutcome>
   std::string summary = fmt::format("{} of {} endpoints ok", rows.size() - failed, rows.size());
   std::vector<std::string> bad;
   for (const auto& o : rows)
-    if (!o.ok) bad.push_back(fmt::format("{} {}", o.name, check_status_word(o.status)));
+    if (!o.ok) bad.push_back(fmt::format("{} {}", nagios_text(o.name), check_status_word(o.status)));
   if (!bad.empty()) summary += fmt::format(", {} failed ({})", failed, fmt::join(bad, ", "));
   std::string perf;
   for (const auto& o : rows) {
@@ -51,13 +52,15 @@ int write_check_nagios(std::ostream& out, const std::vector<model::CheckOutcome>
                       t.crit_failed ? num(t.crit_failed) : std::string("0"), rows.size());
   out << "CHECK " << nagios_state_word(s) << ": " << summary << " | " << perf << '\n';
   for (const auto& o : rows)
-    if (!o.ok) out << o.name << " (" << o.endpoint << "): " << check_status_word(o.status) << ", " << o.reason << '\n';
+    if (!o.ok)
+      out << nagios_text(o.name) << " (" << nagios_text(o.endpoint) << "): " << check_status_word(o.status) << ", " << nagios_text(o.reason)
+          << '\n';
   out.flush();
   return static_cast<int>(s);
 }
 
 int write_nagios_unknown(std::ostream& out, std::string_view why) {
-  out << "CHECK UNKNOWN: " << why << '\n';
+  out << "CHECK UNKNOWN: " << nagios_text(why) << '\n';
   out.flush();
   return static_cast<int>(NagiosState::unknown);
 }

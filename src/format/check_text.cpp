@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 
+#include "base/text.hpp"
 #include "format/check_writer.hpp"
 
 namespace reach::format {
@@ -66,7 +67,7 @@ void write_check_text(std::ostream& out, const std::vector<model::CheckOutcome>&
     std::string pol;
     if (o.must_pass) pol = o.ok ? (*o.must_pass ? "ok (pass)" : "ok (block)")
                                 : (*o.must_pass ? "VIOLATION (must pass)" : "VIOLATION (must block)");
-    cells.push_back({o.name, o.endpoint, result_text(o), time_text(o.time), pol, o.reason});
+    cells.push_back({printable(o.name), printable(o.endpoint), result_text(o), time_text(o.time), pol, printable(o.reason)});
   }
   std::array<std::size_t, 6> w{};
   for (const auto& c : cells)

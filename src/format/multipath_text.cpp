@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "base/text.hpp"
 #include "format/multipath_writer.hpp"
 
 namespace reach::format {
@@ -12,7 +13,7 @@ namespace {
 std::string label(const IpAddr& a, const MultipathTextOptions& opts) {
   if (opts.names) {
     const auto it = opts.names->find(a);
-    if (it != opts.names->end() && !it->second.empty()) return fmt::format("{} ({})", it->second, a.to_string());
+    if (it != opts.names->end() && !it->second.empty()) return fmt::format("{} ({})", printable(it->second), a.to_string());
   }
   return a.to_string();
 }

@@ -1,6 +1,8 @@
 // Nagios plugin output pieces shared by `reach check --nagios` and `reach watch --nagios`.
 #include "format/nagios_perf.hpp"
 
+#include "base/text.hpp"
+
 namespace reach::format {
 
 const char* nagios_state_word(NagiosState s) {
@@ -24,10 +26,12 @@ std::string nagios_perf_label(std::string_view name) {
 }
 
 std::string nagios_text(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    if (c == '|') c = '/';
-    else if (c == '\n' || c == '\r') c = ' ';
+  // Control bytes (newline included) escaped as everywhere else; '|' would start the perfdata.
+  std::string out;
+  for (char c : printable(text)) {
+    if (c == '|') out += "\\x7c";
+    else out += c;
+  }
   return out;
 }
 

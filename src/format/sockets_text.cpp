@@ -5,6 +5,7 @@
 #include <map>
 #include <sys/socket.h>
 
+#include "base/text.hpp"
 #include "format/sockets_writer.hpp"
 
 namespace reach::format {
@@ -85,7 +86,7 @@ void unix_table(std::ostream& out, const std::vector<SocketRow>& rows, const Soc
     if (o.extended) line += fmt::format(" {:<10}", r.uid ? std::to_string(*r.uid) : "-");
     if (o.programs) line += fmt::format(" {:<20}", owner_text(r));
     if (o.netns) line += fmt::format(" {:<12}", r.netns.empty() ? std::string("-") : r.netns);
-    line += " " + r.path;
+    line += " " + printable(r.path);
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << '\n';
   }
@@ -109,7 +110,7 @@ std::string state_text(const SocketRow& r) {
 
 std::string owner_text(const SocketRow& r) {
   if (r.owners.empty()) return "-";
-  return fmt::format("{}/{}", r.owners.front().pid, r.owners.front().program);
+  return fmt::format("{}/{}", r.owners.front().pid, printable(r.owners.front().program));
 }
 
 void write_sockets_text(std::ostream& out, const std::vector<SocketRow>& rows, const SocketsTextOptions& opts) {

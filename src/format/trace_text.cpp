@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "base/text.hpp"
 #include "format/trace_writer.hpp"
 
 namespace reach::format {
@@ -31,7 +32,7 @@ std::string label(const IpAddr& a, const NameOf& name, bool numeric) {
   std::string ip = a.to_string();
   if (numeric) return ip;
   auto n = name ? name(a) : std::nullopt;
-  return fmt::format("{} ({})", n.value_or(ip), ip);
+  return fmt::format("{} ({})", n ? printable(*n) : ip, ip);
 }
 
 class TextWriter final : public TraceWriter {
@@ -113,7 +114,7 @@ void write_trace_report_text(std::ostream& out, const std::string& host, const s
     std::string who = "???";
     if (r.addr) {
       auto n = name ? name(*r.addr) : std::nullopt;
-      who = n.value_or(r.addr->to_string());
+      who = n ? printable(*n) : r.addr->to_string();
     }
     std::string lead = r.first_of_hop ? fmt::format("{:3d}.|-- ", r.ttl) : std::string("    |   ");
     double loss = r.sent ? 100.0 * static_cast<double>(r.sent - std::min(r.sent, r.hop_received)) /

@@ -73,7 +73,7 @@ Result<void> ProbeSocket::send(std::span<const std::uint8_t> data, const IpAddr&
   // kernel counted it (an nftables drop in OUTPUT) then cannot shift the ids of later sends.
   if (tx_ids_ != TxIds::counted) {
     std::uint32_t id = next_tx_id_++;
-    auto r = sys::send_to(fd_.get(), data, dst, port, id);
+    auto r = send_once(data, dst, port, id);
     if (r) {
       tx_ids_ = TxIds::explicit_;
       remember(id, tag);
@@ -83,23 +83,37 @@ Result<void> ProbeSocket::send(std::span<const std::uint8_t> data, const IpAddr&
     tx_ids_ = TxIds::counted;  // kernel older than 6.13: fall back to counting sends
     next_tx_id_ = 0;
   }
-  auto r = sys::send_to(fd_.get(), data, dst, port);
+  auto r = send_once(data, dst, port, std::nullopt);
   if (!r) return tl::unexpected(r.error());
   remember(next_tx_id_++, tag);
   return {};
 }
 
 Result<void> ProbeSocket::send_plain(std::span<const std::uint8_t> data, const IpAddr& dst, std::uint16_t port) {
-  auto r = sys::send_to(fd_.get(), data, dst, port);
+  auto r = send_once(data, dst, port, std::nullopt);
   if (!r) return tl::unexpected(r.error());
   return {};
 }
 
-void ProbeSocket::remember(std::uint32_t id, std::uint64_t tag) {
-  // A stamp the kernel never delivers must not leak its entry.
-  if (pending_tx_.size() > 4096) pending_tx_.clear();
-  pending_tx_[id] = tag;
+Result<std::size_t> ProbeSocket::send_once(std::span<const std::uint8_t> data, const IpAddr& dst,
+                                           std::uint16_t port, std::optional<std::uint32_t> id) {
+  auto r = sys::send_to(fd_.get(), data, dst, port, id);
+  // With IP_RECVERR the kernel also sets the socket's pending error when an ICMP error arrives
+  // (the port unreachable of an earlier probe), and the next sendto returns that error instead
+  // of sending. It is cleared by being returned and its details are on the error queue: send
+  // again. A real error of this send comes back again and is reported.
+  bool recverr = kind_ == SocketKind::udp || kind_ == SocketKind::icmp_dgram;
+  for (int tries = 0; recverr && !r && tries < 4; ++tries) {
+    int e = r.error().err;
+    if (e != ECONNREFUSED && e != EHOSTUNREACH && e != ENETUNREACH && e != EHOSTDOWN && e != EPROTO &&
+        e != EMSGSIZE && e != EACCES && e != ENONET)
+      break;
+    r = sys::send_to(fd_.get(), data, dst, port, id);
+  }
+  return r;
 }
+
+void ProbeSocket::remember(std::uint32_t id, std::uint64_t tag) { pending_tx_.remember(id, tag); }
 
 Result<void> ProbeSocket::drain(const Handlers& h, int budget) {
   std::span<std::uint8_t> buf(buf_);
@@ -109,11 +123,8 @@ Result<void> ProbeSocket::drain(const Handlers& h, int budget) {
     if (!*e) break;
     const auto& entry = **e;
     if (entry.kind == sys::ErrQueueEntry::Kind::tx_timestamp) {
-      auto it = pending_tx_.find(entry.tx_id);
-      if (it != pending_tx_.end()) {
-        if (entry.stamp && h.tx_stamp) h.tx_stamp({it->second, *entry.stamp});
-        pending_tx_.erase(it);
-      }
+      if (auto tag = pending_tx_.take(entry.tx_id))
+        if (entry.stamp && h.tx_stamp) h.tx_stamp({*tag, *entry.stamp});
     } else if (entry.kind == sys::ErrQueueEntry::Kind::icmp_error && h.icmp_error) {
       h.icmp_error({buf.first(std::min(entry.payload_len, buf.size())), entry});
     }

@@ -12,6 +12,7 @@
 #include "base/error.hpp"
 #include "base/ip_addr.hpp"
 #include "base/time.hpp"
+#include "io/tx_ids.hpp"
 #include "sys/fd.hpp"
 #include "sys/socket.hpp"
 
@@ -64,6 +65,8 @@ class ProbeSocket {
 
  private:
   Result<void> send_plain(std::span<const std::uint8_t> data, const IpAddr& dst, std::uint16_t port);
+  Result<std::size_t> send_once(std::span<const std::uint8_t> data, const IpAddr& dst, std::uint16_t port,
+                                std::optional<std::uint32_t> id);
   void remember(std::uint32_t id, std::uint64_t tag);
 
   sys::Fd fd_;
@@ -74,7 +77,7 @@ class ProbeSocket {
   // before 6.13, the kernel's own per-socket count of sends (which a failed send can skew).
   enum class TxIds : std::uint8_t { unknown, explicit_, counted } tx_ids_ = TxIds::unknown;
   std::uint32_t next_tx_id_ = 0;
-  std::unordered_map<std::uint32_t, std::uint64_t> pending_tx_;  // kernel send id -> tag
+  TxStampMap pending_tx_;  // kernel send id -> tag
   std::vector<std::uint8_t> buf_ = std::vector<std::uint8_t>(65536);
 };
 

@@ -3,6 +3,8 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 
 namespace reach::sys {
@@ -16,17 +18,60 @@ bool has_net_raw() {
   return v == CAP_SET;
 }
 
+namespace {
+
+cap_value_t value_of(Cap c) { return c == Cap::net_raw ? CAP_NET_RAW : CAP_SYS_ADMIN; }
+
+// Sets effective = permitted = `want`, inheritable and ambient empty, then no_new_privs, and
+// reads the sets back: a drop that silently failed would leave root's powers to the parsers.
+Result<void> set_exactly(cap_t want) {
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+    return fail("clear ambient capabilities", "", errno);
+  if (cap_set_proc(want) != 0) return fail("drop capabilities", "", errno);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail("prctl(NO_NEW_PRIVS)", "", errno);
+  cap_t now = cap_get_proc();
+  if (!now) return fail("cap_get_proc", "", errno);
+  int differs = cap_compare(now, want);
+  cap_free(now);
+  if (differs != 0) return fail("drop capabilities", "", 0, "the kernel kept some");
+  return {};
+}
+
+}  // namespace
+
 Result<void> drop_all_capabilities() {
   cap_t none = cap_init();
   if (!none) return fail("cap_init", "", errno);
-  int rc = cap_set_proc(none);
-  int err = errno;
+  auto r = set_exactly(none);
   cap_free(none);
-  if (rc != 0) return fail("drop capabilities", "", err);
-  prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail("prctl(NO_NEW_PRIVS)", "", errno);
-  return {};
+  return r;
 }
+
+Result<void> keep_only_capabilities(std::initializer_list<Cap> keep) {
+  cap_t have = cap_get_proc();
+  if (!have) return fail("cap_get_proc", "", errno);
+  cap_t want = cap_init();
+  if (!want) {
+    cap_free(have);
+    return fail("cap_init", "", errno);
+  }
+  for (Cap c : keep) {
+    cap_value_t v = value_of(c);
+    cap_flag_value_t held = CAP_CLEAR;
+    cap_get_flag(have, v, CAP_PERMITTED, &held);
+    if (held != CAP_SET) continue;
+    cap_set_flag(want, CAP_EFFECTIVE, 1, &v, CAP_SET);
+    cap_set_flag(want, CAP_PERMITTED, 1, &v, CAP_SET);
+  }
+  cap_free(have);
+  auto r = set_exactly(want);
+  cap_free(want);
+  return r;
+}
+
+bool real_root() { return getuid() == 0; }
+
+bool set_id_execution() { return getuid() != geteuid() || getgid() != getegid(); }
 
 }  // namespace reach::sys
 

@@ -115,4 +115,13 @@ Result<void> in_netns(const std::string& path, const std::function<void()>& fn, 
   return {};
 }
 
+Result<void> enter_netns(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail("open network namespace", path, errno);
+  Fd ns(fd);
+  if (::setns(fd, CLONE_NEWNET) != 0)
+    return fail("enter network namespace", path, errno, errno == EINVAL ? "not a network namespace" : "");
+  return {};
+}
+
 }  // namespace reach::sys

@@ -38,6 +38,10 @@ Result<std::vector<NetnsRef>> all_netns();
 // path that names another namespace by now.
 Result<void> in_netns(const std::string& path, const std::function<void()>& fn,
                       std::optional<NsId> expect = std::nullopt);
+// Moves the calling process into the network namespace at `path` for good, as `ip netns exec`
+// does (it must still have one thread): every socket, route and name lookup after that is the
+// namespace's. Needs CAP_SYS_ADMIN.
+Result<void> enter_netns(const std::string& path);
 // The namespace as listed, or ESRCH when its path now names another one (a reused pid).
 Result<void> in_netns(const NetnsRef& ns, const std::function<void()>& fn);
 

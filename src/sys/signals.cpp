@@ -31,4 +31,6 @@ const void* stop_wait_mask() { return g_installed ? &g_wait_mask : nullptr; }
 
 int stop_requests() { return g_stops; }
 
+void request_stop() { g_stops = g_stops + 1; }
+
 }  // namespace reach::sys

@@ -240,20 +240,37 @@ Result<std::optional<Received>> receive(int fd, std::span<std::uint8_t> buf) {
   r.truncated = (msg.msg_flags & MSG_TRUNC) != 0;
   r.from = from_sockaddr(reinterpret_cast<sockaddr*>(&ss), msg.msg_namelen);
   r.from_port = port_of(ss);
+  decode_receive_cmsgs(msg, r);
+  if (r.kernel_rx) r.kernel_rx = kernel_stamp_to_monotonic(*r.kernel_rx);
+  return std::optional<Received>{r};
+}
+
+namespace {
+
+// CMSG_NXTHDR checks that the next header starts inside the buffer, not that this one's
+// cmsg_len stays inside it: the kernel never lies, but a decoder must not trust that.
+bool fits(const msghdr& msg, const cmsghdr* c, std::size_t data_len) {
+  auto start = reinterpret_cast<const char*>(c) - static_cast<const char*>(msg.msg_control);
+  std::size_t room = msg.msg_controllen - static_cast<std::size_t>(start);
+  return c->cmsg_len >= CMSG_LEN(data_len) && c->cmsg_len <= room;
+}
+
+}  // namespace
+
+void decode_receive_cmsgs(msghdr& msg, Received& r) {
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING &&
-        c->cmsg_len >= CMSG_LEN(sizeof(scm_timestamping))) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING && fits(msg, c, sizeof(scm_timestamping))) {
       scm_timestamping ts;
       std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) r.kernel_rx = kernel_stamp_to_monotonic(ts_to_ns(ts.ts[0]));
-    } else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
-               (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+      if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) r.kernel_rx = ts_to_ns(ts.ts[0]);
+    } else if (((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+                (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) &&
+               fits(msg, c, sizeof(int))) {
       int v = 0;
       std::memcpy(&v, CMSG_DATA(c), sizeof v);
       r.ttl = v;
     }
   }
-  return std::optional<Received>{r};
 }
 
 Result<std::optional<ErrQueueEntry>> receive_error(int fd, std::span<std::uint8_t> buf) {
@@ -266,18 +283,23 @@ Result<std::optional<ErrQueueEntry>> receive_error(int fd, std::span<std::uint8_
   }
   ErrQueueEntry e;
   e.payload_len = static_cast<std::size_t>(n);
+  decode_error_cmsgs(msg, e);
+  if (e.stamp) e.stamp = kernel_stamp_to_monotonic(*e.stamp);
+  return std::optional<ErrQueueEntry>{e};
+}
+
+void decode_error_cmsgs(msghdr& msg, ErrQueueEntry& e) {
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING &&
-        c->cmsg_len >= CMSG_LEN(sizeof(scm_timestamping))) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING && fits(msg, c, sizeof(scm_timestamping))) {
       scm_timestamping ts;
       std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) e.stamp = kernel_stamp_to_monotonic(ts_to_ns(ts.ts[0]));
+      if (ts.ts[0].tv_sec != 0 || ts.ts[0].tv_nsec != 0) e.stamp = ts_to_ns(ts.ts[0]);
       continue;
     }
     bool v4err = c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR;
     bool v6err = c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR;
     bool tserr = c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_EE_ORIGIN_TIMESTAMPING;
-    if (!(v4err || v6err || tserr) || c->cmsg_len < CMSG_LEN(sizeof(sock_extended_err))) continue;
+    if (!(v4err || v6err || tserr) || !fits(msg, c, sizeof(sock_extended_err))) continue;
     sock_extended_err ee;
     std::memcpy(&ee, CMSG_DATA(c), sizeof ee);
     if (ee.ee_origin == SO_EE_ORIGIN_TIMESTAMPING) {
@@ -304,7 +326,6 @@ Result<std::optional<ErrQueueEntry>> receive_error(int fd, std::span<std::uint8_
       e.kind = ErrQueueEntry::Kind::local_error;
     }
   }
-  return std::optional<ErrQueueEntry>{e};
 }
 
 Result<std::optional<std::size_t>> send_stream(int fd, std::span<const std::uint8_t> data) {

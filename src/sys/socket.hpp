@@ -83,4 +83,10 @@ struct ErrQueueEntry {
 // One entry of the error queue, or nullopt when it is empty.
 Result<std::optional<ErrQueueEntry>> receive_error(int fd, std::span<std::uint8_t> buf);
 
+// The ancillary data of one recvmsg, decoded (unit tests and fuzz_cmsg hand crafted ones in).
+// Stamps stay CLOCK_REALTIME here; receive() and receive_error() move them to the monotonic
+// timeline. Every cmsg is checked to lie inside msg_control before it is read.
+void decode_receive_cmsgs(msghdr& msg, Received& r);
+void decode_error_cmsgs(msghdr& msg, ErrQueueEntry& e);
+
 }  // namespace reach::sys

@@ -32,13 +32,9 @@ using fuzz::Reader;
 
 namespace {
 
-// Incoming::target / IncomingError::target beyond the target list: the engine bounds-checks
-// them everywhere but in match_icmp (heap overflow, see the engine tests), so they are off unless
-// -DFUZZ_ENGINE_BAD_TARGETS=1.
-#ifndef FUZZ_ENGINE_BAD_TARGETS
-#define FUZZ_ENGINE_BAD_TARGETS 0
-#endif
-constexpr std::size_t kTargetMask = FUZZ_ENGINE_BAD_TARGETS ? 3 : 1;
+// Incoming::target / IncomingError::target beyond the target list: the engine must refuse
+// them everywhere (match_icmp once overflowed the heap with one; it is bounds-checked now).
+constexpr std::size_t kTargetMask = 3;
 
 constexpr TimeNs kT0 = 1'700'000'000 * kNsPerSec;
 constexpr TimeNs kMs = kNsPerMs;

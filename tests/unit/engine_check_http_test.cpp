@@ -31,8 +31,7 @@ TEST(JudgeHttp, StatusBodyRegexCertificateInThatOrder) {
   EXPECT_EQ(r.status, CheckStatus::http_body);
   EXPECT_EQ(r.reason, "HTTP 200, body does not contain 'healthy'");
   EXPECT_EQ(judge_http_response(503, "maintenance", std::nullopt, e).status, CheckStatus::http_status);
-  e.body_regex = std::regex("^all");
-  e.body_regex_text = "^all";
+  e.body_regex = *Pattern::compile("^all", "--body-regex");
   EXPECT_EQ(judge_http_response(200, "all healthy", std::nullopt, e).status, CheckStatus::http_ok);
   r = judge_http_response(200, "not all healthy", std::nullopt, e);
   EXPECT_EQ(r.status, CheckStatus::http_body);
@@ -45,6 +44,27 @@ TEST(JudgeHttp, StatusBodyRegexCertificateInThatOrder) {
   EXPECT_EQ(judge_http_response(200, "all healthy", 10, e).reason, "HTTP 200, certificate valid 10 more days");
   e.cert_days = 30;
   EXPECT_EQ(judge_http_response(200, "all healthy", 10, e).reason, "certificate expires in 10.0 days");
+}
+
+// std::regex recursed once per character and crashed (SIGSEGV) on 'a+c' against a 50 KB page.
+TEST(JudgeHttp, RegexOnLargeBodyIsLinearAndDoesNotCrash) {
+  HttpExpect e = expect();
+  e.body_regex = *Pattern::compile("a+c", "--body-regex");
+  std::string page(1 << 20, 'a');
+  EXPECT_EQ(judge_http_response(200, page, std::nullopt, e).status, CheckStatus::http_body);
+  page += 'c';
+  EXPECT_EQ(judge_http_response(200, page, std::nullopt, e).status, CheckStatus::http_ok);
+}
+
+TEST(Pattern, BadPatternIsAnErrorNamingTheOption) {
+  auto p = Pattern::compile("a(", "--body-regex");
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().message(), "--body-regex 'a(': missing ): a(");
+  EXPECT_FALSE(Pattern::compile("(a)\\1", "--body-regex"));  // no backreferences in RE2
+  auto q = Pattern::compile("x.y", "--body-regex");
+  ASSERT_TRUE(q);
+  EXPECT_TRUE(q->search(std::string_view("a\0x-y", 5)));
+  EXPECT_FALSE(q->search("xy"));
 }
 
 TEST(JudgeHttp, Failures) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "format/check_writer.hpp"
@@ -20,6 +21,35 @@ CheckOutcome row(std::string name, CheckStatus s, bool ok, std::optional<TimeNs>
   o.reason = ok ? "connected" : "connection refused (RST)";
   o.attempts = 1;
   return o;
+}
+
+// '|' starts the perfdata and a newline the long output: neither may come from a name or a
+// server's words; escape codes neither.
+TEST(CheckNagios, StatusTextEscapesPipeNewlineAndControls) {
+  CheckOutcome o = row("web|x", CheckStatus::http_status, false, std::nullopt);
+  o.endpoint = "http://198.18.0.2/";
+  o.reason = "HTTP 500 Oops | x=1\nsecond \x1b[2J";
+  std::ostringstream out;
+  write_check_nagios(out, {o}, {});
+  std::string text = out.str();
+  std::string first = text.substr(0, text.find('\n'));
+  EXPECT_EQ(std::count(first.begin(), first.end(), '|'), 1) << first;
+  EXPECT_NE(first.find("web\\x7cx"), std::string::npos) << first;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 2) << text;
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_NE(text.find("Oops \\x7c x=1\\x0asecond \\x1b[2J"), std::string::npos) << text;
+  std::ostringstream unknown;
+  write_nagios_unknown(unknown, "bad | thing");
+  EXPECT_EQ(unknown.str(), "CHECK UNKNOWN: bad \\x7c thing\n");
+}
+
+TEST(CheckText, ServerWordsAreEscaped) {
+  CheckOutcome o = row("node\x1b]0;pwned\x07", CheckStatus::http_status, false, std::nullopt);
+  o.reason = "HTTP 500 \x1b[31mred";
+  std::ostringstream out;
+  write_check_text(out, {o}, {});
+  EXPECT_EQ(out.str().find('\x1b'), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("\\x1b[31mred"), std::string::npos) << out.str();
 }
 
 TEST(CheckNagios, StatesByThresholds) {

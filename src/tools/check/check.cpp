@@ -7,9 +7,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include "config/endpoint.hpp"
@@ -22,6 +20,7 @@
 #include "io/http_client.hpp"
 #include "sys/caps.hpp"
 #include "sys/clock.hpp"
+#include "sys/input_file.hpp"
 #include "sys/limits.hpp"
 #include "sys/netns.hpp"
 #include "sys/resolve.hpp"
@@ -112,19 +111,24 @@ class CheckRun {
 
   int run() {
     std::string why = validate();
-    if (why.empty()) why = gather();
-    if (why.empty()) why = resolve_all();
-    if (!why.empty()) return bad_input(why);
-    // A policy enters namespaces as it goes; icmp/syn open raw sockets, then ping drops everything.
-    if (o_.policy.empty() && o_.kind != "icmp" && o_.kind != "syn") (void)sys::drop_all_capabilities();
     // One socket per check in flight: make room for -j of them.
     std::size_t fds = sys::raise_fd_limit(o_.jobs + 64);
     jobs_ = std::min(o_.jobs, fds > 64 ? fds - 64 : 1);
+    // Nothing from the network is read before this: --kind icmp/syn keep CAP_NET_RAW for their
+    // raw sockets, a policy CAP_SYS_ADMIN to enter its namespaces, everything else goes now.
+    if (why.empty()) why = limit_capabilities();
+    if (why.empty()) why = gather();
+    if (why.empty()) why = http_options_apply();
+    if (why.empty()) why = resolve_all();
+    if (!why.empty()) return bad_input(why);
     TimeNs t0 = clock_.now();
     std::vector<CheckOutcome> rows(items_.size());
-    if (auto r = run_tcp(rows); !r.empty()) return bad_input(r);
-    if (auto r = run_http(rows); !r.empty()) return bad_input(r);
+    // Raw probes first (the last ping run drops CAP_NET_RAW), then TCP connects (a policy's
+    // setns), then no capability at all while libcurl and OpenSSL talk to servers.
     if (auto r = run_ping_kinds(rows); !r.empty()) return bad_input(r);
+    if (auto r = run_tcp(rows); !r.empty()) return bad_input(r);
+    if (auto r = sys::drop_all_capabilities(); !r) return bad_input(r.error().message());
+    if (auto r = run_http(rows); !r.empty()) return bad_input(r);
     model::CheckSummary s;
     s.total = rows.size();
     for (const auto& row : rows) (row.ok ? s.ok : s.failed)++;
@@ -169,14 +173,11 @@ class CheckRun {
     expect_.statuses = st->ranges;
     expect_.statuses_text = o_.expect_status;
     expect_.body = o_.body;
-    expect_.body_regex_text = o_.body_regex;
     expect_.cert_days = o_.cert_days;
     if (!o_.body_regex.empty()) {
-      try {
-        expect_.body_regex = std::regex(o_.body_regex, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        return fmt::format("--body-regex '{}': {}", o_.body_regex, e.what());
-      }
+      auto re = engine::Pattern::compile(o_.body_regex, "--body-regex");
+      if (!re) return re.error().message();
+      expect_.body_regex = std::move(*re);
     }
     if ((!o_.warn.empty() || !o_.crit.empty()) && !o_.nagios) return "-w and -c go with --nagios";
     if (!o_.warn.empty()) {
@@ -195,14 +196,25 @@ class CheckRun {
     return {};
   }
 
-  static Result<std::string> read_file(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return fail("open", path, errno);
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    if (f.bad()) return fail("read", path, errno);
-    return ss.str();
+  std::string limit_capabilities() {
+    bool raw = o_.kind == "icmp" || o_.kind == "syn";
+    bool admin = !o_.policy.empty();
+    Result<void> r = raw && admin ? sys::keep_only_capabilities({sys::Cap::net_raw, sys::Cap::sys_admin})
+                     : raw        ? sys::keep_only_capabilities({sys::Cap::net_raw})
+                     : admin      ? sys::keep_only_capabilities({sys::Cap::sys_admin})
+                                  : sys::drop_all_capabilities();
+    return r ? std::string() : r.error().message();
   }
+
+  std::string http_options_apply() const {
+    if (o_.http_options.empty()) return {};
+    for (const auto& it : items_)
+      if (it.ep.kind == CheckKind::http || it.ep.kind == CheckKind::https) return {};
+    return fmt::format("{} applies to HTTP checks only, and none is one (use http:// URLs or --kind http/https)",
+                       o_.http_options.front());
+  }
+
+  static Result<std::string> read_file(const std::string& path) { return sys::read_input_file(path); }
 
   // host:port endpoints become URLs under --kind http/https, ping probes under icmp/syn.
   config::Endpoint with_kind(config::Endpoint e) const {
@@ -455,6 +467,8 @@ class CheckRun {
       if (code == 2) {
         std::string m = ping_err.str();
         while (!m.empty() && m.back() == '\n') m.pop_back();
+        // ping's own lines begin with "reach ping: "; ours are prefixed "reach check: " once.
+        if (m.rfind("reach ping: ", 0) == 0) m.erase(0, 12);
         if (m.find("CAP_NET_RAW") != std::string::npos && po.method == model::Method::tcp_syn)
           return "--kind syn sends raw SYN packets and needs CAP_NET_RAW: run as root, or grant it with `setcap "
                  "cap_net_raw+ep reach`; --kind tcp (connect) needs no privilege";

@@ -24,7 +24,7 @@ struct CheckOptions {
   unsigned retries = 0;                // -r
   std::string expect_status = "200-399";
   std::string body;                    // --body SUBSTRING
-  std::string body_regex;              // --body-regex ECMAScript
+  std::string body_regex;              // --body-regex, RE2 syntax
   bool insecure = false;               // -k: do not verify TLS
   std::string cacert;                  // --cacert: CA certificates to trust (PEM)
   double cert_days = 0;                // fail when the certificate expires within this many days
@@ -32,6 +32,9 @@ struct CheckOptions {
   bool json = false;
   bool nagios = false;
   std::string warn, crit;              // -w / -c TIME[,FAILED]
+  // HTTP-only options given on the command line (--body, --expect-status, ...): an error when
+  // no check is HTTP, since they would change nothing.
+  std::vector<std::string> http_options;
 };
 
 // Exit code: 0 every endpoint OK (policy: the network matches it), 1 some failed, 2 bad input;

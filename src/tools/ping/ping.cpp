@@ -28,13 +28,15 @@ namespace {
 using model::Method;
 
 // Checks options the way ping does; returns the complaint, empty when all is well.
-std::string validate(const PingOptions& o, bool privileged) {
+std::string validate(const PingOptions& o, bool root) {
   if (o.targets.empty()) return "no target given";
   if (o.count && *o.count < 1) return fmt::format("bad number of packets to transmit: {}", *o.count);
   if (!(o.interval >= 0) || !std::isfinite(o.interval) || o.interval > 3600)
     return fmt::format("bad timing interval: {}", o.interval);
-  if (o.interval < 0.001 && !privileged)
-    return fmt::format("cannot flood; minimal interval allowed for user is 1ms (got {}s); it needs CAP_NET_RAW",
+  // iputils' rule: below 2 ms is flooding, which only root may do. The real uid decides, not
+  // holding CAP_NET_RAW: `setcap cap_net_raw+ep` gives every user the capability.
+  if (o.interval < 0.002 && !root)
+    return fmt::format("cannot flood, minimal interval for user must be >= 2 ms, use -i 0.002 (or higher); got {}s",
                        o.interval);
   if (!(o.wait > 0) || !std::isfinite(o.wait) || o.wait > 3600) return fmt::format("bad linger time: {}", o.wait);
   if (!(o.deadline >= 0) || !std::isfinite(o.deadline) || o.deadline > 1e7)
@@ -73,7 +75,7 @@ class PingRun {
 
   int run() {
     bool privileged = sys::has_net_raw();
-    if (auto m = validate(o_, privileged); !m.empty()) return usage(m);
+    if (auto m = validate(o_, sys::real_root()); !m.empty()) return usage(m);
     if (!resolve_targets()) return 2;
     configure();
     if (!open_sockets(privileged)) return 2;

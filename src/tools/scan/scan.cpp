@@ -22,6 +22,7 @@
 #include "sys/caps.hpp"
 #include "sys/clock.hpp"
 #include "sys/epoll.hpp"
+#include "sys/input_file.hpp"
 #include "sys/procfs.hpp"
 #include "sys/random.hpp"
 #include "sys/resolve.hpp"
@@ -35,6 +36,7 @@ using model::PortReason;
 using model::PortState;
 
 constexpr double kMaxRate = 10'000'000;     // beyond any sending path reach has
+constexpr double kUserRate = 1000;          // raw SYN probes/s for a user other than root
 constexpr std::size_t kBatch = 256;         // datagrams per sendmmsg / recvmmsg
 constexpr int kReceiveBuffer = 64 << 20;    // a full scan's replies queue here while we send
 constexpr std::uint16_t kSynWindow = 1024;  // as nmap's SYN probes
@@ -66,6 +68,7 @@ class ScanRun {
     connect_ = o_.connect || !privileged;
     if (!o_.connect && !privileged)
       notice_ = "no CAP_NET_RAW: falling back to --connect (a full TCP handshake per port, slower than SYN)";
+    if (!connect_ && !real_user_rate()) return 2;
     if (!connect_ && !open_raw_sockets()) return 2;
     if (auto r = sys::drop_all_capabilities(); !r) return fatal(r.error().message());
 
@@ -86,7 +89,7 @@ class ScanRun {
     else if (o_.grepable) writer_ = format::make_scan_grep_writer(out_, err_);
     else writer_ = format::make_scan_text_writer(out_, err_);
     if (!notice_.empty()) writer_->notice(notice_);
-    writer_->start({connect_ ? "connect" : "syn", targets_.size(), ports_.size(), o_.rate, cfg.retries, cfg.seed});
+    writer_->start({connect_ ? "connect" : "syn", targets_.size(), ports_.size(), rate_, cfg.retries, cfg.seed});
     show_progress_ = o_.progress && !o_.json && sys::is_terminal(2);
     sys::install_stop_signals();
 
@@ -116,6 +119,21 @@ class ScanRun {
     return 2;
   }
   int fatal(const std::string& m) { return usage(m); }
+
+  // Raw SYN at high rates is root's: a user given the binary with `setcap cap_net_raw+ep` scans
+  // at most kUserRate probes/s (the default is lowered, a higher --rate refused), as iputils
+  // keeps flood pings to root. Tied to the real uid, not to holding the capability.
+  bool real_user_rate() {
+    if (sys::real_root() || rate_ <= kUserRate) return true;
+    if (rate_ != ScanOptions{}.rate) {
+      usage(fmt::format("--rate {:g}: a SYN scan by a user other than root sends at most {:g} probes/s", rate_,
+                        kUserRate));
+      return false;
+    }
+    rate_ = kUserRate;
+    notice_ = fmt::format("not root: SYN probes at {:g}/s at most", kUserRate);
+    return true;
+  }
 
   std::string validate() const {
     if (!(o_.rate > 0) || !std::isfinite(o_.rate))
@@ -157,7 +175,7 @@ class ScanRun {
 
   bool add_files(const std::vector<std::string>& files, bool exclude) {
     for (const auto& f : files) {
-      auto text = f == "-" ? sys::read_text_file("/dev/stdin") : sys::read_text_file(f);
+      auto text = sys::read_input_file(f);
       if (!text) return usage(text.error().message()), false;
       if (!add_words(engine::split_target_list(*text), exclude, " (in " + f + ")")) return false;
     }
@@ -222,10 +240,10 @@ class ScanRun {
     }
     // Send in batches of about half a millisecond of the rate, so a batch is worth a syscall
     // and the pacing stays smooth.
-    auto batch = static_cast<std::uint64_t>(std::clamp(o_.rate / 2000, 1.0, double{kBatch}));
+    auto batch = static_cast<std::uint64_t>(std::clamp(rate_ / 2000, 1.0, double{kBatch}));
     // Room for two milliseconds of tokens: a late wake-up sends what it missed, a long stall
     // (the process was descheduled) does not turn into a burst.
-    engine::TokenBucket bucket(o_.rate, std::max(static_cast<double>(batch), o_.rate / 500));
+    engine::TokenBucket bucket(rate_, std::max(static_cast<double>(batch), rate_ / 500));
     sys::RecvBatch rx(kBatch, 1500);
     while (sys::stop_requests() == 0) {
       TimeNs now = clock_.now();
@@ -360,7 +378,7 @@ class ScanRun {
     std::vector<Pending> slots(static_cast<std::size_t>(o_.concurrency));
     std::vector<std::size_t> free_slots;
     for (std::size_t i = slots.size(); i-- > 0;) free_slots.push_back(i);
-    engine::TokenBucket bucket(o_.rate, std::clamp(o_.rate / 1000, 1.0, 64.0));
+    engine::TokenBucket bucket(rate_, std::clamp(rate_ / 1000, 1.0, 64.0));
     const auto timeout = static_cast<TimeNs>(std::llround(o_.timeout * 1e9));
     while (sys::stop_requests() == 0) {
       TimeNs now = clock_.now();
@@ -442,6 +460,7 @@ class ScanRun {
   std::vector<std::unique_ptr<RawFamily>> raw_;
   std::unique_ptr<engine::ScanEngine> engine_;
   std::unique_ptr<format::ScanWriter> writer_;
+  double rate_ = o_.rate;  // --rate, lowered for a user other than root
   std::uint64_t send_errors_ = 0;
   bool show_progress_ = false;
   TimeNs next_progress_ = 0, progress_start_ = 0;
@@ -449,7 +468,12 @@ class ScanRun {
 
 }  // namespace
 
-int run_scan(const ScanOptions& opts, std::ostream& out, std::ostream& err) { return ScanRun(opts, out, err).run(); }
+int run_scan(const ScanOptions& opts, std::ostream& out, std::ostream& err) {
+  int code = ScanRun(opts, out, err).run();
+  // Interrupted (Ctrl-C, SIGTERM) after printing what it found: 130, as shells and nmap's
+  // wrappers expect, so a partial scan is never taken for a complete one.
+  return code != 2 && sys::stop_requests() > 0 ? 130 : code;
+}
 
 }  // namespace reach::tools
 

@@ -27,7 +27,8 @@ struct ScanOptions {
   bool banners = false;                  // --banners: read what each open port says (--timeout each)
 };
 
-// Runs the scan; exit code 0 when some address answered, 1 when none did, 2 on an error.
+// Runs the scan; exit code 0 when some address answered, 1 when none did, 2 on an error, 130
+// when interrupted (after printing the partial results).
 int run_scan(const ScanOptions& opts, std::ostream& out, std::ostream& err);
 
 }  // namespace reach::tools

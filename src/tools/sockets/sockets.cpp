@@ -209,6 +209,8 @@ int usage(std::ostream& err, const std::string& m) {
 std::optional<std::string> build_filter(const SocketsOptions& o, Filter& f) {
   for (auto [v, name] : {std::pair{o.port, "--port"}, {o.sport, "--sport"}, {o.dport, "--dport"}})
     if (v && (*v < 0 || *v > 65535)) return fmt::format("bad port for {}: {} (0-65535)", name, *v);
+  // Port 0 of "local or peer" is every unconnected socket: a filter that says nothing useful.
+  if (o.port && *o.port == 0) return "bad port for --port: 0 (1-65535; --sport 0 or --dport 0 for unbound or unconnected)";
   f.port = o.port;
   f.sport = o.sport;
   f.dport = o.dport;

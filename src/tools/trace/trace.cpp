@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <memory>
 
+#include "config/values.hpp"
 #include "engine/mda.hpp"
 #include "engine/trace_engine.hpp"
 #include "engine/trace_stats.hpp"
@@ -36,31 +37,7 @@ using model::TraceMethod;
 constexpr TimeNs kNameWait = 250 * kNsPerMs;     // a hop line waits at most this for its names
 constexpr TimeNs kNameWaitEnd = 100 * kNsPerMs;  // ... and the end of the trace at most this
 
-struct Wait {
-  double max = 5, here = 3, near = 10;
-};
-
-// traceroute's -w MAX[,HERE[,NEAR]]; nullopt when malformed.
-std::optional<Wait> parse_wait(const std::string& s) {
-  Wait w;
-  double* parts[] = {&w.max, &w.here, &w.near};
-  std::size_t pos = 0;
-  for (int i = 0; i < 3 && pos <= s.size(); ++i) {
-    std::size_t comma = s.find(',', pos);
-    std::string part = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    try {
-      std::size_t used = 0;
-      double v = std::stod(part, &used);
-      if (used != part.size() || !std::isfinite(v) || v < 0 || v > 3600) return std::nullopt;
-      *parts[i] = v;
-    } catch (...) {
-      return std::nullopt;
-    }
-    if (comma == std::string::npos) return w.max > 0 ? std::optional<Wait>(w) : std::nullopt;
-    pos = comma + 1;
-  }
-  return std::nullopt;
-}
+using config::parse_wait;
 
 std::string validate(const TraceOptions& o) {
   if (o.max_ttl < 1 || o.max_ttl > 255) return fmt::format("max hops must be 1 to 255 (got {})", o.max_ttl);
@@ -207,7 +184,7 @@ class TraceRun {
     // Sixteen hops in flight, all their probes at once: the target's probes leave at the start
     // instead of waiting for window slots (traceroute's -N 16 counts probes, about 5 hops).
     c.window = o_.window.value_or(16 * queries);
-    Wait w = *parse_wait(o_.wait);
+    config::Wait w = *parse_wait(o_.wait);
     c.wait = static_cast<TimeNs>(std::llround(w.max * 1e9));
     c.here = w.here;
     c.near = w.near;
@@ -602,7 +579,9 @@ class TraceRun {
 
 int run_trace(const TraceOptions& opts, std::ostream& out, std::ostream& err) {
   TraceRun run(opts, out, err);
-  return run.run();
+  int code = run.run();
+  // Interrupted after printing what it found: 130, as for scan (q in --live is no interruption).
+  return code != 2 && sys::stop_requests() > 0 ? 130 : code;
 }
 
 }  // namespace reach::tools

@@ -33,7 +33,8 @@ struct TraceOptions {
   int max_probes = 5000;              // --max-probes: MDA budget
 };
 
-// Exit code: 0 the target answered, 1 it did not (max hops, or a router refused), 2 an error.
+// Exit code: 0 the target answered, 1 it did not (max hops, or a router refused), 2 an error,
+// 130 interrupted by a signal (after printing what it found).
 int run_trace(const TraceOptions& opts, std::ostream& out, std::ostream& err);
 
 }  // namespace reach::tools
