@@ -13,7 +13,6 @@ namespace {
 Result<void> set_body_pattern(engine::HttpExpect& e, const std::string& text, std::string_view what) {
   auto p = engine::Pattern::compile(text, what);
   if (!p) return tl::unexpected(p.error());
-  e.body_regex_text = text;
   e.body_regex = std::move(*p);
   return {};
 }

@@ -348,7 +348,7 @@ struct Probers::Impl {
     r.reason = r.success ? "" : c.reason;
     if (r.success && spec.http.fail_if_ssl && r.tls) r.success = false, r.reason = "TLS used (fail_if_ssl)";
     if (r.success && spec.http.fail_if_not_ssl && !r.tls) r.success = false, r.reason = "no TLS (fail_if_not_ssl)";
-    if (c.status == model::CheckStatus::http_body && !spec.http.expect.body_regex_text.empty())
+    if (c.status == model::CheckStatus::http_body && spec.http.expect.body_regex)
       r.failed_due_to_regex = true;
     for (const engine::Pattern& p : spec.http.fail_if_body_matches)
       if (r.success && p.search(h.body)) {

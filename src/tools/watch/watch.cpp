@@ -21,7 +21,9 @@ using watch::DaemonOptions;
 namespace {
 
 // A config target name from what the user typed: the characters a name may hold, the rest '_'.
-std::string name_for(const std::string& text) {
+std::string name_for(std::string text) {
+  std::erase_if(text, [](char c) { return c == '[' || c == ']'; });
+  while (!text.empty() && text.back() == '/') text.pop_back();
   std::string n;
   for (char c : text.substr(0, 120))
     n += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '-') ? c : '_';
