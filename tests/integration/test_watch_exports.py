@@ -111,3 +111,79 @@ def test_python_email_parser_reads_alert_mail():
     assert "site:    Zürich\n" in body
     assert "Reason:  timed out = no answer in 1 s\n" in body
     assert body.endswith("\n-- \nreach watch on mon1.example.net\n")
+
+
+PROM_CONFIG = """
+global: {{scrape_interval: 1s, scrape_timeout: 1s}}
+scrape_configs:
+  - job_name: text
+    static_configs: [{{targets: ["127.0.0.1:{text_port}"]}}]
+  - job_name: om
+    static_configs: [{{targets: ["127.0.0.1:{om_port}"]}}]
+"""
+
+SERVE = r"""
+import http.server, sys
+body = open(sys.argv[2], "rb").read()
+ctype = sys.argv[3]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+s.timeout = 60
+s.serve_forever()
+"""
+
+
+def test_prometheus_scrapes_text_and_openmetrics(lab, tmp_path):
+    """A real Prometheus (Debian's) scrapes watch's /metrics body in both formats, each served with
+    the Content-Type prom::negotiate() answers: same series, same values, no scrape error."""
+    prometheus = Path("/usr/bin/prometheus")
+    if not prometheus.exists():
+        pytest.skip("prometheus not installed")
+    if not sample_bin().exists():
+        pytest.skip(f"{sample_bin()} not built")
+    h = lab.host("prom")
+    bodies = {}
+    for job, mode, ctype, port in (
+            ("text", "metrics", "text/plain; version=0.0.4; charset=utf-8", 9801),
+            ("om", "metrics-om", "application/openmetrics-text; version=1.0.0; charset=utf-8", 9802)):
+        body = lablib.subprocess.run([str(sample_bin()), mode], capture_output=True, check=True,
+                                     timeout=10).stdout
+        (tmp_path / f"{job}.txt").write_bytes(body)
+        bodies[job] = body
+        (tmp_path / "serve.py").write_text(SERVE)
+        h.popen(["python3", str(tmp_path / "serve.py"), str(port), str(tmp_path / f"{job}.txt"), ctype])
+    assert bodies["om"].endswith(b"# EOF\n")
+    (tmp_path / "prometheus.yml").write_text(PROM_CONFIG.format(text_port=9801, om_port=9802))
+    h.popen([str(prometheus), f"--config.file={tmp_path / 'prometheus.yml'}",
+             f"--storage.tsdb.path={tmp_path / 'tsdb'}", "--web.listen-address=127.0.0.1:9090"])
+
+    def query(q: str) -> list:
+        r = h.run(["curl", "-sS", "--max-time", "3", "--data-urlencode", f"query={q}",
+                   "http://127.0.0.1:9090/api/v1/query"], check=False, timeout=10)
+        if r.returncode != 0:
+            return []
+        return json.loads(r.stdout)["data"]["result"]
+
+    deadline = time.monotonic() + 30
+    up = []
+    while time.monotonic() < deadline:
+        up = query("up")
+        if len(up) == 2 and all(u["value"][1] == "1" for u in up):
+            break
+        time.sleep(0.5)
+    assert sorted((u["metric"]["job"], u["value"][1]) for u in up) == [("om", "1"), ("text", "1")], up
+    samples = {r["metric"]["job"]: r["value"][1] for r in query("scrape_samples_scraped")}
+    assert samples["text"] == samples["om"] and int(samples["text"]) > 30, samples
+    for job in ("text", "om"):
+        rounds = query(f'reach_watch_rounds_total{{job="{job}",target="web1"}}')
+        assert [r["value"][1] for r in rounds] == ["120"], rounds
+        assert rounds[0]["metric"]["site"] == 'fra "1"\\\n', rounds  # escaping read back intact
+        firing = query(f'reach_watch_alert_firing{{job="{job}",alert="slow"}}')
+        assert [r["value"][1] for r in firing] == ["1"], firing

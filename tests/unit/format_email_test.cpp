@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "format/alert_email.hpp"
+#include "watch_events.hpp"
 
 namespace reach::format {
 namespace {
@@ -10,15 +11,9 @@ using K = model::WatchEvent::Kind;
 constexpr TimeNs kT = 1796032800LL * kNsPerSec;  // Mon, 30 Nov 2026 10:00:00 +0000
 
 AlertInput alert(K kind, std::string target = "web1") {
-  AlertInput a;
+  AlertInput a{testing::firing_event(kT), {}};
   a.event.kind = kind;
-  a.event.wall = kT;
   a.event.target = std::move(target);
-  a.event.alert = "down";
-  a.event.from = model::TargetState::up;
-  a.event.to = model::TargetState::down;
-  a.event.reason = "timed out";
-  a.event.since_wall = kT - 3 * kNsPerSec;
   return a;
 }
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "format/syslog5424.hpp"
+#include "watch_events.hpp"
 
 namespace reach::format {
 namespace {
@@ -8,18 +9,7 @@ namespace {
 using K = model::WatchEvent::Kind;
 constexpr TimeNs kT = 1796032800LL * kNsPerSec + 123456789;  // 2026-11-30T10:00:00.123456789Z
 
-model::WatchEvent firing() {
-  model::WatchEvent e;
-  e.kind = K::firing;
-  e.wall = kT;
-  e.target = "web1";
-  e.alert = "down";
-  e.from = model::TargetState::up;
-  e.to = model::TargetState::down;
-  e.reason = "timed out";
-  e.since_wall = kT - 3 * kNsPerSec;
-  return e;
-}
+model::WatchEvent firing() { return testing::firing_event(kT); }
 
 const SyslogOptions kOpts{3, "mon1.example.net", "reach", "4242", 32473};
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "format/watch_json.hpp"
+#include "watch_events.hpp"
 
 namespace reach::format {
 namespace {
@@ -11,15 +12,7 @@ using K = model::WatchEvent::Kind;
 constexpr TimeNs kT = 1796032800LL * kNsPerSec + 250 * kNsPerMs;  // 2026-11-30T10:00:00.25Z
 
 TEST(WatchJson, EventLines) {
-  model::WatchEvent e;
-  e.kind = K::firing;
-  e.wall = kT;
-  e.target = "web1";
-  e.alert = "down";
-  e.from = model::TargetState::up;
-  e.to = model::TargetState::down;
-  e.reason = "timed out";
-  e.since_wall = kT - 3 * kNsPerSec;
+  model::WatchEvent e = testing::firing_event(kT);
   EXPECT_EQ(watch_event_json(e),
             R"({"alert":"down","duration_s":3.0,"from":"up","reason":"timed out","since":1796032797.25,)"
             R"("target":"web1","time":1796032800.25,"timestamp":"2026-11-30T10:00:00.250000Z","to":"down",)"

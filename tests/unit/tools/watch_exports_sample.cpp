@@ -1,4 +1,4 @@
-// Prints a sample of watch's /metrics (text 0.0.4), of one /probe shape (argv[1]: metrics,
+// Prints a sample of watch's /metrics (text 0.0.4; metrics-om: OpenMetrics), of one /probe shape (argv[1]: metrics,
 // icmp, tcp, http, dns), RFC 6587-framed RFC 5424 messages (syslog) for
 // tests/integration/test_watch_exports.py, MRTG's 4 lines (mrtg, mrtg-unknown) for
 // mrtg_check.sh, an alert mail (email) for the same pytest; the Prometheus ones for
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     std::cout << format::alert_email(a, o, "outbox-42");
     return 0;
   }
-  if (what == "metrics") {
+  if (what == "metrics" || what == "metrics-om") {
     model::TargetMetrics a;
     a.name = "web1";
     a.labels = {{"site", "fra \"1\"\\\n"}};
@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
     model::TargetMetrics c;  // no round yet
     c.name = "new";
     model::WatchProcessMetrics p{3, {{"hook", 5, 1, 0}, {"mail", 1, 0, 2}}, 0, true, 1764499000 * kNsPerSec};
-    auto body = format::write_watch_metrics({a, b, c}, p, format::prom::Format::text);
+    auto body = format::write_watch_metrics(
+        {a, b, c}, p, what == "metrics" ? format::prom::Format::text : format::prom::Format::openmetrics);
     if (!body) {
       std::cerr << body.error().message() << '\n';
       return 1;
