@@ -92,12 +92,15 @@ def test_once_nagios_gives_plugin_line_and_codes(lab, reach):
     p.server.listen(tcp=[8080])
     r = watch(p.client, reach, "--once", "--nagios", "-W", "1s", p.server4, f"tcp://{p.server4}:8081")
     assert r.returncode == 2, r.stdout + r.stderr
-    line = r.stdout.strip()
-    assert line.startswith("WATCH CRITICAL: 1 of 2 targets down"), line
+    line, *long_text = r.stdout.strip().splitlines()
+    assert line.startswith("WATCH CRITICAL: 1 of 2 targets ok"), line
     status, _, perf = line.partition("|")
-    assert "'" + p.server4 + "_loss'=0.0%" in perf and "_rtt'=" in perf, line
+    assert f"'{p.server4}_pl'=0%" in perf and f"'{p.server4}_rta'=" in perf, line
+    assert f"'{p.server4}:8081_time'=U" in perf, line
+    assert "refused" in long_text[0], r.stdout
     r = watch(p.client, reach, "--once", "--nagios", p.server4)
-    assert r.returncode == 0 and r.stdout.startswith("WATCH OK: 1 targets up |"), r.stdout
+    assert r.returncode == 0 and r.stdout.startswith(f"WATCH OK: {p.server4} icmp: 1/1 replies"), r.stdout
+    assert "'pl'=0%" in r.stdout, r.stdout
 
 
 def test_validate_prints_every_error_with_its_line(tmp_path, reach):
@@ -160,7 +163,7 @@ def test_down_and_back_gives_exactly_one_firing_and_one_resolved(lab, reach, tmp
     cfg = daemon_config(tmp_path, [{"name": "web1", "probe": "icmp", "host": p.server4, "packets": 2}])
     events = tmp_path / "events.jsonl"
     proc = start_daemon(p.client, reach, cfg, events)
-    assert wait_for(lambda: '"state":"up"' in events.read_text() if events.exists() else False, 10)
+    assert wait_for(lambda: '"to":"up"' in events.read_text() if events.exists() else False, 10)
     block_icmp(p.server, True)
     t0 = time.monotonic()
     firing = wait_for(lambda: [m for m in received(hook) if m["body"]["status"] == "firing"], 10)
@@ -188,9 +191,9 @@ def test_notifications_survive_kill_9_while_the_receiver_is_down(lab, reach, tmp
     cfg = daemon_config(tmp_path, [{"name": "web1", "probe": "icmp", "host": p.server4}], failures=2)
     events = tmp_path / "events.jsonl"
     proc = start_daemon(p.client, reach, cfg, events)
-    assert wait_for(lambda: '"state":"up"' in events.read_text() if events.exists() else False, 10)
+    assert wait_for(lambda: '"to":"up"' in events.read_text() if events.exists() else False, 10)
     block_icmp(p.server, True)
-    assert wait_for(lambda: '"type":"watch_firing"' in events.read_text(), 10), events.read_text()
+    assert wait_for(lambda: '"type":"firing"' in events.read_text(), 10), events.read_text()
     time.sleep(1.5)  # a few failed deliveries (nothing listens on 9099)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
@@ -230,6 +233,14 @@ def test_metrics_probe_and_api(lab, reach, tmp_path):
     points = json.loads(body)["points"]
     assert code == 200 and len(points) >= 2 and all(pt["received"] >= 1 for pt in points), body
     assert lab.stop(proc) == 0
+    # The history stays readable after the daemon stopped: text and MRTG's four lines.
+    r = watch(p.client, reach, "--config", str(cfg), "--history", "web1-81")
+    assert r.returncode == 0 and len(r.stdout.splitlines()) >= 3, r.stdout + r.stderr
+    assert all(l.split()[2] == "0" for l in r.stdout.splitlines()[1:]), r.stdout  # no round succeeded
+    r = watch(p.client, reach, "--config", str(cfg), "--mrtg", "web1")
+    lines = r.stdout.splitlines()
+    assert r.returncode == 0 and len(lines) == 4 and lines[3] == "web1", r.stdout + r.stderr
+    assert int(lines[0]) > 0 and lines[1] == "0", lines
 
 
 def test_reload_keeps_the_rhythm_of_targets_that_stayed(lab, reach, tmp_path):
@@ -252,12 +263,12 @@ def test_reload_keeps_the_rhythm_of_targets_that_stayed(lab, reach, tmp_path):
         time.sleep(0.4)
     time.sleep(1.5)
     assert lab.stop(proc) == 0
-    rounds = [e for e in lablib.parse_ndjson(events.read_text()) if e["type"] == "watch_round"]
+    rounds = [e for e in lablib.parse_ndjson(events.read_text()) if e["type"] == "round"]
     times = {}
     for e in rounds:
         times.setdefault(e["target"], []).append(e)
     assert "c" in times and len(times["c"]) >= 3
-    stamps = sorted(unix(e["time"]) for e in times["a"])
+    stamps = sorted(e["time"] for e in times["a"])
     gaps = [y - x for x, y in zip(stamps, stamps[1:])]
     assert max(gaps) <= 0.3 + 0.15, gaps  # no gap longer than one interval (+ scheduling slack)
     last_b = max(e["time"] for e in times["b"])

@@ -11,7 +11,7 @@
 namespace reach::tools::watch {
 
 struct AlertContext {
-  std::string instance;   // this agent (host name), Alertmanager's `instance` label
+  std::string instance;   // this agent (host name): the `instance` label, syslog HOSTNAME
   std::string external_url;  // http://LISTEN, for generatorURL; may be empty
   std::vector<std::pair<std::string, std::string>> labels;  // the target's labels
   std::string probe;      // "icmp", "http"...

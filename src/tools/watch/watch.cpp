@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/blackbox_modules.hpp"
+#include "format/watch_mrtg.hpp"
 #include "store/store.hpp"
 #include "sys/clock.hpp"
 #include "sys/input_file.hpp"
@@ -112,20 +113,29 @@ int print_history(const WatchOptions& o, const config::WatchConfig& cfg, std::os
   const std::string& name = mrtg ? o.mrtg : o.history;
   const TimeNs now = sys::WallClock().now();
   const TimeNs from = mrtg ? now - 5 * 60 * kNsPerSec : now - static_cast<TimeNs>(o.history_hours * 3600 * 1e9);
-  auto h = (*st)->history(name, from, now + kNsPerSec, mrtg ? 1 : 100000);
+  auto h = (*st)->history(name, from, now + kNsPerSec, 100000);
   if (!h) {
     err << "reach watch: " << h.error().message() << '\n';
     return 2;
   }
   if (mrtg) {
-    // MRTG's external script: in, out, uptime, name. Gauges: median RTT in ms, loss in percent.
-    const store::HistoryPoint* p = h->empty() ? nullptr : &h->back();
-    const double median = p && p->received ? static_cast<double>(p->quantile(0.5)) / 1e6 : 0;
-    const double loss = p && p->sent ? 100.0 * static_cast<double>(p->sent - p->received) / static_cast<double>(p->sent) : 100;
-    out << fmt::format("{:.3f}\n{:.1f}\n{}\n{}\n", median, loss,
-                       p ? fmt::format("{} rounds in the last 5 minutes", p->count) : "no rounds in the last 5 minutes",
-                       name);
-    return p ? 0 : 1;
+    // MRTG's external script: the latest round (median RTT in microseconds, loss in percent),
+    // how long the history goes back, the name.
+    std::optional<model::RoundResult> last;
+    if (!h->empty() && h->back().resolution == store::Resolution::raw) {
+      const store::HistoryPoint& p = h->back();
+      last.emplace();
+      last->target = name;
+      last->start_wall = p.wall;
+      last->sent = static_cast<int>(p.sent);
+      last->received = static_cast<int>(p.received);
+      last->rtts = p.rtts;
+      last->success = p.successes > 0;
+    }
+    auto span = (*st)->history(name, now - 48 * 3600 * kNsPerSec, now + kNsPerSec, 1);
+    const TimeNs since = span && !span->empty() ? span->front().wall : now;
+    out << format::watch_mrtg(last, now - since, name);
+    return last ? 0 : 1;
   }
   if (h->empty()) {
     err << "reach watch: no history for " << name << " in the last " << o.history_hours << " h\n";
