@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/version.hpp"
 #include "tools/check/check.hpp"
 #include "tools/ping/ping.hpp"
 #include "tools/scan/scan.hpp"
@@ -30,6 +31,8 @@ int parse_error(const CLI::App& app, const CLI::ParseError& e, bool nagios) {
 int main(int argc, char** argv) {
   CLI::App app{"reach: network reachability toolkit", "reach"};
   app.require_subcommand(1);
+  // "reach 0.1.0", the form help2man reads when it writes the man pages (src/app/CMakeLists.txt).
+  app.set_version_flag("-V,--version", "reach " + std::string(reach::kVersion), "print the version and exit");
 
   reach::tools::PingOptions ping;
   bool tcp = false, connect = false, udp = false, icmp = false, v4 = false, v6 = false;
@@ -177,6 +180,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     return parse_error(app, e, nagios_args && argc > 1 && std::string_view(argv[1]) == "check");

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <memory>
 
+#include "base/version.hpp"
+
 namespace reach::io {
 namespace {
 
@@ -42,7 +44,7 @@ Result<void> setup(Transfer& t) {
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(t.req->timeout / kNsPerMs));
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(t.req->timeout / kNsPerMs));
-  curl_easy_setopt(e, CURLOPT_USERAGENT, "reach-check/0.1");
+  curl_easy_setopt(e, CURLOPT_USERAGENT, kUserAgent);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);

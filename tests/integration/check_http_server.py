@@ -9,6 +9,7 @@ Paths:
   /broken      malformed JSON
   /ok          200 "healthy"     /fail  500     /wrongbody  200 "maintenance"
   /slow        answers after 5 s
+  /agent       200, the request's User-Agent as the body
   anything else 404
 --nodes is a JSON list of [address, port] the node lists carry. Prints "ready" once listening
 (HTTP on --port, HTTPS on --tls-port with --cert/--key when given); exits after --max-seconds.
@@ -76,6 +77,8 @@ def main() -> None:
                 return self.reply(500, b"internal error\n")
             if path == "/wrongbody":
                 return self.reply(200, b"maintenance\n")
+            if path == "/agent":
+                return self.reply(200, self.headers.get("User-Agent", "").encode() + b"\n")
             if path == "/slow":
                 time.sleep(5)
                 return self.reply(200, b"late\n")
