@@ -12,7 +12,7 @@ pkgs=(
   iputils-ping hping3 nmap ncat openssl fping stress-ng net-tools
   libc-ares-dev traceroute tcptraceroute mtr-tiny scamper
   masscan zmap time
-  help2man libcap2-bin dpkg-dev file bash-completion zsh systemd
+  help2man man-db libcap2-bin dpkg-dev file bash-completion zsh systemd
 )
 missing=()
 for p in "${pkgs[@]}"; do
