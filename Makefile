@@ -35,7 +35,8 @@ test: deps fuzz sanitize release
 sanitize:
 	cmake -S . -B $(SAN) -DCMAKE_BUILD_TYPE=Debug -DREACH_SANITIZE=ON -DREACH_WERROR=$(WERROR)
 	cmake --build $(SAN) -j$(JOBS)
-	REACH_REQUIRE_LAB=1 ctest --test-dir $(SAN) --output-on-failure --no-tests=error
+	ctest --test-dir $(SAN) --output-on-failure --no-tests=error -L unit
+	REACH_REQUIRE_LAB=1 ctest --test-dir $(SAN) --output-on-failure --no-tests=error -L integration
 
 unit: compile
 	ctest --test-dir $(BUILD) --output-on-failure --no-tests=error -L unit
