@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package that building, testing and benchmarking reach needs.
+# As root it calls apt-get directly (a fresh container or minimal install has no sudo); only a
+# non-root user needs sudo, and only when something is missing.
 set -euo pipefail
-if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 pkgs=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libexpected-dev libcap-dev
@@ -15,12 +16,21 @@ pkgs=(
   masscan zmap time
   prometheus prometheus-blackbox-exporter prometheus-alertmanager rsyslog mrtg
   libre2-dev
+  help2man man-db libcap2-bin dpkg-dev file bash-completion zsh systemd
 )
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ]; then
-  $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null; then
+    echo "install-deps: missing packages: ${missing[*]}" >&2
+    echo "install-deps: run this script as root (no sudo on this machine)" >&2
+    exit 1
+  fi
+  SUDO=(sudo)
 fi
+${SUDO[@]+"${SUDO[@]}"} apt-get update
+DEBIAN_FRONTEND=noninteractive ${SUDO[@]+"${SUDO[@]}"} apt-get install -y --no-install-recommends "${missing[@]}"

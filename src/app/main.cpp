@@ -15,6 +15,7 @@
 #include "sys/netns.hpp"
 #include "sys/output.hpp"
 
+#include "base/version.hpp"
 #include "tools/check/check.hpp"
 #include "tools/ping/ping.hpp"
 #include "tools/scan/scan.hpp"
@@ -92,7 +93,7 @@ int main(int argc, char** argv) {
   }
   std::string cmd = "reach";
   if (argc > 1)
-    for (const char* c : {"ping", "trace", "scan", "sockets", "check"})
+    for (const char* c : {"ping", "trace", "scan", "sockets", "check", "watch"})
       if (std::strcmp(argv[1], c) == 0) cmd += std::string(" ") + c;
   // Anything thrown that no layer caught (an allocation that failed, a library's exception):
   // one line and exit 2, never an abort with a core dump.
@@ -127,6 +128,8 @@ namespace {
 int run(int argc, char** argv, std::ostream& out) {
   CLI::App app{"reach: network reachability toolkit", "reach"};
   app.require_subcommand(1);
+  // "reach 0.1.0", the form help2man reads when it writes the man pages (src/app/CMakeLists.txt).
+  app.set_version_flag("-V,--version", "reach " + std::string(reach::kVersion), "print the version and exit");
 
   reach::tools::PingOptions ping;
   bool tcp = false, connect = false, udp = false, icmp = false, v4 = false, v6 = false;
@@ -308,6 +311,8 @@ int run(int argc, char** argv, std::ostream& out) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     return parse_error(app, e, nagios_args && argc > 1 && std::string_view(argv[1]) == "check", out);

@@ -75,7 +75,10 @@ class TextWriter final : public TraceWriter {
       }
       // The label stack after the address; again after an RTT only when it changed.
       if (!p.mpls.empty() && p.mpls != l->mpls) {
-        l->text += " " + mpls_text(p.mpls);
+        // Appended in two steps: `" " + std::string&&` trips GCC 12's -Wrestrict false positive
+        // at -O2 (GCC bug 105329).
+        l->text += ' ';
+        l->text += mpls_text(p.mpls);
         l->mpls = p.mpls;
       }
       if (p.rtt) l->text += fmt::format("  {:.3f} ms", ns_to_ms(*p.rtt));

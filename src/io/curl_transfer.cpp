@@ -1,5 +1,7 @@
 #include "io/curl_transfer.hpp"
 
+#include "base/version.hpp"
+
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -77,7 +79,7 @@ Result<void> setup(Transfer& t) {
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout / kNsPerMs));
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(q.timeout / kNsPerMs));
-  curl_easy_setopt(e, CURLOPT_USERAGENT, "reach/0.1");
+  curl_easy_setopt(e, CURLOPT_USERAGENT, kUserAgent);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);

@@ -10,6 +10,7 @@ Paths:
   /ok          200 "healthy"     /fail  500     /wrongbody  200 "maintenance"
   /slow        answers after 5 s
   /big         200, 100 000 bytes of 'a' (a regex that backtracks per byte would crash)
+  /agent       200, the request's User-Agent as the body
   anything else 404
 --nodes is a JSON list of [address, port] the node lists carry. Prints "ready" once listening
 (HTTP on --port, HTTPS on --tls-port with --cert/--key when given); exits after --max-seconds.
@@ -79,6 +80,8 @@ def main() -> None:
                 return self.reply(200, b"maintenance\n")
             if path == "/big":
                 return self.reply(200, b"a" * 100_000)
+            if path == "/agent":
+                return self.reply(200, self.headers.get("User-Agent", "").encode() + b"\n")
             if path == "/slow":
                 time.sleep(5)
                 return self.reply(200, b"late\n")

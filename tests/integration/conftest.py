@@ -6,7 +6,10 @@ Fixtures:
   reach   path of the reach binary (skips the test when it is not built)
 
 Environment: REACH_BUILD_DIR (default <repo>/build), REACH_BIN, REACH_LINKEM; see
-tests/lab/README.md.
+tests/lab/README.md. REACH_REQUIRE_LAB=1 (set by `make test`, hence CI) turns every skip into a
+failure, except those a test declares with @pytest.mark.skipif (a kernel feature this machine
+lacks): without root, a built binary or a peer tool the lab tests cannot run, and a run that
+skipped them must not look green.
 """
 
 import os
@@ -19,6 +22,22 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lab"))
 
 import lab as lablib  # noqa: E402
+
+
+REQUIRE_LAB = os.environ.get("REACH_REQUIRE_LAB") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if not REQUIRE_LAB or not report.skipped or hasattr(report, "wasxfail"):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    declared = [m.kwargs.get("reason", "") for m in item.iter_markers("skipif")]
+    if any(r and reason.endswith(r) for r in declared):
+        return
+    report.outcome = "failed"
+    report.longrepr = f"REACH_REQUIRE_LAB=1 and this test was skipped: {reason}"
 
 
 def _require_root():
@@ -63,4 +82,5 @@ def reach() -> Path:
 def pytest_report_header(config):
     return [f"reach lab: build dir {lablib.build_dir()}, reach {lablib.reach_bin()}, "
             f"linkem {lablib.linkem_bin()}"
-            + ("" if os.geteuid() == 0 else " (not root: lab tests will be skipped)")]
+            + ("" if os.geteuid() == 0 else " (not root: lab tests will be skipped)")
+            + (" (REACH_REQUIRE_LAB=1: a skip fails)" if REQUIRE_LAB else "")]

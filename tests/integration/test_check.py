@@ -285,6 +285,19 @@ def test_http_checks(lab, reach, tmp_path):
     assert r.returncode == 0 and rows[f"http://{s}:8000/ok"]["result"] == "ok"
 
 
+def test_http_user_agent_names_the_version(lab, reach, tmp_path):
+    # A server's log says which reach asked: "reach/VERSION", the version of `reach --version`.
+    v = subprocess.run([str(reach), "--version"], capture_output=True, text=True, timeout=10)
+    assert v.returncode == 0 and v.stdout.startswith("reach "), v
+    agent = "reach/" + v.stdout.split()[1]
+    ch = http_lab(lab, tmp_path)
+    url = f"http://{ch.server4}:8000/agent"
+    r = run(ch.client, reach, url, "--body", agent + "\n", "-W", "3")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = run(ch.client, reach, url, "--body", "reach-check/", "-W", "3")
+    assert r.returncode == 1, r.stdout + r.stderr
+
+
 # --------------------------------------------------------------------------- policy
 
 def segmented(lab):
