@@ -66,7 +66,7 @@ TEST(WatchNagios, DownTargetAndOtherProbes) {
   EXPECT_EQ(out.str(),
             "WATCH CRITICAL: 1 of 2 targets ok, not ok: web1 | 'web1_rta'=U;;;0; 'web1_pl'=100%;;;0;100 "
             "'site_time'=0.012345s;;;0; 'site_size'=17B;;;0;\n"
-            "CRITICAL web1 198.18.1.2 icmp: 0/5 replies, loss 100%, no route / to host\n");
+            "CRITICAL web1 198.18.1.2 icmp: 0/5 replies, loss 100%, no route \\x7c to host\n");
   std::ostringstream none;
   EXPECT_EQ(write_watch_nagios(none, {}, {}), 3);
   EXPECT_EQ(none.str(), "WATCH UNKNOWN: no targets\n");
