@@ -25,6 +25,7 @@ Result<std::unique_ptr<Reactor>> Reactor::create() {
   r->epoll_ = std::move(*ep);
   r->ready_.reserve(256);
   r->now_ = sys::MonotonicClock().now();
+  sys::ignore_sigpipe();
   return r;
 }
 
@@ -90,9 +91,9 @@ Result<void> Reactor::on_signal(int signo, std::function<void()> f) {
   bool had_fd = signal_fd_.valid();
   std::vector<int> sigs{signo};
   for (const auto& [s, fn] : signal_fns_) sigs.push_back(s);
-  auto fd = sys::signalfd_for(sigs, std::move(signal_fd_));
+  auto fd = sys::signalfd_for(sigs, signal_fd_.get());
   if (!fd) return tl::unexpected(fd.error());
-  signal_fd_ = std::move(*fd);
+  if (!had_fd) signal_fd_ = std::move(*fd);
   signal_fns_[signo] = std::move(f);
   if (!had_fd) return watch(signal_fd_.get(), EPOLLIN, [this](std::uint32_t) { on_signalfd(); });
   return {};

@@ -32,6 +32,7 @@ namespace reach::io {
 
 class Reactor {
  public:
+  // Also ignores SIGPIPE for the process (a daemon handles EPIPE where it writes).
   static Result<std::unique_ptr<Reactor>> create();
   ~Reactor();
   Reactor(const Reactor&) = delete;

@@ -9,18 +9,19 @@
 
 namespace reach::sys {
 
-Result<Fd> signalfd_for(const std::vector<int>& signals, Fd existing) {
+Result<Fd> signalfd_for(const std::vector<int>& signals, int existing) {
   sigset_t set;
   sigemptyset(&set);
   for (int s : signals) {
     if (sigaddset(&set, s) != 0) return fail("sigaddset", std::to_string(s), errno);
   }
   if (sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return fail("sigprocmask", "", errno);
-  int fd = signalfd(existing.valid() ? existing.get() : -1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  int fd = signalfd(existing, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   if (fd < 0) return fail("signalfd", "", errno);
-  if (existing.valid()) return existing;
-  return Fd(fd);
+  return existing >= 0 ? Fd() : Fd(fd);
 }
+
+void ignore_sigpipe() { ::signal(SIGPIPE, SIG_IGN); }
 
 Result<std::vector<int>> read_signals(int signal_fd) {
   std::vector<int> out;

@@ -8,9 +8,12 @@
 namespace reach::sys {
 
 // Blocks `signals` in this thread's mask (SIG_BLOCK, adding to what is blocked) and returns a
-// non-blocking, close-on-exec signalfd for them. With `existing` valid, that signalfd is
-// re-armed with the new set instead of opening another.
-Result<Fd> signalfd_for(const std::vector<int>& signals, Fd existing);
+// new non-blocking, close-on-exec signalfd for them, or with `existing` >= 0 re-arms that one
+// with the new set and returns an invalid Fd (the caller keeps owning `existing`).
+Result<Fd> signalfd_for(const std::vector<int>& signals, int existing = -1);
+// SIGPIPE ignored: every socket write of the daemons handles EPIPE itself (c-ares's TCP writes
+// do not all pass MSG_NOSIGNAL).
+void ignore_sigpipe();
 // Signal numbers waiting on the signalfd (empty when none); errors only on a read failure.
 Result<std::vector<int>> read_signals(int signal_fd);
 

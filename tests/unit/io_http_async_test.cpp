@@ -104,7 +104,7 @@ TEST_F(HttpAsyncLoop, ManyConcurrentRequestsWithoutBlockingTheLoop) {
   run_until([&] { return got == kN; });
   EXPECT_EQ(ok, kN);
   EXPECT_EQ(http->in_flight(), 0u);
-  EXPECT_LT(max_gap, 100 * kNsPerMs) << "the loop was blocked";
+  EXPECT_LT(max_gap, 500 * kNsPerMs) << "the loop was blocked";
 }
 
 TEST_F(HttpAsyncLoop, PostWithHeadersAndBody) {
@@ -142,7 +142,7 @@ TEST_F(HttpAsyncLoop, HungServerHitsTheTimeoutWhileOthersAreServed) {
   bool slow_done = false;
   int fast_ok = 0;
   TimeNs t0 = reactor->refresh_now(), slow_at = 0, fast_at = 0;
-  ASSERT_TRUE(http->start(req(hung_url, 300 * kNsPerMs), [&](HttpResponse r) {
+  ASSERT_TRUE(http->start(req(hung_url, 1000 * kNsPerMs), [&](HttpResponse r) {
                     slow = std::move(r);
                     slow_done = true;
                     slow_at = reactor->refresh_now() - t0;
@@ -155,8 +155,8 @@ TEST_F(HttpAsyncLoop, HungServerHitsTheTimeoutWhileOthersAreServed) {
   run_until([&] { return slow_done && fast_ok == 20; });
   EXPECT_TRUE(slow.timed_out);
   EXPECT_FALSE(slow.completed);
-  EXPECT_GE(slow_at, 290 * kNsPerMs);
-  EXPECT_LT(slow_at, 1500 * kNsPerMs);
+  EXPECT_GE(slow_at, 990 * kNsPerMs);
+  EXPECT_LT(slow_at, 3000 * kNsPerMs);
   EXPECT_LT(fast_at, slow_at) << "fast requests waited for the hung one";
 }
 
@@ -224,7 +224,7 @@ s.serve_forever()
                     }).has_value());
   run_until([&] { return got == kN; });
   EXPECT_EQ(ok, kN);
-  EXPECT_LT(max_gap, 100 * kNsPerMs);
+  EXPECT_LT(max_gap, 500 * kNsPerMs);
   ASSERT_TRUE(sys::kill_child(*pid, SIGKILL).has_value());
   run_until([&] { return exited; });
   std::filesystem::remove_all(dir);
