@@ -340,7 +340,6 @@ void resolve_timing(Walker* w, WatchTarget& t, const WatchConfig& c, std::option
 }
 
 void parse_defaults(Walker& w, const YAML::Node& n, WatchConfig& c) {
-  std::optional<TimeNs> interval;
   for (auto& [k, v] : w.entries(n, "defaults", {"interval", "timeout", "packets"})) {
     auto p = at("defaults", k);
     if (k == "interval") {
@@ -738,7 +737,8 @@ ConfigResult<WatchConfig> parse_watch_config(std::string_view text, const std::s
     for (auto& [k, v] : top)
       if (k == "defaults") parse_defaults(w, v, c);
     std::vector<int> key_lines;
-    for (auto it = root->begin(); root->IsMap() && it != root->end(); ++it) key_lines.push_back(yaml::line_of(it->first));
+    if (root->IsMap())
+      for (const auto& kv : *root) key_lines.push_back(yaml::line_of(kv.first));
     std::sort(key_lines.begin(), key_lines.end());
     for (auto& [k, v] : top) {
       if (k == "listen") {
@@ -776,8 +776,8 @@ ConfigResult<WatchConfig> parse_watch_config(std::string_view text, const std::s
         parse_history(w, v, c.history);
       } else if (k == "usage" || k == "guard" || k == "relay") {
         int line = 0;
-        for (auto it = root->begin(); it != root->end(); ++it)
-          if (it->first.Scalar() == k) line = yaml::line_of(it->first);
+        for (const auto& kv : *root)
+          if (kv.first.Scalar() == k) line = yaml::line_of(kv.first);
         auto next = std::upper_bound(key_lines.begin(), key_lines.end(), line);
         (k == "usage" ? c.usage : k == "guard" ? c.guard : c.relay) =
             section_text(text, line, next == key_lines.end() ? 0 : *next);

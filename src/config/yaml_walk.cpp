@@ -58,8 +58,8 @@ std::vector<std::pair<std::string, YAML::Node>> Walker::entries(const YAML::Node
     return out;
   }
   std::set<std::string> seen;
-  for (auto it = n.begin(); it != n.end(); ++it) {
-    const YAML::Node& k = it->first;
+  for (const auto& kv : n) {  // by value: yaml-cpp's iterator hands out temporaries
+    const YAML::Node& k = kv.first;
     std::string at = path.empty() ? std::string() : path + ".";
     if (!k.IsScalar()) {
       error(k, path, "keys must be plain names");
@@ -76,7 +76,7 @@ std::vector<std::pair<std::string, YAML::Node>> Walker::entries(const YAML::Node
       error(k, at + shown(key), "given twice");
       continue;
     }
-    out.emplace_back(key, it->second);
+    out.emplace_back(key, kv.second);
   }
   return out;
 }
