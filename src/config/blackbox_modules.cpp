@@ -65,6 +65,21 @@ void ip_protocol(ModuleCtx& c, const yaml::Node& v, const std::string& p, IpProt
   else c.w.error(v, p, "must be ip4 or ip6");
 }
 
+// The options every prober shares; true when `k` was one of them.
+bool ip_option(ModuleCtx& c, const std::string& k, const yaml::Node& v, const std::string& p, IpProtocol& preferred,
+               bool& fallback, std::string* source) {
+  if (k == "preferred_ip_protocol") {
+    ip_protocol(c, v, p, preferred);
+  } else if (k == "ip_protocol_fallback") {
+    if (auto b = c.w.boolean(v, p)) fallback = *b;
+  } else if (k == "source_ip_address" && source) {
+    if (auto s = c.w.str(v, p, true)) *source = *s;
+  } else {
+    return false;
+  }
+  return true;
+}
+
 void tls_config(ModuleCtx& c, const yaml::Node& n, const std::string& path, BbTlsConfig& t) {
   for (auto& [k, v] : c.w.entries(n, path, {})) {
     auto p = join(path, k);
@@ -143,10 +158,7 @@ void parse_http(ModuleCtx& c, const yaml::Node& n, const std::string& path, BbHt
       h.fail_if_header_not_matches = header_matches(c, v, p);
     } else if (k == "tls_config") {
       tls_config(c, v, p, h.tls_config);
-    } else if (k == "preferred_ip_protocol") {
-      ip_protocol(c, v, p, h.preferred_ip_protocol);
-    } else if (k == "ip_protocol_fallback") {
-      if (auto b = c.w.boolean(v, p)) h.ip_protocol_fallback = *b;
+    } else if (ip_option(c, k, v, p, h.preferred_ip_protocol, h.ip_protocol_fallback, nullptr)) {
     } else if (k == "enable_http2") {
       if (auto b = c.w.boolean(v, p)) h.enable_http2 = *b;
     } else if (k == "body_size_limit") {
@@ -169,12 +181,7 @@ void parse_http(ModuleCtx& c, const yaml::Node& n, const std::string& path, BbHt
 void parse_tcp(ModuleCtx& c, const yaml::Node& n, const std::string& path, BbTcp& t) {
   for (auto& [k, v] : c.w.entries(n, path, {})) {
     auto p = join(path, k);
-    if (k == "preferred_ip_protocol") {
-      ip_protocol(c, v, p, t.preferred_ip_protocol);
-    } else if (k == "ip_protocol_fallback") {
-      if (auto b = c.w.boolean(v, p)) t.ip_protocol_fallback = *b;
-    } else if (k == "source_ip_address") {
-      if (auto s = c.w.str(v, p, true)) t.source_ip_address = *s;
+    if (ip_option(c, k, v, p, t.preferred_ip_protocol, t.ip_protocol_fallback, &t.source_ip_address)) {
     } else if (k == "tls") {
       if (auto b = c.w.boolean(v, p)) t.tls = *b;
     } else if (k == "tls_config") {
@@ -204,12 +211,7 @@ void parse_tcp(ModuleCtx& c, const yaml::Node& n, const std::string& path, BbTcp
 void parse_icmp(ModuleCtx& c, const yaml::Node& n, const std::string& path, BbIcmp& ic) {
   for (auto& [k, v] : c.w.entries(n, path, {})) {
     auto p = join(path, k);
-    if (k == "preferred_ip_protocol") {
-      ip_protocol(c, v, p, ic.preferred_ip_protocol);
-    } else if (k == "ip_protocol_fallback") {
-      if (auto b = c.w.boolean(v, p)) ic.ip_protocol_fallback = *b;
-    } else if (k == "source_ip_address") {
-      if (auto s = c.w.str(v, p, true)) ic.source_ip_address = *s;
+    if (ip_option(c, k, v, p, ic.preferred_ip_protocol, ic.ip_protocol_fallback, &ic.source_ip_address)) {
     } else if (k == "payload_size") {
       if (auto x = c.w.integer(v, p, 0, 65000)) ic.payload_size = static_cast<int>(*x);
     } else if (k == "dont_fragment") {
@@ -245,12 +247,7 @@ void parse_dns(ModuleCtx& c, const yaml::Node& n, const std::string& path, BbDns
                                                                "NXRRSET", "NOTAUTH",  "NOTZONE"};
   for (auto& [k, v] : c.w.entries(n, path, {})) {
     auto p = join(path, k);
-    if (k == "preferred_ip_protocol") {
-      ip_protocol(c, v, p, d.preferred_ip_protocol);
-    } else if (k == "ip_protocol_fallback") {
-      if (auto b = c.w.boolean(v, p)) d.ip_protocol_fallback = *b;
-    } else if (k == "source_ip_address") {
-      if (auto s = c.w.str(v, p, true)) d.source_ip_address = *s;
+    if (ip_option(c, k, v, p, d.preferred_ip_protocol, d.ip_protocol_fallback, &d.source_ip_address)) {
     } else if (k == "transport_protocol") {
       auto s = c.w.str(v, p, true);
       if (s && (*s == "udp" || *s == "tcp" || s->empty())) d.transport_protocol = s->empty() ? "udp" : *s;
