@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   }
   const TimeNs t0 = 1798149600LL * kNsPerSec;
   std::uint64_t rounds = 0;
+  double longest_flush = 0;
   auto w0 = std::chrono::steady_clock::now();
   for (int sec = 0; sec < seconds; ++sec) {
     for (int t = 0; t < targets; ++t) {
@@ -43,7 +44,10 @@ int main(int argc, char** argv) {
       (*s)->add_round(r);
       ++rounds;
     }
-    if (auto f = (*s)->flush(t0 + (sec + 1) * kNsPerSec); !f) {
+    auto f0 = std::chrono::steady_clock::now();
+    auto f = (*s)->flush(t0 + (sec + 1) * kNsPerSec);
+    longest_flush = std::max(longest_flush, std::chrono::duration<double>(std::chrono::steady_clock::now() - f0).count());
+    if (!f) {
       std::fprintf(stderr, "%s\n", f.error().message().c_str());
       return 2;
     }
@@ -55,8 +59,8 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &ru);
   double cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
                static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  std::printf("rounds %llu packets %d bytes %llu bytes_per_round %.1f wall_s %.2f cpu_s %.2f cpu_us_per_round %.1f\n",
+  std::printf("rounds %llu packets %d bytes %llu bytes_per_round %.1f wall_s %.2f cpu_s %.2f cpu_us_per_round %.1f longest_flush_s %.3f\n",
               static_cast<unsigned long long>(rounds), packets, static_cast<unsigned long long>(bytes),
-              static_cast<double>(bytes) / static_cast<double>(rounds), secs, cpu, cpu * 1e6 / static_cast<double>(rounds));
+              static_cast<double>(bytes) / static_cast<double>(rounds), secs, cpu, cpu * 1e6 / static_cast<double>(rounds), longest_flush);
   return 0;
 }
