@@ -159,7 +159,7 @@ void parse_dns(Walker& w, const yaml::Node& n, const std::string& path, DnsQuery
       }
     }
   }
-  if (q.name.empty() && n.IsDefined() && (n.IsMap() || n.IsNull()) && !n["name"].IsDefined())
+  if ((n.IsMap() || n.IsNull()) && !n["name"].IsDefined())
     w.error(n, path + ".name", "is required");
 }
 

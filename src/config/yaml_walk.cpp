@@ -139,7 +139,7 @@ std::optional<TimeNs> Walker::duration(const Node& n, const std::string& path, T
   if (!s) return std::nullopt;
   auto d = parse_duration(*s);
   if (!d) {
-    error(n, path, shown(*s).empty() ? "must be a duration" : d.error().detail);
+    error(n, path, d.error().detail);
     return std::nullopt;
   }
   if (*d < min || *d > max) {
