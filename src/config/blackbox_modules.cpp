@@ -50,14 +50,14 @@ struct ModuleCtx {
   void unsupported_option(const std::string& path) {
     unsupported.push_back(fmt::format("{} is not supported by reach", path));
   }
-  void unknown_option(const YAML::Node& at, const std::string& path) {
+  void unknown_option(const yaml::Node& at, const std::string& path) {
     w.error(at, path, "unknown option (blackbox_exporter refuses it too)");
   }
 };
 
 std::string join(const std::string& a, std::string_view b) { return a + "." + std::string(b); }
 
-void ip_protocol(ModuleCtx& c, const YAML::Node& v, const std::string& p, IpProtocol& out) {
+void ip_protocol(ModuleCtx& c, const yaml::Node& v, const std::string& p, IpProtocol& out) {
   auto s = c.w.str(v, p, true);
   if (!s) return;
   if (*s == "ip4" || *s == "ipv4") out = IpProtocol::ip4;
@@ -65,7 +65,22 @@ void ip_protocol(ModuleCtx& c, const YAML::Node& v, const std::string& p, IpProt
   else c.w.error(v, p, "must be ip4 or ip6");
 }
 
-void tls_config(ModuleCtx& c, const YAML::Node& n, const std::string& path, BbTlsConfig& t) {
+// The options every prober shares; true when `k` was one of them.
+bool ip_option(ModuleCtx& c, const std::string& k, const yaml::Node& v, const std::string& p, IpProtocol& preferred,
+               bool& fallback, std::string* source) {
+  if (k == "preferred_ip_protocol") {
+    ip_protocol(c, v, p, preferred);
+  } else if (k == "ip_protocol_fallback") {
+    if (auto b = c.w.boolean(v, p)) fallback = *b;
+  } else if (k == "source_ip_address" && source) {
+    if (auto s = c.w.str(v, p, true)) *source = *s;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void tls_config(ModuleCtx& c, const yaml::Node& n, const std::string& path, BbTlsConfig& t) {
   for (auto& [k, v] : c.w.entries(n, path, {})) {
     auto p = join(path, k);
     if (k == "insecure_skip_verify") {
@@ -85,11 +100,11 @@ void tls_config(ModuleCtx& c, const YAML::Node& n, const std::string& path, BbTl
   }
 }
 
-std::vector<std::string> regex_list(ModuleCtx& c, const YAML::Node& v, const std::string& p) {
+std::vector<std::string> regex_list(ModuleCtx& c, const yaml::Node& v, const std::string& p) {
   return c.w.str_list(v, p).value_or(std::vector<std::string>{});
 }
 
-std::vector<BbHeaderMatch> header_matches(ModuleCtx& c, const YAML::Node& v, const std::string& p) {
+std::vector<BbHeaderMatch> header_matches(ModuleCtx& c, const yaml::Node& v, const std::string& p) {
   std::vector<BbHeaderMatch> out;
   std::size_t i = 0;
   for (const auto& item : c.w.items(v, p)) {
@@ -108,7 +123,7 @@ std::vector<BbHeaderMatch> header_matches(ModuleCtx& c, const YAML::Node& v, con
   return out;
 }
 
-void parse_http(ModuleCtx& c, const YAML::Node& n, const std::string& path, BbHttp& h) {
+void parse_http(ModuleCtx& c, const yaml::Node& n, const std::string& path, BbHttp& h) {
   for (auto& [k, v] : c.w.entries(n, path, {})) {
     auto p = join(path, k);
     if (k == "valid_status_codes") {
@@ -143,10 +158,7 @@ void parse_http(ModuleCtx& c, const YAML::Node& n, const std::string& path, BbHt
       h.fail_if_header_not_matches = header_matches(c, v, p);
     } else if (k == "tls_config") {
       tls_config(c, v, p, h.tls_config);
-    } else if (k == "preferred_ip_protocol") {
-      ip_protocol(c, v, p, h.preferred_ip_protocol);
-    } else if (k == "ip_protocol_fallback") {
-      if (auto b = c.w.boolean(v, p)) h.ip_protocol_fallback = *b;
+    } else if (ip_option(c, k, v, p, h.preferred_ip_protocol, h.ip_protocol_fallback, nullptr)) {
     } else if (k == "enable_http2") {
       if (auto b = c.w.boolean(v, p)) h.enable_http2 = *b;
     } else if (k == "body_size_limit") {
@@ -166,15 +178,10 @@ void parse_http(ModuleCtx& c, const YAML::Node& n, const std::string& path, BbHt
   }
 }
 
-void parse_tcp(ModuleCtx& c, const YAML::Node& n, const std::string& path, BbTcp& t) {
+void parse_tcp(ModuleCtx& c, const yaml::Node& n, const std::string& path, BbTcp& t) {
   for (auto& [k, v] : c.w.entries(n, path, {})) {
     auto p = join(path, k);
-    if (k == "preferred_ip_protocol") {
-      ip_protocol(c, v, p, t.preferred_ip_protocol);
-    } else if (k == "ip_protocol_fallback") {
-      if (auto b = c.w.boolean(v, p)) t.ip_protocol_fallback = *b;
-    } else if (k == "source_ip_address") {
-      if (auto s = c.w.str(v, p, true)) t.source_ip_address = *s;
+    if (ip_option(c, k, v, p, t.preferred_ip_protocol, t.ip_protocol_fallback, &t.source_ip_address)) {
     } else if (k == "tls") {
       if (auto b = c.w.boolean(v, p)) t.tls = *b;
     } else if (k == "tls_config") {
@@ -201,15 +208,10 @@ void parse_tcp(ModuleCtx& c, const YAML::Node& n, const std::string& path, BbTcp
   }
 }
 
-void parse_icmp(ModuleCtx& c, const YAML::Node& n, const std::string& path, BbIcmp& ic) {
+void parse_icmp(ModuleCtx& c, const yaml::Node& n, const std::string& path, BbIcmp& ic) {
   for (auto& [k, v] : c.w.entries(n, path, {})) {
     auto p = join(path, k);
-    if (k == "preferred_ip_protocol") {
-      ip_protocol(c, v, p, ic.preferred_ip_protocol);
-    } else if (k == "ip_protocol_fallback") {
-      if (auto b = c.w.boolean(v, p)) ic.ip_protocol_fallback = *b;
-    } else if (k == "source_ip_address") {
-      if (auto s = c.w.str(v, p, true)) ic.source_ip_address = *s;
+    if (ip_option(c, k, v, p, ic.preferred_ip_protocol, ic.ip_protocol_fallback, &ic.source_ip_address)) {
     } else if (k == "payload_size") {
       if (auto x = c.w.integer(v, p, 0, 65000)) ic.payload_size = static_cast<int>(*x);
     } else if (k == "dont_fragment") {
@@ -222,7 +224,7 @@ void parse_icmp(ModuleCtx& c, const YAML::Node& n, const std::string& path, BbIc
   }
 }
 
-void rr_validator(ModuleCtx& c, const YAML::Node& n, const std::string& path, BbRrValidator& r) {
+void rr_validator(ModuleCtx& c, const yaml::Node& n, const std::string& path, BbRrValidator& r) {
   for (auto& [k, v] : c.w.entries(n, path, {"fail_if_matches_regexp", "fail_if_all_match_regexp",
                                             "fail_if_not_matches_regexp", "fail_if_none_matches_regexp"})) {
     auto l = regex_list(c, v, join(path, k));
@@ -239,18 +241,13 @@ std::string upper(std::string s) {
   return s;
 }
 
-void parse_dns(ModuleCtx& c, const YAML::Node& n, const std::string& path, BbDns& d) {
+void parse_dns(ModuleCtx& c, const yaml::Node& n, const std::string& path, BbDns& d) {
   static constexpr std::array<std::string_view, 11> kRcodes = {"NOERROR", "FORMERR",  "SERVFAIL", "NXDOMAIN",
                                                                "NOTIMP",  "REFUSED",  "YXDOMAIN", "YXRRSET",
                                                                "NXRRSET", "NOTAUTH",  "NOTZONE"};
   for (auto& [k, v] : c.w.entries(n, path, {})) {
     auto p = join(path, k);
-    if (k == "preferred_ip_protocol") {
-      ip_protocol(c, v, p, d.preferred_ip_protocol);
-    } else if (k == "ip_protocol_fallback") {
-      if (auto b = c.w.boolean(v, p)) d.ip_protocol_fallback = *b;
-    } else if (k == "source_ip_address") {
-      if (auto s = c.w.str(v, p, true)) d.source_ip_address = *s;
+    if (ip_option(c, k, v, p, d.preferred_ip_protocol, d.ip_protocol_fallback, &d.source_ip_address)) {
     } else if (k == "transport_protocol") {
       auto s = c.w.str(v, p, true);
       if (s && (*s == "udp" || *s == "tcp" || s->empty())) d.transport_protocol = s->empty() ? "udp" : *s;
@@ -286,7 +283,7 @@ void parse_dns(ModuleCtx& c, const YAML::Node& n, const std::string& path, BbDns
   }
 }
 
-BbModule parse_module(const std::string& source, const std::string& name, const YAML::Node& n) {
+BbModule parse_module(const std::string& source, const std::string& name, const yaml::Node& n) {
   BbModule m;
   m.name = name;
   m.line = yaml::line_of(n);
@@ -355,8 +352,10 @@ ConfigResult<BbModules> parse_blackbox_modules(std::string_view text, const std:
   Walker w(source);
   BbModules out;
   try {
-    auto root = yaml::load(text, w);
-    if (!root) return tl::unexpected(w.take_errors());
+    auto doc = yaml::load(text, w);
+    if (!doc) return tl::unexpected(w.take_errors());
+    const yaml::Node top_node = doc->root();
+    const yaml::Node* root = &top_node;
     if (!root->IsMap()) {
       w.error(*root, "", "a blackbox modules file is a map with modules:");
       return tl::unexpected(w.take_errors());

@@ -90,7 +90,7 @@ std::string format_duration(std::int64_t ns) {
   if (ns == 0) return "0s";
   std::string out;
   if (ns < 0) {
-    out = "-";
+    out.push_back('-');
     ns = ns == INT64_MIN ? INT64_MAX : -ns;
   }
   static constexpr std::array<std::pair<const char*, std::int64_t>, 9> kUnits = {

@@ -132,10 +132,10 @@ struct RawTarget {
   std::optional<int> packets;
   bool has_probe = false, has_port = false, has_host = false, has_dns = false, has_url = false;
   bool has_packets = false, has_http_fields = false, has_cert = false;
-  YAML::Node node;
+  yaml::Node node;
 };
 
-void parse_dns(Walker& w, const YAML::Node& n, const std::string& path, DnsQuery& q) {
+void parse_dns(Walker& w, const yaml::Node& n, const std::string& path, DnsQuery& q) {
   for (auto& [k, v] : w.entries(n, path, {"server", "name", "type"})) {
     auto p = at(path, k);
     if (k == "server") {
@@ -159,11 +159,11 @@ void parse_dns(Walker& w, const YAML::Node& n, const std::string& path, DnsQuery
       }
     }
   }
-  if (q.name.empty() && n.IsDefined() && (n.IsMap() || n.IsNull()) && !n["name"].IsDefined())
+  if ((n.IsMap() || n.IsNull()) && !n["name"].IsDefined())
     w.error(n, path + ".name", "is required");
 }
 
-RawTarget parse_target(Walker& w, const YAML::Node& n, const std::string& path) {
+RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) {
   RawTarget r;
   r.node = n;
   WatchTarget& t = r.t;
@@ -339,8 +339,7 @@ void resolve_timing(Walker* w, WatchTarget& t, const WatchConfig& c, std::option
     w->error(t.line, path + ".packets", "more than one packet per millisecond of interval");
 }
 
-void parse_defaults(Walker& w, const YAML::Node& n, WatchConfig& c) {
-  std::optional<TimeNs> interval;
+void parse_defaults(Walker& w, const yaml::Node& n, WatchConfig& c) {
   for (auto& [k, v] : w.entries(n, "defaults", {"interval", "timeout", "packets"})) {
     auto p = at("defaults", k);
     if (k == "interval") {
@@ -384,7 +383,7 @@ bool is_tz(std::string_view s) {
   });
 }
 
-void parse_maintenance(Walker& w, const YAML::Node& n, const std::string& path, AlertRule& a) {
+void parse_maintenance(Walker& w, const yaml::Node& n, const std::string& path, AlertRule& a) {
   std::size_t i = 0;
   for (const auto& item : w.items(n, path)) {
     auto p = idx(path, i++);
@@ -465,7 +464,7 @@ void parse_maintenance(Walker& w, const YAML::Node& n, const std::string& path, 
   }
 }
 
-AlertRule parse_alert(Walker& w, const YAML::Node& n, const std::string& path) {
+AlertRule parse_alert(Walker& w, const yaml::Node& n, const std::string& path) {
   AlertRule a;
   a.line = yaml::line_of(n);
   if (!n.IsMap()) {
@@ -525,7 +524,7 @@ std::optional<int> facility_of(std::string_view s) {
   return std::nullopt;
 }
 
-std::optional<Notifier> parse_notifier(Walker& w, const std::string& name, const YAML::Node& n,
+std::optional<Notifier> parse_notifier(Walker& w, const std::string& name, const yaml::Node& n,
                                        const std::string& path) {
   Notifier out;
   out.name = name;
@@ -662,7 +661,7 @@ std::optional<Notifier> parse_notifier(Walker& w, const std::string& name, const
   return out;
 }
 
-void parse_history(Walker& w, const YAML::Node& n, HistoryRetention& h) {
+void parse_history(Walker& w, const yaml::Node& n, HistoryRetention& h) {
   for (auto& [k, v] : w.entries(n, "history", {"raw", "minute", "hour"})) {
     auto d = w.duration(v, at("history", k), k == "raw" ? 60 * kNsPerSec : k == "minute" ? 3600 * kNsPerSec : kDay,
                         kMaxRetention);
@@ -726,8 +725,10 @@ ConfigResult<WatchConfig> parse_watch_config(std::string_view text, const std::s
   WatchConfig c;
   c.source = source;
   try {
-    auto root = yaml::load(text, w);
-    if (!root) return tl::unexpected(w.take_errors());
+    auto doc = yaml::load(text, w);
+    if (!doc) return tl::unexpected(w.take_errors());
+    const yaml::Node top_node = doc->root();
+    const yaml::Node* root = &top_node;
     if (!root->IsMap() && !root->IsNull()) {
       w.error(*root, "", "the file must be a map of keys (listen:, targets:, ...)");
       return tl::unexpected(w.take_errors());
@@ -738,7 +739,7 @@ ConfigResult<WatchConfig> parse_watch_config(std::string_view text, const std::s
     for (auto& [k, v] : top)
       if (k == "defaults") parse_defaults(w, v, c);
     std::vector<int> key_lines;
-    for (auto it = root->begin(); root->IsMap() && it != root->end(); ++it) key_lines.push_back(yaml::line_of(it->first));
+    for (const auto& kv : root->entries()) key_lines.push_back(yaml::line_of(kv.first));
     std::sort(key_lines.begin(), key_lines.end());
     for (auto& [k, v] : top) {
       if (k == "listen") {
@@ -776,8 +777,8 @@ ConfigResult<WatchConfig> parse_watch_config(std::string_view text, const std::s
         parse_history(w, v, c.history);
       } else if (k == "usage" || k == "guard" || k == "relay") {
         int line = 0;
-        for (auto it = root->begin(); it != root->end(); ++it)
-          if (it->first.Scalar() == k) line = yaml::line_of(it->first);
+        for (const auto& kv : root->entries())
+          if (kv.first.Scalar() == k) line = yaml::line_of(kv.first);
         auto next = std::upper_bound(key_lines.begin(), key_lines.end(), line);
         (k == "usage" ? c.usage : k == "guard" ? c.guard : c.relay) =
             section_text(text, line, next == key_lines.end() ? 0 : *next);

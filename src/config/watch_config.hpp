@@ -49,9 +49,9 @@ struct DnsQuery {
 
 struct WatchTarget {
   std::string name;  // unique; [A-Za-z0-9_.:-], 1..128 characters (URL path and label value)
-  // The probe kind. When `module:` names a blackbox module instead, `probe` is the kind
-  // inferred from the target's fields only if `probe:` was given; the tool takes the kind from
-  // the module (see blackbox_modules.hpp).
+  // The probe kind: `probe:`, or inferred (url -> http, dns -> dns, port -> tcp, else icmp).
+  // With `module:` (exclusive with `probe:`) it is meaningless: the kind is the module's
+  // (config::probe_kind in blackbox_modules.hpp), resolved by the tool once modules are loaded.
   model::WatchProbe probe = model::WatchProbe::icmp;
   std::string module;        // blackbox module name, empty when `probe:` is used
   std::string host;          // icmp/tcp/syn/udp (and dns server when dns.server is absent)

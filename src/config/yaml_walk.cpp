@@ -7,15 +7,11 @@
 #include <cmath>
 #include <set>
 
+#include <yaml-cpp/exceptions.h>
+
 #include "config/values.hpp"
 
 namespace reach::config::yaml {
-
-int line_of(const YAML::Node& n) {
-  if (!n.IsDefined()) return 0;
-  auto m = n.Mark();
-  return m.line < 0 ? 0 : m.line + 1;
-}
 
 void Walker::error(int line, std::string path, std::string message) {
   errors_.push_back(ConfigError{source_, line, std::move(path), std::move(message)});
@@ -29,12 +25,12 @@ ConfigErrors Walker::take_errors() {
 
 namespace {
 
-const char* kind_name(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Null: return "empty";
-    case YAML::NodeType::Scalar: return "a single value";
+const char* kind_name(const Node& n) {
+  switch (n.type()) {
+    case Type::map: return "a map";
+    case Type::sequence: return "a list";
+    case Type::null: return "empty";
+    case Type::scalar: return "a single value";
     default: return "missing";
   }
 }
@@ -49,17 +45,17 @@ std::string shown(std::string_view s) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, YAML::Node>> Walker::entries(const YAML::Node& n, const std::string& path,
+std::vector<std::pair<std::string, Node>> Walker::entries(const Node& n, const std::string& path,
                                                                 std::initializer_list<std::string_view> known) {
-  std::vector<std::pair<std::string, YAML::Node>> out;
+  std::vector<std::pair<std::string, Node>> out;
   if (n.IsNull()) return out;
   if (!n.IsMap()) {
     error(n, path, fmt::format("must be a map of keys, not {}", kind_name(n)));
     return out;
   }
   std::set<std::string> seen;
-  for (auto it = n.begin(); it != n.end(); ++it) {
-    const YAML::Node& k = it->first;
+  for (const auto& kv : n.entries()) {
+    const Node& k = kv.first;
     std::string at = path.empty() ? std::string() : path + ".";
     if (!k.IsScalar()) {
       error(k, path, "keys must be plain names");
@@ -76,24 +72,22 @@ std::vector<std::pair<std::string, YAML::Node>> Walker::entries(const YAML::Node
       error(k, at + shown(key), "given twice");
       continue;
     }
-    out.emplace_back(key, it->second);
+    out.emplace_back(key, kv.second);
   }
   return out;
 }
 
-std::vector<YAML::Node> Walker::items(const YAML::Node& n, const std::string& path) {
-  std::vector<YAML::Node> out;
+std::vector<Node> Walker::items(const Node& n, const std::string& path) {
+  std::vector<Node> out;
   if (n.IsNull()) return out;
   if (!n.IsSequence()) {
     error(n, path, fmt::format("must be a list, not {}", kind_name(n)));
     return out;
   }
-  out.reserve(n.size());
-  for (auto it = n.begin(); it != n.end(); ++it) out.push_back(*it);
-  return out;
+  return n.items();
 }
 
-std::optional<std::string> Walker::str(const YAML::Node& n, const std::string& path, bool allow_empty) {
+std::optional<std::string> Walker::str(const Node& n, const std::string& path, bool allow_empty) {
   if (n.IsNull() && allow_empty) return std::string();
   if (!n.IsScalar()) {
     error(n, path, fmt::format("must be a single value, not {}", kind_name(n)));
@@ -106,7 +100,7 @@ std::optional<std::string> Walker::str(const YAML::Node& n, const std::string& p
   return n.Scalar();
 }
 
-std::optional<long long> Walker::integer(const YAML::Node& n, const std::string& path, long long lo,
+std::optional<long long> Walker::integer(const Node& n, const std::string& path, long long lo,
                                          long long hi) {
   auto s = str(n, path);
   if (!s) return std::nullopt;
@@ -119,7 +113,7 @@ std::optional<long long> Walker::integer(const YAML::Node& n, const std::string&
   return v;
 }
 
-std::optional<double> Walker::number(const YAML::Node& n, const std::string& path, double lo, double hi) {
+std::optional<double> Walker::number(const Node& n, const std::string& path, double lo, double hi) {
   auto s = str(n, path);
   if (!s) return std::nullopt;
   double v = 0;
@@ -131,7 +125,7 @@ std::optional<double> Walker::number(const YAML::Node& n, const std::string& pat
   return v;
 }
 
-std::optional<bool> Walker::boolean(const YAML::Node& n, const std::string& path) {
+std::optional<bool> Walker::boolean(const Node& n, const std::string& path) {
   auto s = str(n, path);
   if (!s) return std::nullopt;
   if (*s == "true" || *s == "True" || *s == "TRUE" || *s == "yes" || *s == "on") return true;
@@ -140,12 +134,12 @@ std::optional<bool> Walker::boolean(const YAML::Node& n, const std::string& path
   return std::nullopt;
 }
 
-std::optional<TimeNs> Walker::duration(const YAML::Node& n, const std::string& path, TimeNs min, TimeNs max) {
+std::optional<TimeNs> Walker::duration(const Node& n, const std::string& path, TimeNs min, TimeNs max) {
   auto s = str(n, path);
   if (!s) return std::nullopt;
   auto d = parse_duration(*s);
   if (!d) {
-    error(n, path, shown(*s).empty() ? "must be a duration" : d.error().detail);
+    error(n, path, d.error().detail);
     return std::nullopt;
   }
   if (*d < min || *d > max) {
@@ -157,7 +151,7 @@ std::optional<TimeNs> Walker::duration(const YAML::Node& n, const std::string& p
   return *d;
 }
 
-std::optional<std::vector<std::string>> Walker::str_list(const YAML::Node& n, const std::string& path,
+std::optional<std::vector<std::string>> Walker::str_list(const Node& n, const std::string& path,
                                                          bool scalar_ok) {
   if (scalar_ok && n.IsScalar()) {
     auto s = str(n, path);
@@ -180,7 +174,7 @@ std::optional<std::vector<std::string>> Walker::str_list(const YAML::Node& n, co
   return out;
 }
 
-std::optional<std::vector<std::pair<std::string, std::string>>> Walker::str_map(const YAML::Node& n,
+std::optional<std::vector<std::pair<std::string, std::string>>> Walker::str_map(const Node& n,
                                                                                 const std::string& path) {
   std::vector<std::pair<std::string, std::string>> out;
   bool good = true;
@@ -197,15 +191,15 @@ std::optional<std::vector<std::pair<std::string, std::string>>> Walker::str_map(
   return out;
 }
 
-std::optional<YAML::Node> load(std::string_view text, Walker& w) {
+std::unique_ptr<Doc> load(std::string_view text, Walker& w) {
   try {
-    return YAML::Load(std::string(text));
+    return parse(text);
   } catch (const YAML::Exception& e) {
     w.error(e.mark.line < 0 ? 0 : e.mark.line + 1, "", fmt::format("YAML: {}", e.msg));
   } catch (const std::exception& e) {
     w.error(0, "", fmt::format("YAML: {}", e.what()));
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 }  // namespace reach::config::yaml

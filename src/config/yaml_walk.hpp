@@ -3,9 +3,8 @@
 // the node's shape and collects "source:LINE: path: message" errors instead of throwing, so a
 // file is validated in one pass with every problem reported. Internal to config/ (watch, and the
 // usage/guard/relay sections later).
-#include <yaml-cpp/yaml.h>
-
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,18 +13,19 @@
 
 #include "base/time.hpp"
 #include "config/watch_config.hpp"
+#include "config/yaml_tree.hpp"
 
 namespace reach::config::yaml {
 
-// 1-based line of a node, 0 when yaml-cpp has no mark for it.
-int line_of(const YAML::Node& n);
+// 1-based line of a node, 0 when it has none.
+inline int line_of(const Node& n) { return n.line(); }
 
 class Walker {
  public:
   explicit Walker(std::string source) : source_(std::move(source)) {}
 
   void error(int line, std::string path, std::string message);
-  void error(const YAML::Node& at, std::string path, std::string message) {
+  void error(const Node& at, std::string path, std::string message) {
     error(line_of(at), std::move(path), std::move(message));
   }
   bool ok() const { return errors_.empty(); }
@@ -34,23 +34,23 @@ class Walker {
 
   // The entries of a map, in file order. Unknown keys (when `known` is not empty) and repeated
   // keys are errors and are left out. Not a map: an error and nothing.
-  std::vector<std::pair<std::string, YAML::Node>> entries(const YAML::Node& n, const std::string& path,
+  std::vector<std::pair<std::string, Node>> entries(const Node& n, const std::string& path,
                                                           std::initializer_list<std::string_view> known);
   // The items of a sequence; a null node is an empty sequence.
-  std::vector<YAML::Node> items(const YAML::Node& n, const std::string& path);
+  std::vector<Node> items(const Node& n, const std::string& path);
 
   // Scalars. Each returns nullopt after recording an error when the node does not fit.
-  std::optional<std::string> str(const YAML::Node& n, const std::string& path, bool allow_empty = false);
-  std::optional<long long> integer(const YAML::Node& n, const std::string& path, long long lo, long long hi);
-  std::optional<double> number(const YAML::Node& n, const std::string& path, double lo, double hi);
-  std::optional<bool> boolean(const YAML::Node& n, const std::string& path);
+  std::optional<std::string> str(const Node& n, const std::string& path, bool allow_empty = false);
+  std::optional<long long> integer(const Node& n, const std::string& path, long long lo, long long hi);
+  std::optional<double> number(const Node& n, const std::string& path, double lo, double hi);
+  std::optional<bool> boolean(const Node& n, const std::string& path);
   // Prometheus duration; `min` is the smallest allowed value (0 to allow "0").
-  std::optional<TimeNs> duration(const YAML::Node& n, const std::string& path, TimeNs min, TimeNs max);
+  std::optional<TimeNs> duration(const Node& n, const std::string& path, TimeNs min, TimeNs max);
   // A list of non-empty strings; a single scalar is taken as a list of one when `scalar_ok`.
-  std::optional<std::vector<std::string>> str_list(const YAML::Node& n, const std::string& path,
+  std::optional<std::vector<std::string>> str_list(const Node& n, const std::string& path,
                                                    bool scalar_ok = false);
   // A map of string to string, in file order.
-  std::optional<std::vector<std::pair<std::string, std::string>>> str_map(const YAML::Node& n,
+  std::optional<std::vector<std::pair<std::string, std::string>>> str_map(const Node& n,
                                                                           const std::string& path);
 
  private:
@@ -60,6 +60,7 @@ class Walker {
 
 // Parses text into a node; a syntax error becomes one error with its line. yaml-cpp's
 // exceptions end here.
-std::optional<YAML::Node> load(std::string_view text, Walker& w);
+// The tree must outlive every Node taken from it.
+std::unique_ptr<Doc> load(std::string_view text, Walker& w);
 
 }  // namespace reach::config::yaml

@@ -13,16 +13,6 @@ namespace {
 
 TimeNs floor_to(TimeNs t, TimeNs step) { return t >= 0 ? t - t % step : t - ((t % step) + step) % step; }
 
-// Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back on any error.
-template <class F>
-Result<void> transaction(sql::Db& db, const char* what, F&& body) {
-  if (auto r = db.exec("BEGIN IMMEDIATE", what); !r) return r;
-  Result<void> r = body();
-  if (r) r = db.exec("COMMIT", what);
-  if (!r) (void)db.exec("ROLLBACK", what);
-  return r;
-}
-
 std::vector<std::int64_t> all_target_ids(sql::Db& db, Result<void>& status) {
   std::vector<std::int64_t> ids;
   sql::Stmt s(db.h, "SELECT id FROM targets ORDER BY id");
@@ -95,7 +85,7 @@ Result<FlushStats> Store::flush(TimeNs now_wall) {
   FlushStats st;
   std::vector<std::string> created;  // target ids minted inside the transaction
   if (!im.pending.empty()) {
-    auto r = transaction(db, "write", [&]() -> Result<void> {
+    auto r = db.transaction("write", [&]() -> Result<void> {
       for (const auto& round : im.pending) {
         bool known = im.target_ids.count(round.target) != 0;
         auto id = im.target_id(round.target, true);
@@ -121,10 +111,11 @@ Result<FlushStats> Store::flush(TimeNs now_wall) {
     st.written = im.pending.size();
     im.pending.clear();
   }
-  auto minutes = im.roll_minutes(now_wall, im.opt.rollup_budget);
+  auto minutes = im.roll("raw", "minute", "minute_done", kMinute, im.minute_done, now_wall - im.opt.rollup_delay,
+                         im.opt.rollup_budget);
   if (!minutes) return tl::unexpected(minutes.error());
   st.rolled_minutes = *minutes;
-  auto hours = im.roll_hours(im.opt.rollup_budget);
+  auto hours = im.roll("minute", "hour", "hour_done", kHour, im.hour_done, im.minute_done, im.opt.rollup_budget);
   if (!hours) return tl::unexpected(hours.error());
   st.rolled_hours = *hours;
   auto pruned = im.prune(now_wall);
@@ -134,31 +125,44 @@ Result<FlushStats> Store::flush(TimeNs now_wall) {
   return st;
 }
 
-Result<std::size_t> Store::Impl::roll_minutes(TimeNs now, std::size_t budget) {
+// Rolls up complete buckets of `width` from `source` into `dest`, one transaction per bucket
+// (with the progress mark `key`, so a kill between two leaves nothing half done). A bucket is
+// complete when it ends at or before `limit`. After an empty bucket (the daemon was down), jumps
+// to the next bucket that has rows, so a long gap costs one step, not one per bucket.
+Result<std::size_t> Store::Impl::roll(const char* source, const char* dest, const char* key, TimeNs width,
+                                      TimeNs& done, TimeNs limit, std::size_t budget) {
   std::size_t rolled = 0;
-  if (minute_done < 0) {
-    auto first = next_time(db, "raw", INT64_MIN);
+  if (done < 0) {
+    auto first = next_time(db, source, INT64_MIN);
     if (!first) return tl::unexpected(first.error());
     if (*first < 0) return 0;
-    minute_done = floor_to(*first, kMinute);
+    done = floor_to(*first, width);
   }
-  if (minute_done + kMinute + opt.rollup_delay > now) return 0;
+  if (done + width > limit) return 0;
   Result<void> status;
   auto ids = all_target_ids(db, status);
   if (!status) return tl::unexpected(status.error());
-  sql::Stmt read(db.h, "SELECT ok, sent, recv, rtts FROM raw WHERE target = ? AND t >= ? AND t < ?");
-  sql::Stmt write(db.h, "INSERT OR REPLACE INTO minute VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  bool from_raw = std::string_view(source) == "raw";
+  sql::Stmt read(db.h, from_raw ? "SELECT ok, sent, recv, rtts FROM raw WHERE target = ? AND t >= ? AND t < ?"
+                                : fmt::format("SELECT n, ok, sent, recv, rmin, rmax, rsum, msum, mcount, hist FROM {} "
+                                              "WHERE target = ? AND t >= ? AND t < ?",
+                                              source));
+  sql::Stmt write(db.h, fmt::format("INSERT OR REPLACE INTO {} VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", dest));
   if (!read.ok() || !write.ok()) return db.error("rollup", read.ok() ? write.prepare_rc() : read.prepare_rc());
-  while (rolled < budget && minute_done + kMinute + opt.rollup_delay <= now) {
-    TimeNs m = minute_done;
+  while (rolled < budget && done + width <= limit) {
+    TimeNs b = done;
     bool any = false;
-    auto r = transaction(db, "rollup", [&]() -> Result<void> {
+    auto r = db.transaction("rollup", [&]() -> Result<void> {
       for (auto id : ids) {
         Rollup roll;
         read.reset();
-        read.bind(1, id).bind(2, m).bind(3, m + kMinute);
+        read.bind(1, id).bind(2, b).bind(3, b + width);
         int rc;
         while ((rc = read.step()) == SQLITE_ROW) {
+          if (!from_raw) {
+            roll.merge(rollup_from_row(read, 0));
+            continue;
+          }
           auto rtts = decode_rtts(read.blob(3)).value_or(std::vector<TimeNs>{});
           roll.add_round(read.i64(0) != 0, static_cast<int>(read.i64(1)), static_cast<int>(read.i64(2)), rtts);
         }
@@ -166,75 +170,21 @@ Result<std::size_t> Store::Impl::roll_minutes(TimeNs now, std::size_t budget) {
         if (roll.count == 0) continue;
         any = true;
         write.reset();
-        bind_rollup(write, id, m, roll);
+        bind_rollup(write, id, b, roll);
         if (rc = write.step(); rc != SQLITE_DONE) return db.error("rollup", rc);
       }
-      return set_meta("minute_done", m + kMinute);
+      return set_meta(key, b + width);
     });
     if (!r) return tl::unexpected(r.error());
-    minute_done = m + kMinute;
+    done = b + width;
     ++rolled;
-    if (!any) {  // a gap (daemon down): jump to the next minute that has rounds
-      auto next = next_time(db, "raw", minute_done);
-      if (!next) return tl::unexpected(next.error());
-      TimeNs target = *next < 0 ? floor_to(now - opt.rollup_delay, kMinute) - kMinute : floor_to(*next, kMinute);
-      if (target > minute_done) {
-        if (auto r2 = set_meta("minute_done", target); !r2) return tl::unexpected(r2.error());
-        minute_done = target;
-      }
-    }
-  }
-  return rolled;
-}
-
-Result<std::size_t> Store::Impl::roll_hours(std::size_t budget) {
-  std::size_t rolled = 0;
-  if (minute_done < 0) return 0;
-  if (hour_done < 0) {
-    auto first = next_time(db, "minute", INT64_MIN);
-    if (!first) return tl::unexpected(first.error());
-    if (*first < 0) return 0;
-    hour_done = floor_to(*first, kHour);
-  }
-  if (hour_done + kHour > minute_done) return 0;
-  Result<void> status;
-  auto ids = all_target_ids(db, status);
-  if (!status) return tl::unexpected(status.error());
-  sql::Stmt read(db.h,
-                 "SELECT n, ok, sent, recv, rmin, rmax, rsum, msum, mcount, hist FROM minute "
-                 "WHERE target = ? AND t >= ? AND t < ?");
-  sql::Stmt write(db.h, "INSERT OR REPLACE INTO hour VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  if (!read.ok() || !write.ok()) return db.error("rollup", read.ok() ? write.prepare_rc() : read.prepare_rc());
-  while (rolled < budget && hour_done + kHour <= minute_done) {
-    TimeNs h = hour_done;
-    bool any = false;
-    auto r = transaction(db, "rollup", [&]() -> Result<void> {
-      for (auto id : ids) {
-        Rollup roll;
-        read.reset();
-        read.bind(1, id).bind(2, h).bind(3, h + kHour);
-        int rc;
-        while ((rc = read.step()) == SQLITE_ROW) roll.merge(rollup_from_row(read, 0));
-        if (rc != SQLITE_DONE) return db.error("rollup", rc);
-        if (roll.count == 0) continue;
-        any = true;
-        write.reset();
-        bind_rollup(write, id, h, roll);
-        if (rc = write.step(); rc != SQLITE_DONE) return db.error("rollup", rc);
-      }
-      return set_meta("hour_done", h + kHour);
-    });
-    if (!r) return tl::unexpected(r.error());
-    hour_done = h + kHour;
-    ++rolled;
-    if (!any) {
-      auto next = next_time(db, "minute", hour_done);
-      if (!next) return tl::unexpected(next.error());
-      TimeNs target = *next < 0 ? floor_to(minute_done, kHour) - kHour : floor_to(*next, kHour);
-      if (target > hour_done) {
-        if (auto r2 = set_meta("hour_done", target); !r2) return tl::unexpected(r2.error());
-        hour_done = target;
-      }
+    if (any) continue;
+    auto next = next_time(db, source, done);
+    if (!next) return tl::unexpected(next.error());
+    TimeNs target = *next < 0 ? floor_to(limit, width) : floor_to(*next, width);
+    if (target > done) {
+      if (auto r2 = set_meta(key, target); !r2) return tl::unexpected(r2.error());
+      done = target;
     }
   }
   return rolled;
@@ -254,7 +204,7 @@ Result<std::size_t> Store::Impl::prune(TimeNs now) {
   } tables[] = {{"raw", opt.retention.raw}, {"minute", opt.retention.minute}, {"hour", opt.retention.hour}};
   std::size_t slice = std::max<std::size_t>(16, ids.size() / 60 + 1);
   auto start = std::lower_bound(ids.begin(), ids.end(), prune_cursor) - ids.begin();
-  auto r = transaction(db, "prune", [&]() -> Result<void> {
+  auto r = db.transaction("prune", [&]() -> Result<void> {
     for (const auto& t : tables) {
       // Deletes the oldest rows below the cutoff, at most ?3 + 1 of them.
       sql::Stmt del(db.h, fmt::format("DELETE FROM {0} WHERE target = ?1 AND t < ?2 AND t <= coalesce("

@@ -48,6 +48,16 @@ class Db {
   // Runs statements without results ("BEGIN", "PRAGMA ..."); error value on failure.
   Result<void> exec(std::string_view sql, const char* what);
   tl::unexpected<Error> error(const char* what, int rc) const;
+  // Runs `body` (returning Result<void>) inside BEGIN IMMEDIATE ... COMMIT; rolls back on any
+  // error.
+  template <class F>
+  Result<void> transaction(const char* what, F&& body) {
+    if (auto r = exec("BEGIN IMMEDIATE", what); !r) return r;
+    Result<void> r = body();
+    if (r) r = exec("COMMIT", what);
+    if (!r) (void)exec("ROLLBACK", what);
+    return r;
+  }
 };
 
 }  // namespace reach::store::sql

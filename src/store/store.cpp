@@ -173,29 +173,19 @@ Result<std::string> Store::integrity_check() {
 
 Result<void> Store::save_alert_states(const std::vector<AlertState>& states) {
   auto& db = impl_->db;
-  if (auto r = db.exec("BEGIN IMMEDIATE", "alert state"); !r) return r;
-  sql::Stmt s(db.h, "INSERT OR REPLACE INTO alert_state VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  if (!s.ok()) {
-    (void)db.exec("ROLLBACK", "alert state");
-    return db.error("alert state", s.prepare_rc());
-  }
-  for (const auto& a : states) {
-    s.reset();
-    s.bind(1, a.target).bind(2, a.alert).bind(3, static_cast<std::int64_t>(a.state)).bind(4, a.since_wall);
-    s.bind(5, static_cast<std::int64_t>(a.failures)).bind(6, static_cast<std::int64_t>(a.successes));
-    s.bind(7, static_cast<std::int64_t>(a.flap_bits)).bind(8, static_cast<std::int64_t>(a.flap_rounds));
-    s.bind(9, a.flapping).bind(10, a.firing).bind(11, a.last_notified_wall);
-    if (int rc = s.step(); rc != SQLITE_DONE) {
-      auto e = db.error("alert state", rc);
-      (void)db.exec("ROLLBACK", "alert state");
-      return e;
+  return db.transaction("alert state", [&]() -> Result<void> {
+    sql::Stmt s(db.h, "INSERT OR REPLACE INTO alert_state VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s.ok()) return db.error("alert state", s.prepare_rc());
+    for (const auto& a : states) {
+      s.reset();
+      s.bind(1, a.target).bind(2, a.alert).bind(3, static_cast<std::int64_t>(a.state)).bind(4, a.since_wall);
+      s.bind(5, static_cast<std::int64_t>(a.failures)).bind(6, static_cast<std::int64_t>(a.successes));
+      s.bind(7, static_cast<std::int64_t>(a.flap_bits)).bind(8, static_cast<std::int64_t>(a.flap_rounds));
+      s.bind(9, a.flapping).bind(10, a.firing).bind(11, a.last_notified_wall);
+      if (int rc = s.step(); rc != SQLITE_DONE) return db.error("alert state", rc);
     }
-  }
-  if (auto r = db.exec("COMMIT", "alert state"); !r) {
-    (void)db.exec("ROLLBACK", "alert state");
-    return r;
-  }
-  return {};
+    return {};
+  });
 }
 
 Result<std::vector<AlertState>> Store::load_alert_states() {
@@ -226,22 +216,16 @@ Result<std::vector<AlertState>> Store::load_alert_states() {
 
 Result<void> Store::forget_alert_states(const std::vector<std::string>& targets) {
   auto& db = impl_->db;
-  if (auto r = db.exec("BEGIN IMMEDIATE", "alert state"); !r) return r;
-  sql::Stmt s(db.h, "DELETE FROM alert_state WHERE target = ?");
-  for (const auto& t : targets) {
-    s.reset();
-    s.bind(1, t);
-    if (int rc = s.step(); rc != SQLITE_DONE) {
-      auto e = db.error("alert state", rc);
-      (void)db.exec("ROLLBACK", "alert state");
-      return e;
+  return db.transaction("alert state", [&]() -> Result<void> {
+    sql::Stmt s(db.h, "DELETE FROM alert_state WHERE target = ?");
+    if (!s.ok()) return db.error("alert state", s.prepare_rc());
+    for (const auto& t : targets) {
+      s.reset();
+      s.bind(1, t);
+      if (int rc = s.step(); rc != SQLITE_DONE) return db.error("alert state", rc);
     }
-  }
-  if (auto r = db.exec("COMMIT", "alert state"); !r) {
-    (void)db.exec("ROLLBACK", "alert state");
-    return r;
-  }
-  return {};
+    return {};
+  });
 }
 
 // --- outbox ---

@@ -152,10 +152,13 @@ class Store {
   // minutes and hours (bounded), prunes past retention (bounded). On error the rounds stay
   // queued and the error (ENOSPC for a full disk) is returned; the next call retries.
   Result<FlushStats> flush(TimeNs now_wall);
-  // History of one target in [from, to) (unix ns), at most max_points points (>= 1), oldest
-  // first. Picks raw rounds when they cover `from` and fit in max_points, else minute rollups,
-  // else hour rollups; then merges neighbours so that at most max_points remain. Unknown target:
-  // an empty vector. Only committed rounds are seen (call flush() first for the latest).
+  // History of one target in [from, to) (unix ns), at most max_points points, oldest first.
+  // Picks the finest resolution (raw, minute, hour) whose oldest row reaches back to `from` and
+  // that has at most 4 * max_points rows in the range (else hours if they reach back, else the
+  // finest resolution with data in the range), adds the rounds not rolled up yet (bucketed like
+  // the rollups), then merges neighbours into equal time buckets so that at most max_points
+  // remain. Unknown target or max_points 0: an empty vector. Only committed rounds are seen
+  // (flush() first for the latest).
   Result<std::vector<HistoryPoint>> history(std::string_view target, TimeNs from, TimeNs to,
                                             std::size_t max_points);
   // SQLite's PRAGMA integrity_check: "ok", or its report of what is damaged.

@@ -30,8 +30,8 @@ struct Store::Impl {
   Result<void> set_meta(std::string_view key, std::int64_t value);
   Result<std::int64_t> target_id(const std::string& name, bool create);
   // history.cpp
-  Result<std::size_t> roll_minutes(TimeNs now, std::size_t budget);
-  Result<std::size_t> roll_hours(std::size_t budget);
+  Result<std::size_t> roll(const char* source, const char* dest, const char* key, TimeNs width, TimeNs& done,
+                           TimeNs limit, std::size_t budget);
   Result<std::size_t> prune(TimeNs now);
 };
 

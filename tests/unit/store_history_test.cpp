@@ -122,6 +122,23 @@ TEST(StoreHistory, MinuteAndHourRollups) {
   EXPECT_EQ(s->flush(kT0 + 7300 * kNsPerSec)->late, 1u);
 }
 
+TEST(StoreHistory, ADowntimeGapIsSkippedNotWalked) {
+  TempDb tmp;
+  Options o;
+  o.rollup_budget = 5;
+  auto s = open(tmp.path(), o);
+  TimeNs later = kT0 + 10 * 3600 * kNsPerSec;  // the daemon was down for 10 hours
+  s->add_round(round("a", kT0, true, {kNsPerMs}));
+  s->add_round(round("a", later, true, {2 * kNsPerMs}));
+  std::size_t steps = 0;
+  for (int i = 0; i < 4; ++i) steps += s->flush(later + 2 * 60 * kNsPerSec)->rolled_minutes;
+  EXPECT_LE(steps, 4u);  // minute 0, the gap jump, the minute of `later`: not 600 minutes
+  auto h = s->history("a", kT0, later + 60 * kNsPerSec, 1);
+  ASSERT_EQ(h->size(), 1u);
+  EXPECT_EQ((*h)[0].count, 2u);
+  EXPECT_EQ((*h)[0].rtt_max, 2 * kNsPerMs);
+}
+
 TEST(StoreHistory, RecentRoundsNotYetRolledUpStillShow) {
   TempDb tmp;
   auto s = open(tmp.path());
