@@ -165,11 +165,15 @@ def test_prometheus_scrapes_text_and_openmetrics(lab, tmp_path):
              f"--storage.tsdb.path={tmp_path / 'tsdb'}", "--web.listen-address=127.0.0.1:9090"])
 
     def query(q: str) -> list:
-        r = h.run(["curl", "-sS", "--max-time", "3", "--data-urlencode", f"query={q}",
+        # -f: while its storage starts, Prometheus answers 503 with a plain-text body.
+        r = h.run(["curl", "-fsS", "--max-time", "3", "--data-urlencode", f"query={q}",
                    "http://127.0.0.1:9090/api/v1/query"], check=False, timeout=10)
         if r.returncode != 0:
             return []
-        return json.loads(r.stdout)["data"]["result"]
+        try:
+            return json.loads(r.stdout)["data"]["result"]
+        except (ValueError, KeyError):
+            return []
 
     deadline = time.monotonic() + 30
     up = []
