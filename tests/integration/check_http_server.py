@@ -11,6 +11,7 @@ Paths:
   /slow        answers after 5 s
   /big         200, 100 000 bytes of 'a' (a regex that backtracks per byte would crash)
   /agent       200, the request's User-Agent as the body
+  /slow/PATH   PATH, after 3 s
   anything else 404
 --nodes is a JSON list of [address, port] the node lists carry. Prints "ready" once listening
 (HTTP on --port, HTTPS on --tls-port with --cert/--key when given); exits after --max-seconds.
@@ -66,6 +67,9 @@ def main() -> None:
 
         def do_GET(self):
             path = self.path.split("?")[0]
+            if path.startswith("/slow/"):
+                time.sleep(3)
+                path = path[len("/slow"):]
             if path in docs or path == "/broken":
                 if self.headers.get("X-Auth-Token") != a.token:
                     return self.reply(401, b'{"unauthorized":{"code":401}}', "application/json")

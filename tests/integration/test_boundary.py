@@ -136,21 +136,31 @@ def test_setuid_is_refused_before_reading_anything(lab, reach, bindir):
     assert "notahash" not in r.stdout + r.stderr and r.stderr.count("\n") == 1
 
 
-def http_server(host, port=8000):
+def http_server(host, port=8000, nodes=()):
     proc = host.popen([lablib.python_bin(), str(HERE / "check_http_server.py"), "--port", str(port),
-                       "--max-seconds", "120"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=False,
+                       "--nodes", json.dumps(list(nodes)), "--max-seconds", "120"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=False,
                       bufsize=0)
     lablib._wait_for_line(proc, b"ready", timeout=15)
     return proc
 
 
-@pytest.mark.parametrize("mix", ["http", "icmp+http"])
+@pytest.mark.parametrize("mix", ["http", "icmp+http", "syn+http", "icmp+nodes-url"])
 def test_check_holds_no_capability_while_http_is_in_flight(lab, reach, mix):
+    """Raw sockets are opened first, then every capability goes, before libcurl and OpenSSL
+    read a byte from a server: checked while the server is still answering."""
     pair = lab.pair()
-    http_server(pair.server)
+    pair.server.listen(tcp=[80])
+    http_server(pair.server, nodes=[[pair.server4, 80]])
     url = f"http://{pair.server4}:8000/slow"  # answers after 5 s
-    args = [str(reach), "check", "-W", "8", url] + (["--kind", "icmp", pair.server4] if mix != "http" else [])
-    proc = pair.client.popen(args)
+    args = {
+        "http": [url],
+        "icmp+http": [url, "--kind", "icmp", pair.server4],
+        "syn+http": [url, "--kind", "syn", f"{pair.server4}:80"],
+        # The node list decides which addresses to ping: fetched before any probe.
+        "icmp+nodes-url": ["--kind", "icmp", "--nodes-json", f"http://{pair.server4}:8000/slow/rackspace",
+                           "-H", "X-Auth-Token: s3cret"],
+    }[mix]
+    proc = pair.client.popen([str(reach), "check", "-W", "8", *args])
     try:
         caps = None
         for _ in range(100):
@@ -222,6 +232,13 @@ def test_files_that_are_not_files(lab, reach, bindir):
         r = pair.client.run([str(reach), *args], check=False, timeout=TIMEOUT)
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and words in r.stderr, (args, r.stderr)
         assert r.stderr.startswith(f"reach {args[0]}: "), r.stderr
+    # A file's contents are never echoed wholesale in an error.
+    shadowish = bindir / "list"
+    shadowish.write_text("root:$6$" + "x" * 80 + "SECRETTAIL:19000:0:99999:7:::\n")
+    for opt in ("-iL", "--exclude-file"):
+        r = pair.client.run([str(reach), "scan", pair.server4, opt, str(shadowish)], check=False, timeout=TIMEOUT)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+        assert "SECRETTAIL" not in r.stderr and f"(in {shadowish})" in r.stderr, r.stderr
     # A pipe is a file: process substitution works.
     r = pair.client.run(["bash", "-c", f'exec "$0" scan --connect --no-progress -p 80 -iL <(echo {pair.server4})',
                          str(reach)], check=False, timeout=TIMEOUT)

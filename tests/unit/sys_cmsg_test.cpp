@@ -108,22 +108,32 @@ TEST(DecodeError, TxStampCarriesItsOptId) {
   EXPECT_EQ(*e.stamp, 5 * kNsPerSec + 6);
 }
 
-TEST(DecodeError, IcmpErrorWithOffender) {
+// One IP_RECVERR / IPV6_RECVERR cmsg: the extended error, then the offender's address.
+template <class Sockaddr>
+ErrQueueEntry icmp_error(int level, int type, std::uint8_t origin, int err, std::uint8_t icmp_type,
+                         std::uint8_t icmp_code, const Sockaddr& from) {
   struct {
     sock_extended_err ee;
-    sockaddr_in from;
+    Sockaddr from;
   } d{};
-  d.ee.ee_origin = SO_EE_ORIGIN_ICMP;
-  d.ee.ee_errno = EHOSTUNREACH;
-  d.ee.ee_type = 11;
-  d.ee.ee_code = 0;
-  d.from.sin_family = AF_INET;
-  inet_pton(AF_INET, "198.18.0.1", &d.from.sin_addr);
+  d.ee.ee_origin = origin;
+  d.ee.ee_errno = static_cast<std::uint32_t>(err);
+  d.ee.ee_type = icmp_type;
+  d.ee.ee_code = icmp_code;
+  d.from = from;
   Control c;
-  c.add(IPPROTO_IP, IP_RECVERR, &d, sizeof d);
+  c.add(level, type, &d, sizeof d);
   msghdr m = c.msg();
   ErrQueueEntry e;
   decode_error_cmsgs(m, e);
+  return e;
+}
+
+TEST(DecodeError, IcmpErrorWithOffender) {
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  inet_pton(AF_INET, "198.18.0.1", &from.sin_addr);
+  ErrQueueEntry e = icmp_error(IPPROTO_IP, IP_RECVERR, SO_EE_ORIGIN_ICMP, EHOSTUNREACH, 11, 0, from);
   EXPECT_EQ(e.kind, ErrQueueEntry::Kind::icmp_error);
   EXPECT_EQ(e.err, EHOSTUNREACH);
   EXPECT_EQ(e.icmp_family, Family::v4);
@@ -133,21 +143,10 @@ TEST(DecodeError, IcmpErrorWithOffender) {
 }
 
 TEST(DecodeError, Icmp6ErrorAndLocalError) {
-  struct {
-    sock_extended_err ee;
-    sockaddr_in6 from;
-  } d{};
-  d.ee.ee_origin = SO_EE_ORIGIN_ICMP6;
-  d.ee.ee_errno = ECONNREFUSED;
-  d.ee.ee_type = 1;
-  d.ee.ee_code = 4;
-  d.from.sin6_family = AF_INET6;
-  inet_pton(AF_INET6, "2001:db8::2", &d.from.sin6_addr);
-  Control c;
-  c.add(IPPROTO_IPV6, IPV6_RECVERR, &d, sizeof d);
-  msghdr m = c.msg();
-  ErrQueueEntry e;
-  decode_error_cmsgs(m, e);
+  sockaddr_in6 from{};
+  from.sin6_family = AF_INET6;
+  inet_pton(AF_INET6, "2001:db8::2", &from.sin6_addr);
+  ErrQueueEntry e = icmp_error(IPPROTO_IPV6, IPV6_RECVERR, SO_EE_ORIGIN_ICMP6, ECONNREFUSED, 1, 4, from);
   EXPECT_EQ(e.kind, ErrQueueEntry::Kind::icmp_error);
   EXPECT_EQ(e.icmp_family, Family::v6);
   EXPECT_EQ(e.icmp_code, 4);

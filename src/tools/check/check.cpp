@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <sstream>
 
 #include "config/endpoint.hpp"
@@ -18,6 +19,7 @@
 #include "engine/check_http.hpp"
 #include "format/check_writer.hpp"
 #include "io/http_client.hpp"
+#include "io/probe_socket.hpp"
 #include "sys/caps.hpp"
 #include "sys/clock.hpp"
 #include "sys/input_file.hpp"
@@ -114,8 +116,7 @@ class CheckRun {
     // One socket per check in flight: make room for -j of them.
     std::size_t fds = sys::raise_fd_limit(o_.jobs + 64);
     jobs_ = std::min(o_.jobs, fds > 64 ? fds - 64 : 1);
-    // Nothing from the network is read before this: --kind icmp/syn keep CAP_NET_RAW for their
-    // raw sockets, a policy CAP_SYS_ADMIN to enter its namespaces, everything else goes now.
+    // Nothing from the network is read before this.
     if (why.empty()) why = limit_capabilities();
     if (why.empty()) why = gather();
     if (why.empty()) why = http_options_apply();
@@ -123,8 +124,8 @@ class CheckRun {
     if (!why.empty()) return bad_input(why);
     TimeNs t0 = clock_.now();
     std::vector<CheckOutcome> rows(items_.size());
-    // Raw probes first (the last ping run drops CAP_NET_RAW), then TCP connects (a policy's
-    // setns), then no capability at all while libcurl and OpenSSL talk to servers.
+    // Raw probes on the sockets opened before the drop, then TCP connects (a policy's setns),
+    // then no capability at all (checked again) while libcurl and OpenSSL talk to servers.
     if (auto r = run_ping_kinds(rows); !r.empty()) return bad_input(r);
     if (auto r = run_tcp(rows); !r.empty()) return bad_input(r);
     if (auto r = sys::drop_all_capabilities(); !r) return bad_input(r.error().message());
@@ -196,13 +197,24 @@ class CheckRun {
     return {};
   }
 
+  // --kind icmp|syn: the raw sockets every ping run will need, for both families, opened now
+  // (the addresses may come from a node list fetched later); a policy keeps CAP_SYS_ADMIN for
+  // its namespaces (its flows are TCP only); everything else goes.
   std::string limit_capabilities() {
-    bool raw = o_.kind == "icmp" || o_.kind == "syn";
-    bool admin = !o_.policy.empty();
-    Result<void> r = raw && admin ? sys::keep_only_capabilities({sys::Cap::net_raw, sys::Cap::sys_admin})
-                     : raw        ? sys::keep_only_capabilities({sys::Cap::net_raw})
-                     : admin      ? sys::keep_only_capabilities({sys::Cap::sys_admin})
-                                  : sys::drop_all_capabilities();
+    if (o_.kind == "icmp" || o_.kind == "syn") {
+      for (Family f : {Family::v4, Family::v6}) {
+        std::vector<io::SocketKind> kinds{io::SocketKind::icmp_raw};
+        if (o_.kind == "syn") kinds.push_back(io::SocketKind::tcp_raw);
+        for (auto k : kinds) {
+          auto s = io::ProbeSocket::open(k, f, {});
+          // No privilege (icmp falls back to datagram sockets, syn says what it needs) or no
+          // IPv6 here: the ping run finds out and says so itself.
+          if (s) raw_pool_.push_back(std::make_unique<io::ProbeSocket>(std::move(*s)));
+        }
+      }
+    }
+    Result<void> r = !o_.policy.empty() ? sys::keep_only_capabilities({sys::Cap::sys_admin})
+                                        : sys::drop_all_capabilities();
     return r ? std::string() : r.error().message();
   }
 
@@ -448,10 +460,9 @@ class CheckRun {
       CheckKind k = items_[i].ep.kind;
       if (k == CheckKind::icmp || k == CheckKind::syn) groups[{k, k == CheckKind::syn ? items_[i].ep.port : 0}].push_back(i);
     }
-    std::size_t left = groups.size();
     for (const auto& [key, members] : groups) {
       PingOptions po;
-      po.keep_capabilities = --left > 0;  // the last run drops them once its sockets are open
+      po.raw_pool = &raw_pool_;
       po.method = key.first == CheckKind::icmp ? model::Method::icmp : model::Method::tcp_syn;
       if (key.first == CheckKind::syn) po.port = key.second;
       po.count = 1 + o_.retries;
@@ -512,6 +523,7 @@ class CheckRun {
   format::NagiosThresholds thresholds_;
   TimeNs timeout_ = static_cast<TimeNs>(o_.timeout * 1e9);
   std::size_t jobs_ = 1;
+  std::vector<std::unique_ptr<io::ProbeSocket>> raw_pool_;  // opened before the drop, lent to ping runs
 };
 
 }  // namespace

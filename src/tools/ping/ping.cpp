@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -72,14 +73,24 @@ class PingRun {
  public:
   PingRun(const PingOptions& o, std::ostream& out, std::ostream& err, format::PingWriter* writer = nullptr)
       : o_(o), out_(out), err_(err), writer_(writer) {}
+  ~PingRun() {
+    if (!o_.raw_pool) return;
+    for (auto& s : sockets_)
+      if (s && (s->kind() == io::SocketKind::icmp_raw || s->kind() == io::SocketKind::tcp_raw))
+        o_.raw_pool->push_back(std::move(s));
+  }
+  PingRun(const PingRun&) = delete;
+  PingRun& operator=(const PingRun&) = delete;
 
   int run() {
-    bool privileged = sys::has_net_raw();
+    // Raw sockets lent by reach check count as the capability they were opened with.
+    bool lent_raw = o_.raw_pool && std::any_of(o_.raw_pool->begin(), o_.raw_pool->end(),
+                                               [](const auto& s) { return s->kind() == io::SocketKind::tcp_raw; });
+    bool privileged = sys::has_net_raw() || lent_raw;
     if (auto m = validate(o_, sys::real_root()); !m.empty()) return usage(m);
     if (!resolve_targets()) return 2;
     configure();
     if (!open_sockets(privileged)) return 2;
-    if (o_.keep_capabilities) return loop();
     if (auto r = sys::drop_all_capabilities(); !r) {
       err_ << "reach: " << r.error().message() << '\n';
       return 2;
@@ -128,6 +139,14 @@ class PingRun {
 
   bool add_socket(io::SocketKind k, Family f, std::optional<std::size_t> target, std::string& error,
                   int* err = nullptr) {
+    if (o_.raw_pool)
+      for (auto it = o_.raw_pool->begin(); it != o_.raw_pool->end(); ++it)
+        if ((*it)->kind() == k && (*it)->family() == f) {
+          sockets_.push_back(std::move(*it));
+          o_.raw_pool->erase(it);
+          socket_target_.push_back(target);
+          return true;
+        }
     auto s = io::ProbeSocket::open(k, f, sock_opts_);
     if (!s) {
       error = s.error().message();

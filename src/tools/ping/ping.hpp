@@ -1,6 +1,7 @@
 #pragma once
 // `reach ping`: options in, engine and sockets wired, results out through a writer.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "base/ip_addr.hpp"
 #include "format/ping_writer.hpp"
+#include "io/probe_socket.hpp"
 #include "model/ping.hpp"
 
 namespace reach::tools {
@@ -25,9 +27,9 @@ struct PingOptions {
   std::optional<Family> family;      // -4 / -6
   std::optional<int> port;           // -p
   bool quiet = false, numeric = false, timestamps = false, report_timeouts = false, json = false;
-  // reach check runs several pings (one per port) and needs CAP_NET_RAW until the last one
-  // has opened its sockets; everyone else drops every capability before the first probe.
-  bool keep_capabilities = false;
+  // reach check opens the raw sockets of all its ping runs up front, drops every capability,
+  // and lends them to each run from here (taken by kind and family, given back at the end).
+  std::vector<std::unique_ptr<io::ProbeSocket>>* raw_pool = nullptr;
 };
 
 // Runs the whole ping and returns the exit code: 0 every target answered, 1 some did not,

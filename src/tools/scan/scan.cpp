@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <memory>
 
+#include "base/text.hpp"
 #include "engine/scan_engine.hpp"
 #include "format/scan_writer.hpp"
 #include "packet/icmp.hpp"
@@ -154,7 +155,12 @@ class ScanRun {
   bool add_words(const std::vector<std::string>& words, bool exclude, const std::string& origin) {
     for (const auto& w : words) {
       auto t = engine::parse_target(w);
-      if (!t) return usage(t.error().message() + origin), false;
+      // A word from a file is shown only in part: errors never echo a file's contents.
+      if (!t && !origin.empty())
+        return usage(fmt::format("bad target '{}{}'{}", printable(std::string_view(w).substr(0, 24)),
+                                 w.size() > 24 ? "..." : "", origin)),
+               false;
+      if (!t) return usage(t.error().message()), false;
       engine::AddrRange r;
       if (t->range) {
         r = *t->range;
