@@ -40,9 +40,10 @@ Result<void> reduce_bounding(const std::vector<cap_value_t>& keep) {
   bool need = false;
   for (cap_value_t c = 0; c <= static_cast<cap_value_t>(cap_max_bits()) - 1; ++c)
     if (!kept(keep, c) && cap_get_bound(c) == 1) need = true;
-  if (!need) return {};
-  if (!has_flag(cur.get(), CAP_SETPCAP, CAP_PERMITTED))
-    return fail("reduce capability bounding set", "", EPERM, "needs cap_setpcap");
+  // Without CAP_SETPCAP (a service started as a user with an ambient CAP_NET_RAW, as the systemd
+  // unit does) the bounding set stays as the service manager left it: with no_new_privs and the
+  // permitted set reduced, nothing outside it can be gained again anyway.
+  if (!need || !has_flag(cur.get(), CAP_SETPCAP, CAP_PERMITTED)) return {};
   cap_value_t setpcap = CAP_SETPCAP;
   if (cap_set_flag(cur.get(), CAP_EFFECTIVE, 1, &setpcap, CAP_SET) != 0 || cap_set_proc(cur.get()) != 0)
     return fail("cap_set_proc(cap_setpcap)", "", errno);
@@ -53,7 +54,7 @@ Result<void> reduce_bounding(const std::vector<cap_value_t>& keep) {
   return {};
 }
 
-Result<void> verify(const std::vector<cap_value_t>& keep) {
+Result<void> verify(const std::vector<cap_value_t>& keep, bool bounding_reduced) {
   auto cur = caps(cap_get_proc());
   if (!cur) return fail("cap_get_proc", "", errno);
   for (cap_value_t c = 0; c <= static_cast<cap_value_t>(cap_max_bits()) - 1; ++c) {
@@ -62,7 +63,8 @@ Result<void> verify(const std::vector<cap_value_t>& keep) {
       return fail("verify capabilities", cap_name(c), 0, want ? "not held" : "still held");
     if (has_flag(cur.get(), c, CAP_INHERITABLE)) return fail("verify capabilities", cap_name(c), 0, "inheritable");
     if (cap_get_ambient(c) == 1) return fail("verify capabilities", cap_name(c), 0, "ambient");
-    if (!want && cap_get_bound(c) == 1) return fail("verify capabilities", cap_name(c), 0, "in the bounding set");
+    if (!want && cap_get_bound(c) == 1 && bounding_reduced)
+      return fail("verify capabilities", cap_name(c), 0, "in the bounding set");
   }
   if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1) return fail("verify no_new_privs", "", errno);
   return {};
@@ -76,6 +78,8 @@ Result<void> keep_only_capabilities(std::initializer_list<cap_value_t> keep_list
   if (!cur) return fail("cap_get_proc", "", errno);
   for (cap_value_t c : keep)
     if (!has_flag(cur.get(), c, CAP_PERMITTED)) return fail("keep capability", cap_name(c), EPERM, "not permitted");
+  auto before = caps(cap_get_proc());
+  const bool can_bound = before && has_flag(before.get(), CAP_SETPCAP, CAP_PERMITTED);
   if (auto r = reduce_bounding(keep); !r) return r;
   if (cap_reset_ambient() != 0) return fail("clear ambient capabilities", "", errno);
   auto want = caps(cap_init());
@@ -85,7 +89,7 @@ Result<void> keep_only_capabilities(std::initializer_list<cap_value_t> keep_list
     return fail("cap_set_flag", "", errno);
   if (cap_set_proc(want.get()) != 0) return fail("cap_set_proc", "", errno);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail("prctl(PR_SET_NO_NEW_PRIVS)", "", errno);
-  return verify(keep);
+  return verify(keep, can_bound);
 }
 
 Result<void> switch_user(const std::string& user, std::initializer_list<cap_value_t> keep) {

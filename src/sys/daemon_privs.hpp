@@ -13,7 +13,8 @@
 namespace reach::sys {
 
 // permitted = effective = `keep`; inheritable and ambient cleared; every other capability
-// removed from the bounding set; no_new_privs set. Verified by reading the sets back (an
+// removed from the bounding set when we hold CAP_SETPCAP (root; a service started with only an
+// ambient CAP_NET_RAW keeps the bounding set its manager gave it); no_new_privs set. Verified by reading the sets back (an
 // error names the first capability that is not as asked). Keeping a capability we do not hold
 // is an error (EPERM) naming it. Process-wide only in a single-threaded process.
 Result<void> keep_only_capabilities(std::initializer_list<cap_value_t> keep);
