@@ -1,5 +1,6 @@
 // reach: parse the command line and hand over to the tool. Nothing else lives here.
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <unistd.h>
 
 #include <algorithm>
@@ -115,9 +116,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   out.flush();
-  std::cout.flush();  // --help
-  if (int e = out_buf.error(); e != 0 || !std::cout) {
-    std::cerr << cmd << ": write error: " << std::strerror(e ? e : EIO) << '\n';
+  std::cout.flush();  // --help, --version: through stdio, whose errors show only after fflush
+  const bool stdio_failed = std::fflush(stdout) != 0 || std::ferror(stdout);
+  if (int e = out_buf.error(); e != 0 || !std::cout || stdio_failed) {
+    std::cerr << cmd << ": write error: " << std::strerror(e ? e : stdio_failed && errno ? errno : EIO) << '\n';
     return 2;
   }
   return code;

@@ -83,6 +83,8 @@ def test_write_error_is_one_line_and_exit_2(lab, reach):
         ("sockets", ["-tan"]),
         ("check", [f"{pair.server4}:80"]),
         ("check", ["--json", f"{pair.server4}:80"]),
+        ("watch", ["--once", "--no-live", pair.server4]),
+        ("watch", ["--once", "--events", "-", pair.server4]),
     ]
     for name, args in commands:
         r = pair.client.run(["sh", "-c", 'exec "$0" "$@" >/dev/full', str(reach), name, *args], check=False,
@@ -90,6 +92,11 @@ def test_write_error_is_one_line_and_exit_2(lab, reach):
         line = f"reach {name}: write error: No space left on device\n"
         assert r.returncode == 2, (name, args, r.stderr)
         assert r.stderr.endswith(line) and r.stderr.count("write error") == 1, (name, args, r.stderr)
+    # --version and --help go through stdio: a failed write is an error there too.
+    for args in (["--version"], ["ping", "--help"]):
+        r = subprocess.run(["sh", "-c", 'exec "$0" "$@" >/dev/full', str(reach), *args], capture_output=True,
+                           text=True, timeout=TIMEOUT)
+        assert r.returncode == 2 and "write error" in r.stderr, (args, r.returncode, r.stderr)
 
 
 # --------------------------------------------------------------------------- privileges
