@@ -3,6 +3,7 @@
 // and the statistics. It never touches a socket or reads a clock: time is passed in and
 // packets are fed in, so tests drive it with a fake clock and scripted replies.
 #include <cstdint>
+#include <algorithm>
 #include <deque>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "base/ip_addr.hpp"
 #include "base/time.hpp"
+#include "engine/rtt.hpp"
 #include "model/ping.hpp"
 #include "packet/bytes.hpp"
 
@@ -21,6 +23,9 @@ struct PingConfig {
   std::int64_t count = -1;           // probes per target; -1 until the deadline or interrupted
   TimeNs interval = kNsPerSec;       // between probes to one target
   TimeNs wait = 2 * kNsPerSec;       // a probe unanswered this long is lost
+  // A lost probe may still draw an ICMP error (a router gives up on ARP/ND after 3 s): the run
+  // waits for one until this long after the probe's origin. At most `wait` has no effect.
+  TimeNs error_wait = 0;
   TimeNs deadline = 0;               // total run time limit (ping -w); 0 for none
   std::size_t payload = 56;          // ICMP/UDP payload bytes; TCP SYN payload
   std::uint16_t port = 0;            // TCP/UDP destination port
@@ -48,6 +53,7 @@ struct Incoming {
   IpAddr from;
   TimeNs rx = 0;
   bool kernel_rx = false;
+  std::optional<TimeNs> user_rx;       // when read, if rx is the kernel's stamp (the RTT check's fallback)
   int ttl = -1;                        // from ancillary data, when the packet has no IP header
   std::optional<std::size_t> target;   // set when the socket serves one target only
 };
@@ -61,6 +67,7 @@ struct IncomingError {
   IpAddr offender;
   TimeNs rx = 0;
   bool kernel_rx = false;
+  std::optional<TimeNs> user_rx;
   std::optional<std::size_t> target;
 };
 
@@ -84,7 +91,8 @@ class PingEngine {
 
   // Probes due at `now`; call sent() or send_failed() for each.
   std::vector<Outgoing> due(TimeNs now);
-  void sent(std::size_t target, std::uint32_t seq, TimeNs user_tx);
+  // `user_tx` is read just before the send call, `after` just after it (engine/rtt.hpp).
+  void sent(std::size_t target, std::uint32_t seq, TimeNs user_tx, std::optional<TimeNs> after = std::nullopt);
   model::ProbeEvent send_failed(std::size_t target, std::uint32_t seq, TimeNs now, std::string error);
   // The kernel's TX timestamp for a probe, from the socket error queue.
   void tx_stamp(std::size_t target, std::uint32_t seq, TimeNs kernel_tx);
@@ -110,15 +118,20 @@ class PingEngine {
   enum class SlotState : std::uint8_t { outstanding, answered, errored, expired };
   struct Slot {
     std::uint32_t seq = 0;
-    TimeNs tx = 0;
-    bool kernel_tx = false;
+    SendTimes send;
     SlotState state = SlotState::outstanding;
   };
   struct Expiry {
-    TimeNs at;
     std::size_t target;
     std::uint32_t seq;
   };
+  // Where a probe becomes lost: its wait, counted from the origin its RTT counts from.
+  TimeNs deadline(const Slot& s) const { return send_origin(s.send) + cfg_.wait; }
+  TimeNs error_deadline(const Slot& s) const { return send_origin(s.send) + std::max(cfg_.wait, cfg_.error_wait); }
+  // The expiry's slot while its lost probe may still draw an ICMP error, else nullptr.
+  const Slot* lingering(const Expiry& x, TimeNs now) const;
+  // The expiry's slot while its probe is still waiting for an answer, else nullptr.
+  const Slot* waiting(const Expiry& x) const;
   struct TargetState {
     TargetSpec spec;
     std::uint32_t next_seq = 1;
@@ -127,6 +140,7 @@ class PingEngine {
     TimeNs rtt_min = 0, rtt_max = 0;
     double rtt_sum = 0, rtt_sum2 = 0;
     bool all_kernel = true;
+    std::uint64_t stamps_dropped = 0;
     TimeNs last_activity = 0;
     std::unordered_map<std::uint16_t, Slot> slots;  // by the 16 bits a reply carries back
   };
@@ -139,8 +153,7 @@ class PingEngine {
   Slot* find(TargetState& t, std::uint16_t wire);
   // Builds the event for an answer to (target, wire); nullopt (and counts it) when no probe fits.
   std::optional<model::ProbeEvent> answer(std::size_t target, std::uint16_t wire, model::EventType type,
-                                          TimeNs rx, bool kernel_rx,
-                                          std::optional<TimeNs> kernel_rtt = std::nullopt);
+                                          const RxTimes& rx);
   // A UDP answer may carry nothing of ours: it then answers the oldest probe still waiting.
   std::optional<std::uint16_t> oldest_outstanding(std::size_t target) const;
   std::optional<std::size_t> target_by_addr(const IpAddr& a) const;
@@ -157,8 +170,8 @@ class PingEngine {
   std::vector<model::ProbeEvent> match_icmp(const Incoming& in);
   std::vector<model::ProbeEvent> match_tcp(const Incoming& in);
   std::vector<model::ProbeEvent> match_udp(const Incoming& in);
-  std::vector<model::ProbeEvent> match_icmp_error(Family f, packet::Bytes icmp, const IpAddr& from, TimeNs rx,
-                                                  bool kernel_rx, int ttl, std::uint32_t ip_len);
+  std::vector<model::ProbeEvent> match_icmp_error(Family f, packet::Bytes icmp, const IpAddr& from,
+                                                  const RxTimes& rx, int ttl, std::uint32_t ip_len);
 
   PingConfig cfg_;
   std::vector<TargetState> targets_;
@@ -166,7 +179,9 @@ class PingEngine {
   TimeNs start_;
   TimeNs stop_at_ = -1;      // when sending stopped early (interrupt or deadline)
   bool hard_stop_ = false;
-  std::deque<Expiry> expiries_;  // in send order; wait is constant so deadlines are monotone
+  // In send order: origins follow it to within a send call, so the deadlines are in order too.
+  std::deque<Expiry> expiries_;
+  std::deque<Expiry> lingering_;  // lost probes still waiting for an ICMP error, in send order
   std::uint64_t ignored_unmatched_ = 0;
 };
 

@@ -105,7 +105,7 @@ std::vector<ProbeEvent> PingEngine::match_icmp(const Incoming& in) {
       count_ignored(t);
       return out;
     }
-    auto e = answer(*t, msg->seq, EventType::reply, in.rx, in.kernel_rx);
+    auto e = answer(*t, msg->seq, EventType::reply, rx_of(in));
     if (!e) return out;
     e->from = l4->from;
     e->bytes = static_cast<std::uint32_t>(l4->data.size());
@@ -118,11 +118,11 @@ std::vector<ProbeEvent> PingEngine::match_icmp(const Incoming& in) {
   }
   if (packet::classify_icmp(in.family, msg->type, msg->code) == packet::IcmpErrorKind::not_error) return out;
   if (in.channel == Channel::icmp_dgram) return out;  // errors of datagram sockets come on the error queue
-  return match_icmp_error(in.family, l4->data, l4->from, in.rx, in.kernel_rx, l4->ttl, l4->ip_len);
+  return match_icmp_error(in.family, l4->data, l4->from, rx_of(in), l4->ttl, l4->ip_len);
 }
 
-std::vector<ProbeEvent> PingEngine::match_icmp_error(Family f, packet::Bytes icmp, const IpAddr& from, TimeNs rx,
-                                                     bool kernel_rx, int ttl, std::uint32_t ip_len) {
+std::vector<ProbeEvent> PingEngine::match_icmp_error(Family f, packet::Bytes icmp, const IpAddr& from,
+                                                     const RxTimes& rx, int ttl, std::uint32_t ip_len) {
   std::vector<ProbeEvent> out;
   auto msg = packet::parse_icmp(icmp);
   if (!msg) return out;
@@ -168,7 +168,7 @@ std::vector<ProbeEvent> PingEngine::match_icmp_error(Family f, packet::Bytes icm
     count_ignored(t);
     return out;
   }
-  auto e = answer(*t, *wire, EventType::icmp_error, rx, kernel_rx);
+  auto e = answer(*t, *wire, EventType::icmp_error, rx);
   if (!e) return out;
   e->from = from;
   e->ttl = ttl;
@@ -200,7 +200,7 @@ std::vector<ProbeEvent> PingEngine::match_tcp(const Incoming& in) {
     count_ignored(t);
     return out;
   }
-  auto e = answer(*t, static_cast<std::uint16_t>(probe_seq), EventType::reply, in.rx, in.kernel_rx);
+  auto e = answer(*t, static_cast<std::uint16_t>(probe_seq), EventType::reply, rx_of(in));
   if (!e) return out;
   e->from = l4->from;
   e->ip_len = l4->ip_len;
@@ -231,14 +231,14 @@ std::vector<ProbeEvent> PingEngine::match_udp(const Incoming& in) {
   std::optional<ProbeEvent> e;
   // An echo service returns our payload: then we know exactly which probe it answers.
   if (auto seq = udp_probe_seq(t, in.data))
-    e = answer(t, static_cast<std::uint16_t>(*seq), EventType::reply, in.rx, in.kernel_rx);
+    e = answer(t, static_cast<std::uint16_t>(*seq), EventType::reply, rx_of(in));
   if (!e) {
     auto wire = oldest_outstanding(t);
     if (!wire) {
       count_ignored(t);
       return out;
     }
-    e = answer(t, *wire, EventType::reply, in.rx, in.kernel_rx);
+    e = answer(t, *wire, EventType::reply, rx_of(in));
   }
   if (!e) return out;
   e->from = in.from;
@@ -274,7 +274,7 @@ std::vector<ProbeEvent> PingEngine::on_error(const IncomingError& in) {
   // Port unreachable from the target itself proves it alive, as a reply does.
   bool alive = kind == packet::IcmpErrorKind::port_unreachable && in.offender == targets_[t].spec.addr &&
                cfg_.method == model::Method::udp;
-  auto e = answer(t, *wire, alive ? EventType::reply : EventType::icmp_error, in.rx, in.kernel_rx);
+  auto e = answer(t, *wire, alive ? EventType::reply : EventType::icmp_error, rx_of(in));
   if (!e) return out;
   e->from = in.offender;
   e->icmp_type = in.type;

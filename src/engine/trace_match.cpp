@@ -140,7 +140,7 @@ std::optional<model::TraceProbe> TraceEngine::match_icmp(const TraceIncoming& in
       ++counters_.ignored;
       return std::nullopt;
     }
-    return answer(*id, TraceAnswer::reply, from, in.rx, in.kernel_rx, ttl, msg->type, msg->code);
+    return answer(*id, TraceAnswer::reply, from, rx_of(in), ttl, msg->type, msg->code);
   }
   auto kind = packet::classify_icmp(in.family, msg->type, msg->code);
   if (kind == packet::IcmpErrorKind::not_error) return std::nullopt;  // router adverts, ND, ...
@@ -152,7 +152,7 @@ std::optional<model::TraceProbe> TraceEngine::match_icmp(const TraceIncoming& in
   auto id = match_quote(Quote{q->ip.protocol, q->ip.src, q->ip.dst, q->ip.payload});
   if (!id) return std::nullopt;
   bool exceeded = kind == packet::IcmpErrorKind::time_exceeded;
-  auto p = answer(*id, exceeded ? TraceAnswer::time_exceeded : TraceAnswer::unreachable, from, in.rx, in.kernel_rx,
+  auto p = answer(*id, exceeded ? TraceAnswer::time_exceeded : TraceAnswer::unreachable, from, rx_of(in),
                   ttl, msg->type, msg->code);
   // MPLS label stacks the router appended (RFC 4884 extensions, RFC 4950 objects).
   if (p)
@@ -181,7 +181,7 @@ std::optional<model::TraceProbe> TraceEngine::match_tcp(const TraceIncoming& in,
     ++counters_.wrong_flow;
     return std::nullopt;
   }
-  auto p = answer(*id, TraceAnswer::reply, from, in.rx, in.kernel_rx, ttl, 0, 0);
+  auto p = answer(*id, TraceAnswer::reply, from, rx_of(in), ttl, 0, 0);
   if (p) {
     slots_[*id].probe.tcp_flags = tcp->flags;
     p->tcp_flags = tcp->flags;
@@ -214,8 +214,8 @@ std::optional<model::TraceProbe> TraceEngine::on_queued_error(const TraceQueuedE
     return std::nullopt;
   }
   bool exceeded = kind == packet::IcmpErrorKind::time_exceeded;
-  return answer(*id, exceeded ? TraceAnswer::time_exceeded : TraceAnswer::unreachable, in.offender, in.rx,
-                in.kernel_rx, -1, in.type, in.code);
+  return answer(*id, exceeded ? TraceAnswer::time_exceeded : TraceAnswer::unreachable, in.offender, rx_of(in),
+                -1, in.type, in.code);
 }
 
 }  // namespace reach::engine

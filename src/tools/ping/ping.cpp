@@ -110,6 +110,9 @@ class PingRun {
     cfg_.count = o_.count.value_or(-1);
     cfg_.interval = static_cast<TimeNs>(std::llround(o_.interval * 1e9));
     cfg_.wait = static_cast<TimeNs>(std::llround(o_.wait * 1e9));
+    // Routers (and our own stack) give up on ARP/ND after 3 s and only then say "Host
+    // Unreachable": a lost probe keeps the run open that long for the error (docs/PING.md).
+    cfg_.error_wait = 3500 * kNsPerMs;
     cfg_.deadline = static_cast<TimeNs>(std::llround(o_.deadline * 1e9));
     std::size_t default_size = o_.method == Method::tcp_syn ? 0 : 56;
     cfg_.payload = o_.size ? static_cast<std::size_t>(*o_.size) : default_size;
@@ -332,7 +335,7 @@ class PingRun {
     TimeNs t = clock.now();
     std::uint16_t port = o_.method == Method::udp ? cfg_.port : 0;
     auto r = s ? s->send(o.bytes, dst, port, tag) : tl::unexpected(Error{"send", dst.to_string(), 0, "no socket"});
-    if (r) engine_->sent(o.target, o.seq, t);
+    if (r) engine_->sent(o.target, o.seq, t, clock.now());
     else writer_->event(engine_->send_failed(o.target, o.seq, t, r.error().message()));
   }
 
@@ -416,7 +419,8 @@ class PingRun {
       in.data = p.data;
       if (p.meta.from) in.from = *p.meta.from;
       in.kernel_rx = p.meta.kernel_rx.has_value();
-      in.rx = p.meta.kernel_rx.value_or(clock.now());
+      in.user_rx = clock.now();
+      in.rx = p.meta.kernel_rx.value_or(*in.user_rx);
       in.ttl = p.meta.ttl;
       in.target = target;
       emit(engine_->on_packet(in));
@@ -430,7 +434,8 @@ class PingRun {
       in.code = e.entry.icmp_code;
       if (e.entry.offender) in.offender = *e.entry.offender;
       in.kernel_rx = e.entry.stamp.has_value();
-      in.rx = e.entry.stamp.value_or(clock.now());
+      in.user_rx = clock.now();
+      in.rx = e.entry.stamp.value_or(*in.user_rx);
       in.target = target;
       emit(engine_->on_error(in));
     };
