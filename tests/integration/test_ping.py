@@ -380,3 +380,77 @@ def test_deadline_and_interrupt_end_the_run_with_summaries(lab, reach):
     out, _ = proc.communicate(timeout=10)
     assert proc.returncode == 1
     assert f"--- {fw.server6} ping statistics ---" in out
+
+
+# --------------------------------------------------------------------------- one time origin
+
+
+def _hold_neighbour_resolution(pair, v6):
+    """The server ignores ARP requests / neighbour solicitations until the table is deleted;
+    the client starts with an empty cache and solicits every 100 ms (so the wait the probes
+    see is the 1.5 s hold, not the 1 s retransmit timer)."""
+    dev = pair.client.iface_to(pair.server)
+    fam = "ipv6" if v6 else "ipv4"
+    pair.client.sysctls({f"net.{fam}.neigh.{dev}.retrans_time_ms": 100,
+                         f"net.{fam}.neigh.{dev}.mcast_solicit": 40})
+    if v6:
+        pair.server.nft("table ip6 hold {\n chain input { type filter hook input priority -10; policy accept;\n"
+                        "  icmpv6 type nd-neighbor-solicit drop\n }\n}\n")
+    else:
+        pair.server.nft("table arp hold {\n chain input { type filter hook input priority 0; policy accept;\n"
+                        "  arp operation request drop\n }\n}\n")
+    pair.client.ip("neigh", "flush", "dev", dev)
+    return "ip6" if v6 else "arp"
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["ipv4", "ipv6"])
+def test_probe_held_for_neighbour_resolution_is_answered_with_the_wait_in_its_rtt(lab, reach, v6):
+    # The issue's case: the probes wait 1.5 s for ARP/ND before they leave. The user waited
+    # that long, so the RTTs include it (as iputils shows), and with -W 2 none is late.
+    import time
+    pair = lab.pair()
+    table = _hold_neighbour_resolution(pair, v6)
+    proc = pair.client.popen([str(reach), "ping", "-c", "4", "-i", "0.2", "--json", fam(v6, pair, "server")])
+    time.sleep(1.5)
+    pair.server.nft(f"delete table {table} hold")
+    out, err = proc.communicate(timeout=TIMEOUT)
+    out = out.decode() if isinstance(out, bytes) else out
+    evs = events(out)
+    replies = of_type(evs, "reply")
+    s = of_type(evs, "summary")[0]
+    assert proc.returncode == 0, out
+    assert s["received"] == 4 and s["late"] == 0 and not of_type(evs, "timeout"), out
+    rtts = sorted((e["seq"], e["rtt_ms"]) for e in replies)
+    assert 1400 < rtts[0][1] < 2000, rtts
+    for (_, a), (_, b) in zip(rtts, rtts[1:]):
+        assert 150 < a - b < 250, rtts  # sent 0.2 s apart, left together
+    # The kernel's TX stamps were taken when the probes finally left: not the origin.
+    assert all(e["tx_timestamp"] == "user" and e["tx_stamp_dropped"] == "tx-after-send" for e in replies)
+    assert s["stamps_dropped"] == 4, s
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["ipv4", "ipv6"])
+def test_host_unreachable_after_the_router_gives_up_on_arp_is_an_error(lab, reach, v6):
+    # Nobody owns the target on the router's far link: the router solicits for 3 s, then says
+    # "Host Unreachable" (ICMPv6: address unreachable) about every queued probe. That is an
+    # error about the probe however late it comes, never a "late reply", and check names it.
+    chain = lab.chain(routers=1)
+    link = chain.links[-1]
+    nobody = str(link.net6.network_address + 0x77) if v6 else str(link.net4.network_address + 0x77)
+    routers = set(chain.routers[0].addrs6 if v6 else chain.routers[0].addrs4)
+    r = reach_ping(chain.client, reach, "-c", 3, "-i", 0.2, "--json", nobody)
+    evs = events(r.stdout)
+    s = of_type(evs, "summary")[0]
+    errs = of_type(evs, "icmp_error")
+    assert r.returncode == 1, r.stdout
+    assert len(errs) == 3 and all(e["from"] in routers and not e["late"] for e in errs), r.stdout
+    assert s["errors"] == 3 and s["late"] == 0 and s["received"] == 0, s
+    text = reach_ping(chain.client, reach, "-c", 2, "-i", 0.2, nobody)
+    assert "+2 errors" in text.stdout and "LATE" not in text.stdout, text.stdout
+    assert text.stdout.lower().count("unreachable") == 2, text.stdout
+
+    c = chain.client.run([str(reach), "check", "--kind", "icmp", "--json", nobody], check=False,
+                         timeout=TIMEOUT)
+    rows = [e for e in lablib.parse_ndjson(c.stdout) if e.get("type") == "check"]
+    assert len(rows) == 1 and rows[0]["result"] == "unreachable", c.stdout
+    assert rows[0]["icmp_from"] in routers, rows
