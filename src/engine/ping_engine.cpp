@@ -16,10 +16,11 @@ using model::ProbeEvent;
 PingEngine::PingEngine(PingConfig cfg, std::vector<TargetSpec> targets, std::uint64_t key, TimeNs start)
     : cfg_(cfg), key_(key), start_(start) {
   targets_.reserve(targets.size());
+  TimeNs gap = targets.empty() ? 0 : std::min(cfg_.spread, cfg_.interval / static_cast<TimeNs>(targets.size()));
   for (auto& spec : targets) {
     TargetState t;
     t.spec = spec;
-    t.next_send = start;
+    t.next_send = start + gap * static_cast<TimeNs>(targets_.size());
     t.last_activity = start;
     targets_.push_back(std::move(t));
   }

@@ -30,6 +30,9 @@ struct PingConfig {
   std::size_t payload = 56;          // ICMP/UDP payload bytes; TCP SYN payload
   std::uint16_t port = 0;            // TCP/UDP destination port
   std::uint16_t tcp_window = 64240;
+  // Targets start this far apart (at most interval / targets): a thousand probes sent in one
+  // instant come back in one burst that overflows the receive buffer. fping paces likewise.
+  TimeNs spread = 100 * kNsPerUs;
 };
 
 struct TargetSpec {

@@ -83,6 +83,7 @@ class JsonWriter final : public PingWriter {
     j["late"] = s.late;
     j["ignored"] = s.ignored;
     j["stamps_dropped"] = s.stamps_dropped;
+    j["socket_drops"] = s.socket_drops;
     j["loss_pct"] = loss_percent(s);
     j["time_ms"] = s.elapsed / kNsPerMs;
     if (s.received > 0) {

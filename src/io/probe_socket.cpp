@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "sys/batch.hpp"
 #include "sys/clock.hpp"
 #include "sys/epoll.hpp"
 
@@ -57,7 +58,9 @@ Result<ProbeSocket> ProbeSocket::open(SocketKind kind, Family f, const SocketOpt
     if (auto r = sys::set_recv_ttl(raw, f); !r) return tl::unexpected(r.error());
   if (kind == SocketKind::icmp_dgram || kind == SocketKind::udp)
     if (auto r = sys::set_recv_errors(raw, f); !r) return tl::unexpected(r.error());
-  (void)sys::set_buffer_sizes(raw, 1 << 20);  // best effort: the kernel caps it
+  (void)sys::set_buffer_sizes(raw, 1 << 20);  // best effort: the kernel caps it at rmem_max
+  // As root (CAP_NET_ADMIN, before capabilities are dropped) past rmem_max: many targets at once.
+  if (opts.receive_buffer > (1 << 20)) (void)sys::grow_receive_buffer(raw, opts.receive_buffer);
   s.timestamps_ = sys::enable_timestamping(raw);
   return s;
 }

@@ -77,6 +77,9 @@ struct PingSummary {
   double rtt_avg = 0, rtt_mdev = 0;
   bool all_kernel_stamps = true;  // every RTT from kernel timestamps at both ends
   std::uint64_t stamps_dropped = 0;  // kernel stamps that failed the RTT check (engine/rtt.hpp)
+  // Packets the kernel dropped on the socket(s) this target's answers come to because reach's
+  // receive buffer was full (shared sockets: the count of the whole socket). Loss reach caused.
+  std::uint64_t socket_drops = 0;
 };
 
 }  // namespace reach::model

@@ -447,10 +447,32 @@ def test_host_unreachable_after_the_router_gives_up_on_arp_is_an_error(lab, reac
     assert s["errors"] == 3 and s["late"] == 0 and s["received"] == 0, s
     text = reach_ping(chain.client, reach, "-c", 2, "-i", 0.2, nobody)
     assert "+2 errors" in text.stdout and "LATE" not in text.stdout, text.stdout
-    assert text.stdout.lower().count("unreachable") == 2, text.stdout
+    assert len([l for l in text.stdout.splitlines() if l.startswith("From ") and "nreachable" in l]) == 2, text.stdout
 
     c = chain.client.run([str(reach), "check", "--kind", "icmp", "--json", nobody], check=False,
                          timeout=TIMEOUT)
     rows = [e for e in lablib.parse_ndjson(c.stdout) if e.get("type") == "check"]
     assert len(rows) == 1 and rows[0]["result"] == "unreachable", c.stdout
     assert rows[0]["icmp_from"] in routers, rows
+
+
+# --------------------------------------------------------------------------- no loss reach causes
+
+
+def test_thousands_of_targets_at_once_lose_nothing(lab, reach):
+    # 3000 local addresses on the server, all probed in one run. Sent in one instant, their
+    # answers came back in one burst and overflowed the raw socket (main lost ~1700 of them
+    # every round here, with rmem_max at 4 MiB; at Linux's default of 208 KiB 1000 targets
+    # suffice). Now the probes are spread over the interval and the receive buffer is sized
+    # for a round, so every answer arrives, and the socket's drop counter (in --json) stays 0.
+    pair = lab.pair()
+    lab.local_addresses(pair.server, "198.19.0.0/20")
+    targets = [f"198.19.{i // 250}.{i % 250 + 1}" for i in range(3000)]
+    r = reach_ping(pair.client, reach, "-c", 3, "-i", 0.2, "-W", 1, "--json", *targets, timeout=120)
+    evs = events(r.stdout)
+    sums = of_type(evs, "summary")
+    assert len(sums) == 3000, r.stderr
+    short = [(s["addr"], s["received"]) for s in sums if s["received"] != 3]
+    assert not short, short[:20]
+    assert all(s["socket_drops"] == 0 for s in sums), sums[0]
+    assert r.returncode == 0

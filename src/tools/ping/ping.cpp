@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -119,6 +120,9 @@ class PingRun {
     int default_port = o_.method == Method::udp ? 33434 : 80;
     cfg_.port = static_cast<std::uint16_t>(o_.port.value_or(default_port));
     sock_opts_.ttl = o_.ttl;
+    // One round of answers from every target at once, each with its TX stamp, must fit.
+    std::size_t per_target = 2 * (cfg_.payload + 2048);
+    sock_opts_.receive_buffer = static_cast<int>(std::min<std::size_t>(o_.targets.size() * per_target, 256u << 20));
   }
 
   io::ProbeSocket* shared(io::SocketKind k, Family f) {
@@ -295,6 +299,7 @@ class PingRun {
     int code = 0;
     for (std::size_t i = 0; i < targets_.size(); ++i) {
       auto s = engine_->summary(i, now);
+      s.socket_drops = socket_drops(i);
       writer_->summary(s);
       bool short_of_count = o_.deadline > 0 && o_.count && s.received < static_cast<std::uint64_t>(*o_.count);
       if (s.received == 0 || short_of_count) code = 1;
@@ -307,6 +312,14 @@ class PingRun {
       if (e.type == model::EventType::timeout && o_.method == Method::tcp_connect) close_connect(e.target, e.seq);
       writer_->event(e);
     }
+  }
+
+  std::uint64_t socket_drops(std::size_t target) const {
+    std::uint64_t n = 0;
+    Family f = targets_[target].addr.family();
+    for (std::size_t i = 0; i < sockets_.size(); ++i)
+      if (sockets_[i]->family() == f && (!socket_target_[i] || *socket_target_[i] == target)) n += sockets_[i]->drops();
+    return n;
   }
 
   io::ProbeSocket* socket_for(std::size_t target, io::SocketKind want) {
