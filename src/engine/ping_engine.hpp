@@ -32,7 +32,7 @@ struct PingConfig {
   std::uint16_t tcp_window = 64240;
   // Targets start this far apart (at most interval / targets): a thousand probes sent in one
   // instant come back in one burst that overflows the receive buffer. fping paces likewise.
-  TimeNs spread = 100 * kNsPerUs;
+  TimeNs spread = 0;
 };
 
 struct TargetSpec {

@@ -451,6 +451,21 @@ TEST(EngineRtt, KernelTxStampReplacesUserTime) {
   EXPECT_EQ(e.summary(0, kT0 + 2 * kSec).stamps_dropped, 0u);
 }
 
+// Many targets start spread over the interval, never all in one instant.
+TEST(EngineSchedule, TargetsStartSpreadOverTheInterval) {
+  PingConfig cfg;
+  cfg.count = 2;
+  cfg.interval = 200 * kMs;
+  cfg.spread = 100 * kNsPerUs;
+  std::vector<TargetSpec> specs;
+  for (int i = 0; i < 4000; ++i) specs.push_back(spec(kTarget, static_cast<std::uint16_t>(i)));
+  PingEngine e(cfg, specs, kKey, kT0);
+  EXPECT_EQ(e.due(kT0).size(), 1u);
+  EXPECT_EQ(e.next_wakeup(), kT0 + 50 * kNsPerUs);  // 200 ms / 4000 < 100 us
+  EXPECT_EQ(e.due(kT0 + 100 * kMs).size(), 2000u);  // targets 1 to 2000
+  EXPECT_EQ(e.due(kT0 + 200 * kMs).size(), 2000u);  // 2001 to 3999, and target 0 again
+}
+
 // A stamp outside its probe's send call is not its TX time: another probe's (a shifted id)
 // would make the RTT negative. It is dropped, counted, and the user time counts.
 TEST(EngineRtt, ForeignTxStampIsDroppedNeverNegative) {

@@ -114,6 +114,7 @@ class PingRun {
     // Routers (and our own stack) give up on ARP/ND after 3 s and only then say "Host
     // Unreachable": a lost probe keeps the run open that long for the error (docs/PING.md).
     cfg_.error_wait = 3500 * kNsPerMs;
+    cfg_.spread = 100 * kNsPerUs;
     cfg_.deadline = static_cast<TimeNs>(std::llround(o_.deadline * 1e9));
     std::size_t default_size = o_.method == Method::tcp_syn ? 0 : 56;
     cfg_.payload = o_.size ? static_cast<std::size_t>(*o_.size) : default_size;
