@@ -53,7 +53,14 @@ std::uint64_t TraceEngine::cookie_of(std::uint32_t id) const {
   return cookie(cfg_.key, {std::uint64_t{wire_id(id)}, std::uint64_t{cfg_.id_base}});
 }
 
-std::uint16_t TraceEngine::check16(std::uint32_t id) const { return static_cast<std::uint16_t>(cookie_of(id) >> 48); }
+std::uint16_t TraceEngine::check16(std::uint32_t id) const {
+  // Keyed per four-tuple, not per probe: the SYNs of one flow then carry neighbouring sequence
+  // numbers, so a SYN that reaches the target while an earlier one's SYN-ACK is pending lies
+  // in its window and draws a RST (RFC 793's "SYN in window"), an answer naming this very
+  // probe, instead of a challenge ACK naming the earlier one (rate-limited to one per 500 ms).
+  std::uint16_t sport = static_cast<std::uint16_t>(cfg_.classic ? cfg_.sport + id : cfg_.sport + flow_of(id));
+  return static_cast<std::uint16_t>(cookie(cfg_.key, {std::uint64_t{sport}, std::uint64_t{cfg_.id_base}, 0x7c9}) >> 48);
+}
 
 namespace {
 

@@ -169,10 +169,14 @@ std::optional<model::TraceProbe> TraceEngine::match_tcp(const TraceIncoming& in,
   if (cfg_.method != model::TraceMethod::tcp || !tcp || from != cfg_.target || tcp->sport != cfg_.dport)
     return std::nullopt;  // other connections of this host
   bool syn = (tcp->flags & packet::kTcpSyn) != 0;
-  bool answers_syn = (tcp->flags & packet::kTcpAck) && (syn || (tcp->flags & packet::kTcpRst));
+  bool rst = (tcp->flags & packet::kTcpRst) != 0;
+  bool answers_syn = (tcp->flags & packet::kTcpAck) && (syn || rst);
+  // A bare ACK is the target's challenge ACK: a SYN of ours reached it while it still held the
+  // half-open connection of an earlier probe of the flow, whose sequence the ACK names.
+  bool challenge = (tcp->flags & packet::kTcpAck) && !syn && !rst && !(tcp->flags & packet::kTcpFin);
   std::uint32_t probe_seq = tcp->ack - 1;
   auto id = id_from_wire(static_cast<std::uint16_t>(probe_seq));
-  if (!answers_syn || !id || (probe_seq >> 16) != check16(*id)) {
+  if (!(answers_syn || challenge) || !id || (probe_seq >> 16) != check16(*id)) {
     ++counters_.ignored;
     return std::nullopt;
   }
@@ -180,6 +184,19 @@ std::optional<model::TraceProbe> TraceEngine::match_tcp(const TraceIncoming& in,
   if (tcp->dport != want) {
     ++counters_.wrong_flow;
     return std::nullopt;
+  }
+  if (challenge) {
+    // It answers a probe of the same flow that got as far: the oldest such still waiting.
+    std::optional<std::uint32_t> who;
+    for (std::uint32_t i = 0; i < slots_.size() && !who; ++i)
+      if (i != *id && !cfg_.classic && slots_[i].state == State::in_flight && wanted(i) && ttl_of(i) >= ttl_of(*id) &&
+          flow_of(i) == flow_of(*id))
+        who = i;
+    if (!who) {
+      ++counters_.duplicates;
+      return std::nullopt;
+    }
+    id = who;
   }
   auto p = answer(*id, TraceAnswer::reply, from, rx_of(in), ttl, 0, 0);
   if (p) {
