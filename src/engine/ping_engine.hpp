@@ -39,6 +39,9 @@ struct TargetSpec {
   IpAddr addr;
   IpAddr source;              // our address toward it (needed for raw TCP checksums)
   std::uint16_t ident = 0;    // ICMP identifier (raw sockets); TCP/UDP: base source port
+  // A multicast or broadcast target: every member answers from its own address. The first
+  // answer counts, the others are duplicates with their senders (as ping's DUP!).
+  bool group = false;
 };
 
 // Which socket a packet came from decides how to read it.

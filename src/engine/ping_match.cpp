@@ -22,7 +22,7 @@ std::optional<std::size_t> PingEngine::target_for(const IpAddr& a, std::uint16_t
   // The same address may be given twice: the identifier (ICMP) or source port (TCP) tells which.
   for (std::size_t i = 0; i < targets_.size(); ++i) {
     const auto& spec = targets_[i].spec;
-    if (spec.addr != a) continue;
+    if (spec.addr != a && !spec.group) continue;
     if (cfg_.method == model::Method::tcp_syn ? static_cast<std::uint16_t>(id - spec.ident) <= 0xff
                                               : id == spec.ident)
       return i;
@@ -94,7 +94,7 @@ std::vector<ProbeEvent> PingEngine::match_icmp(const Incoming& in) {
   if (cfg_.method == model::Method::icmp && msg->type == reply_type) {
     std::optional<std::size_t> t = in.target;
     if (!t) t = target_for(l4->from, msg->ident);
-    if (!t || targets_[*t].spec.addr != l4->from) {
+    if (!t || (targets_[*t].spec.addr != l4->from && !targets_[*t].spec.group)) {
       // Someone else's echo reply (another ping on this host): not ours, not suspicious.
       return out;
     }

@@ -51,6 +51,8 @@ Result<ProbeSocket> ProbeSocket::open(SocketKind kind, Family f, const SocketOpt
     if (auto r = sys::bind_to(raw, *opts.source, 0); !r) return tl::unexpected(r.error());
   if (opts.ttl > 0)
     if (auto r = sys::set_ttl(raw, f, opts.ttl); !r) return tl::unexpected(r.error());
+  if (opts.broadcast && f == Family::v4)
+    if (auto r = sys::set_broadcast(raw); !r) return tl::unexpected(r.error());
   if (opts.tos >= 0)
     if (auto r = sys::set_tos(raw, f, opts.tos); !r) return tl::unexpected(r.error());
   // TTL of replies: raw IPv4 sockets see the IP header; the others need ancillary data.

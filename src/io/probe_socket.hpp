@@ -25,6 +25,7 @@ struct SocketOptions {
   std::optional<IpAddr> source;  // -I with an address
   int ttl = 0;          // 0: kernel default
   int tos = -1;
+  bool broadcast = false;  // IPv4: SO_BROADCAST
   int receive_buffer = 1 << 20;  // bytes: enough for one round of answers (and their TX stamps)
 };
 

@@ -148,6 +148,8 @@ Result<void> set_ttl(int fd, Family f, int ttl, bool unicast_only) {
   return setopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl, "setsockopt(IPV6_UNICAST_HOPS)");
 }
 
+Result<void> set_broadcast(int fd) { return setopt(fd, SOL_SOCKET, SO_BROADCAST, 1, "setsockopt(SO_BROADCAST)"); }
+
 Result<void> set_tos(int fd, Family f, int tos) {
   if (f == Family::v4) return setopt(fd, IPPROTO_IP, IP_TOS, tos, "setsockopt(IP_TOS)");
   return setopt(fd, IPPROTO_IPV6, IPV6_TCLASS, tos, "setsockopt(IPV6_TCLASS)");

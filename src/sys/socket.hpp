@@ -38,6 +38,8 @@ std::optional<TimeNs> tcp_rtt(int fd);
 bool enable_timestamping(int fd);
 Result<void> set_ttl(int fd, Family f, int ttl, bool unicast_only = true);
 Result<void> set_tos(int fd, Family f, int tos);
+// SO_BROADCAST: sends to an IPv4 broadcast address are allowed (ping -b).
+Result<void> set_broadcast(int fd);
 Result<void> set_recv_ttl(int fd, Family f);
 // ICMP errors on the error queue (IP_RECVERR / IPV6_RECVERR).
 Result<void> set_recv_errors(int fd, Family f);

@@ -476,3 +476,48 @@ def test_thousands_of_targets_at_once_lose_nothing(lab, reach):
     assert not short, short[:20]
     assert all(s["socket_drops"] == 0 for s in sums), sums[0]
     assert r.returncode == 0
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def _members_on_one_link(lab, n=3):
+    """client and n members on one bridged link (198.18.200.0/24, 2001:db8:200::/64); the
+    members answer broadcast echoes. Returns (client, members, client's interface)."""
+    sw, client = lab.host("switch"), lab.host("client")
+    members = [lab.host(f"m{i}") for i in range(n)]
+    links = [lab.link(h, sw, address=False) for h in [client] + members]
+    sw.ip("link", "add", "br0", "type", "bridge")
+    for l in links:
+        sw.ip("link", "set", l.iface(sw), "master", "br0")
+    sw.ip("link", "set", "br0", "up")
+    for i, (h, l) in enumerate(zip([client] + members, links)):
+        h.ip("addr", "add", f"198.18.200.{i + 1}/24", "brd", "+", "dev", l.iface(h))
+        h.ip("-6", "addr", "add", f"2001:db8:200::{i + 1}/64", "dev", l.iface(h), "nodad")
+        h.sysctl("net.ipv4.icmp_echo_ignore_broadcasts", 0 if h in members else 1)
+    return client, members, links[0].iface(client)
+
+
+def test_multicast_and_broadcast_count_the_first_answer_and_mark_the_rest_dup(lab, reach):
+    # Every member answers from its own address: main showed 100% loss. As ping: the first
+    # answer per probe counts, the others are DUP! with their senders.
+    client, members, dev = _members_on_one_link(lab)
+    r = reach_ping(client, reach, "-c", 3, "-i", 0.2, "-W", 1, "-I", dev, "--json", "ff02::1")
+    evs = events(r.stdout)
+    s = of_type(evs, "summary")[0]
+    replies = of_type(evs, "reply")
+    assert r.returncode == 0 and s["received"] == 3 and s["loss_pct"] == 0, r.stdout
+    firsts = [e for e in replies if not e["dup"]]
+    assert sorted(e["seq"] for e in firsts) == [1, 2, 3]
+    senders = {e["from"] for e in replies}
+    assert len(senders) >= 3 and all(a.startswith("fe80::") for a in senders), senders  # + our own
+    assert s["duplicates"] == len(replies) - 3 >= 6, s
+
+    r = reach_ping(client, reach, "-b", "-c", 3, "-i", 0.2, "-W", 1, "198.18.200.255")
+    assert r.returncode == 0, r.stdout + r.stderr
+    froms = {l.split()[3].rstrip(":") for l in r.stdout.splitlines() if " bytes from " in l}
+    assert froms == {"198.18.200.2", "198.18.200.3", "198.18.200.4"}, r.stdout
+    assert r.stdout.count("(DUP!)") == 6 and "3 packets transmitted, 3 received, +6 duplicates" in r.stdout
+
+    refused = reach_ping(client, reach, "-c", 1, "198.18.200.255")
+    assert refused.returncode != 0 and "-b" in refused.stdout + refused.stderr, refused.stdout

@@ -466,6 +466,34 @@ TEST(EngineSchedule, TargetsStartSpreadOverTheInterval) {
   EXPECT_EQ(e.due(kT0 + 200 * kMs).size(), 2000u);  // 2001 to 3999, and target 0 again
 }
 
+// A group target (multicast, broadcast with -b): every member answers from its own address.
+// The first answer counts; the others are duplicates that name their senders, as ping's DUP!.
+TEST(EngineSchedule, GroupTargetCountsTheFirstAnswerAndTheRestAreDuplicates) {
+  PingConfig cfg;
+  cfg.count = 1;
+  TargetSpec group = spec(ip("198.18.200.255"), 7);
+  group.group = true;
+  PingEngine e(cfg, {group}, kKey, kT0);
+  auto o = send_due(e, kT0);
+  std::vector<ProbeEvent> got;
+  for (const char* m : {"198.18.200.2", "198.18.200.3", "198.18.200.4"}) {
+    auto evs = e.on_packet(raw4(echo_reply4(o[0], ip(m)), kT0 + kMs));
+    ASSERT_EQ(evs.size(), 1u) << m;
+    got.push_back(evs[0]);
+  }
+  EXPECT_FALSE(got[0].duplicate);
+  EXPECT_TRUE(got[1].duplicate && got[2].duplicate);
+  EXPECT_EQ(got[2].from, ip("198.18.200.4"));
+  auto s = e.summary(0, kT0 + kSec);
+  EXPECT_EQ(s.received, 1u);
+  EXPECT_EQ(s.duplicates, 2u);
+  // An ordinary target still takes answers from its own address only.
+  PingEngine u(cfg, {spec(kTarget, 7)}, kKey, kT0);
+  o = send_due(u, kT0);
+  EXPECT_TRUE(u.on_packet(raw4(echo_reply4(o[0], kTarget2), kT0 + kMs)).empty());
+  EXPECT_EQ(u.summary(0, kT0 + kSec).received, 0u);
+}
+
 // A stamp outside its probe's send call is not its TX time: another probe's (a shifted id)
 // would make the RTT negative. It is dropped, counted, and the user time counts.
 TEST(EngineRtt, ForeignTxStampIsDroppedNeverNegative) {

@@ -43,6 +43,7 @@ std::string validate(const PingOptions& o, bool privileged) {
   if (o.ttl < 0 || o.ttl > 255) return fmt::format("ttl {} out of range", o.ttl);
   if (o.size && (*o.size < 0 || *o.size > 65000)) return fmt::format("bad packet size {}: 0 to 65000", *o.size);
   if (o.port && (*o.port < 1 || *o.port > 65535)) return fmt::format("bad port: {}", *o.port);
+  if (o.broadcast && o.method != Method::icmp) return "-b (broadcast) works with ICMP echo only";
   if (o.method == Method::udp && o.size && *o.size < 12 && *o.size != 0)
     return "UDP probes need a payload of at least 12 bytes to be matched (or 0)";
   return {};
@@ -58,6 +59,9 @@ std::string no_icmp_socket_message(const Error& raw, const Error& dgram) {
       "2147483647\"`",
       std::strerror(raw.err), sys::current_gid(), range, std::strerror(dgram.err));
 }
+
+// Multicast (IPv4 224/4, IPv6 ff00::/8): every member of the group answers for itself.
+bool is_group(const IpAddr& a) { return a.is_v4() ? (a.data()[0] & 0xf0) == 0xe0 : a.data()[0] == 0xff; }
 
 struct PendingConnect {
   sys::Fd fd;
@@ -100,7 +104,12 @@ class PingRun {
         return false;
       }
       targets_.push_back({name, addrs->front()});
+      if (is_group(addrs->front()) && o_.method != Method::icmp) {
+        err_ << "reach ping: " << name << " is a multicast address: only ICMP echo (the default) can probe a group\n";
+        return false;
+      }
     }
+    sock_opts_.broadcast = o_.broadcast;
     if (auto src = IpAddr::parse(o_.interface)) sock_opts_.source = src;
     else sock_opts_.device = o_.interface;
     return true;
@@ -172,6 +181,7 @@ class PingRun {
       engine::TargetSpec spec;
       spec.addr = targets_[i].addr;
       if (o_.method == Method::icmp) spec.ident = static_cast<std::uint16_t>((rnd & 0xffff) + i);
+      spec.group = is_group(spec.addr) || (o_.broadcast && spec.addr.is_v4());
       // TCP: 256 source ports per target, from a random base above the usual ephemeral range.
       if (o_.method == Method::tcp_syn)
         spec.ident = static_cast<std::uint16_t>(61000 - 256 * ((rnd + i) % 80));
@@ -349,6 +359,8 @@ class PingRun {
     TimeNs t = clock.now();
     std::uint16_t port = o_.method == Method::udp ? cfg_.port : 0;
     auto r = s ? s->send(o.bytes, dst, port, tag) : tl::unexpected(Error{"send", dst.to_string(), 0, "no socket"});
+    if (!r && r.error().err == EACCES && dst.is_v4() && !o_.broadcast)
+      r.error().detail = "a broadcast address? give -b to ping it (every host that answers counts, as ping -b)";
     if (r) engine_->sent(o.target, o.seq, t, clock.now());
     else writer_->event(engine_->send_failed(o.target, o.seq, t, r.error().message()));
   }

@@ -25,6 +25,7 @@ struct PingOptions {
   std::optional<Family> family;      // -4 / -6
   std::optional<int> port;           // -p
   bool quiet = false, numeric = false, timestamps = false, report_timeouts = false, json = false;
+  bool broadcast = false;             // -b: IPv4 targets may be broadcast addresses
   // reach check runs several pings (one per port) and needs CAP_NET_RAW until the last one
   // has opened its sockets; everyone else drops every capability before the first probe.
   bool keep_capabilities = false;
