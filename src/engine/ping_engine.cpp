@@ -21,6 +21,8 @@ PingEngine::PingEngine(PingConfig cfg, std::vector<TargetSpec> targets, std::uin
     TargetState t;
     t.spec = spec;
     t.next_send = start + gap * static_cast<TimeNs>(targets_.size());
+    by_addr_[spec.addr].push_back(targets_.size());
+    if (spec.group) groups_.push_back(targets_.size());
     t.last_activity = start;
     targets_.push_back(std::move(t));
   }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -187,6 +188,10 @@ class PingEngine {
   bool hard_stop_ = false;
   // In send order: origins follow it to within a send call, so the deadlines are in order too.
   std::deque<Expiry> expiries_;
+  // Targets by address (a reply is matched among thousands of targets per packet), and the
+  // group targets, which any address may answer.
+  std::map<IpAddr, std::vector<std::size_t>> by_addr_;
+  std::vector<std::size_t> groups_;
   std::deque<Expiry> lingering_;  // lost probes still waiting for an ICMP error, in send order
   std::uint64_t ignored_unmatched_ = 0;
 };

@@ -13,20 +13,23 @@ using model::EventType;
 using model::ProbeEvent;
 
 std::optional<std::size_t> PingEngine::target_by_addr(const IpAddr& a) const {
-  for (std::size_t i = 0; i < targets_.size(); ++i)
-    if (targets_[i].spec.addr == a) return i;
-  return std::nullopt;
+  auto it = by_addr_.find(a);
+  if (it == by_addr_.end()) return std::nullopt;
+  return it->second.front();
 }
 
 std::optional<std::size_t> PingEngine::target_for(const IpAddr& a, std::uint16_t id) const {
   // The same address may be given twice: the identifier (ICMP) or source port (TCP) tells which.
-  for (std::size_t i = 0; i < targets_.size(); ++i) {
+  auto fits = [&](std::size_t i) {
     const auto& spec = targets_[i].spec;
-    if (spec.addr != a && !spec.group) continue;
-    if (cfg_.method == model::Method::tcp_syn ? static_cast<std::uint16_t>(id - spec.ident) <= 0xff
-                                              : id == spec.ident)
-      return i;
-  }
+    return cfg_.method == model::Method::tcp_syn ? static_cast<std::uint16_t>(id - spec.ident) <= 0xff
+                                                 : id == spec.ident;
+  };
+  if (auto it = by_addr_.find(a); it != by_addr_.end())
+    for (std::size_t i : it->second)
+      if (fits(i)) return i;
+  for (std::size_t i : groups_)
+    if (fits(i)) return i;
   return std::nullopt;
 }
 
