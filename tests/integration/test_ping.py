@@ -426,7 +426,7 @@ def test_probe_held_for_neighbour_resolution_is_answered_with_the_wait_in_its_rt
     assert 1000 < rtts[0][1] < 2000, rtts
     assert all(e["time"] >= released for e in replies), (released, replies)  # all held until then
     for (_, a), (_, b) in zip(rtts, rtts[1:]):
-        assert 150 < a - b < 250, rtts  # sent 0.2 s apart, left together
+        assert 100 < a - b < 400, rtts  # sent 0.2 s apart (give or take a busy machine), left together
     # The kernel's TX stamps were taken when the probes finally left: not the origin.
     assert all(e["tx_timestamp"] == "user" and e["tx_stamp_dropped"] == "tx-after-send" for e in replies)
     assert s["stamps_dropped"] == 4, s
