@@ -155,6 +155,7 @@ int run(int argc, char** argv, std::ostream& out) {
   p->add_flag("-n,--numeric", ping.numeric, "numeric output only (reach never looks up names of repliers)");
   p->add_flag("-D,--timestamp", ping.timestamps, "print the unix time before each line");
   p->add_flag("-O", ping.report_timeouts, "report probes that got no answer");
+  p->add_flag("-b,--broadcast", ping.broadcast, "allow an IPv4 broadcast target (as ping -b): every host may answer");
   p->add_flag("--json", ping.json, "NDJSON events, one object per line (docs/JSON.md)");
   NetnsOption ping_ns;
   ping_ns.add_to(p);

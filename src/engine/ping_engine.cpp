@@ -16,10 +16,13 @@ using model::ProbeEvent;
 PingEngine::PingEngine(PingConfig cfg, std::vector<TargetSpec> targets, std::uint64_t key, TimeNs start)
     : cfg_(cfg), key_(key), start_(start) {
   targets_.reserve(targets.size());
+  TimeNs gap = targets.empty() ? 0 : std::min(cfg_.spread, cfg_.interval / static_cast<TimeNs>(targets.size()));
   for (auto& spec : targets) {
     TargetState t;
     t.spec = spec;
-    t.next_send = start;
+    t.next_send = start + gap * static_cast<TimeNs>(targets_.size());
+    by_addr_[spec.addr].push_back(targets_.size());
+    if (spec.group) groups_.push_back(targets_.size());
     t.last_activity = start;
     targets_.push_back(std::move(t));
   }
@@ -98,15 +101,16 @@ std::vector<Outgoing> PingEngine::due(TimeNs now) {
   return out;
 }
 
-void PingEngine::sent(std::size_t target, std::uint32_t seq, TimeNs user_tx) {
+void PingEngine::sent(std::size_t target, std::uint32_t seq, TimeNs user_tx, std::optional<TimeNs> after) {
   auto& t = targets_[target];
   ++t.transmitted;
   t.last_activity = std::max(t.last_activity, user_tx);
   Slot s;
   s.seq = seq;
-  s.tx = user_tx;
+  s.send.before = user_tx;
+  s.send.after = std::max(user_tx, after.value_or(user_tx));
   t.slots[static_cast<std::uint16_t>(seq)] = s;
-  expiries_.push_back({user_tx + cfg_.wait, target, seq});
+  expiries_.push_back({target, seq});
 }
 
 ProbeEvent PingEngine::send_failed(std::size_t target, std::uint32_t seq, TimeNs now, std::string error) {
@@ -128,8 +132,7 @@ void PingEngine::tx_stamp(std::size_t target, std::uint32_t seq, TimeNs kernel_t
   auto& t = targets_[target];
   auto it = t.slots.find(static_cast<std::uint16_t>(seq));
   if (it == t.slots.end() || it->second.seq != seq) return;
-  it->second.tx = kernel_tx;
-  it->second.kernel_tx = true;
+  it->second.send.kernel_tx = kernel_tx;  // checked where the RTT is computed (engine/rtt.hpp)
 }
 
 PingEngine::Slot* PingEngine::find(TargetState& t, std::uint16_t wire) {
@@ -142,25 +145,26 @@ void PingEngine::count_ignored(std::optional<std::size_t> target) {
   if (target && *target < targets_.size()) ++targets_[*target].ignored;
 }
 
-std::optional<ProbeEvent> PingEngine::answer(std::size_t target, std::uint16_t wire, EventType type, TimeNs rx,
-                                             bool kernel_rx, std::optional<TimeNs> kernel_rtt) {
+std::optional<ProbeEvent> PingEngine::answer(std::size_t target, std::uint16_t wire, EventType type,
+                                             const RxTimes& rx) {
   auto& t = targets_[target];
   Slot* s = find(t, wire);
   if (!s) {
     count_ignored(target);
     return std::nullopt;
   }
+  PairedRtt p = pair_stamps(s->send, rx);
   ProbeEvent e;
   e.type = type;
   e.target = target;
   e.seq = s->seq;
-  e.when = rx;
-  e.rtt = kernel_rtt ? *kernel_rtt : rx - s->tx;
-  bool kernel_tx = s->kernel_tx || kernel_rtt.has_value();
-  kernel_rx = kernel_rx || kernel_rtt.has_value();
-  e.tx_source = kernel_tx ? model::StampSource::kernel : model::StampSource::user;
-  e.rx_source = kernel_rx ? model::StampSource::kernel : model::StampSource::user;
-  t.last_activity = std::max(t.last_activity, rx);
+  e.when = rx.kernel && p.rx_drop == model::StampDrop::none ? *rx.kernel : rx.user;
+  e.rtt = p.rtt;
+  e.tx_source = p.tx_source;
+  e.rx_source = p.rx_source;
+  e.tx_drop = p.tx_drop;
+  e.rx_drop = p.rx_drop;
+  t.last_activity = std::max(t.last_activity, e.when);
   auto count_answer = [&] {
     s->state = SlotState::answered;
     ++t.received;
@@ -169,7 +173,9 @@ std::optional<ProbeEvent> PingEngine::answer(std::size_t target, std::uint16_t w
     if (t.received == 1 || r > t.rtt_max) t.rtt_max = r;
     t.rtt_sum += static_cast<double>(r);
     t.rtt_sum2 += static_cast<double>(r) * static_cast<double>(r);
-    t.all_kernel = t.all_kernel && kernel_tx && kernel_rx;
+    t.all_kernel = t.all_kernel && p.tx_source == model::StampSource::kernel &&
+                   p.rx_source == model::StampSource::kernel;
+    t.stamps_dropped += static_cast<std::uint64_t>(p.dropped());
   };
   switch (s->state) {
     case SlotState::outstanding:
@@ -193,8 +199,17 @@ std::optional<ProbeEvent> PingEngine::answer(std::size_t target, std::uint16_t w
       ++t.duplicates;
       break;
     case SlotState::expired:
-      e.late = true;
-      ++t.late;
+      if (type != EventType::reply) {
+        // An ICMP error is about the probe however late it comes (ARP gives up after 3 s).
+        s->state = SlotState::errored;
+        ++t.errors;
+      } else if (*e.rtt <= cfg_.wait && !hard_stop_) {
+        // Within the wait by the probe's own clock: the expiry only ran before this was read.
+        count_answer();
+      } else {
+        e.late = true;
+        ++t.late;
+      }
       break;
   }
   return e;
@@ -208,21 +223,38 @@ std::optional<std::uint16_t> PingEngine::oldest_outstanding(std::size_t target) 
   return static_cast<std::uint16_t>(best->seq);
 }
 
+const PingEngine::Slot* PingEngine::waiting(const Expiry& x) const {
+  const auto& slots = targets_[x.target].slots;
+  auto it = slots.find(static_cast<std::uint16_t>(x.seq));
+  if (it == slots.end() || it->second.seq != x.seq || it->second.state != SlotState::outstanding) return nullptr;
+  return &it->second;
+}
+
+const PingEngine::Slot* PingEngine::lingering(const Expiry& x, TimeNs now) const {
+  const auto& slots = targets_[x.target].slots;
+  auto it = slots.find(static_cast<std::uint16_t>(x.seq));
+  if (it == slots.end() || it->second.seq != x.seq || it->second.state != SlotState::expired) return nullptr;
+  return error_deadline(it->second) > now ? &it->second : nullptr;
+}
+
 std::vector<ProbeEvent> PingEngine::expire(TimeNs now) {
   std::vector<ProbeEvent> out;
-  while (!expiries_.empty() && (expiries_.front().at <= now || hard_stop_)) {
+  while (!lingering_.empty() && (hard_stop_ || !lingering(lingering_.front(), now))) lingering_.pop_front();
+  while (!expiries_.empty()) {
     Expiry x = expiries_.front();
+    const Slot* w = waiting(x);
+    if (w && !hard_stop_ && deadline(*w) > now) break;
     expiries_.pop_front();
-    auto& t = targets_[x.target];
-    Slot* s = find(t, static_cast<std::uint16_t>(x.seq));
-    if (!s || s->seq != x.seq || s->state != SlotState::outstanding) continue;
-    s->state = SlotState::expired;
-    if (hard_stop_ && x.at > now) continue;  // cut short, not timed out
+    if (!w) continue;
+    TimeNs at = deadline(*w);
+    find(targets_[x.target], static_cast<std::uint16_t>(x.seq))->state = SlotState::expired;
+    if (hard_stop_ && at > now) continue;  // cut short, not timed out
+    if (cfg_.error_wait > cfg_.wait && !hard_stop_) lingering_.push_back(x);
     ProbeEvent e;
     e.type = EventType::timeout;
     e.target = x.target;
     e.seq = x.seq;
-    e.when = x.at;
+    e.when = at;
     out.push_back(e);
   }
   return out;
@@ -239,13 +271,15 @@ std::optional<TimeNs> PingEngine::next_wakeup() const {
   for (const auto& t : targets_)
     if (sending(t)) take(t.next_send);
   // Skip expiries of probes already answered: they are popped lazily.
-  for (const auto& x : expiries_) {
-    auto it = targets_[x.target].slots.find(static_cast<std::uint16_t>(x.seq));
-    if (it != targets_[x.target].slots.end() && it->second.seq == x.seq &&
-        it->second.state == SlotState::outstanding) {
-      take(x.at);
+  for (const auto& x : expiries_)
+    if (const Slot* w = waiting(x)) {
+      take(deadline(*w));
       break;
     }
+  if (!lingering_.empty() && !hard_stop_) {
+    const auto& slots = targets_[lingering_.front().target].slots;
+    auto it = slots.find(static_cast<std::uint16_t>(lingering_.front().seq));
+    if (it != slots.end()) take(error_deadline(it->second));
   }
   if (next && cfg_.deadline > 0) next = std::min(*next, start_ + cfg_.deadline);
   return next;
@@ -256,12 +290,10 @@ bool PingEngine::done(TimeNs now) const {
   if (hard_stop_) return true;
   for (const auto& t : targets_)
     if (sending(t)) return false;
-  for (const auto& x : expiries_) {
-    auto it = targets_[x.target].slots.find(static_cast<std::uint16_t>(x.seq));
-    if (it != targets_[x.target].slots.end() && it->second.seq == x.seq &&
-        it->second.state == SlotState::outstanding)
-      return false;
-  }
+  for (const auto& x : expiries_)
+    if (waiting(x)) return false;
+  for (const auto& x : lingering_)
+    if (lingering(x, now)) return false;
   return true;
 }
 
@@ -277,6 +309,7 @@ model::PingSummary PingEngine::summary(std::size_t target, TimeNs now) const {
   s.ignored = t.ignored;
   s.elapsed = std::max<TimeNs>(0, std::min(now, t.last_activity) - start_);
   s.all_kernel_stamps = t.all_kernel;
+  s.stamps_dropped = t.stamps_dropped;
   if (t.received > 0) {
     double n = static_cast<double>(t.received);
     s.rtt_min = t.rtt_min;
@@ -296,7 +329,7 @@ std::vector<ProbeEvent> PingEngine::on_connect(std::size_t target, std::uint32_t
   if (!s || s->seq != seq) return evs;
   if (out.kind == ConnectOutcome::Kind::failed) {
     // No route, unreachable, prohibited: the kernel names it with an errno.
-    auto e = answer(target, static_cast<std::uint16_t>(seq), EventType::icmp_error, out.when, false);
+    auto e = answer(target, static_cast<std::uint16_t>(seq), EventType::icmp_error, RxTimes{out.when, {}, {}});
     if (e) {
       e->from = t.spec.addr;
       e->error = std::strerror(out.err);
@@ -305,8 +338,8 @@ std::vector<ProbeEvent> PingEngine::on_connect(std::size_t target, std::uint32_t
     return evs;
   }
   // The kernel's own handshake RTT (TCP_INFO) is exact where the user-space clock is not.
-  auto e = answer(target, static_cast<std::uint16_t>(seq), EventType::reply, out.when, false,
-                  out.kind == ConnectOutcome::Kind::connected ? out.kernel_rtt : std::nullopt);
+  RxTimes rx{out.when, {}, out.kind == ConnectOutcome::Kind::connected ? out.kernel_rtt : std::nullopt};
+  auto e = answer(target, static_cast<std::uint16_t>(seq), EventType::reply, rx);
   if (!e) return evs;
   e->from = t.spec.addr;
   e->sport = cfg_.port;

@@ -3,7 +3,9 @@
 // and the statistics. It never touches a socket or reads a clock: time is passed in and
 // packets are fed in, so tests drive it with a fake clock and scripted replies.
 #include <cstdint>
+#include <algorithm>
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -11,6 +13,7 @@
 
 #include "base/ip_addr.hpp"
 #include "base/time.hpp"
+#include "engine/rtt.hpp"
 #include "model/ping.hpp"
 #include "packet/bytes.hpp"
 
@@ -21,16 +24,25 @@ struct PingConfig {
   std::int64_t count = -1;           // probes per target; -1 until the deadline or interrupted
   TimeNs interval = kNsPerSec;       // between probes to one target
   TimeNs wait = 2 * kNsPerSec;       // a probe unanswered this long is lost
+  // A lost probe may still draw an ICMP error (a router gives up on ARP/ND after 3 s): the run
+  // waits for one until this long after the probe's origin. At most `wait` has no effect.
+  TimeNs error_wait = 0;
   TimeNs deadline = 0;               // total run time limit (ping -w); 0 for none
   std::size_t payload = 56;          // ICMP/UDP payload bytes; TCP SYN payload
   std::uint16_t port = 0;            // TCP/UDP destination port
   std::uint16_t tcp_window = 64240;
+  // Targets start this far apart (at most interval / targets): a thousand probes sent in one
+  // instant come back in one burst that overflows the receive buffer. fping paces likewise.
+  TimeNs spread = 0;
 };
 
 struct TargetSpec {
   IpAddr addr;
   IpAddr source;              // our address toward it (needed for raw TCP checksums)
   std::uint16_t ident = 0;    // ICMP identifier (raw sockets); TCP/UDP: base source port
+  // A multicast or broadcast target: every member answers from its own address. The first
+  // answer counts, the others are duplicates with their senders (as ping's DUP!).
+  bool group = false;
 };
 
 // Which socket a packet came from decides how to read it.
@@ -48,6 +60,7 @@ struct Incoming {
   IpAddr from;
   TimeNs rx = 0;
   bool kernel_rx = false;
+  std::optional<TimeNs> user_rx;       // when read, if rx is the kernel's stamp (the RTT check's fallback)
   int ttl = -1;                        // from ancillary data, when the packet has no IP header
   std::optional<std::size_t> target;   // set when the socket serves one target only
 };
@@ -61,6 +74,7 @@ struct IncomingError {
   IpAddr offender;
   TimeNs rx = 0;
   bool kernel_rx = false;
+  std::optional<TimeNs> user_rx;
   std::optional<std::size_t> target;
 };
 
@@ -84,7 +98,8 @@ class PingEngine {
 
   // Probes due at `now`; call sent() or send_failed() for each.
   std::vector<Outgoing> due(TimeNs now);
-  void sent(std::size_t target, std::uint32_t seq, TimeNs user_tx);
+  // `user_tx` is read just before the send call, `after` just after it (engine/rtt.hpp).
+  void sent(std::size_t target, std::uint32_t seq, TimeNs user_tx, std::optional<TimeNs> after = std::nullopt);
   model::ProbeEvent send_failed(std::size_t target, std::uint32_t seq, TimeNs now, std::string error);
   // The kernel's TX timestamp for a probe, from the socket error queue.
   void tx_stamp(std::size_t target, std::uint32_t seq, TimeNs kernel_tx);
@@ -110,15 +125,20 @@ class PingEngine {
   enum class SlotState : std::uint8_t { outstanding, answered, errored, expired };
   struct Slot {
     std::uint32_t seq = 0;
-    TimeNs tx = 0;
-    bool kernel_tx = false;
+    SendTimes send;
     SlotState state = SlotState::outstanding;
   };
   struct Expiry {
-    TimeNs at;
     std::size_t target;
     std::uint32_t seq;
   };
+  // Where a probe becomes lost: its wait, counted from the origin its RTT counts from.
+  TimeNs deadline(const Slot& s) const { return send_origin(s.send) + cfg_.wait; }
+  TimeNs error_deadline(const Slot& s) const { return send_origin(s.send) + std::max(cfg_.wait, cfg_.error_wait); }
+  // The expiry's slot while its lost probe may still draw an ICMP error, else nullptr.
+  const Slot* lingering(const Expiry& x, TimeNs now) const;
+  // The expiry's slot while its probe is still waiting for an answer, else nullptr.
+  const Slot* waiting(const Expiry& x) const;
   struct TargetState {
     TargetSpec spec;
     std::uint32_t next_seq = 1;
@@ -127,6 +147,7 @@ class PingEngine {
     TimeNs rtt_min = 0, rtt_max = 0;
     double rtt_sum = 0, rtt_sum2 = 0;
     bool all_kernel = true;
+    std::uint64_t stamps_dropped = 0;
     TimeNs last_activity = 0;
     std::unordered_map<std::uint16_t, Slot> slots;  // by the 16 bits a reply carries back
   };
@@ -139,8 +160,7 @@ class PingEngine {
   Slot* find(TargetState& t, std::uint16_t wire);
   // Builds the event for an answer to (target, wire); nullopt (and counts it) when no probe fits.
   std::optional<model::ProbeEvent> answer(std::size_t target, std::uint16_t wire, model::EventType type,
-                                          TimeNs rx, bool kernel_rx,
-                                          std::optional<TimeNs> kernel_rtt = std::nullopt);
+                                          const RxTimes& rx);
   // A UDP answer may carry nothing of ours: it then answers the oldest probe still waiting.
   std::optional<std::uint16_t> oldest_outstanding(std::size_t target) const;
   std::optional<std::size_t> target_by_addr(const IpAddr& a) const;
@@ -157,8 +177,8 @@ class PingEngine {
   std::vector<model::ProbeEvent> match_icmp(const Incoming& in);
   std::vector<model::ProbeEvent> match_tcp(const Incoming& in);
   std::vector<model::ProbeEvent> match_udp(const Incoming& in);
-  std::vector<model::ProbeEvent> match_icmp_error(Family f, packet::Bytes icmp, const IpAddr& from, TimeNs rx,
-                                                  bool kernel_rx, int ttl, std::uint32_t ip_len);
+  std::vector<model::ProbeEvent> match_icmp_error(Family f, packet::Bytes icmp, const IpAddr& from,
+                                                  const RxTimes& rx, int ttl, std::uint32_t ip_len);
 
   PingConfig cfg_;
   std::vector<TargetState> targets_;
@@ -166,7 +186,13 @@ class PingEngine {
   TimeNs start_;
   TimeNs stop_at_ = -1;      // when sending stopped early (interrupt or deadline)
   bool hard_stop_ = false;
-  std::deque<Expiry> expiries_;  // in send order; wait is constant so deadlines are monotone
+  // In send order: origins follow it to within a send call, so the deadlines are in order too.
+  std::deque<Expiry> expiries_;
+  // Targets by address (a reply is matched among thousands of targets per packet), and the
+  // group targets, which any address may answer.
+  std::map<IpAddr, std::vector<std::size_t>> by_addr_;
+  std::vector<std::size_t> groups_;
+  std::deque<Expiry> lingering_;  // lost probes still waiting for an ICMP error, in send order
   std::uint64_t ignored_unmatched_ = 0;
 };
 

@@ -13,20 +13,23 @@ using model::EventType;
 using model::ProbeEvent;
 
 std::optional<std::size_t> PingEngine::target_by_addr(const IpAddr& a) const {
-  for (std::size_t i = 0; i < targets_.size(); ++i)
-    if (targets_[i].spec.addr == a) return i;
-  return std::nullopt;
+  auto it = by_addr_.find(a);
+  if (it == by_addr_.end()) return std::nullopt;
+  return it->second.front();
 }
 
 std::optional<std::size_t> PingEngine::target_for(const IpAddr& a, std::uint16_t id) const {
   // The same address may be given twice: the identifier (ICMP) or source port (TCP) tells which.
-  for (std::size_t i = 0; i < targets_.size(); ++i) {
+  auto fits = [&](std::size_t i) {
     const auto& spec = targets_[i].spec;
-    if (spec.addr != a) continue;
-    if (cfg_.method == model::Method::tcp_syn ? static_cast<std::uint16_t>(id - spec.ident) <= 0xff
-                                              : id == spec.ident)
-      return i;
-  }
+    return cfg_.method == model::Method::tcp_syn ? static_cast<std::uint16_t>(id - spec.ident) <= 0xff
+                                                 : id == spec.ident;
+  };
+  if (auto it = by_addr_.find(a); it != by_addr_.end())
+    for (std::size_t i : it->second)
+      if (fits(i)) return i;
+  for (std::size_t i : groups_)
+    if (fits(i)) return i;
   return std::nullopt;
 }
 
@@ -94,7 +97,7 @@ std::vector<ProbeEvent> PingEngine::match_icmp(const Incoming& in) {
   if (cfg_.method == model::Method::icmp && msg->type == reply_type) {
     std::optional<std::size_t> t = in.target;
     if (!t) t = target_for(l4->from, msg->ident);
-    if (!t || targets_[*t].spec.addr != l4->from) {
+    if (!t || (targets_[*t].spec.addr != l4->from && !targets_[*t].spec.group)) {
       // Someone else's echo reply (another ping on this host): not ours, not suspicious.
       return out;
     }
@@ -105,7 +108,7 @@ std::vector<ProbeEvent> PingEngine::match_icmp(const Incoming& in) {
       count_ignored(t);
       return out;
     }
-    auto e = answer(*t, msg->seq, EventType::reply, in.rx, in.kernel_rx);
+    auto e = answer(*t, msg->seq, EventType::reply, rx_of(in));
     if (!e) return out;
     e->from = l4->from;
     e->bytes = static_cast<std::uint32_t>(l4->data.size());
@@ -118,11 +121,11 @@ std::vector<ProbeEvent> PingEngine::match_icmp(const Incoming& in) {
   }
   if (packet::classify_icmp(in.family, msg->type, msg->code) == packet::IcmpErrorKind::not_error) return out;
   if (in.channel == Channel::icmp_dgram) return out;  // errors of datagram sockets come on the error queue
-  return match_icmp_error(in.family, l4->data, l4->from, in.rx, in.kernel_rx, l4->ttl, l4->ip_len);
+  return match_icmp_error(in.family, l4->data, l4->from, rx_of(in), l4->ttl, l4->ip_len);
 }
 
-std::vector<ProbeEvent> PingEngine::match_icmp_error(Family f, packet::Bytes icmp, const IpAddr& from, TimeNs rx,
-                                                     bool kernel_rx, int ttl, std::uint32_t ip_len) {
+std::vector<ProbeEvent> PingEngine::match_icmp_error(Family f, packet::Bytes icmp, const IpAddr& from,
+                                                     const RxTimes& rx, int ttl, std::uint32_t ip_len) {
   std::vector<ProbeEvent> out;
   auto msg = packet::parse_icmp(icmp);
   if (!msg) return out;
@@ -168,7 +171,7 @@ std::vector<ProbeEvent> PingEngine::match_icmp_error(Family f, packet::Bytes icm
     count_ignored(t);
     return out;
   }
-  auto e = answer(*t, *wire, EventType::icmp_error, rx, kernel_rx);
+  auto e = answer(*t, *wire, EventType::icmp_error, rx);
   if (!e) return out;
   e->from = from;
   e->ttl = ttl;
@@ -200,7 +203,7 @@ std::vector<ProbeEvent> PingEngine::match_tcp(const Incoming& in) {
     count_ignored(t);
     return out;
   }
-  auto e = answer(*t, static_cast<std::uint16_t>(probe_seq), EventType::reply, in.rx, in.kernel_rx);
+  auto e = answer(*t, static_cast<std::uint16_t>(probe_seq), EventType::reply, rx_of(in));
   if (!e) return out;
   e->from = l4->from;
   e->ip_len = l4->ip_len;
@@ -231,14 +234,14 @@ std::vector<ProbeEvent> PingEngine::match_udp(const Incoming& in) {
   std::optional<ProbeEvent> e;
   // An echo service returns our payload: then we know exactly which probe it answers.
   if (auto seq = udp_probe_seq(t, in.data))
-    e = answer(t, static_cast<std::uint16_t>(*seq), EventType::reply, in.rx, in.kernel_rx);
+    e = answer(t, static_cast<std::uint16_t>(*seq), EventType::reply, rx_of(in));
   if (!e) {
     auto wire = oldest_outstanding(t);
     if (!wire) {
       count_ignored(t);
       return out;
     }
-    e = answer(t, *wire, EventType::reply, in.rx, in.kernel_rx);
+    e = answer(t, *wire, EventType::reply, rx_of(in));
   }
   if (!e) return out;
   e->from = in.from;
@@ -274,7 +277,7 @@ std::vector<ProbeEvent> PingEngine::on_error(const IncomingError& in) {
   // Port unreachable from the target itself proves it alive, as a reply does.
   bool alive = kind == packet::IcmpErrorKind::port_unreachable && in.offender == targets_[t].spec.addr &&
                cfg_.method == model::Method::udp;
-  auto e = answer(t, *wire, alive ? EventType::reply : EventType::icmp_error, in.rx, in.kernel_rx);
+  auto e = answer(t, *wire, alive ? EventType::reply : EventType::icmp_error, rx_of(in));
   if (!e) return out;
   e->from = in.offender;
   e->icmp_type = in.type;

@@ -57,8 +57,20 @@ ScanProbe ScanEngine::probe(std::uint64_t index) const {
   p.dport = ports_[index % ports_.size()];
   std::uint64_t c = cookie_of(index);
   p.seq = static_cast<std::uint32_t>(c);
-  p.sport = static_cast<std::uint16_t>(kScanPortBase + (c >> 32) % kScanPortCount);
+  p.sport = sport_of(c, pass_);
   return p;
+}
+
+std::uint16_t ScanEngine::sport_of(std::uint64_t c, int pass) const {
+  // 1031 is prime to the port count: the passes of one probe never share a port.
+  std::uint64_t off = (c >> 32) + static_cast<std::uint64_t>(pass) * 1031;
+  return static_cast<std::uint16_t>(kScanPortBase + off % kScanPortCount);
+}
+
+bool ScanEngine::sent_from(std::uint64_t c, std::uint16_t sport) const {
+  for (int k = 0; k <= pass_; ++k)
+    if (sport_of(c, k) == sport) return true;
+  return false;
 }
 
 std::optional<ScanProbe> ScanEngine::next_probe(TimeNs now) {
@@ -86,7 +98,12 @@ bool ScanEngine::advance(TimeNs now) {
   if (cursor_ < n_) return false;
   if (answered_count_ == n_) return true;
   if (now < wait_until()) return false;
-  if (pass_ >= cfg_.retries) return true;
+  if (pass_ >= cfg_.retries) {
+    // nmap's rule: keep retrying while retries still find answers, up to a hard limit.
+    bool loss_seen = cfg_.retries > 0 && pass_ > 0 && answered_count_ > answered_before_pass_;
+    if (!loss_seen || pass_ >= std::max(cfg_.retries, cfg_.max_retries)) return true;
+  }
+  answered_before_pass_ = answered_count_;
   ++pass_;
   ++summary_.passes;
   cursor_ = 0;
@@ -138,7 +155,7 @@ ScanMatch ScanEngine::on_tcp(const IpAddr& from, std::uint16_t sport, std::uint1
   }
   ScanProbe p = probe(*index);
   bool acks_us = (flags & packet::kTcpAck) && ack == p.seq + 1;
-  if (p.sport != dport || !acks_us) {
+  if (!sent_from(cookie_of(*index), dport) || !acks_us) {
     ++summary_.ignored;
     return ScanMatch::ignored;
   }
@@ -161,7 +178,7 @@ ScanMatch ScanEngine::on_icmp(const IpAddr& from, Family f, std::uint8_t type, s
     return ScanMatch::ignored;
   }
   ScanProbe p = probe(*index);
-  if (p.sport != quoted_sport || p.seq != quoted_seq) {
+  if (!sent_from(cookie_of(*index), quoted_sport) || p.seq != quoted_seq) {
     ++summary_.ignored;
     return ScanMatch::ignored;
   }

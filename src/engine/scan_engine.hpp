@@ -18,6 +18,9 @@ struct ScanConfig {
   std::uint64_t key = 0;   // cookie key, random per run
   std::uint64_t seed = 0;  // permutation seed (--seed)
   int retries = 3;         // passes after the first, over the probes still unanswered
+  // More passes, up to this many after the first, while the last retry pass still drew
+  // answers: that is loss (or a slow path), not filtering, and the next pass will find more.
+  int max_retries = 10;
   TimeNs max_wait = kNsPerSec;        // --wait: the longest wait after a pass
   bool fixed_wait = false;            // --wait given: always wait exactly max_wait
   TimeNs min_wait = 20 * kNsPerMs;    // the adaptive wait never goes below this
@@ -45,7 +48,9 @@ class ScanEngine {
   ScanEngine(const TargetSet& targets, std::vector<std::uint16_t> ports, ScanConfig cfg);
 
   std::uint64_t probes() const { return n_; }
-  // Probe of an index: address, port, and the cookie fields.
+  // Probe of an index in the current pass: address, port, and the cookie fields. Each pass
+  // sends from its own source port (as nmap's tries do): a retry must not land in the
+  // SYN-RECEIVED state its first SYN left behind, where Linux rate-limits the answers.
   ScanProbe probe(std::uint64_t index) const;
 
   // The next probe of the current pass (recording its send time), or nullopt once the pass
@@ -90,6 +95,9 @@ class ScanEngine {
   ScanMatch answer(std::uint64_t index, model::PortState state, model::PortReason reason, const IpAddr& from,
                    int ttl, TimeNs now);
   TimeNs current_wait() const;
+  std::uint16_t sport_of(std::uint64_t cookie, int pass) const;
+  // Whether `sport` is the source port of the probe with `cookie` in this pass or an earlier one.
+  bool sent_from(std::uint64_t cookie, std::uint16_t sport) const;
 
   const TargetSet& targets_;
   std::vector<std::uint16_t> ports_;
@@ -101,6 +109,7 @@ class ScanEngine {
   std::vector<model::PortResult> results_;
   std::uint64_t cursor_ = 0;  // position in the permutation of the current pass
   int pass_ = 0;
+  std::uint64_t answered_before_pass_ = 0;
   TimeNs last_send_ = 0;
   // Send times of recent probes by index modulo the ring: RTT samples for the adaptive wait.
   struct Sent {

@@ -53,7 +53,14 @@ std::uint64_t TraceEngine::cookie_of(std::uint32_t id) const {
   return cookie(cfg_.key, {std::uint64_t{wire_id(id)}, std::uint64_t{cfg_.id_base}});
 }
 
-std::uint16_t TraceEngine::check16(std::uint32_t id) const { return static_cast<std::uint16_t>(cookie_of(id) >> 48); }
+std::uint16_t TraceEngine::check16(std::uint32_t id) const {
+  // Keyed per four-tuple, not per probe: the SYNs of one flow then carry neighbouring sequence
+  // numbers, so a SYN that reaches the target while an earlier one's SYN-ACK is pending lies
+  // in its window and draws a RST (RFC 793's "SYN in window"), an answer naming this very
+  // probe, instead of a challenge ACK naming the earlier one (rate-limited to one per 500 ms).
+  std::uint16_t sport = static_cast<std::uint16_t>(cfg_.classic ? cfg_.sport + id : cfg_.sport + flow_of(id));
+  return static_cast<std::uint16_t>(cookie(cfg_.key, {std::uint64_t{sport}, std::uint64_t{cfg_.id_base}, 0x7c9}) >> 48);
+}
 
 namespace {
 
@@ -137,7 +144,7 @@ std::optional<TraceOutgoing> TraceEngine::probe(int ttl, std::uint16_t flow, Tim
   auto id = static_cast<std::uint32_t>(slots_.size());
   Slot s;
   s.state = State::in_flight;
-  s.sent = now;
+  s.send = SendTimes{now, now, {}};
   s.probe.id = id;
   s.probe.ttl = ttl;
   s.probe.flow = flow;
@@ -162,7 +169,7 @@ std::vector<TraceOutgoing> TraceEngine::due(TimeNs now) {
     o.bytes = build(id, o.sport, o.dport);
     Slot& s = slots_[id];
     s.state = State::in_flight;
-    s.sent = now;
+    s.send = SendTimes{now, now, {}};
     s.probe.sent = now;
     ++in_flight_;
     ++counters_.sent;
@@ -172,9 +179,9 @@ std::vector<TraceOutgoing> TraceEngine::due(TimeNs now) {
   return out;
 }
 
-void TraceEngine::sent(std::uint32_t id, TimeNs when) {
+void TraceEngine::sent(std::uint32_t id, TimeNs when, std::optional<TimeNs> after) {
   if (id >= slots_.size() || slots_[id].state != State::in_flight) return;
-  slots_[id].sent = when;
+  slots_[id].send = SendTimes{when, std::max(when, after.value_or(when)), {}};
   slots_[id].probe.sent = when;
 }
 
@@ -188,9 +195,7 @@ void TraceEngine::send_failed(std::uint32_t id, TimeNs) {
 
 void TraceEngine::tx_stamp(std::uint32_t id, TimeNs stamp) {
   if (id >= slots_.size() || slots_[id].state == State::unsent) return;
-  // A stamp far from the user-space send time is not this probe's (a stale id): keep ours.
-  if (stamp < slots_[id].sent - kNsPerSec || stamp > slots_[id].sent + kNsPerSec) return;
-  slots_[id].tx = stamp;
+  slots_[id].send.kernel_tx = stamp;  // checked where the RTT is computed (engine/rtt.hpp)
 }
 
 TraceEngine::HopRtts TraceEngine::hop_rtts() const {
@@ -205,7 +210,7 @@ TraceEngine::HopRtts TraceEngine::hop_rtts() const {
 
 TimeNs TraceEngine::deadline(std::uint32_t id, const HopRtts& rtts) const {
   const Slot& s = slots_[id];
-  TimeNs base = s.tx.value_or(s.sent);
+  TimeNs base = send_origin(s.send);  // the origin the RTT counts from
   TimeNs limit = cfg_.wait;
   auto ttl = static_cast<std::size_t>(ttl_of(id));
   // traceroute's adaptive wait: an answer from this hop or the nearest later one says how long
@@ -294,7 +299,7 @@ model::TraceResult TraceEngine::result(TimeNs now) const {
 }
 
 std::optional<model::TraceProbe> TraceEngine::answer(std::uint32_t id, TraceAnswer kind, const IpAddr& from,
-                                                     TimeNs rx, bool kernel_rx, int ttl, std::uint8_t type,
+                                                     const RxTimes& rx, int ttl, std::uint8_t type,
                                                      std::uint8_t code) {
   Slot& s = slots_[id];
   bool late = s.state == State::timed_out;
@@ -313,9 +318,13 @@ std::optional<model::TraceProbe> TraceEngine::answer(std::uint32_t id, TraceAnsw
   auto& p = s.probe;
   p.answer = kind;
   p.from = from;
-  p.rtt = std::max<TimeNs>(0, rx - s.tx.value_or(s.sent));
-  p.tx_source = s.tx ? model::StampSource::kernel : model::StampSource::user;
-  p.rx_source = kernel_rx ? model::StampSource::kernel : model::StampSource::user;
+  PairedRtt r = pair_stamps(s.send, rx);
+  p.rtt = r.rtt;
+  p.tx_source = r.tx_source;
+  p.rx_source = r.rx_source;
+  p.tx_drop = r.tx_drop;
+  p.rx_drop = r.rx_drop;
+  counters_.stamps_dropped += static_cast<std::uint64_t>(r.dropped());
   p.icmp_type = type;
   p.icmp_code = code;
   p.reply_ttl = ttl;

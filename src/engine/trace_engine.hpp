@@ -9,6 +9,7 @@
 
 #include "base/ip_addr.hpp"
 #include "base/time.hpp"
+#include "engine/rtt.hpp"
 #include "model/trace.hpp"
 #include "packet/bytes.hpp"
 
@@ -56,6 +57,7 @@ struct TraceIncoming {
   IpAddr from;                 // sender (from recvmsg; the IP header's when present)
   TimeNs rx = 0;
   bool kernel_rx = false;
+  std::optional<TimeNs> user_rx;  // when read, if rx is the kernel's stamp (the RTT check's fallback)
   int ttl = -1;
 };
 
@@ -67,6 +69,7 @@ struct TraceQueuedError {
   IpAddr offender;
   TimeNs rx = 0;
   bool kernel_rx = false;
+  std::optional<TimeNs> user_rx;
 };
 
 class TraceEngine {
@@ -75,7 +78,8 @@ class TraceEngine {
 
   // Probes to send now (window and send gap permitting). Call sent() or send_failed() for each.
   std::vector<TraceOutgoing> due(TimeNs now);
-  void sent(std::uint32_t id, TimeNs when);
+  // `when` is read just before the send call, `after` just after it (engine/rtt.hpp).
+  void sent(std::uint32_t id, TimeNs when, std::optional<TimeNs> after = std::nullopt);
   void send_failed(std::uint32_t id, TimeNs when);
   void tx_stamp(std::uint32_t id, TimeNs stamp);
   // manual mode: a probe of `flow` at `ttl`, now; nullopt once 65534 probes have been made.
@@ -103,8 +107,7 @@ class TraceEngine {
   enum class State : std::uint8_t { unsent, in_flight, answered, timed_out, failed };
   struct Slot {
     State state = State::unsent;
-    TimeNs sent = 0;
-    std::optional<TimeNs> tx;
+    SendTimes send;
     model::TraceProbe probe;
   };
 
@@ -128,8 +131,7 @@ class TraceEngine {
   };
   std::optional<std::uint32_t> match_quote(const Quote& q);
   std::optional<model::TraceProbe> answer(std::uint32_t id, model::TraceAnswer kind, const IpAddr& from,
-                                          TimeNs rx, bool kernel_rx, int ttl, std::uint8_t type,
-                                          std::uint8_t code);
+                                          const RxTimes& rx, int ttl, std::uint8_t type, std::uint8_t code);
   std::optional<model::TraceProbe> match_icmp(const TraceIncoming& in, packet::Bytes icmp, const IpAddr& from,
                                               int ttl);
   std::optional<model::TraceProbe> match_tcp(const TraceIncoming& in, packet::Bytes seg, const IpAddr& from,

@@ -140,7 +140,7 @@ std::optional<model::TraceProbe> TraceEngine::match_icmp(const TraceIncoming& in
       ++counters_.ignored;
       return std::nullopt;
     }
-    return answer(*id, TraceAnswer::reply, from, in.rx, in.kernel_rx, ttl, msg->type, msg->code);
+    return answer(*id, TraceAnswer::reply, from, rx_of(in), ttl, msg->type, msg->code);
   }
   auto kind = packet::classify_icmp(in.family, msg->type, msg->code);
   if (kind == packet::IcmpErrorKind::not_error) return std::nullopt;  // router adverts, ND, ...
@@ -152,7 +152,7 @@ std::optional<model::TraceProbe> TraceEngine::match_icmp(const TraceIncoming& in
   auto id = match_quote(Quote{q->ip.protocol, q->ip.src, q->ip.dst, q->ip.payload});
   if (!id) return std::nullopt;
   bool exceeded = kind == packet::IcmpErrorKind::time_exceeded;
-  auto p = answer(*id, exceeded ? TraceAnswer::time_exceeded : TraceAnswer::unreachable, from, in.rx, in.kernel_rx,
+  auto p = answer(*id, exceeded ? TraceAnswer::time_exceeded : TraceAnswer::unreachable, from, rx_of(in),
                   ttl, msg->type, msg->code);
   // MPLS label stacks the router appended (RFC 4884 extensions, RFC 4950 objects).
   if (p)
@@ -169,10 +169,14 @@ std::optional<model::TraceProbe> TraceEngine::match_tcp(const TraceIncoming& in,
   if (cfg_.method != model::TraceMethod::tcp || !tcp || from != cfg_.target || tcp->sport != cfg_.dport)
     return std::nullopt;  // other connections of this host
   bool syn = (tcp->flags & packet::kTcpSyn) != 0;
-  bool answers_syn = (tcp->flags & packet::kTcpAck) && (syn || (tcp->flags & packet::kTcpRst));
+  bool rst = (tcp->flags & packet::kTcpRst) != 0;
+  bool answers_syn = (tcp->flags & packet::kTcpAck) && (syn || rst);
+  // A bare ACK is the target's challenge ACK: a SYN of ours reached it while it still held the
+  // half-open connection of an earlier probe of the flow, whose sequence the ACK names.
+  bool challenge = (tcp->flags & packet::kTcpAck) && !syn && !rst && !(tcp->flags & packet::kTcpFin);
   std::uint32_t probe_seq = tcp->ack - 1;
   auto id = id_from_wire(static_cast<std::uint16_t>(probe_seq));
-  if (!answers_syn || !id || (probe_seq >> 16) != check16(*id)) {
+  if (!(answers_syn || challenge) || !id || (probe_seq >> 16) != check16(*id)) {
     ++counters_.ignored;
     return std::nullopt;
   }
@@ -181,7 +185,20 @@ std::optional<model::TraceProbe> TraceEngine::match_tcp(const TraceIncoming& in,
     ++counters_.wrong_flow;
     return std::nullopt;
   }
-  auto p = answer(*id, TraceAnswer::reply, from, in.rx, in.kernel_rx, ttl, 0, 0);
+  if (challenge) {
+    // It answers a probe of the same flow that got as far: the oldest such still waiting.
+    std::optional<std::uint32_t> who;
+    for (std::uint32_t i = 0; i < slots_.size() && !who; ++i)
+      if (i != *id && !cfg_.classic && slots_[i].state == State::in_flight && wanted(i) && ttl_of(i) >= ttl_of(*id) &&
+          flow_of(i) == flow_of(*id))
+        who = i;
+    if (!who) {
+      ++counters_.duplicates;
+      return std::nullopt;
+    }
+    id = who;
+  }
+  auto p = answer(*id, TraceAnswer::reply, from, rx_of(in), ttl, 0, 0);
   if (p) {
     slots_[*id].probe.tcp_flags = tcp->flags;
     p->tcp_flags = tcp->flags;
@@ -214,8 +231,8 @@ std::optional<model::TraceProbe> TraceEngine::on_queued_error(const TraceQueuedE
     return std::nullopt;
   }
   bool exceeded = kind == packet::IcmpErrorKind::time_exceeded;
-  return answer(*id, exceeded ? TraceAnswer::time_exceeded : TraceAnswer::unreachable, in.offender, in.rx,
-                in.kernel_rx, -1, in.type, in.code);
+  return answer(*id, exceeded ? TraceAnswer::time_exceeded : TraceAnswer::unreachable, in.offender, rx_of(in),
+                -1, in.type, in.code);
 }
 
 }  // namespace reach::engine

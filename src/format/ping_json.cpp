@@ -1,6 +1,7 @@
 // NDJSON output of `reach ping`: one object per line, schema in docs/JSON.md.
 #include <nlohmann/json.hpp>
 
+#include "format/json_rtt.hpp"
 #include "format/ping_writer.hpp"
 #include "packet/tcp.hpp"
 
@@ -18,8 +19,6 @@ const char* event_type(model::EventType t) {
   }
   return "?";
 }
-
-const char* source(model::StampSource s) { return s == model::StampSource::kernel ? "kernel" : "user"; }
 
 double ms(TimeNs ns) { return static_cast<double>(ns) / 1e6; }
 
@@ -51,10 +50,7 @@ class JsonWriter final : public PingWriter {
     if (e.type == model::EventType::timeout) return emit(j);
     j["from"] = e.from.to_string();
     if (e.rtt) {
-      j["rtt_ms"] = ms(*e.rtt);
-      j["rtt_ns"] = *e.rtt;
-      j["tx_timestamp"] = source(e.tx_source);
-      j["rx_timestamp"] = source(e.rx_source);
+      put_rtt(j, *e.rtt, e.tx_source, e.rx_source, e.tx_drop, e.rx_drop);
     }
     j["dup"] = e.duplicate;
     j["late"] = e.late;
@@ -86,6 +82,8 @@ class JsonWriter final : public PingWriter {
     j["errors"] = s.errors;
     j["late"] = s.late;
     j["ignored"] = s.ignored;
+    j["stamps_dropped"] = s.stamps_dropped;
+    j["socket_drops"] = s.socket_drops;
     j["loss_pct"] = loss_percent(s);
     j["time_ms"] = s.elapsed / kNsPerMs;
     if (s.received > 0) {

@@ -97,6 +97,9 @@ class TextWriter final : public PingWriter {
                        ms(s.rtt_max), s.rtt_mdev / 1e6);
     if (s.late || s.ignored)
       l += fmt::format("{} late replies not counted, {} malformed or forged packets ignored\n", s.late, s.ignored);
+    if (s.socket_drops)
+      l += fmt::format("{} packets dropped by reach's own socket (receive buffer full): not the network's loss\n",
+                       s.socket_drops);
     out_ << l;
     out_.flush();
   }

@@ -1,6 +1,7 @@
 // NDJSON output of `reach trace`: one object per line, schema in docs/JSON.md.
 #include <nlohmann/json.hpp>
 
+#include "format/json_rtt.hpp"
 #include "format/trace_writer.hpp"
 #include "packet/tcp.hpp"
 
@@ -18,8 +19,6 @@ const char* answer_name(model::TraceAnswer a) {
   }
   return "?";
 }
-
-const char* source(model::StampSource s) { return s == model::StampSource::kernel ? "kernel" : "user"; }
 
 nlohmann::json base(const char* type, const TraceRunInfo& i) {
   return nlohmann::json{{"type", type}, {"version", kSchemaVersion}, {"target", i.name},
@@ -48,10 +47,7 @@ nlohmann::json probe_json(const model::TraceProbe& p, const TraceRunInfo& i) {
   }
   j["from"] = p.from.to_string();
   if (p.rtt) {
-    j["rtt_ms"] = static_cast<double>(*p.rtt) / 1e6;
-    j["rtt_ns"] = *p.rtt;
-    j["tx_timestamp"] = source(p.tx_source);
-    j["rx_timestamp"] = source(p.rx_source);
+    put_rtt(j, *p.rtt, p.tx_source, p.rx_source, p.tx_drop, p.rx_drop);
   }
   if (p.answer != model::TraceAnswer::reply || i.method == model::TraceMethod::icmp) {
     j["icmp_type"] = p.icmp_type;
@@ -111,6 +107,7 @@ class JsonWriter final : public TraceWriter {
     j["wrong_flow"] = r.counters.wrong_flow;
     j["duplicates"] = r.counters.duplicates;
     j["late"] = r.counters.late;
+    j["stamps_dropped"] = r.counters.stamps_dropped;
     j["elapsed_ms"] = static_cast<double>(r.elapsed) / 1e6;
     emit(j);
   }

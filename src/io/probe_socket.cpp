@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "sys/batch.hpp"
 #include "sys/clock.hpp"
 #include "sys/epoll.hpp"
 
@@ -50,6 +51,8 @@ Result<ProbeSocket> ProbeSocket::open(SocketKind kind, Family f, const SocketOpt
     if (auto r = sys::bind_to(raw, *opts.source, 0); !r) return tl::unexpected(r.error());
   if (opts.ttl > 0)
     if (auto r = sys::set_ttl(raw, f, opts.ttl); !r) return tl::unexpected(r.error());
+  if (opts.broadcast && f == Family::v4)
+    if (auto r = sys::set_broadcast(raw); !r) return tl::unexpected(r.error());
   if (opts.tos >= 0)
     if (auto r = sys::set_tos(raw, f, opts.tos); !r) return tl::unexpected(r.error());
   // TTL of replies: raw IPv4 sockets see the IP header; the others need ancillary data.
@@ -57,7 +60,9 @@ Result<ProbeSocket> ProbeSocket::open(SocketKind kind, Family f, const SocketOpt
     if (auto r = sys::set_recv_ttl(raw, f); !r) return tl::unexpected(r.error());
   if (kind == SocketKind::icmp_dgram || kind == SocketKind::udp)
     if (auto r = sys::set_recv_errors(raw, f); !r) return tl::unexpected(r.error());
-  (void)sys::set_buffer_sizes(raw, 1 << 20);  // best effort: the kernel caps it
+  (void)sys::set_buffer_sizes(raw, 1 << 20);  // best effort: the kernel caps it at rmem_max
+  // As root (CAP_NET_ADMIN, before capabilities are dropped) past rmem_max: many targets at once.
+  if (opts.receive_buffer > (1 << 20)) (void)sys::grow_receive_buffer(raw, opts.receive_buffer);
   s.timestamps_ = sys::enable_timestamping(raw);
   return s;
 }

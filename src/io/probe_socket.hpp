@@ -26,6 +26,8 @@ struct SocketOptions {
   std::optional<IpAddr> source;  // -I with an address
   int ttl = 0;          // 0: kernel default
   int tos = -1;
+  bool broadcast = false;  // IPv4: SO_BROADCAST
+  int receive_buffer = 1 << 20;  // bytes: enough for one round of answers (and their TX stamps)
 };
 
 class ProbeSocket {
@@ -37,6 +39,8 @@ class ProbeSocket {
   SocketKind kind() const { return kind_; }
   Family family() const { return family_; }
   bool kernel_timestamps() const { return timestamps_; }
+  // Answers the kernel dropped because this socket's receive buffer was full: reach's loss.
+  std::uint64_t drops() const { return sys::socket_drops(fd_.get()); }
 
   Result<void> connect(const IpAddr& dst, std::uint16_t port);
   // Sends and remembers `tag` under the kernel's send counter for the TX timestamp.

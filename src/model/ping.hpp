@@ -14,6 +14,15 @@ enum class Method : std::uint8_t { icmp, tcp_syn, tcp_connect, udp };
 // Where a timestamp came from: the kernel (SO_TIMESTAMPING / TCP_INFO) or a user-space clock read.
 enum class StampSource : std::uint8_t { kernel, user };
 
+// Why a kernel stamp was not used for an RTT (engine/rtt.hpp): the user-space time replaced it.
+enum class StampDrop : std::uint8_t {
+  none,
+  tx_before_send,           // the TX stamp predates the send: another probe's
+  tx_after_send,            // taken after the send returned: held by the local stack, or another probe's
+  rx_before_tx,             // the RX stamp predates the probe's origin
+  kernel_rtt_out_of_range,  // TCP_INFO's RTT is longer than the user saw, or negative
+};
+
 struct Target {
   std::string name;  // as the user typed it
   IpAddr addr;
@@ -35,6 +44,7 @@ struct ProbeEvent {
   std::optional<TimeNs> rtt;
   StampSource tx_source = StampSource::user;
   StampSource rx_source = StampSource::user;
+  StampDrop tx_drop = StampDrop::none, rx_drop = StampDrop::none;
   bool duplicate = false;  // a second answer to an already answered probe
   bool late = false;       // an answer after the probe was declared lost
   std::uint32_t bytes = 0;     // ICMP/L4 bytes received, as ping's "64 bytes from"
@@ -66,6 +76,10 @@ struct PingSummary {
   TimeNs rtt_min = 0, rtt_max = 0;
   double rtt_avg = 0, rtt_mdev = 0;
   bool all_kernel_stamps = true;  // every RTT from kernel timestamps at both ends
+  std::uint64_t stamps_dropped = 0;  // kernel stamps that failed the RTT check (engine/rtt.hpp)
+  // Packets the kernel dropped on the socket(s) this target's answers come to because reach's
+  // receive buffer was full (shared sockets: the count of the whole socket). Loss reach caused.
+  std::uint64_t socket_drops = 0;
 };
 
 }  // namespace reach::model

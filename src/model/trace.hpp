@@ -39,6 +39,7 @@ struct TraceProbe {
   IpAddr from;
   std::optional<TimeNs> rtt;
   StampSource tx_source = StampSource::user, rx_source = StampSource::user;
+  StampDrop tx_drop = StampDrop::none, rx_drop = StampDrop::none;  // stamps that failed the RTT check
   std::uint8_t icmp_type = 0, icmp_code = 0;
   std::string flag;       // traceroute's annotation: "!H", "!X", "!<code>", empty for none
   int reply_ttl = -1;     // TTL / hop limit of the answer
@@ -60,6 +61,7 @@ struct TraceCounters {
   std::uint64_t wrong_flow = 0;  // quoted our target and protocol, but not our five-tuple
   std::uint64_t duplicates = 0;  // a second answer to one probe (ICMP storms)
   std::uint64_t late = 0;        // answers after their hop was shown (not used)
+  std::uint64_t stamps_dropped = 0;  // kernel stamps that failed the RTT check (engine/rtt.hpp)
 };
 
 struct TraceResult {

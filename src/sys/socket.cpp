@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -147,6 +148,8 @@ Result<void> set_ttl(int fd, Family f, int ttl, bool unicast_only) {
   return setopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl, "setsockopt(IPV6_UNICAST_HOPS)");
 }
 
+Result<void> set_broadcast(int fd) { return setopt(fd, SOL_SOCKET, SO_BROADCAST, 1, "setsockopt(SO_BROADCAST)"); }
+
 Result<void> set_tos(int fd, Family f, int tos) {
   if (f == Family::v4) return setopt(fd, IPPROTO_IP, IP_TOS, tos, "setsockopt(IP_TOS)");
   return setopt(fd, IPPROTO_IPV6, IPV6_TCLASS, tos, "setsockopt(IPV6_TCLASS)");
@@ -169,6 +172,13 @@ Result<void> set_ipv6_checksum_offset(int fd, int offset) {
 Result<void> set_buffer_sizes(int fd, int bytes) {
   if (auto r = setopt(fd, SOL_SOCKET, SO_RCVBUF, bytes, "setsockopt(SO_RCVBUF)"); !r) return r;
   return setopt(fd, SOL_SOCKET, SO_SNDBUF, bytes, "setsockopt(SO_SNDBUF)");
+}
+
+std::uint64_t socket_drops(int fd) {
+  std::uint32_t mem[SK_MEMINFO_VARS] = {};
+  socklen_t len = sizeof mem;
+  if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) != 0 || len <= SK_MEMINFO_DROPS * sizeof mem[0]) return 0;
+  return mem[SK_MEMINFO_DROPS];
 }
 
 Result<std::size_t> send_to(int fd, std::span<const std::uint8_t> data, const IpAddr& addr,

@@ -38,6 +38,8 @@ std::optional<TimeNs> tcp_rtt(int fd);
 bool enable_timestamping(int fd);
 Result<void> set_ttl(int fd, Family f, int ttl, bool unicast_only = true);
 Result<void> set_tos(int fd, Family f, int tos);
+// SO_BROADCAST: sends to an IPv4 broadcast address are allowed (ping -b).
+Result<void> set_broadcast(int fd);
 Result<void> set_recv_ttl(int fd, Family f);
 // ICMP errors on the error queue (IP_RECVERR / IPV6_RECVERR).
 Result<void> set_recv_errors(int fd, Family f);
@@ -45,6 +47,9 @@ Result<void> set_recv_errors(int fd, Family f);
 Result<void> set_ipv6_checksum_offset(int fd, int offset);
 // Larger socket buffers so bursts of replies are not dropped.
 Result<void> set_buffer_sizes(int fd, int bytes);
+// Packets the kernel dropped because the socket's receive buffer was full (sk_drops, the counter
+// SO_RXQ_OVFL reports), read with SO_MEMINFO; 0 when the kernel cannot tell.
+std::uint64_t socket_drops(int fd);
 
 // Sends `data` to addr:port (port 0 for raw sockets). Returns bytes sent. With `tx_id`, the
 // kernel's TX timestamp of this datagram carries that id (SCM_TS_OPT_ID, Linux 6.13+) instead of

@@ -171,7 +171,36 @@ table inet trace_fw {
     path, addrs = path_of(events(tcp.stdout))
     assert path["reached"] and addrs[-1] == server and len(addrs) == 3
     last = [p for p in of_type(events(tcp.stdout), "probe") if p.get("at_target")]
-    assert last and all(p["flags"] == "SA" for p in last)
+    # The first SYN to reach the open port gets its SYN-ACK; the flow's later SYNs arrive while
+    # that half-open connection is pending and draw a RST (or a challenge ACK): answers too.
+    assert last and last[0]["flags"] == "SA" and all(p["flags"] in ("SA", "RA", "A") for p in last)
+
+
+@pytest.mark.parametrize("v6", [False, True], ids=["ipv4", "ipv6"])
+def test_tcp_trace_to_an_open_port_times_every_probe_of_the_target(lab, reach, v6):
+    # All probes of a Paris TCP trace share one four-tuple. main printed the target's hop as
+    # `10.057 ms * *`: its later SYNs got a challenge ACK, or nothing (rate limit). Every
+    # probe the target answered must show an RTT in text, JSON and --report.
+    ch = lab.chain(routers=2, delay_ms=5)
+    ch.server.listen(tcp=[80])
+    server = ch.server6 if v6 else ch.server4
+    text = reach_trace(ch.client, reach, "--tcp", "-p", 80, "-n", server)
+    assert text.returncode == 0, text.stdout + text.stderr
+    last = text.stdout.splitlines()[-1]
+    assert last.split()[1] == server and "*" not in last and last.count(" ms") == 3, text.stdout
+    js = reach_trace(ch.client, reach, "--tcp", "-p", 80, "-n", "--json", server)
+    evs = events(js.stdout)
+    at = [p for p in of_type(evs, "probe") if p.get("at_target") and p["ttl"] == 3]
+    assert len(at) == 3 and all(9 < p["rtt_ms"] < 15 for p in at), at
+    path = of_type(evs, "path")[0]
+    assert path["reached"] and path["final_ttl"] == 3
+    # Paris: the hops before the target answered every probe of the one flow.
+    assert all(len(h["responders"]) == 1 and len(h["responders"][0]["rtts_ms"]) == 3 for h in path["hops"]), path
+    rep = reach_trace(ch.client, reach, "--tcp", "-p", 80, "-n", "--report", "-c", 3, "--interval", 0.1,
+                      "-q", 3, "--json", server)
+    rows = of_type(events(rep.stdout), "report_hop")
+    assert rows and rows[-1]["from"] == server, rep.stdout
+    assert all(r["loss_pct"] == 0 for r in rows), rows
 
 
 def test_admin_prohibited_router_shows_X_and_ends(lab, reach):

@@ -456,13 +456,16 @@ INSTANTIATE_TEST_SUITE_P(
                      [](const Rig& r) { return error_about(r.probes[0].bytes, kTarget, packet::kProtoIcmp, 28, 13, 0); }}),
     [](const auto& info) { return std::string(info.param.name); });
 
-TEST(EngineIcmp4Error, ErrorAfterExpiryIsLate) {
+// A router gives up on ARP after 3 s: its "Host Unreachable" is an error, never a late reply.
+TEST(EngineIcmp4Error, ErrorAfterExpiryIsStillAnError) {
   auto r = start(Method::icmp, Family::v4);
   ASSERT_EQ(r.e->expire(kT0 + 2 * kSec).size(), 1u);
   auto evs = r.e->on_packet(raw_v4(Channel::icmp_raw, error_about(r.probes[0].bytes), kT0 + 3 * kSec));
   ASSERT_EQ(evs.size(), 1u);
-  EXPECT_TRUE(evs[0].late);
-  EXPECT_EQ(r.e->summary(0, kT0 + 3 * kSec).errors, 0u);
+  EXPECT_EQ(evs[0].type, EventType::icmp_error);
+  EXPECT_FALSE(evs[0].late);
+  EXPECT_EQ(r.e->summary(0, kT0 + 3 * kSec).errors, 1u);
+  EXPECT_EQ(r.e->summary(0, kT0 + 3 * kSec).late, 0u);
 }
 
 // ---- ICMPv6 (raw socket: no IP header, hop limit from ancillary data) ----------------------------

@@ -429,7 +429,7 @@ TEST(EngineRtt, KernelTxStampReplacesUserTime) {
   cfg.count = 2;
   PingEngine e(cfg, {spec(kTarget, 7)}, kKey, kT0);
   auto o1 = e.due(kT0);
-  e.sent(0, 1, kT0 + 200 * kNsPerUs);
+  e.sent(0, 1, kT0 + 100 * kNsPerUs, kT0 + 200 * kNsPerUs);  // the send call took 100 us
   e.tx_stamp(0, 1, kT0 + 150 * kNsPerUs);
   e.tx_stamp(0, 99, kT0);  // a stamp for a probe we never sent changes nothing
   auto evs = e.on_packet(raw4(echo_reply4(o1[0], kTarget), kT0 + 150 * kNsPerUs + 10 * kMs, true));
@@ -448,6 +448,150 @@ TEST(EngineRtt, KernelTxStampReplacesUserTime) {
   EXPECT_EQ(evs[0].tx_source, StampSource::user);
   EXPECT_EQ(evs[0].rx_source, StampSource::kernel);
   EXPECT_FALSE(e.summary(0, kT0 + 2 * kSec).all_kernel_stamps);
+  EXPECT_EQ(e.summary(0, kT0 + 2 * kSec).stamps_dropped, 0u);
+}
+
+// Many targets start spread over the interval, never all in one instant.
+TEST(EngineSchedule, TargetsStartSpreadOverTheInterval) {
+  PingConfig cfg;
+  cfg.count = 2;
+  cfg.interval = 200 * kMs;
+  cfg.spread = 100 * kNsPerUs;
+  std::vector<TargetSpec> specs;
+  for (int i = 0; i < 4000; ++i) specs.push_back(spec(kTarget, static_cast<std::uint16_t>(i)));
+  PingEngine e(cfg, specs, kKey, kT0);
+  EXPECT_EQ(e.due(kT0).size(), 1u);
+  EXPECT_EQ(e.next_wakeup(), kT0 + 50 * kNsPerUs);  // 200 ms / 4000 < 100 us
+  EXPECT_EQ(e.due(kT0 + 100 * kMs).size(), 2000u);  // targets 1 to 2000
+  EXPECT_EQ(e.due(kT0 + 200 * kMs).size(), 2000u);  // 2001 to 3999, and target 0 again
+}
+
+// A group target (multicast, broadcast with -b): every member answers from its own address.
+// The first answer counts; the others are duplicates that name their senders, as ping's DUP!.
+TEST(EngineSchedule, GroupTargetCountsTheFirstAnswerAndTheRestAreDuplicates) {
+  PingConfig cfg;
+  cfg.count = 1;
+  TargetSpec group = spec(ip("198.18.200.255"), 7);
+  group.group = true;
+  PingEngine e(cfg, {group}, kKey, kT0);
+  auto o = send_due(e, kT0);
+  std::vector<ProbeEvent> got;
+  for (const char* m : {"198.18.200.2", "198.18.200.3", "198.18.200.4"}) {
+    auto evs = e.on_packet(raw4(echo_reply4(o[0], ip(m)), kT0 + kMs));
+    ASSERT_EQ(evs.size(), 1u) << m;
+    got.push_back(evs[0]);
+  }
+  EXPECT_FALSE(got[0].duplicate);
+  EXPECT_TRUE(got[1].duplicate && got[2].duplicate);
+  EXPECT_EQ(got[2].from, ip("198.18.200.4"));
+  auto s = e.summary(0, kT0 + kSec);
+  EXPECT_EQ(s.received, 1u);
+  EXPECT_EQ(s.duplicates, 2u);
+  // An ordinary target still takes answers from its own address only.
+  PingEngine u(cfg, {spec(kTarget, 7)}, kKey, kT0);
+  o = send_due(u, kT0);
+  EXPECT_TRUE(u.on_packet(raw4(echo_reply4(o[0], kTarget2), kT0 + kMs)).empty());
+  EXPECT_EQ(u.summary(0, kT0 + kSec).received, 0u);
+}
+
+// A stamp outside its probe's send call is not its TX time: another probe's (a shifted id)
+// would make the RTT negative. It is dropped, counted, and the user time counts.
+TEST(EngineRtt, ForeignTxStampIsDroppedNeverNegative) {
+  PingConfig cfg;
+  cfg.count = 1;
+  PingEngine e(cfg, {spec(kTarget, 7)}, kKey, kT0);
+  auto o1 = e.due(kT0);
+  e.sent(0, 1, kT0, kT0 + 10 * kNsPerUs);
+  e.tx_stamp(0, 1, kT0 + 30 * kNsPerUs);  // a later send's stamp, after the reply
+  auto evs = e.on_packet(raw4(echo_reply4(o1[0], kTarget), kT0 + 20 * kNsPerUs, true));
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_EQ(evs[0].rtt, 20 * kNsPerUs);
+  EXPECT_EQ(evs[0].tx_source, StampSource::user);
+  EXPECT_EQ(evs[0].tx_drop, model::StampDrop::tx_after_send);
+  auto s = e.summary(0, kT0 + kSec);
+  EXPECT_EQ(s.rtt_min, 20 * kNsPerUs);
+  EXPECT_EQ(s.stamps_dropped, 1u);
+  EXPECT_FALSE(s.all_kernel_stamps);
+}
+
+// The case: the probe waited for ARP before it left. Its RTT counts from the send (the
+// user waited), and lateness is judged on the same clock: 1.5 s of ARP within a 2 s wait is
+// an answer, not "time=0.063 ms (LATE)".
+TEST(EngineRtt, ProbeHeldForArpIsAnsweredWithTheWaitInItsRtt) {
+  PingConfig cfg;
+  cfg.count = 1;
+  PingEngine e(cfg, {spec(kTarget, 7)}, kKey, kT0);
+  auto o1 = e.due(kT0);
+  e.sent(0, 1, kT0, kT0 + 10 * kNsPerUs);
+  e.tx_stamp(0, 1, kT0 + 1500 * kMs);  // left when the neighbour answered
+  EXPECT_TRUE(e.expire(kT0 + 1900 * kMs).empty());
+  auto evs = e.on_packet(raw4(echo_reply4(o1[0], kTarget), kT0 + 1500 * kMs + 63 * kNsPerUs, true));
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_FALSE(evs[0].late);
+  EXPECT_EQ(evs[0].rtt, 1500 * kMs + 63 * kNsPerUs);
+  EXPECT_EQ(e.summary(0, kT0 + 2 * kSec).received, 1u);
+
+  // Held longer than the wait: lost at 2 s after the send, and the answer is late with the
+  // RTT that made it late (never a sub-millisecond RTT marked LATE).
+  PingEngine l(cfg, {spec(kTarget, 7)}, kKey, kT0);
+  o1 = l.due(kT0);
+  l.sent(0, 1, kT0, kT0 + 10 * kNsPerUs);
+  l.tx_stamp(0, 1, kT0 + 2100 * kMs);
+  EXPECT_EQ(l.expire(kT0 + 2 * kSec).size(), 1u);
+  evs = l.on_packet(raw4(echo_reply4(o1[0], kTarget), kT0 + 2100 * kMs + 63 * kNsPerUs, true));
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_TRUE(evs[0].late);
+  EXPECT_GT(*evs[0].rtt, cfg.wait);
+}
+
+// An answer read after the expiry ran, but stamped within the wait, is an answer.
+TEST(EngineRtt, AnswerStampedInTimeButReadLateCounts) {
+  PingConfig cfg;
+  cfg.count = 1;
+  PingEngine e(cfg, {spec(kTarget, 7)}, kKey, kT0);
+  auto o1 = e.due(kT0);
+  e.sent(0, 1, kT0, kT0 + 10 * kNsPerUs);
+  EXPECT_EQ(e.expire(kT0 + 2 * kSec + kMs).size(), 1u);
+  Buffer reply = echo_reply4(o1[0], kTarget);
+  auto in = raw4(reply, kT0 + 1999 * kMs, true);
+  in.user_rx = kT0 + 2 * kSec + 2 * kMs;
+  auto evs = e.on_packet(in);
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_FALSE(evs[0].late);
+  EXPECT_EQ(e.summary(0, kT0 + 3 * kSec).received, 1u);
+}
+
+// "Destination Host Unreachable" comes when the router gives up on ARP, 3 s after the probe:
+// an error however late, and the run waits for it (error_wait), never a "late reply".
+TEST(EngineRtt, LateIcmpErrorIsAnErrorAndTheRunWaitsForIt) {
+  PingConfig cfg;
+  cfg.count = 1;
+  cfg.error_wait = 3500 * kMs;
+  PingEngine e(cfg, {spec(kTarget, 7)}, kKey, kT0);
+  auto o1 = e.due(kT0);
+  e.sent(0, 1, kT0, kT0 + 10 * kNsPerUs);
+  EXPECT_EQ(e.expire(kT0 + 2 * kSec).size(), 1u);
+  EXPECT_FALSE(e.done(kT0 + 2 * kSec));
+  EXPECT_EQ(e.next_wakeup(), kT0 + 3500 * kMs);
+  auto quoted = ipv4(kUs, kTarget, packet::kProtoIcmp, o1[0].bytes);
+  auto err = ipv4(ip("198.18.1.254"), kUs, packet::kProtoIcmp, test::icmp_error(Family::v4, 3, 1, quoted));
+  auto evs = e.on_packet(raw4(err, kT0 + 3 * kSec, true));
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_EQ(evs[0].type, EventType::icmp_error);
+  EXPECT_FALSE(evs[0].late);
+  auto s = e.summary(0, kT0 + 3 * kSec);
+  EXPECT_EQ(s.errors, 1u);
+  EXPECT_EQ(s.late, 0u);
+  EXPECT_TRUE(e.done(kT0 + 3 * kSec));
+
+  // Without an error the run ends at error_wait.
+  PingEngine q(cfg, {spec(kTarget, 7)}, kKey, kT0);
+  q.due(kT0);
+  q.sent(0, 1, kT0, kT0);
+  q.expire(kT0 + 2 * kSec);
+  EXPECT_FALSE(q.done(kT0 + 3 * kSec));
+  q.expire(kT0 + 3500 * kMs);
+  EXPECT_TRUE(q.done(kT0 + 3500 * kMs));
 }
 
 struct StatsCase {

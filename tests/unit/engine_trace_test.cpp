@@ -320,6 +320,34 @@ TEST(TraceMatchingTcp, RstFromTheTargetEndsTheTraceReached) {
   EXPECT_FALSE(e.on_packet(incoming(c, forged, c.target, kT0 + kMs, true)));
 }
 
+// All SYNs of a flow reach the target as one four-tuple. Their sequence numbers lie within one
+// window, so each later SYN draws a RST naming itself; one that does not (reordered) draws a
+// challenge ACK naming the first, which answers the oldest probe of the flow still waiting.
+TEST(TraceMatchingTcp, EveryProbeTheTargetAnsweredShowsAnRtt) {
+  auto c = config(TraceMethod::tcp);
+  TraceEngine e(c, kT0);
+  auto out = e.due(kT0);
+  auto seq = [&](int i) { return packet::parse_tcp(out[static_cast<std::size_t>(i)].bytes)->seq; };
+  for (int i = 1; i < 9; ++i) EXPECT_EQ(seq(i) - seq(0), static_cast<std::uint32_t>(i));  // one window
+  // The target is at TTL 3 (probes 6, 7, 8): SYN-ACK to the first, then a challenge ACK.
+  auto synack = target_reply(c, out[6]);
+  ASSERT_TRUE(e.on_packet(incoming(c, synack, c.target, kT0 + kMs, true)));
+  auto challenge = target_reply(c, out[6]);
+  challenge[20 + 13] = packet::kTcpAck;
+  auto p = e.on_packet(incoming(c, challenge, c.target, kT0 + 2 * kMs, true));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->id, out[7].id);
+  EXPECT_EQ(p->rtt, 2 * kMs);
+  EXPECT_EQ(p->tcp_flags, packet::kTcpAck);
+  auto rst = target_reply(c, out[8], true);
+  p = e.on_packet(incoming(c, rst, c.target, kT0 + 3 * kMs, true));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->id, out[8].id);
+  // Nobody left to answer: a further challenge ACK is a duplicate, not a new answer.
+  EXPECT_FALSE(e.on_packet(incoming(c, challenge, c.target, kT0 + 4 * kMs, true)));
+  EXPECT_EQ(e.result(kT0).counters.duplicates, 1u);
+}
+
 TEST(TraceQueuedErrors, UnprivilegedUdpMatchesOnThePayloadMark) {
   auto c = config(TraceMethod::udp);
   c.kernel_header = true;

@@ -45,6 +45,7 @@ std::string validate(const PingOptions& o, bool root) {
   if (o.ttl < 0 || o.ttl > 255) return fmt::format("ttl {} out of range", o.ttl);
   if (o.size && (*o.size < 0 || *o.size > 65000)) return fmt::format("bad packet size {}: 0 to 65000", *o.size);
   if (o.port && (*o.port < 1 || *o.port > 65535)) return fmt::format("bad port: {}", *o.port);
+  if (o.broadcast && o.method != Method::icmp) return "-b (broadcast) works with ICMP echo only";
   if (o.method == Method::udp && o.size && *o.size < 12 && *o.size != 0)
     return "UDP probes need a payload of at least 12 bytes to be matched (or 0)";
   return {};
@@ -60,6 +61,9 @@ std::string no_icmp_socket_message(const Error& raw, const Error& dgram) {
       "2147483647\"`",
       std::strerror(raw.err), sys::current_gid(), range, std::strerror(dgram.err));
 }
+
+// Multicast (IPv4 224/4, IPv6 ff00::/8): every member of the group answers for itself.
+bool is_group(const IpAddr& a) { return a.is_v4() ? (a.data()[0] & 0xf0) == 0xe0 : a.data()[0] == 0xff; }
 
 struct PendingConnect {
   sys::Fd fd;
@@ -112,7 +116,12 @@ class PingRun {
         return false;
       }
       targets_.push_back({name, addrs->front()});
+      if (is_group(addrs->front()) && o_.method != Method::icmp) {
+        err_ << "reach ping: " << name << " is a multicast address: only ICMP echo (the default) can probe a group\n";
+        return false;
+      }
     }
+    sock_opts_.broadcast = o_.broadcast;
     if (auto src = IpAddr::parse(o_.interface)) sock_opts_.source = src;
     else sock_opts_.device = o_.interface;
     return true;
@@ -123,12 +132,19 @@ class PingRun {
     cfg_.count = o_.count.value_or(-1);
     cfg_.interval = static_cast<TimeNs>(std::llround(o_.interval * 1e9));
     cfg_.wait = static_cast<TimeNs>(std::llround(o_.wait * 1e9));
+    // Routers (and our own stack) give up on ARP/ND after 3 s and only then say "Host
+    // Unreachable": a lost probe keeps the run open that long for the error (docs/PING.md).
+    cfg_.error_wait = 3500 * kNsPerMs;
+    cfg_.spread = 100 * kNsPerUs;
     cfg_.deadline = static_cast<TimeNs>(std::llround(o_.deadline * 1e9));
     std::size_t default_size = o_.method == Method::tcp_syn ? 0 : 56;
     cfg_.payload = o_.size ? static_cast<std::size_t>(*o_.size) : default_size;
     int default_port = o_.method == Method::udp ? 33434 : 80;
     cfg_.port = static_cast<std::uint16_t>(o_.port.value_or(default_port));
     sock_opts_.ttl = o_.ttl;
+    // One round of answers from every target at once, each with its TX stamp, must fit.
+    std::size_t per_target = 2 * (cfg_.payload + 2048);
+    sock_opts_.receive_buffer = static_cast<int>(std::min<std::size_t>(o_.targets.size() * per_target, 256u << 20));
   }
 
   io::ProbeSocket* shared(io::SocketKind k, Family f) {
@@ -185,6 +201,7 @@ class PingRun {
       engine::TargetSpec spec;
       spec.addr = targets_[i].addr;
       if (o_.method == Method::icmp) spec.ident = static_cast<std::uint16_t>((rnd & 0xffff) + i);
+      spec.group = is_group(spec.addr) || (o_.broadcast && spec.addr.is_v4());
       // TCP: 256 source ports per target, from a random base above the usual ephemeral range.
       if (o_.method == Method::tcp_syn)
         spec.ident = static_cast<std::uint16_t>(61000 - 256 * ((rnd + i) % 80));
@@ -313,6 +330,7 @@ class PingRun {
     int code = 0;
     for (std::size_t i = 0; i < targets_.size(); ++i) {
       auto s = engine_->summary(i, now);
+      s.socket_drops = socket_drops(i);
       writer_->summary(s);
       bool short_of_count = o_.deadline > 0 && o_.count && s.received < static_cast<std::uint64_t>(*o_.count);
       if (s.received == 0 || short_of_count) code = 1;
@@ -325,6 +343,14 @@ class PingRun {
       if (e.type == model::EventType::timeout && o_.method == Method::tcp_connect) close_connect(e.target, e.seq);
       writer_->event(e);
     }
+  }
+
+  std::uint64_t socket_drops(std::size_t target) const {
+    std::uint64_t n = 0;
+    Family f = targets_[target].addr.family();
+    for (std::size_t i = 0; i < sockets_.size(); ++i)
+      if (sockets_[i]->family() == f && (!socket_target_[i] || *socket_target_[i] == target)) n += sockets_[i]->drops();
+    return n;
   }
 
   io::ProbeSocket* socket_for(std::size_t target, io::SocketKind want) {
@@ -353,7 +379,9 @@ class PingRun {
     TimeNs t = clock.now();
     std::uint16_t port = o_.method == Method::udp ? cfg_.port : 0;
     auto r = s ? s->send(o.bytes, dst, port, tag) : tl::unexpected(Error{"send", dst.to_string(), 0, "no socket"});
-    if (r) engine_->sent(o.target, o.seq, t);
+    if (!r && r.error().err == EACCES && dst.is_v4() && !o_.broadcast)
+      r.error().detail = "a broadcast address? give -b to ping it (every host that answers counts, as ping -b)";
+    if (r) engine_->sent(o.target, o.seq, t, clock.now());
     else writer_->event(engine_->send_failed(o.target, o.seq, t, r.error().message()));
   }
 
@@ -437,7 +465,8 @@ class PingRun {
       in.data = p.data;
       if (p.meta.from) in.from = *p.meta.from;
       in.kernel_rx = p.meta.kernel_rx.has_value();
-      in.rx = p.meta.kernel_rx.value_or(clock.now());
+      in.user_rx = clock.now();
+      in.rx = p.meta.kernel_rx.value_or(*in.user_rx);
       in.ttl = p.meta.ttl;
       in.target = target;
       emit(engine_->on_packet(in));
@@ -451,7 +480,8 @@ class PingRun {
       in.code = e.entry.icmp_code;
       if (e.entry.offender) in.offender = *e.entry.offender;
       in.kernel_rx = e.entry.stamp.has_value();
-      in.rx = e.entry.stamp.value_or(clock.now());
+      in.user_rx = clock.now();
+      in.rx = e.entry.stamp.value_or(*in.user_rx);
       in.target = target;
       emit(engine_->on_error(in));
     };

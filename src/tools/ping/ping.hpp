@@ -27,6 +27,7 @@ struct PingOptions {
   std::optional<Family> family;      // -4 / -6
   std::optional<int> port;           // -p
   bool quiet = false, numeric = false, timestamps = false, report_timeouts = false, json = false;
+  bool broadcast = false;             // -b: IPv4 targets may be broadcast addresses
   // reach check opens the raw sockets of all its ping runs up front, drops every capability,
   // and lends them to each run from here (taken by kind and family, given back at the end).
   std::vector<std::unique_ptr<io::ProbeSocket>>* raw_pool = nullptr;

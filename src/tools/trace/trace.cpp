@@ -498,7 +498,7 @@ class TraceRun {
     t = clock_.now();
     auto r = s->send(o.bytes, target_, port, tag);
     if (r) {
-      engine_->sent(o.id, t);
+      engine_->sent(o.id, t, clock_.now());
     } else {
       if (!send_error_shown_) writer_->notice(r.error().message());
       send_error_shown_ = true;
@@ -528,7 +528,8 @@ class TraceRun {
         in.has_ip_header = s.family() == Family::v4 && s.kind() != io::SocketKind::icmp_dgram;
         if (p.meta.from) in.from = *p.meta.from;
         in.kernel_rx = p.meta.kernel_rx.has_value();
-        in.rx = p.meta.kernel_rx.value_or(clock_.now());
+        in.user_rx = clock_.now();
+        in.rx = p.meta.kernel_rx.value_or(*in.user_rx);
         in.ttl = p.meta.ttl;
         if (auto pr = engine_->on_packet(in)) writer_probe(*pr);
       };
@@ -540,7 +541,8 @@ class TraceRun {
         in.code = e.entry.icmp_code;
         if (e.entry.offender) in.offender = *e.entry.offender;
         in.kernel_rx = e.entry.stamp.has_value();
-        in.rx = e.entry.stamp.value_or(clock_.now());
+        in.user_rx = clock_.now();
+        in.rx = e.entry.stamp.value_or(*in.user_rx);
         if (auto pr = engine_->on_queued_error(in)) writer_probe(*pr);
       };
       if (auto r = s.drain(h); !r) writer_->notice(r.error().message());
