@@ -151,6 +151,14 @@ alerts:
     assert r.returncode == 2, r.stdout + r.stderr
     assert f"{cfg}:4:" in r.stderr and "port" in r.stderr, r.stderr
     assert f"{cfg}:7:" in r.stderr, r.stderr
+    nodb = tmp_path / "nodb.yml"
+    nodb.write_text("""targets: [ { name: a, probe: icmp, host: 198.18.1.2 } ]
+alerts: [ { name: down, notify: [hook] } ]
+notifiers: { hook: { webhook: "http://127.0.0.1:9099/" } }
+""")
+    r = subprocess.run([str(reach), "watch", "--config", str(nodb), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 2 and f"{nodb}:2:" in r.stderr and "set `db:`" in r.stderr, r.stderr
     good = tmp_path / "good.yml"
     good.write_text("""targets:
   - { name: c, probe: http, url: "http://198.18.1.2/", body_regex: "a(" }

@@ -337,7 +337,12 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
     if (!rule.applies_to(t.cfg.name)) continue;
     if (!any_rule) events.clear();  // the first rule's state changes replace the raw ones
     engine::AlertState& s = t.alerts[rule.name];
+    const engine::AlertState before = s;
     auto ev = engine::on_round(s, engine_rule(rule), t.cfg.name, r.success, r.reason, wall, in_maintenance(rule, wall));
+    // What a restart must not lose is saved within a second; the round counters once a minute.
+    if (s.state != before.state || s.firing != before.firing || s.flapping != before.flapping ||
+        s.notified != before.notified)
+      dirty_.insert(t.id);
     for (WatchEvent& e : ev) {
       if (e.kind == WatchEvent::Kind::state_change && any_rule) continue;  // one per target
       if (e.kind == WatchEvent::Kind::firing || e.kind == WatchEvent::Kind::resolved ||
@@ -380,7 +385,9 @@ void Daemon::flush_history() {
     emit(WatchEvent{WatchEvent::Kind::error, wall_now(), {}, {}, {}, {}, "history: writing again", 0});
   }
   std::vector<store::AlertState> states;
-  for (const auto& [id, t] : targets_)
+  const bool all = ++flushes_ % 60 == 0;
+  for (const auto& [id, t] : targets_) {
+    if (!all && !dirty_.count(id)) continue;
     for (const auto& [rule, s] : t.alerts) {
       store::AlertState a;
       a.target = t.cfg.name;
@@ -396,7 +403,8 @@ void Daemon::flush_history() {
       a.last_notified_wall = s.notified;
       states.push_back(std::move(a));
     }
-  if (!states.empty()) (void)store_->save_alert_states(states);
+  }
+  if (!states.empty() && store_->save_alert_states(states)) dirty_.clear();
 }
 
 void Daemon::stop(int code) {

@@ -112,6 +112,8 @@ class Daemon {
   std::set<std::int64_t> delivering_;  // outbox ids in flight
   io::Reactor::TimerId outbox_timer_ = 0;
   std::map<std::string, model::NotifierMetrics> notifier_stats_;
+  std::set<std::uint32_t> dirty_;      // targets whose alert state changed since the last save
+  std::uint64_t flushes_ = 0;
   std::uint64_t history_errors_ = 0;
   bool history_failing_ = false;
   std::string reload_error_;
