@@ -100,9 +100,6 @@ std::vector<std::string> deep_check(const config::WatchConfig& cfg, const config
     if (t.probe == model::WatchProbe::http)
       if (auto e = watch::http_expect(t.expect_status, t.expect_status_text, t.body, t.body_regex, t.cert_days); !e)
         out.push_back(fmt::format("{}:{}: targets.{}.body_regex: {}", cfg.source, t.line, t.name, e.error().message()));
-    if (t.probe == model::WatchProbe::syn || t.probe == model::WatchProbe::udp)
-      out.push_back(fmt::format("{}:{}: targets.{}.probe: {} probes are not supported by reach watch yet", cfg.source,
-                                t.line, t.name, t.probe == model::WatchProbe::syn ? "syn" : "udp"));
   }
   return out;
 }
