@@ -1,12 +1,15 @@
-"""reach watch's email notifier and queued gauge in network-namespace labs: a target that goes
+"""reach watch's email notifier, queued gauge and syn/udp probes in network-namespace labs: a target that goes
 down and comes back sends exactly one firing and one resolved mail (Subject, Message-ID, the
 envelope, AUTH PLAIN with the password_file's text) to a real SMTP server; a server that is down
 at first gets the mail from the outbox once it is up, and reach_watch_notifications_queued
-counts it meanwhile. Needs root (skips otherwise)."""
+counts it meanwhile. syn and udp probes: up, refused/port unreachable, silent, and a syn probe
+without CAP_NET_RAW that says so. Needs root (skips otherwise)."""
 
 import email
 import json
 import re
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -112,3 +115,71 @@ def test_email_reaches_a_server_that_comes_up_later(lab, reach, tmp_path):
     time.sleep(2)
     assert len(mails(out)) == 1, mails(out)  # sent once, however many attempts failed
     assert lab.stop(proc) == 0
+
+
+# ------------------------------------------------------------------------ syn and udp probes
+
+def packet_rounds(host, reach, tmp_path, targets, user=None):
+    cfg = tmp_path / "packets.yml"
+    rows = "\n".join("  - " + json.dumps(t) for t in targets)
+    cfg.write_text(f"defaults: {{ interval: 500ms, timeout: 400ms }}\ntargets:\n{rows}\n")
+    events = tmp_path / "packets.jsonl"
+    events.unlink(missing_ok=True)
+    r = host.run([str(reach), "watch", "--config", str(cfg), "-c", "2", "--no-live", "--events", str(events)],
+                 check=False, timeout=30, user=user)
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    rounds = [json.loads(l) for l in events.read_text().splitlines() if '"type":"round"' in l]
+    out = {}
+    for d in rounds:
+        out.setdefault(d["target"], []).append(d)
+    assert sorted(out) == sorted(t["name"] for t in targets), rounds
+    assert all(len(v) == 2 for v in out.values()), rounds
+    return out
+
+
+def test_syn_and_udp_probes_up_refused_unreachable_and_silent(lab, reach, tmp_path):
+    p = lab.pair()
+    p.server.listen(tcp=[8080], udp=[5353])
+    # Silence for 8082 (SYN dropped) and 5355 (datagram dropped): nothing comes back at all.
+    p.server.nft("table inet quiet {\n chain input {\n type filter hook input priority 0;\n"
+                 " tcp dport 8082 drop\n udp dport 5355 drop\n }\n}\n")
+    got = packet_rounds(p.client, reach, tmp_path, [
+        {"name": "syn-open", "probe": "syn", "host": p.server4, "port": 8080},
+        {"name": "syn-open6", "probe": "syn", "host": p.server6, "port": 8080},
+        {"name": "syn-closed", "probe": "syn", "host": p.server4, "port": 8081},
+        {"name": "syn-silent", "probe": "syn", "host": p.server4, "port": 8082},
+        {"name": "udp-open", "probe": "udp", "host": p.server4, "port": 5353},
+        {"name": "udp-open6", "probe": "udp", "host": p.server6, "port": 5353},
+        {"name": "udp-closed", "probe": "udp", "host": p.server4, "port": 5354},
+        {"name": "udp-closed6", "probe": "udp", "host": p.server6, "port": 5354},
+        {"name": "udp-silent", "probe": "udp", "host": p.server4, "port": 5355},
+    ])
+    for name in ("syn-open", "syn-open6", "udp-open", "udp-open6"):
+        for d in got[name]:
+            assert d["success"] and d["received"] == 1 and 0 < d["rtts_ms"][0] < 400, d
+    for d in got["syn-closed"]:
+        assert not d["success"] and d["reason"] == "connection refused (RST)", d
+    for name, addr in (("udp-closed", p.server4), ("udp-closed6", p.server6)):
+        for d in got[name]:
+            assert not d["success"] and d["reason"].startswith("port unreachable"), d
+            assert d["reason"].endswith(f"from {addr}"), d
+    for name in ("syn-silent", "udp-silent"):
+        for d in got[name]:
+            assert not d["success"] and d["reason"] == "timed out" and d["duration_ms"] >= 390, d
+
+
+def test_syn_without_cap_net_raw_says_so(lab, reach, tmp_path):
+    p = lab.pair()
+    p.server.listen(tcp=[8080], udp=[5353])
+    work = Path(tempfile.mkdtemp(prefix="reach-watch-nobody-"))  # pytest's tmp is root's alone
+    try:
+        work.chmod(0o777)
+        got = packet_rounds(p.client, reach, work, [
+            {"name": "syn", "probe": "syn", "host": p.server4, "port": 8080},
+            {"name": "udp", "probe": "udp", "host": p.server4, "port": 5353},  # needs no privilege
+        ], user="nobody")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for d in got["syn"]:
+        assert not d["success"] and "need CAP_NET_RAW" in d["reason"], d
+    assert all(d["success"] for d in got["udp"]), got["udp"]
