@@ -107,13 +107,16 @@ void Daemon::deliver(const store::OutboxItem& item) {
                            fmt::format("notifier {}: {} (will retry)", name, error), 0});
   };
   if (!n) return done(false, "notifier no longer configured");
+  // webhook and email share one curl multi handle, made at the first delivery
+  const bool curl = std::holds_alternative<config::WebhookNotifier>(n->kind) ||
+                    std::holds_alternative<config::EmailNotifier>(n->kind);
+  if (curl && !notify_http_) {
+    auto h = io::HttpAsync::create(*reactor_);
+    if (!h) return done(false, h.error().message());
+    notify_http_ = std::move(*h);
+  }
 
   if (const auto* w = std::get_if<config::WebhookNotifier>(&n->kind)) {
-    if (!notify_http_) {
-      auto h = io::HttpAsync::create(*reactor_);
-      if (!h) return done(false, h.error().message());
-      notify_http_ = std::move(*h);
-    }
     io::HttpRequest req;
     req.url = w->url;
     req.method = "POST";
@@ -152,11 +155,6 @@ void Daemon::deliver(const store::OutboxItem& item) {
     return sent ? done(true, {}) : done(false, sent.error().message());
   }
   if (const auto* m = std::get_if<config::EmailNotifier>(&n->kind)) {
-    if (!notify_http_) {
-      auto h = io::HttpAsync::create(*reactor_);
-      if (!h) return done(false, h.error().message());
-      notify_http_ = std::move(*h);
-    }
     io::HttpRequest req;
     req.url = m->smtp;
     req.body = item.payload;  // the whole message, built when it was queued
