@@ -137,17 +137,20 @@ def packet_rounds(host, reach, tmp_path, targets, user=None):
     return out
 
 
-def test_syn_and_udp_probes_up_refused_unreachable_and_silent(lab, reach, tmp_path):
+def test_syn_and_udp_probes_up_refused_prohibited_unreachable_and_silent(lab, reach, tmp_path):
     p = lab.pair()
     p.server.listen(tcp=[8080], udp=[5353])
     # Silence for 8082 (SYN dropped) and 5355 (datagram dropped): nothing comes back at all.
     p.server.nft("table inet quiet {\n chain input {\n type filter hook input priority 0;\n"
-                 " tcp dport 8082 drop\n udp dport 5355 drop\n }\n}\n")
+                 " tcp dport 8082 drop\n udp dport 5355 drop\n"
+                 " tcp dport 8083 reject with icmpx type admin-prohibited\n }\n}\n")
     got = packet_rounds(p.client, reach, tmp_path, [
         {"name": "syn-open", "probe": "syn", "host": p.server4, "port": 8080},
         {"name": "syn-open6", "probe": "syn", "host": p.server6, "port": 8080},
         {"name": "syn-closed", "probe": "syn", "host": p.server4, "port": 8081},
         {"name": "syn-silent", "probe": "syn", "host": p.server4, "port": 8082},
+        {"name": "syn-prohibited", "probe": "syn", "host": p.server4, "port": 8083},
+        {"name": "syn-prohibited6", "probe": "syn", "host": p.server6, "port": 8083},
         {"name": "udp-open", "probe": "udp", "host": p.server4, "port": 5353},
         {"name": "udp-open6", "probe": "udp", "host": p.server6, "port": 5353},
         {"name": "udp-closed", "probe": "udp", "host": p.server4, "port": 5354},
@@ -159,6 +162,11 @@ def test_syn_and_udp_probes_up_refused_unreachable_and_silent(lab, reach, tmp_pa
             assert d["success"] and d["received"] == 1 and 0 < d["rtts_ms"][0] < 400, d
     for d in got["syn-closed"]:
         assert not d["success"] and d["reason"] == "connection refused (RST)", d
+    # An ICMP error about a SYN comes to the shared raw ICMP socket and is worded as check does.
+    for name, addr in (("syn-prohibited", p.server4), ("syn-prohibited6", p.server6)):
+        for d in got[name]:
+            assert not d["success"] and d["reason"].startswith("administratively prohibited"), d
+            assert d["reason"].endswith(f"from {addr}"), d
     for name, addr in (("udp-closed", p.server4), ("udp-closed6", p.server6)):
         for d in got[name]:
             assert not d["success"] and d["reason"].startswith("port unreachable"), d
