@@ -148,7 +148,12 @@ struct PacketRounds::Impl {
     auto it = jobs.find(id);
     if (it == jobs.end()) return;
     auto at = it->second.engine->next_wakeup();
-    if (!at) return;
+    if (!at) {  // the engine is done without an event for us: never leave a round hanging
+      model::ProbeEvent timeout;
+      timeout.type = EventType::timeout;
+      reactor.post([this, id, timeout] { end(id, timeout); });
+      return;
+    }
     it->second.timer = reactor.at(*at, [this, id] {
       auto it = jobs.find(id);
       if (it == jobs.end()) return;
@@ -219,7 +224,7 @@ struct PacketRounds::Impl {
         if (auto ip = packet::parse_ipv4(in.data)) src = ip->src;
       dispatch(src, in);
     };
-    h.icmp_error = [this, f, ch, only](const io::ProbeSocket::IcmpError& e) {
+    h.icmp_error = [this, ch, only](const io::ProbeSocket::IcmpError& e) {
       if (!only) return;
       engine::IncomingError in;
       in.channel = ch;
@@ -233,7 +238,6 @@ struct PacketRounds::Impl {
       in.target = 0;
       auto it = jobs.find(*only);
       if (it != jobs.end()) take(*only, it->second.engine->on_error(in));
-      (void)f;
     };
     return h;
   }
