@@ -105,7 +105,10 @@ struct PacketRounds::Impl {
     } else {
       auto u = io::ProbeSocket::open(io::SocketKind::udp, addr.family(), {});
       if (!u) return fail_now(u.error().message());
-      if (auto c = u->connect(addr, cfg.port); !c) return fail_now(c.error().message());
+      if (auto c = u->connect(addr, cfg.port); !c) {  // no route, as the tcp probe words it
+        auto k = engine::classify_connect(c.error().err, std::nullopt, true);
+        return fail_now(k.reason.empty() ? c.error().message() : k.reason);
+      }
       job.udp = std::make_shared<io::ProbeSocket>(std::move(*u));
     }
     const TimeNs now = reactor.refresh_now();
