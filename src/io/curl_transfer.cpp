@@ -20,6 +20,41 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   return len;
 }
 
+// SMTP: curl pulls the message (after DATA) through this.
+std::size_t on_upload(char* buf, std::size_t size, std::size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const std::string& body = *t->req->body;
+  std::size_t len = std::min(size * n, body.size() - t->uploaded);
+  std::memcpy(buf, body.data() + t->uploaded, len);
+  t->uploaded += len;
+  return len;
+}
+
+// The SMTP options of a request with a mail envelope; no HTTP option applies to it.
+Result<void> setup_mail(Transfer& t) {
+  CURL* e = t.easy;
+  const HttpRequest& q = *t.req;
+  const MailEnvelope& m = *q.mail;
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl_easy_setopt(e, CURLOPT_MAIL_FROM, m.from.c_str());
+  for (const auto& r : m.rcpt) {
+    curl_slist* n = curl_slist_append(t.rcpt, r.c_str());
+    if (!n) return fail("curl_slist_append", r, ENOMEM);
+    t.rcpt = n;
+  }
+  curl_easy_setopt(e, CURLOPT_MAIL_RCPT, t.rcpt);
+  if (!m.username.empty()) {
+    curl_easy_setopt(e, CURLOPT_USERNAME, m.username.c_str());
+    curl_easy_setopt(e, CURLOPT_PASSWORD, m.password.c_str());
+  }
+  if (m.require_tls) curl_easy_setopt(e, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(e, CURLOPT_READFUNCTION, on_upload);
+  curl_easy_setopt(e, CURLOPT_READDATA, &t);
+  curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(q.body ? q.body->size() : 0));
+  return {};
+}
+
 std::optional<std::int64_t> not_after(const X509* cert) {
   const ASN1_TIME* t = X509_get0_notAfter(cert);
   std::tm tm{};
@@ -66,6 +101,7 @@ bool curl_global_once() {
 
 Transfer::~Transfer() {
   if (headers) curl_slist_free_all(headers);
+  if (rcpt) curl_slist_free_all(rcpt);
   if (easy) curl_easy_cleanup(easy);
 }
 
@@ -75,7 +111,6 @@ Result<void> setup(Transfer& t) {
   CURL* e = t.easy;
   const HttpRequest& q = *t.req;
   curl_easy_setopt(e, CURLOPT_URL, q.url.c_str());
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout / kNsPerMs));
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(q.timeout / kNsPerMs));
@@ -89,6 +124,12 @@ Result<void> setup(Transfer& t) {
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, q.verify_tls ? 2L : 0L);
   curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
   if (!q.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, q.ca_file.c_str());
+  curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+  if (q.mail) {
+    if (!q.body) return fail("smtp", q.url, EINVAL, "no message");
+    return setup_mail(t);
+  }
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   if (q.max_redirects > 0) {
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, q.max_redirects);
@@ -104,7 +145,6 @@ Result<void> setup(Transfer& t) {
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q.method.c_str());
   else if (q.method == "POST" && !q.body)
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L), curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, "");
-  curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
   for (const auto& h : q.headers) {
     curl_slist* n = curl_slist_append(t.headers, h.c_str());
     if (!n) return fail("curl_slist_append", h, ENOMEM);

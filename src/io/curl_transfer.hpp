@@ -15,6 +15,8 @@ struct Transfer {
   HttpResponse* resp = nullptr;
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
+  curl_slist* rcpt = nullptr;      // SMTP recipients
+  std::size_t uploaded = 0;        // SMTP: bytes of req->body handed to curl so far
   char errbuf[CURL_ERROR_SIZE] = {};
   Transfer() = default;
   Transfer(const Transfer&) = delete;

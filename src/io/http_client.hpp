@@ -12,6 +12,16 @@
 
 namespace reach::io {
 
+// With HttpRequest::mail set, the request is an SMTP submission (smtp:// or smtps:// URL): `body`
+// is the whole RFC 5322 message, sent after DATA; the response's status is the server's last
+// reply code (250 when it accepted the message).
+struct MailEnvelope {
+  std::string from;                 // MAIL FROM address ("reach@example.net", no display name)
+  std::vector<std::string> rcpt;    // RCPT TO addresses
+  std::string username, password;   // AUTH when username is not empty
+  bool require_tls = false;         // smtp://: STARTTLS or fail (smtps:// is TLS anyway)
+};
+
 struct HttpRequest {
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
@@ -23,6 +33,7 @@ struct HttpRequest {
   std::string method;                // empty: GET, or POST when `body` is set; else as given
   std::optional<std::string> body;   // request body (POST); Content-Type goes in `headers`
   long max_redirects = 0;            // redirects followed (0: none, the 3xx is the answer)
+  std::optional<MailEnvelope> mail;  // set: SMTP instead of HTTP (see MailEnvelope)
 };
 
 struct HttpResponse {

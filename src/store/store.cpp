@@ -316,4 +316,15 @@ Result<std::pair<std::size_t, TimeNs>> Store::outbox_pending() {
   return std::pair<std::size_t, TimeNs>(static_cast<std::size_t>(s.i64(0)), s.i64(1));
 }
 
+Result<std::map<std::string, std::size_t>> Store::outbox_pending_by_notifier() {
+  auto& db = impl_->db;
+  sql::Stmt s(db.h, "SELECT notifier, count(*) FROM outbox WHERE status = 0 GROUP BY notifier");
+  if (!s.ok()) return db.error("outbox", s.prepare_rc());
+  std::map<std::string, std::size_t> out;
+  int rc = 0;
+  while ((rc = s.step()) == SQLITE_ROW) out[std::string(s.text(0))] = static_cast<std::size_t>(s.i64(1));
+  if (rc != SQLITE_DONE) return db.error("outbox", rc);
+  return out;
+}
+
 }  // namespace reach::store

@@ -14,6 +14,7 @@
 // keeps the queued rounds (bounded) and tries again on its next call.
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -183,6 +184,8 @@ class Store {
                       const Backoff& backoff);
   // Pending (not delivered, not dead) item count, and the earliest next attempt (0 if none).
   Result<std::pair<std::size_t, TimeNs>> outbox_pending();
+  // Pending items per notifier (only notifiers with some), for the queued gauge.
+  Result<std::map<std::string, std::size_t>> outbox_pending_by_notifier();
 
  private:
   struct Impl;

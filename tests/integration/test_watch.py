@@ -87,6 +87,39 @@ def test_once_from_the_command_line_names_each_verdict(lab, reach):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_once_dns_and_http_targets(lab, reach, tmp_path):
+    p = lab.pair()
+    if not Path("/usr/sbin/dnsmasq").exists():
+        pytest.skip("dnsmasq not installed (scripts/install-deps.sh)")
+    p.server.popen(["/usr/sbin/dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
+                    "--no-hosts", "--bind-interfaces", f"--listen-address={p.server4}", "--port=53",
+                    "--pid-file", "--user=root", "--log-facility=-", "--local=/test/",
+                    "--host-record=web.test,198.18.1.2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    (tmp_path / "index.html").write_text("status: green\n")
+    p.server.popen([lablib.python_bin(), "-m", "http.server", "8000", "--bind", "::", "--directory", str(tmp_path)],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ok = wait_for(lambda: p.client.run(["curl", "-s", f"http://{p.server4}:8000/"], check=False).returncode == 0, 10)
+    assert ok
+    ok = wait_for(lambda: watch(p.client, reach, "--once", "--no-live", f"dns://{p.server4}/web.test").returncode == 0, 10)
+    assert ok
+    r = watch(p.client, reach, "--once", "--no-live", "-W", "1s", f"dns://{p.server4}/web.test",
+              f"dns://{p.server4}/nx.test", f"http://{p.server4}:8000/", f"http://{p.server4}:8000/missing")
+    lines = {l.split()[0]: l for l in r.stdout.splitlines()}
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert lines[f"{p.server4}_web.test"].split()[2] == "up", r.stdout
+    assert "NXDOMAIN" in lines[f"{p.server4}_nx.test"], r.stdout
+    assert lines[f"{p.server4}:8000"].split()[2] == "up" and "status=200" in lines[f"{p.server4}:8000"], r.stdout
+    assert "status=404" in lines[f"{p.server4}:8000_missing"], r.stdout
+    # A body pattern (RE2) in a config target.
+    cfg = tmp_path / "w.yml"
+    cfg.write_text(f"""targets:
+  - {{ name: green, probe: http, url: "http://{p.server4}:8000/", body_regex: "status: (green|yellow)" }}
+  - {{ name: red, probe: http, url: "http://{p.server4}:8000/", body_regex: "status: red" }}
+""")
+    r = watch(p.client, reach, "--config", str(cfg), "--once", "--nagios")
+    assert r.returncode == 2 and "red" in r.stdout and "match" in r.stdout, r.stdout + r.stderr
+
+
 def test_once_nagios_gives_plugin_line_and_codes(lab, reach):
     p = lab.pair()
     p.server.listen(tcp=[8080])
@@ -118,6 +151,14 @@ alerts:
     assert r.returncode == 2, r.stdout + r.stderr
     assert f"{cfg}:4:" in r.stderr and "port" in r.stderr, r.stderr
     assert f"{cfg}:7:" in r.stderr, r.stderr
+    nodb = tmp_path / "nodb.yml"
+    nodb.write_text("""targets: [ { name: a, probe: icmp, host: 198.18.1.2 } ]
+alerts: [ { name: down, notify: [hook] } ]
+notifiers: { hook: { webhook: "http://127.0.0.1:9099/" } }
+""")
+    r = subprocess.run([str(reach), "watch", "--config", str(nodb), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 2 and f"{nodb}:2:" in r.stderr and "set `db:`" in r.stderr, r.stderr
     good = tmp_path / "good.yml"
     good.write_text("""targets:
   - { name: c, probe: http, url: "http://198.18.1.2/", body_regex: "a(" }
@@ -232,6 +273,11 @@ def test_metrics_probe_and_api(lab, reach, tmp_path):
     code, body = http_get(p.client, "http://127.0.0.1:9798/api/v1/targets/web1/history")
     points = json.loads(body)["points"]
     assert code == 200 and len(points) >= 2 and all(pt["received"] >= 1 for pt in points), body
+    # The daemon kept CAP_NET_RAW and nothing else (bit 13), in every set.
+    status = Path(f"/proc/{proc.pid}/status").read_text()
+    caps = {l.split(":")[0]: int(l.split()[1], 16) for l in status.splitlines() if l.startswith("Cap")}
+    assert caps["CapEff"] == caps["CapPrm"] == 1 << 13 and caps["CapInh"] == 0 and caps["CapAmb"] == 0, caps
+    assert "NoNewPrivs:\t1" in status
     assert lab.stop(proc) == 0
     # The history stays readable after the daemon stopped: text and MRTG's four lines.
     r = watch(p.client, reach, "--config", str(cfg), "--history", "web1-81")

@@ -3,12 +3,14 @@
 // is never blocked while requests are in flight.
 #include "io/http_async.hpp"
 
+#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "io/http_server.hpp"
 #include "sys/listen.hpp"
@@ -276,6 +278,77 @@ s.serve_forever()
     EXPECT_EQ(r.chain_earliest_expiry_unix, r.cert_expiry_unix);
   }
   EXPECT_EQ(std::count_if(got.begin(), got.end(), [](const HttpResponse& r) { return r.tls_failed; }), 1);
+  ASSERT_TRUE(sys::kill_child(*pid, SIGKILL).has_value());
+  run_until([&] { return exited; });
+  std::filesystem::remove_all(dir);
+}
+
+// SMTP through the same multi handle: a Python sink on loopback accepts a message (250 after
+// DATA), refuses a recipient (550), and an http:// URL with a mail envelope is not sent at all.
+TEST_F(HttpAsyncLoop, SmtpSubmission) {
+  auto dir = std::filesystem::temp_directory_path() / ("reach-smtp-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto port_file = dir / "port", out = dir / "mail";
+  const char* script = R"(
+import socketserver, sys
+class H(socketserver.StreamRequestHandler):
+    def say(self, l): self.wfile.write(l.encode() + b"\r\n"); self.wfile.flush()
+    def handle(self):
+        self.say("220 sink")
+        env = []
+        while True:
+            l = self.rfile.readline().decode().rstrip("\r\n")
+            if not l: return
+            v = l.split(" ")[0].upper()
+            if v == "EHLO": self.say("250 sink")
+            elif v == "RCPT" and "bad@" in l: self.say("550 no such user")
+            elif v in ("MAIL", "RCPT"): env.append(l); self.say("250 ok")
+            elif v == "DATA":
+                self.say("354 go")
+                body = []
+                while True:
+                    d = self.rfile.readline().decode()
+                    if d == ".\r\n": break
+                    body.append(d)
+                open(sys.argv[2], "a").write("\n".join(env) + "\n" + "".join(body))
+                self.say("250 queued")
+            elif v == "QUIT": self.say("221 bye"); return
+            else: self.say("250 ok")
+s = socketserver.ThreadingTCPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+)";
+  auto pid = sys::spawn({"python3", "-c", script, port_file.string(), out.string()}, sys::current_environment(), "");
+  ASSERT_TRUE(pid.has_value()) << pid.error().message();
+  bool exited = false;
+  ASSERT_TRUE(reactor->watch_child(*pid, [&](int) { exited = true; }).has_value());
+  run_until([&] { return std::filesystem::exists(port_file) || exited; });
+  std::string port;
+  std::ifstream(port_file) >> port;
+  auto mail = [&](std::string url, std::vector<std::string> rcpt) {
+    HttpRequest q = req(url);
+    q.body = "Subject: hi\r\n\r\n.dot line\r\nbye\r\n";
+    q.mail = MailEnvelope{"reach@example.net", std::move(rcpt), "", "", false};
+    return q;
+  };
+  std::vector<HttpResponse> got(3);
+  int n = 0;
+  auto keep = [&](int i) { return [&, i](HttpResponse r) { got[i] = std::move(r), ++n; }; };
+  ASSERT_TRUE(http->start(mail("smtp://127.0.0.1:" + port, {"ops@example.net"}), keep(0)).has_value());
+  ASSERT_TRUE(http->start(mail("smtp://127.0.0.1:" + port, {"bad@example.net"}), keep(1)).has_value());
+  ASSERT_TRUE(http->start(mail("http://127.0.0.1:" + port, {"ops@example.net"}), keep(2)).has_value());
+  run_until([&] { return n == 3; });
+  EXPECT_TRUE(got[0].completed) << got[0].error;
+  EXPECT_EQ(got[0].status, 250);
+  EXPECT_FALSE(got[1].completed);
+  EXPECT_EQ(got[1].status, 550);
+  EXPECT_FALSE(got[2].completed);
+  EXPECT_EQ(got[2].curl_code, CURLE_UNSUPPORTED_PROTOCOL) << got[2].error;
+  std::stringstream text;
+  text << std::ifstream(out).rdbuf();
+  EXPECT_EQ(text.str(), "MAIL FROM:<reach@example.net>\nRCPT TO:<ops@example.net>\n"
+                        "Subject: hi\r\n\r\n..dot line\r\nbye\r\n");  // dot-stuffed on the wire
   ASSERT_TRUE(sys::kill_child(*pid, SIGKILL).has_value());
   run_until([&] { return exited; });
   std::filesystem::remove_all(dir);

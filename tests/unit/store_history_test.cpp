@@ -234,6 +234,30 @@ TEST(StoreOutbox, RetriesWithBackoffAndDeliversOnce) {
   (void)z;
 }
 
+TEST(StoreOutbox, CountsPendingPerNotifier) {
+  TempDb tmp;
+  auto s = open(tmp.path());
+  Backoff b;
+  EXPECT_TRUE(s->outbox_pending_by_notifier()->empty());
+  auto a1 = s->enqueue("hook", "a", kT0);
+  auto a2 = s->enqueue("hook", "b", kT0);
+  auto m1 = s->enqueue("mail", "c", kT0);
+  auto m2 = s->enqueue("mail", "d", kT0);
+  auto m3 = s->enqueue("mail", "e", kT0);
+  ASSERT_TRUE(a1 && a2 && m1 && m2 && m3);
+  ASSERT_TRUE(s->delivered(a1->id, kT0));
+  ASSERT_TRUE(s->failed(m1->id, kT0, "refused", b));  // failed once: still pending
+  auto n = s->outbox_pending_by_notifier();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, (std::map<std::string, std::size_t>{{"hook", 1}, {"mail", 3}}));
+  ASSERT_TRUE(s->delivered(a2->id, kT0));
+  n = s->outbox_pending_by_notifier();
+  EXPECT_EQ(*n, (std::map<std::string, std::size_t>{{"mail", 3}}));
+  // Dead items (past expire_after) are not queued any more.
+  (void)s->due(kT0 + 25 * 3600 * kNsPerSec, 10, b);
+  EXPECT_TRUE(s->outbox_pending_by_notifier()->empty());
+}
+
 TEST(StoreOutbox, BackoffDoublesUpToItsCap) {
   Backoff b;
   EXPECT_EQ(b.delay(1), kNsPerSec);

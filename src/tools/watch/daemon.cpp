@@ -181,6 +181,9 @@ Result<void> Daemon::start() {
   }
   if (opts_.config.listen)
     if (auto h = start_http(); !h) return h;
+  // Read while still privileged: the file may be readable by root alone.
+  if (auto pw = read_mail_passwords(opts_.config)) mail_passwords_ = std::move(*pw);
+  else return tl::unexpected(pw.error());
 
   // A daemon keeps CAP_NET_RAW alone, so a reload can open raw sockets again; nothing else.
   // Targets from the command line never change: every capability goes.
@@ -259,6 +262,13 @@ Result<void> Daemon::reload() {
   }
   if (cfg->listen != opts_.config.listen || cfg->db != opts_.config.db)
     err_ << "reach watch: reload: listen and db changes take effect at the next start\n";
+  auto passwords = read_mail_passwords(*cfg);
+  if (!passwords) {
+    reload_error_ = passwords.error().message();
+    emit(WatchEvent{WatchEvent::Kind::error, wall_now(), {}, {}, {}, {}, "reload failed: " + reload_error_, 0});
+    return tl::unexpected(passwords.error());
+  }
+  mail_passwords_ = std::move(*passwords);
   config::WatchConfig next = std::move(*cfg);
   next.listen = opts_.config.listen;
   next.db = opts_.config.db;
@@ -337,7 +347,12 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
     if (!rule.applies_to(t.cfg.name)) continue;
     if (!any_rule) events.clear();  // the first rule's state changes replace the raw ones
     engine::AlertState& s = t.alerts[rule.name];
+    const engine::AlertState before = s;
     auto ev = engine::on_round(s, engine_rule(rule), t.cfg.name, r.success, r.reason, wall, in_maintenance(rule, wall));
+    // What a restart must not lose is saved within a second; the round counters once a minute.
+    if (s.state != before.state || s.firing != before.firing || s.flapping != before.flapping ||
+        s.notified != before.notified)
+      dirty_.insert(t.id);
     for (WatchEvent& e : ev) {
       if (e.kind == WatchEvent::Kind::state_change && any_rule) continue;  // one per target
       if (e.kind == WatchEvent::Kind::firing || e.kind == WatchEvent::Kind::resolved ||
@@ -380,7 +395,9 @@ void Daemon::flush_history() {
     emit(WatchEvent{WatchEvent::Kind::error, wall_now(), {}, {}, {}, {}, "history: writing again", 0});
   }
   std::vector<store::AlertState> states;
-  for (const auto& [id, t] : targets_)
+  const bool all = ++flushes_ % 60 == 0;
+  for (const auto& [id, t] : targets_) {
+    if (!all && !dirty_.count(id)) continue;
     for (const auto& [rule, s] : t.alerts) {
       store::AlertState a;
       a.target = t.cfg.name;
@@ -396,7 +413,8 @@ void Daemon::flush_history() {
       a.last_notified_wall = s.notified;
       states.push_back(std::move(a));
     }
-  if (!states.empty()) (void)store_->save_alert_states(states);
+  }
+  if (!states.empty() && store_->save_alert_states(states)) dirty_.clear();
 }
 
 void Daemon::stop(int code) {
@@ -465,7 +483,19 @@ std::vector<model::TargetMetrics> Daemon::target_metrics() const {
 model::WatchProcessMetrics Daemon::process_metrics() const {
   model::WatchProcessMetrics p;
   p.targets = targets_.size();
-  for (const auto& [name, n] : notifier_stats_) p.notifiers.push_back(n);
+  // Queued counts come from the outbox itself (what a previous process left counts too); one
+  // GROUP BY per scrape, not per round.
+  std::map<std::string, std::size_t> queued;
+  if (store_)
+    if (auto q = store_->outbox_pending_by_notifier()) queued = std::move(*q);
+  for (const config::Notifier& n : opts_.config.notifiers) {
+    auto st = notifier_stats_.find(n.name);
+    model::NotifierMetrics m = st != notifier_stats_.end() ? st->second : model::NotifierMetrics{};
+    m.name = n.name;
+    auto q = queued.find(n.name);
+    m.queued = q != queued.end() ? q->second : 0;
+    p.notifiers.push_back(std::move(m));
+  }
   p.history_write_errors = history_errors_;
   p.last_reload_ok = reload_error_.empty();
   p.last_reload_wall = last_reload_wall_;

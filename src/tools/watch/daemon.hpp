@@ -39,6 +39,9 @@ struct DaemonOptions {
   bool nagios = false;                // with rounds: print a Nagios report at the end
 };
 
+// The passwords of the email notifiers, read from their password_file (at start and reload).
+Result<std::map<std::string, std::string>> read_mail_passwords(const config::WatchConfig& cfg);
+
 class Daemon {
  public:
   static Result<std::unique_ptr<Daemon>> create(DaemonOptions opts, std::ostream& out, std::ostream& err);
@@ -112,6 +115,9 @@ class Daemon {
   std::set<std::int64_t> delivering_;  // outbox ids in flight
   io::Reactor::TimerId outbox_timer_ = 0;
   std::map<std::string, model::NotifierMetrics> notifier_stats_;
+  std::map<std::string, std::string> mail_passwords_;  // email notifier -> its password_file's text
+  std::set<std::uint32_t> dirty_;      // targets whose alert state changed since the last save
+  std::uint64_t flushes_ = 0;
   std::uint64_t history_errors_ = 0;
   bool history_failing_ = false;
   std::string reload_error_;

@@ -2,18 +2,15 @@
 // delivery is retried with backoff by the pump, which also picks up what a killed process left.
 #include <fmt/format.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "format/watch_words.hpp"
 #include "sys/clock.hpp"
-#include "sys/fd.hpp"
-#include "sys/socket.hpp"
+#include "sys/input_file.hpp"
 #include "sys/spawn.hpp"
 #include "sys/syslog.hpp"
 #include "tools/watch/daemon.hpp"
-#include "tools/watch/module_spec.hpp"
 #include "tools/watch/payloads.hpp"
 
 namespace reach::tools::watch {
@@ -27,6 +24,15 @@ const store::Backoff kBackoff{};
 std::string host_name() {
   char buf[256] = {};
   return ::gethostname(buf, sizeof buf - 1) == 0 ? buf : "localhost";
+}
+
+// The envelope address of "Name <a@b>" (SMTP's MAIL FROM and RCPT TO take no display name).
+std::string envelope_address(const std::string& mailbox) {
+  auto open = mailbox.rfind('<');
+  auto close = mailbox.rfind('>');
+  if (open != std::string::npos && close != std::string::npos && close > open)
+    return mailbox.substr(open + 1, close - open - 1);
+  return mailbox;
 }
 
 }  // namespace
@@ -47,9 +53,22 @@ void Daemon::notify(const model::WatchEvent& e, const Target& t, const config::A
                              "outbox: " + item.error().message(), 0});
       continue;
     }
-    notifier_stats_[name].name = name;
   }
   reactor_->post([this] { pump_outbox(); });
+}
+
+Result<std::map<std::string, std::string>> read_mail_passwords(const config::WatchConfig& cfg) {
+  std::map<std::string, std::string> out;
+  for (const config::Notifier& n : cfg.notifiers) {
+    const auto* m = std::get_if<config::EmailNotifier>(&n.kind);
+    if (!m || m->password_file.empty()) continue;
+    auto text = sys::read_input_file(m->password_file, 4096);
+    if (!text) return tl::unexpected(text.error());
+    std::string pw = std::move(*text);
+    while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();  // one line
+    out[n.name] = std::move(pw);
+  }
+  return out;
 }
 
 void Daemon::pump_outbox() {
@@ -88,13 +107,16 @@ void Daemon::deliver(const store::OutboxItem& item) {
                            fmt::format("notifier {}: {} (will retry)", name, error), 0});
   };
   if (!n) return done(false, "notifier no longer configured");
+  // webhook and email share one curl multi handle, made at the first delivery
+  const bool curl = std::holds_alternative<config::WebhookNotifier>(n->kind) ||
+                    std::holds_alternative<config::EmailNotifier>(n->kind);
+  if (curl && !notify_http_) {
+    auto h = io::HttpAsync::create(*reactor_);
+    if (!h) return done(false, h.error().message());
+    notify_http_ = std::move(*h);
+  }
 
   if (const auto* w = std::get_if<config::WebhookNotifier>(&n->kind)) {
-    if (!notify_http_) {
-      auto h = io::HttpAsync::create(*reactor_);
-      if (!h) return done(false, h.error().message());
-      notify_http_ = std::move(*h);
-    }
     io::HttpRequest req;
     req.url = w->url;
     req.method = "POST";
@@ -132,7 +154,25 @@ void Daemon::deliver(const store::OutboxItem& item) {
                                                static_cast<std::uint16_t>(s->port), item.payload);
     return sent ? done(true, {}) : done(false, sent.error().message());
   }
-  done(false, "email notifications are not implemented yet");
+  if (const auto* m = std::get_if<config::EmailNotifier>(&n->kind)) {
+    io::HttpRequest req;
+    req.url = m->smtp;
+    req.body = item.payload;  // the whole message, built when it was queued
+    req.timeout = m->timeout;
+    io::MailEnvelope env;
+    env.from = envelope_address(m->from);
+    for (const std::string& to : m->to) env.rcpt.push_back(envelope_address(to));
+    env.username = m->username;
+    if (auto pw = mail_passwords_.find(item.notifier); pw != mail_passwords_.end()) env.password = pw->second;
+    env.require_tls = m->starttls;
+    req.mail = std::move(env);
+    auto id = notify_http_->start(std::move(req), [done](io::HttpResponse h) {
+      if (h.completed) return done(true, {});  // curl saw 250 after DATA
+      done(false, h.status > 0 ? fmt::format("SMTP {}: {}", h.status, h.error) : h.error);
+    });
+    if (!id) done(false, id.error().message());
+    return;
+  }
 }
 
 }  // namespace reach::tools::watch

@@ -11,6 +11,7 @@
 
 #include "config/values.hpp"
 #include "engine/check_engine.hpp"
+#include "engine/cookie.hpp"
 #include "engine/watch_icmp.hpp"
 #include "io/http_async.hpp"
 #include "io/probe_socket.hpp"
@@ -20,6 +21,7 @@
 #include "sys/fd.hpp"
 #include "sys/resolve.hpp"
 #include "sys/socket.hpp"
+#include "tools/watch/packet_rounds.hpp"
 
 namespace reach::tools::watch {
 
@@ -60,6 +62,7 @@ RoundResult skeleton(const ProbeSpec& s) {
 struct Probers::Impl {
   io::Reactor& reactor;
   engine::EchoRounds echo;
+  PacketRounds packets;  // syn and udp
 
   struct IcmpSocket {
     std::optional<io::ProbeSocket> sock;
@@ -94,7 +97,8 @@ struct Probers::Impl {
   std::unordered_map<std::uint32_t, std::uint32_t> dns_jobs;  // job -> target (cancel = forget)
   std::vector<std::uint8_t> buf = std::vector<std::uint8_t>(2048);
 
-  Impl(io::Reactor& r, std::uint64_t key) : reactor(r), echo(key, static_cast<std::uint16_t>(key >> 48)) {}
+  Impl(io::Reactor& r, std::uint64_t key)
+      : reactor(r), echo(key, static_cast<std::uint16_t>(key >> 48)), packets(r, engine::mix64(key)) {}
 
   // Completes a round on a later turn (never re-entrantly from run()).
   void finish_later(Done done, RoundResult r) {
@@ -147,6 +151,8 @@ struct Probers::Impl {
       }
       auto m = packet::parse_icmp(icmp);
       if (m && packet::classify_icmp(f, m->type, m->code) != packet::IcmpErrorKind::not_error) {
+        if (!dgram && packets.any_syn())  // an error about a SYN of ours?
+          packets.on_icmp(f, packet::Bytes(p.data.data(), p.data.size()), from, rx, p.meta.kernel_rx.has_value(), ttl);
         if (auto q = packet::parse_quoted(f, m->body))
           echo.on_error(f, m->type, m->code, q->ip.payload, &q->ip.dst, from);
         return;
@@ -422,8 +428,12 @@ struct Probers::Impl {
       case WatchProbe::icmp: return run_icmp(spec, std::move(done), std::move(r), start, *addr);
       case WatchProbe::tcp: return run_tcp(spec, std::move(done), std::move(r), start, *addr);
       case WatchProbe::dns: return run_dns(spec, std::move(done), std::move(r), start, *addr);
+      case WatchProbe::syn:
+        icmp_socket(addr->family());  // ICMP errors about the SYN arrive there
+        [[fallthrough]];
+      case WatchProbe::udp: return packets.run(spec, *addr, std::move(r), start, std::move(done));
       default:
-        r.reason = "probe kind not supported by reach watch yet (use icmp, tcp, http or dns)";
+        r.reason = "probe kind not supported by reach watch";
         return finish_later(std::move(done), std::move(r));
     }
   }
@@ -453,6 +463,7 @@ struct Probers::Impl {
       http_jobs.erase(job);
     }
     std::erase_if(dns_jobs, [&](const auto& kv) { return kv.second == id; });
+    packets.cancel(id);
   }
 };
 

@@ -79,6 +79,16 @@ Result<std::string> targets_yaml(const std::vector<std::string>& targets) {
 // unsupported. One line each, with the target's line.
 std::vector<std::string> deep_check(const config::WatchConfig& cfg, const config::BbModules& modules) {
   std::vector<std::string> out;
+  // Notifications are committed to the outbox before they are sent; without a database they
+  // could be lost, so a config that notifies must name one.
+  if (!cfg.db)
+    for (const config::AlertRule& a : cfg.alerts)
+      if (!a.notify.empty()) {
+        out.push_back(fmt::format("{}:{}: alerts.{}.notify: notifications go through the outbox in the "
+                                  "database: set `db:` (e.g. /var/lib/reach/watch.db)",
+                                  cfg.source, a.line, a.name));
+        break;
+      }
   for (const config::WatchTarget& t : cfg.targets) {
     if (!t.module.empty()) {
       const config::BbModule* m = modules.find(t.module);
@@ -90,9 +100,6 @@ std::vector<std::string> deep_check(const config::WatchConfig& cfg, const config
     if (t.probe == model::WatchProbe::http)
       if (auto e = watch::http_expect(t.expect_status, t.expect_status_text, t.body, t.body_regex, t.cert_days); !e)
         out.push_back(fmt::format("{}:{}: targets.{}.body_regex: {}", cfg.source, t.line, t.name, e.error().message()));
-    if (t.probe == model::WatchProbe::syn || t.probe == model::WatchProbe::udp)
-      out.push_back(fmt::format("{}:{}: targets.{}.probe: {} probes are not supported by reach watch yet", cfg.source,
-                                t.line, t.name, t.probe == model::WatchProbe::syn ? "syn" : "udp"));
   }
   return out;
 }

@@ -1,0 +1,193 @@
+"""reach watch's email notifier, queued gauge and syn/udp probes in network-namespace labs: a target that goes
+down and comes back sends exactly one firing and one resolved mail (Subject, Message-ID, the
+envelope, AUTH PLAIN with the password_file's text) to a real SMTP server; a server that is down
+at first gets the mail from the outbox once it is up, and reach_watch_notifications_queued
+counts it meanwhile. syn and udp probes: up, refused/port unreachable, silent, and a syn probe
+without CAP_NET_RAW that says so. Needs root (skips otherwise)."""
+
+import email
+import json
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from test_watch import block_icmp, http_get, start_daemon, wait_for
+import lab as lablib
+
+HERE = Path(__file__).resolve().parent
+SINK = HERE / "smtp_sink.py"
+
+
+def smtp_sink(host, tmp_path, port=2525):
+    out = tmp_path / "mail.jsonl"
+    proc = host.popen([lablib.python_bin(), str(SINK), "--port", str(port), "--out", str(out),
+                       "--max-seconds", "300"], text=False, bufsize=0)
+    lablib._wait_for_line(proc, b"ready", timeout=10)
+    return proc, out
+
+
+def mails(path):
+    if not path.exists():
+        return []
+    return [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
+
+
+def mail_config(tmp_path, host4, failures=2):
+    (tmp_path / "smtp.pw").write_text("s3cret\n")
+    cfg = tmp_path / "watch.yml"
+    cfg.write_text(f"""listen: "127.0.0.1:9798"
+db: {tmp_path / 'watch.db'}
+defaults: {{ interval: 500ms, timeout: 400ms }}
+targets:
+  - {{ name: web1, probe: icmp, host: {host4} }}
+alerts:
+  - {{ name: down, failures: {failures}, successes: 2, notify: [mail] }}
+notifiers:
+  mail:
+    smtp: "smtp://127.0.0.1:2525"
+    from: "reach <reach@mon1.example.net>"
+    to: ["Ops <ops@example.net>", "oncall@example.net"]
+    username: watcher
+    password_file: {tmp_path / 'smtp.pw'}
+    starttls: false
+    timeout: 5s
+""")
+    return cfg
+
+
+def subject(m):
+    return email.message_from_string(m["data"])["Subject"]
+
+
+def message_id(m):
+    return email.message_from_string(m["data"])["Message-ID"]
+
+
+def queued(host):
+    code, body = http_get(host, "http://127.0.0.1:9798/metrics")
+    m = re.search(r'^reach_watch_notifications_queued\{notifier="mail"\} (\S+)$', body, re.M)
+    return float(m.group(1)) if code == 200 and m else None
+
+
+def test_email_down_and_back_gives_one_firing_and_one_resolved_mail(lab, reach, tmp_path):
+    p = lab.pair()
+    _, out = smtp_sink(p.client, tmp_path)
+    cfg = mail_config(tmp_path, p.server4)
+    events = tmp_path / "events.jsonl"
+    proc = start_daemon(p.client, reach, cfg, events)
+    assert wait_for(lambda: '"to":"up"' in events.read_text() if events.exists() else False, 10)
+    block_icmp(p.server, True)
+    assert wait_for(lambda: len(mails(out)) >= 1, 10), events.read_text()
+    block_icmp(p.server, False)
+    assert wait_for(lambda: len(mails(out)) >= 2, 10), events.read_text()
+    time.sleep(2)  # nothing more may arrive
+    got = mails(out)
+    assert [subject(m) for m in got] == ["[reach] FIRING down: web1 is down",
+                                         "[reach] RESOLVED down: web1 is up again"], got
+    ids = [message_id(m) for m in got]
+    assert all(re.fullmatch(r"<[^@<>]+@[^@<>]+>", i or "") for i in ids) and ids[0] != ids[1], ids
+    for m in got:
+        assert m["from"] == "reach@mon1.example.net"
+        assert m["rcpt"] == ["ops@example.net", "oncall@example.net"]
+        assert m["auth"] == ["watcher", "s3cret"]
+    assert queued(p.client) == 0
+    assert lab.stop(proc) == 0
+
+
+def test_email_reaches_a_server_that_comes_up_later(lab, reach, tmp_path):
+    p = lab.pair()
+    cfg = mail_config(tmp_path, p.server4)
+    events = tmp_path / "events.jsonl"
+    proc = start_daemon(p.client, reach, cfg, events)
+    assert wait_for(lambda: '"to":"up"' in events.read_text() if events.exists() else False, 10)
+    assert queued(p.client) == 0
+    block_icmp(p.server, True)
+    assert wait_for(lambda: '"type":"firing"' in events.read_text(), 10), events.read_text()
+    # Nothing listens on 2525: the mail waits in the outbox, and the gauge says so.
+    assert wait_for(lambda: queued(p.client) == 1, 5)
+    assert wait_for(lambda: "notifier mail" in events.read_text(), 5), events.read_text()
+    _, out = smtp_sink(p.client, tmp_path)
+    got = wait_for(lambda: mails(out), 15)  # backoff: the next retry is at most 4 s away
+    assert got and subject(got[0]) == "[reach] FIRING down: web1 is down", got
+    assert wait_for(lambda: queued(p.client) == 0, 5)
+    time.sleep(2)
+    assert len(mails(out)) == 1, mails(out)  # sent once, however many attempts failed
+    assert lab.stop(proc) == 0
+
+
+# ------------------------------------------------------------------------ syn and udp probes
+
+def packet_rounds(host, reach, tmp_path, targets, user=None):
+    cfg = tmp_path / "packets.yml"
+    rows = "\n".join("  - " + json.dumps(t) for t in targets)
+    cfg.write_text(f"defaults: {{ interval: 500ms, timeout: 400ms }}\ntargets:\n{rows}\n")
+    events = tmp_path / "packets.jsonl"
+    events.unlink(missing_ok=True)
+    r = host.run([str(reach), "watch", "--config", str(cfg), "-c", "2", "--no-live", "--events", str(events)],
+                 check=False, timeout=30, user=user)
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    rounds = [json.loads(l) for l in events.read_text().splitlines() if '"type":"round"' in l]
+    out = {}
+    for d in rounds:
+        out.setdefault(d["target"], []).append(d)
+    assert sorted(out) == sorted(t["name"] for t in targets), rounds
+    assert all(len(v) == 2 for v in out.values()), rounds
+    return out
+
+
+def test_syn_and_udp_probes_up_refused_prohibited_unreachable_and_silent(lab, reach, tmp_path):
+    p = lab.pair()
+    p.server.listen(tcp=[8080], udp=[5353])
+    # Silence for 8082 (SYN dropped) and 5355 (datagram dropped): nothing comes back at all.
+    p.server.nft("table inet quiet {\n chain input {\n type filter hook input priority 0;\n"
+                 " tcp dport 8082 drop\n udp dport 5355 drop\n"
+                 " tcp dport 8083 reject with icmpx type admin-prohibited\n }\n}\n")
+    got = packet_rounds(p.client, reach, tmp_path, [
+        {"name": "syn-open", "probe": "syn", "host": p.server4, "port": 8080},
+        {"name": "syn-open6", "probe": "syn", "host": p.server6, "port": 8080},
+        {"name": "syn-closed", "probe": "syn", "host": p.server4, "port": 8081},
+        {"name": "syn-silent", "probe": "syn", "host": p.server4, "port": 8082},
+        {"name": "syn-prohibited", "probe": "syn", "host": p.server4, "port": 8083},
+        {"name": "syn-prohibited6", "probe": "syn", "host": p.server6, "port": 8083},
+        {"name": "udp-open", "probe": "udp", "host": p.server4, "port": 5353},
+        {"name": "udp-open6", "probe": "udp", "host": p.server6, "port": 5353},
+        {"name": "udp-closed", "probe": "udp", "host": p.server4, "port": 5354},
+        {"name": "udp-closed6", "probe": "udp", "host": p.server6, "port": 5354},
+        {"name": "udp-silent", "probe": "udp", "host": p.server4, "port": 5355},
+    ])
+    for name in ("syn-open", "syn-open6", "udp-open", "udp-open6"):
+        for d in got[name]:
+            assert d["success"] and d["received"] == 1 and 0 < d["rtts_ms"][0] < 400, d
+    for d in got["syn-closed"]:
+        assert not d["success"] and d["reason"] == "connection refused (RST)", d
+    # An ICMP error about a SYN comes to the shared raw ICMP socket and is worded as check does.
+    for name, addr in (("syn-prohibited", p.server4), ("syn-prohibited6", p.server6)):
+        for d in got[name]:
+            assert not d["success"] and d["reason"].startswith("administratively prohibited"), d
+            assert d["reason"].endswith(f"from {addr}"), d
+    for name, addr in (("udp-closed", p.server4), ("udp-closed6", p.server6)):
+        for d in got[name]:
+            assert not d["success"] and d["reason"].startswith("port unreachable"), d
+            assert d["reason"].endswith(f"from {addr}"), d
+    for name in ("syn-silent", "udp-silent"):
+        for d in got[name]:
+            assert not d["success"] and d["reason"] == "timed out" and d["duration_ms"] >= 390, d
+
+
+def test_syn_without_cap_net_raw_says_so(lab, reach, tmp_path):
+    p = lab.pair()
+    p.server.listen(tcp=[8080], udp=[5353])
+    work = Path(tempfile.mkdtemp(prefix="reach-watch-nobody-"))  # pytest's tmp is root's alone
+    try:
+        work.chmod(0o777)
+        got = packet_rounds(p.client, reach, work, [
+            {"name": "syn", "probe": "syn", "host": p.server4, "port": 8080},
+            {"name": "udp", "probe": "udp", "host": p.server4, "port": 5353},  # needs no privilege
+        ], user="nobody")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for d in got["syn"]:
+        assert not d["success"] and "need CAP_NET_RAW" in d["reason"], d
+    assert all(d["success"] for d in got["udp"]), got["udp"]
