@@ -342,7 +342,7 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
   const TimeNs wall = wall_now();
   std::vector<WatchEvent> events = engine::on_round(t.shown, kShownRule, t.cfg.name, r.success, r.reason, wall, true);
   std::erase_if(events, [](const WatchEvent& e) { return e.kind != WatchEvent::Kind::state_change; });
-  bool any_rule = false;
+  bool any_rule = false, notified = false;
   for (const config::AlertRule& rule : opts_.config.alerts) {
     if (!rule.applies_to(t.cfg.name)) continue;
     if (!any_rule) events.clear();  // the first rule's state changes replace the raw ones
@@ -357,11 +357,18 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
       if (e.kind == WatchEvent::Kind::state_change && any_rule) continue;  // one per target
       if (e.kind == WatchEvent::Kind::firing || e.kind == WatchEvent::Kind::resolved ||
           e.kind == WatchEvent::Kind::reminder)
-        notify(e, t, rule);
+        notify(e, t, rule), notified = true;
       events.push_back(e);
     }
     if (!any_rule) t.shown.state = s.state;
     any_rule = true;
+  }
+  // A notification just committed to the outbox and the alert state that decided it are saved
+  // together: a restart then neither repeats the firing nor forgets to resolve it.
+  if (notified && store_) {
+    std::vector<store::AlertState> rows;
+    append_alert_rows(t, rows);
+    if (store_->save_alert_states(rows)) dirty_.erase(t.id);
   }
   t.last = std::move(r);
   for (const WatchEvent& e : events) emit(e);
@@ -396,25 +403,27 @@ void Daemon::flush_history() {
   }
   std::vector<store::AlertState> states;
   const bool all = ++flushes_ % 60 == 0;
-  for (const auto& [id, t] : targets_) {
-    if (!all && !dirty_.count(id)) continue;
-    for (const auto& [rule, s] : t.alerts) {
-      store::AlertState a;
-      a.target = t.cfg.name;
-      a.alert = rule;
-      a.state = s.state;
-      a.since_wall = s.since;
-      a.failures = static_cast<std::uint32_t>(s.fail_run);
-      a.successes = static_cast<std::uint32_t>(s.ok_run);
-      a.flap_bits = s.results;
-      a.flap_rounds = static_cast<std::uint32_t>(s.results_len);
-      a.flapping = s.flapping;
-      a.firing = s.firing;
-      a.last_notified_wall = s.notified;
-      states.push_back(std::move(a));
-    }
-  }
+  for (const auto& [id, t] : targets_)
+    if (all || dirty_.count(id)) append_alert_rows(t, states);
   if (!states.empty() && store_->save_alert_states(states)) dirty_.clear();
+}
+
+void Daemon::append_alert_rows(const Target& t, std::vector<store::AlertState>& out) const {
+  for (const auto& [rule, s] : t.alerts) {
+    store::AlertState a;
+    a.target = t.cfg.name;
+    a.alert = rule;
+    a.state = s.state;
+    a.since_wall = s.since;
+    a.failures = static_cast<std::uint32_t>(s.fail_run);
+    a.successes = static_cast<std::uint32_t>(s.ok_run);
+    a.flap_bits = s.results;
+    a.flap_rounds = static_cast<std::uint32_t>(s.results_len);
+    a.flapping = s.flapping;
+    a.firing = s.firing;
+    a.last_notified_wall = s.notified;
+    out.push_back(std::move(a));
+  }
 }
 
 void Daemon::stop(int code) {

@@ -82,6 +82,7 @@ class Daemon {
   void on_events(const Target& t, const std::vector<model::WatchEvent>& events);
   bool in_maintenance(const config::AlertRule& rule, TimeNs wall) const;
   void flush_history();
+  void append_alert_rows(const Target& t, std::vector<store::AlertState>& out) const;
   void emit(const model::WatchEvent& e);
   void stop(int code);
   bool rounds_complete() const;

@@ -1,5 +1,7 @@
 #include "tools/watch/payloads.hpp"
 
+#include <fmt/format.h>
+
 #include <unistd.h>
 
 #include <sstream>
@@ -50,7 +52,8 @@ std::string notifier_payload(const config::Notifier& n, const model::WatchEvent&
     o.to = m->to;
     o.hostname = ctx.instance;
     o.external_url = ctx.external_url;
-    return format::alert_email(a, o, std::to_string(e.wall));
+    // Unique per notification: two alerts of one round differ by rule and target.
+    return format::alert_email(a, o, fmt::format("{}.{:x}", e.wall, std::hash<std::string>{}(e.alert + '\n' + e.target + '\n' + n.name)));
   }
   return format::alertmanager_webhook({a}, format::WebhookContext{n.name, ctx.external_url});
 }
