@@ -325,16 +325,9 @@ class CheckRun {
         addrs_[i] = it->second;
         continue;
       }
-      if (auto ip = IpAddr::parse(h)) {
-        if (o_.family && ip->family() != *o_.family)
-          return fmt::format("{}: not an IPv{} address", h, *o_.family == Family::v4 ? 4 : 6);
-        addrs_[i] = *ip;
-      } else {
-        auto r = sys::resolve(h, o_.family);
-        if (!r) return r.error().message();
-        if (r->empty()) return fmt::format("resolve {}: no address", h);
-        addrs_[i] = r->front();
-      }
+      auto r = sys::resolve(h, o_.family);  // literals, zones and names alike
+      if (!r) return r.error().message();
+      addrs_[i] = r->front();
       cache.emplace(h, addrs_[i]);
     }
     return {};

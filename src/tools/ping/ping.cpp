@@ -21,6 +21,7 @@
 #include "sys/resolve.hpp"
 #include "sys/signals.hpp"
 #include "sys/socket.hpp"
+#include "tools/target.hpp"
 
 namespace reach::tools {
 namespace {
@@ -94,16 +95,14 @@ class PingRun {
   }
 
   bool resolve_targets() {
+    Outbound out = parse_outbound(o_.interface);
+    sock_opts_.source = out.source;
+    sock_opts_.device = out.device;
     for (const auto& name : o_.targets) {
-      auto addrs = sys::resolve(name, o_.family);
-      if (!addrs) {
-        err_ << "reach ping: cannot resolve " << name << ": " << addrs.error().detail << '\n';
-        return false;
-      }
-      targets_.push_back({name, addrs->front()});
+      auto addr = resolve_target(name, o_.family, out);
+      if (!addr) return fatal(addr.error().detail);
+      targets_.push_back({name, *addr});
     }
-    if (auto src = IpAddr::parse(o_.interface)) sock_opts_.source = src;
-    else sock_opts_.device = o_.interface;
     return true;
   }
 
@@ -143,9 +142,6 @@ class PingRun {
   bool check_source() {
     for (const auto& t : targets_) {
       Family f = t.addr.family();
-      if (sock_opts_.source && sock_opts_.source->family() != f)
-        return fatal(fmt::format("source address {} and target {} are of different families",
-                                 sock_opts_.source->to_string(), t.addr.to_string()));
       // Probe sockets of the other methods check -I when they open; connect opens one per probe.
       if (o_.method != Method::tcp_connect || (sock_opts_.device.empty() && !sock_opts_.source)) continue;
       auto fd = sys::open_socket(f, SOCK_STREAM, 0, "socket(tcp)");

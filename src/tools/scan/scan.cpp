@@ -161,6 +161,11 @@ class ScanRun {
         bool wide = t->prefix >= 0 && (r.family == Family::v4 ? t->prefix < 16 : t->prefix < 112);
         if (wide && !exclude && !o_.yes)
           return usage(fmt::format("{} is wider than a /16 ({} addresses): add --yes to scan it", w, r.size())), false;
+        if (!exclude) {  // the same zone rule as every command
+          auto zoned = sys::zone_for(r.at(r.first), t->zone, {});
+          if (!zoned) return usage(fmt::format("target {}: {}", w, zoned.error().detail) + origin), false;
+          r.scope = zoned->scope();
+        }
       } else {
         auto addrs = sys::resolve(t->name, o_.family);
         if (!addrs) return usage(fmt::format("cannot resolve {}: {}", t->name, addrs.error().detail)), false;
