@@ -1,5 +1,7 @@
 #include "engine/ping_engine.hpp"
 
+#include "engine/connect_outcome.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -294,12 +296,21 @@ std::vector<ProbeEvent> PingEngine::on_connect(std::size_t target, std::uint32_t
   auto& t = targets_[target];
   Slot* s = find(t, static_cast<std::uint16_t>(seq));
   if (!s || s->seq != seq) return evs;
-  if (out.kind == ConnectOutcome::Kind::failed) {
-    // No route, unreachable, prohibited: the kernel names it with an errno.
+  auto verdict = classify_connect_outcome(out.kind == ConnectOutcome::Kind::connected ? 0 : out.err, out.icmp,
+                                          out.immediate);
+  if (verdict.state == model::PortState::filtered) {
+    // An ICMP error names its sender (a router, not the target) and its meaning; a local
+    // refusal names the errno.
+    if (!verdict.answered) return evs;  // the kernel gave up: our own timeout says it
     auto e = answer(target, static_cast<std::uint16_t>(seq), EventType::icmp_error, out.when, false);
     if (e) {
-      e->from = t.spec.addr;
-      e->error = std::strerror(out.err);
+      e->from = verdict.icmp && verdict.icmp->from ? *verdict.icmp->from : t.spec.addr;
+      e->error = verdict.text;
+      if (verdict.icmp) {
+        e->icmp_type = verdict.icmp->type;
+        e->icmp_code = verdict.icmp->code;
+        e->icmp_name = packet::icmp_error_name(verdict.icmp->v6 ? Family::v6 : Family::v4, e->icmp_type, e->icmp_code);
+      }
       evs.push_back(*e);
     }
     return evs;
@@ -310,7 +321,7 @@ std::vector<ProbeEvent> PingEngine::on_connect(std::size_t target, std::uint32_t
   if (!e) return evs;
   e->from = t.spec.addr;
   e->sport = cfg_.port;
-  e->refused = out.kind == ConnectOutcome::Kind::refused;
+  e->refused = verdict.state == model::PortState::closed;
   e->tcp_flags = e->refused ? (packet::kTcpRst | packet::kTcpAck) : (packet::kTcpSyn | packet::kTcpAck);
   evs.push_back(*e);
   return evs;

@@ -11,6 +11,7 @@
 
 #include "base/ip_addr.hpp"
 #include "base/time.hpp"
+#include "model/check.hpp"
 #include "model/ping.hpp"
 #include "packet/bytes.hpp"
 
@@ -67,6 +68,8 @@ struct IncomingError {
 struct ConnectOutcome {
   enum class Kind : std::uint8_t { connected, refused, failed } kind = Kind::failed;
   int err = 0;                          // errno when failed
+  std::optional<model::IcmpSeen> icmp;  // the ICMP error queued for the socket (IP_RECVERR)
+  bool immediate = false;               // connect() itself failed: the local stack decided
   TimeNs when = 0;                      // user-space time the outcome was seen
   std::optional<TimeNs> kernel_rtt;     // TCP_INFO, when connected
 };

@@ -21,6 +21,7 @@
 #include "sys/resolve.hpp"
 #include "sys/signals.hpp"
 #include "sys/socket.hpp"
+#include "tools/connect_result.hpp"
 #include "tools/target.hpp"
 
 namespace reach::tools {
@@ -336,7 +337,7 @@ class PingRun {
 
   void start_connect(const engine::Outgoing& o, const sys::MonotonicClock& clock) {
     const IpAddr& dst = targets_[o.target].addr;
-    auto fd = sys::open_socket(dst.family(), SOCK_STREAM, 0, "socket(tcp)");
+    auto fd = open_connect_socket(dst.family());
     TimeNs t = clock.now();
     if (!fd) return writer_->event(engine_->send_failed(o.target, o.seq, t, fd.error().message()));
     Result<void> bound;
@@ -352,7 +353,7 @@ class PingRun {
       engine::ConnectOutcome out;
       out.when = clock.now();
       out.err = r.error().err;
-      out.kind = out.err == ECONNREFUSED ? engine::ConnectOutcome::Kind::refused : engine::ConnectOutcome::Kind::failed;
+      out.immediate = true;
       return emit(engine_->on_connect(o.target, o.seq, out));
     }
     int raw = fd->get();
@@ -365,15 +366,14 @@ class PingRun {
     auto it = connects_.find(id);
     if (it == connects_.end()) return;
     int fd = it->second.fd.get();
-    int err = sys::socket_error(fd);
+    auto v = finished_connect(fd);
     engine::ConnectOutcome out;
     out.when = now;
-    out.err = err;
-    if (err == 0) {
+    out.err = v.err;
+    out.icmp = v.icmp;
+    if (v.err == 0) {
       out.kind = engine::ConnectOutcome::Kind::connected;
       out.kernel_rtt = sys::tcp_rtt(fd);
-    } else {
-      out.kind = err == ECONNREFUSED ? engine::ConnectOutcome::Kind::refused : engine::ConnectOutcome::Kind::failed;
     }
     std::size_t target = it->second.target;
     std::uint32_t seq = it->second.seq;
