@@ -31,7 +31,7 @@ bool PingEngine::sending(const TargetState& t) const {
   if (stop_at_ >= 0) return false;
   if (cfg_.count < 0) return true;
   // With a deadline, ping keeps sending until `count` answers came back.
-  if (cfg_.deadline > 0) return t.received < static_cast<std::uint64_t>(cfg_.count);
+  if (cfg_.deadline) return t.received < static_cast<std::uint64_t>(cfg_.count);
   return t.transmitted < static_cast<std::uint64_t>(cfg_.count);
 }
 
@@ -83,7 +83,7 @@ packet::Buffer PingEngine::build(std::size_t target, std::uint32_t seq) const {
 
 std::vector<Outgoing> PingEngine::due(TimeNs now) {
   std::vector<Outgoing> out;
-  if (cfg_.deadline > 0 && now >= start_ + cfg_.deadline) return out;
+  if (cfg_.deadline && now >= start_ + *cfg_.deadline) return out;
   for (std::size_t i = 0; i < targets_.size(); ++i) {
     auto& t = targets_[i];
     if (!sending(t) || now < t.next_send) continue;
@@ -249,12 +249,12 @@ std::optional<TimeNs> PingEngine::next_wakeup() const {
       break;
     }
   }
-  if (next && cfg_.deadline > 0) next = std::min(*next, start_ + cfg_.deadline);
+  if (next && cfg_.deadline) next = std::min(*next, start_ + *cfg_.deadline);
   return next;
 }
 
 bool PingEngine::done(TimeNs now) const {
-  if (cfg_.deadline > 0 && now >= start_ + cfg_.deadline) return true;
+  if (cfg_.deadline && now >= start_ + *cfg_.deadline) return true;
   if (hard_stop_) return true;
   for (const auto& t : targets_)
     if (sending(t)) return false;
@@ -325,6 +325,17 @@ std::vector<ProbeEvent> PingEngine::on_connect(std::size_t target, std::uint32_t
   e->tcp_flags = e->refused ? (packet::kTcpRst | packet::kTcpAck) : (packet::kTcpSyn | packet::kTcpAck);
   evs.push_back(*e);
   return evs;
+}
+
+std::size_t max_payload(model::Method m, Family f) {
+  const std::size_t ip = f == Family::v4 ? 20 : 0;
+  switch (m) {
+    case model::Method::icmp:
+    case model::Method::udp: return 65535 - ip - 8;
+    case model::Method::tcp_syn: return 65535 - ip - 24;
+    case model::Method::tcp_connect: return 0;
+  }
+  return 0;
 }
 
 }  // namespace reach::engine

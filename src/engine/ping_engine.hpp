@@ -22,11 +22,16 @@ struct PingConfig {
   std::int64_t count = -1;           // probes per target; -1 until the deadline or interrupted
   TimeNs interval = kNsPerSec;       // between probes to one target
   TimeNs wait = 2 * kNsPerSec;       // a probe unanswered this long is lost
-  TimeNs deadline = 0;               // total run time limit (ping -w); 0 for none
+  std::optional<TimeNs> deadline;    // total run time limit (ping -w)
   std::size_t payload = 56;          // ICMP/UDP payload bytes; TCP SYN payload
   std::uint16_t port = 0;            // TCP/UDP destination port
   std::uint16_t tcp_window = 64240;
 };
+
+// The largest -s of a method over a family: an IP datagram holds 65535 bytes, less the IPv4
+// header (IPv6's is not counted in its payload length) and the ICMP/UDP (8) or TCP (24, with
+// the MSS option) header: ICMP and UDP 65507 / 65527, TCP SYN 65491 / 65511; connect sends none.
+std::size_t max_payload(model::Method m, Family f);
 
 struct TargetSpec {
   IpAddr addr;

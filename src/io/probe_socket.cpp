@@ -48,8 +48,8 @@ Result<ProbeSocket> ProbeSocket::open(SocketKind kind, Family f, const SocketOpt
     if (auto r = sys::bind_to_device(raw, opts.device); !r) return tl::unexpected(r.error());
   if (opts.source && opts.source->family() == f)
     if (auto r = sys::bind_to(raw, *opts.source, 0); !r) return tl::unexpected(r.error());
-  if (opts.ttl > 0)
-    if (auto r = sys::set_ttl(raw, f, opts.ttl); !r) return tl::unexpected(r.error());
+  if (opts.ttl)
+    if (auto r = sys::set_ttl(raw, f, *opts.ttl); !r) return tl::unexpected(r.error());
   if (opts.tos >= 0)
     if (auto r = sys::set_tos(raw, f, opts.tos); !r) return tl::unexpected(r.error());
   // TTL of replies: raw IPv4 sockets see the IP header; the others need ancillary data.

@@ -253,7 +253,7 @@ class CheckRun {
       if (!text) return text.error().message();
       auto p = config::parse_policy(*text, o_.policy);
       if (!p) return p.error().message();
-      if (p->timeout > 0) timeout_ = static_cast<TimeNs>(p->timeout * 1e9);
+      if (p->timeout) timeout_ = static_cast<TimeNs>(*p->timeout * 1e9);
       for (auto& f : p->flows) {
         if (!f.from_netns.empty()) {
           auto ns = sys::named_netns(f.from_netns);

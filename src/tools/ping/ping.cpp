@@ -41,10 +41,11 @@ std::string validate(const PingOptions& o, bool root) {
     return fmt::format("cannot flood, minimal interval for user must be >= 2 ms, use -i 0.002 (or higher); got {}s",
                        o.interval);
   if (!(o.wait > 0) || !std::isfinite(o.wait) || o.wait > 3600) return fmt::format("bad linger time: {}", o.wait);
-  if (!(o.deadline >= 0) || !std::isfinite(o.deadline) || o.deadline > 1e7)
-    return fmt::format("bad wait time: {}", o.deadline);
-  if (o.ttl < 0 || o.ttl > 255) return fmt::format("ttl {} out of range", o.ttl);
-  if (o.size && (*o.size < 0 || *o.size > 65000)) return fmt::format("bad packet size {}: 0 to 65000", *o.size);
+  if (o.deadline && (!(*o.deadline > 0) || !std::isfinite(*o.deadline) || *o.deadline > 1e7))
+    return fmt::format("bad wait time: {}: seconds, more than 0", *o.deadline);
+  if (o.ttl && (*o.ttl < 1 || *o.ttl > 255)) return fmt::format("ttl {} out of range: 1 to 255", *o.ttl);
+  if (o.size && *o.size < 0) return fmt::format("bad packet size {}: 0 or more", *o.size);
+  if (o.size && o.method == Method::tcp_connect) return "--connect sends no payload: -s does not apply";
   if (o.port && (*o.port < 1 || *o.port > 65535)) return fmt::format("bad port: {}", *o.port);
   if (o.method == Method::udp && o.size && *o.size < 12 && *o.size != 0)
     return "UDP probes need a payload of at least 12 bytes to be matched (or 0)";
@@ -103,6 +104,11 @@ class PingRun {
       auto addr = resolve_target(name, o_.family, out);
       if (!addr) return fatal(addr.error().detail);
       targets_.push_back({name, *addr});
+      // -s as large as the protocol allows over this target's family.
+      if (auto max = engine::max_payload(o_.method, addr->family()); o_.size && static_cast<std::size_t>(*o_.size) > max)
+        return fatal(fmt::format("bad packet size {}: at most {} for {} over IPv{}", *o_.size, max,
+                                 o_.method == Method::tcp_syn ? "TCP" : o_.method == Method::udp ? "UDP" : "ICMP",
+                                 addr->is_v4() ? 4 : 6));
     }
     return true;
   }
@@ -112,7 +118,7 @@ class PingRun {
     cfg_.count = o_.count.value_or(-1);
     cfg_.interval = static_cast<TimeNs>(std::llround(o_.interval * 1e9));
     cfg_.wait = static_cast<TimeNs>(std::llround(o_.wait * 1e9));
-    cfg_.deadline = static_cast<TimeNs>(std::llround(o_.deadline * 1e9));
+    if (o_.deadline) cfg_.deadline = static_cast<TimeNs>(std::llround(*o_.deadline * 1e9));
     std::size_t default_size = o_.method == Method::tcp_syn ? 0 : 56;
     cfg_.payload = o_.size ? static_cast<std::size_t>(*o_.size) : default_size;
     int default_port = o_.method == Method::udp ? 33434 : 80;
@@ -292,7 +298,7 @@ class PingRun {
     for (std::size_t i = 0; i < targets_.size(); ++i) {
       auto s = engine_->summary(i, now);
       writer_->summary(s);
-      bool short_of_count = o_.deadline > 0 && o_.count && s.received < static_cast<std::uint64_t>(*o_.count);
+      bool short_of_count = o_.deadline && o_.count && s.received < static_cast<std::uint64_t>(*o_.count);
       if (s.received == 0 || short_of_count) code = 1;
     }
     return status ? status : code;
@@ -344,7 +350,7 @@ class PingRun {
     if (!sock_opts_.device.empty()) bound = sys::bind_to_device(fd->get(), sock_opts_.device);
     if (bound && sock_opts_.source) bound = sys::bind_to(fd->get(), *sock_opts_.source, 0);
     if (!bound) return writer_->event(engine_->send_failed(o.target, o.seq, t, bound.error().message()));
-    if (o_.ttl > 0) (void)sys::set_ttl(fd->get(), dst.family(), o_.ttl);
+    if (o_.ttl) (void)sys::set_ttl(fd->get(), dst.family(), *o_.ttl);
     t = clock.now();
     auto r = sys::connect_nonblocking(fd->get(), dst, cfg_.port);
     engine_->sent(o.target, o.seq, t);
