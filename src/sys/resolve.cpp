@@ -82,6 +82,13 @@ Result<IpAddr> zone_for(const IpAddr& addr, const std::string& zone, const std::
               fmt::format("link-local: say which interface, as {}%IF, with IF one of {}", text, list));
 }
 
+std::string address_text(const IpAddr& addr) {
+  char name[IF_NAMESIZE] = {};
+  if (addr.scope() == 0) return addr.to_string();
+  if (!if_indextoname(addr.scope(), name)) return addr.to_string() + "%" + std::to_string(addr.scope());
+  return addr.to_string() + "%" + name;
+}
+
 Result<std::vector<IpAddr>> resolve(const std::string& target, std::optional<Family> family,
                                     const std::string& device) {
   auto t = parse_address(target, AddressForm::host);

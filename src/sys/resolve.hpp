@@ -23,6 +23,8 @@ Result<std::vector<IpAddr>> resolve(const std::string& target, std::optional<Fam
 // interface with an IPv6 link-local address; with several, the error names them to choose from.
 // Other addresses come back as they are.
 Result<IpAddr> zone_for(const IpAddr& addr, const std::string& zone, const std::string& device);
+// The address as a target to hand on: with "%interface" when it has a zone.
+std::string address_text(const IpAddr& addr);
 // TCP service names of /etc/services (getservent), by port.
 std::unordered_map<std::uint16_t, std::string> tcp_service_names();
 // The source address the kernel would use toward `dst` (a connected UDP socket; sends nothing).

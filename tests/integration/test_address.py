@@ -40,6 +40,8 @@ def test_every_command_reaches_a_zoned_link_local_address(linklocal, reach):
         (["scan", "--connect", "-p", "22", target], r"^22/tcp +open"),
         (["scan", "-p", "22", f"[{target}]"], r"^22/tcp +open"),
         (["check", f"[{target}]:22"], r"\bopen\b.*connected"),
+        (["check", "--kind", "syn", f"[{target}]:22"], r"\bopen\b"),
+        (["check", "--kind", "icmp", target], r"\balive\b"),
     ]
     for args, want in cases:
         r = reach_run(ch.client, reach, *args)

@@ -1,5 +1,7 @@
 #include "tools/check/check.hpp"
 
+#include "base/address.hpp"
+
 #include <fmt/format.h>
 
 #include <unistd.h>
@@ -233,7 +235,8 @@ class CheckRun {
   std::string gather() {
     for (const auto& a : o_.endpoints) {
       auto e = config::parse_endpoint(a);
-      if (!e && o_.kind == "icmp" && config::valid_host(a)) e = config::Endpoint{a, a, 0, CheckKind::tcp, {}};
+      if (!e && o_.kind == "icmp")  // a bare host, as ping takes it
+        if (auto h = parse_address(a, AddressForm::host)) e = config::Endpoint{a, h->host_and_zone(), 0, CheckKind::tcp, {}};
       if (!e) return e.error().message();
       items_.push_back({with_kind(*e), std::nullopt});
     }
@@ -453,7 +456,7 @@ class CheckRun {
       po.numeric = true;
       std::map<IpAddr, std::size_t> target_of;
       for (std::size_t i : members)
-        if (target_of.emplace(addrs_[i], po.targets.size()).second) po.targets.push_back(addrs_[i].to_string());
+        if (target_of.emplace(addrs_[i], po.targets.size()).second) po.targets.push_back(sys::address_text(addrs_[i]));
       PingCollector seen(po.targets.size());
       std::ostringstream ping_err;
       int code = run_ping(po, seen, ping_err);
