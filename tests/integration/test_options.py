@@ -41,7 +41,7 @@ def test_zero_is_a_value_not_unset(pair, reach):
     assert ping(pair.client, reach, "-t", "1", pair.server4).returncode == 0
     for cmd, words in ((["trace", "-f", "0"], "first hop"), (["trace", "-N", "0"], "-N"),
                        (["trace", "-q", "0"], "probes per hop"), (["scan", "--rate", "0"], "bad rate"),
-                       (["scan", "--timeout", "0"], "bad timeout"), (["scan", "--concurrency", "0"], "concurrency"),
+                       (["scan", "--connect", "--timeout", "0"], "timeout"), (["scan", "--concurrency", "0"], "concurrency"),
                        (["check", "-j", "0"], "-j 0"), (["check", "-W", "0"], "-W 0")):
         target = f"{pair.server4}:80" if cmd[0] == "check" else pair.server4
         r = pair.client.run([str(reach), *cmd, target], check=False, timeout=TIMEOUT)
