@@ -42,6 +42,12 @@ std::uint32_t IpAddr::v4_host_order() const {
          (std::uint32_t{bytes_[2]} << 8) | std::uint32_t{bytes_[3]};
 }
 
+bool IpAddr::needs_zone() const {
+  if (is_v4()) return false;
+  if (bytes_[0] == 0xfe && (bytes_[1] & 0xc0) == 0x80) return true;
+  return bytes_[0] == 0xff && ((bytes_[1] & 0x0f) == 1 || (bytes_[1] & 0x0f) == 2);
+}
+
 std::string IpAddr::to_string() const {
   char buf[INET6_ADDRSTRLEN] = {};
   inet_ntop(family_ == Family::v4 ? AF_INET : AF_INET6, bytes_.data(), buf, sizeof buf);

@@ -1,5 +1,7 @@
 #pragma once
-// An IPv4 or IPv6 address as a plain value (network byte order bytes).
+// An IPv4 or IPv6 address as a plain value (network byte order bytes), with the interface index
+// of its zone (sin6_scope_id) for link-local IPv6. The zone says where to send, not who the
+// address is: == and < ignore it, so a reply from fe80::1 matches the target fe80::1%eth0.
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -22,7 +24,16 @@ class IpAddr {
   const std::uint8_t* data() const { return bytes_.data(); }
   std::size_t size() const { return family_ == Family::v4 ? 4 : 16; }
   std::uint32_t v4_host_order() const;
-  std::string to_string() const;
+  std::string to_string() const;  // without the zone
+  // The interface index of the zone, 0 for none.
+  std::uint32_t scope() const { return scope_; }
+  IpAddr with_scope(std::uint32_t index) const {
+    IpAddr a = *this;
+    a.scope_ = index;
+    return a;
+  }
+  // fe80::/10 and link- or interface-local multicast: meaningless without an interface.
+  bool needs_zone() const;
 
   friend bool operator==(const IpAddr& a, const IpAddr& b) {
     return a.family_ == b.family_ && a.bytes_ == b.bytes_;
@@ -34,6 +45,7 @@ class IpAddr {
  private:
   Family family_ = Family::v4;
   std::array<std::uint8_t, 16> bytes_{};
+  std::uint32_t scope_ = 0;
 };
 
 }  // namespace reach

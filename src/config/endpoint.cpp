@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "base/ip_addr.hpp"
+#include "base/address.hpp"
 
 namespace reach::config {
 namespace {
@@ -21,35 +21,12 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
   return true;
 }
 
-// host[:port] or [v6][:port]; port_required for plain endpoints, default_port for URLs.
+// host[:port] or [v6%zone][:port] (base/address.hpp); the host keeps its zone ("fe80::1%eth0").
 Result<std::pair<std::string, std::uint16_t>> split_authority(std::string_view whole, std::string_view a,
                                                               std::optional<std::uint16_t> default_port) {
-  std::string host;
-  std::string_view rest;
-  if (!a.empty() && a.front() == '[') {
-    auto close = a.find(']');
-    if (close == std::string_view::npos) return bad(whole, "missing ']' after the IPv6 address");
-    host = std::string(a.substr(1, close - 1));
-    auto ip = IpAddr::parse(host);
-    if (!ip || ip->is_v4()) return bad(whole, fmt::format("'{}' in brackets is not an IPv6 address", host));
-    rest = a.substr(close + 1);
-    if (!rest.empty() && rest.front() != ':') return bad(whole, "expected ':port' after ']'");
-  } else {
-    auto colon = a.find(':');
-    if (colon != std::string_view::npos && a.find(':', colon + 1) != std::string_view::npos)
-      return bad(whole, "an IPv6 address needs brackets: [addr]:port");
-    host = std::string(a.substr(0, colon));
-    rest = colon == std::string_view::npos ? std::string_view{} : a.substr(colon);
-    if (host.empty()) return bad(whole, "no host");
-    if (!valid_host(host)) return bad(whole, fmt::format("'{}' is not a host name or address", host));
-  }
-  if (rest.empty()) {
-    if (!default_port) return bad(whole, "no port (write host:port)");
-    return std::pair{host, *default_port};
-  }
-  auto port = parse_port(rest.substr(1));
-  if (!port) return bad(whole, fmt::format("port '{}' is not a number from 1 to 65535", rest.substr(1)));
-  return std::pair{host, *port};
+  auto t = parse_address(a, default_port ? AddressForm::url : AddressForm::host_port);
+  if (!t) return bad(whole, t.error().detail);
+  return std::pair{t->host_and_zone(), t->port.value_or(default_port.value_or(0))};
 }
 
 Result<Endpoint> parse_url(std::string_view text, CheckKind kind, std::size_t scheme_len) {
@@ -81,24 +58,9 @@ std::vector<std::string_view> tokens(std::string_view line) {
 
 }  // namespace
 
-std::optional<std::uint16_t> parse_port(std::string_view text) {
-  if (text.empty() || text.size() > 5) return std::nullopt;
-  unsigned v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<unsigned>(c - '0');
-  }
-  if (v < 1 || v > 65535) return std::nullopt;
-  return static_cast<std::uint16_t>(v);
-}
+std::optional<std::uint16_t> parse_port(std::string_view text) { return parse_port_number(text); }
 
-bool valid_host(std::string_view host) {
-  if (host.empty() || host.size() > 253) return false;
-  if (IpAddr::parse(host)) return true;
-  return std::all_of(host.begin(), host.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-  });
-}
+bool valid_host(std::string_view host) { return valid_host_name(host); }
 
 Result<Endpoint> parse_endpoint(std::string_view text) {
   if (starts_with_ci(text, "http://")) return parse_url(text, CheckKind::http, 7);
@@ -127,8 +89,9 @@ Result<std::vector<Endpoint>> parse_endpoint_file(std::string_view text, const s
     if (t.size() >= 2 && parse_port(t[1]) && t[0].find("://") == std::string_view::npos) {
       // host port [name]
       if (t.size() > 3) return where("expected 'host port [name]', got more words");
-      if (!valid_host(t[0])) return where(fmt::format("'{}' is not a host name or address", t[0]));
-      std::string host(t[0]);
+      auto a = parse_address(t[0], AddressForm::host);
+      if (!a) return where(a.error().detail);
+      std::string host = a->host_and_zone();
       e = Endpoint{join_host_port(host, *parse_port(t[1])), host, *parse_port(t[1]), CheckKind::tcp, {}};
       if (t.size() == 3) name = t[2];
     } else {

@@ -1,5 +1,7 @@
 #include "config/nodes_json.hpp"
 
+#include "base/address.hpp"
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -32,8 +34,9 @@ Result<Node> make_node(const std::string& source, std::size_t i, const json* add
                        std::string name, bool enabled) {
   if (!addr || !addr->is_string())
     return bad(source, fmt::format("node {}: no address string", i));
-  std::string a = addr->get<std::string>();
-  if (!valid_host(a)) return bad(source, fmt::format("node {}: '{}' is not a host name or address", i, a));
+  auto parsed = parse_address(addr->get<std::string>(), AddressForm::host);
+  if (!parsed) return bad(source, fmt::format("node {}: {}", i, parsed.error().detail));
+  std::string a = parsed->host_and_zone();
   if (!port) return bad(source, fmt::format("node {} ({}): no port", i, a));
   auto p = port_of(*port);
   if (!p) return bad(source, fmt::format("node {} ({}): port {} is not a number from 1 to 65535", i, a, port->dump()));

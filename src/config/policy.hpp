@@ -7,6 +7,7 @@
 //   to = "198.18.2.2:80"      # host:port or [v6]:port
 //   expect = "pass"           # or "block"
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,7 +28,7 @@ struct Flow {
 
 struct Policy {
   std::vector<Flow> flows;
-  double timeout = 0;  // seconds; 0: the command line's
+  std::optional<double> timeout;  // seconds; none: the command line's -W
 };
 
 // `source` names the file in errors; syntax errors name the line and column.

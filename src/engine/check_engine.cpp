@@ -7,58 +7,36 @@
 #include <cstring>
 
 namespace reach::engine {
-namespace {
 
 using model::CheckStatus;
 
-std::string from_text(const model::IcmpSeen& i) { return i.from ? " from " + i.from->to_string() : ""; }
-
-Classified from_icmp(const model::IcmpSeen& i) {
-  std::string tc = fmt::format("(ICMP{} type {} code {}){}", i.v6 ? "v6" : "", i.type, i.code, from_text(i));
-  if (!i.v6 && i.type == 3) {
-    switch (i.code) {
-      case 0: case 6: case 11: return {CheckStatus::no_route, "network unreachable " + tc};
-      case 1: case 7: case 12: return {CheckStatus::unreachable, "host unreachable " + tc};
-      case 3: return {CheckStatus::refused, "port unreachable " + tc};
-      case 2: return {CheckStatus::refused, "protocol unreachable " + tc};
-      case 9: case 10: case 13: return {CheckStatus::prohibited, "administratively prohibited " + tc};
-      default: return {CheckStatus::unreachable, "destination unreachable " + tc};
-    }
-  }
-  if (i.v6 && i.type == 1) {
-    switch (i.code) {
-      case 0: return {CheckStatus::no_route, "no route to destination " + tc};
-      case 1: case 5: case 6: return {CheckStatus::prohibited, "administratively prohibited " + tc};
-      case 3: return {CheckStatus::unreachable, "address unreachable " + tc};
-      case 4: return {CheckStatus::refused, "port unreachable " + tc};
-      default: return {CheckStatus::unreachable, "destination unreachable " + tc};
-    }
-  }
-  return {CheckStatus::unreachable, "ICMP error " + tc};
-}
-
-}  // namespace
-
 Classified classify_connect(int err, const std::optional<model::IcmpSeen>& icmp, bool immediate) {
-  if (err == 0) return {CheckStatus::open, "connected"};
-  // An ICMP error names the reason more precisely than errno (admin prohibited and host
-  // unreachable are both EHOSTUNREACH for a TCP socket).
-  if (icmp && !immediate && err != ECONNREFUSED && err != ECONNRESET) return from_icmp(*icmp);
-  const std::string local = immediate ? " (local)" : "";
-  switch (err) {
-    case ECONNREFUSED: return {CheckStatus::refused, "connection refused (RST)"};
-    case ECONNRESET: return {CheckStatus::reset, "connection reset"};
-    case ETIMEDOUT: return {CheckStatus::timeout, "timed out (SYN retries exhausted)"};
-    case ENETUNREACH: return {CheckStatus::no_route, immediate ? "no route in the local routing table" : "network unreachable"};
-    case EHOSTUNREACH:
-      return {CheckStatus::unreachable, immediate ? "host unreachable (local route)" : "host unreachable (no ARP/ND answer)"};
-    case EACCES: case EPERM: return {CheckStatus::prohibited, "prohibited by a local firewall or route" + local};
-    case EHOSTDOWN: return {CheckStatus::unreachable, "host is down"};
-    default: return {CheckStatus::error, std::string(std::strerror(err)) + local};
-  }
+  return classify_verdict(classify_connect_outcome(err, icmp, immediate));
 }
 
-Classified classify_icmp(const model::IcmpSeen& icmp) { return from_icmp(icmp); }
+Classified classify_verdict(const ConnectVerdict& v) {
+  auto status = [&] {
+    switch (v.reason) {
+      case model::PortReason::syn_ack:
+      case model::PortReason::connected: return CheckStatus::open;
+      case model::PortReason::rst: return v.err == ECONNRESET ? CheckStatus::reset : CheckStatus::refused;
+      case model::PortReason::no_response: return CheckStatus::timeout;
+      case model::PortReason::admin_prohibited: return CheckStatus::prohibited;
+      case model::PortReason::host_unreachable: return CheckStatus::unreachable;
+      case model::PortReason::net_unreachable: return CheckStatus::no_route;
+      case model::PortReason::port_unreachable:
+      case model::PortReason::proto_unreachable:
+      case model::PortReason::icmp_other: return CheckStatus::filtered;
+      case model::PortReason::local_error:
+        return v.err == EACCES || v.err == EPERM ? CheckStatus::prohibited : CheckStatus::error;
+    }
+    return CheckStatus::error;
+  }();
+  return {status, v.text};
+}
+
+// An ICMP error about an echo request or a raw SYN: the same words as about a connect.
+Classified classify_icmp(const model::IcmpSeen& icmp) { return classify_connect(EHOSTUNREACH, icmp, false); }
 
 Classified classify_timeout(TimeNs timeout) {
   return {CheckStatus::timeout, fmt::format("no answer within {:g}s (filtered or down)", static_cast<double>(timeout) / 1e9)};

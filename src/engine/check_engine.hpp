@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/time.hpp"
+#include "engine/connect_outcome.hpp"
 #include "model/check.hpp"
 
 namespace reach::engine {
@@ -18,10 +19,11 @@ struct Classified {
   std::string reason;
 };
 
-// What a TCP connect ended with: `err` is connect()'s errno or SO_ERROR (0: connected),
-// `icmp` the ICMP error the kernel queued for the socket (IP_RECVERR), `immediate` when
-// connect() failed at once (the local stack decided, no packet left).
+// What a TCP connect ended with (engine/connect_outcome.hpp decides, this names it in check's
+// words): `err` is connect()'s errno or SO_ERROR (0: connected), `icmp` the ICMP error the kernel
+// queued for the socket (IP_RECVERR), `immediate` when connect() failed at once.
 Classified classify_connect(int err, const std::optional<model::IcmpSeen>& icmp, bool immediate);
+Classified classify_verdict(const ConnectVerdict& v);
 // An ICMP(v6) destination unreachable (or other error) about a probe.
 Classified classify_icmp(const model::IcmpSeen& icmp);
 // No answer within the timeout.

@@ -1,5 +1,7 @@
 #include "engine/ping_engine.hpp"
 
+#include "engine/connect_outcome.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -32,7 +34,7 @@ bool PingEngine::sending(const TargetState& t) const {
   if (stop_at_ >= 0) return false;
   if (cfg_.count < 0) return true;
   // With a deadline, ping keeps sending until `count` answers came back.
-  if (cfg_.deadline > 0) return t.received < static_cast<std::uint64_t>(cfg_.count);
+  if (cfg_.deadline) return t.received < static_cast<std::uint64_t>(cfg_.count);
   return t.transmitted < static_cast<std::uint64_t>(cfg_.count);
 }
 
@@ -84,7 +86,7 @@ packet::Buffer PingEngine::build(std::size_t target, std::uint32_t seq) const {
 
 std::vector<Outgoing> PingEngine::due(TimeNs now) {
   std::vector<Outgoing> out;
-  if (cfg_.deadline > 0 && now >= start_ + cfg_.deadline) return out;
+  if (cfg_.deadline && now >= start_ + *cfg_.deadline) return out;
   for (std::size_t i = 0; i < targets_.size(); ++i) {
     auto& t = targets_[i];
     if (!sending(t) || now < t.next_send) continue;
@@ -281,12 +283,12 @@ std::optional<TimeNs> PingEngine::next_wakeup() const {
     auto it = slots.find(static_cast<std::uint16_t>(lingering_.front().seq));
     if (it != slots.end()) take(error_deadline(it->second));
   }
-  if (next && cfg_.deadline > 0) next = std::min(*next, start_ + cfg_.deadline);
+  if (next && cfg_.deadline) next = std::min(*next, start_ + *cfg_.deadline);
   return next;
 }
 
 bool PingEngine::done(TimeNs now) const {
-  if (cfg_.deadline > 0 && now >= start_ + cfg_.deadline) return true;
+  if (cfg_.deadline && now >= start_ + *cfg_.deadline) return true;
   if (hard_stop_) return true;
   for (const auto& t : targets_)
     if (sending(t)) return false;
@@ -327,12 +329,21 @@ std::vector<ProbeEvent> PingEngine::on_connect(std::size_t target, std::uint32_t
   auto& t = targets_[target];
   Slot* s = find(t, static_cast<std::uint16_t>(seq));
   if (!s || s->seq != seq) return evs;
-  if (out.kind == ConnectOutcome::Kind::failed) {
-    // No route, unreachable, prohibited: the kernel names it with an errno.
+  auto verdict = classify_connect_outcome(out.kind == ConnectOutcome::Kind::connected ? 0 : out.err, out.icmp,
+                                          out.immediate);
+  if (verdict.state == model::PortState::filtered) {
+    // An ICMP error names its sender (a router, not the target) and its meaning; a local
+    // refusal names the errno.
+    if (!verdict.answered) return evs;  // the kernel gave up: our own timeout says it
     auto e = answer(target, static_cast<std::uint16_t>(seq), EventType::icmp_error, RxTimes{out.when, {}, {}});
     if (e) {
-      e->from = t.spec.addr;
-      e->error = std::strerror(out.err);
+      e->from = verdict.icmp && verdict.icmp->from ? *verdict.icmp->from : t.spec.addr;
+      e->error = verdict.text;
+      if (verdict.icmp) {
+        e->icmp_type = verdict.icmp->type;
+        e->icmp_code = verdict.icmp->code;
+        e->icmp_name = packet::icmp_error_name(verdict.icmp->v6 ? Family::v6 : Family::v4, e->icmp_type, e->icmp_code);
+      }
       evs.push_back(*e);
     }
     return evs;
@@ -343,10 +354,21 @@ std::vector<ProbeEvent> PingEngine::on_connect(std::size_t target, std::uint32_t
   if (!e) return evs;
   e->from = t.spec.addr;
   e->sport = cfg_.port;
-  e->refused = out.kind == ConnectOutcome::Kind::refused;
+  e->refused = verdict.state == model::PortState::closed;
   e->tcp_flags = e->refused ? (packet::kTcpRst | packet::kTcpAck) : (packet::kTcpSyn | packet::kTcpAck);
   evs.push_back(*e);
   return evs;
+}
+
+std::size_t max_payload(model::Method m, Family f) {
+  const std::size_t ip = f == Family::v4 ? 20 : 0;
+  switch (m) {
+    case model::Method::icmp:
+    case model::Method::udp: return 65535 - ip - 8;
+    case model::Method::tcp_syn: return 65535 - ip - 24;
+    case model::Method::tcp_connect: return 0;
+  }
+  return 0;
 }
 
 }  // namespace reach::engine

@@ -14,6 +14,7 @@
 #include "base/ip_addr.hpp"
 #include "base/time.hpp"
 #include "engine/rtt.hpp"
+#include "model/check.hpp"
 #include "model/ping.hpp"
 #include "packet/bytes.hpp"
 
@@ -27,7 +28,7 @@ struct PingConfig {
   // A lost probe may still draw an ICMP error (a router gives up on ARP/ND after 3 s): the run
   // waits for one until this long after the probe's origin. At most `wait` has no effect.
   TimeNs error_wait = 0;
-  TimeNs deadline = 0;               // total run time limit (ping -w); 0 for none
+  std::optional<TimeNs> deadline;    // total run time limit (ping -w)
   std::size_t payload = 56;          // ICMP/UDP payload bytes; TCP SYN payload
   std::uint16_t port = 0;            // TCP/UDP destination port
   std::uint16_t tcp_window = 64240;
@@ -35,6 +36,11 @@ struct PingConfig {
   // instant come back in one burst that overflows the receive buffer. fping paces likewise.
   TimeNs spread = 0;
 };
+
+// The largest -s of a method over a family: an IP datagram holds 65535 bytes, less the IPv4
+// header (IPv6's is not counted in its payload length) and the ICMP/UDP (8) or TCP (24, with
+// the MSS option) header: ICMP and UDP 65507 / 65527, TCP SYN 65491 / 65511; connect sends none.
+std::size_t max_payload(model::Method m, Family f);
 
 struct TargetSpec {
   IpAddr addr;
@@ -81,6 +87,8 @@ struct IncomingError {
 struct ConnectOutcome {
   enum class Kind : std::uint8_t { connected, refused, failed } kind = Kind::failed;
   int err = 0;                          // errno when failed
+  std::optional<model::IcmpSeen> icmp;  // the ICMP error queued for the socket (IP_RECVERR)
+  bool immediate = false;               // connect() itself failed: the local stack decided
   TimeNs when = 0;                      // user-space time the outcome was seen
   std::optional<TimeNs> kernel_rtt;     // TCP_INFO, when connected
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/connect_outcome.hpp"
 #include "engine/cookie.hpp"
 #include "packet/icmp.hpp"
 #include "packet/tcp.hpp"
@@ -10,17 +11,6 @@ namespace reach::engine {
 namespace {
 
 constexpr std::size_t kRing = 4096;
-
-model::PortReason icmp_reason(Family f, std::uint8_t type, std::uint8_t code) {
-  switch (packet::classify_icmp(f, type, code)) {
-    case packet::IcmpErrorKind::admin_prohibited: return model::PortReason::admin_prohibited;
-    case packet::IcmpErrorKind::host_unreachable: return model::PortReason::host_unreachable;
-    case packet::IcmpErrorKind::net_unreachable: return model::PortReason::net_unreachable;
-    case packet::IcmpErrorKind::port_unreachable: return model::PortReason::port_unreachable;
-    case packet::IcmpErrorKind::protocol_unreachable: return model::PortReason::proto_unreachable;
-    default: return model::PortReason::icmp_other;
-  }
-}
 
 bool is_unreachable(Family f, std::uint8_t type) {
   return f == Family::v4 ? type == packet::kIcmp4DestUnreach : type == packet::kIcmp6DestUnreach;
@@ -182,7 +172,7 @@ ScanMatch ScanEngine::on_icmp(const IpAddr& from, Family f, std::uint8_t type, s
     ++summary_.ignored;
     return ScanMatch::ignored;
   }
-  return answer(*index, model::PortState::filtered, icmp_reason(f, type, code), from, ttl, now);
+  return answer(*index, model::PortState::filtered, icmp_port_reason(f, type, code), from, ttl, now);
 }
 
 void ScanEngine::record(std::uint64_t index, model::PortState state, model::PortReason reason, const IpAddr& from) {

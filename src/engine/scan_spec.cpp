@@ -1,5 +1,7 @@
 #include "engine/scan_spec.hpp"
 
+#include "base/address.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -47,7 +49,7 @@ IpAddr AddrRange::at(std::uint32_t low) const {
   b[13] = static_cast<std::uint8_t>(low >> 16);
   b[14] = static_cast<std::uint8_t>(low >> 8);
   b[15] = static_cast<std::uint8_t>(low);
-  return IpAddr::from_bytes(Family::v6, b);
+  return IpAddr::from_bytes(Family::v6, b).with_scope(scope);
 }
 
 AddrRange AddrRange::single(const IpAddr& a) {
@@ -55,6 +57,7 @@ AddrRange AddrRange::single(const IpAddr& a) {
   r.family = a.family();
   if (!a.is_v4()) std::memcpy(r.high.data(), a.data(), 12);
   r.first = r.last = low32(a);
+  r.scope = a.scope();
   return r;
 }
 
@@ -64,8 +67,10 @@ Result<TargetToken> parse_target(std::string_view text) {
   if (text.size() > 253) return bad(kWhat, text.substr(0, 40), "too long for an address or a host name");
   TargetToken t;
   if (auto slash = text.find('/'); slash != std::string_view::npos) {
-    auto addr = IpAddr::parse(text.substr(0, slash));
+    auto parsed = parse_address(text.substr(0, slash), AddressForm::host);
+    auto addr = parsed ? parsed->literal : std::nullopt;
     if (!addr) return bad(kWhat, text, "a prefix needs a numeric address before the '/'");
+    t.zone = parsed->zone;
     int bits = addr->is_v4() ? 32 : 128;
     auto len = to_int(text.substr(slash + 1), bits);
     if (!len) return bad(kWhat, text, "bad prefix length (0 to " + std::to_string(bits) + ")");
@@ -92,10 +97,14 @@ Result<TargetToken> parse_target(std::string_view text) {
       return t;
     }
   }
-  if (auto a = IpAddr::parse(text)) {
-    t.range = AddrRange::single(*a);
+  auto parsed = parse_address(text, AddressForm::host);
+  if (parsed && parsed->literal) {
+    t.range = AddrRange::single(*parsed->literal);
+    t.zone = parsed->zone;
     return t;
   }
+  if (!parsed && (text.find('%') != std::string_view::npos || text.front() == '['))
+    return bad(kWhat, text, parsed.error().detail);
   if (text.find(':') != std::string_view::npos) return bad(kWhat, text, "not a valid IPv6 address");
   bool numeric = std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
   if (numeric) return bad(kWhat, text, "not a valid IPv4 address");

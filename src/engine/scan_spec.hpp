@@ -20,6 +20,7 @@ struct AddrRange {
   Family family = Family::v4;
   std::array<std::uint8_t, 12> high{};
   std::uint32_t first = 0, last = 0;  // inclusive
+  std::uint32_t scope = 0;            // the zone's interface index of a link-local range
 
   std::uint64_t size() const { return std::uint64_t{last} - first + 1; }
   IpAddr at(std::uint32_t low) const;
@@ -31,9 +32,11 @@ struct TargetToken {
   std::optional<AddrRange> range;
   std::string name;
   int prefix = -1;  // the CIDR prefix length as written, -1 without one
+  std::string zone;  // `fe80::1%eth0`, `[fe80::1%eth0]`, `fe80::%eth0/120`: for the tool to look up
 };
 
-// "198.18.0.1", "198.18.0.0/22", "2001:db8::1", "2001:db8::/120", "host.example".
+// "198.18.0.1", "198.18.0.0/22", "2001:db8::1", "2001:db8::/120", "fe80::1%eth0", "host.example"
+// (addresses as base/address.hpp reads them).
 // Malformed (bad prefix, bad characters, empty): an Error whose detail says what is wrong.
 Result<TargetToken> parse_target(std::string_view text);
 // Words of an -iL / --exclude-file file: separated by blanks, commas or newlines; `#` starts a

@@ -38,6 +38,7 @@ const char* check_status_word(model::CheckStatus s) {
     case S::unreachable: return "unreachable";
     case S::prohibited: return "prohibited";
     case S::reset: return "reset";
+    case S::filtered: return "filtered";
     case S::http_ok: return "ok";
     case S::http_status: return "bad-status";
     case S::http_body: return "bad-body";

@@ -14,23 +14,6 @@ const char* port_state_name(model::PortState s) {
   return "?";
 }
 
-const char* port_reason_name(model::PortReason r) {
-  switch (r) {
-    case model::PortReason::syn_ack: return "syn-ack";
-    case model::PortReason::connected: return "connected";
-    case model::PortReason::rst: return "reset";
-    case model::PortReason::no_response: return "no-response";
-    case model::PortReason::admin_prohibited: return "admin-prohibited";
-    case model::PortReason::host_unreachable: return "host-unreachable";
-    case model::PortReason::net_unreachable: return "net-unreachable";
-    case model::PortReason::port_unreachable: return "port-unreachable";
-    case model::PortReason::proto_unreachable: return "proto-unreachable";
-    case model::PortReason::icmp_other: return "icmp-unreachable";
-    case model::PortReason::local_error: return "local-error";
-  }
-  return "?";
-}
-
 std::vector<HostPorts> split_by_host(const std::vector<model::PortResult>& results) {
   std::vector<HostPorts> hosts;
   for (const auto& r : results) {

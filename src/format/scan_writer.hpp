@@ -33,9 +33,9 @@ std::unique_ptr<ScanWriter> make_scan_text_writer(std::ostream& out, std::ostrea
 std::unique_ptr<ScanWriter> make_scan_json_writer(std::ostream& out);
 std::unique_ptr<ScanWriter> make_scan_grep_writer(std::ostream& out, std::ostream& err);
 
-// "open", "closed", "filtered"; "syn-ack", "reset", "no-response", "admin-prohibited", ...
+// "open", "closed", "filtered" (the reasons' words are model::port_reason_name).
 const char* port_state_name(model::PortState s);
-const char* port_reason_name(model::PortReason r);
+using model::port_reason_name;
 
 // One host's slice of the sorted results.
 struct HostPorts {

@@ -49,8 +49,8 @@ Result<ProbeSocket> ProbeSocket::open(SocketKind kind, Family f, const SocketOpt
     if (auto r = sys::bind_to_device(raw, opts.device); !r) return tl::unexpected(r.error());
   if (opts.source && opts.source->family() == f)
     if (auto r = sys::bind_to(raw, *opts.source, 0); !r) return tl::unexpected(r.error());
-  if (opts.ttl > 0)
-    if (auto r = sys::set_ttl(raw, f, opts.ttl); !r) return tl::unexpected(r.error());
+  if (opts.ttl)
+    if (auto r = sys::set_ttl(raw, f, *opts.ttl); !r) return tl::unexpected(r.error());
   if (opts.broadcast && f == Family::v4)
     if (auto r = sys::set_broadcast(raw); !r) return tl::unexpected(r.error());
   if (opts.tos >= 0)

@@ -24,7 +24,7 @@ enum class SocketKind : std::uint8_t { icmp_raw, icmp_dgram, tcp_raw, udp, udp_r
 struct SocketOptions {
   std::string device;   // -I: bind to this interface
   std::optional<IpAddr> source;  // -I with an address
-  int ttl = 0;          // 0: kernel default
+  std::optional<int> ttl;  // none: the kernel's default
   int tos = -1;
   bool broadcast = false;  // IPv4: SO_BROADCAST
   int receive_buffer = 1 << 20;  // bytes: enough for one round of answers (and their TX stamps)

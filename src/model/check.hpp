@@ -15,12 +15,13 @@ enum class CheckKind : std::uint8_t { tcp, http, https, icmp, syn };
 enum class CheckStatus : std::uint8_t {
   open,         // TCP handshake completed (syn: SYN-ACK)
   alive,        // icmp: echo reply
-  refused,      // RST to our SYN (or ICMP port unreachable)
+  refused,      // RST to our SYN
   timeout,      // no answer: filtered (dropped) or host down
   no_route,     // no route: local routing table, or ICMP net unreachable / ICMPv6 no route
   unreachable,  // host unreachable: ICMP host unreachable, ICMPv6 address unreachable, no ARP/ND answer
   prohibited,   // administratively prohibited (ICMP 3/9,10,13; ICMPv6 1/1) or a local firewall
   reset,        // connection reset after it was accepted
+  filtered,     // ICMP port or protocol unreachable (or another code) about our SYN: a rejecting filter
   http_ok,      // HTTP(S): status and body as expected, certificate valid
   http_status,  // HTTP status outside --expect-status
   http_body,    // body does not contain / match what was expected

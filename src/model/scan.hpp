@@ -27,6 +27,25 @@ enum class PortReason : std::uint8_t {
   local_error,       // filtered: the local stack refused (--connect: EACCES, EPERM, ...)
 };
 
+// The words of each reason, shared by the scan writers and the connect classifier:
+// "syn-ack", "reset", "no-response", "admin-prohibited", "port-unreachable", ...
+inline const char* port_reason_name(PortReason r) {
+  switch (r) {
+    case PortReason::syn_ack: return "syn-ack";
+    case PortReason::connected: return "connected";
+    case PortReason::rst: return "reset";
+    case PortReason::no_response: return "no-response";
+    case PortReason::admin_prohibited: return "admin-prohibited";
+    case PortReason::host_unreachable: return "host-unreachable";
+    case PortReason::net_unreachable: return "net-unreachable";
+    case PortReason::port_unreachable: return "port-unreachable";
+    case PortReason::proto_unreachable: return "proto-unreachable";
+    case PortReason::icmp_other: return "icmp-unreachable";
+    case PortReason::local_error: return "local-error";
+  }
+  return "?";
+}
+
 struct PortResult {
   IpAddr addr;
   std::uint16_t port = 0;

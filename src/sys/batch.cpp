@@ -20,21 +20,7 @@ bool SendBatch::add(std::span<const std::uint8_t> data, const IpAddr& dst, std::
   std::memcpy(slot, data.data(), data.size());
   iovs_[i] = iovec{slot, data.size()};
   sockaddr_storage& ss = addrs_[i];
-  std::memset(&ss, 0, sizeof ss);
-  socklen_t len = 0;
-  if (dst.is_v4()) {
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(port);
-    std::memcpy(&s4->sin_addr, dst.data(), 4);
-    len = sizeof(sockaddr_in);
-  } else {
-    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(port);
-    std::memcpy(&s6->sin6_addr, dst.data(), 16);
-    len = sizeof(sockaddr_in6);
-  }
+  socklen_t len = to_sockaddr(dst, port, ss);
   msgs_[i] = mmsghdr{};
   msgs_[i].msg_hdr.msg_name = &ss;
   msgs_[i].msg_hdr.msg_namelen = len;

@@ -19,22 +19,6 @@
 namespace reach::sys {
 namespace {
 
-socklen_t to_sockaddr(const IpAddr& a, std::uint16_t port, sockaddr_storage& ss) {
-  std::memset(&ss, 0, sizeof ss);
-  if (a.is_v4()) {
-    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(port);
-    std::memcpy(&s4->sin_addr, a.data(), 4);
-    return sizeof(sockaddr_in);
-  }
-  auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  s6->sin6_family = AF_INET6;
-  s6->sin6_port = htons(port);
-  std::memcpy(&s6->sin6_addr, a.data(), 16);
-  return sizeof(sockaddr_in6);
-}
-
 Result<void> setopt(int fd, int level, int name, int value, const char* what) {
   if (setsockopt(fd, level, name, &value, sizeof value) != 0) return fail(what, "", errno);
   return {};
@@ -50,6 +34,23 @@ std::uint16_t port_of(const sockaddr_storage& ss) {
 
 }  // namespace
 
+socklen_t to_sockaddr(const IpAddr& a, std::uint16_t port, sockaddr_storage& ss) {
+  std::memset(&ss, 0, sizeof ss);
+  if (a.is_v4()) {
+    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(port);
+    std::memcpy(&s4->sin_addr, a.data(), 4);
+    return sizeof(sockaddr_in);
+  }
+  auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  s6->sin6_family = AF_INET6;
+  s6->sin6_port = htons(port);
+  std::memcpy(&s6->sin6_addr, a.data(), 16);
+  s6->sin6_scope_id = a.scope();
+  return sizeof(sockaddr_in6);
+}
+
 std::optional<IpAddr> from_sockaddr(const sockaddr* sa, socklen_t len) {
   if (!sa) return std::nullopt;
   if (sa->sa_family == AF_INET && len >= sizeof(sockaddr_in)) {
@@ -58,7 +59,8 @@ std::optional<IpAddr> from_sockaddr(const sockaddr* sa, socklen_t len) {
   }
   if (sa->sa_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
     const auto* s6 = reinterpret_cast<const sockaddr_in6*>(sa);
-    return IpAddr::from_bytes(Family::v6, reinterpret_cast<const std::uint8_t*>(&s6->sin6_addr));
+    return IpAddr::from_bytes(Family::v6, reinterpret_cast<const std::uint8_t*>(&s6->sin6_addr))
+        .with_scope(s6->sin6_scope_id);
   }
   return std::nullopt;
 }

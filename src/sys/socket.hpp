@@ -16,6 +16,8 @@
 namespace reach::sys {
 
 std::optional<IpAddr> from_sockaddr(const sockaddr* sa, socklen_t len);
+// The sockaddr for addr:port, with the zone as sin6_scope_id; returns its length.
+socklen_t to_sockaddr(const IpAddr& addr, std::uint16_t port, sockaddr_storage& ss);
 
 // `what` names the socket in the error ("socket(raw icmp)").
 Result<Fd> open_socket(Family f, int type, int protocol, const std::string& what);

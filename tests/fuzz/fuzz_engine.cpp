@@ -211,7 +211,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   cfg.count = 4 + (sel >> 6);
   cfg.interval = 100 * kMs;
   cfg.wait = 300 * kMs;
-  cfg.deadline = (sel & 8) ? 2 * 1000 * kMs : 0;
+  if (sel & 8) cfg.deadline = 2 * 1000 * kMs;
   cfg.payload = (sel & 16) ? r.u8() % 72 : (run.method == model::Method::tcp_syn ? 0 : 56);
   cfg.port = run.method == model::Method::udp ? 33434 : 80;
   const bool is6 = run.fam == Family::v6;

@@ -87,7 +87,7 @@ def test_five_backends_each_with_its_reason(lab, reach):
     # The reasons name the ICMP error and who sent it (the router's client-facing address).
     for s, hop in ((s4, ch.hops4[0]), (f"[{s6}]", ch.hops6[0])):
         pro = rows[f"{s}:8083"]
-        assert pro["icmp_from"] == hop and "administratively prohibited" in pro["reason"]
+        assert pro["icmp_from"] == hop and pro["reason"].startswith(f"admin-prohibited from {hop} "), pro
         assert (pro["icmp_type"], pro["icmp_code"]) in ((3, 13), (1, 1))
         assert rows[f"{s}:8080"]["time_ms"] > 0
         assert "1s" in rows[f"{s}:8082"]["reason"]

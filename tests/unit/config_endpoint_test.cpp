@@ -22,6 +22,8 @@ TEST(Endpoint, ParsesEveryForm) {
       {"HTTPS://[2001:db8::5]/", "2001:db8::5", 443, CheckKind::https},
       {"http://user:pw@host:81", "host", 81, CheckKind::http},
       {"h:65535", "h", 65535, CheckKind::tcp},
+      {"[fe80::1%eth0]:22", "fe80::1%eth0", 22, CheckKind::tcp},
+      {"http://[fe80::1%25eth0]:8080/", "fe80::1%eth0", 8080, CheckKind::http},  // RFC 6874
   };
   for (const auto& c : cases) {
     auto e = parse_endpoint(c.text);
@@ -49,6 +51,8 @@ TEST(Endpoint, RejectsWithReason) {
       {"http://", "without a host"},
       {"bad host:80", "not a host"},
       {"http://x:99999/", "1 to 65535"},
+      {"[198.18.0.1%eth0]:80", "only follow an IPv6"},
+      {"[fe80::1%]:80", "no interface after"},
   };
   for (auto [text, why] : cases) {
     auto e = parse_endpoint(text);
@@ -65,10 +69,13 @@ TEST(EndpointFile, LinesCommentsAndNames) {
       "198.18.0.2 81   # no name\n"
       "2001:db8::1 443 v6\n"
       "[2001:db8::2]:22 ssh\n"
-      "https://198.18.0.3/health\n",
+      "https://198.18.0.3/health\n"
+      "fe80::1%eth-s 22\n",
       "list.txt");
   ASSERT_TRUE(r) << r.error().message();
-  ASSERT_EQ(r->size(), 5u);
+  ASSERT_EQ(r->size(), 6u);
+  EXPECT_EQ((*r)[5].host, "fe80::1%eth-s");
+  EXPECT_EQ((*r)[5].name, "[fe80::1%eth-s]:22");
   EXPECT_EQ((*r)[0].name, "web1");
   EXPECT_EQ((*r)[0].port, 80);
   EXPECT_EQ((*r)[1].name, "198.18.0.2:81");

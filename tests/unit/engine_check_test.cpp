@@ -28,16 +28,21 @@ TEST(Classify, ErrnoAndIcmp) {
       {ENETUNREACH, std::nullopt, true, CheckStatus::no_route, "local routing table"},
       {EHOSTUNREACH, std::nullopt, false, CheckStatus::unreachable, "ARP"},
       {EACCES, std::nullopt, true, CheckStatus::prohibited, "local"},
-      // The kernel reports admin prohibited as EHOSTUNREACH: the ICMP code decides.
-      {EHOSTUNREACH, icmp(false, 3, 13), false, CheckStatus::prohibited, "administratively prohibited (ICMP type 3 code 13) from 198.18.1.2"},
-      {EHOSTUNREACH, icmp(false, 3, 10), false, CheckStatus::prohibited, "prohibited"},
-      {EHOSTUNREACH, icmp(false, 3, 1), false, CheckStatus::unreachable, "host unreachable (ICMP type 3 code 1)"},
-      {ENETUNREACH, icmp(false, 3, 0), false, CheckStatus::no_route, "network unreachable"},
-      {EACCES, icmp(true, 1, 1), false, CheckStatus::prohibited, "ICMPv6 type 1 code 1"},
-      {EHOSTUNREACH, icmp(true, 1, 3), false, CheckStatus::unreachable, "address unreachable"},
-      {ENETUNREACH, icmp(true, 1, 0), false, CheckStatus::no_route, "no route"},
-      {ECONNREFUSED, icmp(false, 3, 3), false, CheckStatus::refused, "refused"},
-      {EADDRNOTAVAIL, std::nullopt, true, CheckStatus::error, "(local)"},
+      // The kernel reports admin prohibited as EHOSTUNREACH: the ICMP code decides, in scan's words.
+      {EHOSTUNREACH, icmp(false, 3, 13), false, CheckStatus::prohibited, "admin-prohibited from 198.18.1.2 (ICMP type 3 code 13)"},
+      {EHOSTUNREACH, icmp(false, 3, 10), false, CheckStatus::prohibited, "admin-prohibited"},
+      {EHOSTUNREACH, icmp(false, 3, 1), false, CheckStatus::unreachable, "host-unreachable from 198.18.1.2 (ICMP type 3 code 1)"},
+      {ENETUNREACH, icmp(false, 3, 0), false, CheckStatus::no_route, "net-unreachable"},
+      {EACCES, icmp(true, 1, 1), false, CheckStatus::prohibited, "(ICMPv6 type 1 code 1)"},
+      {EHOSTUNREACH, icmp(true, 1, 3), false, CheckStatus::unreachable, "host-unreachable"},
+      {ENETUNREACH, icmp(true, 1, 0), false, CheckStatus::no_route, "net-unreachable"},
+      // Port and protocol unreachable become ECONNREFUSED / ENOPROTOOPT: not a RST, a filter.
+      {ECONNREFUSED, icmp(false, 3, 3), false, CheckStatus::filtered, "port-unreachable from 198.18.1.2"},
+      {ENOPROTOOPT, icmp(false, 3, 2), false, CheckStatus::filtered, "proto-unreachable from 198.18.1.2"},
+      {ECONNREFUSED, icmp(true, 1, 4), false, CheckStatus::filtered, "port-unreachable from 198.18.1.2 (ICMPv6"},
+      {EHOSTUNREACH, icmp(false, 11, 0), false, CheckStatus::filtered, "Time to live exceeded from 198.18.1.2"},
+      {EADDRNOTAVAIL, std::nullopt, true, CheckStatus::error, "error EADDRNOTAVAIL (Cannot assign requested address) (local)"},
+      {ENOPROTOOPT, std::nullopt, false, CheckStatus::error, "error ENOPROTOOPT"},
   };
   for (const auto& c : cases) {
     auto r = classify_connect(c.err, c.icmp, c.immediate);

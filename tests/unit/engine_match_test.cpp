@@ -985,11 +985,26 @@ TEST(EngineConnect, FailedIsAnError) {
   auto evs = r.e->on_connect(0, 1, outcome(ConnectOutcome::Kind::failed, kT0 + 3 * kMs, EHOSTUNREACH));
   ASSERT_EQ(evs.size(), 1u);
   EXPECT_EQ(evs[0].type, EventType::icmp_error);
-  EXPECT_EQ(evs[0].error, "No route to host");
+  EXPECT_EQ(evs[0].error, "host unreachable (no ARP/ND answer)");
   EXPECT_EQ(evs[0].from, kTarget);
   auto s = r.e->summary(0, kT0 + kSec);
   EXPECT_EQ(s.errors, 1u);
   EXPECT_EQ(s.received, 0u);
+}
+
+TEST(EngineConnect, AnIcmpErrorNamesTheRouterNotTheTarget) {
+  auto r = start(Method::tcp_connect, Family::v4);
+  // Linux turns a port unreachable about our SYN into ECONNREFUSED: the queued ICMP decides.
+  auto out = outcome(ConnectOutcome::Kind::refused, kT0 + 3 * kMs, ECONNREFUSED);
+  out.icmp = model::IcmpSeen{3, 3, false, IpAddr::parse("198.18.0.9")};
+  auto evs = r.e->on_connect(0, 1, out);
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_EQ(evs[0].type, EventType::icmp_error);
+  EXPECT_FALSE(evs[0].refused);
+  EXPECT_EQ(evs[0].from, *IpAddr::parse("198.18.0.9"));
+  EXPECT_EQ(evs[0].icmp_name, "Destination Port Unreachable");
+  EXPECT_EQ(evs[0].error, "port-unreachable from 198.18.0.9 (ICMP type 3 code 3)");
+  EXPECT_EQ(r.e->summary(0, kT0 + kSec).errors, 1u);
 }
 
 TEST(EngineConnect, OutcomesForUnknownProbesIgnored) {

@@ -38,6 +38,20 @@ TEST(ScanSpec, TargetsThatParse) {
   }
 }
 
+TEST(ScanSpec, ZonesAreHandedBack) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"fe80::1%eth0", "eth0"}, {"[fe80::1%2]", "2"}, {"fe80::%eth-s/120", "eth-s"}, {"2001:db8::1", ""}};
+  for (auto [text, zone] : cases) {
+    auto t = parse_target(text);
+    ASSERT_TRUE(t && t->range) << text;
+    EXPECT_EQ(t->zone, zone) << text;
+  }
+  for (const char* bad : {"198.18.0.1%eth0", "fe80::1%", "[fe80::1"}) EXPECT_FALSE(parse_target(bad)) << bad;
+  AddrRange r = *parse_target("fe80::/126")->range;
+  r.scope = 7;
+  EXPECT_EQ(r.at(r.first + 1).scope(), 7u);  // every address of a zoned range keeps the zone
+}
+
 TEST(ScanSpec, NamesAreHandedBack) {
   auto t = parse_target("server.lab-1.example");
   ASSERT_TRUE(t);

@@ -1,5 +1,7 @@
 #include "tools/check/check.hpp"
 
+#include "base/address.hpp"
+
 #include <fmt/format.h>
 
 #include <unistd.h>
@@ -245,7 +247,8 @@ class CheckRun {
   std::string gather() {
     for (const auto& a : o_.endpoints) {
       auto e = config::parse_endpoint(a);
-      if (!e && o_.kind == "icmp" && config::valid_host(a)) e = config::Endpoint{a, a, 0, CheckKind::tcp, {}};
+      if (!e && o_.kind == "icmp")  // a bare host, as ping takes it
+        if (auto h = parse_address(a, AddressForm::host)) e = config::Endpoint{a, h->host_and_zone(), 0, CheckKind::tcp, {}};
       if (!e) return e.error().message();
       items_.push_back({with_kind(*e), std::nullopt});
     }
@@ -265,7 +268,7 @@ class CheckRun {
       if (!text) return text.error().message();
       auto p = config::parse_policy(*text, o_.policy);
       if (!p) return p.error().message();
-      if (p->timeout > 0) timeout_ = static_cast<TimeNs>(p->timeout * 1e9);
+      if (p->timeout) timeout_ = static_cast<TimeNs>(*p->timeout * 1e9);
       for (auto& f : p->flows) {
         if (!f.from_netns.empty()) {
           auto ns = sys::named_netns(f.from_netns);
@@ -337,16 +340,9 @@ class CheckRun {
         addrs_[i] = it->second;
         continue;
       }
-      if (auto ip = IpAddr::parse(h)) {
-        if (o_.family && ip->family() != *o_.family)
-          return fmt::format("{}: not an IPv{} address", h, *o_.family == Family::v4 ? 4 : 6);
-        addrs_[i] = *ip;
-      } else {
-        auto r = sys::resolve(h, o_.family);
-        if (!r) return r.error().message();
-        if (r->empty()) return fmt::format("resolve {}: no address", h);
-        addrs_[i] = r->front();
-      }
+      auto r = sys::resolve(h, o_.family);  // literals, zones and names alike
+      if (!r) return r.error().message();
+      addrs_[i] = r->front();
       cache.emplace(h, addrs_[i]);
     }
     return {};
@@ -471,7 +467,7 @@ class CheckRun {
       po.numeric = true;
       std::map<IpAddr, std::size_t> target_of;
       for (std::size_t i : members)
-        if (target_of.emplace(addrs_[i], po.targets.size()).second) po.targets.push_back(addrs_[i].to_string());
+        if (target_of.emplace(addrs_[i], po.targets.size()).second) po.targets.push_back(sys::address_text(addrs_[i]));
       PingCollector seen(po.targets.size());
       std::ostringstream ping_err;
       int code = run_ping(po, seen, ping_err);

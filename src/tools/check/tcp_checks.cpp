@@ -10,6 +10,7 @@
 #include "sys/epoll.hpp"
 #include "sys/netns.hpp"
 #include "sys/socket.hpp"
+#include "tools/connect_result.hpp"
 
 namespace reach::tools {
 namespace {
@@ -19,30 +20,15 @@ struct Attempt {
   TimeNs started = 0;
 };
 
-// The ICMP error the kernel queued for this socket (IP_RECVERR), if any. Read after SO_ERROR:
-// dequeuing an ICMP error clears the socket's pending error.
-std::optional<model::IcmpSeen> queued_icmp(int fd) {
-  std::array<std::uint8_t, 256> buf{};
-  std::optional<model::IcmpSeen> seen;
-  for (int i = 0; i < 8; ++i) {
-    auto e = sys::receive_error(fd, buf);
-    if (!e || !*e) break;
-    if ((*e)->kind == sys::ErrQueueEntry::Kind::icmp_error)
-      seen = model::IcmpSeen{(*e)->icmp_type, (*e)->icmp_code, (*e)->icmp_family == Family::v6, (*e)->offender};
-  }
-  return seen;
-}
-
 Result<sys::Fd> open_for(const TcpTarget& t) {
   Result<sys::Fd> fd = fail("socket(tcp)", "", 0);
-  auto open = [&] { fd = sys::open_socket(t.addr.family(), SOCK_STREAM, 0, "socket(tcp)"); };
+  auto open = [&] { fd = open_connect_socket(t.addr.family()); };
   if (t.netns_path.empty()) {
     open();
   } else if (auto r = sys::in_netns(t.netns_path, open); !r) {
     return tl::unexpected(r.error());
   }
   if (!fd) return fd;
-  if (auto r = sys::set_recv_errors(fd->get(), t.addr.family()); !r) return tl::unexpected(r.error());
   if (t.source)
     if (auto r = sys::bind_to(fd->get(), *t.source, 0); !r) return tl::unexpected(r.error());
   return fd;
@@ -85,7 +71,7 @@ Result<std::vector<TcpResult>> run_tcp_checks(const std::vector<TcpTarget>& targ
       TimeNs t0 = clock.now();
       auto c = sys::connect_nonblocking(fd->get(), t.addr, t.port);
       if (!c) {
-        finish(i, engine::classify_connect(c.error().err, std::nullopt, true), clock.now() - t0, c.error().err,
+        finish(i, engine::classify_verdict(failed_connect(c.error().err)), clock.now() - t0, c.error().err,
                std::nullopt);
         continue;
       }
@@ -108,19 +94,18 @@ Result<std::vector<TcpResult>> run_tcp_checks(const std::vector<TcpTarget>& targ
       std::size_t i = r.tag;
       if (i >= live.size() || !live[i].fd.valid()) continue;
       int fd = live[i].fd.get();
-      int err = sys::socket_error(fd);
-      auto icmp = err != 0 ? queued_icmp(fd) : std::nullopt;
+      auto v = finished_connect(fd);
       // Connected: the kernel's own handshake RTT (TCP_INFO), untouched by our wake-up latency.
       std::optional<TimeNs> took = now - live[i].started;
-      if (err == 0)
+      if (v.err == 0)
         if (auto rtt = sys::tcp_rtt(fd); rtt && *rtt > 0) took = rtt;
-      finish(i, engine::classify_connect(err, icmp, false), took, err, icmp);
+      finish(i, engine::classify_verdict(v), took, v.err, v.icmp);
     }
     for (std::size_t i : sched.expired(now)) {
       if (!live[i].fd.valid()) continue;
       // An ICMP error may sit in the queue of a socket the kernel kept retrying (soft errors).
-      auto icmp = queued_icmp(live[i].fd.get());
-      if (icmp) finish(i, engine::classify_connect(EHOSTUNREACH, icmp, false), std::nullopt, ETIMEDOUT, icmp);
+      auto v = timed_out_connect(live[i].fd.get());
+      if (v.icmp) finish(i, engine::classify_verdict(v), std::nullopt, ETIMEDOUT, v.icmp);
       else finish(i, engine::classify_timeout(o.timeout), std::nullopt, ETIMEDOUT, std::nullopt);
     }
   }

@@ -22,6 +22,8 @@
 #include "sys/resolve.hpp"
 #include "sys/signals.hpp"
 #include "sys/socket.hpp"
+#include "tools/connect_result.hpp"
+#include "tools/target.hpp"
 
 namespace reach::tools {
 namespace {
@@ -40,10 +42,11 @@ std::string validate(const PingOptions& o, bool root) {
     return fmt::format("cannot flood, minimal interval for user must be >= 2 ms, use -i 0.002 (or higher); got {}s",
                        o.interval);
   if (!(o.wait > 0) || !std::isfinite(o.wait) || o.wait > 3600) return fmt::format("bad linger time: {}", o.wait);
-  if (!(o.deadline >= 0) || !std::isfinite(o.deadline) || o.deadline > 1e7)
-    return fmt::format("bad wait time: {}", o.deadline);
-  if (o.ttl < 0 || o.ttl > 255) return fmt::format("ttl {} out of range", o.ttl);
-  if (o.size && (*o.size < 0 || *o.size > 65000)) return fmt::format("bad packet size {}: 0 to 65000", *o.size);
+  if (o.deadline && (!(*o.deadline > 0) || !std::isfinite(*o.deadline) || *o.deadline > 1e7))
+    return fmt::format("bad wait time: {}: seconds, more than 0", *o.deadline);
+  if (o.ttl && (*o.ttl < 1 || *o.ttl > 255)) return fmt::format("ttl {} out of range: 1 to 255", *o.ttl);
+  if (o.size && *o.size < 0) return fmt::format("bad packet size {}: 0 or more", *o.size);
+  if (o.size && o.method == Method::tcp_connect) return "--connect sends no payload: -s does not apply";
   if (o.port && (*o.port < 1 || *o.port > 65535)) return fmt::format("bad port: {}", *o.port);
   if (o.broadcast && o.method != Method::icmp) return "-b (broadcast) works with ICMP echo only";
   if (o.method == Method::udp && o.size && *o.size < 12 && *o.size != 0)
@@ -109,21 +112,22 @@ class PingRun {
   }
 
   bool resolve_targets() {
+    Outbound out = parse_outbound(o_.interface);
+    sock_opts_.source = out.source;
+    sock_opts_.device = out.device;
     for (const auto& name : o_.targets) {
-      auto addrs = sys::resolve(name, o_.family);
-      if (!addrs) {
-        err_ << "reach ping: cannot resolve " << name << ": " << addrs.error().detail << '\n';
-        return false;
-      }
-      targets_.push_back({name, addrs->front()});
-      if (is_group(addrs->front()) && o_.method != Method::icmp) {
-        err_ << "reach ping: " << name << " is a multicast address: only ICMP echo (the default) can probe a group\n";
-        return false;
-      }
+      auto addr = resolve_target(name, o_.family, out);
+      if (!addr) return fatal(addr.error().detail);
+      targets_.push_back({name, *addr});
+      if (is_group(*addr) && o_.method != Method::icmp)
+        return fatal(name + " is a multicast address: only ICMP echo (the default) can probe a group");
+      // -s as large as the protocol allows over this target's family.
+      if (auto max = engine::max_payload(o_.method, addr->family()); o_.size && static_cast<std::size_t>(*o_.size) > max)
+        return fatal(fmt::format("bad packet size {}: at most {} for {} over IPv{}", *o_.size, max,
+                                 o_.method == Method::tcp_syn ? "TCP" : o_.method == Method::udp ? "UDP" : "ICMP",
+                                 addr->is_v4() ? 4 : 6));
     }
     sock_opts_.broadcast = o_.broadcast;
-    if (auto src = IpAddr::parse(o_.interface)) sock_opts_.source = src;
-    else sock_opts_.device = o_.interface;
     return true;
   }
 
@@ -136,7 +140,7 @@ class PingRun {
     // Unreachable": a lost probe keeps the run open that long for the error (docs/PING.md).
     cfg_.error_wait = 3500 * kNsPerMs;
     cfg_.spread = 100 * kNsPerUs;
-    cfg_.deadline = static_cast<TimeNs>(std::llround(o_.deadline * 1e9));
+    if (o_.deadline) cfg_.deadline = static_cast<TimeNs>(std::llround(*o_.deadline * 1e9));
     std::size_t default_size = o_.method == Method::tcp_syn ? 0 : 56;
     cfg_.payload = o_.size ? static_cast<std::size_t>(*o_.size) : default_size;
     int default_port = o_.method == Method::udp ? 33434 : 80;
@@ -178,9 +182,6 @@ class PingRun {
   bool check_source() {
     for (const auto& t : targets_) {
       Family f = t.addr.family();
-      if (sock_opts_.source && sock_opts_.source->family() != f)
-        return fatal(fmt::format("source address {} and target {} are of different families",
-                                 sock_opts_.source->to_string(), t.addr.to_string()));
       // Probe sockets of the other methods check -I when they open; connect opens one per probe.
       if (o_.method != Method::tcp_connect || (sock_opts_.device.empty() && !sock_opts_.source)) continue;
       auto fd = sys::open_socket(f, SOCK_STREAM, 0, "socket(tcp)");
@@ -332,7 +333,7 @@ class PingRun {
       auto s = engine_->summary(i, now);
       s.socket_drops = socket_drops(i);
       writer_->summary(s);
-      bool short_of_count = o_.deadline > 0 && o_.count && s.received < static_cast<std::uint64_t>(*o_.count);
+      bool short_of_count = o_.deadline && o_.count && s.received < static_cast<std::uint64_t>(*o_.count);
       if (s.received == 0 || short_of_count) code = 1;
     }
     return status ? status : code;
@@ -387,14 +388,14 @@ class PingRun {
 
   void start_connect(const engine::Outgoing& o, const sys::MonotonicClock& clock) {
     const IpAddr& dst = targets_[o.target].addr;
-    auto fd = sys::open_socket(dst.family(), SOCK_STREAM, 0, "socket(tcp)");
+    auto fd = open_connect_socket(dst.family());
     TimeNs t = clock.now();
     if (!fd) return writer_->event(engine_->send_failed(o.target, o.seq, t, fd.error().message()));
     Result<void> bound;
     if (!sock_opts_.device.empty()) bound = sys::bind_to_device(fd->get(), sock_opts_.device);
     if (bound && sock_opts_.source) bound = sys::bind_to(fd->get(), *sock_opts_.source, 0);
     if (!bound) return writer_->event(engine_->send_failed(o.target, o.seq, t, bound.error().message()));
-    if (o_.ttl > 0) (void)sys::set_ttl(fd->get(), dst.family(), o_.ttl);
+    if (o_.ttl) (void)sys::set_ttl(fd->get(), dst.family(), *o_.ttl);
     t = clock.now();
     auto r = sys::connect_nonblocking(fd->get(), dst, cfg_.port);
     engine_->sent(o.target, o.seq, t);
@@ -403,7 +404,7 @@ class PingRun {
       engine::ConnectOutcome out;
       out.when = clock.now();
       out.err = r.error().err;
-      out.kind = out.err == ECONNREFUSED ? engine::ConnectOutcome::Kind::refused : engine::ConnectOutcome::Kind::failed;
+      out.immediate = true;
       return emit(engine_->on_connect(o.target, o.seq, out));
     }
     int raw = fd->get();
@@ -416,15 +417,14 @@ class PingRun {
     auto it = connects_.find(id);
     if (it == connects_.end()) return;
     int fd = it->second.fd.get();
-    int err = sys::socket_error(fd);
+    auto v = finished_connect(fd);
     engine::ConnectOutcome out;
     out.when = now;
-    out.err = err;
-    if (err == 0) {
+    out.err = v.err;
+    out.icmp = v.icmp;
+    if (v.err == 0) {
       out.kind = engine::ConnectOutcome::Kind::connected;
       out.kernel_rtt = sys::tcp_rtt(fd);
-    } else {
-      out.kind = err == ECONNREFUSED ? engine::ConnectOutcome::Kind::refused : engine::ConnectOutcome::Kind::failed;
     }
     std::size_t target = it->second.target;
     std::uint32_t seq = it->second.seq;

@@ -20,9 +20,9 @@ struct PingOptions {
   std::optional<std::int64_t> count;  // -c; none: until the deadline or Ctrl-C
   double interval = 1.0;             // -i, seconds
   double wait = 2.0;                 // -W, seconds
-  double deadline = 0;               // -w, seconds
+  std::optional<double> deadline;    // -w, seconds
   std::optional<std::int64_t> size;  // -s
-  int ttl = 0;                       // -t
+  std::optional<int> ttl;            // -t; none: the kernel's default
   std::string interface;             // -I: name or source address
   std::optional<Family> family;      // -4 / -6
   std::optional<int> port;           // -p

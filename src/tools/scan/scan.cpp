@@ -1,5 +1,6 @@
 #include "tools/scan/scan.hpp"
 
+#include "tools/connect_result.hpp"
 #include "tools/scan/banners.hpp"
 
 #include <sys/epoll.h>
@@ -167,6 +168,11 @@ class ScanRun {
         bool wide = t->prefix >= 0 && (r.family == Family::v4 ? t->prefix < 16 : t->prefix < 112);
         if (wide && !exclude && !o_.yes)
           return usage(fmt::format("{} is wider than a /16 ({} addresses): add --yes to scan it", w, r.size())), false;
+        if (!exclude) {  // the same zone rule as every command
+          auto zoned = sys::zone_for(r.at(r.first), t->zone, {});
+          if (!zoned) return usage(fmt::format("target {}: {}", w, zoned.error().detail) + origin), false;
+          r.scope = zoned->scope();
+        }
       } else {
         auto addrs = sys::resolve(t->name, o_.family);
         if (!addrs) return usage(fmt::format("cannot resolve {}: {}", t->name, addrs.error().detail)), false;
@@ -359,21 +365,15 @@ class ScanRun {
     TimeNs deadline = 0;
   };
 
-  static std::optional<std::pair<PortState, PortReason>> classify(int err) {
-    switch (err) {
-      case 0: return std::pair{PortState::open, PortReason::connected};
-      case ECONNREFUSED: return std::pair{PortState::closed, PortReason::rst};
-      case EHOSTUNREACH: return std::pair{PortState::filtered, PortReason::host_unreachable};
-      case ENETUNREACH: return std::pair{PortState::filtered, PortReason::net_unreachable};
-      case EACCES: return std::pair{PortState::filtered, PortReason::admin_prohibited};  // ICMPv6 prohibited
-      case EPERM: return std::pair{PortState::filtered, PortReason::local_error};        // a local firewall
-      default: return std::nullopt;  // timeouts and the rest: unanswered, retried
-    }
+  // An answer of any kind is recorded, with its sender (a router for ICMP errors); a connect
+  // that saw nothing is left for the next pass.
+  void record(const engine::ConnectVerdict& v, std::uint64_t index) {
+    if (!v.answered) return;
+    engine_->record(index, v.state, v.reason, v.icmp && v.icmp->from ? *v.icmp->from : engine_->probe(index).dst);
   }
 
-  void finish(Pending& p, int err, sys::Epoll& ep) {
-    auto c = classify(err);
-    if (c) engine_->record(p.index, c->first, c->second, engine_->probe(p.index).dst);
+  void finish(Pending& p, const engine::ConnectVerdict& v, sys::Epoll& ep) {
+    record(v, p.index);
     ep.remove(p.fd.get());
     p.fd.reset();
   }
@@ -401,13 +401,13 @@ class ScanRun {
       for (const auto& r : *ready) {
         Pending& p = slots[r.tag];
         if (!p.fd.valid()) continue;
-        finish(p, sys::socket_error(p.fd.get()), *ep);
+        finish(p, finished_connect(p.fd.get()), *ep);
         free_slots.push_back(r.tag);
       }
       now = clock_.now();
       for (std::size_t i = 0; i < slots.size(); ++i) {
         if (!slots[i].fd.valid() || now < slots[i].deadline) continue;
-        finish(slots[i], ETIMEDOUT, *ep);
+        finish(slots[i], timed_out_connect(slots[i].fd.get()), *ep);
         free_slots.push_back(i);
       }
       progress(now);
@@ -418,7 +418,7 @@ class ScanRun {
 
   bool start_connect(const engine::ScanProbe& p, TimeNs deadline, std::vector<Pending>& slots,
                      std::vector<std::size_t>& free_slots, sys::Epoll& ep) {
-    auto fd = sys::open_socket(p.dst.family(), SOCK_STREAM, IPPROTO_TCP, "socket(tcp)");
+    auto fd = open_connect_socket(p.dst.family());
     if (!fd) {
       if (fd.error().err == EMFILE || fd.error().err == ENFILE)
         return fatal(fd.error().message() + ": lower --concurrency or raise `ulimit -n`"), false;
@@ -427,9 +427,11 @@ class ScanRun {
     (void)sys::set_linger_zero(fd->get());  // close with RST: no TIME_WAIT left behind per open port
     auto c = sys::connect_nonblocking(fd->get(), p.dst, p.dport);
     if (!c || *c) {
-      auto cls = classify(c ? 0 : c.error().err);
-      if (cls) engine_->record(p.index, cls->first, cls->second, p.dst);
-      else engine_->send_failed();
+      auto v = c ? finished_connect(fd->get()) : failed_connect(c.error().err);
+      // A local shortage (no free port, no buffer) is a failed send, retried in the next pass.
+      bool shortage = v.err == EAGAIN || v.err == EADDRNOTAVAIL || v.err == ENOBUFS || v.err == ENOMEM;
+      if (!c && shortage) engine_->send_failed();
+      else record(v, p.index);
       return true;
     }
     std::size_t slot = free_slots.back();

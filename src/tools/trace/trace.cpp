@@ -27,6 +27,7 @@
 #include "sys/reverse_dns.hpp"
 #include "sys/signals.hpp"
 #include "sys/socket.hpp"
+#include "tools/target.hpp"
 #include "tools/trace/live.hpp"
 
 namespace reach::tools {
@@ -79,15 +80,12 @@ class TraceRun {
   }
 
   bool resolve() {
-    auto addrs = sys::resolve(o_.target, o_.family);
-    if (!addrs) return fatal("cannot resolve " + o_.target + ": " + addrs.error().detail), false;
-    target_ = addrs->front();
-    if (auto src = IpAddr::parse(o_.interface)) sock_opts_.source = src;
-    else sock_opts_.device = o_.interface;
-    if (sock_opts_.source && sock_opts_.source->family() != target_.family())
-      return fatal(fmt::format("source address {} and target {} are of different families",
-                               sock_opts_.source->to_string(), target_.to_string())),
-             false;
+    Outbound out = parse_outbound(o_.interface);
+    sock_opts_.source = out.source;
+    sock_opts_.device = out.device;
+    auto addr = resolve_target(o_.target, o_.family, out);
+    if (!addr) return fatal(addr.error().detail), false;
+    target_ = *addr;
     auto src = sys::source_address_for(target_, sock_opts_.device);
     if (!src) return fatal(src.error().message()), false;
     source_ = sock_opts_.source.value_or(*src);

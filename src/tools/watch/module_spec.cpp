@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 
+#include "base/address.hpp"
 #include "engine/pattern.hpp"
 #include "sys/input_file.hpp"
 
@@ -19,25 +19,11 @@ Result<void> set_body_pattern(engine::HttpExpect& e, const std::string& text, st
 }  // namespace
 
 std::optional<std::pair<std::string, int>> split_host_port(const std::string& text) {
-  std::string host = text;
-  int port = 0;
-  auto parse_port = [&](std::string_view p) {
-    auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
-    return ec == std::errc() && ptr == p.data() + p.size() && port > 0 && port < 65536;
-  };
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string::npos) return std::nullopt;
-    host = text.substr(1, close - 1);
-    if (close + 1 < text.size()) {
-      if (text[close + 1] != ':' || !parse_port(std::string_view(text).substr(close + 2))) return std::nullopt;
-    }
-  } else if (auto colon = text.rfind(':'); colon != std::string::npos && text.find(':') == colon) {
-    host = text.substr(0, colon);
-    if (!parse_port(std::string_view(text).substr(colon + 1))) return std::nullopt;
-  }
-  if (host.empty()) return std::nullopt;
-  return std::pair{host, port};
+  // The one address parser of every command; the host keeps its zone ("fe80::1%eth0").
+  auto a = parse_address(text, AddressForm::host_port);
+  if (!a) a = parse_address(text, AddressForm::host);
+  if (!a) return std::nullopt;
+  return std::pair{a->host_and_zone(), a->port ? int{*a->port} : 0};
 }
 
 Result<engine::HttpExpect> http_expect(const config::StatusSet& statuses, const std::string& statuses_text,

@@ -19,7 +19,8 @@ Result<ProbeSpec> spec_from_module(const config::BbModule& m, const std::string&
 // the error, which --validate and a reload report with the target's line.
 Result<engine::HttpExpect> http_expect(const config::StatusSet& statuses, const std::string& statuses_text,
                                        const std::string& body, const std::string& body_regex, int cert_days);
-// "host:port", "[v6]:port", "host" (port 0). nullopt for an empty host or a bad port.
+// "host:port", "[v6]:port", "[fe80::1%eth0]:port", "host" (port 0), as base/address reads them.
+// nullopt for an empty host, a bad port or a bad address.
 std::optional<std::pair<std::string, int>> split_host_port(const std::string& text);
 // The built-in modules plus those of a blackbox modules file.
 Result<config::BbModules> load_modules(const std::string& path);

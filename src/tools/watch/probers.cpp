@@ -21,6 +21,7 @@
 #include "sys/fd.hpp"
 #include "sys/resolve.hpp"
 #include "sys/socket.hpp"
+#include "tools/connect_result.hpp"
 #include "tools/watch/packet_rounds.hpp"
 
 namespace reach::tools::watch {
@@ -35,11 +36,7 @@ TimeNs wall_now() { return sys::WallClock().now(); }
 // The address to probe: a literal as is, a name through the resolver, the preferred family
 // first (blackbox's preferred_ip_protocol), the other one only with fallback.
 Result<IpAddr> pick_address(const ProbeSpec& s) {
-  if (auto lit = IpAddr::parse(s.host)) {
-    if (s.family && lit->family() != *s.family && !s.family_fallback)
-      return fail("resolve", s.host, 0, "address of the wrong family for this module");
-    return *lit;
-  }
+  // Literals (with their zone) and names alike, by the rule of every command.
   auto all = sys::resolve(s.host, s.family_fallback ? std::nullopt : s.family);
   if (!all) return tl::unexpected(all.error());
   if (all->empty()) return fail("resolve", s.host, 0, "no address");
@@ -235,14 +232,10 @@ struct Probers::Impl {
       r.duration = reactor.refresh_now() - start;
       finish_later(std::move(done), std::move(r));
     };
-    auto fd = sys::open_socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, "socket(tcp)");
+    auto fd = open_connect_socket(addr.family());
     if (!fd) return finish_now(fd.error().message());
-    (void)sys::set_recv_errors(fd->get(), addr.family());
     auto c = sys::connect_nonblocking(fd->get(), addr, static_cast<std::uint16_t>(spec.port));
-    if (!c) {
-      auto k = engine::classify_connect(c.error().err, std::nullopt, true);
-      return finish_now(k.reason.empty() ? c.error().message() : k.reason);
-    }
+    if (!c) return finish_now(failed_connect(c.error().err).text);
     const std::uint32_t job = next_job++;
     const int raw_fd = fd->get();
     TcpJob& t = tcp[job];
@@ -271,22 +264,20 @@ struct Probers::Impl {
     RoundResult& r = t.result;
     const TimeNs now = reactor.refresh_now();
     r.duration = now - t.start;
-    if (err == ETIMEDOUT) {
+    // The one reading of a connect's end (tools/connect_result): an ICMP error names its sender.
+    auto v = err == ETIMEDOUT ? timed_out_connect(t.fd.get()) : err < 0 ? finished_connect(t.fd.get()) : failed_connect(err);
+    if (!v.answered) {
       r.reason = "timed out";
       return t.done(std::move(r));
     }
-    if (err < 0) err = sys::socket_error(t.fd.get());
-    std::optional<model::IcmpSeen> icmp;
-    if (auto e = sys::receive_error(t.fd.get(), buf); e && *e && (*e)->kind == sys::ErrQueueEntry::Kind::icmp_error)
-      icmp = model::IcmpSeen{(*e)->icmp_type, (*e)->icmp_code, (*e)->icmp_family == Family::v6, (*e)->offender};
+    err = v.err;
     if (err == 0) {
       r.success = true;
       r.received = 1;
       r.rtts = {sys::tcp_rtt(t.fd.get()).value_or(now - t.start)};
       r.phases.emplace_back("connect", r.rtts.front());
     } else {
-      r.reason = engine::classify_connect(err, icmp, false).reason;
-      if (r.reason.empty()) r.reason = std::strerror(err);
+      r.reason = v.text;
     }
     t.done(std::move(r));
   }
