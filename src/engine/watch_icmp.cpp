@@ -43,7 +43,10 @@ void EchoRounds::start(std::uint32_t target, const EchoRoundSpec& spec, TimeNs n
   for (int i = 0; i < r.spec.packets; ++i) {
     std::uint32_t probe = next_probe_++;
     if (next_probe_ == 0) next_probe_ = 1;
-    probes_[probe] = Probe{target, r.id, now + i * spec.spacing};
+    Probe& p = probes_[probe];
+    p.target = target;
+    p.round = r.id;
+    p.send_at = now + i * spec.spacing;
     sendq_.push({now + i * spec.spacing, probe});
   }
   rounds_[r.id] = std::move(r);
@@ -74,15 +77,16 @@ std::vector<EchoOut> EchoRounds::due(TimeNs now) {
   return out;
 }
 
-void EchoRounds::sent(std::uint32_t probe, TimeNs user_tx) {
+void EchoRounds::sent(std::uint32_t probe, TimeNs before, TimeNs after) {
   auto it = probes_.find(probe);
   if (it == probes_.end()) return;
   Probe& p = it->second;
   Round* r = round_of(p);
   if (!r) return;
   p.sent = true;
-  p.tx = user_tx;
-  p.deadline = user_tx + r->spec.timeout;
+  p.times.before = before;
+  p.times.after = after;
+  p.deadline = before + r->spec.timeout;
   ++r->result.sent;
   expiry_.push({p.deadline, probe});
 }
@@ -100,8 +104,7 @@ void EchoRounds::send_failed(std::uint32_t probe, const std::string& error) {
 void EchoRounds::tx_stamp(std::uint32_t probe, TimeNs kernel_tx) {
   auto it = probes_.find(probe);
   if (it == probes_.end() || it->second.done || !it->second.sent) return;
-  it->second.kernel_tx_at = kernel_tx;
-  it->second.kernel_tx = true;
+  it->second.times.kernel_tx = kernel_tx;
 }
 
 void EchoRounds::settle(std::uint32_t probe, Probe& p) {
@@ -116,7 +119,7 @@ void EchoRounds::settle(std::uint32_t probe, Probe& p) {
   probes_.erase(probe);
 }
 
-bool EchoRounds::on_reply(Family f, packet::Bytes icmp, const IpAddr& from, TimeNs rx, bool kernel_rx, int ttl) {
+bool EchoRounds::on_reply(Family f, packet::Bytes icmp, const IpAddr& from, const RxTimes& rx, int ttl) {
   auto m = packet::parse_icmp(icmp);
   if (!m) return (!icmp.empty() && is_echo_reply(f, icmp[0]) ? ++ignored_ : 0), false;  // truncated
   if (!is_echo_reply(f, m->type)) return false;
@@ -127,14 +130,9 @@ bool EchoRounds::on_reply(Family f, packet::Bytes icmp, const IpAddr& from, Time
   Round* r = round_of(p);
   auto c = packet::echo_cookie(m->body);
   if (!r || !(from == r->spec.addr) || !c || *c != cookie_of(probe, r->spec.addr)) return ++ignored_, false;
-  // Kernel RX minus kernel TX where both exist and agree (TX <= RX); otherwise the RX minus
-  // the user-space send time, counted, so a doubtful stamp never makes an RTT negative.
-  TimeNs rtt = rx - p.kernel_tx_at;
-  if (!kernel_rx || !p.kernel_tx || rtt < 0) {
-    ++r->result.stamps_user;
-    rtt = std::max<TimeNs>(rx - p.tx, 0);
-  }
-  r->result.rtts.push_back(rtt);
+  const PairedRtt rtt = pair_stamps(p.times, rx);
+  r->result.stamps_dropped += rtt.dropped();
+  r->result.rtts.push_back(rtt.rtt);
   ++r->result.received;
   if (ttl >= 0) r->result.reply_ttl = ttl;
   settle(probe, p);

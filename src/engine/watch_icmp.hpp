@@ -12,6 +12,7 @@
 
 #include "base/ip_addr.hpp"
 #include "base/time.hpp"
+#include "engine/rtt.hpp"
 #include "packet/bytes.hpp"
 
 namespace reach::engine {
@@ -37,7 +38,7 @@ struct EchoRound {
   int reply_ttl = -1;
   int errors = 0;             // ICMP errors (unreachable...) about this round's echoes
   std::string error;          // the first one's name, with its sender
-  int stamps_user = 0;        // answers timed with the user-space clock (no usable kernel stamp)
+  int stamps_dropped = 0;     // kernel stamps that failed engine/rtt's checks (user time used)
 };
 
 class EchoRounds {
@@ -55,14 +56,15 @@ class EchoRounds {
   void set_kernel_ident(bool on) { kernel_ident_ = on; }
 
   std::vector<EchoOut> due(TimeNs now);
-  // The echo left at `user_tx` (user clock); kernel stamp later through tx_stamp.
-  void sent(std::uint32_t probe, TimeNs user_tx);
+  // The echo was handed to the kernel between `before` and `after` (user clock); the kernel's
+  // TX stamp comes later through tx_stamp. RTTs are paired by engine/rtt, as ping's.
+  void sent(std::uint32_t probe, TimeNs before, TimeNs after);
   void send_failed(std::uint32_t probe, const std::string& error);
   void tx_stamp(std::uint32_t probe, TimeNs kernel_tx);
 
   // An echo reply (ICMP message bytes, without IP header) from `from`; false when it is not an
   // answer to a probe of ours (wrong id, unknown probe, bad cookie, other sender, duplicate).
-  bool on_reply(Family f, packet::Bytes icmp, const IpAddr& from, TimeNs rx, bool kernel_rx, int ttl);
+  bool on_reply(Family f, packet::Bytes icmp, const IpAddr& from, const RxTimes& rx, int ttl);
   // An ICMP error quoting one of our echoes (`quoted_icmp`: the quoted ICMP header onwards;
   // `quoted_dst`: the quoted destination, nullptr when the kernel gave only our payload).
   bool on_error(Family f, std::uint8_t type, std::uint8_t code, packet::Bytes quoted_icmp, const IpAddr* quoted_dst,
@@ -76,10 +78,11 @@ class EchoRounds {
 
  private:
   struct Probe {
-    std::uint32_t target;
-    std::uint64_t round;
-    TimeNs send_at, tx = 0, kernel_tx_at = 0, deadline = 0;
-    bool sent = false, kernel_tx = false, done = false;
+    std::uint32_t target = 0;
+    std::uint64_t round = 0;
+    TimeNs send_at = 0, deadline = 0;
+    SendTimes times;
+    bool sent = false, done = false;
   };
   struct Round {
     std::uint64_t id = 0;

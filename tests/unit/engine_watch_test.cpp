@@ -20,6 +20,9 @@ using test::ip;
 
 constexpr TimeNs S = kNsPerSec, MS = kNsPerMs;
 
+RxTimes at(TimeNs t) { return RxTimes{t, std::nullopt, std::nullopt}; }    // user-space time only
+RxTimes kat(TimeNs t) { return RxTimes{t + 7, t, std::nullopt}; }          // a kernel stamp, read later
+
 TEST(WatchScheduler, SpreadsTargetsOverTheIntervalAndKeepsTheirRhythm) {
   WatchScheduler s;
   for (std::uint32_t id = 0; id < 1000; ++id) s.upsert(id, S, id * 7919, 0);
@@ -244,12 +247,12 @@ TEST(WatchEcho, ARoundOfFiveSpacedEchoes) {
   for (TimeNs t = 0; t <= 400 * MS; t += 100 * MS) {
     auto out = L.e.due(t);
     ASSERT_EQ(out.size(), 1u) << t;
-    L.e.sent(out[0].probe, t);
+    L.e.sent(out[0].probe, t, t);
     sent.push_back(out[0]);
   }
   for (std::size_t i = 0; i < sent.size(); ++i) {
     if (i == 2) continue;  // lost
-    EXPECT_TRUE(L.e.on_reply(Family::v4, L.reply_to(sent[i]), L.dst, i * 100 * MS + 10 * MS + TimeNs(i), false, 61));
+    EXPECT_TRUE(L.e.on_reply(Family::v4, L.reply_to(sent[i]), L.dst, at(i * 100 * MS + 10 * MS + TimeNs(i)), 61));
   }
   EXPECT_TRUE(L.e.finished(S).empty());
   auto done = L.e.finished(200 * MS + S);
@@ -266,15 +269,15 @@ TEST(WatchEcho, ForgedAndForeignRepliesAreIgnored) {
   EchoLab L;
   L.e.start(1, EchoRoundSpec{L.dst, 1, 0, S, 56}, 0);
   auto out = L.e.due(0);
-  L.e.sent(out[0].probe, 0);
+  L.e.sent(out[0].probe, 0, 0);
   auto r = L.reply_to(out[0]);
-  EXPECT_FALSE(L.e.on_reply(Family::v4, r, ip("198.18.9.9"), MS, false, 64));  // other sender
+  EXPECT_FALSE(L.e.on_reply(Family::v4, r, ip("198.18.9.9"), at(MS), 64));  // other sender
   auto bad = r;
   bad[9] ^= 1;  // cookie
-  EXPECT_FALSE(L.e.on_reply(Family::v4, bad, L.dst, MS, false, 64));
-  EXPECT_FALSE(L.e.on_reply(Family::v4, packet::Buffer(r.begin(), r.begin() + 6), L.dst, MS, false, 64));
-  EXPECT_TRUE(L.e.on_reply(Family::v4, r, L.dst, MS, false, 64));
-  EXPECT_FALSE(L.e.on_reply(Family::v4, r, L.dst, MS, false, 64));  // duplicate
+  EXPECT_FALSE(L.e.on_reply(Family::v4, bad, L.dst, at(MS), 64));
+  EXPECT_FALSE(L.e.on_reply(Family::v4, packet::Buffer(r.begin(), r.begin() + 6), L.dst, at(MS), 64));
+  EXPECT_TRUE(L.e.on_reply(Family::v4, r, L.dst, at(MS), 64));
+  EXPECT_FALSE(L.e.on_reply(Family::v4, r, L.dst, at(MS), 64));  // duplicate
   EXPECT_EQ(L.e.ignored(), 4u);
   auto done = L.e.finished(MS);
   ASSERT_EQ(done.size(), 1u);
@@ -286,23 +289,23 @@ TEST(WatchEcho, KernelStampsAreUsedOnlyWhenTheyAgree) {
   L.e.start(1, EchoRoundSpec{L.dst, 2, 0, S, 56}, 0);
   auto out = L.e.due(0);
   ASSERT_EQ(out.size(), 2u);
-  L.e.sent(out[0].probe, 100);
-  L.e.sent(out[1].probe, 200);
-  L.e.tx_stamp(out[0].probe, 90);
+  L.e.sent(out[0].probe, 85, 95);
+  L.e.sent(out[1].probe, 200, 210);
+  L.e.tx_stamp(out[0].probe, 90);    // inside its send call: the origin
   L.e.tx_stamp(out[1].probe, 5000);  // later than the reply: not this probe's
-  L.e.on_reply(Family::v4, L.reply_to(out[0]), L.dst, 1090, true, 64);
-  L.e.on_reply(Family::v4, L.reply_to(out[1]), L.dst, 1200, true, 64);
+  L.e.on_reply(Family::v4, L.reply_to(out[0]), L.dst, kat(1090), 64);
+  L.e.on_reply(Family::v4, L.reply_to(out[1]), L.dst, kat(1200), 64);
   auto done = L.e.finished(2000);
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].rtts, (std::vector<TimeNs>{1000, 1000}));
-  EXPECT_EQ(done[0].stamps_user, 1);
+  EXPECT_EQ(done[0].stamps_dropped, 1);
 }
 
 TEST(WatchEcho, AnIcmpErrorEndsTheEchoWithTheRoutersName) {
   EchoLab L;
   L.e.start(1, EchoRoundSpec{L.dst, 1, 0, S, 56}, 0);
   auto out = L.e.due(0);
-  L.e.sent(out[0].probe, 0);
+  L.e.sent(out[0].probe, 0, 0);
   EXPECT_TRUE(L.e.on_error(Family::v4, 3, 1, out[0].bytes, &L.dst, ip("198.18.0.1")));
   auto done = L.e.finished(MS);
   ASSERT_EQ(done.size(), 1u);
@@ -316,19 +319,19 @@ TEST(WatchEcho, RoundsOfOneTargetOverlapAndFinishOnTheirOwn) {
   EchoRoundSpec spec{L.dst, 2, 400 * MS, S, 56};
   L.e.start(1, spec, 0);
   auto a = L.e.due(0);
-  L.e.sent(a[0].probe, 0);
+  L.e.sent(a[0].probe, 0, 0);
   L.e.start(1, spec, 500 * MS);  // next round while the first still waits for its 2nd echo
   auto b = L.e.due(500 * MS);     // round 1's 2nd echo (at 400 ms) and round 2's 1st
   ASSERT_EQ(b.size(), 2u);
-  for (auto& o : b) L.e.sent(o.probe, 500 * MS);
-  for (auto& o : b) EXPECT_TRUE(L.e.on_reply(Family::v4, L.reply_to(o), L.dst, 510 * MS, false, 64));
-  EXPECT_TRUE(L.e.on_reply(Family::v4, L.reply_to(a[0]), L.dst, 520 * MS, false, 64));
+  for (auto& o : b) L.e.sent(o.probe, 500 * MS, 500 * MS);
+  for (auto& o : b) EXPECT_TRUE(L.e.on_reply(Family::v4, L.reply_to(o), L.dst, at(510 * MS), 64));
+  EXPECT_TRUE(L.e.on_reply(Family::v4, L.reply_to(a[0]), L.dst, at(520 * MS), 64));
   auto done = L.e.finished(520 * MS);
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].received, 2);
   auto c = L.e.due(900 * MS);
   ASSERT_EQ(c.size(), 1u);
-  L.e.sent(c[0].probe, 900 * MS);
+  L.e.sent(c[0].probe, 900 * MS, 900 * MS);
   done = L.e.finished(900 * MS + S);
   ASSERT_EQ(done.size(), 1u);
   EXPECT_EQ(done[0].sent, 2);
@@ -340,12 +343,12 @@ TEST(WatchEcho, DatagramSocketsMatchBySequenceAlone) {
   L.e.set_kernel_ident(true);
   L.e.start(1, EchoRoundSpec{L.dst, 3, 0, S, 56}, 0);
   auto out = L.e.due(0);
-  for (auto& o : out) L.e.sent(o.probe, 0);
+  for (auto& o : out) L.e.sent(o.probe, 0, 0);
   for (auto& o : out) {
     auto r = L.reply_to(o);
     r[4] = 0x12;  // the kernel's identifier, not ours
     r[5] = 0x34;
-    EXPECT_TRUE(L.e.on_reply(Family::v4, r, L.dst, MS, false, 64));
+    EXPECT_TRUE(L.e.on_reply(Family::v4, r, L.dst, at(MS), 64));
   }
   auto done = L.e.finished(MS);
   ASSERT_EQ(done.size(), 1u);
@@ -361,7 +364,7 @@ TEST(WatchEcho, ManyTargetsWithDistinctIdentifiers) {
   for (const auto& o : out) {
     auto m = packet::parse_icmp(o.bytes);
     ids.insert({m->ident, m->seq});
-    L.e.sent(o.probe, 0);
+    L.e.sent(o.probe, 0, 0);
   }
   EXPECT_EQ(ids.size(), 100000u);
   EXPECT_EQ(L.e.finished(S).size(), 20000u);

@@ -149,11 +149,13 @@ void Daemon::apply(const config::WatchConfig& cfg, bool initial) {
   }
   if (store_ && !gone.empty()) (void)store_->forget_alert_states(gone);
   // Alert rules that no longer apply to a target lose their state; new ones start unknown.
-  for (auto& [id, t] : targets_)
+  for (auto& entry : targets_) {
+    Target& t = entry.second;
     std::erase_if(t.alerts, [&](const auto& kv) {
       auto r = std::find_if(cfg.alerts.begin(), cfg.alerts.end(), [&](const auto& a) { return a.name == kv.first; });
       return r == cfg.alerts.end() || !r->applies_to(t.cfg.name);
     });
+  }
   if (!initial) opts_.config = cfg;
   arm();
 }

@@ -128,9 +128,11 @@ struct PacketRounds::Impl {
       }
     }
     for (const engine::Outgoing& o : j.engine->due(now)) {
+      // The RTT's origin is read just before the send and bounded just after it (engine/rtt.hpp).
+      const TimeNs before = reactor.refresh_now();
       auto sent = sock->send(o.bytes, addr, syn ? 0 : cfg.port, (std::uint64_t{id} << 32) | o.seq);
       if (sent) {
-        j.engine->sent(o.target, o.seq, reactor.refresh_now());
+        j.engine->sent(o.target, o.seq, before, reactor.refresh_now());
       } else {
         auto e = j.engine->send_failed(o.target, o.seq, reactor.refresh_now(), sent.error().message());
         reactor.post([this, id, e] { end(id, e); });

@@ -135,7 +135,7 @@ struct Probers::Impl {
     const bool dgram = s.sock->kind() == io::SocketKind::icmp_dgram;
     io::ProbeSocket::Handlers h;
     h.packet = [&](const io::ProbeSocket::Packet& p) {
-      const TimeNs rx = p.meta.kernel_rx.value_or(reactor.refresh_now());
+      engine::RxTimes rx{reactor.refresh_now(), p.meta.kernel_rx, std::nullopt};
       packet::Bytes icmp(p.data.data(), p.data.size());
       IpAddr from = p.meta.from.value_or(IpAddr{});
       int ttl = p.meta.ttl;
@@ -149,12 +149,13 @@ struct Probers::Impl {
       auto m = packet::parse_icmp(icmp);
       if (m && packet::classify_icmp(f, m->type, m->code) != packet::IcmpErrorKind::not_error) {
         if (!dgram && packets.any_syn())  // an error about a SYN of ours?
-          packets.on_icmp(f, packet::Bytes(p.data.data(), p.data.size()), from, rx, p.meta.kernel_rx.has_value(), ttl);
+          packets.on_icmp(f, packet::Bytes(p.data.data(), p.data.size()), from, p.meta.kernel_rx.value_or(rx.user),
+                          p.meta.kernel_rx.has_value(), ttl);
         if (auto q = packet::parse_quoted(f, m->body))
           echo.on_error(f, m->type, m->code, q->ip.payload, &q->ip.dst, from);
         return;
       }
-      echo.on_reply(f, icmp, from, rx, p.meta.kernel_rx.has_value(), ttl);
+      echo.on_reply(f, icmp, from, rx, ttl);
     };
     h.tx_stamp = [&](const io::ProbeSocket::TxStamp& t) {
       echo.tx_stamp(static_cast<std::uint32_t>(t.tag), t.stamp);
@@ -176,8 +177,9 @@ struct Probers::Impl {
         echo.send_failed(o.probe, s.error);
         continue;
       }
+      const TimeNs before = reactor.refresh_now();
       auto sent = s.sock->send(o.bytes, o.addr, 0, o.probe);
-      if (sent) echo.sent(o.probe, reactor.refresh_now());
+      if (sent) echo.sent(o.probe, before, reactor.refresh_now());
       else echo.send_failed(o.probe, sent.error().message());
     }
     for (engine::EchoRound& r : echo.finished(reactor.refresh_now())) complete_echo(r);
