@@ -515,6 +515,10 @@ def test_multicast_and_broadcast_count_the_first_answer_and_mark_the_rest_dup(la
     senders = {e["from"] for e in replies}
     assert len(senders) >= 3 and all(a.startswith("fe80::") for a in senders), senders  # + our own
     assert s["duplicates"] == len(replies) - 3 >= 6, s
+    # The group with its zone, as the issue and ping write it: ff02::1%IF.
+    r = reach_ping(client, reach, "-c", 2, "-i", 0.2, "-W", 1, "--json", f"ff02::1%{dev}")
+    s = of_type(events(r.stdout), "summary")[0]
+    assert r.returncode == 0 and s["received"] == 2 and s["duplicates"] >= 4, r.stdout + r.stderr
 
     r = reach_ping(client, reach, "-b", "-c", 3, "-i", 0.2, "-W", 1, "198.18.200.255")
     assert r.returncode == 0, r.stdout + r.stderr
