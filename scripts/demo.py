@@ -7,7 +7,8 @@ it over ICMP (nothing comes back), then with TCP SYN to port 80 (SYN-ACK: alive 
 to port 81 (RST: alive, closed), and with a full connect(); then the router-side unreachable
 and admin-prohibited answers of a second lab. Then the other questions of an operator about the
 same server: which way do packets go (reach trace, ICMP and TCP), what is open on it (reach scan)
-and why each backend port fails (reach check). Everything stays inside the lab's namespaces.
+and why each backend port fails (reach check), and a round of reach watch, the monitor that keeps
+asking. Everything stays inside the lab's namespaces.
 """
 import sys
 from pathlib import Path
@@ -46,6 +47,9 @@ def main():
         show(fw.client, "TCP traceroute to the open port gets through", ["-n", "--tcp", "-p", fw.open_port, fw.server4],
              command="trace")
         show(fw.client, "what is open on it", ["-p", "1-1024", "--no-progress", fw.server4], command="scan")
+        show(fw.client, "keep watching: one round of each probe (reach watch runs forever without --once)",
+             ["--once", "--no-live", "-W", "1s", fw.server4, f"tcp://{fw.server4}:{fw.open_port}",
+              f"tcp://[{fw.server6}]:{fw.closed_port}"], command="watch")
         show(fw.client, "why each backend port fails",
              ["-W", 0.5, f"{fw.server4}:{fw.open_port}", f"{fw.server4}:{fw.closed_port}",
               f"[{fw.server6}]:{fw.open_port}"], command="check")
