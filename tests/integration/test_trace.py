@@ -490,14 +490,14 @@ def test_live_screen_refreshes_and_quits_on_q(lab, reach):
 
 
 def test_forged_wrong_flow_and_storms_are_counted_never_shown(lab, reach):
-    # 100 ms on the last link keeps the trace open while an on-path router forges answers.
-    chain = lab.chain(routers=3, delay_ms=50, delay_link=3)
+    # 200 ms on the last link keeps the trace open while an on-path router forges answers (a
+    # Python forger on a machine busy with sanitizer builds needs tens of ms per probe).
+    chain = lab.chain(routers=3, delay_ms=100, delay_link=3)
     r1 = chain.routers[0]
     spoofer = r1.popen([lablib.python_bin(), str(Path(__file__).with_name("trace_spoofer.py")),
                         r1.iface_to(chain.client), "6"])
     try:
-        assert spoofer.stdout.readline().strip() == "ready"
-        time.sleep(0.3)  # scapy's sniffer is up shortly after it says so
+        assert spoofer.stdout.readline().strip() == "ready"  # said once the capture is open
         r = reach_trace(chain.client, reach, "-n", "--json", "-q", 2, chain.server4)
     finally:
         lab.stop(spoofer)

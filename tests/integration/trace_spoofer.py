@@ -6,7 +6,7 @@ most 20 s) it sends to the probe's source, from this router's address on IFACE:
   - a time exceeded quoting the probe with its payload cookie damaged (a guess at the cookie),
   - a time exceeded quoting a UDP datagram to another host,
   - three copies of a genuine time exceeded quoting the probe (an ICMP storm: duplicates).
-Prints "ready" when sniffing, then one line per probe it forged for.
+Prints "ready" once it is sniffing, then one line per probe it forged for.
 """
 import sys
 
@@ -49,5 +49,7 @@ def forge(pkt):
     print("forged", ip.ttl, flush=True)
 
 
-print("ready", flush=True)
-sniff(iface=iface, filter="udp", prn=forge, count=count, timeout=20, store=False)
+# "ready" only once the capture socket is open and filtering: printed earlier, a busy machine
+# let the first probes pass before scapy listened (the test then saw no forgery at all).
+sniff(iface=iface, filter="udp", prn=forge, count=count, timeout=20, store=False,
+      started_callback=lambda: print("ready", flush=True))
