@@ -13,6 +13,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <limits>
 #include <cerrno>
 #include <cstring>
 
@@ -24,7 +26,13 @@ Result<void> setopt(int fd, int level, int name, int value, const char* what) {
   return {};
 }
 
-TimeNs ts_to_ns(const timespec& ts) { return static_cast<TimeNs>(ts.tv_sec) * kNsPerSec + ts.tv_nsec; }
+// A control message is data: seconds a kernel never writes (negative, or past year 2262) must not
+// overflow; they saturate, and the RTT checks (engine/rtt) then drop the stamp.
+TimeNs ts_to_ns(const timespec& ts) {
+  constexpr TimeNs kMaxSec = std::numeric_limits<TimeNs>::max() / kNsPerSec - 1;
+  const TimeNs sec = std::clamp<TimeNs>(static_cast<TimeNs>(ts.tv_sec), 0, kMaxSec);
+  return sec * kNsPerSec + std::clamp<TimeNs>(ts.tv_nsec, 0, kNsPerSec - 1);
+}
 
 std::uint16_t port_of(const sockaddr_storage& ss) {
   if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&ss)->sin_port);

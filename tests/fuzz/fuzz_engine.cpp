@@ -72,6 +72,7 @@ struct Run {
   }
 
   std::set<std::pair<std::size_t, std::uint32_t>> errored;  // probes whose first answer was an error
+  std::set<std::pair<std::size_t, std::uint32_t>> timed_out;  // probes reported lost so far
 
   void take(const std::vector<model::ProbeEvent>& evs) {
     for (const auto& ev : evs) {
@@ -89,14 +90,21 @@ struct Run {
             ++c.first_replies;
             // A real answer after an error supersedes it: the engine takes the error back.
             if (errored.erase({ev.target, ev.seq})) --c.first_errors;
+            // A timeout event says "no answer yet" (ping -O): an answer stamped within the wait
+            // but read after the expiry still counts, and the probe is no longer lost.
+            if (timed_out.erase({ev.target, ev.seq})) --c.timeouts;
           } else {
             ++c.first_errors;
             errored.insert({ev.target, ev.seq});
+            // An ICMP error is an error however late it comes (docs/PING.md): a probe already
+            // reported as timed out becomes an error instead.
+            if (timed_out.erase({ev.target, ev.seq})) --c.timeouts;
           }
           break;
         case model::EventType::timeout:
           check(!ev.duplicate && !ev.late);
           ++c.timeouts;
+          timed_out.insert({ev.target, ev.seq});
           break;
         case model::EventType::send_error:
           check(false);  // only send_failed() makes these, and it returns them directly
