@@ -17,6 +17,7 @@ pkgs=(
   prometheus prometheus-blackbox-exporter prometheus-alertmanager rsyslog mrtg
   libre2-dev
   help2man man-db libcap2-bin dpkg-dev file bash-completion zsh systemd
+  curl
 )
 missing=()
 for p in "${pkgs[@]}"; do
