@@ -163,6 +163,9 @@ std::vector<EchoRound> EchoRounds::finished(TimeNs now) {
     auto it = probes_.find(probe);
     if (it != probes_.end() && it->second.deadline <= now) settle(probe, it->second);
   }
+  // Answered probes leave their deadlines in the heap; drop them from its top, or next_wakeup()
+  // would wake the loop once more for every echo that was answered long ago.
+  while (!expiry_.empty() && !probes_.count(expiry_.top().second)) expiry_.pop();
   std::vector<EchoRound> out;
   out.swap(done_);
   for (EchoRound& r : out) std::sort(r.rtts.begin(), r.rtts.end());

@@ -72,6 +72,8 @@ class EchoRounds {
 
   // Rounds finished by `now` (all answered, or the last echo's timeout passed).
   std::vector<EchoRound> finished(TimeNs now);
+  // The earliest send time or deadline of an unanswered echo (answered ones are dropped from the
+  // deadlines by finished(), so call it after finished()); nullopt when idle.
   std::optional<TimeNs> next_wakeup() const;
   std::size_t outstanding() const { return probes_.size(); }
   std::uint64_t ignored() const { return ignored_; }

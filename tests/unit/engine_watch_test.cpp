@@ -338,6 +338,22 @@ TEST(WatchEcho, RoundsOfOneTargetOverlapAndFinishOnTheirOwn) {
   EXPECT_EQ(done[0].received, 1);
 }
 
+TEST(WatchEcho, AnAnsweredEchoNoLongerWakesTheLoopAtItsDeadline) {
+  EchoLab L;
+  L.e.start(1, EchoRoundSpec{L.dst, 1, 0, S, 56}, 0);
+  L.e.start(2, EchoRoundSpec{L.dst, 1, 0, S, 56}, 300 * MS);
+  auto a = L.e.due(0);
+  L.e.sent(a[0].probe, 0, 0);
+  auto b = L.e.due(300 * MS);
+  L.e.sent(b[0].probe, 300 * MS, 300 * MS);
+  ASSERT_TRUE(L.e.on_reply(Family::v4, L.reply_to(a[0]), L.dst, at(310 * MS), 64));
+  EXPECT_EQ(L.e.finished(310 * MS).size(), 1u);
+  EXPECT_EQ(L.e.next_wakeup(), 300 * MS + S);  // the unanswered echo's deadline, not the first's
+  ASSERT_TRUE(L.e.on_reply(Family::v4, L.reply_to(b[0]), L.dst, at(320 * MS), 64));
+  EXPECT_EQ(L.e.finished(320 * MS).size(), 1u);
+  EXPECT_FALSE(L.e.next_wakeup());  // nothing left to wait for
+}
+
 TEST(WatchEcho, DatagramSocketsMatchBySequenceAlone) {
   EchoLab L;
   L.e.set_kernel_ident(true);
