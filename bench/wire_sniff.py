@@ -33,8 +33,9 @@ FRAME_SIZE = 2048
 RETIRE_MS = 100
 
 
-def classify(frame: bytes, outgoing: bool):
-    """The probe / reply key of an Ethernet frame, or None."""
+def classify(frame: bytes, outgoing: bool, with_addr: bool = False):
+    """The probe / reply key of an Ethernet frame, or None. with_addr: ICMP keys end with the
+    far end's address (the probe's destination, the reply's source), for many targets at once."""
     if len(frame) < 34 or frame[12:14] != b"\x08\x00":
         return None
     ip = frame[14:]
@@ -43,7 +44,8 @@ def classify(frame: bytes, outgoing: bool):
     if proto == 1 and len(l4) >= 8:
         typ, ident, seq = l4[0], *struct.unpack("!HH", l4[4:8])
         if (outgoing and typ == 8) or (not outgoing and typ == 0):
-            return ["icmp", ident, seq]
+            far = socket.inet_ntoa(ip[16:20] if outgoing else ip[12:16])
+            return ["icmp", ident, seq, far] if with_addr else ["icmp", ident, seq]
     elif proto == 6 and len(l4) >= 14:
         sport, dport, seq, ack = struct.unpack("!HHII", l4[:12])
         flags = l4[13]
@@ -59,6 +61,7 @@ def main() -> int:
     ap.add_argument("--if", dest="iface", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--max-seconds", type=float, default=60.0)
+    ap.add_argument("--with-addr", action="store_true", help="ICMP keys end with the far address")
     a = ap.parse_args()
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     # A TPACKET_V3 ring: the kernel copies each frame (with its timestamp) into shared memory
@@ -96,7 +99,7 @@ def main() -> int:
                 nxt, sec, nsec, snaplen, _len, _st, mac = struct.unpack_from("IIIIIIH", ring, off)
                 pkttype = ring[off + 48 + 10]
                 outgoing = pkttype == PACKET_OUTGOING
-                key = classify(bytes(ring[off + mac: off + mac + min(snaplen, 128)]), outgoing)
+                key = classify(bytes(ring[off + mac: off + mac + min(snaplen, 128)]), outgoing, a.with_addr)
                 if key is not None:
                     side = "out" if outgoing else "in"
                     res[side].append(sec * 1_000_000_000 + nsec)
