@@ -194,15 +194,20 @@ def daemon_window(lab, client, targets: list[str], seconds: float, warmup: float
         time.sleep(seconds)
         (u1, s1), w1, k1, drops1 = cpu_split(d.pid), time.monotonic(), snmp(client), raw_drops(client)
         c0, c1 = u0 + s0, u1 + s1
-        rss = rss_kb(d.pid)
+        rss, drops_before_scrape = rss_kb(d.pid), raw_drops(client)
+        t_scrape = time.monotonic()
         m = scrape(client, REACH_PORT)
+        t_scrape = time.monotonic() - t_scrape
+        time.sleep(1)  # replies the scrape held up are read (or were dropped) by now
         sent, recv = counter_sum(m, "reach_watch_packets_sent_total"), counter_sum(m, "reach_watch_packets_received_total")
         rounds = counter_sum(m, "reach_watch_rounds_total")
         failed = counter_sum(m, "reach_watch_rounds_failed_total")
         res = {"targets": len(targets), "seconds": w1 - w0, "cpu_s": c1 - c0, "user_s": u1 - u0,
                "core": (c1 - c0) / (w1 - w0),
                "echoes": k1["OutEchos"] - k0["OutEchos"], "replies_kernel": k1["InEchoReps"] - k0["InEchoReps"],
-               "raw_drops": drops1 - drops0, "rss_kb": rss, "sent_total": sent, "received_total": recv,
+               "raw_drops": drops1 - drops0, "raw_drops_since_start": drops_before_scrape,
+               "scrape_s": t_scrape, "raw_drops_during_scrape": raw_drops(client) - drops_before_scrape,
+               "rss_kb": rss, "sent_total": sent, "received_total": recv,
                "rounds_total": rounds, "rounds_failed_total": failed}
         res["us_per_probe"] = res["cpu_s"] / max(res["echoes"], 1) * 1e6
         if db:
@@ -403,14 +408,15 @@ def report(out: dict, a) -> None:
             print(f"| {n} | {name} | {r['echoes']} | {r['replies_kernel']} | {wall:.2f} | {r['cpu_s']:.2f} | "
                   f"{r['us_per_probe']:.1f} | {r['us_per_probe'] / base if base else float('nan'):.2f} |")
     print("\n### The daemon at 1 s interval\n")
-    print("| targets | db | core | echoes/s | replies the kernel got | reach's packets sent / received (since start) | raw socket drops | RSS KiB | RSS / target |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| targets | db | core (user) | echoes/s | window: echoes answered (kernel) | since start: reach's echoes sent / answered | raw socket drops since start | /metrics scrape s (drops during it) | RSS KiB | RSS / target |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     rows = [(n, "no", row["reach watch (daemon)"]) for n, row in out["icmp"].items()] + [(a_n, "yes", out["db"])
                                                                                          for a_n in [out["db"]["targets"]]]
     for n, db, r in rows:
         per = (r["rss_kb"] - out["rss_kb_0_targets"]) * 1024 / n
-        print(f"| {n} | {db} | {r['core']:.3f} | {r['echoes'] / r['seconds']:.0f} | {r['replies_kernel']} of {r['echoes']} | "
-              f"{r['sent_total']:.0f} / {r['received_total']:.0f} | {r['raw_drops']} | {r['rss_kb']} | {per:.0f} B |")
+        print(f"| {n} | {db} | {r['core']:.3f} ({r['user_s'] / r['seconds']:.3f}) | {r['echoes'] / r['seconds']:.0f} | "
+              f"{r['replies_kernel']} of {r['echoes']} | {r['sent_total']:.0f} / {r['received_total']:.0f} | "
+              f"{r['raw_drops_since_start']} | {r['scrape_s']:.2f} ({r['raw_drops_during_scrape']}) | {r['rss_kb']} | {per:.0f} B |")
     print(f"\n(RSS with no target: {out['rss_kb_0_targets']} KiB.)")
     d = out["db"]
     print(f"\n### History\n\n{d['targets']} targets, {d['rounds_total']:.0f} rounds stored: watch.db + -wal "

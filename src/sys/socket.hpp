@@ -47,7 +47,8 @@ Result<void> set_recv_ttl(int fd, Family f);
 Result<void> set_recv_errors(int fd, Family f);
 // Raw IPv6: ask the kernel to fill in an upper-layer checksum at `offset`.
 Result<void> set_ipv6_checksum_offset(int fd, int offset);
-// Larger socket buffers so bursts of replies are not dropped.
+// Larger socket buffers so bursts of replies (or a loop that stalled) are not dropped; beyond
+// net.core.rmem_max/wmem_max only with CAP_NET_ADMIN.
 Result<void> set_buffer_sizes(int fd, int bytes);
 // Packets the kernel dropped because the socket's receive buffer was full (sk_drops, the counter
 // SO_RXQ_OVFL reports), read with SO_MEMINFO; 0 when the kernel cannot tell.
