@@ -182,7 +182,8 @@ class Daemon:
         return self.proc.pid
 
     def stop(self) -> None:
-        self.lab.stop(self.proc)
+        # A loaded machine may need a while to write the last events and history of 10,000 targets.
+        self.lab.stop(self.proc, timeout=20)
 
 
 def daemon_window(lab, client, targets: list[str], seconds: float, warmup: float, db: bool = False) -> dict:
