@@ -57,9 +57,9 @@ void EchoRounds::cancel(std::uint32_t target) {
   std::erase_if(rounds_, [&](const auto& kv) { return kv.second.result.target == target; });
 }
 
-std::vector<EchoOut> EchoRounds::due(TimeNs now) {
+std::vector<EchoOut> EchoRounds::due(TimeNs now, std::size_t max) {
   std::vector<EchoOut> out;
-  while (!sendq_.empty() && sendq_.top().first <= now) {
+  while (!sendq_.empty() && sendq_.top().first <= now && out.size() < max) {
     const std::uint32_t probe = sendq_.top().second;
     sendq_.pop();
     auto it = probes_.find(probe);

@@ -3,6 +3,7 @@
 // runs: each round sends `packets` echoes spaced `spacing` apart (SmokePing's pings per step),
 // and ends when every echo was answered or timed out. Pure: the tool sends what due() returns,
 // feeds replies, TX stamps and time in, and collects finished rounds.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <queue>
@@ -55,7 +56,10 @@ class EchoRounds {
   // replies are matched by sequence number alone (at most 65,536 echoes in flight).
   void set_kernel_ident(bool on) { kernel_ident_ = on; }
 
-  std::vector<EchoOut> due(TimeNs now);
+  // Echoes to send now, at most `max` (the rest stay due): a caller that sends a bounded batch
+  // per loop turn reads the replies of one batch before the next, so a burst (every round due at
+  // once after the loop stalled) cannot overflow the socket's receive buffer.
+  std::vector<EchoOut> due(TimeNs now, std::size_t max = SIZE_MAX);
   // The echo was handed to the kernel between `before` and `after` (user clock); the kernel's
   // TX stamp comes later through tx_stamp. RTTs are paired by engine/rtt, as ping's.
   void sent(std::uint32_t probe, TimeNs before, TimeNs after);

@@ -2,6 +2,7 @@
 // round statistics, alert damping with flap detection, and ICMP echo rounds.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "engine/watch_alerts.hpp"
@@ -352,6 +353,25 @@ TEST(WatchEcho, AnAnsweredEchoNoLongerWakesTheLoopAtItsDeadline) {
   ASSERT_TRUE(L.e.on_reply(Family::v4, L.reply_to(b[0]), L.dst, at(320 * MS), 64));
   EXPECT_EQ(L.e.finished(320 * MS).size(), 1u);
   EXPECT_FALSE(L.e.next_wakeup());  // nothing left to wait for
+}
+
+TEST(WatchEcho, ABurstGoesOutInBoundedBatchesInSendOrder) {
+  EchoLab L;
+  for (std::uint32_t t = 0; t < 600; ++t) L.e.start(t, EchoRoundSpec{L.dst, 1, 0, S, 56}, 0);
+  std::vector<std::uint32_t> order;
+  for (std::size_t batch : {256u, 256u, 88u, 0u}) {
+    auto out = L.e.due(MS, 256);
+    ASSERT_EQ(out.size(), batch);
+    for (const auto& o : out) {
+      order.push_back(o.probe);
+      L.e.sent(o.probe, 2 * MS, 2 * MS);
+    }
+    if (batch == 256) {
+      EXPECT_LE(*L.e.next_wakeup(), MS) << "the rest is still due";
+    }
+  }
+  EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
+  EXPECT_EQ(L.e.outstanding(), 600u);
 }
 
 TEST(WatchEcho, DatagramSocketsMatchBySequenceAlone) {
