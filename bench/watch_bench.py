@@ -16,9 +16,10 @@ socket drops from its /proc/net/raw. Side by side, in one run:
        reach watch -c R --no-live (CLI, R = --rounds)
        fping -C R -q -p 1000 -i 0.1 -t 1000
        check_icmp -n R -i 0.1 -I 0.1 -t 60 (the Nagios plugin; CPU is all it is timed on)
-  2. The daemon at the largest N: fraction of a core, loss of the daemon's own counters against
-     the kernel's (replies the namespace received that reach did not count), raw socket drops,
-     RSS per target (VmRSS minus VmRSS of the same daemon with no target, / N).
+  2. The daemon at each N: fraction of a core, the replies the namespace's kernel received
+     against what reach counted, raw socket drops since start, during a /metrics scrape and
+     after the loop stalled (SIGSTOP for 1.5 s, by pid), RSS per target (VmRSS minus VmRSS of
+     the same daemon with no target, / N).
   3. /probe: --requests requests (half `icmp`, half `tcp_connect`, to lab targets) served with
      --concurrency at a time by reach watch (listen:) and by prometheus-blackbox-exporter,
      with one modules file; CPU seconds of each server process per request.
@@ -35,7 +36,7 @@ import json
 import os
 import platform
 import re
-import statistics
+import signal
 import subprocess
 import sys
 import time
@@ -200,6 +201,14 @@ def daemon_window(lab, client, targets: list[str], seconds: float, warmup: float
         m = scrape(client, REACH_PORT)
         t_scrape = time.monotonic() - t_scrape
         time.sleep(1)  # replies the scrape held up are read (or were dropped) by now
+        drops_after_scrape = raw_drops(client)
+        # A stalled loop (SIGSTOP for 1.5 s, as a VM pause or a slow disk would): every round is
+        # then due at once; count what the socket drops while the loop catches up.
+        os.kill(d.pid, signal.SIGSTOP)
+        time.sleep(1.5)
+        os.kill(d.pid, signal.SIGCONT)
+        time.sleep(2)
+        stall_drops = raw_drops(client) - drops_after_scrape
         sent, recv = counter_sum(m, "reach_watch_packets_sent_total"), counter_sum(m, "reach_watch_packets_received_total")
         rounds = counter_sum(m, "reach_watch_rounds_total")
         failed = counter_sum(m, "reach_watch_rounds_failed_total")
@@ -207,7 +216,8 @@ def daemon_window(lab, client, targets: list[str], seconds: float, warmup: float
                "core": (c1 - c0) / (w1 - w0),
                "echoes": k1["OutEchos"] - k0["OutEchos"], "replies_kernel": k1["InEchoReps"] - k0["InEchoReps"],
                "raw_drops": drops1 - drops0, "raw_drops_since_start": drops_before_scrape,
-               "scrape_s": t_scrape, "raw_drops_during_scrape": raw_drops(client) - drops_before_scrape,
+               "scrape_s": t_scrape, "raw_drops_during_scrape": drops_after_scrape - drops_before_scrape,
+               "raw_drops_after_stall": stall_drops,
                "rss_kb": rss, "sent_total": sent, "received_total": recv,
                "rounds_total": rounds, "rounds_failed_total": failed}
         res["us_per_probe"] = res["cpu_s"] / max(res["echoes"], 1) * 1e6
@@ -409,15 +419,16 @@ def report(out: dict, a) -> None:
             print(f"| {n} | {name} | {r['echoes']} | {r['replies_kernel']} | {wall:.2f} | {r['cpu_s']:.2f} | "
                   f"{r['us_per_probe']:.1f} | {r['us_per_probe'] / base if base else float('nan'):.2f} |")
     print("\n### The daemon at 1 s interval\n")
-    print("| targets | db | core (user) | echoes/s | window: echoes answered (kernel) | since start: reach's echoes sent / answered | raw socket drops since start | /metrics scrape s (drops during it) | RSS KiB | RSS / target |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| targets | db | core (user) | echoes/s | window: echoes answered (kernel) | since start: reach's echoes sent / answered | raw socket drops since start | /metrics scrape s (drops during it) | drops after a 1.5 s stall | RSS KiB | RSS / target |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     rows = [(n, "no", row["reach watch (daemon)"]) for n, row in out["icmp"].items()] + [(a_n, "yes", out["db"])
                                                                                          for a_n in [out["db"]["targets"]]]
     for n, db, r in rows:
         per = (r["rss_kb"] - out["rss_kb_0_targets"]) * 1024 / n
         print(f"| {n} | {db} | {r['core']:.3f} ({r['user_s'] / r['seconds']:.3f}) | {r['echoes'] / r['seconds']:.0f} | "
               f"{r['replies_kernel']} of {r['echoes']} | {r['sent_total']:.0f} / {r['received_total']:.0f} | "
-              f"{r['raw_drops_since_start']} | {r['scrape_s']:.2f} ({r['raw_drops_during_scrape']}) | {r['rss_kb']} | {per:.0f} B |")
+              f"{r['raw_drops_since_start']} | {r['scrape_s']:.2f} ({r['raw_drops_during_scrape']}) | "
+              f"{r['raw_drops_after_stall']} | {r['rss_kb']} | {per:.0f} B |")
     print(f"\n(RSS with no target: {out['rss_kb_0_targets']} KiB.)")
     d = out["db"]
     print(f"\n### History\n\n{d['targets']} targets, {d['rounds_total']:.0f} rounds stored: watch.db + -wal "
