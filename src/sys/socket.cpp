@@ -181,8 +181,9 @@ Result<void> set_ipv6_checksum_offset(int fd, int offset) {
 
 Result<void> set_buffer_sizes(int fd, int bytes) {
   // The plain options are silently capped at net.core.rmem_max / wmem_max (about 200 KB by
-  // default: a few hundred replies, 50 ms of a 10,000-target watch). The FORCE variants pass
-  // the cap where we may (CAP_NET_ADMIN, i.e. before privileges are dropped).
+  // default: a few hundred replies with their TX stamps, a few tens of milliseconds of a
+  // 10,000-target watch). The FORCE variants pass the cap where we may (CAP_NET_ADMIN, i.e.
+  // before privileges are dropped).
   if (!setopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, bytes, "setsockopt(SO_RCVBUFFORCE)"))
     if (auto r = setopt(fd, SOL_SOCKET, SO_RCVBUF, bytes, "setsockopt(SO_RCVBUF)"); !r) return r;
   if (setopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, bytes, "setsockopt(SO_SNDBUFFORCE)")) return {};
