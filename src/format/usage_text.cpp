@@ -22,17 +22,21 @@ std::string offset(long seconds) {
   return fmt::format("{}{:02}:{:02}", sign, a / 3600, a / 60 % 60);
 }
 
+// `v` divided by 1000 until under 1000 (rounded to two decimals), with the unit it reached.
+std::string scaled(double v, const std::array<const char*, 7>& units) {
+  std::size_t u = 0;
+  while (v >= 999.995 && u + 1 < units.size() && units[u + 1]) {
+    v /= 1000;
+    ++u;
+  }
+  return fmt::format("{:.2f} {}", v, units[u]);
+}
+
 // "145.35 kbit/s" over `seconds`; "" when no time passed.
 std::string rate(std::uint64_t bytes, std::int64_t seconds) {
   if (seconds <= 0) return "";
-  double bits = static_cast<double>(bytes) * 8.0 / static_cast<double>(seconds);
-  static constexpr std::array<const char*, 5> kUnits = {"bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"};
-  std::size_t u = 0;
-  while (bits >= 1000 && u + 1 < kUnits.size()) {
-    bits /= 1000;
-    ++u;
-  }
-  return fmt::format("{:.2f} {}", bits, kUnits[u]);
+  static constexpr std::array<const char*, 7> kUnits = {"bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s", nullptr, nullptr};
+  return scaled(static_cast<double>(bytes) * 8.0 / static_cast<double>(seconds), kUnits);
 }
 
 std::string sources_line(const model::UsagePlanReport& p) {
@@ -78,14 +82,8 @@ std::string table(const model::UsageReport& report, const char* what, bool cycle
 
 std::string usage_bytes(std::uint64_t bytes) {
   if (bytes < 1000) return fmt::format("{} B", bytes);
-  static constexpr std::array<const char*, 6> kUnits = {"kB", "MB", "GB", "TB", "PB", "EB"};
-  double v = static_cast<double>(bytes) / 1000;
-  std::size_t u = 0;
-  while (v >= 999.995 && u + 1 < kUnits.size()) {
-    v /= 1000;
-    ++u;
-  }
-  return fmt::format("{:.2f} {}", v, kUnits[u]);
+  static constexpr std::array<const char*, 7> kUnits = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+  return scaled(static_cast<double>(bytes), kUnits);
 }
 
 std::string usage_local(const model::LocalStamp& t) {

@@ -1,6 +1,6 @@
 // Prints `reach usage`'s Prometheus series (argv[1] "metrics"; "metrics-om": OpenMetrics) for
 // promtool_check.sh, and MRTG's 4 lines (mrtg: counters; mrtg-unknown: a source never read) for
-// usage_mrtg_check.sh.
+// mrtg_check.sh.
 #include <iostream>
 
 #include "format/usage_plugins.hpp"
