@@ -8,7 +8,6 @@
 #include <charconv>
 #include <cmath>
 #include <map>
-#include <set>
 
 #include "config/config_words.hpp"
 #include "config/values.hpp"

@@ -85,7 +85,6 @@ bool is_listen(std::string_view s) {
   return is_host(host) && host.find(':') == host.npos;
 }
 
-
 std::optional<model::WatchProbe> probe_from(std::string_view s) {
   static constexpr std::array<std::pair<std::string_view, model::WatchProbe>, 6> kKinds = {
       {{"icmp", model::WatchProbe::icmp},
