@@ -15,6 +15,7 @@ pkgs=(
   libc-ares-dev traceroute tcptraceroute mtr-tiny scamper
   masscan zmap time
   prometheus prometheus-blackbox-exporter prometheus-alertmanager rsyslog mrtg monitoring-plugins-basic
+  prometheus prometheus-blackbox-exporter prometheus-alertmanager rsyslog mrtg vnstat
   libre2-dev
   help2man man-db libcap2-bin dpkg-dev file bash-completion zsh systemd
   curl
