@@ -14,8 +14,7 @@ pkgs=(
   iputils-ping hping3 nmap ncat openssl fping stress-ng net-tools
   libc-ares-dev traceroute tcptraceroute mtr-tiny scamper
   masscan zmap time
-  prometheus prometheus-blackbox-exporter prometheus-alertmanager rsyslog mrtg monitoring-plugins-basic
-  prometheus prometheus-blackbox-exporter prometheus-alertmanager rsyslog mrtg vnstat
+  prometheus prometheus-blackbox-exporter prometheus-alertmanager rsyslog mrtg monitoring-plugins-basic vnstat
   libre2-dev
   help2man man-db libcap2-bin dpkg-dev file bash-completion zsh systemd
   curl
