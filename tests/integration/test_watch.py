@@ -1,9 +1,10 @@
 """reach watch in network-namespace labs: one round from the command line (text, Nagios), config
 validation with line numbers, a target that goes down and comes back (exactly one firing and
-one resolved Alertmanager payload at a webhook receiver, in time), notifications that survive a
-kill -9 while the receiver is down, /metrics, blackbox-style /probe and /api/v1, and a reload
-that keeps the rhythm of the targets that stayed (helpers shared by the watch tests are in
-watch_lab.py). Needs root (skips otherwise)."""
+one resolved Alertmanager payload at a webhook receiver, in time), /metrics, blackbox-style
+/probe and /api/v1, and a reload that keeps the rhythm of the targets that stayed. The tests
+that take minutes (a 60 s notifier outage with a kill -9, 2 minutes of flapping, reloads under
+CPU load) are in test_watch_outage.py; the helpers all watch tests share in watch_lab.py.
+Needs root (skips otherwise)."""
 
 import json
 import signal
@@ -149,28 +150,6 @@ def test_down_and_back_gives_exactly_one_firing_and_one_resolved(lab, reach, tmp
     assert alert["endsAt"] == "0001-01-01T00:00:00Z"
     assert msgs[1]["body"]["alerts"][0]["endsAt"] != "0001-01-01T00:00:00Z"
     assert msgs[0]["key"] and msgs[1]["key"] and msgs[0]["key"] != msgs[1]["key"]
-    assert lab.stop(proc) == 0
-
-
-def test_notifications_survive_kill_9_while_the_receiver_is_down(lab, reach, tmp_path):
-    p = lab.pair()
-    cfg = daemon_config(tmp_path, [{"name": "web1", "probe": "icmp", "host": p.server4}], failures=2)
-    events = tmp_path / "events.jsonl"
-    proc = start_daemon(p.client, reach, cfg, events)
-    assert wait_for(lambda: '"to":"up"' in events.read_text() if events.exists() else False, 10)
-    block_icmp(p.server, True)
-    assert wait_for(lambda: '"type":"firing"' in events.read_text(), 10), events.read_text()
-    time.sleep(1.5)  # a few failed deliveries (nothing listens on 9099)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
-    _, hook = receiver(p.client, tmp_path)
-    block_icmp(p.server, False)
-    proc = start_daemon(p.client, reach, cfg, events)
-    both = wait_for(lambda: len(received(hook)) >= 2, 20)
-    time.sleep(2)
-    msgs = received(hook)
-    assert both and [m["body"]["status"] for m in msgs] == ["firing", "resolved"], msgs
-    assert len({m["key"] for m in msgs}) == 2
     assert lab.stop(proc) == 0
 
 
