@@ -1,4 +1,4 @@
-"""reach watch over minutes, in network-namespace labs (issue 11's long tests; about 7 minutes in
+"""reach watch over minutes, in network-namespace labs (issue 11's long tests; about 4 minutes in
 all, each test bounded):
 
 - the webhook receiver down for 60 s while alerts fire and resolve, reach killed with -9 in the
@@ -70,7 +70,7 @@ def test_notifier_down_60s_and_kill_9_in_the_middle_every_notification_arrives_o
     at(30)
     # Mid-outage, with four notifications waiting in the outbox and c's alert firing: kill -9.
     assert len(events_of(events, "firing")) == 3 and len(events_of(events, "resolved")) == 2, events.read_text()
-    assert read_jsonl(hook) and len(read_jsonl(hook)) == 1
+    assert len(read_jsonl(hook)) == 1
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     at(31.5)
@@ -80,8 +80,7 @@ def test_notifier_down_60s_and_kill_9_in_the_middle_every_notification_arrives_o
     at(46)
     block(p.server, [names["d"]])                 # d fires
     at(OUTAGE)
-    rx, hook2 = receiver(p.client, tmp_path)      # same port, same record
-    assert hook2 == hook
+    receiver(p.client, tmp_path)                  # same port, same record file
     outage = time.monotonic() - t0
     block(p.server, [])                           # d resolves, with the receiver up
 
@@ -132,13 +131,12 @@ def test_flapping_every_round_for_2_minutes_gives_one_notification_pair(lab, rea
     assert wait_for(lambda: events_of(events, "round"), 10)
     # Every round's result turns the drop rule around for the next one: up, down, up, ...
     end = time.monotonic() + FLAP_SECONDS
-    seen, blocked = 0, False
+    seen = 0
     while time.monotonic() < end:
         rounds = events_of(events, "round")
         if len(rounds) > seen:
             seen = len(rounds)
-            blocked = rounds[-1]["success"]
-            block(p.server, [p.server4] if blocked else [])
+            block(p.server, [p.server4] if rounds[-1]["success"] else [])
         time.sleep(0.02)
     block(p.server, [])
     flap_end = time.time()
@@ -198,7 +196,7 @@ def test_reload_under_load_keeps_the_rhythm_of_targets_that_stayed(lab, reach, t
     events = tmp_path / "events.jsonl"
     busy_cpu(p.client, 40)
     proc = start_daemon(p.client, reach, cfg, events)
-    time.sleep(4)
+    time.sleep(6)  # the phase each target had before: six rounds
     reloads = []  # (when the daemon says the reload was done, the set it brought in)
     for k in range(1, 9):
         before = reload_stamp(p.client)
