@@ -159,6 +159,9 @@ def test_flapping_every_round_for_2_minutes_gives_one_notification_pair(lab, rea
 # ------------------------------------------------------------------------ reload under load
 
 INTERVAL = 1.0
+# 25 ICMP and 5 TCP targets stay; small enough that even the ASan build (~1 ms of CPU a probe)
+# is far from needing a whole core's share on a busy machine.
+STAYED = [f"s{i}" for i in range(1, 26)] + [f"t{i}" for i in range(1, 6)]
 
 
 def wrap(dt):
@@ -174,8 +177,8 @@ def busy_cpu(host, seconds):
 
 
 def reload_targets(tmp_path, changing):
-    stayed = [{"name": f"s{i}", "probe": "icmp", "host": addr(i)} for i in range(1, 51)] + \
-             [{"name": f"t{i}", "probe": "tcp", "host": addr(i), "port": 8080} for i in range(1, 6)]
+    stayed = [{"name": n, "probe": "icmp", "host": addr(int(n[1:]))} for n in STAYED if n[0] == "s"] + \
+             [{"name": n, "probe": "tcp", "host": addr(int(n[1:])), "port": 8080} for n in STAYED if n[0] == "t"]
     moving = [{"name": f"m{i}", "probe": "icmp", "host": addr(i)} for i in changing]
     return daemon_config(tmp_path, stayed + moving, interval=f"{int(INTERVAL * 1000)}ms", timeout="400ms")
 
@@ -191,7 +194,7 @@ def test_reload_under_load_keeps_the_rhythm_of_targets_that_stayed(lab, reach, t
     p = lab.pair()
     lab.local_addresses(p.server, PREFIX)
     p.server.listen(tcp=[8080])
-    sets = [range(101, 151), range(151, 201)]  # the changing half, swapped at every reload
+    sets = [range(101, 126), range(151, 176)]  # the changing half, swapped at every reload
     cfg = reload_targets(tmp_path, sets[0])
     events = tmp_path / "events.jsonl"
     busy_cpu(p.client, 40)
@@ -207,7 +210,7 @@ def test_reload_under_load_keeps_the_rhythm_of_targets_that_stayed(lab, reach, t
         else:
             r = p.client.run(["curl", "-s", "-X", "POST", "http://127.0.0.1:9798/-/reload"], check=False)
             assert "reloaded" in r.stdout, r.stdout + r.stderr
-        done = wait_for(lambda: reload_stamp(p.client, before), 10)
+        done = wait_for(lambda: reload_stamp(p.client, before), 10, step=0.2)
         assert done, f"reload {k} not done"
         reloads.append((done, k % 2))
         time.sleep(max(0.0, done + 1.7 - time.time()))  # not a multiple of the interval: every phase
@@ -227,11 +230,12 @@ def test_reload_under_load_keeps_the_rhythm_of_targets_that_stayed(lab, reach, t
     # interval of lateness and the phase check takes the median of each window between reloads.
     shifts = [[] for _ in windows]
     worst_gap, worst_offset = 0.0, 0.0
-    for name in [f"s{i}" for i in range(1, 51)] + [f"t{i}" for i in range(1, 6)]:
+    for name in STAYED:
         stamps = sorted(by.get(name, []))
         assert stamps and stamps[0] < first_reload - 2 and stamps[-1] > last - 2 * INTERVAL, (name, stamps)
         gaps = [y - x for x, y in zip(stamps, stamps[1:])]
-        assert all(round(g / INTERVAL) == 1 for g in gaps), (name, gaps)
+        bad = [(round(x - first_reload, 3), round(g, 3)) for x, g in zip(stamps, gaps) if round(g / INTERVAL) != 1]
+        assert not bad, (name, "(seconds after the first reload, gap)", bad, [w - first_reload for w, _ in reloads])
         grid = [wrap(t - stamps[0]) for t in stamps]  # distance from the first round's phase
         ref = statistics.median(o for o, t in zip(grid, stamps) if t < first_reload)
         for o, t in zip(grid, stamps):
