@@ -5,21 +5,15 @@ NOOP, QUIT. Every accepted message is appended to --out as one JSON line {"from"
 "auth" ([user, password] or null), "data"} before the 250 is sent. Prints "ready" once
 listening; exits after --max-seconds."""
 
-import argparse
 import base64
-import json
 import socketserver
-import threading
+
+import lab_server
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--bind", default="127.0.0.1")
-    ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--max-seconds", type=float, default=300)
-    a = ap.parse_args()
-    lock = threading.Lock()
+    a = lab_server.parse_args()
+    record = lab_server.Record(a.out)
 
     class Handler(socketserver.StreamRequestHandler):
         timeout = 30
@@ -72,9 +66,7 @@ def main() -> None:
                             if l == ".":
                                 break
                             lines.append(l[1:] if l.startswith(".") else l)
-                        with lock, open(a.out, "a") as f:
-                            f.write(json.dumps({"from": mail_from, "rcpt": rcpt, "auth": auth,
-                                                "data": "\r\n".join(lines)}) + "\n")
+                        record.append({"from": mail_from, "rcpt": rcpt, "auth": auth, "data": "\r\n".join(lines)})
                         self.say("250 queued")
                     elif verb in ("RSET", "NOOP"):
                         self.say("250 ok")
@@ -86,16 +78,7 @@ def main() -> None:
             except (EOFError, OSError):
                 return
 
-    class Server(socketserver.ThreadingTCPServer):
-        allow_reuse_address = True
-        daemon_threads = True
-
-    srv = Server((a.bind, a.port), Handler)
-    t = threading.Timer(a.max_seconds, srv.shutdown)
-    t.daemon = True
-    t.start()
-    print("ready", flush=True)
-    srv.serve_forever()
+    lab_server.serve(a, socketserver.ThreadingTCPServer, Handler)
 
 
 if __name__ == "__main__":

@@ -1,72 +1,22 @@
 """reach watch in network-namespace labs: one round from the command line (text, Nagios), config
 validation with line numbers, a target that goes down and comes back (exactly one firing and
-one resolved Alertmanager payload at a webhook receiver, in time), notifications that survive a
-kill -9 while the receiver is down, /metrics, blackbox-style /probe and /api/v1, and a reload
-that keeps the rhythm of the targets that stayed. Needs root (skips otherwise)."""
+one resolved Alertmanager payload at a webhook receiver, in time), /metrics, blackbox-style
+/probe and /api/v1, and a reload that keeps the rhythm of the targets that stayed. The tests
+that take minutes (a 60 s notifier outage with a kill -9, 2 minutes of flapping, reloads under
+CPU load) are in test_watch_outage.py; the helpers all watch tests share in watch_lab.py.
+Needs root (skips otherwise)."""
 
-import datetime
 import json
 import signal
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 import lab as lablib
-
-HERE = Path(__file__).resolve().parent
-RECEIVER = HERE / "webhook_receiver.py"
-TIMEOUT = 60
-
-
-def watch(host, reach, *args, timeout=TIMEOUT):
-    return host.run([str(reach), "watch", *args], check=False, timeout=timeout)
-
-
-def receiver(host, tmp_path, port=9099, name="hook.jsonl"):
-    out = tmp_path / name
-    proc = host.popen([lablib.python_bin(), str(RECEIVER), "--port", str(port), "--out", str(out),
-                       "--max-seconds", "300"], text=False, bufsize=0)
-    lablib._wait_for_line(proc, b"ready", timeout=10)
-    return proc, out
-
-
-def received(path):
-    if not path.exists():
-        return []
-    return [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
-
-
-def http_get(host, url, timeout=10):
-    """GET from inside the namespace (curl), returns (status, body)."""
-    r = host.run(["curl", "-s", "-m", str(timeout), "-w", "\n%{http_code}", url], check=False, timeout=timeout + 5)
-    body, _, code = r.stdout.rpartition("\n")
-    return int(code or 0), body
-
-
-def unix(rfc3339):
-    return datetime.datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
-
-
-def wait_for(pred, timeout, step=0.1):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
-
-
-def block_icmp(host, on):
-    if on:
-        host.nft("table inet blk {\n chain input {\n type filter hook input priority 0;\n"
-                 " icmp type echo-request drop\n icmpv6 type echo-request drop\n }\n}\n")
-    else:
-        host.run(["nft", "delete", "table", "inet", "blk"])
+from watch_lab import (RECEIVER, TIMEOUT, block_icmp, daemon_config, http_get, receiver, received,  # noqa: F401
+                       start_daemon, unix, wait_for, watch)
 
 
 # ------------------------------------------------------------------------ command line
@@ -174,30 +124,6 @@ notifiers: { hook: { webhook: "http://127.0.0.1:9099/" } }
 
 # ------------------------------------------------------------------------ the daemon
 
-def daemon_config(tmp_path, targets, interval="500ms", timeout="400ms", failures=3, successes=2, extra=""):
-    cfg = tmp_path / "watch.yml"
-    rows = "\n".join("  - " + json.dumps(t) for t in targets)
-    cfg.write_text(f"""listen: "127.0.0.1:9798"
-db: {tmp_path / 'watch.db'}
-defaults: {{ interval: {interval}, timeout: {timeout} }}
-targets:
-{rows}
-alerts:
-  - {{ name: down, failures: {failures}, successes: {successes}, notify: [hook] }}
-notifiers:
-  hook: {{ webhook: "http://127.0.0.1:9099/alert" }}
-{extra}""")
-    return cfg
-
-
-def start_daemon(host, reach, cfg, events):
-    proc = host.popen([str(reach), "watch", "--config", str(cfg), "--events", str(events)],
-                      stdout=subprocess.DEVNULL, text=True)
-    ok = wait_for(lambda: http_get(host, "http://127.0.0.1:9798/-/healthy", 2)[0] == 200, 10)
-    assert ok, f"reach watch did not start: {proc.poll()} {proc.stderr.read() if proc.poll() is not None else ''}"
-    return proc
-
-
 def test_down_and_back_gives_exactly_one_firing_and_one_resolved(lab, reach, tmp_path):
     p = lab.pair()
     _, hook = receiver(p.client, tmp_path)
@@ -224,28 +150,6 @@ def test_down_and_back_gives_exactly_one_firing_and_one_resolved(lab, reach, tmp
     assert alert["endsAt"] == "0001-01-01T00:00:00Z"
     assert msgs[1]["body"]["alerts"][0]["endsAt"] != "0001-01-01T00:00:00Z"
     assert msgs[0]["key"] and msgs[1]["key"] and msgs[0]["key"] != msgs[1]["key"]
-    assert lab.stop(proc) == 0
-
-
-def test_notifications_survive_kill_9_while_the_receiver_is_down(lab, reach, tmp_path):
-    p = lab.pair()
-    cfg = daemon_config(tmp_path, [{"name": "web1", "probe": "icmp", "host": p.server4}], failures=2)
-    events = tmp_path / "events.jsonl"
-    proc = start_daemon(p.client, reach, cfg, events)
-    assert wait_for(lambda: '"to":"up"' in events.read_text() if events.exists() else False, 10)
-    block_icmp(p.server, True)
-    assert wait_for(lambda: '"type":"firing"' in events.read_text(), 10), events.read_text()
-    time.sleep(1.5)  # a few failed deliveries (nothing listens on 9099)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
-    _, hook = receiver(p.client, tmp_path)
-    block_icmp(p.server, False)
-    proc = start_daemon(p.client, reach, cfg, events)
-    both = wait_for(lambda: len(received(hook)) >= 2, 20)
-    time.sleep(2)
-    msgs = received(hook)
-    assert both and [m["body"]["status"] for m in msgs] == ["firing", "resolved"], msgs
-    assert len({m["key"] for m in msgs}) == 2
     assert lab.stop(proc) == 0
 
 

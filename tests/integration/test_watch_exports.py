@@ -6,7 +6,6 @@
 The writer runs through tests/unit's watch_exports_sample (built with the unit tests).
 """
 import json
-import socket
 import time
 from pathlib import Path
 

@@ -13,25 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from test_watch import block_icmp, http_get, start_daemon, wait_for
-import lab as lablib
-
-HERE = Path(__file__).resolve().parent
-SINK = HERE / "smtp_sink.py"
-
-
-def smtp_sink(host, tmp_path, port=2525):
-    out = tmp_path / "mail.jsonl"
-    proc = host.popen([lablib.python_bin(), str(SINK), "--port", str(port), "--out", str(out),
-                       "--max-seconds", "300"], text=False, bufsize=0)
-    lablib._wait_for_line(proc, b"ready", timeout=10)
-    return proc, out
-
-
-def mails(path):
-    if not path.exists():
-        return []
-    return [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
+from watch_lab import block_icmp, http_get, mails, smtp_sink, start_daemon, wait_for
 
 
 def mail_config(tmp_path, host4, failures=2):

@@ -6,7 +6,6 @@ packages prometheus and prometheus-blackbox-exporter (scripts/install-deps.sh)."
 
 import json
 import re
-import shutil
 import subprocess
 import time
 import urllib.parse
@@ -15,25 +14,11 @@ from pathlib import Path
 import pytest
 
 import lab as lablib
+from watch_lab import http_get, wait_up
 
 BLACKBOX = "/usr/bin/prometheus-blackbox-exporter"
 PROMETHEUS = "/usr/bin/prometheus"
 MODULES = "/etc/prometheus/blackbox.yml"
-
-
-def http_get(host, url, timeout=15):
-    r = host.run(["curl", "-s", "-m", str(timeout), "-w", "\n%{http_code}", url], check=False, timeout=timeout + 5)
-    body, _, code = r.stdout.rpartition("\n")
-    return int(code or 0), body
-
-
-def wait_up(host, url, timeout=20):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if http_get(host, url, 2)[0] == 200:
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def families(text):
@@ -128,7 +113,7 @@ scrape_configs:
     assert wait_up(p.client, "http://127.0.0.1:9090/-/ready", 30)
 
     def query(q):
-        code, body = http_get(p.client, "http://127.0.0.1:9090/api/v1/query?query=" + urllib.parse.quote(q))
+        code, body = http_get(p.client, "http://127.0.0.1:9090/api/v1/query?query=" + urllib.parse.quote(q), 15)
         assert code == 200, body
         return json.loads(body)["data"]["result"]
 
