@@ -285,7 +285,7 @@ int run(int argc, char** argv, std::ostream& out) {
 
   reach::tools::WatchOptions wo;
   auto* w = app.add_subcommand("watch", "keep watching: many targets probed continuously, alerts, history, Prometheus and blackbox exports");
-  w->add_option("targets", wo.targets, "host (ICMP), tcp://host:port, http(s)://url, dns://server/name[?type=AAAA]");
+  w->add_option("targets", wo.targets, "host (ICMP), tcp://host:port (connect), syn://host:port (raw SYN), udp://host:port, http(s)://url, dns://server/name[?type=AAAA]");
   w->add_option("--config", wo.config, "YAML config file: run as a daemon (docs/WATCH-CONFIG.md)");
   w->add_flag("--validate", wo.validate, "check the config and print every error with its line; exit 2 on errors");
   w->add_flag("--once", wo.once, "one round of every target, then exit (0 all up, 1 some down)");

@@ -1,7 +1,7 @@
-"""reach watch and target names (docs/WATCH.md, "Names"): a resolver that never answers holds
+"""reach watch's targets: names (docs/WATCH.md, "Names": a resolver that never answers holds
 only the target whose name it should resolve, a name that does not resolve fails its rounds with
 the reason and comes back once it resolves, and on the command line such a name is one line and
-exit 2. `ip netns exec` bind-mounts /etc/netns/<ns>/{hosts,resolv.conf}, so DNS never leaves the
+exit 2) and the syn:// and udp:// forms of the command line. `ip netns exec` bind-mounts /etc/netns/<ns>/{hosts,resolv.conf}, so DNS never leaves the
 lab: the resolver is the lab's server (which drops DNS) or the namespace's own loopback (nothing
 listens). Needs root (skips otherwise)."""
 
@@ -116,3 +116,35 @@ def test_on_the_command_line_a_name_that_does_not_resolve_is_one_line_and_exit_2
     assert r.stdout == ""
     lines = r.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("reach watch: resolve nosuch.invalid: "), r.stderr
+
+
+# ------------------------------------------------------------------------ syn:// and udp://
+
+def test_syn_and_udp_targets_from_the_command_line(lab, reach):
+    p = lab.pair()
+    p.server.listen(tcp=[8080], udp=[9999])
+    r = p.client.run([str(reach), "watch", "--once", "--no-live", "-i", "2s", "-W", "2s", f"syn://{p.server4}:8080",
+                      f"syn://[{p.server6}]:8081", f"udp://{p.server4}:9999", f"udp://[{p.server6}]:9998"],
+                     check=False, timeout=TIMEOUT)
+    assert r.returncode == 1, r.stderr
+    lines = {l.split()[0]: l for l in r.stdout.splitlines() if l and not l.startswith(("---", "TARGET", " "))}
+    assert lines[f"{p.server4}:8080"].startswith(f"{p.server4}:8080 syn up 1/1 rtt="), r.stdout
+    assert lines[f"{p.server6}:8081"] == f"{p.server6}:8081 syn down 0/1 (connection refused (RST))", r.stdout
+    assert lines[f"{p.server4}:9999"].startswith(f"{p.server4}:9999 udp up 1/1 rtt="), r.stdout
+    assert lines[f"{p.server6}:9998"].startswith(f"{p.server6}:9998 udp down 0/1 (port"), r.stdout
+    assert f"from {p.server6}" in lines[f"{p.server6}:9998"], r.stdout
+
+
+@pytest.mark.parametrize("target,want", [
+    ("syn://198.18.0.2", "reach watch: target syn://198.18.0.2: want syn://HOST:PORT"),
+    ("udp://198.18.0.2:0", "reach watch: target udp://198.18.0.2:0: want udp://HOST:PORT"),
+    ("udp://[2001:db8::2]", "reach watch: target udp://[2001:db8::2]: want udp://HOST:PORT"),
+    ("syn://198.18.0.2:99999", "reach watch: target syn://198.18.0.2:99999: want syn://HOST:PORT"),
+    ("sctp://198.18.0.2:80", "reach watch: target sctp://198.18.0.2:80: unknown scheme"),
+])
+def test_bad_syn_and_udp_targets_are_one_line_and_exit_2(lab, reach, target, want):
+    p = lab.pair()
+    r = p.client.run([str(reach), "watch", "--once", target], check=False, timeout=TIMEOUT)
+    assert r.returncode == 2 and r.stdout == "", (r.stdout, r.stderr)
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(want), r.stderr

@@ -170,9 +170,13 @@ Result<void> Daemon::start() {
   probers_ = std::move(*p);
 
   // Everything that needs a privilege is opened first: raw sockets, listen sockets, the db.
-  const bool any_icmp = std::any_of(opts_.config.targets.begin(), opts_.config.targets.end(),
-                                    [](const auto& t) { return t.probe == model::WatchProbe::icmp; });
-  if (any_icmp || !opts_.config_path.empty()) probers_->open_icmp_sockets();
+  auto any = [&](model::WatchProbe kind) {
+    return std::any_of(opts_.config.targets.begin(), opts_.config.targets.end(),
+                       [&](const auto& t) { return t.probe == kind; });
+  };
+  // SYN rounds read ICMP errors about their SYNs on the raw ICMP socket.
+  const bool any_syn = any(model::WatchProbe::syn);
+  if (any(model::WatchProbe::icmp) || any_syn || !opts_.config_path.empty()) probers_->open_icmp_sockets();
   if (opts_.config.db) {
     store::Options so;
     so.path = *opts_.config.db;
@@ -188,11 +192,12 @@ Result<void> Daemon::start() {
   else return tl::unexpected(pw.error());
 
   // A daemon keeps CAP_NET_RAW alone, so a reload can open raw sockets again; nothing else.
-  // Targets from the command line never change: every capability goes.
+  // Targets from the command line never change: every capability goes, but CAP_NET_RAW when
+  // there are syn:// targets (their raw TCP socket opens at the first round, as a daemon's).
   bool low_port = false;
   if (http_)
     for (auto port : http_->bound_ports()) low_port |= port < 1024;
-  if (opts_.config_path.empty() && !opts_.config.user) {
+  if (opts_.config_path.empty() && !opts_.config.user && !(any_syn && sys::has_net_raw())) {
     if (auto d = sys::drop_all_capabilities(); !d) return d;
   } else if (sys::has_net_raw()) {
     Result<void> kept = opts_.config.user

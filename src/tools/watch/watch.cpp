@@ -47,10 +47,10 @@ Result<std::string> targets_yaml(const std::vector<std::string>& targets) {
     if (kind == "icmp") {
       j = {{"probe", "icmp"}, {"host", rest}};
       name = rest;
-    } else if (kind == "tcp") {
+    } else if (kind == "tcp" || kind == "syn" || kind == "udp") {
       auto hp = watch::split_host_port(rest);
-      if (!hp || hp->second == 0) return fail("target", t, 0, "want tcp://HOST:PORT");
-      j = {{"probe", "tcp"}, {"host", hp->first}, {"port", hp->second}};
+      if (!hp || hp->second == 0) return fail("target", t, 0, fmt::format("want {}://HOST:PORT", kind));
+      j = {{"probe", kind}, {"host", hp->first}, {"port", hp->second}};
       name = rest;
     } else if (kind == "http" || kind == "https") {
       j = {{"probe", "http"}, {"url", t}};
@@ -67,7 +67,7 @@ Result<std::string> targets_yaml(const std::vector<std::string>& targets) {
       j = {{"probe", "dns"}, {"host", rest.substr(0, slash)}, {"dns", {{"name", qname}, {"type", type}}}};
       name = rest;
     } else {
-      return fail("target", t, 0, "unknown scheme (icmp, tcp://, http://, https://, dns://)");
+      return fail("target", t, 0, "unknown scheme (HOST for icmp, tcp://, syn://, udp://, http://, https://, dns://)");
     }
     name = name_for(name);
     if (int n = ++seen[name]; n > 1) name += fmt::format("#{}", n);

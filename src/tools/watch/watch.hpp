@@ -12,7 +12,7 @@
 namespace reach::tools {
 
 struct WatchOptions {
-  // host (ICMP), tcp://host:port, http(s)://url, dns://server[:port]/name[?type=AAAA]
+  // host (ICMP), tcp|syn|udp://host:port, http(s)://url, dns://server[:port]/name[?type=AAAA]
   std::vector<std::string> targets;
   std::string config;               // --config FILE
   bool validate = false;            // --validate: check the config, print every error, exit
