@@ -78,6 +78,9 @@ struct NetnsOption {
     std::cerr << cmd << ": probing from network namespace " << label << " (" << path << ")\n";
     return true;
   }
+  // How JSON names the namespace (the key `netns`, as `reach sockets`): NAME, the path given,
+  // or pid:N; empty without the options.
+  std::string json_label() const { return pid != 0 ? "pid:" + std::to_string(pid) : name; }
 };
 
 int run(int argc, char** argv, std::ostream& out);
@@ -305,6 +308,8 @@ int run(int argc, char** argv, std::ostream& out) {
   w->add_option("-i,--interval", w_interval, "time between rounds (default 1s)");
   w->add_option("-W,--timeout", w_timeout, "time to wait for an answer (default 1s)");
   w->add_option("--packets", wo.overrides.packets, "ICMP echoes per round");
+  NetnsOption watch_ns;
+  watch_ns.add_to(w);
 
   bool nagios_args = false;
   for (int i = 1; i < argc; ++i)
@@ -388,6 +393,8 @@ int run(int argc, char** argv, std::ostream& out) {
       }
       *slot = *d;
     }
+    if (!watch_ns.enter("reach watch")) return 2;
+    wo.netns = watch_ns.json_label();
     return reach::tools::run_watch(wo, out, std::cerr);
   }
   if (k->parsed()) {

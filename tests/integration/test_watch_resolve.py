@@ -7,6 +7,7 @@ listens). Needs root (skips otherwise)."""
 
 import json
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -148,3 +149,35 @@ def test_bad_syn_and_udp_targets_are_one_line_and_exit_2(lab, reach, target, wan
     assert r.returncode == 2 and r.stdout == "", (r.stdout, r.stderr)
     lines = r.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(want), r.stderr
+
+
+# ------------------------------------------------------------------------ --netns
+
+def test_netns_is_entered_and_named_in_every_event(lab, reach):
+    """The root namespace has no link to the lab: reach enters the client's namespace itself
+    (no `ip netns exec`), and every --events object names it."""
+    p = lab.pair()
+    p.server.listen(tcp=[8080])
+    ns = p.client.ns
+
+    def run(*args):
+        return subprocess.run([str(reach), "watch", *args], capture_output=True, text=True, timeout=TIMEOUT)
+
+    r = run("--netns", ns, "--once", "--events", "-", p.server4, f"tcp://{p.server4}:8080")
+    assert r.returncode == 0, r.stderr
+    assert f"reach watch: probing from network namespace {ns} (/run/netns/{ns})" in r.stderr
+    evs = [json.loads(l) for l in r.stdout.splitlines()]
+    assert sum(e["type"] == "round" and e["success"] for e in evs) == 2, evs
+    assert all(e["netns"] == ns for e in evs), evs
+    sleeper = p.client.popen(["sleep", "30"])
+    try:
+        r = run("--netns-pid", str(sleeper.pid), "--once", "--events", "-", p.server4)
+        assert r.returncode == 0, r.stderr
+        evs = [json.loads(l) for l in r.stdout.splitlines()]
+        assert evs and all(e["netns"] == f"pid:{sleeper.pid}" for e in evs), evs
+    finally:
+        lab.stop(sleeper)
+    r = p.client.run([str(reach), "watch", "--once", "--events", "-", p.server4], check=False, timeout=TIMEOUT)
+    assert r.returncode == 0 and all("netns" not in json.loads(l) for l in r.stdout.splitlines()), r.stdout
+    r = run("--netns", "no-such-ns", "--once", p.server4)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "no-such-ns" in r.stderr, r.stderr

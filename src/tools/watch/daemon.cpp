@@ -344,7 +344,7 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
   t.window.add(r);
   if (opts_.config_path.empty()) t.all_rtts.insert(t.all_rtts.end(), r.rtts.begin(), r.rtts.end());
   if (store_) store_->add_round(r);
-  if (opts_.events) *opts_.events << round_ndjson(r) << '\n' << std::flush;
+  if (opts_.events) *opts_.events << round_ndjson(r, opts_.netns) << '\n' << std::flush;
 
   const TimeNs wall = wall_now();
   std::vector<WatchEvent> events = engine::on_round(t.shown, kShownRule, t.cfg.name, r.success, r.reason, wall, true);
@@ -390,7 +390,7 @@ bool Daemon::rounds_complete() const {
 }
 
 void Daemon::emit(const WatchEvent& e) {
-  if (opts_.events) *opts_.events << event_ndjson(e) << '\n' << std::flush;
+  if (opts_.events) *opts_.events << event_ndjson(e, opts_.netns) << '\n' << std::flush;
   if (opts_.lines && e.kind != WatchEvent::Kind::state_change) out_ << event_text(e) << '\n' << std::flush;
   if (e.kind == WatchEvent::Kind::error) err_ << "reach watch: " << e.reason << '\n';
 }

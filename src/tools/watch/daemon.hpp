@@ -33,6 +33,7 @@ struct DaemonOptions {
   std::string config_path;            // empty: targets from the command line (no reload)
   config::WatchOverrides overrides;   // re-applied on every reload
   std::ostream* events = nullptr;     // NDJSON events (--events)
+  std::string netns;                  // --netns: named in every event (already entered by main)
   bool live = false;                  // redraw a table on the terminal
   bool lines = false;                 // a text line per finished round
   std::optional<int> rounds;          // stop after this many rounds of every target (--once: 1)

@@ -251,6 +251,7 @@ int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
   d.modules = std::move(modules);
   d.config_path = from_file ? o.config : "";
   d.overrides = o.overrides;
+  d.netns = o.netns;
   if (o.events == "-") {
     d.events = &out;
   } else if (!o.events.empty()) {

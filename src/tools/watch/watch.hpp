@@ -25,6 +25,7 @@ struct WatchOptions {
   double history_hours = 24;        // --hours for --history
   bool live = false, no_live = false;  // force the table / the line per round
   config::WatchOverrides overrides; // --listen --db --modules --user --interval --timeout --packets
+  std::string netns;                // --netns/--netns-pid as events name it (main enters it)
 };
 
 // Exit codes: 0 every target up (command line) or a clean stop (daemon); 1 a target down at the
