@@ -23,6 +23,7 @@
 #include "model/watch.hpp"
 #include "model/watch_metrics.hpp"
 #include "store/store.hpp"
+#include "store/writer.hpp"
 #include "tools/watch/probers.hpp"
 
 namespace reach::tools::watch {
@@ -105,7 +106,8 @@ class Daemon {
   std::ostream& err_;
   std::unique_ptr<io::Reactor> reactor_;
   std::unique_ptr<Probers> probers_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Store> store_;    // this thread's: the outbox, history reads
+  std::unique_ptr<store::Writer> writer_;  // its own thread: rounds, alert state, rollups
   std::unique_ptr<io::HttpServer> http_;
   std::unique_ptr<io::HttpAsync> notify_http_;
   engine::WatchScheduler sched_;
