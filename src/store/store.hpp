@@ -44,9 +44,9 @@ struct Options {
   std::size_t prune_budget = 20000;   // rows deleted per flush() at most, all tables together
   std::size_t rollup_budget = 5;      // minutes rolled up per flush() at most (catch-up after
                                       // a downtime is spread over several calls)
-  // Targets per rollup transaction: a minute of 10,000 targets is 50 short transactions, so a
+  // Targets per rollup transaction: a minute of 10,000 targets is 100 short transactions, so a
   // second connection's write (the outbox) waits for one of them, not for the whole minute.
-  std::size_t rollup_chunk = 200;
+  std::size_t rollup_chunk = 100;
   std::size_t max_pending = 1000000;  // rounds queued while writes fail; beyond: oldest dropped
   TimeNs busy_timeout = kNsPerSec;
   // Upper bound of the file in bytes (SQLite's max_page_count); 0 = none. Reaching it is an

@@ -105,29 +105,38 @@ TEST(StoreWriter, ALargeRollupNeverDelaysTheLoopThatQueuesRounds) {
   auto outbox = Store::open(o);  // the loop's own connection, as the daemon's
   ASSERT_TRUE(outbox);
 
-  // The "probe loop": every 10 ms a round is queued; lateness is how far past its slot it ran.
+  // The "probe loop": every 10 ms a round is queued. What it spends in the writer's calls is
+  // what the rollup could cost it (a rollup on this thread would be one call as long as the
+  // rollup); how late its slots are is reported too, but depends on the machine's load.
   const auto period = std::chrono::milliseconds(10);
   const auto start = Clock::now();
   auto next = start + period;
-  double late_max = 0, enqueue_max = 0, rollup_ms = 0;
-  bool ticked = false;
+  double late_max = 0, call_max = 0, enqueue_max = 0, rollup_ms = 0;
+  bool ticked = false, enqueued = false;
   for (int i = 0; i < 1000 && ms_since(start) < 20000; ++i) {
     std::this_thread::sleep_until(next);
-    late_max = std::max(late_max, std::chrono::duration<double, std::milli>(Clock::now() - next).count());
-    next += period;
+    // The slot after an enqueue is late by the enqueue's wait, measured on its own below.
+    const double late = std::chrono::duration<double, std::milli>(Clock::now() - next).count();
+    if (!enqueued) late_max = std::max(late_max, late);
+    enqueued = false;
+    next = std::max(next + period, Clock::now());
+    const auto call = Clock::now();
     (*w)->add_round(round("t0", kT0 + 130 * kNsPerSec + i * kNsPerMs));
     if (i == 10) {
       (*w)->tick(kT0 + 151 * kNsPerSec);  // both minutes are complete (30 s after their end)
       ticked = true;
     }
-    if (ticked && i % 10 == 0 && (*w)->status().flushes == 0) {
+    const std::uint64_t flushes = (*w)->status().flushes;
+    call_max = std::max(call_max, ms_since(call));
+    if (ticked && i % 10 == 0 && flushes == 0) {
       // A notification committed meanwhile waits for one rollup chunk, not the whole rollup.
       auto t = Clock::now();
       Writer::Hold hold(w->get());
       ASSERT_TRUE((*outbox)->enqueue("hook", "{}", kT0));
       enqueue_max = std::max(enqueue_max, ms_since(t));
+      enqueued = true;
     }
-    if ((*w)->status().flushes > 0 && rollup_ms == 0) rollup_ms = ms_since(start) - 100;
+    if (flushes > 0 && rollup_ms == 0) rollup_ms = ms_since(start) - 100;
     if (rollup_ms > 0 && i > 20) break;
   }
   ASSERT_GT(rollup_ms, 0) << "the rollup did not finish";
@@ -141,13 +150,16 @@ TEST(StoreWriter, ALargeRollupNeverDelaysTheLoopThatQueuesRounds) {
   EXPECT_EQ(h->front().count, static_cast<std::uint32_t>(kRounds));
   RecordProperty("rollup_ms", std::to_string(rollup_ms));
   RecordProperty("late_max_ms", std::to_string(late_max));
+  RecordProperty("call_max_ms", std::to_string(call_max));
   RecordProperty("enqueue_max_ms", std::to_string(enqueue_max));
-  std::printf("rollup %.0f ms, loop lateness max %.1f ms, outbox enqueue max %.1f ms\n", rollup_ms, late_max,
-              enqueue_max);
-  // The rollup was long enough to matter, and the loop never waited for it.
+  std::printf("rollup %.0f ms, loop lateness max %.1f ms, in writer calls max %.1f ms, outbox enqueue max %.1f ms\n",
+              rollup_ms, late_max, call_max, enqueue_max);
+  // The rollup was long enough to matter, the loop never waited for it, and a commit of its
+  // own waited for one chunk (of 40), not for the rollup. (Bounds leave room for a loaded
+  // machine's scheduling: both would be the whole rollup if it ran on the loop's thread.)
   EXPECT_GT(rollup_ms, 100);
-  EXPECT_LT(late_max, std::max(50.0, rollup_ms / 4));
-  EXPECT_LT(enqueue_max, std::max(100.0, rollup_ms / 2));
+  EXPECT_LT(call_max, std::max(100.0, rollup_ms / 3));
+  EXPECT_LT(enqueue_max, std::max(100.0, rollup_ms / 3));
 }
 
 }  // namespace

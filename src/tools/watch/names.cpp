@@ -33,6 +33,7 @@ NameCache::~NameCache() {
 std::optional<Result<IpAddr>> NameCache::lookup(const std::string& host, std::optional<Family> family, bool fallback,
                                                  std::uint32_t owner, TimeNs wait, Ready later) {
   const TimeNs now = reactor_.now();
+  if (++lookups_ % 4096 == 0) sweep(now);
   const std::string key = fmt::format("{}|{}|{}", host, family ? static_cast<int>(*family) : -1, fallback);
   auto it = entries_.find(key);
   if (it == entries_.end() || (!it->second.pending && it->second.host.empty() && now >= it->second.expires)) {
@@ -55,9 +56,11 @@ std::optional<Result<IpAddr>> NameCache::lookup(const std::string& host, std::op
     it = entries_.insert_or_assign(key, std::move(e)).first;
   }
   Entry& e = it->second;
+  e.used = now;
   if (e.answer && now < e.expires) return *e.answer;
   if (!e.pending) start(e, key);
-  if (e.answer && e.answer->has_value()) return *e.answer;  // stale: used while it is refreshed
+  // Stale: used while it is refreshed. Not pending after start(): c-ares could not start.
+  if (e.answer && (e.answer->has_value() || !e.pending)) return *e.answer;
   const std::uint64_t id = next_waiter_++;
   Waiter& w = e.waiters[id];
   w.owner = owner;
@@ -73,6 +76,14 @@ std::optional<Result<IpAddr>> NameCache::lookup(const std::string& host, std::op
                fmt::format("no answer from the resolver within {} ms (still asking)", wait / kNsPerMs)));
   });
   return std::nullopt;
+}
+
+// Names nobody asked for in a while go (targets removed by a reload, one-off /probe targets).
+void NameCache::sweep(TimeNs now) {
+  std::erase_if(entries_, [&](const auto& kv) {
+    const Entry& e = kv.second;
+    return !e.pending && e.waiters.empty() && now - e.used > kForget;
+  });
 }
 
 void NameCache::start(Entry& e, const std::string& key) {

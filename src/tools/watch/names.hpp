@@ -27,6 +27,7 @@ class NameCache {
   static constexpr TimeNs kMinKeep = 5 * kNsPerSec;
   static constexpr TimeNs kMaxKeep = 60 * kNsPerSec;
   static constexpr TimeNs kRetry = 10 * kNsPerSec;
+  static constexpr TimeNs kForget = 10 * 60 * kNsPerSec;  // unused this long: dropped
 
   using Ready = std::function<void(Result<IpAddr>)>;
   // `resolv_conf` empty: the system's.
@@ -58,16 +59,19 @@ class NameCache {
     std::optional<Result<IpAddr>> answer;  // nullopt: never answered yet
     TimeNs expires = 0;              // monotonic; INT64_MAX for literals
     bool pending = false;
+    TimeNs used = 0;                 // the last lookup
     std::unordered_map<std::uint64_t, Waiter> waiters;
   };
   void start(Entry& e, const std::string& key);
   void answered(const std::string& key, io::HostResult r);
+  void sweep(TimeNs now);
 
   io::Reactor& reactor_;
   std::string resolv_conf_;
   std::unique_ptr<io::DnsAsync> dns_;
   std::unordered_map<std::string, Entry> entries_;  // by host and family choice
   std::uint64_t next_waiter_ = 1;
+  std::uint64_t lookups_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
