@@ -82,7 +82,8 @@ struct Writer::Impl {
       std::optional<TimeNs> now;
       {
         std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return stopping || !ops.empty() || tick_at; });
+        // While writes fail (a full disk) they are tried again once a tick, not at each round.
+        cv.wait(lock, [&] { return stopping || tick_at || (!ops.empty() && !st.failing); });
         if (ops.empty() && !tick_at && stopping) return;
         now = tick_at;
         tick_at.reset();

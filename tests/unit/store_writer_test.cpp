@@ -83,6 +83,38 @@ TEST(StoreWriter, RoundsAreCommittedAsTheyComeWithoutAFlush) {
   EXPECT_FALSE((*w)->status().failing);
 }
 
+TEST(StoreWriter, AFullDiskIsReportedAndRetriedOnceATickNotAtEveryRound) {
+  TempDb tmp;
+  Options o;
+  o.path = tmp.path;
+  o.max_bytes = 256 * 1024;
+  auto w = Writer::open(o);
+  ASSERT_TRUE(w);
+  (*w)->start();
+  for (int i = 0; i < 400 && !(*w)->status().failing; ++i) {
+    for (int k = 0; k < 100; ++k) (*w)->add_round(round("t" + std::to_string(k), kT0 + i * kNsPerSec, 20));
+    wait_until([&] { return (*w)->status().queued == 0; }, 2000);
+  }
+  auto st = (*w)->status();
+  ASSERT_TRUE(st.failing) << "the database never filled up";
+  EXPECT_NE(st.error.find("No space left on device"), std::string::npos) << st.error;
+  // Rounds keep coming: they wait for the next tick instead of a failing write each.
+  const auto errors = st.errors;
+  for (int k = 0; k < 50; ++k) {
+    (*w)->add_round(round("t0", kT0 + 500 * kNsPerSec + k * kNsPerMs));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ((*w)->status().errors, errors);
+  EXPECT_EQ((*w)->status().queued, 50u);
+  (*w)->tick(kT0 + 501 * kNsPerSec);
+  ASSERT_TRUE(wait_until([&] { return (*w)->status().flushes == 1; }, 5000));
+  st = (*w)->status();
+  EXPECT_TRUE(st.failing);
+  EXPECT_GT(st.errors, errors);
+  EXPECT_LE(st.errors, errors + 2);  // the write of what queued, and the flush's own
+  EXPECT_EQ(st.queued, 0u);
+}
+
 TEST(StoreWriter, ALargeRollupNeverDelaysTheLoopThatQueuesRounds) {
   TempDb tmp;
   Options o;
