@@ -65,12 +65,14 @@ std::optional<Result<IpAddr>> NameCache::lookup(const std::string& host, std::op
   Waiter& w = e.waiters[id];
   w.owner = owner;
   w.ready = std::move(later);
+  by_owner_[owner].emplace_back(key, id);
   w.timer = reactor_.after(wait, [this, key, id, host, wait] {
     auto en = entries_.find(key);
     if (en == entries_.end()) return;
     auto wt = en->second.waiters.find(id);
     if (wt == en->second.waiters.end()) return;
     Ready ready = std::move(wt->second.ready);
+    forget_wait(wt->second.owner, id);
     en->second.waiters.erase(wt);
     ready(fail("resolve", host, 0,
                fmt::format("no answer from the resolver within {} ms (still asking)", wait / kNsPerMs)));
@@ -121,19 +123,32 @@ void NameCache::answered(const std::string& key, io::HostResult r) {
   const Result<IpAddr> answer = *e.answer;
   auto waiters = std::move(e.waiters);
   e.waiters.clear();
+  for (auto& [id, w] : waiters) forget_wait(w.owner, id);
   for (auto& [id, w] : waiters) {
     reactor_.cancel(w.timer);
     w.ready(answer);  // may look names up again (and move `e`)
   }
 }
 
+void NameCache::forget_wait(std::uint32_t owner, std::uint64_t id) {
+  auto it = by_owner_.find(owner);
+  if (it == by_owner_.end()) return;
+  std::erase_if(it->second, [&](const auto& w) { return w.second == id; });
+  if (it->second.empty()) by_owner_.erase(it);
+}
+
 void NameCache::cancel(std::uint32_t owner) {
-  for (auto& [key, e] : entries_)
-    std::erase_if(e.waiters, [&](auto& kv) {
-      if (kv.second.owner != owner) return false;
-      reactor_.cancel(kv.second.timer);
-      return true;
-    });
+  auto it = by_owner_.find(owner);
+  if (it == by_owner_.end()) return;
+  for (const auto& [key, id] : it->second) {
+    auto e = entries_.find(key);
+    if (e == entries_.end()) continue;
+    auto w = e->second.waiters.find(id);
+    if (w == e->second.waiters.end()) continue;
+    reactor_.cancel(w->second.timer);
+    e->second.waiters.erase(w);
+  }
+  by_owner_.erase(it);
 }
 
 std::size_t NameCache::resolving() const {

@@ -70,6 +70,9 @@ class NameCache {
   std::string resolv_conf_;
   std::unique_ptr<io::DnsAsync> dns_;
   std::unordered_map<std::string, Entry> entries_;  // by host and family choice
+  // Who waits where, so cancel() costs its own waits, not a walk over every name.
+  std::unordered_map<std::uint32_t, std::vector<std::pair<std::string, std::uint64_t>>> by_owner_;
+  void forget_wait(std::uint32_t owner, std::uint64_t id);
   std::uint64_t next_waiter_ = 1;
   std::uint64_t lookups_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
