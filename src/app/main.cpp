@@ -78,6 +78,9 @@ struct NetnsOption {
     std::cerr << cmd << ": probing from network namespace " << label << " (" << path << ")\n";
     return true;
   }
+  // How JSON names the namespace (the key `netns`, as `reach sockets`): NAME, the path given,
+  // or pid:N; empty without the options.
+  std::string json_label() const { return pid != 0 ? "pid:" + std::to_string(pid) : name; }
 };
 
 int run(int argc, char** argv, std::ostream& out);
@@ -285,7 +288,7 @@ int run(int argc, char** argv, std::ostream& out) {
 
   reach::tools::WatchOptions wo;
   auto* w = app.add_subcommand("watch", "keep watching: many targets probed continuously, alerts, history, Prometheus and blackbox exports");
-  w->add_option("targets", wo.targets, "host (ICMP), tcp://host:port, http(s)://url, dns://server/name[?type=AAAA]");
+  w->add_option("targets", wo.targets, "host (ICMP), tcp://host:port (connect), syn://host:port (raw SYN), udp://host:port, http(s)://url, dns://server/name[?type=AAAA]");
   w->add_option("--config", wo.config, "YAML config file: run as a daemon (docs/WATCH-CONFIG.md)");
   w->add_flag("--validate", wo.validate, "check the config and print every error with its line; exit 2 on errors");
   w->add_flag("--once", wo.once, "one round of every target, then exit (0 all up, 1 some down)");
@@ -305,6 +308,8 @@ int run(int argc, char** argv, std::ostream& out) {
   w->add_option("-i,--interval", w_interval, "time between rounds (default 1s)");
   w->add_option("-W,--timeout", w_timeout, "time to wait for an answer (default 1s)");
   w->add_option("--packets", wo.overrides.packets, "ICMP echoes per round");
+  NetnsOption watch_ns;
+  watch_ns.add_to(w);
 
   bool nagios_args = false;
   for (int i = 1; i < argc; ++i)
@@ -388,6 +393,8 @@ int run(int argc, char** argv, std::ostream& out) {
       }
       *slot = *d;
     }
+    if (!watch_ns.enter("reach watch")) return 2;
+    wo.netns = watch_ns.json_label();
     return reach::tools::run_watch(wo, out, std::cerr);
   }
   if (k->parsed()) {

@@ -26,8 +26,9 @@ std::string line(const nlohmann::json& j) {
 
 }  // namespace
 
-std::string watch_event_json(const model::WatchEvent& e) {
+std::string watch_event_json(const model::WatchEvent& e, const std::string& netns) {
   nlohmann::json j = base(watch_event_word(e.kind), e.wall);
+  if (!netns.empty()) j["netns"] = netns;
   if (!e.target.empty()) j["target"] = e.target;
   if (!e.alert.empty()) j["alert"] = e.alert;
   if (e.kind != model::WatchEvent::Kind::error) {
@@ -42,8 +43,9 @@ std::string watch_event_json(const model::WatchEvent& e) {
   return line(j);
 }
 
-std::string watch_round_json(const model::RoundResult& r) {
+std::string watch_round_json(const model::RoundResult& r, const std::string& netns) {
   nlohmann::json j = base("round", r.start_wall);
+  if (!netns.empty()) j["netns"] = netns;
   j["target"] = r.target;
   j["probe"] = watch_probe_word(r.probe);
   if (!r.addr.empty()) j["addr"] = r.addr;

@@ -9,8 +9,9 @@
 
 namespace reach::format {
 
-// One line each, newline included.
-std::string watch_event_json(const model::WatchEvent& e);
-std::string watch_round_json(const model::RoundResult& r);
+// One line each, newline included. `netns`: the network namespace probed from (`--netns`;
+// the key `netns` as `reach sockets` names one), left out when empty.
+std::string watch_event_json(const model::WatchEvent& e, const std::string& netns = {});
+std::string watch_round_json(const model::RoundResult& r, const std::string& netns = {});
 
 }  // namespace reach::format

@@ -6,9 +6,12 @@
 #include <netdb.h>
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <unordered_map>
+
+#include "sys/socket.hpp"
 
 namespace reach::io {
 namespace {
@@ -233,6 +236,64 @@ struct DnsAsync::Impl {
     p->cb(std::move(r));
   }
 
+  struct HostPending {
+    Impl* self = nullptr;
+    Channel* chan = nullptr;
+    std::function<void(HostResult)> cb;
+  };
+
+  static void on_host(void* arg, int status, int, ares_addrinfo* res) {
+    std::unique_ptr<HostPending> p(static_cast<HostPending*>(arg));
+    Impl* self = p->self;
+    if (self->destroying || status == ARES_EDESTRUCTION) {
+      if (res) ares_freeaddrinfo(res);
+      return;
+    }
+    --self->in_flight;
+    --p->chan->pending;
+    HostResult r;
+    int ttl = -1;
+    if (status == ARES_SUCCESS && res) {
+      for (ares_addrinfo_node* n = res->nodes; n; n = n->ai_next) {
+        auto a = sys::from_sockaddr(n->ai_addr, n->ai_addrlen);
+        if (!a || std::find(r.addrs.begin(), r.addrs.end(), *a) != r.addrs.end()) continue;
+        r.addrs.push_back(*a);
+        ttl = ttl < 0 ? n->ai_ttl : std::min(ttl, n->ai_ttl);
+      }
+    }
+    if (res) ares_freeaddrinfo(res);
+    r.ttl = static_cast<TimeNs>(std::max(ttl, 0)) * kNsPerSec;
+    if (r.addrs.empty()) {
+      r.timed_out = status == ARES_ETIMEOUT;
+      r.error = status == ARES_SUCCESS ? "no address" : ares_strerror(status);
+    }
+    // Always on a later turn: a hosts-file answer comes from inside ares_getaddrinfo.
+    self->reactor.post([cb = std::move(p->cb), r = std::move(r), alive = std::weak_ptr<bool>(self->alive)]() mutable {
+      if (!alive.expired()) cb(std::move(r));
+    });
+  }
+
+  // The system's configuration (resolv.conf's servers, timeout, attempts; the hosts file).
+  Result<Channel*> system_channel(const std::string& resolv_conf) {
+    std::string key = "system|" + resolv_conf;
+    if (auto it = channels.find(key); it != channels.end()) return it->second.get();
+    auto c = std::make_unique<Channel>();
+    c->self = this;
+    ares_options o{};
+    o.sock_state_cb = &Impl::on_sock_state;
+    o.sock_state_cb_data = c.get();
+    int mask = ARES_OPT_SOCK_STATE_CB;
+    if (!resolv_conf.empty()) {
+      o.resolvconf_path = const_cast<char*>(resolv_conf.c_str());
+      mask |= ARES_OPT_RESOLVCONF;
+    }
+    if (int rc = ares_init_options(&c->ch, &o, mask); rc != ARES_SUCCESS)
+      return fail("ares_init_options", resolv_conf.empty() ? "/etc/resolv.conf" : resolv_conf, 0, ares_strerror(rc));
+    Channel* raw = c.get();
+    channels.emplace(key, std::move(c));
+    return raw;
+  }
+
   Result<Channel*> channel(const DnsQuery& q) {
     const int tmo = static_cast<int>(std::max<TimeNs>(q.timeout / kNsPerMs, 1));
     std::string key = q.server.to_string() + "|" + std::to_string(q.port) + "|" + std::to_string(q.tcp) + "|" +
@@ -293,6 +354,25 @@ Result<void> DnsAsync::query(const DnsQuery& q, Callback cb) {
   ares_free_string(buf);
   impl_->rearm(**chan);
   return {};
+}
+
+void DnsAsync::resolve_host(const HostQuery& q, std::function<void(HostResult)> cb) {
+  auto chan = impl_->system_channel(q.resolv_conf);
+  if (!chan) {
+    HostResult r;
+    r.error = chan.error().message();
+    impl_->reactor.post([cb = std::move(cb), r = std::move(r), alive = std::weak_ptr<bool>(impl_->alive)]() mutable {
+      if (!alive.expired()) cb(std::move(r));
+    });
+    return;
+  }
+  ares_addrinfo_hints hints{};
+  hints.ai_family = !q.family ? AF_UNSPEC : *q.family == Family::v4 ? AF_INET : AF_INET6;
+  auto* p = new Impl::HostPending{impl_.get(), *chan, std::move(cb)};
+  ++impl_->in_flight;
+  ++(*chan)->pending;
+  ares_getaddrinfo((*chan)->ch, q.name.c_str(), nullptr, &hints, &Impl::on_host, p);
+  impl_->rearm(**chan);
 }
 
 std::size_t DnsAsync::in_flight() const { return impl_->in_flight; }

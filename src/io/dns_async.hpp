@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,21 @@ struct DnsResult {
   TimeNs duration = 0;        // query start to answer (or to the timeout)
 };
 
+// A host name through the system's resolver configuration (resolv.conf, the hosts file), as
+// getaddrinfo would, without blocking the loop: watch's targets given by name.
+struct HostQuery {
+  std::string name;
+  std::optional<Family> family;  // nullopt: both
+  std::string resolv_conf;       // empty: /etc/resolv.conf (tests point it elsewhere)
+};
+
+struct HostResult {
+  std::vector<IpAddr> addrs;     // in c-ares's order (RFC 6724 sorted); empty on error
+  TimeNs ttl = 0;                // the smallest TTL of the answers (0 from the hosts file)
+  std::string error;             // why there is no address ("Domain name not found", ...)
+  bool timed_out = false;        // the resolver did not answer
+};
+
 class DnsAsync {
  public:
   static Result<std::unique_ptr<DnsAsync>> create(Reactor& reactor);
@@ -52,6 +68,9 @@ class DnsAsync {
   using Callback = std::function<void(DnsResult)>;
   // Errors (unknown type, bad name) before anything is sent; `cb` runs exactly once otherwise.
   Result<void> query(const DnsQuery& q, Callback cb);
+  // Resolves a host name; `cb` runs exactly once, from a later reactor callback. How long it
+  // takes is resolv.conf's business (timeout, attempts): callers bound their own wait.
+  void resolve_host(const HostQuery& q, std::function<void(HostResult)> cb);
   std::size_t in_flight() const;
 
   struct Impl;

@@ -79,7 +79,27 @@ void Store::add_round(const model::RoundResult& round) {
   p.push_back(round);
 }
 
-Result<FlushStats> Store::flush(TimeNs now_wall) {
+Result<FlushStats> Store::flush(TimeNs now_wall, const std::function<void()>& between) {
+  auto& im = *impl_;
+  auto st = write_rounds();
+  if (!st) return st;
+  if (between) between();
+  auto minutes = im.roll("raw", "minute", "minute_done", kMinute, im.minute_done, now_wall - im.opt.rollup_delay,
+                         im.opt.rollup_budget, between);
+  if (!minutes) return tl::unexpected(minutes.error());
+  st->rolled_minutes = *minutes;
+  auto hours = im.roll("minute", "hour", "hour_done", kHour, im.hour_done, im.minute_done, im.opt.rollup_budget, between);
+  if (!hours) return tl::unexpected(hours.error());
+  st->rolled_hours = *hours;
+  if (between) between();
+  auto pruned = im.prune(now_wall);
+  if (!pruned) return tl::unexpected(pruned.error());
+  st->pruned = *pruned;
+  st->dropped = im.dropped;
+  return st;
+}
+
+Result<FlushStats> Store::write_rounds() {
   auto& im = *impl_;
   auto& db = im.db;
   FlushStats st;
@@ -111,26 +131,19 @@ Result<FlushStats> Store::flush(TimeNs now_wall) {
     st.written = im.pending.size();
     im.pending.clear();
   }
-  auto minutes = im.roll("raw", "minute", "minute_done", kMinute, im.minute_done, now_wall - im.opt.rollup_delay,
-                         im.opt.rollup_budget);
-  if (!minutes) return tl::unexpected(minutes.error());
-  st.rolled_minutes = *minutes;
-  auto hours = im.roll("minute", "hour", "hour_done", kHour, im.hour_done, im.minute_done, im.opt.rollup_budget);
-  if (!hours) return tl::unexpected(hours.error());
-  st.rolled_hours = *hours;
-  auto pruned = im.prune(now_wall);
-  if (!pruned) return tl::unexpected(pruned.error());
-  st.pruned = *pruned;
+  st.pending = im.pending.size();
   st.dropped = im.dropped;
   return st;
 }
 
-// Rolls up complete buckets of `width` from `source` into `dest`, one transaction per bucket
-// (with the progress mark `key`, so a kill between two leaves nothing half done). A bucket is
-// complete when it ends at or before `limit`. After an empty bucket (the daemon was down), jumps
-// to the next bucket that has rows, so a long gap costs one step, not one per bucket.
+// Rolls up complete buckets of `width` from `source` into `dest`, one transaction per
+// rollup_chunk targets of a bucket, the last one with the progress mark `key`: a kill before it
+// rolls the bucket up again (INSERT OR REPLACE: the same rows), never leaves it half done. A
+// bucket is complete when it ends at or before `limit`. After an empty bucket (the daemon was
+// down), jumps to the next bucket that has rows, so a long gap costs one step, not one per bucket.
 Result<std::size_t> Store::Impl::roll(const char* source, const char* dest, const char* key, TimeNs width,
-                                      TimeNs& done, TimeNs limit, std::size_t budget) {
+                                      TimeNs& done, TimeNs limit, std::size_t budget,
+                                      const std::function<void()>& between) {
   std::size_t rolled = 0;
   if (done < 0) {
     auto first = next_time(db, source, INT64_MIN);
@@ -149,11 +162,12 @@ Result<std::size_t> Store::Impl::roll(const char* source, const char* dest, cons
                                               source));
   sql::Stmt write(db.h, fmt::format("INSERT OR REPLACE INTO {} VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", dest));
   if (!read.ok() || !write.ok()) return db.error("rollup", read.ok() ? write.prepare_rc() : read.prepare_rc());
-  while (rolled < budget && done + width <= limit) {
-    TimeNs b = done;
-    bool any = false;
-    auto r = db.transaction("rollup", [&]() -> Result<void> {
-      for (auto id : ids) {
+  const std::size_t chunk = std::max<std::size_t>(opt.rollup_chunk, 1);
+  // Targets [first, end) of bucket b in one transaction; the last chunk marks the bucket done.
+  auto roll_chunk = [&](TimeNs b, std::size_t first, std::size_t end, bool& any) {
+    return db.transaction("rollup", [&]() -> Result<void> {
+      for (std::size_t k = first; k < end; ++k) {
+        const auto id = ids[k];
         Rollup roll;
         read.reset();
         read.bind(1, id).bind(2, b).bind(3, b + width);
@@ -173,9 +187,16 @@ Result<std::size_t> Store::Impl::roll(const char* source, const char* dest, cons
         bind_rollup(write, id, b, roll);
         if (rc = write.step(); rc != SQLITE_DONE) return db.error("rollup", rc);
       }
-      return set_meta(key, b + width);
+      return end == ids.size() ? set_meta(key, b + width) : Result<void>{};
     });
-    if (!r) return tl::unexpected(r.error());
+  };
+  while (rolled < budget && done + width <= limit) {
+    TimeNs b = done;
+    bool any = false;
+    for (std::size_t first = 0; first == 0 || first < ids.size(); first += chunk) {
+      if (first > 0 && between) between();
+      if (auto r = roll_chunk(b, first, std::min(ids.size(), first + chunk), any); !r) return tl::unexpected(r.error());
+    }
     done = b + width;
     ++rolled;
     if (any) continue;

@@ -5,7 +5,7 @@
 // call that needs "now" takes it (unix ns), so tests drive it with fake times.
 //
 // Not thread-safe: one Store per thread. Two Stores may open the same file (e.g. the probe loop
-// and a notifier thread): WAL lets readers run beside the writer, writers wait up to
+// and store::Writer's thread): WAL lets readers run beside the writer, writers wait up to
 // Options::busy_timeout for each other.
 //
 // Errors are values: {op "store <what>", addr = the db path, err = errno-like code (ENOSPC for
@@ -14,6 +14,7 @@
 // keeps the queued rounds (bounded) and tries again on its next call.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -43,6 +44,9 @@ struct Options {
   std::size_t prune_budget = 20000;   // rows deleted per flush() at most, all tables together
   std::size_t rollup_budget = 5;      // minutes rolled up per flush() at most (catch-up after
                                       // a downtime is spread over several calls)
+  // Targets per rollup transaction: a minute of 10,000 targets is 100 short transactions, so a
+  // second connection's write (the outbox) waits for one of them, not for the whole minute.
+  std::size_t rollup_chunk = 100;
   std::size_t max_pending = 1000000;  // rounds queued while writes fail; beyond: oldest dropped
   TimeNs busy_timeout = kNsPerSec;
   // Upper bound of the file in bytes (SQLite's max_page_count); 0 = none. Reaching it is an
@@ -152,7 +156,11 @@ class Store {
   // Call about once a second: writes every queued round in one transaction, rolls up complete
   // minutes and hours (bounded), prunes past retention (bounded). On error the rounds stay
   // queued and the error (ENOSPC for a full disk) is returned; the next call retries.
-  Result<FlushStats> flush(TimeNs now_wall);
+  // `between` runs between its transactions (store::Writer writes the rounds that arrived
+  // meanwhile there, with add_round and write_rounds).
+  Result<FlushStats> flush(TimeNs now_wall, const std::function<void()>& between = {});
+  // Only the first step of flush(): the queued rounds, in one transaction.
+  Result<FlushStats> write_rounds();
   // History of one target in [from, to) (unix ns), at most max_points points, oldest first.
   // Picks the finest resolution (raw, minute, hour) whose oldest row reaches back to `from` and
   // that has at most 4 * max_points rows in the range (else hours if they reach back, else the

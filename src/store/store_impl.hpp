@@ -31,7 +31,7 @@ struct Store::Impl {
   Result<std::int64_t> target_id(const std::string& name, bool create);
   // history.cpp
   Result<std::size_t> roll(const char* source, const char* dest, const char* key, TimeNs width, TimeNs& done,
-                           TimeNs limit, std::size_t budget);
+                           TimeNs limit, std::size_t budget, const std::function<void()>& between);
   Result<std::size_t> prune(TimeNs now);
 };
 

@@ -9,18 +9,16 @@
 
 namespace reach::sys {
 
-bool has_net_raw() {
+bool has_capability(int cap) {
   cap_t caps = cap_get_proc();
   if (!caps) return false;
   cap_flag_value_t v = CAP_CLEAR;
-  cap_get_flag(caps, CAP_NET_RAW, CAP_EFFECTIVE, &v);
+  cap_get_flag(caps, static_cast<cap_value_t>(cap), CAP_EFFECTIVE, &v);
   cap_free(caps);
   return v == CAP_SET;
 }
 
 namespace {
-
-cap_value_t value_of(Cap c) { return c == Cap::net_raw ? CAP_NET_RAW : CAP_SYS_ADMIN; }
 
 // Sets effective = permitted = `want`, inheritable and ambient empty, then no_new_privs, and
 // reads the sets back: a drop that silently failed would leave root's powers to the parsers.
@@ -44,28 +42,6 @@ Result<void> drop_all_capabilities() {
   if (!none) return fail("cap_init", "", errno);
   auto r = set_exactly(none);
   cap_free(none);
-  return r;
-}
-
-Result<void> keep_only_capabilities(std::initializer_list<Cap> keep) {
-  cap_t have = cap_get_proc();
-  if (!have) return fail("cap_get_proc", "", errno);
-  cap_t want = cap_init();
-  if (!want) {
-    cap_free(have);
-    return fail("cap_init", "", errno);
-  }
-  for (Cap c : keep) {
-    cap_value_t v = value_of(c);
-    cap_flag_value_t held = CAP_CLEAR;
-    cap_get_flag(have, v, CAP_PERMITTED, &held);
-    if (held != CAP_SET) continue;
-    cap_set_flag(want, CAP_EFFECTIVE, 1, &v, CAP_SET);
-    cap_set_flag(want, CAP_PERMITTED, 1, &v, CAP_SET);
-  }
-  cap_free(have);
-  auto r = set_exactly(want);
-  cap_free(want);
   return r;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Capabilities: what we hold, and giving all of it up once the sockets are open.
-#include <initializer_list>
+#include <linux/capability.h>
+
 #include <optional>
 #include <utility>
 
@@ -8,16 +9,13 @@
 
 namespace reach::sys {
 
-bool has_net_raw();
+// Whether `cap` (CAP_NET_RAW, CAP_SYS_ADMIN... of <linux/capability.h>) is effective now.
+bool has_capability(int cap);
+inline bool has_net_raw() { return has_capability(CAP_NET_RAW); }
 // Clears every capability set (effective, permitted, inheritable, ambient) and sets
 // no_new_privs so nothing can be regained; reads the sets back and fails unless they are empty.
+// To keep some, see sys/daemon_privs.hpp's keep_only_capabilities.
 Result<void> drop_all_capabilities();
-
-// The capabilities a command may still need once its raw sockets are open.
-enum class Cap { net_raw, sys_admin };
-// Keeps only `keep` (those of them we hold) in the effective and permitted sets, clears the
-// rest as drop_all_capabilities does, and checks the result.
-Result<void> keep_only_capabilities(std::initializer_list<Cap> keep);
 
 // What only root may do (flood pings, fast raw scans, entering namespaces) is tied to the real
 // uid, as iputils does: a user given the binary with `setcap cap_net_raw+ep` holds the

@@ -2,7 +2,8 @@
 // Privileges of a long-running daemon (watch, relay, guard): keep exactly the capabilities it
 // needs to open raw sockets after a reload (CAP_NET_RAW; CAP_NET_BIND_SERVICE only when it
 // listens below 1024) and nothing else; optionally run as an unprivileged user. The one-shot
-// commands use sys/caps.hpp's drop_all_capabilities instead (docs/ARCHITECTURE.md).
+// commands use sys/caps.hpp's drop_all_capabilities, or keep_only_capabilities here when they
+// still need one (check --policy keeps CAP_SYS_ADMIN for its namespaces) (docs/ARCHITECTURE.md).
 #include <sys/capability.h>
 
 #include <initializer_list>

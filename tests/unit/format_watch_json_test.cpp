@@ -95,3 +95,22 @@ TEST(WatchJson, LostRoundHttpAndDns) {
 
 }  // namespace
 }  // namespace reach::format
+
+namespace reach::format {
+namespace {
+
+TEST(WatchJson, NetnsNamedInEveryObjectOnlyWhenGiven) {
+  model::RoundResult r;
+  r.target = "web1";
+  r.start_wall = 1796032800250000000;
+  EXPECT_FALSE(nlohmann::json::parse(watch_round_json(r)).contains("netns"));
+  EXPECT_EQ(nlohmann::json::parse(watch_round_json(r, "blue"))["netns"], "blue");
+  model::WatchEvent e;
+  e.target = "web1";
+  e.wall = r.start_wall;
+  EXPECT_FALSE(nlohmann::json::parse(watch_event_json(e)).contains("netns"));
+  EXPECT_EQ(nlohmann::json::parse(watch_event_json(e, "pid:42"))["netns"], "pid:42");
+}
+
+}  // namespace
+}  // namespace reach::format

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "sys/socket.hpp"
 #include "sys/spawn.hpp"
@@ -178,6 +179,43 @@ TEST_F(DnsAsyncLoop, SilentServerTimesOutAndBadInputIsRefused) {
   EXPECT_NE(bad.error().message().find("BOGUS"), std::string::npos);
   q.type = "TYPE65";
   EXPECT_TRUE(dns->query(q, [](DnsResult) {}).has_value());
+}
+
+}  // namespace
+}  // namespace reach::io
+
+namespace reach::io {
+namespace {
+
+// Host names through the system's configuration, without dnsmasq: the hosts file answers
+// "localhost"; a resolv.conf naming a loopback address where nothing listens refuses at once.
+TEST(DnsAsyncHosts, HostsFileAnswersAndARefusedResolverIsAnError) {
+  auto reactor = std::move(*Reactor::create());
+  auto dns = std::move(*DnsAsync::create(*reactor));
+  const std::string conf = ::testing::TempDir() + "/dns_async_hosts_resolv.conf";
+  std::ofstream(conf) << "nameserver 127.77.0.55\noptions timeout:1 attempts:1\n";
+  std::vector<HostResult> got;
+  bool inside = true;
+  dns->resolve_host({"localhost", Family::v4, conf}, [&](HostResult r) {
+    EXPECT_FALSE(inside);  // never from inside resolve_host()
+    got.push_back(std::move(r));
+  });
+  dns->resolve_host({"nosuch.test", std::nullopt, conf}, [&](HostResult r) { got.push_back(std::move(r)); });
+  inside = false;
+  reactor->after(3 * kNsPerSec, [&] { reactor->stop(); });
+  std::function<void()> check = [&] {
+    if (got.size() == 2) return reactor->stop();
+    reactor->after(5 * kNsPerMs, check);
+  };
+  reactor->after(0, check);
+  ASSERT_TRUE(reactor->run().has_value());
+  ASSERT_EQ(got.size(), 2u);
+  if (got[0].addrs.empty()) std::swap(got[0], got[1]);  // the order of the answers is not promised
+  ASSERT_EQ(got[0].addrs.size(), 1u) << got[0].error;
+  EXPECT_EQ(got[0].addrs[0].to_string(), "127.0.0.1");
+  EXPECT_TRUE(got[1].addrs.empty());
+  EXPECT_FALSE(got[1].error.empty());
+  EXPECT_EQ(dns->in_flight(), 0u);
 }
 
 }  // namespace

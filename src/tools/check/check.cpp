@@ -23,6 +23,7 @@
 #include "io/http_client.hpp"
 #include "io/probe_socket.hpp"
 #include "sys/caps.hpp"
+#include "sys/daemon_privs.hpp"
 #include "sys/clock.hpp"
 #include "sys/input_file.hpp"
 #include "sys/limits.hpp"
@@ -215,8 +216,10 @@ class CheckRun {
         }
       }
     }
-    Result<void> r = !o_.policy.empty() ? sys::keep_only_capabilities({sys::Cap::sys_admin})
-                                        : sys::drop_all_capabilities();
+    // Without CAP_SYS_ADMIN (not root) the flows that need a namespace say so themselves.
+    Result<void> r = !o_.policy.empty() && sys::has_capability(CAP_SYS_ADMIN)
+                         ? sys::keep_only_capabilities({CAP_SYS_ADMIN})
+                         : sys::drop_all_capabilities();
     return r ? std::string() : r.error().message();
   }
 

@@ -147,7 +147,7 @@ void Daemon::apply(const config::WatchConfig& cfg, bool initial) {
     targets_.erase(it->second);
     it = by_name_.erase(it);
   }
-  if (store_ && !gone.empty()) (void)store_->forget_alert_states(gone);
+  if (writer_ && !gone.empty()) writer_->forget_alert_states(std::move(gone));
   // Alert rules that no longer apply to a target lose their state; new ones start unknown.
   for (auto& entry : targets_) {
     Target& t = entry.second;
@@ -170,9 +170,13 @@ Result<void> Daemon::start() {
   probers_ = std::move(*p);
 
   // Everything that needs a privilege is opened first: raw sockets, listen sockets, the db.
-  const bool any_icmp = std::any_of(opts_.config.targets.begin(), opts_.config.targets.end(),
-                                    [](const auto& t) { return t.probe == model::WatchProbe::icmp; });
-  if (any_icmp || !opts_.config_path.empty()) probers_->open_icmp_sockets();
+  auto any = [&](model::WatchProbe kind) {
+    return std::any_of(opts_.config.targets.begin(), opts_.config.targets.end(),
+                       [&](const auto& t) { return t.probe == kind; });
+  };
+  // SYN rounds read ICMP errors about their SYNs on the raw ICMP socket.
+  const bool any_syn = any(model::WatchProbe::syn);
+  if (any(model::WatchProbe::icmp) || any_syn || !opts_.config_path.empty()) probers_->open_icmp_sockets();
   if (opts_.config.db) {
     store::Options so;
     so.path = *opts_.config.db;
@@ -180,6 +184,10 @@ Result<void> Daemon::start() {
     auto s = store::Store::open(so);
     if (!s) return tl::unexpected(s.error());
     store_ = std::move(*s);
+    // History is written off the probe loop (a rollup may take seconds on a busy machine).
+    auto w = store::Writer::open(so);
+    if (!w) return tl::unexpected(w.error());
+    writer_ = std::move(*w);
   }
   if (opts_.config.listen)
     if (auto h = start_http(); !h) return h;
@@ -188,11 +196,12 @@ Result<void> Daemon::start() {
   else return tl::unexpected(pw.error());
 
   // A daemon keeps CAP_NET_RAW alone, so a reload can open raw sockets again; nothing else.
-  // Targets from the command line never change: every capability goes.
+  // Targets from the command line never change: every capability goes, but CAP_NET_RAW when
+  // there are syn:// targets (their raw TCP socket opens at the first round, as a daemon's).
   bool low_port = false;
   if (http_)
     for (auto port : http_->bound_ports()) low_port |= port < 1024;
-  if (opts_.config_path.empty() && !opts_.config.user) {
+  if (opts_.config_path.empty() && !opts_.config.user && !(any_syn && sys::has_net_raw())) {
     if (auto d = sys::drop_all_capabilities(); !d) return d;
   } else if (sys::has_net_raw()) {
     Result<void> kept = opts_.config.user
@@ -237,6 +246,9 @@ Result<void> Daemon::start() {
     (void)reactor_->on_signal(SIGHUP, [this] {
       if (auto r = reload(); !r) err_ << "reach watch: reload: " << r.error().message() << '\n';
     });
+  // The history thread only now: it inherits the capabilities this one kept and the signals
+  // the loop blocked (a stop signal must go to the loop's signalfd, not kill the process there).
+  if (writer_) writer_->start();
   reactor_->after(kNsPerSec, [this] { flush_history(); });
   if (store_) reactor_->after(kNsPerSec, [this] { pump_outbox(); });
   if (opts_.live) reactor_->after(0, [this] { redraw(); });
@@ -338,8 +350,8 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
   if (r.success) t.last_success = r.start_wall;
   t.window.add(r);
   if (opts_.config_path.empty()) t.all_rtts.insert(t.all_rtts.end(), r.rtts.begin(), r.rtts.end());
-  if (store_) store_->add_round(r);
-  if (opts_.events) *opts_.events << round_ndjson(r) << '\n' << std::flush;
+  if (writer_) writer_->add_round(r);
+  if (opts_.events) *opts_.events << round_ndjson(r, opts_.netns) << '\n' << std::flush;
 
   const TimeNs wall = wall_now();
   std::vector<WatchEvent> events = engine::on_round(t.shown, kShownRule, t.cfg.name, r.success, r.reason, wall, true);
@@ -366,11 +378,13 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
     any_rule = true;
   }
   // A notification just committed to the outbox and the alert state that decided it are saved
-  // together: a restart then neither repeats the firing nor forgets to resolve it.
-  if (notified && store_) {
+  // together (the state within milliseconds, by the writer): a restart then neither repeats
+  // the firing nor forgets to resolve it.
+  if (notified && writer_) {
     std::vector<store::AlertState> rows;
     append_alert_rows(t, rows);
-    if (store_->save_alert_states(rows)) dirty_.erase(t.id);
+    writer_->save_alert_states(std::move(rows));
+    dirty_.erase(t.id);
   }
   t.last = std::move(r);
   for (const WatchEvent& e : events) emit(e);
@@ -385,29 +399,30 @@ bool Daemon::rounds_complete() const {
 }
 
 void Daemon::emit(const WatchEvent& e) {
-  if (opts_.events) *opts_.events << event_ndjson(e) << '\n' << std::flush;
+  if (opts_.events) *opts_.events << event_ndjson(e, opts_.netns) << '\n' << std::flush;
   if (opts_.lines && e.kind != WatchEvent::Kind::state_change) out_ << event_text(e) << '\n' << std::flush;
   if (e.kind == WatchEvent::Kind::error) err_ << "reach watch: " << e.reason << '\n';
 }
 
+// Once a second: the writer thread rolls up and prunes; its outcome since the last call turns
+// into an error event (once per outage) and the alert state that changed is handed to it.
 void Daemon::flush_history() {
   reactor_->after(kNsPerSec, [this] { flush_history(); });
-  if (!store_) return;
-  auto f = store_->flush(wall_now());
-  if (!f) {
-    ++history_errors_;
-    if (!history_failing_)  // once per outage, not once a second
-      emit(WatchEvent{WatchEvent::Kind::error, wall_now(), {}, {}, {}, {}, "history: " + f.error().message(), 0});
-    history_failing_ = true;
-  } else if (history_failing_) {
-    history_failing_ = false;
+  if (!writer_) return;
+  writer_->tick(wall_now());
+  const store::Writer::Status st = writer_->status();
+  history_errors_ = st.errors;
+  if (st.failing && !history_failing_)
+    emit(WatchEvent{WatchEvent::Kind::error, wall_now(), {}, {}, {}, {}, "history: " + st.error, 0});
+  else if (!st.failing && history_failing_)
     emit(WatchEvent{WatchEvent::Kind::error, wall_now(), {}, {}, {}, {}, "history: writing again", 0});
-  }
+  history_failing_ = st.failing;
   std::vector<store::AlertState> states;
   const bool all = ++flushes_ % 60 == 0;
   for (const auto& [id, t] : targets_)
     if (all || dirty_.count(id)) append_alert_rows(t, states);
-  if (!states.empty() && store_->save_alert_states(states)) dirty_.clear();
+  if (!states.empty()) writer_->save_alert_states(std::move(states));
+  dirty_.clear();
 }
 
 void Daemon::append_alert_rows(const Target& t, std::vector<store::AlertState>& out) const {
@@ -438,9 +453,9 @@ int Daemon::run() {
     err_ << "reach watch: " << r.error().message() << '\n';
     return 2;
   }
-  if (store_) {
-    (void)store_->flush(wall_now());
-    flush_history();
+  if (writer_) {
+    flush_history();  // the alert state as it is now
+    if (auto c = writer_->close(wall_now()); !c) err_ << "reach watch: history: " << c.error().message() << '\n';
   }
   summary();
   if (opts_.config_path.empty() || opts_.rounds) {

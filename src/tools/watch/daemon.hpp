@@ -23,6 +23,7 @@
 #include "model/watch.hpp"
 #include "model/watch_metrics.hpp"
 #include "store/store.hpp"
+#include "store/writer.hpp"
 #include "tools/watch/probers.hpp"
 
 namespace reach::tools::watch {
@@ -33,6 +34,7 @@ struct DaemonOptions {
   std::string config_path;            // empty: targets from the command line (no reload)
   config::WatchOverrides overrides;   // re-applied on every reload
   std::ostream* events = nullptr;     // NDJSON events (--events)
+  std::string netns;                  // --netns: named in every event (already entered by main)
   bool live = false;                  // redraw a table on the terminal
   bool lines = false;                 // a text line per finished round
   std::optional<int> rounds;          // stop after this many rounds of every target (--once: 1)
@@ -104,7 +106,8 @@ class Daemon {
   std::ostream& err_;
   std::unique_ptr<io::Reactor> reactor_;
   std::unique_ptr<Probers> probers_;
-  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Store> store_;    // this thread's: the outbox, history reads
+  std::unique_ptr<store::Writer> writer_;  // its own thread: rounds, alert state, rollups
   std::unique_ptr<io::HttpServer> http_;
   std::unique_ptr<io::HttpAsync> notify_http_;
   engine::WatchScheduler sched_;

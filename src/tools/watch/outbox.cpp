@@ -47,7 +47,9 @@ void Daemon::notify(const model::WatchEvent& e, const Target& t, const config::A
   for (const std::string& name : rule.notify) {
     const config::Notifier* n = opts_.config.find_notifier(name);
     if (!n) continue;
-    auto item = store_->enqueue(name, notifier_payload(*n, e, ctx), wall_now());
+    const std::string payload = notifier_payload(*n, e, ctx);
+    store::Writer::Hold hold(writer_.get());  // commit before send: wait one history transaction at most
+    auto item = store_->enqueue(name, payload, wall_now());
     if (!item) {
       emit(model::WatchEvent{model::WatchEvent::Kind::error, wall_now(), t.cfg.name, rule.name, {}, {},
                              "outbox: " + item.error().message(), 0});
@@ -73,7 +75,10 @@ Result<std::map<std::string, std::string>> read_mail_passwords(const config::Wat
 
 void Daemon::pump_outbox() {
   if (!store_) return;
-  auto due = store_->due(wall_now(), 64, kBackoff);
+  auto due = [&] {
+    store::Writer::Hold hold(writer_.get());
+    return store_->due(wall_now(), 64, kBackoff);
+  }();
   if (!due) {
     emit(model::WatchEvent{model::WatchEvent::Kind::error, wall_now(), {}, {}, {}, {},
                            "outbox: " + due.error().message(), 0});
@@ -96,13 +101,17 @@ void Daemon::deliver(const store::OutboxItem& item) {
     st.name = name;
     if (ok) {
       ++st.sent;
+      store::Writer::Hold hold(writer_.get());
       if (auto r = store_->delivered(id, wall_now()); !r)
         emit(model::WatchEvent{model::WatchEvent::Kind::error, wall_now(), {}, {}, {}, {},
                                "outbox: " + r.error().message(), 0});
       return;
     }
     ++st.failed;
-    (void)store_->failed(id, wall_now(), error, kBackoff);
+    {
+      store::Writer::Hold hold(writer_.get());
+      (void)store_->failed(id, wall_now(), error, kBackoff);
+    }
     emit(model::WatchEvent{model::WatchEvent::Kind::error, wall_now(), {}, {}, {}, {},
                            fmt::format("notifier {}: {} (will retry)", name, error), 0});
   };

@@ -23,8 +23,12 @@ std::string chomp(std::string s) {
 }
 }  // namespace
 
-std::string event_ndjson(const model::WatchEvent& e) { return chomp(format::watch_event_json(e)); }
-std::string round_ndjson(const model::RoundResult& r) { return chomp(format::watch_round_json(r)); }
+std::string event_ndjson(const model::WatchEvent& e, const std::string& netns) {
+  return chomp(format::watch_event_json(e, netns));
+}
+std::string round_ndjson(const model::RoundResult& r, const std::string& netns) {
+  return chomp(format::watch_round_json(r, netns));
+}
 
 std::string event_text(const model::WatchEvent& e) {
   std::string s = format::rfc3339_micro(e.wall) + " " + format::watch_event_word(e.kind);

@@ -21,8 +21,9 @@ struct AlertContext {
 // syslog: an RFC 5424 line; exec: the same JSON as a webhook, on stdin).
 std::string notifier_payload(const config::Notifier& n, const model::WatchEvent& e, const AlertContext& ctx);
 // One NDJSON line (no newline) per event and per round; a text line per event.
-std::string event_ndjson(const model::WatchEvent& e);
-std::string round_ndjson(const model::RoundResult& r);
+// `netns`: the namespace probed from (--netns), empty when none.
+std::string event_ndjson(const model::WatchEvent& e, const std::string& netns = {});
+std::string round_ndjson(const model::RoundResult& r, const std::string& netns = {});
 std::string event_text(const model::WatchEvent& e);
 // `reach watch --once --nagios`: the plugin line (STATUS: text | perfdata) and exit code.
 std::pair<std::string, int> nagios_report(const std::vector<model::RoundResult>& rounds);

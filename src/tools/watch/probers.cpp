@@ -19,9 +19,9 @@
 #include "packet/ip.hpp"
 #include "sys/clock.hpp"
 #include "sys/fd.hpp"
-#include "sys/resolve.hpp"
 #include "sys/socket.hpp"
 #include "tools/connect_result.hpp"
+#include "tools/watch/names.hpp"
 #include "tools/watch/packet_rounds.hpp"
 
 namespace reach::tools::watch {
@@ -32,19 +32,6 @@ using model::WatchProbe;
 namespace {
 
 TimeNs wall_now() { return sys::WallClock().now(); }
-
-// The address to probe: a literal as is, a name through the resolver, the preferred family
-// first (blackbox's preferred_ip_protocol), the other one only with fallback.
-Result<IpAddr> pick_address(const ProbeSpec& s) {
-  // Literals (with their zone) and names alike, by the rule of every command.
-  auto all = sys::resolve(s.host, s.family_fallback ? std::nullopt : s.family);
-  if (!all) return tl::unexpected(all.error());
-  if (all->empty()) return fail("resolve", s.host, 0, "no address");
-  if (s.family)
-    for (const IpAddr& a : *all)
-      if (a.family() == *s.family) return a;
-  return all->front();
-}
 
 RoundResult skeleton(const ProbeSpec& s) {
   RoundResult r;
@@ -93,9 +80,10 @@ struct Probers::Impl {
   std::unique_ptr<io::DnsAsync> dns;
   std::unordered_map<std::uint32_t, std::uint32_t> dns_jobs;  // job -> target (cancel = forget)
   std::vector<std::uint8_t> buf = std::vector<std::uint8_t>(2048);
+  NameCache names;
 
   Impl(io::Reactor& r, std::uint64_t key)
-      : reactor(r), echo(key, static_cast<std::uint16_t>(key >> 48)), packets(r, engine::mix64(key)) {}
+      : reactor(r), echo(key, static_cast<std::uint16_t>(key >> 48)), packets(r, engine::mix64(key)), names(r) {}
 
   // Completes a round on a later turn (never re-entrantly from run()).
   void finish_later(Done done, RoundResult r) {
@@ -407,12 +395,22 @@ struct Probers::Impl {
       return finish_later(std::move(done), std::move(r));
     }
     if (spec.kind == WatchProbe::http) return run_http(spec, std::move(done), std::move(r));
-    auto addr = pick_address(spec);
+    // Names come from the cache or, on a later turn, from c-ares: never a blocking lookup here.
+    auto addr = names.lookup(spec.host, spec.family, spec.family_fallback, spec.id, spec.timeout,
+                             [this, spec, done, r, start](Result<IpAddr> a) mutable {
+                               with_address(spec, std::move(done), std::move(r), start, std::move(a), false);
+                             });
+    if (addr) with_address(spec, std::move(done), std::move(r), start, std::move(*addr), true);
+  }
+
+  // `now`: the address came at once, so a failure is still delivered on a later turn.
+  void with_address(const ProbeSpec& spec, Done done, RoundResult r, TimeNs start, Result<IpAddr> addr, bool now) {
     const TimeNs resolved = reactor.refresh_now();
     r.phases.emplace_back("resolve", resolved - start);
     if (!addr) {
       r.reason = addr.error().message();
       r.duration = resolved - start;
+      if (!now) return done(std::move(r));
       return finish_later(std::move(done), std::move(r));
     }
     r.addr = addr->to_string();
@@ -457,6 +455,7 @@ struct Probers::Impl {
     }
     std::erase_if(dns_jobs, [&](const auto& kv) { return kv.second == id; });
     packets.cancel(id);
+    names.cancel(id);
   }
 };
 

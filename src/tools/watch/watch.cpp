@@ -5,11 +5,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "base/address.hpp"
 #include "config/blackbox_modules.hpp"
 #include "format/watch_mrtg.hpp"
 #include "store/store.hpp"
 #include "sys/clock.hpp"
 #include "sys/input_file.hpp"
+#include "sys/resolve.hpp"
 #include "sys/terminal.hpp"
 #include "tools/watch/daemon.hpp"
 #include "tools/watch/module_spec.hpp"
@@ -45,10 +47,10 @@ Result<std::string> targets_yaml(const std::vector<std::string>& targets) {
     if (kind == "icmp") {
       j = {{"probe", "icmp"}, {"host", rest}};
       name = rest;
-    } else if (kind == "tcp") {
+    } else if (kind == "tcp" || kind == "syn" || kind == "udp") {
       auto hp = watch::split_host_port(rest);
-      if (!hp || hp->second == 0) return fail("target", t, 0, "want tcp://HOST:PORT");
-      j = {{"probe", "tcp"}, {"host", hp->first}, {"port", hp->second}};
+      if (!hp || hp->second == 0) return fail("target", t, 0, fmt::format("want {}://HOST:PORT", kind));
+      j = {{"probe", kind}, {"host", hp->first}, {"port", hp->second}};
       name = rest;
     } else if (kind == "http" || kind == "https") {
       j = {{"probe", "http"}, {"url", t}};
@@ -65,7 +67,7 @@ Result<std::string> targets_yaml(const std::vector<std::string>& targets) {
       j = {{"probe", "dns"}, {"host", rest.substr(0, slash)}, {"dns", {{"name", qname}, {"type", type}}}};
       name = rest;
     } else {
-      return fail("target", t, 0, "unknown scheme (icmp, tcp://, http://, https://, dns://)");
+      return fail("target", t, 0, "unknown scheme (HOST for icmp, tcp://, syn://, udp://, http://, https://, dns://)");
     }
     name = name_for(name);
     if (int n = ++seen[name]; n > 1) name += fmt::format("#{}", n);
@@ -102,6 +104,20 @@ std::vector<std::string> deep_check(const config::WatchConfig& cfg, const config
         out.push_back(fmt::format("{}:{}: targets.{}.body_regex: {}", cfg.source, t.line, t.name, e.error().message()));
   }
   return out;
+}
+
+// The first command-line target whose host does not resolve (the system resolver, once each).
+std::optional<std::string> unresolvable(const config::WatchConfig& cfg) {
+  for (const config::WatchTarget& t : cfg.targets) {
+    if (t.probe == model::WatchProbe::http || !t.module.empty()) continue;  // libcurl resolves URLs
+    std::string host = t.probe == model::WatchProbe::dns && !t.dns.server.empty() ? t.dns.server : t.host;
+    if (t.probe == model::WatchProbe::dns)
+      if (auto hp = watch::split_host_port(host)) host = hp->first;
+    auto a = parse_address(host, AddressForm::host);
+    if (a && a->literal) continue;
+    if (auto r = sys::resolve(host, std::nullopt); !r) return r.error().message();
+  }
+  return std::nullopt;
 }
 
 int print_history(const WatchOptions& o, const config::WatchConfig& cfg, std::ostream& out, std::ostream& err,
@@ -219,6 +235,13 @@ int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
     for (const std::string& p : problems) err << p << '\n';
     return 2;
   }
+  // On the command line a name that does not resolve is bad input, as for ping: one line, exit
+  // 2, before anything runs. A daemon's file never stops on it (its rounds fail with the reason).
+  if (!from_file && o.history.empty() && o.mrtg.empty())
+    if (auto bad = unresolvable(*cfg)) {
+      err << "reach watch: " << *bad << '\n';
+      return 2;
+    }
   if (!o.history.empty()) return print_history(o, *cfg, out, err, false);
   if (!o.mrtg.empty()) return print_history(o, *cfg, out, err, true);
 
@@ -228,6 +251,7 @@ int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
   d.modules = std::move(modules);
   d.config_path = from_file ? o.config : "";
   d.overrides = o.overrides;
+  d.netns = o.netns;
   if (o.events == "-") {
     d.events = &out;
   } else if (!o.events.empty()) {

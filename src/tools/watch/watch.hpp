@@ -12,7 +12,7 @@
 namespace reach::tools {
 
 struct WatchOptions {
-  // host (ICMP), tcp://host:port, http(s)://url, dns://server[:port]/name[?type=AAAA]
+  // host (ICMP), tcp|syn|udp://host:port, http(s)://url, dns://server[:port]/name[?type=AAAA]
   std::vector<std::string> targets;
   std::string config;               // --config FILE
   bool validate = false;            // --validate: check the config, print every error, exit
@@ -25,6 +25,7 @@ struct WatchOptions {
   double history_hours = 24;        // --hours for --history
   bool live = false, no_live = false;  // force the table / the line per round
   config::WatchOverrides overrides; // --listen --db --modules --user --interval --timeout --packets
+  std::string netns;                // --netns/--netns-pid as events name it (main enters it)
 };
 
 // Exit codes: 0 every target up (command line) or a clean stop (daemon); 1 a target down at the
