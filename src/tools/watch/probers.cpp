@@ -57,6 +57,7 @@ struct Probers::Impl {
   std::string mode;
   io::Reactor::TimerId echo_timer = 0;
   TimeNs echo_timer_at = 0;
+  bool echo_posted = false;
 
   struct Job {
     std::uint32_t target = 0;
@@ -153,13 +154,13 @@ struct Probers::Impl {
       echo.on_error(f, e.entry.icmp_type, e.entry.icmp_code, packet::Bytes(e.original.data(), e.original.size()),
                     nullptr, *e.entry.offender);
     };
-    (void)s.sock->drain(h);
+    (void)s.sock->drain(h, 1024);
     pump_echo();
   }
 
   void pump_echo() {
     TimeNs now = reactor.refresh_now();
-    for (engine::EchoOut& o : echo.due(now)) {
+    for (engine::EchoOut& o : echo.due(now, 256)) {
       IcmpSocket& s = o.addr.is_v4() ? v4 : v6;
       if (!s.sock) {
         echo.send_failed(o.probe, s.error);
@@ -212,7 +213,13 @@ struct Probers::Impl {
     jobs[job] = Job{spec.id, std::move(r), start, std::move(done)};
     echo.start(job, engine::EchoRoundSpec{addr, std::max(spec.packets, 1), spec.spacing, spec.timeout, spec.payload},
                reactor.refresh_now());
-    reactor.post([this] { pump_echo(); });
+    if (!echo_posted) {
+      echo_posted = true;
+      reactor.post([this] {
+        echo_posted = false;
+        pump_echo();
+      });
+    }
   }
 
   void run_tcp(const ProbeSpec& spec, Done done, RoundResult r, TimeNs start, const IpAddr& addr) {
