@@ -23,6 +23,7 @@
 #include "model/watch.hpp"
 #include "model/watch_metrics.hpp"
 #include "store/store.hpp"
+#include "tools/notify/outbox_sender.hpp"
 #include "tools/watch/probers.hpp"
 
 namespace reach::tools::watch {
@@ -93,7 +94,6 @@ class Daemon {
   // outbox.cpp
   void notify(const model::WatchEvent& e, const Target& t, const config::AlertRule& rule);
   void pump_outbox();
-  void deliver(const store::OutboxItem& item);
   // view.cpp
   void show_round(const Target& t, const model::RoundResult& r);
   void redraw();
@@ -106,16 +106,13 @@ class Daemon {
   std::unique_ptr<Probers> probers_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<io::HttpServer> http_;
-  std::unique_ptr<io::HttpAsync> notify_http_;
   engine::WatchScheduler sched_;
   std::unordered_map<std::uint32_t, Target> targets_;
   std::map<std::string, std::uint32_t, std::less<>> by_name_;
   std::uint32_t next_id_ = 1;
   io::Reactor::TimerId timer_ = 0;
   TimeNs timer_at_ = 0;
-  std::set<std::int64_t> delivering_;  // outbox ids in flight
-  io::Reactor::TimerId outbox_timer_ = 0;
-  std::map<std::string, model::NotifierMetrics> notifier_stats_;
+  std::unique_ptr<notify::OutboxSender> sender_;  // with store_
   std::map<std::string, std::string> mail_passwords_;  // email notifier -> its password_file's text
   std::set<std::uint32_t> dirty_;      // targets whose alert state changed since the last save
   std::uint64_t flushes_ = 0;
