@@ -26,6 +26,8 @@ CounterStep advance(CounterState& state, const CounterReading& reading, double m
     step.kind = StepKind::baseline;
   } else if (reading.value >= state.last) {
     step = {reading.value - state.last, StepKind::normal};
+  } else if (reading.restarted > state.last_wall) {
+    step = {reading.value, StepKind::reset};
   } else if (std::uint64_t delta = 0; plausible_wrap(state, reading, max_rate, delta)) {
     step = {delta, StepKind::wrap};
   } else {

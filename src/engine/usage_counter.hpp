@@ -7,9 +7,14 @@
 //  - same base, a different counter width (an SNMP agent that stopped or started answering the
 //    64-bit counters): nothing tells where the other counter started, baseline again, count 0;
 //  - same base, value >= last: the difference;
+//  - same base, value < last, and the source saw its counter restart after the last reading
+//    (`restarted`: an SNMP agent's start from sysUpTime, or ifCounterDiscontinuityTime): a
+//    reset, never a wrap;
 //  - same base, value < last: a wrap only when the counter is 32 bits wide, both values fit in
 //    it and the wrapped delta over the elapsed wall time is within max_rate; else a reset: count
 //    `value` (the bytes since it).
+// A restart whose counter did not go down (snmpd restarted, the kernel's counters went on) is
+// not a reset: the difference counts, as for any reading.
 // A 64-bit counter never wraps in practice (584 years at 1 Tbit/s), so for it a drop is always
 // a reset.
 #include <cstdint>
@@ -24,6 +29,7 @@ struct CounterReading {
   std::uint64_t value = 0;
   int bits = 64;             // 64 or 32
   std::string base;          // the counter base's identity, e.g. "BOOTID/IFINDEX"
+  TimeNs restarted = 0;      // unix ns of the counter's latest known restart, 0 when unknown
 };
 struct CounterState {        // persisted per source and direction
   bool valid = false;

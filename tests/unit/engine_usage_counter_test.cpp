@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 
 #include "engine/usage_counter.hpp"
 
@@ -23,8 +24,8 @@ struct Case {
 CounterState st(std::string base, std::uint64_t last, int bits = 64, TimeNs wall = kT0) {
   return CounterState{true, std::move(base), last, wall, bits};
 }
-CounterReading rd(std::string base, std::uint64_t value, TimeNs dt, int bits = 64) {
-  return CounterReading{kT0 + dt, value, bits, std::move(base)};
+CounterReading rd(std::string base, std::uint64_t value, TimeNs dt, int bits = 64, std::optional<TimeNs> restart = {}) {
+  return CounterReading{kT0 + dt, value, bits, std::move(base), restart ? kT0 + *restart : 0};
 }
 
 TEST(UsageCounter, Rules) {
@@ -63,6 +64,14 @@ TEST(UsageCounter, Rules) {
        {5, StepKind::reset}},
       // A "32-bit" value that does not fit in 32 bits is not a wrap.
       {"32-bit out of range", st("s/2", k2p32 + 5, 32), rd("s/2", 5, kNsPerSec, 32), 1e30, {5, StepKind::reset}},
+      // An agent restart after the last reading: a drop is a reset even where a wrap would fit...
+      {"restart, drop", st("s/2", 3'000'000'000, 32), rd("s/2", 1'000'000, 60 * kNsPerSec, 32, 30 * kNsPerSec), gbit,
+       {1'000'000, StepKind::reset}},
+      // ... and a counter that went on through the restart (snmpd restarted) counts its difference.
+      {"restart, counters went on", st("s/2", 3'000'000'000, 32), rd("s/2", 3'000'000'500, 60 * kNsPerSec, 32, 30 * kNsPerSec),
+       gbit, {500, StepKind::normal}},
+      // A restart known from before the last reading changes nothing.
+      {"old restart", st("s/2", k2p32 - 100, 32), rd("s/2", 400, kNsPerSec, 32, -kNsPerSec), gbit, {500, StepKind::wrap}},
       // The agent switched between its 64- and 32-bit counters: start over without counting.
       {"width change", st("s/2", 123, 64), rd("s/2", 99999, kNsPerSec, 32), gbit, {0, StepKind::baseline}},
       {"width change up", st("s/2", 99999, 32), rd("s/2", 5, kNsPerSec, 64), gbit, {0, StepKind::baseline}},
