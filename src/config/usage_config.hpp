@@ -83,7 +83,7 @@ struct UsageConfig {
 ConfigResult<UsageConfig> parse_usage_config(std::string_view text, const std::string& source);
 
 // `mrtg: "cmd 'a b' c"`: words split as a POSIX shell splits them (blanks, '...', "...", \x),
-// without expansion; unquoted | & ; < > ( ) $ ` are refused (no shell runs it). nullopt + why.
+// without expansion; unquoted | & ; < > ( ) $ ` are refused (no shell runs it): `error` says why.
 struct Words {
   std::vector<std::string> words;
   std::string error;  // empty when ok

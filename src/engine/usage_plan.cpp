@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/usage_history.hpp"
+
 namespace reach::engine {
 
 std::uint64_t counted(config::UsageCount count, std::uint64_t rx, std::uint64_t tx) {
@@ -53,6 +55,32 @@ std::vector<int> crossed(ThresholdState& state, const config::UsagePlan& plan, c
   state.fired.insert(state.fired.end(), out.begin(), out.end());
   std::sort(state.fired.begin(), state.fired.end());
   return out;
+}
+
+model::UsagePlanReport plan_report(const config::UsagePlan& plan, const PlanStatus& st, std::uint64_t rx,
+                                   std::uint64_t tx, const ThresholdState& state, const ZoneRules& zone,
+                                   std::int64_t now) {
+  model::UsagePlanReport r;
+  r.name = plan.name;
+  r.count = plan.count;
+  r.tz = plan.cycle.tz;
+  r.cap = st.cap;
+  r.rx = rx;
+  r.tx = tx;
+  r.used = st.used;
+  r.percent = st.percent;
+  r.cycle_start = st.cycle.start;
+  r.cycle_end = st.cycle.end;
+  r.cycle_start_local = local_stamp(st.cycle.start, zone);
+  r.cycle_end_local = local_stamp(st.cycle.end, zone);
+  r.now_local = local_stamp(now, zone);
+  r.projected_exhaustion = st.projected_exhaustion;
+  if (st.projected_exhaustion) r.projected_local = local_stamp(*st.projected_exhaustion, zone);
+  r.daily_budget = st.daily_budget;
+  r.days_left = st.days_left;
+  r.thresholds = plan.thresholds;
+  if (state.cycle_start == st.cycle.start) r.fired = state.fired;
+  return r;
 }
 
 }  // namespace reach::engine

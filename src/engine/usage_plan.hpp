@@ -11,6 +11,7 @@
 
 #include "config/usage_config.hpp"
 #include "engine/usage_cycle.hpp"
+#include "model/usage.hpp"
 
 namespace reach::engine {
 
@@ -45,5 +46,11 @@ inline constexpr int kProjected = -1;
 // Also kProjected once per cycle when a projection first falls before cycle.end, unless the cap
 // is already reached.
 std::vector<int> crossed(ThresholdState& state, const config::UsagePlan& plan, const PlanStatus& status);
+
+// The plan's part of a report: names, numbers, local times in `zone`, fired thresholds (when
+// `state` is this cycle's). Sources and history rows are the tool's to add.
+model::UsagePlanReport plan_report(const config::UsagePlan& plan, const PlanStatus& status, std::uint64_t rx,
+                                   std::uint64_t tx, const ThresholdState& state, const ZoneRules& zone,
+                                   std::int64_t now);
 
 }  // namespace reach::engine

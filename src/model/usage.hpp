@@ -47,6 +47,7 @@ struct UsagePlanReport {
   double percent = 0;                // used / cap * 100
   std::int64_t cycle_start = 0, cycle_end = 0;  // [start, end), unix s
   LocalStamp cycle_start_local, cycle_end_local;
+  LocalStamp now_local;              // the report's time in the plan's zone
   std::optional<std::int64_t> projected_exhaustion;  // unix s, only when before cycle_end
   std::optional<LocalStamp> projected_local;
   std::uint64_t daily_budget = 0;    // bytes/day left until cycle_end (0 when over)
@@ -54,8 +55,9 @@ struct UsagePlanReport {
   std::vector<int> thresholds;       // configured percents
   std::vector<int> fired;            // crossed this cycle (-1: "projected to exceed")
   std::vector<UsageSourceStatus> sources;
-  // History, oldest first; filled as the command asks (--days, --months, vnStat JSON).
-  std::vector<UsageBucket> hours, days, cycles;
+  // History, oldest first; filled as the command asks: local hours, days and calendar months
+  // (--days; vnStat JSON's hour/day/month/year/top), billing cycles (--months).
+  std::vector<UsageBucket> hours, days, months, cycles;
 };
 
 struct UsageReport {

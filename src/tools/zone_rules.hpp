@@ -2,6 +2,7 @@
 // engine::ZoneRules over the system's tzdata (sys::local_time), for the billing cycles of
 // `reach usage`. Offsets are cached per 15 minutes: zones change their offset at most once in a
 // quarter hour, so when both ends of a quarter agree, every second in it has that offset.
+// Single-threaded, as sys::local_time is (it sets TZ for each conversion).
 #include <cstdint>
 #include <string>
 #include <unordered_map>

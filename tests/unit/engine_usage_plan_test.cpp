@@ -138,5 +138,31 @@ TEST(UsagePlan, ThresholdsAbove100AndAddedMidCycle) {
   EXPECT_EQ(state.fired, (std::vector<int>{50, 100, 150}));
 }
 
+TEST(UsagePlan, ReportPart) {
+  auto p = plan(30'000'000'000u);
+  p.name = "mobile";
+  p.cycle.tz = "Europe/Berlin";
+  FixedZone cet(3600);
+  auto st = plan_status(p, 15'000'000'000u, kCycle, kStart + 10 * kDay);
+  ThresholdState state{kStart, {kProjected}};
+  auto r = plan_report(p, st, 10'000'000'000u, 5'000'000'000u, state, cet, kStart + 10 * kDay);
+  EXPECT_EQ(r.name, "mobile");
+  EXPECT_EQ(r.tz, "Europe/Berlin");
+  EXPECT_EQ(r.used, 15'000'000'000u);
+  EXPECT_EQ(r.rx, 10'000'000'000u);
+  EXPECT_DOUBLE_EQ(r.percent, 50.0);
+  EXPECT_EQ(r.cycle_start, kStart);
+  EXPECT_EQ(r.cycle_start_local.hour, 1);
+  EXPECT_EQ(r.cycle_start_local.utc_offset, 3600);
+  EXPECT_EQ(r.now_local.day, 11);
+  ASSERT_TRUE(r.projected_local);
+  EXPECT_EQ(r.projected_local->day, 21);
+  EXPECT_EQ(r.fired, std::vector<int>{kProjected});
+  EXPECT_EQ(r.thresholds, (std::vector<int>{80, 90, 100}));
+  // A state from another cycle shows nothing fired.
+  ThresholdState old{kStart - 31 * kDay, {80}};
+  EXPECT_TRUE(plan_report(p, st, 0, 0, old, cet, kStart).fired.empty());
+}
+
 }  // namespace
 }  // namespace reach::engine

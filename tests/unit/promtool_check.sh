@@ -1,11 +1,14 @@
 #!/bin/sh
 # `promtool check metrics` (Debian's prometheus package) over watch's /metrics and every /probe
-# shape: any parse error or lint remark fails. Skips (exit 77) only when promtool is missing.
+# shape (or the modes given after the sample program): any parse error or lint remark fails.
+# Skips (exit 77) only when promtool is missing.
 set -u
 sample=$1
+shift
+modes=${*:-metrics icmp tcp http dns}
 command -v promtool >/dev/null 2>&1 || { echo "promtool not installed: skipped"; exit 77; }
 rc=0
-for what in metrics icmp tcp http dns; do
+for what in $modes; do
   body=$("$sample" "$what") || { echo "$what: the sample writer failed"; exit 1; }
   lint=$(printf '%s\n' "$body" | promtool check metrics 2>&1)
   r=$?
