@@ -191,6 +191,7 @@ Result<void> Daemon::start() {
     };
     sender_ = std::make_unique<notify::OutboxSender>(*reactor_, *store_, std::move(hooks));
   }
+  if (auto u = start_usage(); !u) return u;
   if (opts_.config.listen)
     if (auto h = start_http(); !h) return h;
   // Read while still privileged: the file may be readable by root alone.
@@ -448,6 +449,7 @@ int Daemon::run() {
     err_ << "reach watch: " << r.error().message() << '\n';
     return 2;
   }
+  finish_usage();
   if (store_) {
     (void)store_->flush(wall_now());
     flush_history();

@@ -24,6 +24,7 @@
 #include "model/watch_metrics.hpp"
 #include "store/store.hpp"
 #include "tools/notify/outbox_sender.hpp"
+#include "tools/usage/runner.hpp"
 #include "tools/watch/probers.hpp"
 
 namespace reach::tools::watch {
@@ -94,6 +95,9 @@ class Daemon {
   // outbox.cpp
   void notify(const model::WatchEvent& e, const Target& t, const config::AlertRule& rule);
   void pump_outbox();
+  // usage_section.cpp: the file's `usage:` section, counted on this reactor
+  Result<void> start_usage();
+  void finish_usage();
   // view.cpp
   void show_round(const Target& t, const model::RoundResult& r);
   void redraw();
@@ -122,6 +126,8 @@ class Daemon {
   TimeNs last_reload_wall_ = 0;
   int exit_code_ = 0;
   std::uint64_t key_ = 0;
+  std::unique_ptr<store::UsageStore> usage_store_;
+  std::unique_ptr<usage::Runner> usage_;
 };
 
 }  // namespace reach::tools::watch
