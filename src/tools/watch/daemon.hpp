@@ -17,6 +17,7 @@
 #include "engine/watch_alerts.hpp"
 #include "engine/watch_schedule.hpp"
 #include "engine/watch_stats.hpp"
+#include "format/prom_exposition.hpp"
 #include "io/http_async.hpp"
 #include "io/http_server.hpp"
 #include "io/reactor.hpp"
@@ -98,6 +99,7 @@ class Daemon {
   // usage_section.cpp: the file's `usage:` section, counted on this reactor
   Result<void> start_usage();
   void finish_usage();
+  void append_usage_metrics(std::vector<format::prom::Family>& families);
   // view.cpp
   void show_round(const Target& t, const model::RoundResult& r);
   void redraw();

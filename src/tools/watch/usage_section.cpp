@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 
 #include "config/usage_config.hpp"
+#include "format/usage_plugins.hpp"
 #include "sys/clock.hpp"
 #include "sys/input_file.hpp"
+#include "tools/usage/report.hpp"
 #include "tools/usage/runner.hpp"
 #include "tools/watch/daemon.hpp"
 
@@ -40,6 +42,17 @@ Result<void> Daemon::start_usage() {
 
 void Daemon::finish_usage() {
   if (usage_) usage_->finish();
+}
+
+void Daemon::append_usage_metrics(std::vector<format::prom::Family>& families) {
+  if (!usage_) return;
+  auto rep = usage::build_report(usage_->config(), *usage_store_, usage::wall_now() / kNsPerSec, {});
+  if (!rep) {
+    emit(model::WatchEvent{model::WatchEvent::Kind::error, sys::WallClock().now(), {}, {}, {}, {},
+                           "usage metrics: " + rep.error().message(), 0});
+    return;
+  }
+  for (auto& f : format::usage_metric_families(*rep)) families.push_back(std::move(f));
 }
 
 }  // namespace reach::tools::watch
