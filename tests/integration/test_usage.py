@@ -6,6 +6,7 @@ restarts, and again after a billing-cycle boundary (crossed with the test-only c
 REACH_USAGE_TEST_TIME_OFFSET). Needs root (skips otherwise)."""
 
 import json
+import re
 import signal
 import sqlite3
 import subprocess
@@ -13,7 +14,7 @@ import threading
 import time
 
 import lab as lablib
-from test_watch import receiver, received, wait_for
+from test_watch import http_get, receiver, received, wait_for
 
 POLL = "200ms"
 SINK = r"""
@@ -172,6 +173,35 @@ def test_counts_equal_the_kernels_counter_deltas(lab, reach, tmp_path):
     rx1, tx1 = link.kernel()
     assert tx1 - tx0 > 4_234_567
     assert counted(tmp_path) == (rx1 - rx0, tx1 - tx0)
+    # The report says the same (the daemon is stopped: its source is stale, the bytes are not).
+    plan = [o for o in report_json(link, reach, cfg) if o["type"] == "usage"][0]
+    assert (plan["rx_bytes"], plan["tx_bytes"]) == (rx1 - rx0, tx1 - tx0)
+    assert plan["sources"][0]["name"] == "u0"
+
+
+def test_report_without_a_database_is_one_clear_line(lab, reach, tmp_path):
+    link = Link(lab)
+    cfg = config(tmp_path)
+    r = link.c.run([str(reach), "usage", "--config", str(cfg)], timeout=20, check=False)
+    assert r.returncode == 2, r
+    assert r.stdout == "" and len(r.stderr.splitlines()) == 1 and "usage.db" in r.stderr, r.stderr
+
+
+def test_reach_watch_counts_the_usage_section_too(lab, reach, tmp_path):
+    link = Link(lab)
+    cfg = config(tmp_path, extra='listen: "127.0.0.1:9798"\n')
+    proc = link.c.popen([str(reach), "watch", "--config", str(cfg)], text=True)
+    assert wait_for(lambda: http_get(link.c, "http://127.0.0.1:9798/-/healthy", 2)[0] == 200, 10)
+    link.push(2_000_000)
+    time.sleep(1)
+    rx1, tx1 = counted(tmp_path)
+    assert tx1 > 2_000_000 and rx1 > 0
+    code, body = http_get(link.c, "http://127.0.0.1:9798/metrics")
+    assert code == 200
+    m = re.search(r'^reach_usage_cycle_bytes\{plan="lab",direction="tx"\} (\S+)$', body, re.M)
+    assert m and float(m.group(1)) >= tx1, body
+    assert re.search(r'^reach_usage_cap_bytes\{plan="lab"\} 1e\+09$', body, re.M), body
+    assert lab.stop(proc) == 0, proc.stderr.read()
 
 
 def test_delete_recreate_rename_and_kill_9_lose_and_invent_nothing(lab, reach, tmp_path):
