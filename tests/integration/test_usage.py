@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import threading
 import time
+import types
 
 import lab as lablib
 from test_watch import http_get, receiver, received, wait_for
@@ -193,9 +194,9 @@ def test_reach_watch_counts_the_usage_section_too(lab, reach, tmp_path):
     proc = link.c.popen([str(reach), "watch", "--config", str(cfg)], text=True)
     assert wait_for(lambda: http_get(link.c, "http://127.0.0.1:9798/-/healthy", 2)[0] == 200, 10)
     link.push(2_000_000)
-    time.sleep(1)
+    assert wait_for(lambda: counted(tmp_path)[1] > 2_000_000, 10), counted(tmp_path)
     rx1, tx1 = counted(tmp_path)
-    assert tx1 > 2_000_000 and rx1 > 0
+    assert rx1 > 0
     code, body = http_get(link.c, "http://127.0.0.1:9798/metrics")
     assert code == 200
     m = re.search(r'^reach_usage_cycle_bytes\{plan="lab",direction="tx"\} (\S+)$', body, re.M)
@@ -293,3 +294,33 @@ def test_thresholds_fire_once_each_across_restarts_and_again_next_cycle(lab, rea
     d.polls(5)
     assert d.stop() == 0
     assert fired(hook)[3] == ("80", "lab")
+
+
+def put(path, text):
+    """Replaces the file at once, so the script never reads half of it."""
+    tmp = path.with_suffix(".new")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def test_an_mrtg_command_is_a_source_and_its_reset_is_not_a_wrap(lab, reach, tmp_path):
+    host = lab.host("um")
+    counters = tmp_path / "counters.txt"
+    counters.write_text("100\n200\n1 day, 02:00:00\nrouter\n")
+    cfg = tmp_path / "usage.yml"
+    cfg.write_text(f"""db: {tmp_path / 'usage.db'}
+usage:
+  poll: {POLL}
+  plans:
+    - {{ name: cloud, mrtg: "cat {counters}", cap: 1GB }}
+""")
+    d = Daemon(types.SimpleNamespace(c=host), reach, cfg)
+    d.wait_line("counting from rx=100 tx=200")
+    put(counters, "1100\n2200\n1 day, 02:00:01\nrouter\n")
+    assert wait_for(lambda: counted(tmp_path) == (1000, 2000), 10), counted(tmp_path)
+    put(counters, "50\n60\n0 days, 00:00:01\nrouter\n")  # the script's source restarted
+    assert wait_for(lambda: counted(tmp_path) == (1050, 2060), 10), counted(tmp_path)
+    d.polls()
+    assert d.stop() == 0, d.errors
+    assert counted(tmp_path) == (1050, 2060)
+    assert [l for l in d.lines if "counter reset" in l], d.lines
