@@ -312,7 +312,7 @@ int run(int argc, char** argv, std::ostream& out) {
   u->add_option("--config", uo.config, "the YAML file with a usage: section (docs/USAGE.md)")->required();
   u->add_option("--db", uo.db, "SQLite file (overrides db: in the config)");
   auto* u_daemon = u->add_flag("--daemon", uo.daemon, "count every poll and send the alerts, until SIGTERM");
-  u->add_option("--plan", uo.plan, "report only this plan");
+  auto* u_plan = u->add_option("--plan", uo.plan, "report only this plan");
   auto* u_days = u->add_flag("--days", uo.days, "history per day (last 30 days), like vnstat -d");
   auto* u_months = u->add_flag("--months", uo.months, "history per billing cycle (last 12), like vnstat -m");
   auto* u_json = u->add_flag("--json", uo.json, "NDJSON (docs/JSON.md)");
@@ -321,7 +321,7 @@ int run(int argc, char** argv, std::ostream& out) {
   auto* u_nagios = u->add_flag("--nagios", uo.nagios, "Nagios plugin output and exit codes, with perfdata");
   auto* u_warn = u->add_option("-w,--warning", uo.warning, "--nagios WARNING at this percent of the cap (default 80%)");
   auto* u_crit = u->add_option("-c,--critical", uo.critical, "--nagios CRITICAL at this percent of the cap (default 90%)");
-  for (auto* o : {u_days, u_months, u_json, u_vnstat, u_mrtg, u_nagios}) o->excludes(u_daemon);
+  for (auto* o : {u_plan, u_days, u_months, u_json, u_vnstat, u_mrtg, u_nagios}) o->excludes(u_daemon);
   for (auto* a : {u_json, u_vnstat, u_mrtg, u_nagios})
     for (auto* b : {u_json, u_vnstat, u_mrtg, u_nagios})
       if (a != b) a->excludes(b);
