@@ -19,7 +19,8 @@ std::mutex& lib_lock() {
 }
 
 // Once per process: no config or persistent files (a daemon must not depend on, or write,
-// ~/.snmp or /var/lib/snmp), no MIB files (we send numeric OIDs), no logging to stderr.
+// ~/.snmp or /var/lib/snmp), no MIB files (we send numeric OIDs), no logging: errors come back
+// as values.
 void init_library() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -29,8 +30,9 @@ void init_library() {
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_LOAD_HOST_FILES, 1);
     netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIBDIRS, "/nonexistent");
+    // Its messages (e.g. the MIB modules it cannot find) would go to stderr without a handler.
     snmp_disable_log();
-    netsnmp_init_mib();
+    netsnmp_register_loghandler(NETSNMP_LOGHANDLER_NONE, LOG_EMERG);
     init_snmp("reach");
   });
 }

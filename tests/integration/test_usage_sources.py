@@ -171,6 +171,10 @@ def recreate(lab, data):
     a.ip("link", "add", data.if_a, "type", "veth", "peer", "name", data.if_b, "netns", b.ns)
     a.ip("addr", "add", f"{data.a4}/24", "dev", data.if_a)
     b.ip("addr", "add", f"{data.b4}/24", "dev", data.if_b)
+    # No IPv6 on the new pair: its MLD reports would trickle over the link for seconds after
+    # it comes up, and every count here must equal the kernel's at one instant.
+    a.sysctl(f"net.ipv6.conf.{data.if_a}.disable_ipv6", 1)
+    b.sysctl(f"net.ipv6.conf.{data.if_b}.disable_ipv6", 1)
     a.ip("link", "set", data.if_a, "up")
     b.ip("link", "set", data.if_b, "up")
 
@@ -219,15 +223,27 @@ def test_recreated_veth_while_the_sampler_runs(snmp_lab):
     until(lambda: "error" not in next_line() and lines[-1]["rx_step"]["kind"] == "baseline", "a baseline")
     recreate(lab, data)
     traffic(peer, data.addr4(agent), count=20)
-    kernel = sysfs(agent, ifname)
-    last = until(lambda: (l := next_line()).get("rx", {}).get("value") == kernel[0]
-                 and l["tx"]["value"] == kernel[1] and l, "the sampler on the new interface", seconds=35)
+
+    def caught_up():
+        line = next_line()
+        nonlocal kernel
+        kernel = sysfs(agent, ifname)
+        return "rx" in line and (line["rx"]["value"], line["tx"]["value"]) == kernel and line
+    kernel = None
+    last = until(caught_up, "the sampler on the new interface", seconds=35)
     lab.stop(proc)
     counted = [l for l in lines if "rx_step" in l]
-    assert sum(l["rx_step"]["bytes"] for l in counted) == kernel[0]
-    assert sum(l["tx_step"]["bytes"] for l in counted) == kernel[1]
-    assert any(l["rx_step"]["kind"] == "new_base" for l in counted)
-    assert last["rx"]["base"] != counted[0]["rx"]["base"]
+    old_base, new_base = counted[0]["rx"]["base"], last["rx"]["base"]
+    assert new_base != old_base
+    old = [l for l in counted if l["rx"]["base"] == old_base]
+    new = [l for l in counted if l["rx"]["base"] == new_base]
+    assert len(old) + len(new) == len(counted)
+    assert new[0]["rx_step"]["kind"] == "new_base"
+    for d, k in (("rx", 0), ("tx", 1)):
+        # The old row: what its counter moved while we watched it, nothing after (frozen, down).
+        assert sum(l[f"{d}_step"]["bytes"] for l in old) == old[-1][d]["value"] - old[0][d]["value"]
+        # The new interface: exactly its kernel counter.
+        assert sum(l[f"{d}_step"]["bytes"] for l in new) == kernel[k]
 
 
 def test_snmp_errors_are_clear(snmp_lab):
@@ -253,10 +269,12 @@ def test_mrtg_source(tmp_path):
     got = json.loads(r.stdout)
     assert (got["rx"]["value"], got["tx"]["value"], got["display"]) == (123456789012, 42, "eni-0abc")
     assert got["rx"]["base"] == ""
-    for text, says in [("echo UNKNOWN; echo 1", "UNKNOWN"), ("echo 1; exit 4", "exit status 4"),
-                       ("sleep 20", "timed out after 500 ms")]:
+    for text, timeout_ms, says in [("echo UNKNOWN; echo 1", 10000, "UNKNOWN"),
+                                   ("echo 1; exit 4", 10000, "exit status 4"),
+                                   ("sleep 20", 500, "timed out after 500 ms")]:
         script.write_text(f"#!/bin/sh\n{text}\n")
         t0 = time.monotonic()
-        r = lablib.subprocess.run([tool(), "mrtg", "500", str(script)], capture_output=True, text=True, timeout=30)
+        r = lablib.subprocess.run([tool(), "mrtg", str(timeout_ms), str(script)], capture_output=True, text=True,
+                                  timeout=30)
         assert says in json.loads(r.stdout)["error"]
         assert time.monotonic() - t0 < 10

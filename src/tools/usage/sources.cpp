@@ -40,11 +40,14 @@ Result<SourceSample> interface_sample(const config::UsageSource& src, const std:
       std::vector<const sys::LinkStats*> found;
       for (const auto& l : links)
         if ((perm ? l.perm_mac : l.mac) == mac) found.push_back(&l);
-      if (found.size() > 1 && !src.interface.empty())
+      if (found.size() > 1) {
+        const std::size_t shared = found.size();
         std::erase_if(found, [&](const sys::LinkStats* l) { return l->name != src.interface; });
-      if (found.size() > 1)
-        return source_error(src, std::to_string(found.size()) + " interfaces have MAC " + mac +
-                                     "; name one of them too (interface:)");
+        if (found.size() != 1)
+          return source_error(src, std::to_string(shared) + " interfaces have MAC " + mac +
+                                       (src.interface.empty() ? "; name one of them too (interface:)"
+                                                              : " and none is named " + src.interface));
+      }
       if (found.size() == 1) {
         link = found.front();
         break;
