@@ -1,6 +1,6 @@
 #pragma once
 // Turning raw interface counters into bytes that really crossed the link. Pure: a state and a
-// reading in, the bytes to count out. The rules (docs/USAGE.md, "Counting"):
+// reading in, the bytes to count out. The rules (docs/USAGE-SOURCES.md):
 //  - no previous state (first sight of this source): baseline only, count 0;
 //  - a new base (new ifindex, new boot_id, SNMP agent restart with reset counters): the counter
 //    started at 0, count `value`;

@@ -19,7 +19,8 @@ std::mutex& lib_lock() {
 }
 
 // Once per process: no config or persistent files (a daemon must not depend on, or write,
-// ~/.snmp or /var/lib/snmp), no MIB files (we send numeric OIDs), no logging to stderr.
+// ~/.snmp or /var/lib/snmp), no MIB files (we send numeric OIDs), no logging: errors come back
+// as values.
 void init_library() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -29,8 +30,9 @@ void init_library() {
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_LOAD_HOST_FILES, 1);
     netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIBDIRS, "/nonexistent");
+    // Its messages (e.g. the MIB modules it cannot find) would go to stderr without a handler.
     snmp_disable_log();
-    netsnmp_init_mib();
+    netsnmp_register_loghandler(NETSNMP_LOGHANDLER_NONE, LOG_EMERG);
     init_snmp("reach");
   });
 }
@@ -186,7 +188,7 @@ Result<std::vector<SnmpVarbind>> SnmpSession::request(int command, const std::ve
   std::unique_ptr<netsnmp_pdu, void (*)(netsnmp_pdu*)> owned(response, [](netsnmp_pdu* p) {
     if (p) snmp_free_pdu(p);
   });
-  if (status == STAT_TIMEOUT) return fail("snmp get", host_, ETIMEDOUT, "no answer (timeout)");
+  if (status == STAT_TIMEOUT) return fail("snmp get", host_, 0, "no answer (timeout)");
   if (status != STAT_SUCCESS || !response) return fail("snmp get", host_, 0, session_error(sess_));
   if (response->errstat != SNMP_ERR_NOERROR)
     return fail("snmp get", host_, 0,
@@ -200,6 +202,7 @@ Result<std::vector<SnmpVarbind>> SnmpSession::get(const std::vector<SnmpOid>& oi
 }
 
 Result<int> SnmpSession::resolve_if(const std::string& name) {
+  std::vector<int> found;
   for (const SnmpOid& col : {if_name_column(), if_descr_column()}) {
     SnmpOid at = col;
     for (std::size_t row = 0; row < kMaxWalkRows; ++row) {
@@ -210,11 +213,23 @@ Result<int> SnmpSession::resolve_if(const std::string& name) {
       auto index = row_under(v.oid, col);
       if (!index || v.type != kAsnOctets) break;  // past the column's end
       if (v.oid <= at) break;                     // an agent that does not move forward
-      if (v.octets == name && *index > 0 && *index <= 0x7fffffff) return static_cast<int>(*index);
+      if (v.octets == name && *index > 0 && *index <= 0x7fffffff) found.push_back(static_cast<int>(*index));
       at = v.oid;
     }
+    if (!found.empty()) break;
   }
-  return fail("snmp get", host_, 0, "no interface named \"" + name + "\" in ifName or ifDescr");
+  if (found.empty()) return fail("snmp get", host_, 0, "no interface named \"" + name + "\" in ifName or ifDescr");
+  std::sort(found.begin(), found.end());
+  if (found.size() == 1) return found.front();
+  found.erase(found.begin(), found.end() - std::min<std::ptrdiff_t>(static_cast<std::ptrdiff_t>(found.size()), 16));
+  std::vector<SnmpOid> status;
+  for (int i : found) status.push_back(if_oper_status(i));
+  auto r = get(status);
+  if (!r) return tl::unexpected(r.error());
+  for (auto i = found.rbegin(); i != found.rend(); ++i)
+    for (const SnmpVarbind& v : *r)
+      if (v.oid == if_oper_status(*i) && v.type == kAsnInteger && v.number == 1) return *i;
+  return found.back();
 }
 
 Result<SnmpIfCounters> SnmpSession::if_counters(int if_index) {

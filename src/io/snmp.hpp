@@ -28,7 +28,9 @@ class SnmpSession {
   // One GET of all `oids`. Errors: {op "snmp get", addr host, detail net-snmp's message, or the
   // agent's error-status}.
   Result<std::vector<SnmpVarbind>> get(const std::vector<SnmpOid>& oids);
-  // The ifIndex whose ifName (else ifDescr) equals `name`, walking at most 10000 rows.
+  // The ifIndex whose ifName (else ifDescr) equals `name`, walking at most 10000 rows. Of
+  // several rows with that name (a re-created interface leaves its old row behind, down, in
+  // net-snmp), the newest (highest ifIndex) that is up, else the newest.
   Result<int> resolve_if(const std::string& name);
   // The counters of one interface (if_counter_oids + decode_if_counters).
   Result<SnmpIfCounters> if_counters(int if_index);

@@ -70,8 +70,10 @@ struct Lookup {
 
 std::vector<SnmpOid> if_counter_oids(int i) {
   return {kSysUpTime,          cell(kIfXEntry, 6, i),  cell(kIfXEntry, 10, i), cell(kIfEntry, 10, i),
-          cell(kIfEntry, 16, i), cell(kIfXEntry, 19, i), cell(kIfXEntry, 15, i), cell(kIfEntry, 5, i)};
+          cell(kIfEntry, 16, i), cell(kIfXEntry, 19, i), cell(kIfXEntry, 15, i), cell(kIfEntry, 5, i),
+          if_oper_status(i)};
 }
+SnmpOid if_oper_status(int i) { return cell(kIfEntry, 8, i); }
 SnmpOid if_name_column() { return column(kIfXEntry, 1); }
 SnmpOid if_descr_column() { return column(kIfEntry, 2); }
 
@@ -86,12 +88,13 @@ Result<SnmpIfCounters> decode_if_counters(std::span<const SnmpVarbind> vbs, int 
   if (!*up) return fail("snmp get", host, 0, "no sysUpTime.0 in the answer");
   c.sys_uptime = static_cast<std::uint32_t>(**up);
 
-  Result<std::optional<std::uint64_t>> got[7];
-  const char* names[7] = {"ifHCInOctets", "ifHCOutOctets", "ifInOctets", "ifOutOctets",
-                          "ifCounterDiscontinuityTime", "ifHighSpeed", "ifSpeed"};
-  const std::uint8_t types[7] = {kAsnCounter64, kAsnCounter64, kAsnCounter32, kAsnCounter32,
-                                 kAsnTimeTicks, kAsnGauge32, kAsnGauge32};
-  for (int k = 0; k < 7; ++k) {
+  constexpr int kN = 8;
+  Result<std::optional<std::uint64_t>> got[kN];
+  const char* names[kN] = {"ifHCInOctets", "ifHCOutOctets", "ifInOctets", "ifOutOctets",
+                           "ifCounterDiscontinuityTime", "ifHighSpeed", "ifSpeed", "ifOperStatus"};
+  const std::uint8_t types[kN] = {kAsnCounter64, kAsnCounter64, kAsnCounter32, kAsnCounter32,
+                                  kAsnTimeTicks, kAsnGauge32, kAsnGauge32, kAsnInteger};
+  for (int k = 0; k < kN; ++k) {
     got[k] = in.number(oids[static_cast<std::size_t>(k) + 1], (std::string(names[k]) + n).c_str(), types[k]);
     if (!got[k]) return tl::unexpected(got[k].error());
   }
@@ -112,6 +115,7 @@ Result<SnmpIfCounters> decode_if_counters(std::span<const SnmpVarbind> vbs, int 
   } else if (*got[6] && **got[6] > 0 && **got[6] < std::numeric_limits<std::uint32_t>::max()) {
     c.speed = **got[6];
   }
+  if (*got[7]) c.oper_status = static_cast<int>(**got[7]);
   return c;
 }
 

@@ -39,14 +39,17 @@ struct SnmpIfCounters {
   bool has32 = false;                      // the agent answered both 32-bit counters
   std::optional<std::uint32_t> discontinuity;  // ifCounterDiscontinuityTime (TimeTicks)
   std::optional<std::uint64_t> speed;      // bits/s: ifHighSpeed x 10^6, else ifSpeed below 2^32-1
+  std::optional<int> oper_status;          // ifOperStatus: 1 up, 2 down, ... 6 notPresent
 };
 
 // The OIDs one poll asks for, in this order: sysUpTime.0, ifHCInOctets, ifHCOutOctets,
-// ifInOctets, ifOutOctets, ifCounterDiscontinuityTime, ifHighSpeed, ifSpeed (.if_index).
+// ifInOctets, ifOutOctets, ifCounterDiscontinuityTime, ifHighSpeed, ifSpeed, ifOperStatus
+// (.if_index).
 std::vector<SnmpOid> if_counter_oids(int if_index);
 // Columns that name an interface, for resolving `if: "eth0"`: ifName, then ifDescr.
 SnmpOid if_name_column();
 SnmpOid if_descr_column();
+SnmpOid if_oper_status(int if_index);
 
 // The counters in an answer to if_counter_oids(if_index), matched by OID (not position).
 // Errors {op "snmp get", addr host}: sysUpTime.0 missing or not TimeTicks, neither the 64- nor

@@ -5,13 +5,14 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <optional>
 
+#include "sys/clock.hpp"
 #include "sys/fd.hpp"
 #include "sys/pidfd.hpp"
 
@@ -93,12 +94,6 @@ Result<pid_t> spawn_fds(const std::vector<std::string>& argv, const std::vector<
   return pid;
 }
 
-TimeNs monotonic_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * kNsPerSec + ts.tv_nsec;
-}
-
 }  // namespace
 
 Result<pid_t> spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
@@ -130,19 +125,23 @@ Result<std::string> run_command(const std::vector<std::string>& argv, const std:
     ::waitpid(*pid, nullptr, 0);
     return tl::unexpected(pfd.error());
   }
-  const TimeNs deadline = monotonic_now() + timeout;
+  const MonotonicClock clock;
+  const TimeNs deadline = clock.now() + timeout;
   std::string out;
   std::optional<std::string> problem;
   bool eof = false, exited = false;
   while (!(eof && exited) && !problem) {
-    const TimeNs left = deadline - monotonic_now();
+    const TimeNs left = deadline - clock.now();
     if (left <= 0) {
       problem = "timed out after " + std::to_string(timeout / kNsPerMs) + " ms";
       break;
     }
     pollfd fds[2] = {{rd.get(), POLLIN, 0}, {pfd->get(), POLLIN, 0}};
     const int n = ::poll(eof ? fds + 1 : fds, eof ? 1 : 2, static_cast<int>(std::min<TimeNs>(left / kNsPerMs + 1, 1000)));
-    if (n < 0 && errno != EINTR) return fail("poll", who, errno);
+    if (n < 0 && errno != EINTR) {
+      problem = std::string("poll: ") + std::strerror(errno);
+      break;
+    }
     if (!eof && fds[0].revents) {
       char buf[4096];
       const ssize_t got = ::read(rd.get(), buf, sizeof buf);

@@ -25,7 +25,8 @@ std::vector<SnmpVarbind> answer(int i = 3) {
   return {num(o[0], kAsnTimeTicks, 12345),       num(o[1], kAsnCounter64, 5'000'000'000ULL),
           num(o[2], kAsnCounter64, 7'000'000'000ULL), num(o[3], kAsnCounter32, 705'032'704),
           num(o[4], kAsnCounter32, 2'705'032'704U), num(o[5], kAsnTimeTicks, 0),
-          num(o[6], kAsnGauge32, 1000),           num(o[7], kAsnGauge32, 1'000'000'000)};
+          num(o[6], kAsnGauge32, 1000),           num(o[7], kAsnGauge32, 1'000'000'000),
+          num(o[8], kAsnInteger, 1)};
 }
 
 TEST(IoSnmpDecode, FullAnswer) {
@@ -41,6 +42,7 @@ TEST(IoSnmpDecode, FullAnswer) {
   EXPECT_EQ(c->in32, 705'032'704u);
   EXPECT_EQ(c->discontinuity, 0u);
   EXPECT_EQ(c->speed, 1'000'000'000ULL);  // ifHighSpeed 1000 Mbit/s wins over ifSpeed
+  EXPECT_EQ(c->oper_status, 1);
 }
 
 TEST(IoSnmpDecode, OnlyThirtyTwoBitAgent) {

@@ -81,6 +81,9 @@ TEST(UsageSources, InterfaceErrors) {
   s = interface_sample(iface("", "52:54:00:00:00:09"), kLinks, "B", kT0);
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().detail.find("2 interfaces have MAC 52:54:00:00:00:09"), std::string::npos);
+  s = interface_sample(iface("eth7", "52:54:00:00:00:09"), kLinks, "B", kT0);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().detail.find("2 interfaces have MAC 52:54:00:00:00:09 and none is named eth7"), std::string::npos);
   s = interface_sample(iface("", "02:00:00:00:00:99"), kLinks, "B", kT0);
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().detail.find("no interface with MAC"), std::string::npos);

@@ -40,11 +40,14 @@ Result<SourceSample> interface_sample(const config::UsageSource& src, const std:
       std::vector<const sys::LinkStats*> found;
       for (const auto& l : links)
         if ((perm ? l.perm_mac : l.mac) == mac) found.push_back(&l);
-      if (found.size() > 1 && !src.interface.empty())
+      if (found.size() > 1) {
+        const std::size_t shared = found.size();
         std::erase_if(found, [&](const sys::LinkStats* l) { return l->name != src.interface; });
-      if (found.size() > 1)
-        return source_error(src, std::to_string(found.size()) + " interfaces have MAC " + mac +
-                                     "; name one of them too (interface:)");
+        if (found.size() != 1)
+          return source_error(src, std::to_string(shared) + " interfaces have MAC " + mac +
+                                       (src.interface.empty() ? "; name one of them too (interface:)"
+                                                              : " and none is named " + src.interface));
+      }
       if (found.size() == 1) {
         link = found.front();
         break;
@@ -88,26 +91,32 @@ Result<SourceSample> SnmpSampler::sample(const Clock& wall) {
     session_ = std::move(*s);
   }
   const bool by_name = source_.if_index <= 0;
-  if (by_name && if_index_ <= 0) {
-    auto r = session_->resolve_if(source_.if_name);
-    if (!r) return tl::unexpected(r.error());
-    if_index_ = *r;
+  for (int attempt = 0;; ++attempt) {
+    if (by_name && if_index_ <= 0) {
+      auto r = session_->resolve_if(source_.if_name);
+      if (!r) return tl::unexpected(r.error());
+      if_index_ = *r;
+    }
+    auto c = session_->if_counters(if_index_);
+    if (!c) {
+      if (by_name) if_index_ = 0;  // the name may have moved: look again next time
+      return tl::unexpected(c.error());
+    }
+    // With a name, look again when the agent restarted (a router may renumber its interfaces
+    // when it reboots) or the row is not up (a re-created interface leaves its old row behind).
+    const bool restarted = c->sys_uptime < last_uptime_;
+    last_uptime_ = c->sys_uptime;
+    if (by_name && attempt == 0 && (restarted || (c->oper_status && *c->oper_status != 1))) {
+      auto r = session_->resolve_if(source_.if_name);
+      if (r && *r != if_index_) {
+        if_index_ = *r;
+        continue;
+      }
+    }
+    SourceSample s = snmp_readings(source_.host, *c, wall.now());
+    if (by_name) s.display = source_.if_name;
+    return s;
   }
-  auto c = session_->if_counters(if_index_);
-  if (!c) {
-    if (by_name) if_index_ = 0;  // the name may have moved: look again next time
-    return tl::unexpected(c.error());
-  }
-  if (by_name && c->sys_uptime < last_uptime_) {
-    // The agent restarted: its interface numbering may have changed with it.
-    last_uptime_ = 0;
-    if_index_ = 0;
-    return sample(wall);
-  }
-  last_uptime_ = c->sys_uptime;
-  SourceSample s = snmp_readings(source_.host, *c, wall.now());
-  if (by_name) s.display = source_.if_name;
-  return s;
 }
 
 Result<SourceSample> mrtg_readings(std::string_view output, TimeNs wall) {

@@ -1,7 +1,7 @@
 #pragma once
 // The three kinds of byte-count source of `reach usage`, each turned into a pair of counter
 // readings (rx, tx) for engine::advance, with the counter base that says when a counter
-// started over (docs/USAGE.md, "Sources"):
+// started over (docs/USAGE-SOURCES.md):
 //  - interface (netlink IFLA_STATS64): base "BOOTID/IFINDEX" — a reboot or a re-created
 //    interface starts at 0;
 //  - snmp: base "snmp:HOST/IFINDEX", 64-bit counters when the agent has both ifHC*, else the
