@@ -85,25 +85,26 @@ Result<model::UsageReport> build_report(const config::UsageConfig& cfg, store::U
       s.tx = mine->tx;
       p.sources.push_back(std::move(s));
     }
-    if (want.hours) {
-      auto h = history(store, ids, engine::Span::hour, plan.cycle, zone, now - 24 * 3600 + 1, now + 1, 24);
+    // History rows: the last 24 hours, 30 days, 12 months, 12 billing cycles, as asked.
+    const struct {
+      bool wanted;
+      engine::Span span;
+      std::int64_t back;
+      std::size_t max;
+      std::vector<model::UsageBucket>* rows;
+    } rows[] = {{want.hours, engine::Span::hour, 24 * 3600 - 1, 24, &p.hours},
+                {want.days, engine::Span::day, 30 * kDay, 30, &p.days},
+                {want.months, engine::Span::month, 366 * kDay, 12, &p.months},
+                {want.cycles, engine::Span::cycle, 366 * kDay, 12, &p.cycles}};
+    // No rows before the plan's first counted hour (vnstat -d lists days with data only).
+    std::int64_t first = 0;
+    for (const auto& src : p.sources)
+      if (src.first_seen > 0 && (first == 0 || src.first_seen < first)) first = src.first_seen;
+    for (const auto& r : rows) {
+      if (!r.wanted || first == 0) continue;
+      auto h = history(store, ids, r.span, plan.cycle, zone, std::max(now - r.back, first), now + 1, r.max);
       if (!h) return tl::unexpected(h.error());
-      p.hours = std::move(*h);
-    }
-    if (want.days) {
-      auto h = history(store, ids, engine::Span::day, plan.cycle, zone, now - 30 * kDay, now + 1, 30);
-      if (!h) return tl::unexpected(h.error());
-      p.days = std::move(*h);
-    }
-    if (want.months) {
-      auto h = history(store, ids, engine::Span::month, plan.cycle, zone, now - 366 * kDay, now + 1, 12);
-      if (!h) return tl::unexpected(h.error());
-      p.months = std::move(*h);
-    }
-    if (want.cycles) {
-      auto h = history(store, ids, engine::Span::cycle, plan.cycle, zone, now - 366 * kDay, now + 1, 12);
-      if (!h) return tl::unexpected(h.error());
-      p.cycles = std::move(*h);
+      *r.rows = std::move(*h);
     }
     rep.plans.push_back(std::move(p));
   }
