@@ -22,6 +22,7 @@
 #include "tools/scan/scan.hpp"
 #include "tools/sockets/sockets.hpp"
 #include "tools/trace/trace.hpp"
+#include "tools/usage/usage.hpp"
 #include "tools/watch/watch.hpp"
 
 namespace {
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
   }
   std::string cmd = "reach";
   if (argc > 1)
-    for (const char* c : {"ping", "trace", "scan", "sockets", "check", "watch"})
+    for (const char* c : {"ping", "trace", "scan", "sockets", "check", "watch", "usage"})
       if (std::strcmp(argv[1], c) == 0) cmd += std::string(" ") + c;
   // Anything thrown that no layer caught (an allocation that failed, a library's exception):
   // one line and exit 2, never an abort with a core dump.
@@ -311,6 +312,27 @@ int run(int argc, char** argv, std::ostream& out) {
   NetnsOption watch_ns;
   watch_ns.add_to(w);
 
+  reach::tools::UsageOptions uo;
+  auto* u = app.add_subcommand("usage", "bytes per billing cycle against a data cap: counts (--daemon), warns before the cap, reports like vnstat");
+  u->add_option("--config", uo.config, "the YAML file with a usage: section (docs/USAGE.md)")->required();
+  u->add_option("--db", uo.db, "SQLite file (overrides db: in the config)");
+  auto* u_daemon = u->add_flag("--daemon", uo.daemon, "count every poll and send the alerts, until SIGTERM");
+  auto* u_plan = u->add_option("--plan", uo.plan, "report only this plan");
+  auto* u_days = u->add_flag("--days", uo.days, "history per day (last 30 days), like vnstat -d");
+  auto* u_months = u->add_flag("--months", uo.months, "history per billing cycle (last 12), like vnstat -m");
+  auto* u_json = u->add_flag("--json", uo.json, "NDJSON (docs/JSON.md)");
+  auto* u_vnstat = u->add_flag("--vnstat-json", uo.vnstat_json, "vnStat's JSON (jsonversion 2), for dashboards that read vnstat --json");
+  auto* u_mrtg = u->add_option("--mrtg", uo.mrtg, "MRTG's 4 lines (in and out byte counters, uptime, name) for an interface or plan");
+  auto* u_nagios = u->add_flag("--nagios", uo.nagios, "Nagios plugin output and exit codes, with perfdata");
+  auto* u_warn = u->add_option("-w,--warning", uo.warning, "--nagios WARNING at this percent of the cap (default 80%)");
+  auto* u_crit = u->add_option("-c,--critical", uo.critical, "--nagios CRITICAL at this percent of the cap (default 90%)");
+  for (auto* o : {u_plan, u_days, u_months, u_json, u_vnstat, u_mrtg, u_nagios}) o->excludes(u_daemon);
+  for (auto* a : {u_json, u_vnstat, u_mrtg, u_nagios})
+    for (auto* b : {u_json, u_vnstat, u_mrtg, u_nagios})
+      if (a != b) a->excludes(b);
+  u_warn->needs(u_nagios);
+  u_crit->needs(u_nagios);
+
   bool nagios_args = false;
   for (int i = 1; i < argc; ++i)
     if (std::string_view(argv[i]) == "--nagios") nagios_args = true;
@@ -323,7 +345,7 @@ int run(int argc, char** argv, std::ostream& out) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    return parse_error(app, e, nagios_args && argc > 1 && std::string_view(argv[1]) == "check", out);
+    return parse_error(app, e, nagios_args && argc > 1 && (std::string_view(argv[1]) == "check" || std::string_view(argv[1]) == "usage"), out);
   }
 
   if (p->parsed()) {
@@ -397,6 +419,7 @@ int run(int argc, char** argv, std::ostream& out) {
     wo.netns = watch_ns.json_label();
     return reach::tools::run_watch(wo, out, std::cerr);
   }
+  if (u->parsed()) return reach::tools::run_usage(uo, out, std::cerr);
   if (k->parsed()) {
     if (c4 && c6) {
       if (co.nagios) return (out << "CHECK UNKNOWN: -4 and -6 exclude each other\n"), 3;

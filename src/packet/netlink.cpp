@@ -17,16 +17,6 @@ constexpr std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; 
 void put_host16(Buffer& b, std::size_t off, std::uint16_t v) { std::memcpy(b.data() + off, &v, 2); }
 void put_host32(Buffer& b, std::size_t off, std::uint32_t v) { std::memcpy(b.data() + off, &v, 4); }
 
-Buffer header(std::size_t body, std::uint16_t type, std::uint16_t flags, std::uint32_t seq) {
-  Buffer b(kHeaderLen + body, 0);
-  put_host32(b, 0, static_cast<std::uint32_t>(b.size()));
-  put_host16(b, 4, type);
-  put_host16(b, 6, flags);
-  put_host32(b, 8, seq);
-  put_host32(b, 12, 0);  // the kernel
-  return b;
-}
-
 // Parses a hex number of exactly the whole string (no sign, no prefix).
 template <class T>
 std::optional<T> hex(std::string_view s) {
@@ -64,6 +54,16 @@ bool parse_endpoint(std::string_view s, Family f, IpAddr& addr, std::uint16_t& p
 }
 
 }  // namespace
+
+Buffer build_header(std::size_t body, std::uint16_t type, std::uint16_t flags, std::uint32_t seq) {
+  Buffer b(kHeaderLen + body, 0);
+  put_host32(b, 0, static_cast<std::uint32_t>(b.size()));
+  put_host16(b, 4, type);
+  put_host16(b, 6, flags);
+  put_host32(b, 8, seq);
+  put_host32(b, 12, 0);  // the kernel
+  return b;
+}
 
 std::uint16_t host16(Bytes b, std::size_t off) {
   std::uint16_t v;
@@ -202,7 +202,7 @@ std::optional<UnixDiag> parse_unix_diag(Bytes payload) {
 
 Buffer build_inet_diag_request(std::uint8_t family, std::uint8_t protocol, std::uint32_t states,
                                std::uint32_t seq, std::uint8_t extensions) {
-  Buffer b = header(kInetDiagReqLen, kSockDiagByFamily, NLM_F_REQUEST | NLM_F_DUMP, seq);
+  Buffer b = build_header(kInetDiagReqLen, kSockDiagByFamily, NLM_F_REQUEST | NLM_F_DUMP, seq);
   b[kHeaderLen + 0] = family;
   b[kHeaderLen + 1] = protocol;
   b[kHeaderLen + 2] = extensions;
@@ -214,7 +214,7 @@ Buffer build_inet_diag_request(std::uint8_t family, std::uint8_t protocol, std::
 }
 
 Buffer build_unix_diag_request(std::uint32_t states, std::uint32_t show, std::uint32_t seq) {
-  Buffer b = header(kUnixDiagReqLen, kSockDiagByFamily, NLM_F_REQUEST | NLM_F_DUMP, seq);
+  Buffer b = build_header(kUnixDiagReqLen, kSockDiagByFamily, NLM_F_REQUEST | NLM_F_DUMP, seq);
   b[kHeaderLen + 0] = AF_UNIX;
   put_host32(b, kHeaderLen + 4, states);
   put_host32(b, kHeaderLen + 12, show);

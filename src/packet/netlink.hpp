@@ -28,6 +28,9 @@ std::uint16_t host16(Bytes b, std::size_t off);
 std::uint32_t host32(Bytes b, std::size_t off);
 std::uint64_t host64(Bytes b, std::size_t off);
 
+// A request: the header (length, type, flags, seq, pid 0 = the kernel) and `body` zero bytes.
+Buffer build_header(std::size_t body, std::uint16_t type, std::uint16_t flags, std::uint32_t seq);
+
 struct Message {
   std::uint16_t type = 0, flags = 0;
   std::uint32_t seq = 0, pid = 0;

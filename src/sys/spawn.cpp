@@ -1,13 +1,20 @@
 #include "sys/spawn.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <optional>
 
+#include "sys/clock.hpp"
 #include "sys/fd.hpp"
+#include "sys/pidfd.hpp"
 
 extern char** environ;
 
@@ -55,18 +62,14 @@ struct SpawnParts {
   SpawnParts& operator=(const SpawnParts&) = delete;
 };
 
-}  // namespace
-
-Result<pid_t> spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                    const std::string& stdin_text) {
-  if (argv.empty() || argv[0].empty()) return fail("spawn", "", EINVAL, "empty command");
+// posix_spawn with `in` as stdin and `out` as stdout (2: our stderr), a clean signal state,
+// its own process group and no other fds.
+Result<pid_t> spawn_fds(const std::vector<std::string>& argv, const std::vector<std::string>& env, int in,
+                        int out) {
   const std::string& who = argv[0];
-  auto in = stdin_pipe(stdin_text, who);
-  if (!in) return tl::unexpected(in.error());
-
   SpawnParts p;
-  int rc = posix_spawn_file_actions_adddup2(&p.fa, in->get(), 0);
-  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&p.fa, 2, 1);
+  int rc = posix_spawn_file_actions_adddup2(&p.fa, in, 0);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&p.fa, out, 1);
   if (rc == 0) rc = posix_spawn_file_actions_addclosefrom_np(&p.fa, 3);
   sigset_t none, all;
   sigemptyset(&none);
@@ -89,6 +92,76 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, const std::vector<std:
               : posix_spawn(&pid, av[0], &p.fa, &p.attr, av.data(), ev.data());
   if (rc != 0) return fail("spawn", who, rc);
   return pid;
+}
+
+}  // namespace
+
+Result<pid_t> spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                    const std::string& stdin_text) {
+  if (argv.empty() || argv[0].empty()) return fail("spawn", "", EINVAL, "empty command");
+  auto in = stdin_pipe(stdin_text, argv[0]);
+  if (!in) return tl::unexpected(in.error());
+  return spawn_fds(argv, env, in->get(), 2);
+}
+
+Result<std::string> run_command(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                                TimeNs timeout, std::size_t max_bytes) {
+  if (argv.empty() || argv[0].empty()) return fail("run", "", EINVAL, "empty command");
+  const std::string& who = argv[0];
+  const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null < 0) return fail("open", "/dev/null", errno);
+  Fd in(null);
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) return fail("pipe2", who, errno);
+  Fd rd(p[0]);
+  auto pid = [&] {
+    Fd wr(p[1]);  // closed here once the child has its copy: EOF comes when the child is done
+    return spawn_fds(argv, env, in.get(), wr.get());
+  }();
+  if (!pid) return tl::unexpected(pid.error());
+  auto pfd = pidfd_open(*pid);
+  if (!pfd) {
+    kill_child(*pid, SIGKILL);
+    ::waitpid(*pid, nullptr, 0);
+    return tl::unexpected(pfd.error());
+  }
+  const MonotonicClock clock;
+  const TimeNs deadline = clock.now() + timeout;
+  std::string out;
+  std::optional<std::string> problem;
+  bool eof = false, exited = false;
+  while (!(eof && exited) && !problem) {
+    const TimeNs left = deadline - clock.now();
+    if (left <= 0) {
+      problem = "timed out after " + std::to_string(timeout / kNsPerMs) + " ms";
+      break;
+    }
+    pollfd fds[2] = {{rd.get(), POLLIN, 0}, {pfd->get(), POLLIN, 0}};
+    const int n = ::poll(eof ? fds + 1 : fds, eof ? 1 : 2, static_cast<int>(std::min<TimeNs>(left / kNsPerMs + 1, 1000)));
+    if (n < 0 && errno != EINTR) {
+      problem = std::string("poll: ") + std::strerror(errno);
+      break;
+    }
+    if (!eof && fds[0].revents) {
+      char buf[4096];
+      const ssize_t got = ::read(rd.get(), buf, sizeof buf);
+      if (got > 0) {
+        out.append(buf, static_cast<std::size_t>(got));
+        if (out.size() > max_bytes) problem = "more than " + std::to_string(max_bytes) + " bytes of output";
+      } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+        eof = true;
+      }
+    }
+    if (fds[1].revents & POLLIN) exited = true;  // poll wrote fds[1] in both calls
+  }
+  if (problem) kill_child(*pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (problem) return fail("run", who, 0, *problem);
+  if (WIFSIGNALED(status)) return fail("run", who, 0, "killed by signal " + std::to_string(WTERMSIG(status)));
+  if (WEXITSTATUS(status) != 0) return fail("run", who, 0, "exit status " + std::to_string(WEXITSTATUS(status)));
+  return out;
 }
 
 std::vector<std::string> current_environment() {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/time.hpp"
 
 namespace reach::sys {
 
@@ -19,6 +20,14 @@ namespace reach::sys {
 // (the pipe is grown to hold it). Errors name argv[0].
 Result<pid_t> spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                     const std::string& stdin_text);
+
+// Runs argv to its end and returns its standard output (for `mrtg:` usage sources): stdin is
+// /dev/null, stderr inherited, own process group, environment `env`. Blocking (call it off the
+// reactor). Past `timeout` the group is killed (SIGKILL) and reaped: error "timed out after N
+// ms". Output over `max_bytes` or a non-zero exit / death by a signal is an error too, naming
+// argv[0].
+Result<std::string> run_command(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                                TimeNs timeout, std::size_t max_bytes = 64 * 1024);
 
 // The environment of this process as "NAME=value" entries, to pass on with additions.
 std::vector<std::string> current_environment();

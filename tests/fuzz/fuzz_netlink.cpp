@@ -1,11 +1,12 @@
 // Fuzzes the netlink sock_diag readers: message splitting, attributes, inet/unix diag bodies,
-// error/done payloads and /proc/net lines, with invariants on what they return.
+// error/done payloads, rtnetlink link messages and /proc/net lines, with invariants on what they return.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "packet/netlink.hpp"
+#include "packet/rtnl_link.hpp"
 
 using namespace reach::packet;
 
@@ -27,6 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (*e < 0 || *e > 4095) std::abort();
       }
       (void)nl::parse_done(m.payload);
+      if (auto l = nl::parse_link(m.payload)) {
+        if (l->name.size() > m.payload.size()) std::abort();
+        if (l->stats64 && !l->rx_bytes) std::abort();
+      }
     }
     if (total > size) std::abort();
   }
@@ -36,6 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   (void)nl::parse_inet_diag(in);
   (void)nl::parse_unix_diag(in);
+  (void)nl::parse_link(in);
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   (void)nl::parse_proc_net_line(text, reach::Family::v4);
   (void)nl::parse_proc_net_line(text, reach::Family::v6);

@@ -26,9 +26,6 @@ using model::SockProto;
 using model::SocketRow;
 using sockets::Filter;
 
-constexpr std::size_t kRecvBuffer = 1 << 16;
-constexpr std::size_t kMaxChunks = 1 << 20;  // a dump of ~8 million sockets at most
-
 struct Notes {
   std::size_t malformed = 0;  // netlink messages skipped as malformed
   std::set<std::string> messages;
@@ -37,36 +34,10 @@ struct Notes {
 // The rows of one netlink dump (inet or unix), appended to `rows`.
 Result<void> dump(int fd, const packet::Buffer& request, std::uint32_t seq, const char* what,
                   const std::function<void(packet::Bytes)>& on_row, Notes& notes) {
-  if (auto r = sys::netlink_send(fd, request); !r) return tl::unexpected(r.error());
-  std::vector<std::uint8_t> buf(kRecvBuffer);
-  for (std::size_t chunk = 0; chunk < kMaxChunks; ++chunk) {
-    auto n = sys::netlink_recv(fd, buf);
-    if (!n) return fail("sock_diag dump", what, n.error().err, n.error().detail);
-    auto msgs = packet::nl::split(packet::Bytes(buf.data(), *n));
-    if (!msgs) {
-      ++notes.malformed;
-      continue;
-    }
-    for (const auto& m : *msgs) {
-      if (m.seq != seq) continue;
-      if (m.type == packet::nl::kMsgDone) {
-        int st = packet::nl::parse_done(m.payload);
-        if (st < 0) return fail("sock_diag dump", what, -st);
-        return {};
-      }
-      if (m.type == packet::nl::kMsgError) {
-        auto e = packet::nl::parse_error(m.payload);
-        if (!e) {
-          ++notes.malformed;
-          continue;
-        }
-        if (*e == 0) continue;
-        return fail("sock_diag dump", what, *e);
-      }
-      if (m.type == packet::nl::kSockDiagByFamily) on_row(m.payload);
-    }
-  }
-  return fail("sock_diag dump", what, 0, "no end of dump after too many answers");
+  auto r = sys::netlink_dump(fd, request, seq, packet::nl::kSockDiagByFamily, "sock_diag dump", what, on_row);
+  if (!r) return tl::unexpected(r.error());
+  notes.malformed += *r;
+  return {};
 }
 
 struct Want {

@@ -58,7 +58,9 @@ Result<void> Daemon::start_http() {
   h.route("GET", "/metrics", [this](const io::HttpServerRequest& req, io::HttpReply reply) {
     const std::string* accept = req.header("accept");
     auto neg = format::prom::negotiate(accept ? *accept : "");
-    auto body = format::write_watch_metrics(target_metrics(), process_metrics(), neg.format);
+    auto families = format::watch_metric_families(target_metrics(), process_metrics());
+    append_usage_metrics(families);  // usage_section.cpp: reach_usage_* when the file has usage:
+    auto body = format::prom::render(families, neg.format);
     if (!body) return reply.send(text(500, body.error().message()));
     io::HttpServerResponse r;
     r.content_type = std::string(neg.content_type);

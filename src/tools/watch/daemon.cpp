@@ -63,7 +63,7 @@ Daemon::Daemon(DaemonOptions opts, std::ostream& out, std::ostream& err)
 Daemon::~Daemon() {
   http_.reset();
   probers_.reset();
-  notify_http_.reset();
+  sender_.reset();
 }
 
 Result<std::unique_ptr<Daemon>> Daemon::create(DaemonOptions opts, std::ostream& out, std::ostream& err) {
@@ -188,7 +188,19 @@ Result<void> Daemon::start() {
     auto w = store::Writer::open(so);
     if (!w) return tl::unexpected(w.error());
     writer_ = std::move(*w);
+    notify::OutboxSender::Hooks hooks;
+    hooks.find = [this](std::string_view name) { return opts_.config.find_notifier(name); };
+    hooks.password = [this](std::string_view name) {
+      auto pw = mail_passwords_.find(std::string(name));
+      return pw != mail_passwords_.end() ? pw->second : std::string();
+    };
+    hooks.error = [this](const std::string& line) {
+      emit(WatchEvent{WatchEvent::Kind::error, wall_now(), {}, {}, {}, {}, line, 0});
+    };
+    hooks.writer = writer_.get();
+    sender_ = std::make_unique<notify::OutboxSender>(*reactor_, *store_, std::move(hooks));
   }
+  if (auto u = start_usage(); !u) return u;
   if (opts_.config.listen)
     if (auto h = start_http(); !h) return h;
   // Read while still privileged: the file may be readable by root alone.
@@ -453,6 +465,7 @@ int Daemon::run() {
     err_ << "reach watch: " << r.error().message() << '\n';
     return 2;
   }
+  finish_usage();
   if (writer_) {
     flush_history();  // the alert state as it is now
     if (auto c = writer_->close(wall_now()); !c) err_ << "reach watch: history: " << c.error().message() << '\n';
@@ -515,8 +528,9 @@ model::WatchProcessMetrics Daemon::process_metrics() const {
   if (store_)
     if (auto q = store_->outbox_pending_by_notifier()) queued = std::move(*q);
   for (const config::Notifier& n : opts_.config.notifiers) {
-    auto st = notifier_stats_.find(n.name);
-    model::NotifierMetrics m = st != notifier_stats_.end() ? st->second : model::NotifierMetrics{};
+    model::NotifierMetrics m;
+    if (sender_)
+      if (auto st = sender_->stats().find(n.name); st != sender_->stats().end()) m = st->second;
     m.name = n.name;
     auto q = queued.find(n.name);
     m.queued = q != queued.end() ? q->second : 0;

@@ -17,6 +17,7 @@
 #include "engine/watch_alerts.hpp"
 #include "engine/watch_schedule.hpp"
 #include "engine/watch_stats.hpp"
+#include "format/prom_exposition.hpp"
 #include "io/http_async.hpp"
 #include "io/http_server.hpp"
 #include "io/reactor.hpp"
@@ -24,6 +25,8 @@
 #include "model/watch_metrics.hpp"
 #include "store/store.hpp"
 #include "store/writer.hpp"
+#include "tools/notify/outbox_sender.hpp"
+#include "tools/usage/runner.hpp"
 #include "tools/watch/probers.hpp"
 
 namespace reach::tools::watch {
@@ -95,7 +98,10 @@ class Daemon {
   // outbox.cpp
   void notify(const model::WatchEvent& e, const Target& t, const config::AlertRule& rule);
   void pump_outbox();
-  void deliver(const store::OutboxItem& item);
+  // usage_section.cpp: the file's `usage:` section, counted on this reactor
+  Result<void> start_usage();
+  void finish_usage();
+  void append_usage_metrics(std::vector<format::prom::Family>& families);
   // view.cpp
   void show_round(const Target& t, const model::RoundResult& r);
   void redraw();
@@ -109,16 +115,13 @@ class Daemon {
   std::unique_ptr<store::Store> store_;    // this thread's: the outbox, history reads
   std::unique_ptr<store::Writer> writer_;  // its own thread: rounds, alert state, rollups
   std::unique_ptr<io::HttpServer> http_;
-  std::unique_ptr<io::HttpAsync> notify_http_;
   engine::WatchScheduler sched_;
   std::unordered_map<std::uint32_t, Target> targets_;
   std::map<std::string, std::uint32_t, std::less<>> by_name_;
   std::uint32_t next_id_ = 1;
   io::Reactor::TimerId timer_ = 0;
   TimeNs timer_at_ = 0;
-  std::set<std::int64_t> delivering_;  // outbox ids in flight
-  io::Reactor::TimerId outbox_timer_ = 0;
-  std::map<std::string, model::NotifierMetrics> notifier_stats_;
+  std::unique_ptr<notify::OutboxSender> sender_;  // with store_
   std::map<std::string, std::string> mail_passwords_;  // email notifier -> its password_file's text
   std::set<std::uint32_t> dirty_;      // targets whose alert state changed since the last save
   std::uint64_t flushes_ = 0;
@@ -128,6 +131,8 @@ class Daemon {
   TimeNs last_reload_wall_ = 0;
   int exit_code_ = 0;
   std::uint64_t key_ = 0;
+  std::unique_ptr<store::UsageStore> usage_store_;
+  std::unique_ptr<usage::Runner> usage_;
 };
 
 }  // namespace reach::tools::watch

@@ -1,0 +1,55 @@
+#pragma once
+// Read-only SNMP GETs through net-snmp (v2c, v3 authNoPriv/authPriv). Thread-safe: net-snmp's
+// single-session API, with one process-wide lock around what touches its global state (library
+// init, the USM user table of v3 sessions). Blocking up to timeout x (retries+1) per request —
+// the daemon calls it off the reactor thread.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "config/usage_config.hpp"
+#include "io/snmp_decode.hpp"
+
+namespace reach::io {
+
+// One session with one agent; v3 discovers the engine once, at open.
+class SnmpSession {
+ public:
+  // Errors: {op "snmp open", addr host}: an unknown auth/priv protocol, a pass phrase shorter
+  // than 8 characters, a host net-snmp cannot resolve.
+  static Result<std::unique_ptr<SnmpSession>> open(const config::SnmpSource& source);
+  ~SnmpSession();
+  SnmpSession(const SnmpSession&) = delete;
+  SnmpSession& operator=(const SnmpSession&) = delete;
+
+  // One GET of all `oids`. Errors: {op "snmp get", addr host, detail net-snmp's message, or the
+  // agent's error-status}.
+  Result<std::vector<SnmpVarbind>> get(const std::vector<SnmpOid>& oids);
+  // The ifIndex whose ifName (else ifDescr) equals `name`, walking at most 10000 rows. Of
+  // several rows with that name (a re-created interface leaves its old row behind, down, in
+  // net-snmp), the newest (highest ifIndex) that is up, else the newest.
+  Result<int> resolve_if(const std::string& name);
+  // The counters of one interface (if_counter_oids + decode_if_counters).
+  Result<SnmpIfCounters> if_counters(int if_index);
+
+  const std::string& host() const { return host_; }
+
+ private:
+  SnmpSession() = default;
+  Result<std::vector<SnmpVarbind>> request(int command, const std::vector<SnmpOid>& oids);
+  void* sess_ = nullptr;
+  std::string host_;
+};
+
+// Opens a session, resolves `if_name` when `if_index` is 0, reads the counters, closes.
+// Errors: {op "snmp get", addr host, detail net-snmp's message or "no such object ..."}.
+Result<SnmpIfCounters> snmp_if_counters(const config::SnmpSource& source);
+
+// The transport address net-snmp should use: "udp:HOST:161", "udp:HOST:PORT" for "host:port",
+// "udp6:[V6]:PORT" for a bare IPv6 address or "[v6]:port". Pure.
+std::string snmp_peer_name(const std::string& host);
+
+}  // namespace reach::io

@@ -1,0 +1,323 @@
+#include "store/usage_store.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "store/sqlite.hpp"
+
+namespace reach::store {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+// Sources get a small integer id so the hourly rows stay narrow; buckets are clustered by
+// (source, hour): a plan's cycle is one range scan per source.
+constexpr const char* kSchema = R"(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS usage_source(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, name TEXT);
+CREATE TABLE IF NOT EXISTS usage_counter(source INTEGER NOT NULL, dir INTEGER NOT NULL, valid INTEGER NOT NULL,
+  base TEXT NOT NULL, last INTEGER NOT NULL, last_wall INTEGER NOT NULL, bits INTEGER NOT NULL,
+  PRIMARY KEY(source, dir)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS usage_hour(source INTEGER NOT NULL, t INTEGER NOT NULL, rx INTEGER NOT NULL,
+  tx INTEGER NOT NULL, PRIMARY KEY(source, t)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS usage_threshold(plan TEXT PRIMARY KEY, cycle_start INTEGER NOT NULL,
+  fired TEXT NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta VALUES('usage_schema', 1);
+)";
+
+// SQLite integers are signed 64-bit: counters and byte sums are stored as their bit pattern.
+std::int64_t as_i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+std::uint64_t as_u64(std::int64_t v) { return static_cast<std::uint64_t>(v); }
+
+std::string join(const std::vector<int>& v) {
+  std::string s;
+  for (int x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
+  return s;
+}
+
+std::vector<int> split(std::string_view s) {
+  std::vector<int> out;
+  while (!s.empty()) {
+    auto comma = s.find(',');
+    std::string_view part = s.substr(0, comma);
+    int v = 0;
+    if (std::from_chars(part.data(), part.data() + part.size(), v).ec == std::errc()) out.push_back(v);
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+struct UsageStore::Impl {
+  UsageStoreOptions opt;
+  sql::Db db;
+  std::map<std::string, std::int64_t, std::less<>> ids;  // source key -> id
+  sql::Stmt upsert_counter, add_hour, insert_source, select_source, rename_source;
+
+  tl::unexpected<Error> error(const char* what, int rc) const {
+    auto e = db.error(what, rc);
+    e.value().op = "usage " + e.value().op;
+    return e;
+  }
+
+  // The id of a source; created when `create` (inside the caller's transaction), else -1.
+  Result<std::int64_t> source_id(const std::string& key, bool create) {
+    if (auto it = ids.find(key); it != ids.end()) return it->second;
+    select_source.reset();
+    select_source.bind(1, key);
+    int rc = select_source.step();
+    if (rc == SQLITE_ROW) {
+      auto id = select_source.i64(0);
+      select_source.reset();
+      ids.emplace(key, id);
+      return id;
+    }
+    select_source.reset();
+    if (rc != SQLITE_DONE) return error("read", rc);
+    if (!create) return -1;
+    insert_source.reset();
+    insert_source.bind(1, key).bind(2, key);
+    rc = insert_source.step();
+    insert_source.reset();
+    if (rc != SQLITE_DONE) return error("write", rc);
+    auto id = sqlite3_last_insert_rowid(db.h);
+    ids.emplace(key, id);
+    return id;
+  }
+
+  // "source IN (...)" ids of the given keys that exist.
+  Result<std::vector<std::int64_t>> existing(const std::vector<std::string>& keys) {
+    std::vector<std::int64_t> out;
+    for (const std::string& k : keys) {
+      auto id = source_id(k, false);
+      if (!id) return tl::unexpected(id.error());
+      if (*id >= 0 && std::find(out.begin(), out.end(), *id) == out.end()) out.push_back(*id);
+    }
+    return out;
+  }
+};
+
+UsageStore::UsageStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+UsageStore::~UsageStore() = default;
+
+Result<std::unique_ptr<UsageStore>> UsageStore::open(const UsageStoreOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->opt = options;
+  impl->db.path = options.path;
+  auto& db = impl->db;
+  const int flags = (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(options.path.c_str(), &db.h, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    int sys = db.h ? sqlite3_system_errno(db.h) : 0;
+    auto e = impl->error("open", rc);
+    if (sys) e.value().err = sys;
+    return e;
+  }
+  sqlite3_extended_result_codes(db.h, 1);
+  sqlite3_busy_timeout(db.h, static_cast<int>(std::max<TimeNs>(options.busy_timeout / kNsPerMs, 1)));
+  if (!options.read_only) {
+    sql::Stmt s(db.h, "PRAGMA journal_mode=WAL");
+    if (!s.ok()) return impl->error("open", s.prepare_rc());
+    rc = s.step();
+    if (rc != SQLITE_ROW) return impl->error("open", rc);
+    if (s.text(0) != "wal") return fail("usage store open", options.path, 0, "cannot use WAL mode");
+    s = sql::Stmt();
+    for (const char* p : {"PRAGMA synchronous=NORMAL", "PRAGMA temp_store=MEMORY"})
+      if (auto r = db.exec(p, "open"); !r) return tl::unexpected(r.error());
+    if (auto r = db.exec(kSchema, "create schema"); !r) return tl::unexpected(r.error());
+  }
+  {
+    sql::Stmt s(db.h, "SELECT value FROM meta WHERE key = 'usage_schema'");
+    if (!s.ok()) return impl->error("open", s.prepare_rc());
+    rc = s.step();
+    if (rc == SQLITE_DONE) return fail("usage store open", options.path, 0, "no usage data in this database yet");
+    if (rc != SQLITE_ROW) return impl->error("open", rc);
+    if (s.i64(0) != kSchemaVersion)
+      return fail("usage store open", options.path, 0,
+                  fmt::format("usage schema version {} is not {} (written by another reach)", s.i64(0), kSchemaVersion));
+  }
+  impl->upsert_counter = sql::Stmt(db.h, "INSERT OR REPLACE INTO usage_counter VALUES(?, ?, ?, ?, ?, ?, ?)");
+  impl->add_hour = sql::Stmt(db.h,
+                             "INSERT INTO usage_hour VALUES(?1, ?2, ?3, ?4) ON CONFLICT(source, t) DO UPDATE SET "
+                             "rx = rx + ?3, tx = tx + ?4");
+  impl->insert_source = sql::Stmt(db.h, "INSERT INTO usage_source(key, name) VALUES(?, ?)");
+  impl->select_source = sql::Stmt(db.h, "SELECT id FROM usage_source WHERE key = ?");
+  impl->rename_source = sql::Stmt(db.h, "UPDATE usage_source SET name = ? WHERE id = ? AND name IS NOT ?1");
+  for (auto* s : {&impl->select_source})
+    if (!s->ok()) return impl->error("open", s->prepare_rc());
+  if (!options.read_only)
+    for (auto* s : {&impl->upsert_counter, &impl->add_hour, &impl->insert_source, &impl->rename_source})
+      if (!s->ok()) return impl->error("open", s->prepare_rc());
+  return std::unique_ptr<UsageStore>(new UsageStore(std::move(impl)));
+}
+
+Result<std::map<std::pair<std::string, UsageDir>, UsageCounterRow>> UsageStore::load_counters() {
+  auto& db = impl_->db;
+  sql::Stmt s(db.h,
+              "SELECT s.key, c.dir, c.valid, c.base, c.last, c.last_wall, c.bits FROM usage_counter c "
+              "JOIN usage_source s ON s.id = c.source");
+  if (!s.ok()) return impl_->error("read", s.prepare_rc());
+  std::map<std::pair<std::string, UsageDir>, UsageCounterRow> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    UsageCounterRow r;
+    r.valid = s.i64(2) != 0;
+    r.base = s.text(3);
+    r.last = as_u64(s.i64(4));
+    r.last_wall = s.i64(5);
+    r.bits = s.i64(6) == 32 ? 32 : 64;
+    out[{std::string(s.text(0)), s.i64(1) ? UsageDir::tx : UsageDir::rx}] = std::move(r);
+  }
+  if (rc != SQLITE_DONE) return impl_->error("read", rc);
+  return out;
+}
+
+Result<void> UsageStore::commit(const UsageUpdate& u) {
+  auto& im = *impl_;
+  auto& db = im.db;
+  const auto before = im.ids;  // ids created by a rolled-back transaction must be forgotten
+  auto r = db.transaction("write", [&]() -> Result<void> {
+    for (const auto& c : u.counters) {
+      auto id = im.source_id(c.source, true);
+      if (!id) return tl::unexpected(id.error());
+      auto& s = im.upsert_counter;
+      s.reset();
+      s.bind(1, *id).bind(2, static_cast<std::int64_t>(c.dir)).bind(3, c.state.valid ? 1 : 0).bind(4, c.state.base);
+      s.bind(5, as_i64(c.state.last)).bind(6, c.state.last_wall).bind(7, c.state.bits);
+      if (int rc = s.step(); rc != SQLITE_DONE) return im.error("write", rc);
+    }
+    for (const auto& b : u.bytes) {
+      if (b.bytes.rx == 0 && b.bytes.tx == 0) continue;
+      auto id = im.source_id(b.source, true);
+      if (!id) return tl::unexpected(id.error());
+      auto& s = im.add_hour;
+      s.reset();
+      s.bind(1, *id).bind(2, b.bytes.hour).bind(3, as_i64(b.bytes.rx)).bind(4, as_i64(b.bytes.tx));
+      if (int rc = s.step(); rc != SQLITE_DONE) return im.error("write", rc);
+    }
+    for (const auto& [source, name] : u.names) {
+      auto id = im.source_id(source, true);
+      if (!id) return tl::unexpected(id.error());
+      auto& s = im.rename_source;
+      s.reset();
+      s.bind(1, name).bind(2, *id);
+      if (int rc = s.step(); rc != SQLITE_DONE) return im.error("write", rc);
+    }
+    return {};
+  });
+  if (!r) im.ids = before;
+  return r;
+}
+
+Result<std::vector<UsageBytes>> UsageStore::hours(const std::vector<std::string>& sources, std::int64_t from,
+                                                  std::int64_t to) {
+  auto ids = impl_->existing(sources);
+  if (!ids) return tl::unexpected(ids.error());
+  std::map<std::int64_t, UsageBytes> sum;
+  sql::Stmt s(impl_->db.h, "SELECT t, rx, tx FROM usage_hour WHERE source = ? AND t >= ? AND t < ? ORDER BY t");
+  if (!s.ok()) return impl_->error("read", s.prepare_rc());
+  for (std::int64_t id : *ids) {
+    s.reset();
+    s.bind(1, id).bind(2, from).bind(3, to);
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      UsageBytes& b = sum[s.i64(0)];
+      b.hour = s.i64(0);
+      b.rx += as_u64(s.i64(1));
+      b.tx += as_u64(s.i64(2));
+    }
+    if (rc != SQLITE_DONE) return impl_->error("read", rc);
+  }
+  std::vector<UsageBytes> out;
+  out.reserve(sum.size());
+  for (auto& [t, b] : sum) out.push_back(b);
+  return out;
+}
+
+Result<UsageBytes> UsageStore::total(const std::vector<std::string>& sources, std::int64_t from, std::int64_t to) {
+  auto h = hours(sources, from, to);
+  if (!h) return tl::unexpected(h.error());
+  UsageBytes t;
+  t.hour = from;
+  for (const UsageBytes& b : *h) t.rx += b.rx, t.tx += b.tx;
+  return t;
+}
+
+Result<std::vector<UsageSourceRow>> UsageStore::sources() {
+  sql::Stmt s(impl_->db.h,
+              "SELECT s.key, coalesce(s.name, s.key), coalesce(sum(h.rx), 0), coalesce(sum(h.tx), 0), "
+              "coalesce(min(h.t), 0), coalesce(max(h.t), 0) FROM usage_source s LEFT JOIN usage_hour h "
+              "ON h.source = s.id GROUP BY s.id ORDER BY s.key");
+  if (!s.ok()) return impl_->error("read", s.prepare_rc());
+  std::vector<UsageSourceRow> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    UsageSourceRow r;
+    r.id = s.text(0);
+    r.name = s.text(1);
+    r.rx = as_u64(s.i64(2));
+    r.tx = as_u64(s.i64(3));
+    r.first_hour = s.i64(4);
+    r.last_hour = s.i64(5);
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return impl_->error("read", rc);
+  return out;
+}
+
+Result<UsageThresholdRow> UsageStore::load_threshold(const std::string& plan) {
+  sql::Stmt s(impl_->db.h, "SELECT cycle_start, fired FROM usage_threshold WHERE plan = ?");
+  if (!s.ok()) return impl_->error("threshold", s.prepare_rc());
+  s.bind(1, plan);
+  UsageThresholdRow row;
+  int rc = s.step();
+  if (rc == SQLITE_ROW) {
+    row.cycle_start = s.i64(0);
+    row.fired = split(s.text(1));
+  } else if (rc != SQLITE_DONE) {
+    return impl_->error("threshold", rc);
+  }
+  return row;
+}
+
+Result<void> UsageStore::save_threshold(const std::string& plan, const UsageThresholdRow& row) {
+  auto& db = impl_->db;
+  // What a notification decided must survive a power cut as the outbox item does.
+  if (auto r = db.exec("PRAGMA synchronous=FULL", "threshold"); !r) return r;
+  sql::Stmt s(db.h, "INSERT OR REPLACE INTO usage_threshold VALUES(?, ?, ?)");
+  Result<void> out;
+  if (!s.ok()) out = impl_->error("threshold", s.prepare_rc());
+  else {
+    s.bind(1, plan).bind(2, row.cycle_start).bind(3, join(row.fired));
+    if (int rc = s.step(); rc != SQLITE_DONE) out = impl_->error("threshold", rc);
+  }
+  (void)db.exec("PRAGMA synchronous=NORMAL", "threshold");
+  return out;
+}
+
+Result<void> UsageStore::checkpoint() {
+  auto& db = impl_->db;
+  if (auto r = db.exec("PRAGMA synchronous=FULL", "checkpoint"); !r) return r;
+  auto r = db.exec("PRAGMA wal_checkpoint(TRUNCATE)", "checkpoint");
+  (void)db.exec("PRAGMA synchronous=NORMAL", "checkpoint");
+  return r;
+}
+
+Result<std::string> UsageStore::integrity_check() {
+  auto& db = impl_->db;
+  sql::Stmt s(db.h, "PRAGMA integrity_check");
+  if (!s.ok()) return impl_->error("check", s.prepare_rc());
+  std::string out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out += (out.empty() ? "" : "\n") + std::string(s.text(0));
+  if (rc != SQLITE_DONE) return impl_->error("check", rc);
+  return out;
+}
+
+}  // namespace reach::store

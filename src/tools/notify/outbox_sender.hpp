@@ -1,0 +1,58 @@
+#pragma once
+// Delivers what waits in a database's notification outbox (store::Store's outbox: webhook,
+// email, exec, syslog), retrying failures with the store's backoff. Shared by `reach watch`
+// and `reach usage`: each decides what to say and enqueues it; this sends it. One sender per
+// database (the outbox's contract, store/store.hpp). Runs on the caller's Reactor.
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "config/watch_config.hpp"
+#include "io/http_async.hpp"
+#include "io/reactor.hpp"
+#include "model/watch_metrics.hpp"
+#include "store/store.hpp"
+#include "store/writer.hpp"
+
+namespace reach::tools::notify {
+
+class OutboxSender {
+ public:
+  struct Hooks {
+    // The notifier of that name in the current config (it may change on reload); null when gone.
+    std::function<const config::Notifier*(std::string_view name)> find;
+    // An email notifier's password (its password_file's text), empty when none.
+    std::function<std::string(std::string_view name)> password;
+    // One line about a failure (the caller logs or emits it).
+    std::function<void(const std::string& line)> error;
+    // The database's history writer thread, when there is one: each outbox write holds it, so
+    // a rollup delays a notification by one transaction at most (store/writer.hpp).
+    store::Writer* writer = nullptr;
+  };
+  OutboxSender(io::Reactor& reactor, store::Store& store, Hooks hooks);
+  ~OutboxSender();
+  OutboxSender(const OutboxSender&) = delete;
+  OutboxSender& operator=(const OutboxSender&) = delete;
+
+  // Starts every due item not already in flight and keeps one retry timer (1 s) armed, so
+  // failed items and what a killed process left are picked up. Call after enqueueing.
+  void pump();
+  // Deliveries and failed attempts per notifier since start (queued is not filled here).
+  const std::map<std::string, model::NotifierMetrics>& stats() const { return stats_; }
+
+ private:
+  void deliver(const store::OutboxItem& item);
+
+  io::Reactor& reactor_;
+  store::Store& store_;
+  Hooks hooks_;
+  std::unique_ptr<io::HttpAsync> http_;  // webhook and email share one curl multi handle
+  std::set<std::int64_t> delivering_;    // outbox ids in flight
+  io::Reactor::TimerId timer_ = 0;
+  std::map<std::string, model::NotifierMetrics> stats_;
+};
+
+}  // namespace reach::tools::notify

@@ -1,0 +1,132 @@
+#include "tools/usage/usage.hpp"
+
+#include <fmt/format.h>
+#include <signal.h>
+
+#include "sys/caps.hpp"
+#include "sys/input_file.hpp"
+#include "tools/notify/outbox_sender.hpp"
+#include "tools/usage/report.hpp"
+#include "tools/usage/runner.hpp"
+#include "tools/watch/daemon.hpp"
+
+namespace reach::tools {
+
+namespace {
+
+int daemon(const config::UsageConfig& cfg, std::ostream& out, std::ostream& err) {
+  auto reactor = io::Reactor::create();
+  if (!reactor) {
+    err << "reach usage: " << reactor.error().message() << '\n';
+    return 2;
+  }
+  io::Reactor& loop = **reactor;
+  // Opened before privileges go: the file may be writable by root alone.
+  std::unique_ptr<store::Store> outbox;
+  const bool notifies = std::any_of(cfg.plans.begin(), cfg.plans.end(), [](const auto& p) { return !p.notify.empty(); });
+  if (notifies) {
+    store::Options so;
+    so.path = *cfg.db;
+    auto s = store::Store::open(so);
+    if (!s) {
+      err << "reach usage: " << s.error().message() << '\n';
+      return 2;
+    }
+    outbox = std::move(*s);
+  }
+  store::UsageStoreOptions uo;
+  uo.path = *cfg.db;
+  auto ustore = store::UsageStore::open(uo);
+  if (!ustore) {
+    err << "reach usage: " << ustore.error().message() << '\n';
+    return 2;
+  }
+  config::WatchConfig notifier_cfg;  // read_mail_passwords reads only the notifiers
+  notifier_cfg.notifiers = cfg.notifiers;
+  auto passwords = watch::read_mail_passwords(notifier_cfg);
+  if (!passwords) {
+    err << "reach usage: " << passwords.error().message() << '\n';
+    return 2;
+  }
+  // Counting reads netlink and files, notifying speaks HTTP/SMTP or starts a command: nothing
+  // needs a capability.
+  if (auto d = sys::drop_all_capabilities(); !d) {
+    err << "reach usage: " << d.error().message() << '\n';
+    return 2;
+  }
+
+  auto log = [&out](const std::string& line) { out << line << '\n' << std::flush; };
+  auto error = [&err](const std::string& line) { err << "reach usage: " << line << '\n' << std::flush; };
+  std::unique_ptr<notify::OutboxSender> sender;
+  if (outbox) {
+    notify::OutboxSender::Hooks h;
+    h.find = [&cfg](std::string_view name) -> const config::Notifier* {
+      for (const auto& n : cfg.notifiers)
+        if (n.name == name) return &n;
+      return nullptr;
+    };
+    h.password = [pw = *passwords](std::string_view name) {
+      auto it = pw.find(std::string(name));
+      return it != pw.end() ? it->second : std::string();
+    };
+    h.error = error;
+    sender = std::make_unique<notify::OutboxSender>(loop, *outbox, std::move(h));
+  }
+  usage::RunnerHooks hooks;
+  hooks.log = log;
+  hooks.error = error;
+  hooks.queued = [&sender, &loop] {
+    if (sender) loop.post([&sender] { sender->pump(); });
+  };
+  auto runner = usage::Runner::create(loop, cfg, **ustore, outbox.get(), hooks);
+  if (!runner) {
+    err << "reach usage: " << runner.error().message() << '\n';
+    return 2;
+  }
+  auto stop = [&] {
+    (*runner)->finish();
+    loop.stop();
+  };
+  for (int sig : {SIGINT, SIGTERM})
+    if (auto s = loop.on_signal(sig, stop); !s) {
+      err << "reach usage: " << s.error().message() << '\n';
+      return 2;
+    }
+  (void)loop.on_signal(SIGHUP, [&log] { log("usage: SIGHUP: a changed config takes effect at the next start"); });
+  log(fmt::format("usage: counting {} plans every {} ms into {}", cfg.plans.size(), cfg.poll / kNsPerMs, *cfg.db));
+  (*runner)->start();
+  if (sender) sender->pump();  // what an earlier run left in the outbox
+  if (auto r = loop.run(); !r) {
+    err << "reach usage: " << r.error().message() << '\n';
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_usage(const UsageOptions& o, std::ostream& out, std::ostream& err) {
+  if (o.config.empty()) {
+    err << "reach usage: --config FILE is required (see reach usage --help)\n";
+    return 2;
+  }
+  auto text = sys::read_input_file(o.config);
+  if (!text) {
+    err << "reach usage: " << text.error().message() << '\n';
+    return 2;
+  }
+  auto cfg = config::parse_usage_config(*text, o.config);
+  if (!cfg) {
+    err << cfg.error().message() << '\n';
+    return 2;
+  }
+  if (!o.db.empty()) cfg->db = o.db;
+  if (!cfg->db) {
+    err << "reach usage: " << o.config << ": the counts live in a database: set `db:` (e.g. /var/lib/reach/usage.db) or give --db\n";
+    return 2;
+  }
+  if (o.daemon) return daemon(*cfg, out, err);
+  return usage::report(o, *cfg, out, err);
+}
+
+}  // namespace reach::tools

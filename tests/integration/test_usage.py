@@ -1,0 +1,326 @@
+"""reach usage end to end in network-namespace labs (docs/USAGE.md): a veth of the lab carries known
+traffic and `reach usage --daemon` must count exactly the kernel's counter deltas, through a
+delete and re-create of the interface, a rename, a kill -9 while traffic flows and a restart; a
+plan with a cap of 50 MB fires 80, 90 and 100 % exactly once each through a webhook, across
+restarts, and again after a billing-cycle boundary (crossed with the test-only clock offset
+REACH_USAGE_TEST_TIME_OFFSET). Needs root (skips otherwise)."""
+
+import json
+import re
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+import types
+
+import lab as lablib
+from test_watch import http_get, receiver, received, wait_for
+
+POLL = "200ms"
+SINK = r"""
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(8)
+print("ready", flush=True)
+s.settimeout(120)
+while True:
+    c, _ = s.accept()
+    n = 0
+    while True:
+        b = c.recv(1 << 16)
+        if not b:
+            break
+        n += len(b)
+    c.close()
+    print(n, flush=True)
+"""
+SEND = r"""
+import socket, sys
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
+left = int(sys.argv[3]); buf = b"\0" * (1 << 16)
+while left > 0:
+    k = c.send(buf[:min(left, len(buf))]); left -= k
+c.shutdown(socket.SHUT_WR); c.recv(1); c.close()
+"""
+
+
+class Link:
+    """A veth u0 (client) - u1 (server) of our own, so the test may delete, re-create and rename
+    it; IPv6 off on it, so no MLD/ND of its own adds bytes at moments the test does not choose."""
+
+    def __init__(self, lab, net=200):
+        self.c = lab.host("uc")
+        self.s = lab.host("us")
+        self.c4 = f"198.18.{net}.1"
+        self.s4 = f"198.18.{net}.2"
+        self.name = "u0"
+        self.create()
+        self.sink = self.s.popen([lablib.python_bin(), "-c", SINK, self.s4, "5001"], text=True, bufsize=1)
+        assert self.sink.stdout.readline().strip() == "ready"
+
+    def create(self):
+        self.c.ip("link", "add", "u0", "type", "veth", "peer", "name", "u1", "netns", self.s.ns)
+        for h, dev, a in ((self.c, "u0", self.c4), (self.s, "u1", self.s4)):
+            h.sysctl(f"net.ipv6.conf.{dev}.disable_ipv6", 1)
+            h.ip("addr", "add", f"{a}/24", "dev", dev)
+            h.ip("link", "set", dev, "up")
+        self.name = "u0"
+
+    def delete(self):
+        self.c.ip("link", "del", self.name)
+
+    def rename(self, new):
+        self.c.ip("link", "set", self.name, "down")
+        self.c.ip("link", "set", self.name, "name", new)
+        self.c.ip("link", "set", new, "up")
+        self.name = new
+
+    def push(self, nbytes):
+        """nbytes of TCP payload client -> server; returns once the server read them all."""
+        self.c.run([lablib.python_bin(), "-c", SEND, self.s4, "5001", str(nbytes)], timeout=60)
+        assert int(self.sink.stdout.readline()) == nbytes
+
+    def kernel(self):
+        """(rx, tx) bytes of the client's interface now, as the kernel counts them."""
+        r = self.c.run(["cat", f"/sys/class/net/{self.name}/statistics/rx_bytes",
+                        f"/sys/class/net/{self.name}/statistics/tx_bytes"], timeout=10)
+        rx, tx = r.stdout.split()
+        return int(rx), int(tx)
+
+
+def config(tmp_path, cap="1GB", count="both", thresholds="[80, 90, 100]", notify="", extra=""):
+    cfg = tmp_path / "usage.yml"
+    cfg.write_text(f"""db: {tmp_path / 'usage.db'}
+usage:
+  poll: {POLL}
+  plans:
+    - name: lab
+      interfaces: [u0]
+      cap: {cap}
+      count: {count}
+      cycle: {{ start_day: 1 }}
+      thresholds: {thresholds}
+{notify}
+{extra}""")
+    return cfg
+
+
+class Daemon:
+    """reach usage --daemon in the client namespace, its output lines collected."""
+
+    def __init__(self, link, reach, cfg, env=None):
+        argv = link.c.wrap([str(reach), "usage", "--config", str(cfg), "--daemon"])
+        if env:
+            argv = ["env", *[f"{k}={v}" for k, v in env.items()]] + argv
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        link.c.lab._track(self.proc)
+        self.lines = []
+        self.errors = []
+        for stream, into in ((self.proc.stdout, self.lines), (self.proc.stderr, self.errors)):
+            threading.Thread(target=lambda s=stream, i=into: [i.append(l.rstrip("\n")) for l in s],
+                             daemon=True).start()
+
+    def wait_line(self, text, timeout=10):
+        got = wait_for(lambda: [l for l in self.lines if text in l], timeout)
+        assert got, f"no line with {text!r}: {self.lines} {self.errors}"
+        return got
+
+    def polls(self, n=3):
+        time.sleep(n * 0.2 + 0.1)
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait(timeout=5)
+
+
+def baseline(d):
+    line = d.wait_line("counting from rx=")[0]
+    rx = int(line.split("rx=")[1].split()[0])
+    tx = int(line.split("tx=")[1].split()[0])
+    return rx, tx
+
+
+def counted(tmp_path):
+    """(rx, tx) summed over every hourly bucket: straight from the database, independent of the
+    report's formatting."""
+    db = sqlite3.connect(f"file:{tmp_path / 'usage.db'}?mode=ro", uri=True)
+    try:
+        rx, tx = db.execute("SELECT coalesce(sum(rx), 0), coalesce(sum(tx), 0) FROM usage_hour").fetchone()
+    finally:
+        db.close()
+    return rx, tx
+
+
+def report_json(link, reach, cfg):
+    r = link.c.run([str(reach), "usage", "--config", str(cfg), "--json"], timeout=20, check=False)
+    assert r.returncode == 0, r.stderr
+    return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+
+
+def test_counts_equal_the_kernels_counter_deltas(lab, reach, tmp_path):
+    link = Link(lab)
+    cfg = config(tmp_path)
+    d = Daemon(link, reach, cfg)
+    rx0, tx0 = baseline(d)
+    link.push(3_000_000)
+    link.push(1_234_567)
+    d.polls()
+    assert d.stop() == 0, d.errors
+    rx1, tx1 = link.kernel()
+    assert tx1 - tx0 > 4_234_567
+    assert counted(tmp_path) == (rx1 - rx0, tx1 - tx0)
+    # The report says the same (the daemon is stopped: its source is stale, the bytes are not).
+    plan = [o for o in report_json(link, reach, cfg) if o["type"] == "usage"][0]
+    assert (plan["rx_bytes"], plan["tx_bytes"]) == (rx1 - rx0, tx1 - tx0)
+    assert plan["sources"][0]["name"] == "u0"
+
+
+def test_report_without_a_database_is_one_clear_line(lab, reach, tmp_path):
+    link = Link(lab)
+    cfg = config(tmp_path)
+    r = link.c.run([str(reach), "usage", "--config", str(cfg)], timeout=20, check=False)
+    assert r.returncode == 2, r
+    assert r.stdout == "" and len(r.stderr.splitlines()) == 1 and "usage.db" in r.stderr, r.stderr
+
+
+def test_reach_watch_counts_the_usage_section_too(lab, reach, tmp_path):
+    link = Link(lab)
+    cfg = config(tmp_path, extra='listen: "127.0.0.1:9798"\n')
+    proc = link.c.popen([str(reach), "watch", "--config", str(cfg)], text=True)
+    assert wait_for(lambda: http_get(link.c, "http://127.0.0.1:9798/-/healthy", 2)[0] == 200, 10)
+    link.push(2_000_000)
+    assert wait_for(lambda: counted(tmp_path)[1] > 2_000_000, 10), counted(tmp_path)
+    rx1, tx1 = counted(tmp_path)
+    assert rx1 > 0
+    code, body = http_get(link.c, "http://127.0.0.1:9798/metrics")
+    assert code == 200
+    m = re.search(r'^reach_usage_cycle_bytes\{plan="lab",direction="tx"\} (\S+)$', body, re.M)
+    assert m and float(m.group(1)) >= tx1, body
+    assert re.search(r'^reach_usage_cap_bytes\{plan="lab"\} 1e\+09$', body, re.M), body
+    assert lab.stop(proc) == 0, proc.stderr.read()
+
+
+def test_delete_recreate_rename_and_kill_9_lose_and_invent_nothing(lab, reach, tmp_path):
+    link = Link(lab)
+    cfg = config(tmp_path)
+    d = Daemon(link, reach, cfg)
+    rx0, tx0 = baseline(d)
+    link.push(2_000_000)
+    d.polls()
+    rx1, tx1 = link.kernel()
+    want_rx, want_tx = rx1 - rx0, tx1 - tx0
+    assert wait_for(lambda: counted(tmp_path) == (want_rx, want_tx), 3), (counted(tmp_path), want_rx, want_tx)
+
+    # Delete and re-create between two polls: the new interface's counters start near zero. Its
+    # bytes are new; nothing of the old counter's value is a "wrap".
+    link.delete()
+    link.create()
+    link.push(1_000_000)
+    d.polls()
+    d.wait_line("new counter")
+    # Renamed while counting: the same counter, followed under its new name.
+    link.rename("u0new")
+    link.push(500_000)
+    d.polls()
+    d.wait_line("now named u0new")
+    # kill -9 while traffic flows; it stays down while more flows; the restart counts the gap.
+    pusher = threading.Thread(target=link.push, args=(4_000_000,))
+    pusher.start()
+    time.sleep(0.05)
+    assert d.stop(signal.SIGKILL) == -signal.SIGKILL
+    pusher.join()
+    link.push(3_000_000)
+    time.sleep(2)
+    d2 = Daemon(link, reach, cfg)
+    d2.wait_line("counting")
+    link.push(700_000)
+    d2.polls()
+    assert d2.stop() == 0, d2.errors
+    rx2, tx2 = link.kernel()  # the re-created interface's counters, from its creation
+    assert counted(tmp_path) == (want_rx + rx2, want_tx + tx2)
+    assert not [l for l in d.lines + d2.lines if "wrap" in l], d.lines + d2.lines
+
+
+def hook_config(tmp_path):
+    return config(tmp_path, cap="50MB", count="tx",
+                  notify="      notify: [hook]",
+                  extra='notifiers:\n  hook: { webhook: "http://127.0.0.1:9099/usage" }\n')
+
+
+def fired(hook):
+    out = []
+    for m in received(hook):
+        for a in m["body"]["alerts"]:
+            if a["labels"].get("threshold") not in (None, "projected"):
+                out.append((a["labels"]["threshold"], a["labels"]["plan"]))
+    return out
+
+
+def test_thresholds_fire_once_each_across_restarts_and_again_next_cycle(lab, reach, tmp_path):
+    link = Link(lab)
+    _, hook = receiver(link.c, tmp_path)
+    cfg = hook_config(tmp_path)
+    d = Daemon(link, reach, cfg)
+    baseline(d)
+    link.push(41_000_000)  # 82..85 % of 50 MB with the headers
+    assert wait_for(lambda: fired(hook) == [("80", "lab")], 10), (received(hook), d.lines, d.errors)
+    assert d.stop(signal.SIGKILL) == -signal.SIGKILL
+    d = Daemon(link, reach, cfg)  # a restart neither repeats 80 nor forgets it
+    d.wait_line("counting")
+    link.push(5_000_000)  # 92..95 %
+    assert wait_for(lambda: fired(hook) == [("80", "lab"), ("90", "lab")], 10), (received(hook), d.lines)
+    assert d.stop() == 0
+    d = Daemon(link, reach, cfg)
+    d.wait_line("counting")
+    link.push(9_000_000)  # past 100 %
+    assert wait_for(lambda: len(fired(hook)) == 3, 10), (received(hook), d.lines)
+    link.push(1_000_000)
+    d.polls(5)
+    assert d.stop() == 0
+    assert fired(hook) == [("80", "lab"), ("90", "lab"), ("100", "lab")]
+    keys = [m["key"] for m in received(hook)]
+    assert len(set(keys)) == len(keys), keys
+
+    # 40 days later (the test clock): a new cycle with nothing used; 80 % fires again.
+    d = Daemon(link, reach, cfg, env={"REACH_USAGE_TEST_TIME_OFFSET": str(40 * 86400)})
+    d.wait_line("counting")
+    link.push(41_000_000)
+    assert wait_for(lambda: len(fired(hook)) == 4, 10), (fired(hook), [a["labels"] for m in received(hook) for a in m["body"]["alerts"]], d.lines, d.errors)
+    d.polls(5)
+    assert d.stop() == 0
+    assert fired(hook)[3] == ("80", "lab")
+
+
+def put(path, text):
+    """Replaces the file at once, so the script never reads half of it."""
+    tmp = path.with_suffix(".new")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def test_an_mrtg_command_is_a_source_and_its_reset_is_not_a_wrap(lab, reach, tmp_path):
+    host = lab.host("um")
+    counters = tmp_path / "counters.txt"
+    counters.write_text("100\n200\n1 day, 02:00:00\nrouter\n")
+    cfg = tmp_path / "usage.yml"
+    cfg.write_text(f"""db: {tmp_path / 'usage.db'}
+usage:
+  poll: {POLL}
+  plans:
+    - {{ name: cloud, mrtg: "cat {counters}", cap: 1GB }}
+""")
+    d = Daemon(types.SimpleNamespace(c=host), reach, cfg)
+    d.wait_line("counting from rx=100 tx=200")
+    put(counters, "1100\n2200\n1 day, 02:00:01\nrouter\n")
+    assert wait_for(lambda: counted(tmp_path) == (1000, 2000), 10), counted(tmp_path)
+    put(counters, "50\n60\n0 days, 00:00:01\nrouter\n")  # the script's source restarted
+    assert wait_for(lambda: counted(tmp_path) == (1050, 2060), 10), counted(tmp_path)
+    d.polls()
+    assert d.stop() == 0, d.errors
+    assert counted(tmp_path) == (1050, 2060)
+    assert [l for l in d.lines if "counter reset" in l], d.lines
