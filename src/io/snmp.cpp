@@ -115,7 +115,10 @@ std::string session_error(void* sp) {
   int liberr = 0, syserr = 0;
   char* msg = nullptr;
   snmp_sess_error(sp, &liberr, &syserr, &msg);
-  std::string out = msg ? msg : "unknown net-snmp error";
+  // A v3 engine discovery that got no answer fails so, not with STAT_TIMEOUT (net-snmp 5.9
+  // puts the code in the session's s_errno, which comes back as the "system" error).
+  const bool timeout = liberr == SNMPERR_TIMEOUT || syserr == SNMPERR_TIMEOUT;
+  std::string out = timeout ? "no answer (timeout)" : msg ? msg : "unknown net-snmp error";
   free(msg);
   return out;
 }

@@ -257,7 +257,9 @@ def test_snmp_errors_are_clear(snmp_lab):
     t0 = time.monotonic()
     gone = read(mgmt, "snmp", address, 1)
     assert gone["error"] == f"snmp get {address}: no answer (timeout)"
-    assert time.monotonic() - t0 < 10
+    gone = read(mgmt, "snmp", address, 1, *V3)  # v3 fails earlier, in engine discovery: same words
+    assert gone["error"] == f"snmp get {address}: no answer (timeout)"
+    assert time.monotonic() - t0 < 20
 
 
 def test_mrtg_source(tmp_path):
