@@ -171,21 +171,27 @@ Result<std::string> Store::integrity_check() {
 
 // --- alert state ---
 
+namespace {
+
+Result<void> upsert_alert_states(sql::Db& db, const std::vector<AlertState>& states) {
+  sql::Stmt s(db.h, "INSERT OR REPLACE INTO alert_state VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!s.ok()) return db.error("alert state", s.prepare_rc());
+  for (const auto& a : states) {
+    s.reset();
+    s.bind(1, a.target).bind(2, a.alert).bind(3, static_cast<std::int64_t>(a.state)).bind(4, a.since_wall);
+    s.bind(5, static_cast<std::int64_t>(a.failures)).bind(6, static_cast<std::int64_t>(a.successes));
+    s.bind(7, static_cast<std::int64_t>(a.flap_bits)).bind(8, static_cast<std::int64_t>(a.flap_rounds));
+    s.bind(9, a.flapping).bind(10, a.firing).bind(11, a.last_notified_wall);
+    if (int rc = s.step(); rc != SQLITE_DONE) return db.error("alert state", rc);
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<void> Store::save_alert_states(const std::vector<AlertState>& states) {
   auto& db = impl_->db;
-  return db.transaction("alert state", [&]() -> Result<void> {
-    sql::Stmt s(db.h, "INSERT OR REPLACE INTO alert_state VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!s.ok()) return db.error("alert state", s.prepare_rc());
-    for (const auto& a : states) {
-      s.reset();
-      s.bind(1, a.target).bind(2, a.alert).bind(3, static_cast<std::int64_t>(a.state)).bind(4, a.since_wall);
-      s.bind(5, static_cast<std::int64_t>(a.failures)).bind(6, static_cast<std::int64_t>(a.successes));
-      s.bind(7, static_cast<std::int64_t>(a.flap_bits)).bind(8, static_cast<std::int64_t>(a.flap_rounds));
-      s.bind(9, a.flapping).bind(10, a.firing).bind(11, a.last_notified_wall);
-      if (int rc = s.step(); rc != SQLITE_DONE) return db.error("alert state", rc);
-    }
-    return {};
-  });
+  return db.transaction("alert state", [&] { return upsert_alert_states(db, states); });
 }
 
 Result<std::vector<AlertState>> Store::load_alert_states() {
@@ -231,19 +237,35 @@ Result<void> Store::forget_alert_states(const std::vector<std::string>& targets)
 // --- outbox ---
 
 Result<OutboxItem> Store::enqueue(std::string notifier, std::string payload, TimeNs now_wall) {
+  auto items = enqueue({Notification{std::move(notifier), std::move(payload)}}, {}, now_wall);
+  if (!items) return tl::unexpected(items.error());
+  return std::move(items->front());
+}
+
+Result<std::vector<OutboxItem>> Store::enqueue(std::vector<Notification> items,
+                                               const std::vector<AlertState>& states, TimeNs now_wall) {
   auto& db = impl_->db;
   FullSync full(db);
-  sql::Stmt s(db.h, "INSERT INTO outbox(notifier, payload, created, next, attempts, status) VALUES(?, ?, ?, ?, 0, 0)");
-  if (!s.ok()) return db.error("outbox", s.prepare_rc());
-  s.bind(1, notifier).bind(2, payload).bind(3, now_wall).bind(4, now_wall);
-  if (int rc = s.step(); rc != SQLITE_DONE) return db.error("outbox", rc);
-  OutboxItem item;
-  item.id = sqlite3_last_insert_rowid(db.h);
-  item.key = fmt::format("{}-{}", impl_->instance, item.id);
-  item.notifier = std::move(notifier);
-  item.payload = std::move(payload);
-  item.created_wall = item.next_wall = now_wall;
-  return item;
+  std::vector<OutboxItem> out;
+  auto r = db.transaction("outbox", [&]() -> Result<void> {
+    sql::Stmt s(db.h, "INSERT INTO outbox(notifier, payload, created, next, attempts, status) VALUES(?, ?, ?, ?, 0, 0)");
+    if (!s.ok()) return db.error("outbox", s.prepare_rc());
+    for (Notification& n : items) {
+      s.reset();
+      s.bind(1, n.notifier).bind(2, n.payload).bind(3, now_wall).bind(4, now_wall);
+      if (int rc = s.step(); rc != SQLITE_DONE) return db.error("outbox", rc);
+      OutboxItem item;
+      item.id = sqlite3_last_insert_rowid(db.h);
+      item.key = fmt::format("{}-{}", impl_->instance, item.id);
+      item.notifier = std::move(n.notifier);
+      item.payload = std::move(n.payload);
+      item.created_wall = item.next_wall = now_wall;
+      out.push_back(std::move(item));
+    }
+    return upsert_alert_states(db, states);
+  });
+  if (!r) return tl::unexpected(r.error());
+  return out;
 }
 
 Result<std::vector<OutboxItem>> Store::due(TimeNs now_wall, std::size_t max, const Backoff& backoff) {

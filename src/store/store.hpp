@@ -183,6 +183,13 @@ class Store {
 
   // --- outbox ---
   Result<OutboxItem> enqueue(std::string notifier, std::string payload, TimeNs now_wall);
+  // Several notifications and the alert state that decided them, in one transaction: a kill
+  // at any instant leaves both or neither, so a restart never decides (and sends) them again.
+  struct Notification {
+    std::string notifier, payload;
+  };
+  Result<std::vector<OutboxItem>> enqueue(std::vector<Notification> items,
+                                          const std::vector<AlertState>& states, TimeNs now_wall);
   // Items whose next attempt is due at now_wall, oldest first; at most `max`. Items past the
   // backoff's limits become dead here instead of being returned. One sender per database: an
   // item stays due until delivered() or failed() is called for it.

@@ -200,6 +200,30 @@ TEST(StoreAlertState, SavedAndLoaded) {
   EXPECT_EQ(s->load_alert_states()->size(), 1u);
 }
 
+// What a restart reads after a notification was decided: the items and the state that decided
+// them, committed by one call (watch's daemon relies on it to never decide a firing twice).
+TEST(StoreOutbox, NotificationsAndTheirAlertStateCommitTogether) {
+  TempDb tmp;
+  auto s = open(tmp.path());
+  AlertState a{"web1", "down", model::TargetState::down, kT0, 3, 0, 0b111, 3, false, true, kT0};
+  auto items = s->enqueue({{"hook", "firing web1"}, {"mail", "web1 is down"}}, {a}, kT0);
+  ASSERT_TRUE(items) << items.error().message();
+  ASSERT_EQ(items->size(), 2u);
+  EXPECT_NE((*items)[0].key, (*items)[1].key);
+  EXPECT_EQ((*items)[1].notifier, "mail");
+  s.reset();
+  s = open(tmp.path());
+  auto due = s->due(kT0, 10, Backoff{});
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].payload, "firing web1");
+  auto states = s->load_alert_states();
+  ASSERT_TRUE(states);
+  ASSERT_EQ(states->size(), 1u);
+  EXPECT_TRUE((*states)[0].firing);
+  EXPECT_EQ((*states)[0].last_notified_wall, kT0);
+}
+
 TEST(StoreOutbox, RetriesWithBackoffAndDeliversOnce) {
   TempDb tmp;
   auto s = open(tmp.path());

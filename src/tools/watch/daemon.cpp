@@ -369,6 +369,7 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
   std::vector<WatchEvent> events = engine::on_round(t.shown, kShownRule, t.cfg.name, r.success, r.reason, wall, true);
   std::erase_if(events, [](const WatchEvent& e) { return e.kind != WatchEvent::Kind::state_change; });
   bool any_rule = false, notified = false;
+  std::vector<store::Store::Notification> outbox;
   for (const config::AlertRule& rule : opts_.config.alerts) {
     if (!rule.applies_to(t.cfg.name)) continue;
     if (!any_rule) events.clear();  // the first rule's state changes replace the raw ones
@@ -383,19 +384,16 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
       if (e.kind == WatchEvent::Kind::state_change && any_rule) continue;  // one per target
       if (e.kind == WatchEvent::Kind::firing || e.kind == WatchEvent::Kind::resolved ||
           e.kind == WatchEvent::Kind::reminder)
-        notify(e, t, rule), notified = true;
+        notify(e, t, rule, outbox), notified = true;
       events.push_back(e);
     }
     if (!any_rule) t.shown.state = s.state;
     any_rule = true;
   }
-  // A notification just committed to the outbox and the alert state that decided it are saved
-  // together (the state within milliseconds, by the writer): a restart then neither repeats
-  // the firing nor forgets to resolve it.
-  if (notified && writer_) {
-    std::vector<store::AlertState> rows;
-    append_alert_rows(t, rows);
-    writer_->save_alert_states(std::move(rows));
+  // The notifications and the alert state that decided them commit together: a restart then
+  // neither repeats the firing nor forgets to resolve it.
+  if (notified && store_) {
+    commit_notifications(t, std::move(outbox));
     dirty_.erase(t.id);
   }
   t.last = std::move(r);

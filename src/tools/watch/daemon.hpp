@@ -96,7 +96,11 @@ class Daemon {
   Result<void> start_http();
   void serve_probe(const io::HttpServerRequest& req, io::HttpReply reply);
   // outbox.cpp
-  void notify(const model::WatchEvent& e, const Target& t, const config::AlertRule& rule);
+  // The payloads of an alert event for each of the rule's notifiers, appended to `out`.
+  void notify(const model::WatchEvent& e, const Target& t, const config::AlertRule& rule,
+              std::vector<store::Store::Notification>& out) const;
+  // Commits the notifications together with the target's alert state (store::Store::enqueue).
+  void commit_notifications(const Target& t, std::vector<store::Store::Notification> items);
   void pump_outbox();
   // usage_section.cpp: the file's `usage:` section, counted on this reactor
   Result<void> start_usage();

@@ -23,25 +23,31 @@ std::string host_name() {
 
 }  // namespace
 
-void Daemon::notify(const model::WatchEvent& e, const Target& t, const config::AlertRule& rule) {
+void Daemon::notify(const model::WatchEvent& e, const Target& t, const config::AlertRule& rule,
+                    std::vector<store::Store::Notification>& out) const {
   if (!store_) return;  // the command line has no notifiers
   AlertContext ctx;
   ctx.instance = host_name();
   if (opts_.config.listen) ctx.external_url = "http://" + *opts_.config.listen;
   ctx.labels = t.cfg.labels;
   ctx.probe = format::watch_probe_word(t.spec.kind);
-  for (const std::string& name : rule.notify) {
-    const config::Notifier* n = opts_.config.find_notifier(name);
-    if (!n) continue;
-    const std::string payload = notifier_payload(*n, e, ctx);
+  for (const std::string& name : rule.notify)
+    if (const config::Notifier* n = opts_.config.find_notifier(name))
+      out.push_back({name, notifier_payload(*n, e, ctx)});
+}
+
+void Daemon::commit_notifications(const Target& t, std::vector<store::Store::Notification> items) {
+  std::vector<store::AlertState> rows;
+  append_alert_rows(t, rows);
+  {
     store::Writer::Hold hold(writer_.get());  // commit before send: wait one history transaction at most
-    auto item = store_->enqueue(name, payload, wall_now());
-    if (!item) {
-      emit(model::WatchEvent{model::WatchEvent::Kind::error, wall_now(), t.cfg.name, rule.name, {}, {},
-                             "outbox: " + item.error().message(), 0});
-      continue;
-    }
+    if (auto r = store_->enqueue(std::move(items), rows, wall_now()); !r)
+      emit(model::WatchEvent{model::WatchEvent::Kind::error, wall_now(), t.cfg.name, {}, {}, {},
+                             "outbox: " + r.error().message(), 0});
   }
+  // The writer may still hold an older snapshot of this target's state in its queue; the same
+  // rows after it keep the last write the newest.
+  if (writer_) writer_->save_alert_states(std::move(rows));
   reactor_->post([this] { pump_outbox(); });
 }
 
