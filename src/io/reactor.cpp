@@ -8,6 +8,7 @@
 
 #include "sys/clock.hpp"
 #include "sys/pidfd.hpp"
+#include "sys/signals.hpp"
 #include "sys/signalfd.hpp"
 
 namespace reach::io {
@@ -161,23 +162,34 @@ void Reactor::turn_posts() {
   }
 }
 
-Result<void> Reactor::run() {
-  stopping_ = false;
+Result<void> Reactor::turn(TimeNs max_wait) {
+  // The timeout counts from now, not from before the last turn's callbacks ran: a probe
+  // scheduled by a timer must not leave late by the time those took.
   refresh_now();
-  while (!stopping_) {
-    if (auto r = epoll_.wait_into(wait_timeout(), ready_); !r) return r;
-    refresh_now();
-    for (const auto& ev : ready_) {
-      auto it = fds_by_tag_.find(ev.tag);
-      if (it == fds_by_tag_.end()) continue;  // unwatched earlier in this turn
-      auto entry = it->second;                 // alive while its handler runs, even if unwatched
-      entry->handler(ev.events);
-    }
-    turn_timers();
-    turn_posts();
+  TimeNs timeout = wait_timeout();
+  if (max_wait >= 0 && (timeout < 0 || timeout > max_wait)) timeout = max_wait;
+  auto mask = stop_signals_ ? sys::stop_wait_mask() : nullptr;
+  if (auto r = epoll_.wait_into(timeout, ready_, mask); !r) return r;
+  refresh_now();
+  for (const auto& ev : ready_) {
+    auto it = fds_by_tag_.find(ev.tag);
+    if (it == fds_by_tag_.end()) continue;  // unwatched earlier in this turn
+    auto entry = it->second;                 // alive while its handler runs, even if unwatched
+    entry->handler(ev.events);
   }
+  turn_timers();
+  turn_posts();
   return {};
 }
+
+Result<void> Reactor::run() {
+  stopping_ = false;
+  while (!stopping_)
+    if (auto r = turn(-1); !r) return r;
+  return {};
+}
+
+Result<void> Reactor::run_once(TimeNs max_wait) { return turn(max_wait); }
 
 void Reactor::stop() { stopping_ = true; }
 

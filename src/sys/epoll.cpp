@@ -56,7 +56,7 @@ Result<std::vector<Epoll::Ready>> Epoll::wait(TimeNs timeout) {
   return out;
 }
 
-Result<void> Epoll::wait_into(TimeNs timeout, std::vector<Ready>& out) {
+Result<void> Epoll::wait_into(TimeNs timeout, std::vector<Ready>& out, const void* sigmask) {
   epoll_event evs[256];
   timespec ts{};
   timespec* tsp = nullptr;
@@ -66,7 +66,7 @@ Result<void> Epoll::wait_into(TimeNs timeout, std::vector<Ready>& out) {
     tsp = &ts;
   }
   out.clear();
-  int n = epoll_pwait2(fd_.get(), evs, 256, tsp, nullptr);
+  int n = epoll_pwait2(fd_.get(), evs, 256, tsp, static_cast<const sigset_t*>(sigmask));
   if (n < 0) {
     if (errno == EINTR) return {};
     return fail("epoll_pwait2", "", errno);

@@ -21,10 +21,10 @@ class Epoll {
   };
   // Waits at most `timeout` ns (0: poll, negative: forever). Interrupted waits return empty.
   Result<std::vector<Ready>> wait(TimeNs timeout);
-  // The same into a reused vector (cleared first; at most 256 events), with the thread's
-  // signal mask unchanged during the wait: for the io::Reactor, which reads signals through
-  // a signalfd instead of the stop handler.
-  Result<void> wait_into(TimeNs timeout, std::vector<Ready>& out);
+  // The same into a reused vector (cleared first; at most 256 events), for the io::Reactor.
+  // `sigmask` is the mask during the wait (a sigset_t: sys::stop_wait_mask() for the one-shot
+  // commands); nullptr leaves the thread's mask as it is (the daemons read a signalfd).
+  Result<void> wait_into(TimeNs timeout, std::vector<Ready>& out, const void* sigmask = nullptr);
 
  private:
   Fd fd_;
