@@ -91,7 +91,7 @@ class Reactor {
   void wait_with_stop_signals() { stop_signals_ = true; }
 
   // Counts for tests and /metrics.
-  std::size_t watched_fds() const { return fds_by_fd_.size(); }
+  std::size_t watched_fds() const { return watched_; }
   std::size_t pending_timers() const { return timer_fns_.size(); }
 
  private:
@@ -99,6 +99,7 @@ class Reactor {
   struct FdEntry {
     int fd = -1;
     std::uint32_t events = 0;
+    std::uint32_t generation = 0;  // the epoll tag is (generation << 32) | fd
     FdHandler handler;
   };
   struct TimerKey {
@@ -113,9 +114,11 @@ class Reactor {
   void compact_timers();
 
   sys::Epoll epoll_;
-  std::uint64_t next_tag_ = 1;
-  std::unordered_map<int, std::uint64_t> fds_by_fd_;                       // fd -> tag
-  std::unordered_map<std::uint64_t, std::shared_ptr<FdEntry>> fds_by_tag_;  // tag -> entry
+  // Indexed by fd number (no hashing, no node per watch: scan and check watch one fd per
+  // connect); null when not watched.
+  std::vector<std::shared_ptr<FdEntry>> fds_;
+  std::size_t watched_ = 0;
+  std::uint32_t next_generation_ = 1;
   std::vector<TimerKey> timer_heap_;                                     // min-heap by (deadline, id)
   std::unordered_map<TimerId, std::function<void()>> timer_fns_;
   TimerId next_timer_ = 1;

@@ -179,6 +179,35 @@ TEST(Reactor, UnwatchFromAHandlerDropsTheOtherFdsPendingEventsOfThisTurn) {
   EXPECT_EQ(calls, 1);
 }
 
+TEST(Reactor, AnFdNumberWatchedAgainInTheSameTurnDoesNotGetItsPredecessorsEvent) {
+  auto r = make();
+  Pipe a, b, fresh;
+  ASSERT_EQ(write(a.wr, "x", 1), 1);
+  ASSERT_EQ(write(b.wr, "x", 1), 1);
+  int calls = 0, stale = 0;
+  auto count_stale = [&](std::uint32_t) { ++stale; };
+  // Whichever runs first makes both numbers name the fresh, empty pipe and watches them anew.
+  auto h = [&](std::uint32_t) {
+    ++calls;
+    r->unwatch(a.rd);
+    r->unwatch(b.rd);
+    ASSERT_EQ(dup2(fresh.rd, a.rd), a.rd);
+    ASSERT_EQ(dup2(fresh.rd, b.rd), b.rd);
+    ASSERT_TRUE(r->watch(a.rd, EPOLLIN, count_stale).has_value());
+    ASSERT_TRUE(r->watch(b.rd, EPOLLIN, count_stale).has_value());
+  };
+  ASSERT_TRUE(r->watch(a.rd, EPOLLIN, h).has_value());
+  ASSERT_TRUE(r->watch(b.rd, EPOLLIN, h).has_value());
+  ASSERT_TRUE(r->run_once(kNsPerSec).has_value());
+  ASSERT_TRUE(r->run_once(0).has_value());
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(stale, 0);
+  EXPECT_EQ(r->watched_fds(), 2u);
+  r->unwatch(a.rd);
+  r->unwatch(b.rd);
+  EXPECT_EQ(r->watched_fds(), 0u);
+}
+
 TEST(Reactor, RunOnceWaitsAtMostMaxWaitAndLessForATimer) {
   auto r = make();
   sys::MonotonicClock clock;

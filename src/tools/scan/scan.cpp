@@ -373,20 +373,29 @@ class ScanRun {
     engine_->record(index, v.state, v.reason, v.icmp && v.icmp->from ? *v.icmp->from : engine_->probe(index).dst);
   }
 
-  void finish(Pending& p, const engine::ConnectVerdict& v, io::Reactor& loop) {
+  void finish(Pending& p, const engine::ConnectVerdict& v) {
     record(v, p.index);
-    loop.unwatch(p.fd.get());
+    loop_->unwatch(p.fd.get());
     p.fd.reset();
   }
 
   bool connect_loop() {
     auto reactor = io::Reactor::create();
     if (!reactor) return fatal(reactor.error().message()), false;
-    io::Reactor& loop = **reactor;
-    loop.wait_with_stop_signals();
-    std::vector<Pending> slots(static_cast<std::size_t>(o_.concurrency));
-    std::vector<std::size_t> free_slots;
-    for (std::size_t i = slots.size(); i-- > 0;) free_slots.push_back(i);
+    (*reactor)->wait_with_stop_signals();
+    loop_ = reactor->get();
+    slots_.resize(static_cast<std::size_t>(o_.concurrency));
+    for (std::size_t i = slots_.size(); i-- > 0;) free_slots_.push_back(i);
+    bool ok = connect_turns(**reactor);
+    slots_.clear();  // closes what an interruption left in flight, as the loop ends
+    free_slots_.clear();
+    loop_ = nullptr;
+    return ok;
+  }
+
+  bool connect_turns(io::Reactor& loop) {
+    auto& slots = slots_;
+    auto& free_slots = free_slots_;
     engine::TokenBucket bucket(rate_, std::clamp(rate_ / 1000, 1.0, 64.0));
     const auto timeout = static_cast<TimeNs>(std::llround(o_.timeout * 1e9));
     while (sys::stop_requests() == 0) {
@@ -394,7 +403,7 @@ class ScanRun {
       while (!free_slots.empty() && engine_->sending() && bucket.take(now, 1) == 1) {
         auto p = engine_->next_probe(now);
         if (!p) break;
-        if (!start_connect(*p, now + timeout, slots, free_slots, loop)) return false;
+        if (!start_connect(*p, now + timeout)) return false;
       }
       // The turn finishes the connects that completed (their handlers, start_connect).
       auto r = loop.run_once(std::clamp<TimeNs>(
@@ -404,7 +413,7 @@ class ScanRun {
       now = clock_.now();
       for (std::size_t i = 0; i < slots.size(); ++i) {
         if (!slots[i].fd.valid() || now < slots[i].deadline) continue;
-        finish(slots[i], timed_out_connect(slots[i].fd.get()), loop);
+        finish(slots[i], timed_out_connect(slots[i].fd.get()));
         free_slots.push_back(i);
       }
       progress(now);
@@ -413,8 +422,7 @@ class ScanRun {
     return true;
   }
 
-  bool start_connect(const engine::ScanProbe& p, TimeNs deadline, std::vector<Pending>& slots,
-                     std::vector<std::size_t>& free_slots, io::Reactor& loop) {
+  bool start_connect(const engine::ScanProbe& p, TimeNs deadline) {
     auto fd = open_connect_socket(p.dst.family());
     if (!fd) {
       if (fd.error().err == EMFILE || fd.error().err == ENFILE)
@@ -431,14 +439,15 @@ class ScanRun {
       else record(v, p.index);
       return true;
     }
-    std::size_t slot = free_slots.back();
-    free_slots.pop_back();
-    auto done = [this, &slots, &free_slots, &loop, slot](std::uint32_t) {
-      finish(slots[slot], finished_connect(slots[slot].fd.get()), loop);
-      free_slots.push_back(slot);
+    std::size_t slot = free_slots_.back();
+    free_slots_.pop_back();
+    // [this, slot] fits std::function's own storage: no allocation per connect.
+    auto done = [this, slot](std::uint32_t) {
+      finish(slots_[slot], finished_connect(slots_[slot].fd.get()));
+      free_slots_.push_back(slot);
     };
-    if (auto r = loop.watch(fd->get(), EPOLLOUT, done); !r) return fatal(r.error().message()), false;
-    slots[slot] = Pending{std::move(*fd), p.index, deadline};
+    if (auto r = loop_->watch(fd->get(), EPOLLOUT, done); !r) return fatal(r.error().message()), false;
+    slots_[slot] = Pending{std::move(*fd), p.index, deadline};
     return true;
   }
 
@@ -473,6 +482,10 @@ class ScanRun {
   std::uint64_t send_errors_ = 0;
   bool show_progress_ = false;
   TimeNs next_progress_ = 0, progress_start_ = 0;
+  // --connect: one slot per connect in flight, on the loop of connect_loop().
+  std::vector<Pending> slots_;
+  std::vector<std::size_t> free_slots_;
+  io::Reactor* loop_ = nullptr;
 };
 
 }  // namespace
