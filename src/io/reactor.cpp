@@ -182,7 +182,8 @@ Result<void> Reactor::turn(TimeNs max_wait) {
   refresh_now();
   for (const auto& ev : ready_) {
     auto i = static_cast<std::size_t>(ev.tag & 0xffffffffu);
-    if (i >= fds_.size() || !fds_[i] || fds_[i]->generation != ev.tag >> 32) continue;  // unwatched this turn
+    if (i >= fds_.size() || !fds_[i] || fds_[i]->generation != ev.tag >> 32)
+      continue;            // unwatched earlier in this turn (and maybe watched again)
     auto entry = fds_[i];  // alive while its handler runs, even if unwatched
     entry->handler(ev.events);
   }

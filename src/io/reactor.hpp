@@ -2,9 +2,10 @@
 // One single-threaded event loop for every command: file descriptors (epoll, level-triggered),
 // nanosecond timers, signals (signalfd), child processes (pidfd) and posted callbacks. The
 // daemons (watch, usage, relay, guard) call run(); the one-shot commands (ping, trace, scan,
-// check) call run_once() from their loops around a pure engine. Built on sys/epoll rather than libuv/libevent/Asio:
-// the probe path needs recvmmsg, MSG_ERRQUEUE and SO_TIMESTAMPING cmsgs on sockets it owns,
-// which those libraries only give back as "fd readable" anyway (docs/ARCHITECTURE.md).
+// check) call run_once() from their loops around a pure engine. Built on sys/epoll rather than
+// libuv/libevent/Asio: the probe path needs recvmmsg, MSG_ERRQUEUE and SO_TIMESTAMPING cmsgs on
+// sockets it owns, which those libraries only give back as "fd readable" anyway
+// (docs/ARCHITECTURE.md).
 //
 // Threading: a Reactor and everything registered on it belong to the thread that runs it;
 // no method is thread-safe. Callbacks run on that thread, one at a time, never re-entrantly.
