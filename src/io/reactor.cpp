@@ -8,10 +8,15 @@
 
 #include "sys/clock.hpp"
 #include "sys/pidfd.hpp"
+#include "sys/signals.hpp"
 #include "sys/signalfd.hpp"
 
 namespace reach::io {
 namespace {
+
+std::uint64_t tag_of(int fd, std::uint32_t generation) {
+  return (std::uint64_t{generation} << 32) | static_cast<std::uint32_t>(fd);
+}
 
 // Min-heap order: earliest deadline first, then creation order.
 bool later(const auto& a, const auto& b) { return a.deadline != b.deadline ? a.deadline > b.deadline : a.id > b.id; }
@@ -33,35 +38,40 @@ Reactor::~Reactor() = default;
 
 Result<void> Reactor::watch(int fd, std::uint32_t events, FdHandler h) {
   if (fd < 0) return fail("reactor watch", std::to_string(fd), EBADF);
-  if (fds_by_fd_.count(fd)) return fail("reactor watch", "fd " + std::to_string(fd), EEXIST);
-  std::uint64_t tag = next_tag_++;
-  if (auto r = epoll_.add(fd, events, tag); !r) return r;
+  auto i = static_cast<std::size_t>(fd);
+  if (i < fds_.size() && fds_[i]) return fail("reactor watch", "fd " + std::to_string(fd), EEXIST);
+  std::uint32_t generation = next_generation_++;
+  if (next_generation_ == 0) next_generation_ = 1;
+  if (auto r = epoll_.add(fd, events, tag_of(fd, generation)); !r) return r;
   auto e = std::make_shared<FdEntry>();
   e->fd = fd;
   e->events = events;
+  e->generation = generation;
   e->handler = std::move(h);
-  fds_by_fd_[fd] = tag;
-  fds_by_tag_[tag] = std::move(e);
+  if (i >= fds_.size()) fds_.resize(i + 1);
+  fds_[i] = std::move(e);
+  ++watched_;
   return {};
 }
 
 Result<void> Reactor::rewatch(int fd, std::uint32_t events) {
-  auto it = fds_by_fd_.find(fd);
-  if (it == fds_by_fd_.end()) return fail("reactor rewatch", "fd " + std::to_string(fd), ENOENT);
-  auto& e = fds_by_tag_.at(it->second);
+  auto i = static_cast<std::size_t>(fd);
+  if (fd < 0 || i >= fds_.size() || !fds_[i]) return fail("reactor rewatch", "fd " + std::to_string(fd), ENOENT);
+  auto& e = fds_[i];
   if (e->events == events) return {};
-  if (auto r = epoll_.modify(fd, events, it->second); !r) return r;
+  if (auto r = epoll_.modify(fd, events, tag_of(fd, e->generation)); !r) return r;
   e->events = events;
   return {};
 }
 
 void Reactor::unwatch(int fd) {
-  auto it = fds_by_fd_.find(fd);
-  if (it == fds_by_fd_.end()) return;
+  auto i = static_cast<std::size_t>(fd);
+  if (fd < 0 || i >= fds_.size() || !fds_[i]) return;
   epoll_.remove(fd);
-  // The tag dies with the entry: events of this turn already fetched for it find nothing.
-  fds_by_tag_.erase(it->second);
-  fds_by_fd_.erase(it);
+  // The generation dies with the entry: events of this turn already fetched for it (or for an
+  // fd of the same number watched again in the meantime) find nothing.
+  fds_[i].reset();
+  --watched_;
 }
 
 Reactor::TimerId Reactor::at(TimeNs deadline, std::function<void()> f) {
@@ -161,23 +171,35 @@ void Reactor::turn_posts() {
   }
 }
 
-Result<void> Reactor::run() {
-  stopping_ = false;
+Result<void> Reactor::turn(TimeNs max_wait) {
+  // The timeout counts from now, not from before the last turn's callbacks ran: a probe
+  // scheduled by a timer must not leave late by the time those took.
   refresh_now();
-  while (!stopping_) {
-    if (auto r = epoll_.wait_into(wait_timeout(), ready_); !r) return r;
-    refresh_now();
-    for (const auto& ev : ready_) {
-      auto it = fds_by_tag_.find(ev.tag);
-      if (it == fds_by_tag_.end()) continue;  // unwatched earlier in this turn
-      auto entry = it->second;                 // alive while its handler runs, even if unwatched
-      entry->handler(ev.events);
-    }
-    turn_timers();
-    turn_posts();
+  TimeNs timeout = wait_timeout();
+  if (max_wait >= 0 && (timeout < 0 || timeout > max_wait)) timeout = max_wait;
+  auto mask = stop_signals_ ? sys::stop_wait_mask() : nullptr;
+  if (auto r = epoll_.wait_into(timeout, ready_, mask); !r) return r;
+  refresh_now();
+  for (const auto& ev : ready_) {
+    auto i = static_cast<std::size_t>(ev.tag & 0xffffffffu);
+    if (i >= fds_.size() || !fds_[i] || fds_[i]->generation != ev.tag >> 32)
+      continue;            // unwatched earlier in this turn (and maybe watched again)
+    auto entry = fds_[i];  // alive while its handler runs, even if unwatched
+    entry->handler(ev.events);
   }
+  turn_timers();
+  turn_posts();
   return {};
 }
+
+Result<void> Reactor::run() {
+  stopping_ = false;
+  while (!stopping_)
+    if (auto r = turn(-1); !r) return r;
+  return {};
+}
+
+Result<void> Reactor::run_once(TimeNs max_wait) { return turn(max_wait); }
 
 void Reactor::stop() { stopping_ = true; }
 

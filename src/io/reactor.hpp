@@ -1,11 +1,13 @@
 #pragma once
-// One single-threaded event loop for every long-running command (watch, usage, relay, guard):
-// file descriptors (epoll, level-triggered), nanosecond timers, signals (signalfd), child
-// processes (pidfd) and posted callbacks. Built on sys/epoll rather than libuv/libevent/Asio:
-// the probe path needs recvmmsg, MSG_ERRQUEUE and SO_TIMESTAMPING cmsgs on sockets it owns,
-// which those libraries only give back as "fd readable" anyway (docs/ARCHITECTURE.md).
+// One single-threaded event loop for every command: file descriptors (epoll, level-triggered),
+// nanosecond timers, signals (signalfd), child processes (pidfd) and posted callbacks. The
+// daemons (watch, usage, relay, guard) call run(); the one-shot commands (ping, trace, scan,
+// check) call run_once() from their loops around a pure engine. Built on sys/epoll rather than
+// libuv/libevent/Asio: the probe path needs recvmmsg, MSG_ERRQUEUE and SO_TIMESTAMPING cmsgs on
+// sockets it owns, which those libraries only give back as "fd readable" anyway
+// (docs/ARCHITECTURE.md).
 //
-// Threading: a Reactor and everything registered on it belong to the thread that calls run();
+// Threading: a Reactor and everything registered on it belong to the thread that runs it;
 // no method is thread-safe. Callbacks run on that thread, one at a time, never re-entrantly.
 // Every method may be called from inside any callback (including unwatch/cancel of the callback
 // that is running, and destroying the objects it captured after it returns).
@@ -68,7 +70,7 @@ class Reactor {
   // the reactor reaps it. The pid must be a child of this process not yet reaped.
   Result<void> watch_child(pid_t pid, std::function<void(int wait_status)> f);
 
-  // CLOCK_MONOTONIC ns, read once per turn (after the wait) and when run() starts.
+  // CLOCK_MONOTONIC ns, read at each turn before the wait (to time it) and after it.
   TimeNs now() const { return now_; }
   // Reads the clock now and refreshes the cached value (for a callback that ran long).
   TimeNs refresh_now();
@@ -78,8 +80,19 @@ class Reactor {
   // Makes run() return after the current turn; callable from callbacks. A later run() resumes.
   void stop();
 
+  // One turn (libuv's UV_RUN_ONCE), for a command that keeps its own loop around a pure engine
+  // it asks "what is due now, when do you next need me": waits at most `max_wait` ns (0: poll,
+  // negative: until an fd or a timer), also less when a timer is due sooner, then runs the turn
+  // as run() does. Not from inside a callback.
+  Result<void> run_once(TimeNs max_wait);
+
+  // For the one-shot commands, which count SIGINT/SIGTERM with sys::install_stop_signals (blocked
+  // except while waiting): every wait unblocks them, so a signal ends the wait (EINTR, an empty
+  // turn) and the command finds it in sys::stop_requests(). A daemon uses on_signal instead.
+  void wait_with_stop_signals() { stop_signals_ = true; }
+
   // Counts for tests and /metrics.
-  std::size_t watched_fds() const { return fds_by_fd_.size(); }
+  std::size_t watched_fds() const { return watched_; }
   std::size_t pending_timers() const { return timer_fns_.size(); }
 
  private:
@@ -87,12 +100,14 @@ class Reactor {
   struct FdEntry {
     int fd = -1;
     std::uint32_t events = 0;
+    std::uint32_t generation = 0;  // the epoll tag is (generation << 32) | fd
     FdHandler handler;
   };
   struct TimerKey {
     TimeNs deadline;
     TimerId id;
   };
+  Result<void> turn(TimeNs max_wait);
   void turn_timers();
   void turn_posts();
   TimeNs wait_timeout() const;
@@ -100,9 +115,11 @@ class Reactor {
   void compact_timers();
 
   sys::Epoll epoll_;
-  std::uint64_t next_tag_ = 1;
-  std::unordered_map<int, std::uint64_t> fds_by_fd_;                       // fd -> tag
-  std::unordered_map<std::uint64_t, std::shared_ptr<FdEntry>> fds_by_tag_;  // tag -> entry
+  // Indexed by fd number (no hashing, no node per watch: scan and check watch one fd per
+  // connect); null when not watched.
+  std::vector<std::shared_ptr<FdEntry>> fds_;
+  std::size_t watched_ = 0;
+  std::uint32_t next_generation_ = 1;
   std::vector<TimerKey> timer_heap_;                                     // min-heap by (deadline, id)
   std::unordered_map<TimerId, std::function<void()>> timer_fns_;
   TimerId next_timer_ = 1;
@@ -112,6 +129,7 @@ class Reactor {
   std::vector<sys::Epoll::Ready> ready_;
   TimeNs now_ = 0;
   bool stopping_ = false;
+  bool stop_signals_ = false;
 };
 
 }  // namespace reach::io

@@ -37,26 +37,12 @@ Result<void> Epoll::modify(int fd, std::uint32_t events, std::uint64_t tag) {
 void Epoll::remove(int fd) { epoll_ctl(fd_.get(), EPOLL_CTL_DEL, fd, nullptr); }
 
 Result<std::vector<Epoll::Ready>> Epoll::wait(TimeNs timeout) {
-  epoll_event evs[64];
-  timespec ts{};
-  timespec* tsp = nullptr;
-  if (timeout >= 0) {
-    ts.tv_sec = timeout / kNsPerSec;
-    ts.tv_nsec = timeout % kNsPerSec;
-    tsp = &ts;
-  }
-  int n = epoll_pwait2(fd_.get(), evs, 64, tsp, static_cast<const sigset_t*>(stop_wait_mask()));
   std::vector<Ready> out;
-  if (n < 0) {
-    if (errno == EINTR) return out;
-    return fail("epoll_pwait2", "", errno);
-  }
-  out.reserve(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i) out.push_back({evs[i].data.u64, evs[i].events});
+  if (auto r = wait_into(timeout, out, stop_wait_mask()); !r) return tl::unexpected(r.error());
   return out;
 }
 
-Result<void> Epoll::wait_into(TimeNs timeout, std::vector<Ready>& out) {
+Result<void> Epoll::wait_into(TimeNs timeout, std::vector<Ready>& out, const void* sigmask) {
   epoll_event evs[256];
   timespec ts{};
   timespec* tsp = nullptr;
@@ -66,7 +52,7 @@ Result<void> Epoll::wait_into(TimeNs timeout, std::vector<Ready>& out) {
     tsp = &ts;
   }
   out.clear();
-  int n = epoll_pwait2(fd_.get(), evs, 256, tsp, nullptr);
+  int n = epoll_pwait2(fd_.get(), evs, 256, tsp, static_cast<const sigset_t*>(sigmask));
   if (n < 0) {
     if (errno == EINTR) return {};
     return fail("epoll_pwait2", "", errno);

@@ -19,12 +19,14 @@ class Epoll {
     std::uint64_t tag;
     std::uint32_t events;
   };
-  // Waits at most `timeout` ns (0: poll, negative: forever). Interrupted waits return empty.
+  // Waits at most `timeout` ns (0: poll, negative: forever) into a reused vector (cleared
+  // first; at most 256 events). Interrupted waits return empty. `sigmask` is the mask during
+  // the wait (a sigset_t: sys::stop_wait_mask() for the one-shot commands); nullptr leaves the
+  // thread's mask as it is (the daemons read a signalfd). For the io::Reactor.
+  Result<void> wait_into(TimeNs timeout, std::vector<Ready>& out, const void* sigmask = nullptr);
+  // The same, returned, with the stop signals' mask: for a short wait outside any Reactor
+  // (io::wait_for_rx_timestamps).
   Result<std::vector<Ready>> wait(TimeNs timeout);
-  // The same into a reused vector (cleared first; at most 256 events), with the thread's
-  // signal mask unchanged during the wait: for the io::Reactor, which reads signals through
-  // a signalfd instead of the stop handler.
-  Result<void> wait_into(TimeNs timeout, std::vector<Ready>& out);
 
  private:
   Fd fd_;

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "sys/clock.hpp"
+#include "sys/signals.hpp"
 #include "sys/spawn.hpp"
 
 namespace reach::io {
@@ -175,6 +177,80 @@ TEST(Reactor, UnwatchFromAHandlerDropsTheOtherFdsPendingEventsOfThisTurn) {
   r->after(20 * kNsPerMs, [&] { r->stop(); });
   run_bounded(*r);
   EXPECT_EQ(calls, 1);
+}
+
+TEST(Reactor, AnFdNumberWatchedAgainInTheSameTurnDoesNotGetItsPredecessorsEvent) {
+  auto r = make();
+  Pipe a, b, fresh;
+  ASSERT_EQ(write(a.wr, "x", 1), 1);
+  ASSERT_EQ(write(b.wr, "x", 1), 1);
+  int calls = 0, stale = 0;
+  auto count_stale = [&](std::uint32_t) { ++stale; };
+  // Whichever runs first makes both numbers name the fresh, empty pipe and watches them anew.
+  auto h = [&](std::uint32_t) {
+    ++calls;
+    r->unwatch(a.rd);
+    r->unwatch(b.rd);
+    ASSERT_EQ(dup2(fresh.rd, a.rd), a.rd);
+    ASSERT_EQ(dup2(fresh.rd, b.rd), b.rd);
+    ASSERT_TRUE(r->watch(a.rd, EPOLLIN, count_stale).has_value());
+    ASSERT_TRUE(r->watch(b.rd, EPOLLIN, count_stale).has_value());
+  };
+  ASSERT_TRUE(r->watch(a.rd, EPOLLIN, h).has_value());
+  ASSERT_TRUE(r->watch(b.rd, EPOLLIN, h).has_value());
+  ASSERT_TRUE(r->run_once(kNsPerSec).has_value());
+  ASSERT_TRUE(r->run_once(0).has_value());
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(stale, 0);
+  EXPECT_EQ(r->watched_fds(), 2u);
+  r->unwatch(a.rd);
+  r->unwatch(b.rd);
+  EXPECT_EQ(r->watched_fds(), 0u);
+}
+
+TEST(Reactor, RunOnceWaitsAtMostMaxWaitAndLessForATimer) {
+  auto r = make();
+  sys::MonotonicClock clock;
+  TimeNs t0 = clock.now();
+  ASSERT_TRUE(r->run_once(0).has_value());  // nothing ready, no timer: a poll
+  ASSERT_TRUE(r->run_once(3 * kNsPerMs).has_value());
+  EXPECT_GE(clock.now() - t0, 3 * kNsPerMs);
+  bool fired = false;
+  r->after(2 * kNsPerMs, [&] { fired = true; });
+  t0 = clock.now();
+  ASSERT_TRUE(r->run_once(5 * kNsPerSec).has_value());  // bounded: ends with the timer
+  EXPECT_TRUE(fired);
+  EXPECT_LT(clock.now() - t0, kNsPerSec);
+}
+
+TEST(Reactor, RunOnceRunsTheHandlersOfReadyFds) {
+  auto r = make();
+  Pipe p;
+  int seen = 0;
+  ASSERT_TRUE(r->watch(p.rd, EPOLLIN, [&](std::uint32_t) {
+                 char c;
+                 ASSERT_EQ(read(p.rd, &c, 1), 1);
+                 ++seen;
+               }).has_value());
+  ASSERT_EQ(write(p.wr, "x", 1), 1);
+  ASSERT_TRUE(r->run_once(5 * kNsPerSec).has_value());
+  EXPECT_EQ(seen, 1);
+  ASSERT_TRUE(r->run_once(0).has_value());
+  EXPECT_EQ(seen, 1);
+  r->unwatch(p.rd);
+}
+
+TEST(Reactor, AStopSignalEndsTheWaitOfAOneShotCommand) {
+  auto r = make();
+  r->wait_with_stop_signals();
+  sys::install_stop_signals();
+  kill(getpid(), SIGTERM);  // blocked: it stays pending until the wait unblocks it
+  EXPECT_EQ(sys::stop_requests(), 0);
+  sys::MonotonicClock clock;
+  TimeNs t0 = clock.now();
+  ASSERT_TRUE(r->run_once(5 * kNsPerSec).has_value());
+  EXPECT_EQ(sys::stop_requests(), 1);
+  EXPECT_LT(clock.now() - t0, kNsPerSec);
 }
 
 TEST(Reactor, SignalsArriveAsCallbacks) {

@@ -7,7 +7,7 @@
 #include <cerrno>
 
 #include "engine/check_engine.hpp"
-#include "sys/epoll.hpp"
+#include "io/reactor.hpp"
 #include "sys/netns.hpp"
 #include "sys/socket.hpp"
 #include "tools/connect_result.hpp"
@@ -41,13 +41,15 @@ Result<std::vector<TcpResult>> run_tcp_checks(const std::vector<TcpTarget>& targ
   std::vector<TcpResult> results(targets.size());
   std::vector<Attempt> live(targets.size());
   engine::CheckScheduler sched(targets.size(), o.jobs, o.retries, o.timeout);
-  auto ep = sys::Epoll::create();
-  if (!ep) return tl::unexpected(ep.error());
+  auto reactor = io::Reactor::create();
+  if (!reactor) return tl::unexpected(reactor.error());
+  io::Reactor& loop = **reactor;
+  loop.wait_with_stop_signals();  // as the other loops: a Ctrl-C during a wait is counted, if handled
 
   auto finish = [&](std::size_t i, engine::Classified c, std::optional<TimeNs> took, int err,
                     std::optional<model::IcmpSeen> icmp) {
     if (live[i].fd.valid()) {
-      ep->remove(live[i].fd.get());
+      loop.unwatch(live[i].fd.get());
       live[i].fd.reset();
     }
     TcpResult& r = results[i];
@@ -58,6 +60,17 @@ Result<std::vector<TcpResult>> run_tcp_checks(const std::vector<TcpTarget>& targ
     r.err = err;
     r.icmp = std::move(icmp);
     sched.finished(i, r.status);
+  };
+
+  // Attempt i's socket is ready: connected, refused, or an error (ICMP) is queued.
+  auto ready = [&](std::size_t i) {
+    int fd = live[i].fd.get();
+    auto v = finished_connect(fd);
+    // Connected: the kernel's own handshake RTT (TCP_INFO), untouched by our wake-up latency.
+    std::optional<TimeNs> took = clock.now() - live[i].started;
+    if (v.err == 0)
+      if (auto rtt = sys::tcp_rtt(fd); rtt && *rtt > 0) took = rtt;
+    finish(i, engine::classify_verdict(v), took, v.err, v.icmp);
   };
 
   while (!sched.done()) {
@@ -80,27 +93,15 @@ Result<std::vector<TcpResult>> run_tcp_checks(const std::vector<TcpTarget>& targ
         finish(i, engine::classify_connect(0, std::nullopt, false), clock.now() - t0, 0, std::nullopt);
         continue;
       }
-      if (auto r = ep->add(live[i].fd.get(), EPOLLOUT | EPOLLERR, i); !r)
+      if (auto r = loop.watch(live[i].fd.get(), EPOLLOUT | EPOLLERR, [&ready, i](std::uint32_t) { ready(i); }); !r)
         finish(i, {model::CheckStatus::error, r.error().message()}, std::nullopt, r.error().err, std::nullopt);
     }
     if (sched.done()) break;
     TimeNs now = clock.now();
     auto next = sched.next_deadline();
     TimeNs wait = next ? std::max<TimeNs>(0, *next - now) : 0;
-    auto ready = ep->wait(wait);
-    if (!ready) return tl::unexpected(ready.error());
+    if (auto r = loop.run_once(wait); !r) return tl::unexpected(r.error());
     now = clock.now();
-    for (const auto& r : *ready) {
-      std::size_t i = r.tag;
-      if (i >= live.size() || !live[i].fd.valid()) continue;
-      int fd = live[i].fd.get();
-      auto v = finished_connect(fd);
-      // Connected: the kernel's own handshake RTT (TCP_INFO), untouched by our wake-up latency.
-      std::optional<TimeNs> took = now - live[i].started;
-      if (v.err == 0)
-        if (auto rtt = sys::tcp_rtt(fd); rtt && *rtt > 0) took = rtt;
-      finish(i, engine::classify_verdict(v), took, v.err, v.icmp);
-    }
     for (std::size_t i : sched.expired(now)) {
       if (!live[i].fd.valid()) continue;
       // An ICMP error may sit in the queue of a socket the kernel kept retrying (soft errors).

@@ -1,5 +1,6 @@
 #pragma once
-// Many TCP connects at once (non-blocking, one epoll), each classified by engine::classify_connect.
+// Many TCP connects at once (non-blocking, on one io::Reactor), each classified by
+// engine::classify_connect.
 #include <optional>
 #include <string>
 #include <vector>

@@ -15,9 +15,9 @@
 #include "engine/ping_engine.hpp"
 #include "format/ping_writer.hpp"
 #include "io/probe_socket.hpp"
+#include "io/reactor.hpp"
 #include "sys/caps.hpp"
 #include "sys/clock.hpp"
-#include "sys/epoll.hpp"
 #include "sys/random.hpp"
 #include "sys/resolve.hpp"
 #include "sys/signals.hpp"
@@ -73,8 +73,6 @@ struct PendingConnect {
   std::size_t target;
   std::uint32_t seq;
 };
-
-constexpr std::uint64_t kConnectTag = 1ULL << 63;
 
 class PingRun {
  public:
@@ -270,11 +268,12 @@ class PingRun {
   }
 
   int loop() {
-    auto ep = sys::Epoll::create();
-    if (!ep) return fatal(ep.error().message()), 2;
-    epoll_ = std::make_unique<sys::Epoll>(std::move(*ep));
+    auto reactor = io::Reactor::create();
+    if (!reactor) return fatal(reactor.error().message()), 2;
+    reactor_ = std::move(*reactor);
     for (std::size_t i = 0; i < sockets_.size(); ++i)
-      if (auto r = epoll_->add(sockets_[i]->fd(), EPOLLIN | EPOLLERR, i); !r) return fatal(r.error().message()), 2;
+      if (auto r = reactor_->watch(sockets_[i]->fd(), EPOLLIN | EPOLLERR, [this, i](std::uint32_t) { drain(i); }); !r)
+        return fatal(r.error().message()), 2;
 
     format::PingRunInfo info;
     info.method = o_.method;
@@ -297,8 +296,8 @@ class PingRun {
     if (info.kernel_timestamps && !io::wait_for_rx_timestamps(20 * kNsPerMs))
       writer_->notice("receive timestamps are not on yet: the first replies may be timed by the user-space clock");
     sys::install_stop_signals();
-    sys::MonotonicClock clock;
-    TimeNs now = clock.now();
+    reactor_->wait_with_stop_signals();
+    TimeNs now = clock_.now();
     engine_ = std::make_unique<engine::PingEngine>(cfg_, specs_, key_, now);
     int stops_seen = 0;
     int status = 0;
@@ -309,25 +308,21 @@ class PingRun {
         engine_->stop(now, true);  // as ping: Ctrl-C ends at once and prints the statistics
         break;
       }
-      for (auto& o : engine_->due(now)) send(o, clock);
-      now = clock.now();
+      for (auto& o : engine_->due(now)) send(o);
+      now = clock_.now();
       emit(engine_->expire(now));
       auto next = engine_->next_wakeup();
       TimeNs timeout = next ? std::max<TimeNs>(0, *next - now) : 0;
-      auto ready = epoll_->wait(timeout);
-      if (!ready) {
-        fatal(ready.error().message());
+      // The engine keeps the schedule; the turn runs the handlers of the ready sockets.
+      if (auto r = reactor_->run_once(timeout); !r) {
+        fatal(r.error().message());
         status = 2;
         break;
       }
-      for (const auto& r : *ready) {
-        if (r.tag & kConnectTag) connect_done(r.tag & ~kConnectTag, clock.now());
-        else drain(static_cast<std::size_t>(r.tag), clock);
-      }
-      now = clock.now();
+      now = clock_.now();
       emit(engine_->expire(now));
     }
-    now = clock.now();
+    now = clock_.now();
     int code = 0;
     for (std::size_t i = 0; i < targets_.size(); ++i) {
       auto s = engine_->summary(i, now);
@@ -363,10 +358,10 @@ class PingRun {
     return nullptr;
   }
 
-  void send(const engine::Outgoing& o, const sys::MonotonicClock& clock) {
+  void send(const engine::Outgoing& o) {
     std::uint64_t tag = (std::uint64_t{o.target} << 32) | o.seq;
     const IpAddr& dst = targets_[o.target].addr;
-    if (o_.method == Method::tcp_connect) return start_connect(o, clock);
+    if (o_.method == Method::tcp_connect) return start_connect(o);
     io::ProbeSocket* s = nullptr;
     switch (o_.method) {
       case Method::icmp:
@@ -377,40 +372,41 @@ class PingRun {
       case Method::udp: s = socket_for(o.target, io::SocketKind::udp); break;
       case Method::tcp_connect: break;
     }
-    TimeNs t = clock.now();
+    TimeNs t = clock_.now();
     std::uint16_t port = o_.method == Method::udp ? cfg_.port : 0;
     auto r = s ? s->send(o.bytes, dst, port, tag) : tl::unexpected(Error{"send", dst.to_string(), 0, "no socket"});
     if (!r && r.error().err == EACCES && dst.is_v4() && !o_.broadcast)
       r.error().detail = "a broadcast address? give -b to ping it (every host that answers counts, as ping -b)";
-    if (r) engine_->sent(o.target, o.seq, t, clock.now());
+    if (r) engine_->sent(o.target, o.seq, t, clock_.now());
     else writer_->event(engine_->send_failed(o.target, o.seq, t, r.error().message()));
   }
 
-  void start_connect(const engine::Outgoing& o, const sys::MonotonicClock& clock) {
+  void start_connect(const engine::Outgoing& o) {
     const IpAddr& dst = targets_[o.target].addr;
     auto fd = open_connect_socket(dst.family());
-    TimeNs t = clock.now();
+    TimeNs t = clock_.now();
     if (!fd) return writer_->event(engine_->send_failed(o.target, o.seq, t, fd.error().message()));
     Result<void> bound;
     if (!sock_opts_.device.empty()) bound = sys::bind_to_device(fd->get(), sock_opts_.device);
     if (bound && sock_opts_.source) bound = sys::bind_to(fd->get(), *sock_opts_.source, 0);
     if (!bound) return writer_->event(engine_->send_failed(o.target, o.seq, t, bound.error().message()));
     if (o_.ttl) (void)sys::set_ttl(fd->get(), dst.family(), *o_.ttl);
-    t = clock.now();
+    t = clock_.now();
     auto r = sys::connect_nonblocking(fd->get(), dst, cfg_.port);
     engine_->sent(o.target, o.seq, t);
     std::uint64_t id = next_connect_++;
     if (!r) {
       engine::ConnectOutcome out;
-      out.when = clock.now();
+      out.when = clock_.now();
       out.err = r.error().err;
       out.immediate = true;
       return emit(engine_->on_connect(o.target, o.seq, out));
     }
     int raw = fd->get();
     connects_.emplace(id, PendingConnect{std::move(*fd), o.target, o.seq});
-    if (auto a = epoll_->add(raw, EPOLLOUT | EPOLLERR | EPOLLHUP, kConnectTag | id); !a) connects_.erase(id);
-    if (*r) connect_done(id, clock.now());
+    auto done = [this, id](std::uint32_t) { connect_done(id, clock_.now()); };
+    if (auto a = reactor_->watch(raw, EPOLLOUT | EPOLLERR | EPOLLHUP, done); !a) connects_.erase(id);
+    if (*r) connect_done(id, clock_.now());
   }
 
   void connect_done(std::uint64_t id, TimeNs now) {
@@ -428,7 +424,7 @@ class PingRun {
     }
     std::size_t target = it->second.target;
     std::uint32_t seq = it->second.seq;
-    epoll_->remove(fd);
+    reactor_->unwatch(fd);
     connects_.erase(it);
     emit(engine_->on_connect(target, seq, out));
   }
@@ -436,13 +432,13 @@ class PingRun {
   void close_connect(std::size_t target, std::uint32_t seq) {
     for (auto it = connects_.begin(); it != connects_.end(); ++it)
       if (it->second.target == target && it->second.seq == seq) {
-        epoll_->remove(it->second.fd.get());
+        reactor_->unwatch(it->second.fd.get());
         connects_.erase(it);
         return;
       }
   }
 
-  void drain(std::size_t index, const sys::MonotonicClock& clock) {
+  void drain(std::size_t index) {
     if (index >= sockets_.size()) return;
     io::ProbeSocket& s = *sockets_[index];
     std::optional<std::size_t> target = socket_target_[index];
@@ -465,7 +461,7 @@ class PingRun {
       in.data = p.data;
       if (p.meta.from) in.from = *p.meta.from;
       in.kernel_rx = p.meta.kernel_rx.has_value();
-      in.user_rx = clock.now();
+      in.user_rx = clock_.now();
       in.rx = p.meta.kernel_rx.value_or(*in.user_rx);
       in.ttl = p.meta.ttl;
       in.target = target;
@@ -480,7 +476,7 @@ class PingRun {
       in.code = e.entry.icmp_code;
       if (e.entry.offender) in.offender = *e.entry.offender;
       in.kernel_rx = e.entry.stamp.has_value();
-      in.user_rx = clock.now();
+      in.user_rx = clock_.now();
       in.rx = e.entry.stamp.value_or(*in.user_rx);
       in.target = target;
       emit(engine_->on_error(in));
@@ -501,7 +497,8 @@ class PingRun {
   std::string notice_;
   Error raw_error_;
   std::uint64_t key_ = 0;
-  std::unique_ptr<sys::Epoll> epoll_;
+  sys::MonotonicClock clock_;
+  std::unique_ptr<io::Reactor> reactor_;
   format::PingWriter* writer_ = nullptr;  // the caller's, or owned_writer_
   std::unique_ptr<format::PingWriter> owned_writer_;
   std::unique_ptr<engine::PingEngine> engine_;

@@ -8,8 +8,8 @@
 #include <algorithm>
 
 #include "engine/scan_banner.hpp"
+#include "io/reactor.hpp"
 #include "sys/batch.hpp"
-#include "sys/epoll.hpp"
 #include "sys/socket.hpp"
 
 namespace reach::tools {
@@ -32,8 +32,10 @@ bool has_line(const std::vector<std::uint8_t>& d) {
 }  // namespace
 
 Result<void> grab_banners(std::vector<model::PortResult>& results, TimeNs timeout, int concurrency, const Clock& clock) {
-  auto ep = sys::Epoll::create();
-  if (!ep) return tl::unexpected(ep.error());
+  auto reactor = io::Reactor::create();
+  if (!reactor) return tl::unexpected(reactor.error());
+  io::Reactor& loop = **reactor;
+  loop.wait_with_stop_signals();  // a Ctrl-C here is counted; the grabs end by their deadlines
   std::vector<std::size_t> todo;
   for (std::size_t i = results.size(); i-- > 0;)
     if (results[i].state == model::PortState::open) todo.push_back(i);
@@ -44,10 +46,28 @@ Result<void> grab_banners(std::vector<model::PortResult>& results, TimeNs timeou
   auto finish = [&](std::size_t s) {
     Grab& g = slots[s];
     results[g.result].banner = engine::clean_banner(g.data);
-    ep->remove(g.fd.get());
+    loop.unwatch(g.fd.get());
     g.fd.reset();
     g.data.clear();
     --active;
+  };
+
+  // The socket of slot `s` is ready: connected, or something to read.
+  auto ready = [&](std::size_t s) {
+    Grab& g = slots[s];
+    TimeNs now = clock.now();
+    if (g.phase == Phase::connecting) {
+      if (sys::socket_error(g.fd.get()) != 0) return finish(s);
+      g.phase = Phase::greeting;
+      g.deadline = now + half;
+      (void)loop.rewatch(g.fd.get(), EPOLLIN);
+      return;
+    }
+    std::uint8_t buf[engine::kBannerMax];
+    auto n = sys::read_stream(g.fd.get(), buf);
+    if (!n || (*n && **n == 0)) return finish(s);  // error or end of stream: keep what came
+    if (*n) g.data.insert(g.data.end(), buf, buf + **n);
+    if (has_line(g.data)) finish(s);
   };
 
   // Bounded: every connection ends by its deadlines, and there are finitely many to start.
@@ -62,38 +82,16 @@ Result<void> grab_banners(std::vector<model::PortResult>& results, TimeNs timeou
       (void)sys::set_linger_zero(fd->get());
       auto c = sys::connect_nonblocking(fd->get(), results[i].addr, results[i].port);
       if (!c) continue;  // refused now: no banner
-      if (auto r = ep->add(fd->get(), *c ? EPOLLIN : EPOLLOUT, s); !r) return tl::unexpected(r.error());
+      if (auto r = loop.watch(fd->get(), *c ? EPOLLIN : EPOLLOUT, [&ready, s](std::uint32_t) { ready(s); }); !r)
+        return tl::unexpected(r.error());
       slots[s] = Grab{std::move(*fd), i, *c ? Phase::greeting : Phase::connecting, now + (*c ? half : timeout), {}};
       ++active;
     }
     TimeNs next = now + half;
     for (const auto& g : slots)
       if (g.fd.valid()) next = std::min(next, g.deadline);
-    auto ready = ep->wait(std::max<TimeNs>(0, next - now));
-    if (!ready) return tl::unexpected(ready.error());
+    if (auto r = loop.run_once(std::max<TimeNs>(0, next - now)); !r) return tl::unexpected(r.error());
     now = clock.now();
-    for (const auto& r : *ready) {
-      Grab& g = slots[r.tag];
-      if (!g.fd.valid()) continue;
-      if (g.phase == Phase::connecting) {
-        if (sys::socket_error(g.fd.get()) != 0) {
-          finish(r.tag);
-          continue;
-        }
-        g.phase = Phase::greeting;
-        g.deadline = now + half;
-        (void)ep->modify(g.fd.get(), EPOLLIN, r.tag);
-        continue;
-      }
-      std::uint8_t buf[engine::kBannerMax];
-      auto n = sys::read_stream(g.fd.get(), buf);
-      if (!n || (*n && **n == 0)) {  // error or end of stream: keep what came
-        finish(r.tag);
-        continue;
-      }
-      if (*n) g.data.insert(g.data.end(), buf, buf + **n);
-      if (has_line(g.data)) finish(r.tag);
-    }
     for (std::size_t s = 0; s < slots.size(); ++s) {
       Grab& g = slots[s];
       if (!g.fd.valid() || now < g.deadline) continue;

@@ -17,13 +17,13 @@
 #include "base/text.hpp"
 #include "engine/scan_engine.hpp"
 #include "format/scan_writer.hpp"
+#include "io/reactor.hpp"
 #include "packet/icmp.hpp"
 #include "packet/ip.hpp"
 #include "packet/tcp.hpp"
 #include "sys/batch.hpp"
 #include "sys/caps.hpp"
 #include "sys/clock.hpp"
-#include "sys/epoll.hpp"
 #include "sys/input_file.hpp"
 #include "sys/procfs.hpp"
 #include "sys/random.hpp"
@@ -244,11 +244,18 @@ class ScanRun {
   // --- SYN scan -------------------------------------------------------------------------
 
   bool syn_loop() {
-    auto ep = sys::Epoll::create();
-    if (!ep) return fatal(ep.error().message()), false;
-    for (std::size_t i = 0; i < raw_.size(); ++i) {
-      if (auto r = ep->add(raw_[i]->tcp.get(), EPOLLIN, 2 * i); !r) return fatal(r.error().message()), false;
-      if (auto r = ep->add(raw_[i]->icmp.get(), EPOLLIN, 2 * i + 1); !r) return fatal(r.error().message()), false;
+    auto reactor = io::Reactor::create();
+    if (!reactor) return fatal(reactor.error().message()), false;
+    io::Reactor& loop = **reactor;
+    loop.wait_with_stop_signals();
+    sys::RecvBatch rx(kBatch, 1500);
+    bool rx_failed = false;
+    for (auto& f : raw_) {
+      RawFamily* fam = f.get();
+      auto tcp = [&, fam](std::uint32_t) { rx_failed = rx_failed || !receive(rx, *fam, true); };
+      auto icmp = [&, fam](std::uint32_t) { rx_failed = rx_failed || !receive(rx, *fam, false); };
+      if (auto r = loop.watch(fam->tcp.get(), EPOLLIN, tcp); !r) return fatal(r.error().message()), false;
+      if (auto r = loop.watch(fam->icmp.get(), EPOLLIN, icmp); !r) return fatal(r.error().message()), false;
     }
     // Send in batches of about half a millisecond of the rate, so a batch is worth a syscall
     // and the pacing stays smooth.
@@ -256,8 +263,11 @@ class ScanRun {
     // Room for two milliseconds of tokens: a late wake-up sends what it missed, a long stall
     // (the process was descheduled) does not turn into a burst.
     engine::TokenBucket bucket(rate_, std::max(static_cast<double>(batch), rate_ / 500));
-    sys::RecvBatch rx(kBatch, 1500);
+    TimeNs timeout = 0;
     while (sys::stop_requests() == 0) {
+      // The replies that are in (the turn reads the ready sockets), then the next batch.
+      if (auto r = loop.run_once(timeout); !r) return fatal(r.error().message()), false;
+      if (rx_failed) return false;
       TimeNs now = clock_.now();
       bool pending = false;
       for (auto& f : raw_) pending = pending || f->batch.size() > 0;
@@ -277,16 +287,12 @@ class ScanRun {
         flush(*f);
         pending = pending || f->batch.size() > 0;
       }
-      // A fresh reading: replies must not share the send's time, or every RTT would be 0.
-      if (!receive_all(rx, clock_.now())) return false;
       now = clock_.now();
       progress(now);
       if (!pending && !engine_->sending() && engine_->advance(now)) break;
       TimeNs until = engine_->sending() ? bucket.next_token_at(now, batch) : engine_->wait_until();
       if (pending) until = now + 50 * kNsPerUs;  // the kernel's queue was full: try again soon
-      TimeNs timeout = std::clamp<TimeNs>(until - now, 0, kProgressEvery);
-      if (timeout > 0)
-        if (auto r = ep->wait(timeout); !r) return fatal(r.error().message()), false;
+      timeout = std::clamp<TimeNs>(until - now, 0, kProgressEvery);
     }
     return true;
   }
@@ -301,20 +307,15 @@ class ScanRun {
     }
   }
 
-  bool receive_all(sys::RecvBatch& rx, TimeNs now) {
-    for (auto& f : raw_) {
-      for (int round = 0; round < 64; ++round) {  // bounded: sending must not starve
-        auto n = rx.receive(f->tcp.get());
-        if (!n) return fatal(n.error().message()), false;
-        for (std::size_t i = 0; i < *n; ++i) on_tcp(*f, rx.data(i), rx.from(i), now);
-        if (*n < kBatch) break;
-      }
-      for (int round = 0; round < 16; ++round) {
-        auto n = rx.receive(f->icmp.get());
-        if (!n) return fatal(n.error().message()), false;
-        for (std::size_t i = 0; i < *n; ++i) on_icmp(*f, rx.data(i), rx.from(i), now);
-        if (*n < kBatch) break;
-      }
+  bool receive(sys::RecvBatch& rx, const RawFamily& f, bool tcp) {
+    // A fresh reading: replies must not share the send's time, or every RTT would be 0.
+    TimeNs now = clock_.now();
+    for (int round = 0; round < (tcp ? 64 : 16); ++round) {  // bounded: sending must not starve
+      auto n = rx.receive(tcp ? f.tcp.get() : f.icmp.get());
+      if (!n) return fatal(n.error().message()), false;
+      for (std::size_t i = 0; i < *n; ++i)
+        tcp ? on_tcp(f, rx.data(i), rx.from(i), now) : on_icmp(f, rx.data(i), rx.from(i), now);
+      if (*n < kBatch) break;
     }
     return true;
   }
@@ -372,18 +373,29 @@ class ScanRun {
     engine_->record(index, v.state, v.reason, v.icmp && v.icmp->from ? *v.icmp->from : engine_->probe(index).dst);
   }
 
-  void finish(Pending& p, const engine::ConnectVerdict& v, sys::Epoll& ep) {
+  void finish(Pending& p, const engine::ConnectVerdict& v) {
     record(v, p.index);
-    ep.remove(p.fd.get());
+    loop_->unwatch(p.fd.get());
     p.fd.reset();
   }
 
   bool connect_loop() {
-    auto ep = sys::Epoll::create();
-    if (!ep) return fatal(ep.error().message()), false;
-    std::vector<Pending> slots(static_cast<std::size_t>(o_.concurrency));
-    std::vector<std::size_t> free_slots;
-    for (std::size_t i = slots.size(); i-- > 0;) free_slots.push_back(i);
+    auto reactor = io::Reactor::create();
+    if (!reactor) return fatal(reactor.error().message()), false;
+    (*reactor)->wait_with_stop_signals();
+    loop_ = reactor->get();
+    slots_.resize(static_cast<std::size_t>(o_.concurrency));
+    for (std::size_t i = slots_.size(); i-- > 0;) free_slots_.push_back(i);
+    bool ok = connect_turns(**reactor);
+    slots_.clear();  // closes what an interruption left in flight, as the loop ends
+    free_slots_.clear();
+    loop_ = nullptr;
+    return ok;
+  }
+
+  bool connect_turns(io::Reactor& loop) {
+    auto& slots = slots_;
+    auto& free_slots = free_slots_;
     engine::TokenBucket bucket(rate_, std::clamp(rate_ / 1000, 1.0, 64.0));
     const auto timeout = static_cast<TimeNs>(std::llround(o_.timeout * 1e9));
     while (sys::stop_requests() == 0) {
@@ -391,23 +403,17 @@ class ScanRun {
       while (!free_slots.empty() && engine_->sending() && bucket.take(now, 1) == 1) {
         auto p = engine_->next_probe(now);
         if (!p) break;
-        if (!start_connect(*p, now + timeout, slots, free_slots, *ep)) return false;
+        if (!start_connect(*p, now + timeout)) return false;
       }
-      auto ready = ep->wait(std::clamp<TimeNs>(engine_->sending() && !free_slots.empty()
-                                                   ? bucket.next_token_at(now) - now
-                                                   : 10 * kNsPerMs,
-                                               0, 10 * kNsPerMs));
-      if (!ready) return fatal(ready.error().message()), false;
-      for (const auto& r : *ready) {
-        Pending& p = slots[r.tag];
-        if (!p.fd.valid()) continue;
-        finish(p, finished_connect(p.fd.get()), *ep);
-        free_slots.push_back(r.tag);
-      }
+      // The turn finishes the connects that completed (their handlers, start_connect).
+      auto r = loop.run_once(std::clamp<TimeNs>(
+          engine_->sending() && !free_slots.empty() ? bucket.next_token_at(now) - now : 10 * kNsPerMs, 0,
+          10 * kNsPerMs));
+      if (!r) return fatal(r.error().message()), false;
       now = clock_.now();
       for (std::size_t i = 0; i < slots.size(); ++i) {
         if (!slots[i].fd.valid() || now < slots[i].deadline) continue;
-        finish(slots[i], timed_out_connect(slots[i].fd.get()), *ep);
+        finish(slots[i], timed_out_connect(slots[i].fd.get()));
         free_slots.push_back(i);
       }
       progress(now);
@@ -416,8 +422,7 @@ class ScanRun {
     return true;
   }
 
-  bool start_connect(const engine::ScanProbe& p, TimeNs deadline, std::vector<Pending>& slots,
-                     std::vector<std::size_t>& free_slots, sys::Epoll& ep) {
+  bool start_connect(const engine::ScanProbe& p, TimeNs deadline) {
     auto fd = open_connect_socket(p.dst.family());
     if (!fd) {
       if (fd.error().err == EMFILE || fd.error().err == ENFILE)
@@ -434,10 +439,15 @@ class ScanRun {
       else record(v, p.index);
       return true;
     }
-    std::size_t slot = free_slots.back();
-    free_slots.pop_back();
-    if (auto r = ep.add(fd->get(), EPOLLOUT, slot); !r) return fatal(r.error().message()), false;
-    slots[slot] = Pending{std::move(*fd), p.index, deadline};
+    std::size_t slot = free_slots_.back();
+    free_slots_.pop_back();
+    // [this, slot] fits std::function's own storage: no allocation per connect.
+    auto done = [this, slot](std::uint32_t) {
+      finish(slots_[slot], finished_connect(slots_[slot].fd.get()));
+      free_slots_.push_back(slot);
+    };
+    if (auto r = loop_->watch(fd->get(), EPOLLOUT, done); !r) return fatal(r.error().message()), false;
+    slots_[slot] = Pending{std::move(*fd), p.index, deadline};
     return true;
   }
 
@@ -472,6 +482,10 @@ class ScanRun {
   std::uint64_t send_errors_ = 0;
   bool show_progress_ = false;
   TimeNs next_progress_ = 0, progress_start_ = 0;
+  // --connect: one slot per connect in flight, on the loop of connect_loop().
+  std::vector<Pending> slots_;
+  std::vector<std::size_t> free_slots_;
+  io::Reactor* loop_ = nullptr;
 };
 
 }  // namespace

@@ -19,9 +19,9 @@
 #include "format/multipath_writer.hpp"
 #include "format/trace_writer.hpp"
 #include "io/probe_socket.hpp"
+#include "io/reactor.hpp"
 #include "sys/caps.hpp"
 #include "sys/clock.hpp"
-#include "sys/epoll.hpp"
 #include "sys/random.hpp"
 #include "sys/resolve.hpp"
 #include "sys/reverse_dns.hpp"
@@ -219,11 +219,15 @@ class TraceRun {
   }
 
   int loop() {
-    auto ep = sys::Epoll::create();
-    if (!ep) return fatal(ep.error().message());
-    epoll_ = std::make_unique<sys::Epoll>(std::move(*ep));
-    for (std::size_t i = 0; i < sockets_.size(); ++i)
-      if (auto r = epoll_->add(sockets_[i]->fd(), EPOLLIN | EPOLLERR, i); !r) return fatal(r.error().message());
+    auto reactor = io::Reactor::create();
+    if (!reactor) return fatal(reactor.error().message());
+    reactor_ = std::move(*reactor);
+    // A ready socket is read in the turn: into the engine during a round, discarded between.
+    for (auto& sp : sockets_) {
+      io::ProbeSocket* s = sp.get();
+      auto ready = [this, s](std::uint32_t) { engine_ ? drain(*s) : discard(*s); };
+      if (auto r = reactor_->watch(s->fd(), EPOLLIN | EPOLLERR, ready); !r) return fatal(r.error().message());
+    }
     key_ = sys::random64();
     if (!o_.numeric) dns_ = std::make_unique<sys::ReverseDns>();
     name_ = [this](const IpAddr& a) -> std::optional<std::string> {
@@ -236,6 +240,7 @@ class TraceRun {
     if (inf.kernel_timestamps && !io::wait_for_rx_timestamps(20 * kNsPerMs))
       writer_->notice("receive timestamps are not on yet: the first answers may be timed by the user-space clock");
     sys::install_stop_signals();
+    reactor_->wait_with_stop_signals();
     if (o_.live) {
       live_ = make_live_screen(out_, inf, name_);
       if (!live_) {
@@ -294,9 +299,8 @@ class TraceRun {
         if (batch.empty()) break;  // nothing in flight and nothing more asked for: cannot go on
         continue;
       }
-      auto ready = epoll_->wait(wake ? std::max<TimeNs>(0, *wake - now) : 100 * kNsPerMs);
-      if (!ready) {
-        status_ = fatal(ready.error().message());
+      if (auto r = reactor_->run_once(wake ? std::max<TimeNs>(0, *wake - now) : 100 * kNsPerMs); !r) {
+        status_ = fatal(r.error().message());
         break;
       }
       now = clock_.now();
@@ -371,8 +375,7 @@ class TraceRun {
       for (const auto& r : rows)
         if (r.addr && !dns_->settled(*r.addr)) all = false;
       if (all) break;
-      (void)epoll_->wait(5 * kNsPerMs);
-      discard();
+      (void)reactor_->run_once(5 * kNsPerMs);
     }
   }
 
@@ -388,17 +391,12 @@ class TraceRun {
       if (now >= when) return true;
       TimeNs step = when - now;
       if (live_) step = std::min(step, 50 * kNsPerMs);
-      auto ready = epoll_->wait(step);
-      if (!ready) return false;
-      discard();
+      if (!reactor_->run_once(step)) return false;
     }
     return false;
   }
 
-  void discard() {
-    io::ProbeSocket::Handlers h;
-    for (auto& s : sockets_) (void)s->drain(h);
-  }
+  static void discard(io::ProbeSocket& s) { (void)s.drain(io::ProbeSocket::Handlers{}); }
 
   model::TraceResult run_round(engine::TraceEngine& e, int round) {
     engine_ = &e;
@@ -425,9 +423,8 @@ class TraceRun {
         wake = std::min(wake.value_or(w), w);
       }
       TimeNs timeout = wake ? std::max<TimeNs>(0, *wake - now) : 100 * kNsPerMs;
-      auto ready = epoll_->wait(timeout);
-      if (!ready) {
-        fatal(ready.error().message());
+      if (auto r = reactor_->run_once(timeout); !r) {
+        fatal(r.error().message());
         status_ = 2;
         break;
       }
@@ -504,47 +501,49 @@ class TraceRun {
     }
   }
 
+  // After sending: TX stamps and fast answers, before the engine is asked what expired.
   void drain_all() {
-    for (auto& sp : sockets_) {
-      io::ProbeSocket& s = *sp;
-      io::ProbeSocket::Handlers h;
-      h.tx_stamp = [&](const io::ProbeSocket::TxStamp& ts) {
-        if ((ts.tag >> 32) == static_cast<std::uint32_t>(round_))
-          engine_->tx_stamp(static_cast<std::uint32_t>(ts.tag), ts.stamp);
-      };
-      h.packet = [&](const io::ProbeSocket::Packet& p) {
-        engine::TraceIncoming in;
-        switch (s.kind()) {
-          case io::SocketKind::icmp_raw: in.kind = engine::TraceIncoming::Kind::icmp; break;
-          case io::SocketKind::icmp_dgram: in.kind = engine::TraceIncoming::Kind::icmp; break;
-          case io::SocketKind::tcp_raw: in.kind = engine::TraceIncoming::Kind::tcp; break;
-          case io::SocketKind::udp:
-          case io::SocketKind::udp_raw: return;  // a UDP answer from a service says nothing about hops
-        }
-        in.family = s.family();
-        in.data = p.data;
-        in.has_ip_header = s.family() == Family::v4 && s.kind() != io::SocketKind::icmp_dgram;
-        if (p.meta.from) in.from = *p.meta.from;
-        in.kernel_rx = p.meta.kernel_rx.has_value();
-        in.user_rx = clock_.now();
-        in.rx = p.meta.kernel_rx.value_or(*in.user_rx);
-        in.ttl = p.meta.ttl;
-        if (auto pr = engine_->on_packet(in)) writer_probe(*pr);
-      };
-      h.icmp_error = [&](const io::ProbeSocket::IcmpError& e) {
-        engine::TraceQueuedError in;
-        in.family = e.entry.icmp_family;
-        in.original = e.original;
-        in.type = e.entry.icmp_type;
-        in.code = e.entry.icmp_code;
-        if (e.entry.offender) in.offender = *e.entry.offender;
-        in.kernel_rx = e.entry.stamp.has_value();
-        in.user_rx = clock_.now();
-        in.rx = e.entry.stamp.value_or(*in.user_rx);
-        if (auto pr = engine_->on_queued_error(in)) writer_probe(*pr);
-      };
-      if (auto r = s.drain(h); !r) writer_->notice(r.error().message());
-    }
+    for (auto& s : sockets_) drain(*s);
+  }
+
+  void drain(io::ProbeSocket& s) {
+    io::ProbeSocket::Handlers h;
+    h.tx_stamp = [&](const io::ProbeSocket::TxStamp& ts) {
+      if ((ts.tag >> 32) == static_cast<std::uint32_t>(round_))
+        engine_->tx_stamp(static_cast<std::uint32_t>(ts.tag), ts.stamp);
+    };
+    h.packet = [&](const io::ProbeSocket::Packet& p) {
+      engine::TraceIncoming in;
+      switch (s.kind()) {
+        case io::SocketKind::icmp_raw: in.kind = engine::TraceIncoming::Kind::icmp; break;
+        case io::SocketKind::icmp_dgram: in.kind = engine::TraceIncoming::Kind::icmp; break;
+        case io::SocketKind::tcp_raw: in.kind = engine::TraceIncoming::Kind::tcp; break;
+        case io::SocketKind::udp:
+        case io::SocketKind::udp_raw: return;  // a UDP answer from a service says nothing about hops
+      }
+      in.family = s.family();
+      in.data = p.data;
+      in.has_ip_header = s.family() == Family::v4 && s.kind() != io::SocketKind::icmp_dgram;
+      if (p.meta.from) in.from = *p.meta.from;
+      in.kernel_rx = p.meta.kernel_rx.has_value();
+      in.user_rx = clock_.now();
+      in.rx = p.meta.kernel_rx.value_or(*in.user_rx);
+      in.ttl = p.meta.ttl;
+      if (auto pr = engine_->on_packet(in)) writer_probe(*pr);
+    };
+    h.icmp_error = [&](const io::ProbeSocket::IcmpError& e) {
+      engine::TraceQueuedError in;
+      in.family = e.entry.icmp_family;
+      in.original = e.original;
+      in.type = e.entry.icmp_type;
+      in.code = e.entry.icmp_code;
+      if (e.entry.offender) in.offender = *e.entry.offender;
+      in.kernel_rx = e.entry.stamp.has_value();
+      in.user_rx = clock_.now();
+      in.rx = e.entry.stamp.value_or(*in.user_rx);
+      if (auto pr = engine_->on_queued_error(in)) writer_probe(*pr);
+    };
+    if (auto r = s.drain(h); !r) writer_->notice(r.error().message());
   }
 
   const TraceOptions& o_;
@@ -557,7 +556,7 @@ class TraceRun {
   std::uint16_t sport_ = 0;
   bool kernel_header_ = false;
   std::uint64_t key_ = 0;
-  std::unique_ptr<sys::Epoll> epoll_;
+  std::unique_ptr<io::Reactor> reactor_;
   std::unique_ptr<format::TraceWriter> writer_;
   std::unique_ptr<sys::ReverseDns> dns_;
   std::unique_ptr<LiveScreen> live_;
