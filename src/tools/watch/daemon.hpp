@@ -21,6 +21,7 @@
 #include "io/http_async.hpp"
 #include "io/http_server.hpp"
 #include "io/reactor.hpp"
+#include "io/worker.hpp"
 #include "model/watch.hpp"
 #include "model/watch_metrics.hpp"
 #include "store/store.hpp"
@@ -119,6 +120,7 @@ class Daemon {
   std::unique_ptr<store::Store> store_;    // this thread's: the outbox, history reads
   std::unique_ptr<store::Writer> writer_;  // its own thread: rounds, alert state, rollups
   std::unique_ptr<io::HttpServer> http_;
+  std::unique_ptr<io::Worker> metrics_worker_;  // renders /metrics off the loop; before http_ dies
   engine::WatchScheduler sched_;
   std::unordered_map<std::uint32_t, Target> targets_;
   std::map<std::string, std::uint32_t, std::less<>> by_name_;
