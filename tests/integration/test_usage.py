@@ -205,6 +205,25 @@ def test_reach_watch_counts_the_usage_section_too(lab, reach, tmp_path):
     assert lab.stop(proc) == 0, proc.stderr.read()
 
 
+def test_watch_validate_reports_the_usage_sections_errors(reach, tmp_path):
+    """--validate said OK (exit 0) for a usage: section the daemon then refused at start."""
+    cfg = tmp_path / "bad.yml"
+    cfg.write_text(f"db: {tmp_path}/u.db\nusage:\n  plans:\n    - name: m\n      interfaces: lo\n      cap: 0\n")
+    r = subprocess.run([str(reach), "watch", "--config", str(cfg), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 2 and r.stdout == "", r
+    assert r.stderr == f"{cfg}:6: usage.plans[0].cap: must be a byte size above 0 like 30GB (GB = 10^9 bytes) or " \
+        "30GiB (2^30)\n", r.stderr
+    cfg.write_text("usage:\n  plans:\n    - name: m\n      interfaces: lo\n      cap: 1GB\n")
+    r = subprocess.run([str(reach), "watch", "--config", str(cfg), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 2 and "set `db:`" in r.stderr and len(r.stderr.splitlines()) == 1, r
+    cfg.write_text(f"db: {tmp_path}/u.db\nusage:\n  plans:\n    - name: m\n      interfaces: lo\n      cap: 1GB\n")
+    r = subprocess.run([str(reach), "watch", "--config", str(cfg), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 0, r
+
+
 def test_delete_recreate_rename_and_kill_9_lose_and_invent_nothing(lab, reach, tmp_path):
     link = Link(lab)
     cfg = config(tmp_path)
