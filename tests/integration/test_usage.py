@@ -180,6 +180,32 @@ def test_counts_equal_the_kernels_counter_deltas(lab, reach, tmp_path):
     assert plan["sources"][0]["name"] == "u0"
 
 
+def test_a_second_daemon_on_the_same_database_refuses_to_count(lab, reach, tmp_path):
+    """Two daemons on one database (reach watch and reach usage --daemon with the same file)
+    each added every delta: the bytes were counted twice. The second one now refuses."""
+    link = Link(lab)
+    cfg = config(tmp_path)
+    d = Daemon(link, reach, cfg)
+    rx0, tx0 = baseline(d)
+    second = link.c.run([str(reach), "usage", "--config", str(cfg), "--daemon"], timeout=20, check=False)
+    assert second.returncode == 2, second
+    assert "another reach daemon is already counting into this database" in second.stderr, second.stderr
+    assert len(second.stderr.splitlines()) == 1, second.stderr
+    wcfg = tmp_path / "watch.yml"
+    wcfg.write_text(cfg.read_text())
+    second = link.c.run([str(reach), "watch", "--config", str(wcfg)], timeout=20, check=False)
+    assert second.returncode == 2 and "another reach daemon" in second.stderr, second
+    link.push(1_000_000)
+    d.polls()
+    assert d.stop() == 0, d.errors
+    rx1, tx1 = link.kernel()
+    assert counted(tmp_path) == (rx1 - rx0, tx1 - tx0)
+    # Once the first one is gone, a daemon may count again.
+    d = Daemon(link, reach, cfg)
+    d.wait_line("counting")
+    assert d.stop() == 0, d.errors
+
+
 def test_report_without_a_database_is_one_clear_line(lab, reach, tmp_path):
     link = Link(lab)
     cfg = config(tmp_path)
