@@ -322,7 +322,7 @@ int run(int argc, char** argv, std::ostream& out) {
   auto* u_months = u->add_flag("--months", uo.months, "history per billing cycle (last 12), like vnstat -m");
   auto* u_json = u->add_flag("--json", uo.json, "NDJSON (docs/JSON.md)");
   auto* u_vnstat = u->add_flag("--vnstat-json", uo.vnstat_json, "vnStat's JSON (jsonversion 2), for dashboards that read vnstat --json");
-  auto* u_mrtg = u->add_option("--mrtg", uo.mrtg, "MRTG's 4 lines (in and out byte counters, uptime, name) for an interface or plan");
+  auto* u_mrtg = u->add_option("--mrtg", uo.mrtg, "MRTG's 4 lines (in and out byte counters, uptime, name) for one source (its name or id, docs/USAGE.md)");
   auto* u_nagios = u->add_flag("--nagios", uo.nagios, "Nagios plugin output and exit codes, with perfdata");
   auto* u_warn = u->add_option("-w,--warning", uo.warning, "--nagios WARNING at this percent of the cap (default 80%)");
   auto* u_crit = u->add_option("-c,--critical", uo.critical, "--nagios CRITICAL at this percent of the cap (default 90%)");

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "format/nagios_perf.hpp"
 #include "format/usage_text.hpp"
@@ -32,7 +33,11 @@ bool at_least(const model::UsagePlanReport& p, std::optional<double> pct) {
 
 std::string bytes_at(const model::UsagePlanReport& p, std::optional<double> pct) {
   if (!pct) return "";
-  return fmt::format("{}", static_cast<std::uint64_t>(std::ceil(static_cast<long double>(p.cap) * *pct / 100)));
+  // A cap near 2^64 at a percent above 100 is past any byte count: the conversion of a value
+  // out of range gave 0, a threshold every count is over.
+  const long double b = std::ceil(static_cast<long double>(p.cap) * *pct / 100);
+  constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
+  return fmt::format("{}", b >= static_cast<long double>(kMax) ? kMax : static_cast<std::uint64_t>(b));
 }
 
 std::string perfdata(const model::UsagePlanReport& p, const UsageNagiosThresholds& t) {

@@ -104,6 +104,7 @@ struct UsageStore::Impl {
 
 UsageStore::UsageStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 UsageStore::~UsageStore() = default;
+const std::string& UsageStore::path() const { return impl_->opt.path; }
 
 Result<std::unique_ptr<UsageStore>> UsageStore::open(const UsageStoreOptions& options) {
   auto impl = std::make_unique<Impl>();

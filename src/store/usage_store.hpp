@@ -85,6 +85,7 @@ class UsageStore {
   ~UsageStore();
   UsageStore(const UsageStore&) = delete;
   UsageStore& operator=(const UsageStore&) = delete;
+  const std::string& path() const;  // as opened
 
   // Every saved counter state, by (source, direction).
   Result<std::map<std::pair<std::string, UsageDir>, UsageCounterRow>> load_counters();

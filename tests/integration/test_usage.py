@@ -180,6 +180,32 @@ def test_counts_equal_the_kernels_counter_deltas(lab, reach, tmp_path):
     assert plan["sources"][0]["name"] == "u0"
 
 
+def test_a_second_daemon_on_the_same_database_refuses_to_count(lab, reach, tmp_path):
+    """Two daemons on one database (reach watch and reach usage --daemon with the same file)
+    each added every delta: the bytes were counted twice. The second one now refuses."""
+    link = Link(lab)
+    cfg = config(tmp_path)
+    d = Daemon(link, reach, cfg)
+    rx0, tx0 = baseline(d)
+    second = link.c.run([str(reach), "usage", "--config", str(cfg), "--daemon"], timeout=20, check=False)
+    assert second.returncode == 2, second
+    assert "another reach daemon is already counting into this database" in second.stderr, second.stderr
+    assert len(second.stderr.splitlines()) == 1, second.stderr
+    wcfg = tmp_path / "watch.yml"
+    wcfg.write_text(cfg.read_text())
+    second = link.c.run([str(reach), "watch", "--config", str(wcfg)], timeout=20, check=False)
+    assert second.returncode == 2 and "another reach daemon" in second.stderr, second
+    link.push(1_000_000)
+    d.polls()
+    assert d.stop() == 0, d.errors
+    rx1, tx1 = link.kernel()
+    assert counted(tmp_path) == (rx1 - rx0, tx1 - tx0)
+    # Once the first one is gone, a daemon may count again.
+    d = Daemon(link, reach, cfg)
+    d.wait_line("counting")
+    assert d.stop() == 0, d.errors
+
+
 def test_report_without_a_database_is_one_clear_line(lab, reach, tmp_path):
     link = Link(lab)
     cfg = config(tmp_path)
@@ -203,6 +229,25 @@ def test_reach_watch_counts_the_usage_section_too(lab, reach, tmp_path):
     assert m and float(m.group(1)) >= tx1, body
     assert re.search(r'^reach_usage_cap_bytes\{plan="lab"\} 1e\+09$', body, re.M), body
     assert lab.stop(proc) == 0, proc.stderr.read()
+
+
+def test_watch_validate_reports_the_usage_sections_errors(reach, tmp_path):
+    """--validate said OK (exit 0) for a usage: section the daemon then refused at start."""
+    cfg = tmp_path / "bad.yml"
+    cfg.write_text(f"db: {tmp_path}/u.db\nusage:\n  plans:\n    - name: m\n      interfaces: lo\n      cap: 0\n")
+    r = subprocess.run([str(reach), "watch", "--config", str(cfg), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 2 and r.stdout == "", r
+    assert r.stderr == f"{cfg}:6: usage.plans[0].cap: must be a byte size above 0 like 30GB (GB = 10^9 bytes) or " \
+        "30GiB (2^30)\n", r.stderr
+    cfg.write_text("usage:\n  plans:\n    - name: m\n      interfaces: lo\n      cap: 1GB\n")
+    r = subprocess.run([str(reach), "watch", "--config", str(cfg), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 2 and "set `db:`" in r.stderr and len(r.stderr.splitlines()) == 1, r
+    cfg.write_text(f"db: {tmp_path}/u.db\nusage:\n  plans:\n    - name: m\n      interfaces: lo\n      cap: 1GB\n")
+    r = subprocess.run([str(reach), "watch", "--config", str(cfg), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 0, r
 
 
 def test_delete_recreate_rename_and_kill_9_lose_and_invent_nothing(lab, reach, tmp_path):

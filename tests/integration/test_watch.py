@@ -37,6 +37,22 @@ def test_once_from_the_command_line_names_each_verdict(lab, reach):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_a_file_run_for_n_rounds_prints_the_summary(lab, reach, tmp_path):
+    """--config FILE -c N printed nothing at all (the summary was kept for command-line targets)."""
+    p = lab.pair()
+    p.server.listen(tcp=[8080])
+    cfg = tmp_path / "n.yml"
+    cfg.write_text(f"defaults: {{ interval: 300ms, timeout: 300ms }}\ntargets:\n"
+                   f"  - {{ name: ping, host: {p.server4} }}\n"
+                   f"  - {{ name: refused, probe: tcp, host: {p.server4}, port: 8081 }}\n")
+    r = watch(p.client, reach, "--config", str(cfg), "-c", "3", "--no-live")
+    assert r.returncode == 1, r.stdout + r.stderr
+    rows = {l.split()[0]: l.split() for l in r.stdout.splitlines()[2:]}
+    assert r.stdout.startswith("--- reach watch summary ---"), r.stdout
+    assert rows["ping"][1:3] == ["3", "0"] and rows["ping"][4] != "-", r.stdout
+    assert rows["refused"][1:3] == ["3", "3"], r.stdout
+
+
 def test_once_dns_and_http_targets(lab, reach, tmp_path):
     p = lab.pair()
     if not Path("/usr/sbin/dnsmasq").exists():

@@ -214,6 +214,15 @@ TEST(UsageNagios, StatesAndPerfdata) {
   EXPECT_NE(s.find("'home'=1B;;24000000000;0;30000000000 'home_pct'=0.00%;;80;0;100\n"), std::string::npos) << s;
   EXPECT_NE(s.find("\nCRITICAL mobile 82.3%"), std::string::npos) << s;
   EXPECT_EQ(s.find("\nOK home"), std::string::npos) << s;
+  // A cap of 2^64 - 1 at 1000 %: the byte thresholds stay at the top, not 0.
+  auto huge = sample_usage_report();
+  huge.plans.resize(1);
+  huge.plans[0].sources.resize(1);
+  huge.plans[0].cap = 18'446'744'073'709'551'615u;
+  std::ostringstream o4;
+  write_usage_nagios(o4, huge, {1000, 1000});
+  EXPECT_NE(o4.str().find("B;18446744073709551615;18446744073709551615;0;18446744073709551615 "), std::string::npos)
+      << o4.str();
   model::UsageReport none;
   std::ostringstream o3;
   EXPECT_EQ(write_usage_nagios(o3, none, {}), 3);

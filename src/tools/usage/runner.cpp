@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 
 #include "format/wall_time.hpp"
 #include "sys/clock.hpp"
+#include "sys/file_lock.hpp"
 #include "sys/link_stats.hpp"
 #include "tools/usage/counting.hpp"
 #include "tools/watch/payloads.hpp"
@@ -81,6 +83,15 @@ Result<std::unique_ptr<Runner>> Runner::create(io::Reactor& reactor, config::Usa
 }
 
 Result<void> Runner::load() {
+  // A second daemon on the same database (reach watch and reach usage --daemon with one file)
+  // would add every delta again: the first one counts, the second one refuses to start.
+  const std::string lock_path = store_.path() + ".lock";
+  auto lock = sys::lock_file(lock_path);
+  if (!lock && lock.error().err == EWOULDBLOCK)
+    return fail("usage", store_.path(), 0,
+                "another reach daemon is already counting into this database (it holds " + lock_path + ")");
+  if (!lock) return tl::unexpected(lock.error());
+  lock_ = std::move(*lock);
   auto boot = sys::boot_id();
   if (!boot) return tl::unexpected(boot.error());
   boot_id_ = *boot;

@@ -18,6 +18,7 @@
 #include "io/worker.hpp"
 #include "store/store.hpp"
 #include "store/usage_store.hpp"
+#include "sys/fd.hpp"
 #include "tools/usage/sources.hpp"
 #include "tools/zone_rules.hpp"
 
@@ -100,6 +101,7 @@ class Runner {
   std::map<std::string, Source> sources_;  // by UsageSource::id
   std::vector<Plan> plans_;
   std::string boot_id_;
+  sys::Fd lock_;  // DB.lock, held while this runner counts into DB (one counting daemon per database)
   std::string link_problem_;
   bool store_failing_ = false;
   io::Reactor::TimerId timer_ = 0;

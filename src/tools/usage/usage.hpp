@@ -14,7 +14,7 @@ struct UsageOptions {
   bool days = false, months = false;  // history like vnstat -d / -m (months: billing cycles)
   bool json = false;           // --json: NDJSON (docs/JSON.md)
   bool vnstat_json = false;    // --vnstat-json: vnStat's jsonversion 2
-  std::string mrtg;            // --mrtg NAME: MRTG's 4 lines for an interface or plan
+  std::string mrtg;            // --mrtg NAME: MRTG's 4 lines for one source (name or id)
   bool nagios = false;         // --nagios -w 80% -c 90%
   std::string warning = "80%", critical = "90%";
 };

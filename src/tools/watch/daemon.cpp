@@ -366,7 +366,7 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
   t.received += static_cast<std::uint64_t>(r.received);
   if (r.success) t.last_success = r.start_wall;
   t.window.add(r);
-  if (opts_.config_path.empty()) t.all_rtts.insert(t.all_rtts.end(), r.rtts.begin(), r.rtts.end());
+  if (opts_.config_path.empty() || opts_.rounds) t.all_rtts.insert(t.all_rtts.end(), r.rtts.begin(), r.rtts.end());
   if (writer_) writer_->add_round(r);
   if (opts_.events) *opts_.events << round_ndjson(r, opts_.netns) << '\n' << std::flush;
 

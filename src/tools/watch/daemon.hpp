@@ -66,7 +66,7 @@ class Daemon {
     std::uint64_t rounds = 0, failed = 0, sent = 0, received = 0;
     TimeNs last_success = 0;
     std::optional<model::RoundResult> last;
-    std::vector<TimeNs> all_rtts;   // CLI mode only: for the summary at the end
+    std::vector<TimeNs> all_rtts;   // CLI or -c N only: for the summary at the end
     int in_flight = 0;              // rounds started, not finished
   };
 

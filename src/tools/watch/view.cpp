@@ -74,8 +74,10 @@ void Daemon::redraw() {
 }
 
 void Daemon::summary() {
-  // Daemons, Nagios mode and a single round (its lines say it all) print no summary.
-  if (!opts_.config_path.empty() || opts_.nagios || (opts_.rounds && *opts_.rounds == 1)) return;
+  // Daemons, Nagios mode and a single round (its lines say it all) print no summary. A file run
+  // for -c N rounds is no daemon: without the summary it printed nothing at all.
+  const bool daemon = !opts_.config_path.empty() && !opts_.rounds;
+  if (daemon || opts_.nagios || (opts_.rounds && *opts_.rounds == 1)) return;
   if (opts_.live) out_ << "\n";
   out_ << fmt::format("--- reach watch summary ---\n{:<24} {:>6} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9}\n", "TARGET",
                       "ROUNDS", "FAILED", "LOSS", "MIN", "MEDIAN", "MAX", "STDDEV");

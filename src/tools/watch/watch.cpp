@@ -7,6 +7,7 @@
 
 #include "base/address.hpp"
 #include "config/blackbox_modules.hpp"
+#include "config/usage_config.hpp"
 #include "format/watch_mrtg.hpp"
 #include "store/store.hpp"
 #include "sys/clock.hpp"
@@ -222,6 +223,14 @@ int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
     modules = std::move(*m);
   }
   std::vector<std::string> problems = deep_check(*cfg, modules);
+  // The usage: section is parsed when the daemon starts it; --validate must see its errors too,
+  // or it would say OK for a file the daemon then refuses.
+  if (from_file && cfg->usage) {
+    if (auto u = config::parse_usage_config(text, source); !u)
+      for (const config::ConfigError& e : u.error().items) problems.push_back(e.text());
+    else if (!cfg->db)
+      problems.push_back(source + ": usage: counts into the database: set `db:` (e.g. /var/lib/reach/watch.db)");
+  }
   if (o.validate) {
     for (const std::string& w : modules.warnings(cfg->modules.value_or("")))
       out << "warning: " << w << '\n';

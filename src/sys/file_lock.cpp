@@ -1,0 +1,17 @@
+#include "sys/file_lock.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include <cerrno>
+
+namespace reach::sys {
+
+Result<Fd> lock_file(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644));
+  if (!fd.valid()) return fail("lock", path, errno);
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return fail("lock", path, errno);
+  return fd;
+}
+
+}  // namespace reach::sys
