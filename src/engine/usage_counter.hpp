@@ -28,7 +28,7 @@ struct CounterReading {
   TimeNs wall = 0;           // unix ns the value was read
   std::uint64_t value = 0;
   int bits = 64;             // 64 or 32
-  std::string base;          // the counter base's identity, e.g. "BOOTID/IFINDEX"
+  std::string base;          // the counter base's identity, e.g. "BOOTID.NETNS/IFINDEX"
   TimeNs restarted = 0;      // unix ns of the counter's latest known restart, 0 when unknown
 };
 struct CounterState {        // persisted per source and direction

@@ -36,7 +36,7 @@ enum class UsageDir : std::uint8_t { rx = 0, tx = 1 };
 // The last raw reading of one counter (engine::CounterState, kept here without the engine).
 struct UsageCounterRow {
   bool valid = false;
-  std::string base;             // the counter base's identity ("BOOTID/IFINDEX", ...)
+  std::string base;             // the counter base's identity ("BOOTID.NETNS/IFINDEX", ...)
   std::uint64_t last = 0;       // the raw counter value
   TimeNs last_wall = 0;         // unix ns it was read
   int bits = 64;

@@ -206,6 +206,36 @@ def test_a_second_daemon_on_the_same_database_refuses_to_count(lab, reach, tmp_p
     assert d.stop() == 0, d.errors
 
 
+def test_a_daemon_in_another_namespace_never_takes_a_link_there_for_the_one_counted(lab, reach, tmp_path):
+    """An ifindex names a link only inside its network namespace. A daemon restarted in another
+    namespace with the same database used to follow the stored ifindex to that namespace's link
+    of the same index and count its whole counter as new traffic."""
+    link = Link(lab)
+    cfg = config(tmp_path)
+    d = Daemon(link, reach, cfg)
+    baseline(d)
+    link.push(1_000_000)
+    d.polls()
+    assert d.stop() == 0, d.errors
+    before = counted(tmp_path)
+    index = int(link.c.run(["cat", "/sys/class/net/u0/ifindex"], timeout=10).stdout)
+    # Another namespace whose link has u0's index, another name, and bytes on its counter.
+    other = types.SimpleNamespace(c=lab.host("ux"))
+    other.c.ip("link", "add", "ox0", "index", str(index), "type", "veth", "peer", "name", "ox1", "netns", link.s.ns)
+    other.c.sysctl("net.ipv6.conf.ox0.disable_ipv6", 1)
+    link.s.sysctl("net.ipv6.conf.ox1.disable_ipv6", 1)
+    other.c.ip("addr", "add", "198.18.201.1/24", "dev", "ox0")
+    link.s.ip("addr", "add", "198.18.201.2/24", "dev", "ox1")
+    other.c.ip("link", "set", "ox0", "up")
+    link.s.ip("link", "set", "ox1", "up")
+    other.c.run(["ping", "-c", "3", "-i", "0.2", "-s", "1400", "-W", "2", "198.18.201.2"], timeout=20)
+    assert int(other.c.run(["cat", "/sys/class/net/ox0/statistics/tx_bytes"], timeout=10).stdout) > 4000
+    d = Daemon(other, reach, cfg)
+    d.polls(5)
+    assert d.stop() == 0, d.errors
+    assert counted(tmp_path) == before, (d.lines, d.errors)
+
+
 def test_report_without_a_database_is_one_clear_line(lab, reach, tmp_path):
     link = Link(lab)
     cfg = config(tmp_path)

@@ -10,6 +10,7 @@
 #include "format/wall_time.hpp"
 #include "sys/clock.hpp"
 #include "sys/file_lock.hpp"
+#include "sys/netns.hpp"
 #include "sys/link_stats.hpp"
 #include "tools/usage/counting.hpp"
 #include "tools/watch/payloads.hpp"
@@ -94,7 +95,12 @@ Result<void> Runner::load() {
   lock_ = std::move(*lock);
   auto boot = sys::boot_id();
   if (!boot) return tl::unexpected(boot.error());
-  boot_id_ = *boot;
+  // An ifindex names a link only within one network namespace: a daemon started in another
+  // one must not take that namespace's link for the one counted before. The counter base of an
+  // interface is "BOOTID.NETNS/IFINDEX".
+  auto ns = sys::current_netns();
+  if (!ns) return tl::unexpected(ns.error());
+  boot_id_ = *boot + "." + std::to_string(ns->ino);
   auto saved = store_.load_counters();
   if (!saved) return tl::unexpected(saved.error());
   for (const config::UsagePlan& p : cfg_.plans) {
@@ -105,7 +111,7 @@ Result<void> Runner::load() {
       if (auto it = saved->find({s.id, store::UsageDir::rx}); it != saved->end()) rt.rx = state_of(it->second);
       if (auto it = saved->find({s.id, store::UsageDir::tx}); it != saved->end()) rt.tx = state_of(it->second);
       // Still this boot: keep following the link counted before the restart (it may have been
-      // renamed while we were down). The base of an interface counter is "BOOTID/IFINDEX".
+      // renamed while we were down).
       const std::string prefix = boot_id_ + "/";
       if (s.kind == config::UsageSource::Kind::interface && rt.rx.valid && rt.rx.base.rfind(prefix, 0) == 0)
         rt.followed = std::atoi(rt.rx.base.c_str() + prefix.size());

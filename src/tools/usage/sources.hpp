@@ -2,7 +2,7 @@
 // The three kinds of byte-count source of `reach usage`, each turned into a pair of counter
 // readings (rx, tx) for engine::advance, with the counter base that says when a counter
 // started over (docs/USAGE-SOURCES.md):
-//  - interface (netlink IFLA_STATS64): base "BOOTID/IFINDEX" — a reboot or a re-created
+//  - interface (netlink IFLA_STATS64): base "BOOTID.NETNS/IFINDEX" — a reboot or a re-created
 //    interface starts at 0;
 //  - snmp: base "snmp:HOST/IFINDEX", 64-bit counters when the agent has both ifHC*, else the
 //    32-bit ones; `restarted` from sysUpTime (the agent's start) and ifCounterDiscontinuityTime,
