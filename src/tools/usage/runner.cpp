@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "format/usage_text.hpp"
 #include "format/wall_time.hpp"
 #include "sys/clock.hpp"
 #include "sys/file_lock.hpp"
@@ -44,14 +45,6 @@ engine::CounterState state_of(const store::UsageCounterRow& r) {
 std::string host_name() {
   char buf[256] = {};
   return ::gethostname(buf, sizeof buf - 1) == 0 ? buf : "localhost";
-}
-
-std::string bytes_text(std::uint64_t b) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1000 && u < 5) v /= 1000, ++u;
-  return u == 0 ? fmt::format("{} B", b) : fmt::format("{:.2f} {}", v, units[u]);
 }
 
 std::string utc_text(std::int64_t unix_s) { return format::rfc3339_nano(unix_s * kNsPerSec); }
@@ -321,10 +314,11 @@ void Runner::notify(const Plan& p, int pct, const engine::PlanStatus& st, TimeNs
   e.target = p.cfg.name;
   e.alert = pct == engine::kProjected ? "usage_projected" : fmt::format("usage_{}pct", pct);
   std::string text = fmt::format("plan {}: {} of {} used ({:.1f}%) in the cycle {} .. {}", p.cfg.name,
-                                 bytes_text(st.used), bytes_text(st.cap), st.percent, utc_text(st.cycle.start),
+                                 format::usage_bytes(st.used), format::usage_bytes(st.cap), st.percent, utc_text(st.cycle.start),
                                  utc_text(st.cycle.end));
   if (st.projected_exhaustion) text += fmt::format("; projected to reach the cap at {}", utc_text(*st.projected_exhaustion));
-  text += st.daily_budget > 0 ? fmt::format("; {}/day left for {} days", bytes_text(st.daily_budget), st.days_left)
+  text += st.daily_budget > 0 ? fmt::format("; {}/day left for {} day{}", format::usage_bytes(st.daily_budget), st.days_left,
+                                            st.days_left == 1 ? "" : "s")
                               : std::string("; no budget left this cycle");
   e.reason = std::move(text);
   watch::AlertContext ctx;
