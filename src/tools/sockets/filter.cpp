@@ -8,44 +8,6 @@ namespace reach::tools::sockets {
 
 using model::SocketRow;
 
-bool Cidr::contains(const IpAddr& a0) const {
-  IpAddr a = a0;
-  // A v4 network also matches IPv4-mapped IPv6 addresses (dual-stack sockets).
-  if (net.is_v4() && !a.is_v4()) {
-    static const std::uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (!std::equal(mapped, mapped + 12, a.data())) return false;
-    a = IpAddr::from_bytes(Family::v4, a.data() + 12);
-  }
-  if (a.family() != net.family()) return false;
-  int bits = prefix;
-  for (std::size_t i = 0; i < a.size() && bits > 0; ++i, bits -= 8) {
-    const std::uint8_t mask = bits >= 8 ? 0xff : static_cast<std::uint8_t>(0xff << (8 - bits));
-    if ((a.data()[i] & mask) != (net.data()[i] & mask)) return false;
-  }
-  return true;
-}
-
-std::optional<Cidr> parse_cidr(std::string_view text) {
-  const auto slash = text.find('/');
-  auto addr = IpAddr::parse(text.substr(0, slash));
-  if (!addr) return std::nullopt;
-  Cidr c{*addr, static_cast<int>(addr->size() * 8)};
-  if (slash != std::string_view::npos) {
-    std::string_view p = text.substr(slash + 1);
-    int n = -1;
-    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
-    if (p.empty() || ec != std::errc{} || end != p.data() + p.size() || n < 0 || n > c.prefix) return std::nullopt;
-    c.prefix = n;
-  }
-  // Host bits set beyond the prefix are almost always a typo: refuse them.
-  for (std::size_t i = 0; i < addr->size(); ++i) {
-    const int keep = std::clamp(c.prefix - static_cast<int>(i) * 8, 0, 8);
-    const std::uint8_t mask = keep == 8 ? 0xff : static_cast<std::uint8_t>(0xff << (8 - keep));
-    if ((addr->data()[i] & ~mask & 0xff) != 0) return std::nullopt;
-  }
-  return c;
-}
-
 std::optional<std::uint32_t> parse_state(std::string_view name) {
   std::string n;
   for (char ch : name)
@@ -79,7 +41,7 @@ bool Filter::keep(const SocketRow& r) const {
   if (!addrs.empty()) {
     if (r.proto == model::SockProto::unix_) return false;
     bool hit = std::any_of(addrs.begin(), addrs.end(),
-                           [&](const Cidr& c) { return c.contains(r.local) || c.contains(r.peer); });
+                           [&](const IpPrefix& c) { return c.contains(r.local) || c.contains(r.peer); });
     if (!hit) return false;
   }
   if (pid && std::none_of(r.owners.begin(), r.owners.end(), [&](const auto& o) { return o.pid == *pid; }))

@@ -7,19 +7,10 @@
 #include <string_view>
 #include <vector>
 
-#include "base/ip_addr.hpp"
+#include "base/ip_prefix.hpp"
 #include "model/socket.hpp"
 
 namespace reach::tools::sockets {
-
-struct Cidr {
-  IpAddr net;
-  int prefix = 0;
-  bool contains(const IpAddr& a) const;
-};
-// "198.18.0.0/15", "2001:db8::/32", or a bare address (a /32 or /128). nullopt when malformed,
-// when the prefix is out of range, or when host bits are set beyond the prefix.
-std::optional<Cidr> parse_cidr(std::string_view text);
 
 // A state name as netstat (ESTABLISHED, SYN_SENT, LISTEN, ...) or ss (established, syn-sent,
 // listening, unconn, ...) spells it, any case, "-" or "_" alike; the bit mask of kernel
@@ -31,7 +22,7 @@ struct Filter {
   std::uint32_t dgram_states = 0;  // kernel mask for UDP and raw
   std::uint32_t unix_states = 0;   // kernel mask for unix sockets
   std::optional<int> port, sport, dport;
-  std::vector<Cidr> addrs;
+  std::vector<IpPrefix> addrs;
   std::optional<int> pid;
   std::string program;
   bool keep(const model::SocketRow& r) const;

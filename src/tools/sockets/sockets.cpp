@@ -186,7 +186,7 @@ std::optional<std::string> build_filter(const SocketsOptions& o, Filter& f) {
   f.sport = o.sport;
   f.dport = o.dport;
   for (const auto& a : o.addrs) {
-    auto c = sockets::parse_cidr(a);
+    auto c = parse_prefix(a);
     if (!c) return fmt::format("bad address or CIDR for --addr: '{}' (e.g. 198.18.0.0/15, 2001:db8::/32)", a);
     f.addrs.push_back(*c);
   }

@@ -1,0 +1,69 @@
+// IpPrefix: CIDR parsing, membership (with IPv4-mapped peers) and the prefix that holds an address.
+#include <gtest/gtest.h>
+
+#include "base/ip_prefix.hpp"
+
+namespace reach {
+namespace {
+
+IpAddr ip(const char* s) { return *IpAddr::parse(s); }
+
+TEST(IpPrefix, ParseAndContains) {
+  auto c = parse_prefix("198.18.0.0/15");
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->contains(ip("198.18.0.1")));
+  EXPECT_TRUE(c->contains(ip("198.19.255.255")));
+  EXPECT_FALSE(c->contains(ip("198.20.0.0")));
+  EXPECT_FALSE(c->contains(ip("2001:db8::1")));
+  EXPECT_TRUE(c->contains(ip("::ffff:198.18.3.4"))) << "dual-stack sockets show v4 peers mapped";
+  auto c6 = parse_prefix("2001:db8::/32");
+  ASSERT_TRUE(c6);
+  EXPECT_TRUE(c6->contains(ip("2001:db8:ffff::1")));
+  EXPECT_FALSE(c6->contains(ip("2001:db9::1")));
+  EXPECT_FALSE(c6->contains(ip("198.18.0.1")));
+  auto host = parse_prefix("198.18.0.2");
+  ASSERT_TRUE(host);
+  EXPECT_EQ(host->len, 32);
+  EXPECT_TRUE(host->contains(ip("198.18.0.2")));
+  EXPECT_FALSE(host->contains(ip("198.18.0.3")));
+  auto zero = parse_prefix("0.0.0.0/0");
+  ASSERT_TRUE(zero);
+  EXPECT_TRUE(zero->contains(ip("198.19.255.1")));
+  auto odd = parse_prefix("2001:db8::/33");
+  ASSERT_TRUE(odd);
+  EXPECT_TRUE(odd->contains(ip("2001:db8:7fff::1")));
+  EXPECT_FALSE(odd->contains(ip("2001:db8:8000::1")));
+  for (const char* bad : {"198.18.0.1/33", "198.18.0.0/", "198.18.0.0/x", "198.18.1.0/15", "nope", "",
+                          "2001:db8::/129", "198.18.0.0/-1", "198.18.0.0/15/1", "198.19.0.1/8"})
+    EXPECT_FALSE(parse_prefix(bad)) << bad;
+}
+
+TEST(IpPrefix, PrefixOfClearsHostBits) {
+  struct Case {
+    const char* addr;
+    int len;
+    const char* want;
+  } cases[] = {
+      {"198.18.7.9", 24, "198.18.7.0/24"},
+      {"198.18.7.9", 32, "198.18.7.9/32"},
+      {"198.18.7.9", 40, "198.18.7.9/32"},  // clamped to the family's width
+      {"::ffff:198.18.7.9", 24, "198.18.7.0/24"},  // a dual-stack socket's v4 peer counts as v4
+      {"2001:db8:1:2:3:4:5:6", 64, "2001:db8:1:2::/64"},
+      {"2001:db8:1:2:3:4:5:6", 48, "2001:db8:1::/48"},
+      {"2001:db8:1:2:3:4:5:6", 0, "::/0"},
+      {"2001:db8:1:2:3:4:5:6", 63, "2001:db8:1:2::/63"},
+      {"2001:db8:1:3:3:4:5:6", 63, "2001:db8:1:2::/63"},
+  };
+  for (const auto& c : cases) {
+    const IpPrefix p = prefix_of(ip(c.addr), c.len);
+    EXPECT_EQ(p.to_string(), c.want) << c.addr << "/" << c.len;
+    EXPECT_TRUE(p.contains(ip(c.addr))) << c.addr;
+  }
+  EXPECT_EQ(prefix_of(ip("2001:db8::1"), 64), prefix_of(ip("2001:db8::ffff:1"), 64));
+  EXPECT_FALSE(prefix_of(ip("2001:db8::1"), 64) == prefix_of(ip("2001:db8:0:1::1"), 64));
+  EXPECT_EQ(unmap_v4(ip("::ffff:198.18.0.1")).to_string(), "198.18.0.1");
+  EXPECT_EQ(unmap_v4(ip("2001:db8::1")).to_string(), "2001:db8::1");
+}
+
+}  // namespace
+}  // namespace reach
