@@ -219,6 +219,7 @@ TimeNs TraceEngine::deadline(std::uint32_t id, const HopRtts& rtts) const {
   for (std::size_t t = ttl + 1; t < rtts.size() && !near; ++t) near = rtts[t];
   if (rtts[ttl] && cfg_.here > 0) limit = std::min(limit, static_cast<TimeNs>(cfg_.here * static_cast<double>(*rtts[ttl])));
   if (near && cfg_.near > 0) limit = std::min(limit, static_cast<TimeNs>(cfg_.near * static_cast<double>(*near)));
+  limit = std::max(limit, std::min(cfg_.min_adaptive_wait, cfg_.wait));
   return base + std::max<TimeNs>(limit, 0);
 }
 

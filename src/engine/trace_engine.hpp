@@ -26,6 +26,10 @@ struct TraceConfig {
   TimeNs wait = 5 * kNsPerSec;  // longest wait for one probe (-w MAX)
   double here = 3.0;         // ... or HERE x the RTT of an answer from the same hop
   double near = 10.0;        // ... or NEAR x the RTT of an answer from a later hop (traceroute -w)
+  // ... but never less than this (or MAX when MAX is shorter): 3 x a 0.2 ms LAN RTT is below the
+  // jitter of a router's ICMP slow path and of a busy host's softirq, and a probe given up too
+  // early is a false star (and a lost link for MDA, which cannot take a late answer back).
+  TimeNs min_adaptive_wait = 50 * kNsPerMs;
   TimeNs send_gap = 0;       // rate limit: at least this much between two sends
   bool classic = false;      // vary the destination port (UDP) / source port (TCP) / checksum (ICMP)
   std::size_t payload = 32;  // UDP/ICMP payload bytes (at least 14)

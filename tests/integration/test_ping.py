@@ -6,6 +6,7 @@ topology, and where it helps against the peer tools (iputils ping, hping3) run o
 
 import os
 import shutil
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -35,6 +36,15 @@ def fam(v6, topo, name):
 
 # --------------------------------------------------------------------------- precision
 
+def assert_path_delay(rtts, delay_ms):
+    """Every RTT is at least the emulated delay (kernel timestamps on both ends cannot be early),
+    and the typical one is within 0.5 ms of it. The median, not the mean: on a loaded machine the
+    routers' softirq work lands on ksoftirqd now and then, and those few real, late replies are
+    the path's truth, not reach's error (the witness sees them too)."""
+    assert min(rtts) >= delay_ms, rtts
+    assert abs(statistics.median(rtts) - delay_ms) < 0.5, rtts
+
+
 
 def test_icmp_over_three_routers_with_20ms_rtt(lab, reach):
     chain = lab.chain(routers=3, delay_ms=10)
@@ -47,11 +57,13 @@ def test_icmp_over_three_routers_with_20ms_rtt(lab, reach):
     assert all(e["tx_timestamp"] == "kernel" and e["rx_timestamp"] == "kernel" for e in replies)
     s = of_type(evs, "summary")[0]
     assert s["transmitted"] == 20 and s["received"] == 20 and s["loss_pct"] == 0
-    assert abs(s["rtt_avg_ms"] - 20.0) < 0.5, s
+    rtts = [e["rtt_ms"] for e in replies]
+    assert_path_delay(rtts, 20.0)
+    assert abs(s["rtt_avg_ms"] - statistics.fmean(rtts)) < 0.001, "the summary is the replies' mean"
     # The witness: iputils ping on the same path sees the same delay.
     w = lablib.parse_ping(chain.client.run(["ping", "-c", "10", "-i", "0.05", chain.server4],
                                            timeout=TIMEOUT).stdout)
-    assert abs(w.rtt_avg - s["rtt_avg_ms"]) < 0.5
+    assert abs(statistics.median(w.rtts) - statistics.median(rtts)) < 0.5, (w.rtts, rtts)
 
 
 def test_icmp_over_three_routers_ipv6_text_output(lab, reach):
@@ -61,7 +73,7 @@ def test_icmp_over_three_routers_ipv6_text_output(lab, reach):
     p = lablib.parse_ping(r.stdout)
     assert (p.transmitted, p.received, p.loss_pct) == (10, 10, 0.0)
     assert p.ttls == [61] * 10
-    assert abs(p.rtt_avg - 20.0) < 0.5
+    assert_path_delay(p.rtts, 20.0)
     assert f"--- {chain.server6} ping statistics ---" in r.stdout
 
 

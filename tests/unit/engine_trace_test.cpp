@@ -136,8 +136,32 @@ TEST_P(TraceAllMethods, SilentRouterIsStarsWithoutWaitingTheFullWait) {
   s.silent = {2};
   auto r = s.run();
   expect_path(r, s);
-  // NEAR x the RTT of hop 3 (3 ms) = 30 ms after hop 2's probes left, not -w 5 s.
-  EXPECT_LE(r.elapsed, 40 * kMs);
+  // NEAR x the RTT of hop 3 (3 ms) = 30 ms, raised to the 50 ms floor, after hop 2's probes
+  // left; not -w 5 s.
+  EXPECT_GE(r.elapsed, 50 * kMs);
+  EXPECT_LE(r.elapsed, 60 * kMs);
+}
+
+// A LAN router answers its first probe in 1 ms; HERE x 1 ms = 3 ms would give up its second
+// probe long before a slow-path answer 20 ms later. The floor keeps it, and -w MAX still caps.
+TEST(TraceWait, AdaptiveWaitHasAFloorButNeverExceedsMax) {
+  for (TimeNs max : {5 * kNsPerSec, 10 * kMs}) {
+    TraceConfig c = config(TraceMethod::udp);
+    c.max_ttl = 1;
+    c.queries = 2;
+    c.wait = max;
+    TraceEngine e(c, kT0);
+    auto out = e.due(kT0);
+    ASSERT_EQ(out.size(), 2u);
+    for (auto& o : out) e.sent(o.id, kT0);
+    auto first = trace_error(c, out[0], router(c, 1), 11, 0);
+    ASSERT_TRUE(e.on_packet(incoming(c, first, router(c, 1), kT0 + kMs)));
+    EXPECT_TRUE(e.expire(kT0 + 20 * kMs).empty() == (max > 20 * kMs)) << max;
+    if (max > 20 * kMs) {
+      EXPECT_TRUE(e.expire(kT0 + 49 * kMs).empty());
+      EXPECT_EQ(e.expire(kT0 + 50 * kMs).size(), 1u);
+    }
+  }
 }
 
 TEST_P(TraceAllMethods, ParisProbesKeepTheFiveTupleAndVaryTheIdentity) {
