@@ -206,6 +206,12 @@ std::shared_ptr<const CompiledRule> sshd_rule() {
   return rule;
 }
 
+std::size_t count_of(const std::string& s, std::string_view what) {
+  std::size_t n = 0;
+  for (auto at = s.find(what); at != std::string::npos; at = s.find(what, at + what.size())) ++n;
+  return n;
+}
+
 // "<HOST>" -> the host field; a literal "<HOST>" cannot be meant in a log pattern.
 std::string expand_user(const std::string& p) {
   std::string out;
@@ -336,7 +342,10 @@ config::ConfigResult<GuardRules> GuardRules::build(const config::GuardConfig& c)
       f.name = fmt::format("patterns[{}]", i);
       f.weight = def.weight;
       const int line = i < def.pattern_lines.size() ? def.pattern_lines[i] : def.line;
-      auto err = compile_form(f, expand_user(def.patterns[i]));
+      const auto& text = def.patterns[i];
+      auto err = count_of(text, "<HOST>") + count_of(text, "(?P<host>") > 1
+                     ? std::string("more than one host field: which address would be banned?")
+                     : compile_form(f, expand_user(text));
       if (!err.empty()) {
         add_error(line, base + "." + f.name, err);
         good = false;
