@@ -6,8 +6,6 @@
 //        guard_match_bench --write FILE LINES SOURCES   (writes the log instead, for peer tools)
 // Prints one JSON object per source count: CPU time of this process (user + system, so other
 // processes on the CPU do not inflate it), best of 3 runs.
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -18,16 +16,12 @@
 
 #include "engine/guard_decide.hpp"
 #include "engine/guard_rules.hpp"
+#include "cpu_time.hpp"
 
 using namespace reach;
+using reach::tools_bench::cpu_now;
 
 namespace {
-
-TimeNs cpu_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec * kNsPerSec + ts.tv_nsec;
-}
 
 std::string source_addr(std::uint32_t k) {
   char buf[64];
