@@ -391,6 +391,17 @@ config::ConfigResult<GuardRules> GuardRules::build(const config::GuardConfig& c)
   return g;
 }
 
+config::ConfigResult<GuardRules> GuardRules::from_pattern(std::string_view pattern) {
+  config::GuardConfig c;
+  c.source = "--test-rule";
+  config::GuardRuleDef r;
+  r.name = "pattern";
+  r.patterns = {std::string(pattern)};
+  r.pattern_lines = {0};
+  c.rules.push_back(std::move(r));
+  return build(c);
+}
+
 int GuardRules::find(std::string_view name) const {
   for (std::size_t i = 0; i < rules_.size(); ++i)
     if (rules_[i]->name == name) return static_cast<int>(i);

@@ -299,6 +299,19 @@ TEST(GuardRules, BadPatternsAreConfigErrorsWithTheirLine) {
   }
 }
 
+TEST(GuardRules, ASinglePatternForTestRule) {
+  auto r = GuardRules::from_pattern("^fail from <HOST>$");
+  ASSERT_TRUE(r) << r.error().message();
+  const int p = r->find("pattern");
+  ASSERT_GE(p, 0);
+  auto rep = test_rules(*r, "fail from 198.18.0.1\nInvalid user x from 198.18.0.2 port 1\n", {p});
+  EXPECT_EQ(rep.matched, 1u);
+  EXPECT_EQ(rep.hits[0].match.rule, "pattern");
+  auto bad = GuardRules::from_pattern("fail from nothing");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(), "--test-rule: guard.rules.pattern.patterns[0]: no host field (<HOST> or (?P<host>...))");
+}
+
 TEST(GuardRules, TestRuleReportsEveryLine) {
   const auto rules = GuardRules::builtin();
   const std::string log =
