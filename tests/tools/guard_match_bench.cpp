@@ -23,6 +23,14 @@ using reach::tools_bench::cpu_now;
 
 namespace {
 
+long rss_kib() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  return 0;
+}
+
 std::string source_addr(std::uint32_t k) {
   char buf[64];
   if (k % 5 == 4)  // IPv6: one /64 per source, a changing interface identifier
@@ -109,11 +117,14 @@ int main(int argc, char** argv) {
     TimeNs best_match = 0, best_both = 0;
     std::size_t matched = 0, bans = 0;
     engine::GuardDecider::Stats st;
+    const long rss_before = rss_kib();
+    long rss_growth = 0;
     for (int run = 0; run < 3; ++run) {
       TimeNs t0 = cpu_now();
       matched = 0;
       for (const auto& l : log) matched += rules.match(l).has_value();
       TimeNs t1 = cpu_now();
+      if (run == 0) rss_growth = rss_kib() - rss_before;
       engine::GuardPolicy p;
       p.max_sources = 200000;
       p.allow.push_back({*parse_prefix("198.18.0.0/24"), "allow"});
@@ -132,9 +143,10 @@ int main(int argc, char** argv) {
       if (run == 0 || t2 - t1 < best_both) best_both = t2 - t1;
     }
     std::printf("{\"sources\": %u, \"lines\": %zu, \"matched\": %zu, \"match_lines_per_s\": %.0f, "
-                "\"match_and_decide_lines_per_s\": %.0f, \"bans\": %zu, \"tracked_at_end\": %zu, \"table_bytes\": %zu}\n",
+                "\"match_and_decide_lines_per_s\": %.0f, \"bans\": %zu, \"tracked_at_end\": %zu, \"table_bytes\": %zu, "
+                "\"matcher_rss_growth_kib\": %ld}\n",
                 sources, lines, matched, static_cast<double>(lines) * 1e9 / static_cast<double>(best_match),
-                static_cast<double>(lines) * 1e9 / static_cast<double>(best_both), bans, st.sources, st.bytes);
+                static_cast<double>(lines) * 1e9 / static_cast<double>(best_both), bans, st.sources, st.bytes, rss_growth);
   }
   return 0;
 }
