@@ -9,6 +9,7 @@
     return (v) => {
       const d = new Date(v * 1000);
       const hm = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+      if (span <= 900) return `${hm}:${pad(d.getUTCSeconds())}`;
       if (span <= 2 * 86400) return hm;
       const md = `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
       return span <= 20 * 86400 ? `${md} ${hm}` : md;
@@ -17,7 +18,7 @@
   const full = (v) => new Date(v * 1000).toISOString().slice(0, 19).replace("T", " ") + " UTC";
   // A tick every "round" interval: about 6 to 12 ticks across the window.
   function step(span) {
-    const steps = [60, 300, 600, 1800, 3600, 10800, 21600, 43200, 86400, 172800, 604800, 2592000];
+    const steps = [10, 30, 60, 300, 600, 1800, 3600, 10800, 21600, 43200, 86400, 172800, 604800, 2592000];
     return steps.find((s) => span / s <= 12) || 2592000;
   }
   function datasets(s) {
@@ -87,7 +88,14 @@
           animation: false, maintainAspectRatio: false, normalized: true,
           interaction: { mode: "nearest", intersect: false },
           scales: {
-            x: { type: "linear", min: s.from, max: s.to, ticks: { callback: tick(s.to - s.from), stepSize: step(s.to - s.from), maxRotation: 0 } },
+            x: {
+              type: "linear", min: s.from, max: s.to, ticks: { callback: tick(s.to - s.from), maxRotation: 0 },
+              afterBuildTicks: (axis) => {  // on whole steps of UTC time, not from the window's start
+                const st = step(axis.max - axis.min);
+                axis.ticks = [];
+                for (let v = Math.ceil(axis.min / st) * st; v <= axis.max; v += st) axis.ticks.push({ value: v });
+              },
+            },
             y: { beginAtZero: true, title: { display: true, text: "RTT (ms)" } },
           },
           plugins: {
