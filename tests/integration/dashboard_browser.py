@@ -80,12 +80,12 @@ def main():
                     "state": d.find_element(By.CSS_SELECTOR, "p .state").text}
             safe = "".join(ch if ch.isalnum() else "_" for ch in name)
             d.save_screenshot(f"{a.out}/target-{safe}.png")
-            # Zoom: a drag over the right end of the 3-hour graph (where the rounds are) asks for
-            # that window alone (offsets from the canvas's centre).
+            # Zoom: a drag to the right edge of the 3-hour graph (past its last point: the graph
+            # clamps it to now) asks for the last ~20 minutes alone (offsets from the centre).
             c = d.find_element(By.ID, "g3h")
             w = c.size["width"]
             ActionChains(d).move_to_element_with_offset(c, w // 2 - 120, 0).click_and_hold() \
-                .move_by_offset(110, 0).release().perform()
+                .move_by_offset(119, 0).release().perform()
             wait.until(attr_at_least("section.graph[data-range='3h']", "data-ready", 2))
             page["zoomed"] = d.find_element(By.CSS_SELECTOR, "section.graph[data-range='3h'] .info").text
             page["zoomed_points"] = int(c.get_attribute("data-points") or 0)

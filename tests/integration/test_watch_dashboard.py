@@ -91,9 +91,10 @@ def test_the_overview_is_complete_without_javascript(dash):
     assert http_get(dash.client, URL + f"/api/v1/targets/{NAMES[2]}/series?range=7h")[0] == 400
 
 
-@pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("chromedriver")),
-                    reason="chromium and chromium-driver not installed (scripts/install-deps.sh)")
 def test_chromium_shows_every_target_and_the_smoke_graphs(dash, tmp_path):
+    # A plain skip (REACH_REQUIRE_LAB=1 makes it a failure): install-deps.sh installs them.
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        pytest.skip("chromium and chromium-driver not installed (scripts/install-deps.sh)")
     out = artifacts()
     argv = [lablib.python_bin(), "-B", str(BROWSER), "--url", URL, "--out", str(out),
             "--profile", str(tmp_path / "chromium"), "--timeout", "90"]

@@ -1,5 +1,6 @@
 // watch's HTTP API: /metrics (Prometheus), /probe (blackbox_exporter's contract), /api/v1
-// (targets and history as JSON), /-/reload, /-/healthy and /-/ready.
+// (targets and history as JSON), /-/reload, /-/healthy and /-/ready. The dashboard's routes are
+// in dashboard.cpp.
 #include <fmt/format.h>
 
 #include <charconv>

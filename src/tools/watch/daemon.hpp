@@ -1,8 +1,8 @@
 #pragma once
 // The running `reach watch`: targets probed on a schedule that runs forever, alert damping,
 // the notification outbox, history, the HTTP API and the terminal view, all on one Reactor.
-// Internal to tools/watch (watch.cpp builds the options; api.cpp, outbox.cpp and view.cpp add
-// their parts to this class).
+// Internal to tools/watch (watch.cpp builds the options; api.cpp, dashboard.cpp, outbox.cpp and
+// view.cpp add their parts to this class).
 #include <deque>
 #include <map>
 #include <memory>

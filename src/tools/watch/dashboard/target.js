@@ -115,8 +115,8 @@
     canvas.addEventListener("mousedown", (e) => { dragFrom = e.offsetX; });
     canvas.addEventListener("mouseup", (e) => {
       if (chart === null || dragFrom === null || Math.abs(e.offsetX - dragFrom) < 8) return;
-      const x = chart.scales.x, a = x.getValueForPixel(Math.min(dragFrom, e.offsetX));
-      const b = x.getValueForPixel(Math.max(dragFrom, e.offsetX));
+      const x = chart.scales.x, at = (px) => Math.min(x.max, Math.max(x.min, x.getValueForPixel(px)));
+      const a = at(Math.min(dragFrom, e.offsetX)), b = at(Math.max(dragFrom, e.offsetX));
       dragFrom = null;
       draw(Math.floor(a), Math.ceil(b));
     });
