@@ -52,8 +52,9 @@ struct DashRange {
 };
 // SmokePing's four default graphs.
 std::span<const DashRange> dashboard_ranges();
-// Points per graph: about one per two pixels of a 800 px wide graph.
-inline constexpr std::size_t kDashPoints = 400;
+// Points per graph (about one per two pixels of a 960 px graph). The store reads minutes while
+// there are at most 4 rows per point: 480 keeps the 30-hour graph (1,800 minutes) on minutes.
+inline constexpr std::size_t kDashPoints = 480;
 
 struct DashWindow {
   TimeNs from = 0, to = 0;  // unix ns, [from, to)
