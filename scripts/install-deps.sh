@@ -19,6 +19,7 @@ pkgs=(
   help2man man-db libcap2-bin dpkg-dev file bash-completion zsh systemd
   curl
   libsnmp-dev snmpd snmp
+  libjs-chart.js chromium chromium-driver python3-selenium fonts-liberation
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -296,7 +296,7 @@ std::vector<HistoryPoint> downsample(std::vector<HistoryPoint> pts, TimeNs from,
 }  // namespace
 
 Result<std::vector<HistoryPoint>> Store::history(std::string_view target, TimeNs from, TimeNs to,
-                                                 std::size_t max_points) {
+                                                 std::size_t max_points, Resolution finest) {
   auto& im = *impl_;
   auto& db = im.db;
   std::vector<HistoryPoint> out;
@@ -313,7 +313,8 @@ Result<std::vector<HistoryPoint>> Store::history(std::string_view target, TimeNs
   } choices[] = {{"raw", Resolution::raw, kMinute}, {"minute", Resolution::minute, 2 * kMinute},
                  {"hour", Resolution::hour, 2 * kHour}};
   const Choice* pick = nullptr;
-  const Choice* with_data = nullptr;
+  const Choice* with_data = nullptr;          // the finest with rows in the range
+  const Choice* allowed_with_data = nullptr;  // the same, not finer than `finest`
   for (const auto& c : choices) {
     sql::Stmt s(db.h, fmt::format("SELECT count(*), (SELECT min(t) FROM {0} WHERE target = ?1) FROM {0} "
                                   "WHERE target = ?1 AND t >= ?2 AND t < ?3",
@@ -324,6 +325,8 @@ Result<std::vector<HistoryPoint>> Store::history(std::string_view target, TimeNs
     auto count = static_cast<std::size_t>(s.i64(0));
     bool covers = !s.null(1) && s.i64(1) <= from + c.slack;
     if (count > 0 && !with_data) with_data = &c;
+    if (c.res < finest) continue;
+    if (count > 0 && !allowed_with_data) allowed_with_data = &c;
     // A finer resolution wins while merging it down stays cheap (4 rows per point at most).
     if (covers && count > 0 && count <= 4 * max_points) {
       pick = &c;
@@ -331,7 +334,7 @@ Result<std::vector<HistoryPoint>> Store::history(std::string_view target, TimeNs
     }
     if (covers && count > 0 && &c == &choices[2]) pick = &c;
   }
-  if (!pick) pick = with_data;
+  if (!pick) pick = allowed_with_data ? allowed_with_data : with_data;
   if (!pick) return out;
 
   TimeNs rolled_until = from;

@@ -167,9 +167,11 @@ class Store {
   // finest resolution with data in the range), adds the rounds not rolled up yet (bucketed like
   // the rollups), then merges neighbours into equal time buckets so that at most max_points
   // remain. Unknown target or max_points 0: an empty vector. Only committed rounds are seen
-  // (flush() first for the latest).
+  // (flush() first for the latest). `finest`: resolutions finer than it are used only when it
+  // has no rows in the range (a daemon younger than one of its buckets), so a long graph of a
+  // young daemon does not read every raw round of the range.
   Result<std::vector<HistoryPoint>> history(std::string_view target, TimeNs from, TimeNs to,
-                                            std::size_t max_points);
+                                            std::size_t max_points, Resolution finest = Resolution::raw);
   // SQLite's PRAGMA integrity_check: "ok", or its report of what is damaged.
   Result<std::string> integrity_check();
   // Bytes of the database file and its WAL (for metrics and the bytes-per-sample figure).

@@ -122,6 +122,32 @@ TEST(StoreHistory, MinuteAndHourRollups) {
   EXPECT_EQ(s->flush(kT0 + 7300 * kNsPerSec)->late, 1u);
 }
 
+TEST(StoreHistory, AFinestResolutionKeepsALongGraphOffTheRawRounds) {
+  TempDb tmp;
+  Options o;
+  o.rollup_budget = 1000;
+  auto s = open(tmp.path(), o);
+  for (int i = 0; i < 720; ++i) s->add_round(round("a", kT0 + i * 10 * kNsPerSec, true, {kNsPerMs}));
+  ASSERT_TRUE(s->flush(kT0 + 2 * 3600 * kNsPerSec + 31 * kNsPerSec));
+  // 360 days back from the end: nothing covers that far, so the finest with data (raw) was read.
+  const TimeNs end = kT0 + 7200 * kNsPerSec, from = end - 360LL * 86400 * kNsPerSec;
+  auto any = s->history("a", from, end, 400);
+  ASSERT_TRUE(any && !any->empty());
+  EXPECT_EQ(any->front().resolution, Resolution::raw);
+  auto hours = s->history("a", from, end, 400, Resolution::hour);
+  ASSERT_TRUE(hours);
+  ASSERT_EQ(hours->size(), 2u);
+  EXPECT_EQ(hours->front().resolution, Resolution::hour);
+  EXPECT_EQ(hours->front().count + hours->back().count, 720u);
+  // A target younger than the finest resolution asked still shows its rounds.
+  s->add_round(round("young", end, true, {kNsPerMs}));
+  ASSERT_TRUE(s->flush(end + kNsPerSec));
+  auto young = s->history("young", from, end + kNsPerSec, 400, Resolution::hour);
+  ASSERT_TRUE(young);
+  ASSERT_EQ(young->size(), 1u);
+  EXPECT_EQ(young->front().resolution, Resolution::raw);
+}
+
 TEST(StoreHistory, ADowntimeGapIsSkippedNotWalked) {
   TempDb tmp;
   Options o;

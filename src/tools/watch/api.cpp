@@ -1,5 +1,6 @@
 // watch's HTTP API: /metrics (Prometheus), /probe (blackbox_exporter's contract), /api/v1
-// (targets and history as JSON), /-/reload, /-/healthy and /-/ready.
+// (targets and history as JSON), /-/reload, /-/healthy and /-/ready. The dashboard's routes are
+// in dashboard.cpp.
 #include <fmt/format.h>
 
 #include <charconv>
@@ -122,16 +123,18 @@ Result<void> Daemon::start_http() {
   });
   h.route_prefix("GET", "/api/v1/targets/", [this](const io::HttpServerRequest& req, io::HttpReply reply) {
     std::string rest = req.path.substr(std::string("/api/v1/targets/").size());
-    const std::string suffix = "/history";
-    if (rest.size() <= suffix.size() || rest.compare(rest.size() - suffix.size(), suffix.size(), suffix) != 0)
-      return reply.send(text(404, "not found: try /api/v1/targets/NAME/history"));
-    const std::string name = rest.substr(0, rest.size() - suffix.size());
+    const std::size_t slash = rest.rfind('/');
+    const std::string suffix = slash == std::string::npos ? "" : rest.substr(slash);
+    if (suffix != "/history" && suffix != "/series")
+      return reply.send(text(404, "not found: try /api/v1/targets/NAME/history or /series"));
+    const std::string name = rest.substr(0, slash);
     if (!find(name)) return reply.send(text(404, "no target " + name));
     if (!store_) return reply.send(text(404, "no history: `db` is not set"));
     const TimeNs now = sys::WallClock().now();
     auto from = unix_param(req.param("from")), to = unix_param(req.param("to"));
     if ((req.param("from") && !from) || (req.param("to") && !to))
       return reply.send(text(400, "from and to are unix seconds"));
+    if (suffix == "/series") return serve_series(name, req, from, to, std::move(reply));  // dashboard.cpp
     std::size_t points = 1000;
     if (const std::string* p = req.param("points")) {
       auto [ptr, ec] = std::from_chars(p->data(), p->data() + p->size(), points);
@@ -160,6 +163,7 @@ Result<void> Daemon::start_http() {
     }
     reply.send(json(200, {{"target", name}, {"points", list}}));
   });
+  start_dashboard();
   return {};
 }
 

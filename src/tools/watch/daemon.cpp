@@ -414,6 +414,7 @@ bool Daemon::rounds_complete() const {
 }
 
 void Daemon::emit(const WatchEvent& e) {
+  remember_event(e);
   if (opts_.events) *opts_.events << event_ndjson(e, opts_.netns) << '\n' << std::flush;
   if (opts_.lines && e.kind != WatchEvent::Kind::state_change) out_ << event_text(e) << '\n' << std::flush;
   if (e.kind == WatchEvent::Kind::error) err_ << "reach watch: " << e.reason << '\n';

@@ -1,8 +1,9 @@
 #pragma once
 // The running `reach watch`: targets probed on a schedule that runs forever, alert damping,
 // the notification outbox, history, the HTTP API and the terminal view, all on one Reactor.
-// Internal to tools/watch (watch.cpp builds the options; api.cpp, outbox.cpp and view.cpp add
-// their parts to this class).
+// Internal to tools/watch (watch.cpp builds the options; api.cpp, dashboard.cpp, outbox.cpp and
+// view.cpp add their parts to this class).
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "engine/watch_alerts.hpp"
 #include "engine/watch_schedule.hpp"
 #include "engine/watch_stats.hpp"
+#include "format/dashboard.hpp"
 #include "format/prom_exposition.hpp"
 #include "io/http_async.hpp"
 #include "io/http_server.hpp"
@@ -96,6 +98,17 @@ class Daemon {
   // api.cpp
   Result<void> start_http();
   void serve_probe(const io::HttpServerRequest& req, io::HttpReply reply);
+  // dashboard.cpp: the pages at / and /targets/, the files at /assets/, /api/v1/overview and
+  // the series of a smoke graph (/api/v1/targets/NAME/series, routed in api.cpp)
+  void start_dashboard();
+  format::DashRow dash_row(const Target& t) const;
+  void serve_series(const std::string& name, const io::HttpServerRequest& req, std::optional<TimeNs> from,
+                    std::optional<TimeNs> to, io::HttpReply reply);
+  // The latest state changes and alerts, marked on the graphs (kept in memory: a restart
+  // starts them afresh).
+  void remember_event(const model::WatchEvent& e);
+  static constexpr std::size_t kRecentEvents = 10000;
+  std::deque<model::WatchEvent> recent_events_;
   // outbox.cpp
   // The payloads of an alert event for each of the rule's notifiers, appended to `out`.
   void notify(const model::WatchEvent& e, const Target& t, const config::AlertRule& rule,

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "engine/watch_stats.hpp"
+#include "format/sparkline.hpp"
 #include "format/watch_words.hpp"
 #include "sys/clock.hpp"
 #include "tools/watch/daemon.hpp"
@@ -14,26 +15,6 @@ namespace reach::tools::watch {
 namespace {
 
 std::string ms(TimeNs ns) { return fmt::format("{:.3f}", static_cast<double>(ns) / 1e6); }
-
-// Eight levels of a latency sparkline, scaled to the window's own maximum; '.' for a round
-// that got no answer.
-std::string sparkline(const std::vector<std::optional<TimeNs>>& medians, std::size_t width) {
-  static const char* kBars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
-  const std::size_t from = medians.size() > width ? medians.size() - width : 0;
-  TimeNs top = 1;
-  for (std::size_t i = from; i < medians.size(); ++i)
-    if (medians[i]) top = std::max(top, *medians[i]);
-  std::string out;
-  for (std::size_t i = from; i < medians.size(); ++i) {
-    if (!medians[i]) {
-      out += '.';
-      continue;
-    }
-    const auto level = static_cast<std::size_t>((*medians[i] * 7 + top / 2) / top);
-    out += kBars[std::min<std::size_t>(level, 7)];
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -68,7 +49,7 @@ void Daemon::redraw() {
     if (t.shown.state == model::TargetState::down) state = "\x1b[31m" + state + "\x1b[0m";
     screen += fmt::format("{:<24} {:<5} {:<7} {:>9} {:>9} {:>9} {:>5.1f}%  {}\n", name.substr(0, 24),
                           format::watch_probe_word(t.spec.kind), state, last, median, max, t.window.loss() * 100,
-                          sparkline(t.window.medians(), 30));
+                          format::sparkline(t.window.medians(), 30));
   }
   out_ << screen << std::flush;
 }
