@@ -399,3 +399,110 @@ usage:
     assert d.stop() == 0, d.errors
     assert counted(tmp_path) == (1050, 2060)
     assert [l for l in d.lines if "counter reset" in l], d.lines
+
+
+ON_CAP = r"""#!/bin/sh
+env | grep '^REACH_USAGE_' | sort > "$1.$REACH_USAGE_CYCLE_END_UNIX"
+"""
+
+
+def test_on_cap_exec_runs_once_per_cycle_with_the_event_in_its_environment(lab, reach, tmp_path):
+    """on_cap.exec was parsed and never run. It now runs once per cycle when the cap is reached
+    (restarts do not repeat it), and again in the next cycle (the test clock)."""
+    link = Link(lab)
+    script = tmp_path / "on_cap.sh"
+    script.write_text(ON_CAP)
+    script.chmod(0o755)
+    out = tmp_path / "ran"
+    cfg = config(tmp_path, cap="5MB", count="tx", thresholds="[]",
+                 extra=f'      on_cap: {{ exec: "{script} {out}" }}\n')
+    d = Daemon(link, reach, cfg)
+    baseline(d)
+    link.push(4_000_000)
+    d.polls(3)
+    assert not list(tmp_path.glob("ran.*")), d.lines
+    link.push(2_000_000)
+    d.wait_line("on_cap.exec finished")
+    ran = list(tmp_path.glob("ran.*"))
+    assert len(ran) == 1, (ran, d.lines, d.errors)
+    env = dict(l.split("=", 1) for l in ran[0].read_text().splitlines())
+    assert env["REACH_USAGE_EVENT"] == "cap_reached" and env["REACH_USAGE_PLAN"] == "lab", env
+    assert env["REACH_USAGE_CAP_BYTES"] == "5000000" and int(env["REACH_USAGE_USED_BYTES"]) >= 5_000_000, env
+    assert env["REACH_USAGE_COUNT"] == "tx" and env["REACH_USAGE_CYCLE_START"].endswith("Z"), env
+    ran[0].unlink()
+    link.push(1_000_000)
+    d.polls(3)
+    assert d.stop(signal.SIGKILL) == -signal.SIGKILL
+    d = Daemon(link, reach, cfg)  # a restart in the same cycle: not again
+    d.wait_line("counting")
+    link.push(1_000_000)
+    d.polls(5)
+    assert d.stop() == 0, d.errors
+    assert not list(tmp_path.glob("ran.*")), d.lines
+    r = link.c.run([str(reach), "usage", "--config", str(cfg)], timeout=20)
+    assert "on_cap.exec ran this cycle" in r.stdout, r.stdout
+    # 40 days later: a new cycle, under the cap first, then over it: it runs once more.
+    d = Daemon(link, reach, cfg, env={"REACH_USAGE_TEST_TIME_OFFSET": str(40 * 86400)})
+    d.wait_line("counting")
+    d.polls(3)
+    assert not list(tmp_path.glob("ran.*")), d.lines
+    link.push(6_000_000)
+    d.wait_line("on_cap.exec finished")
+    d.polls(3)
+    assert d.stop() == 0, d.errors
+    ran = list(tmp_path.glob("ran.*"))
+    assert len(ran) == 1 and [l for l in d.lines if "running on_cap.exec" in l].__len__() == 1, (ran, d.lines)
+
+
+def test_the_report_names_the_sources_own_problem(lab, reach, tmp_path):
+    """The report said 'is the daemon running?' for a source the running daemon could not read;
+    it now says why (the daemon writes the problem), and asks about the daemon only when nothing
+    recent was written."""
+    link = Link(lab)
+    cfg = config(tmp_path, extra="""    - name: gone
+      interfaces: [eth9]
+      cap: 1GB
+""")
+    d = Daemon(link, reach, cfg)
+    d.wait_line("no interface named eth9")
+    d.polls(2)
+    r = link.c.run([str(reach), "usage", "--config", str(cfg)], timeout=20)
+    assert "eth9: rx 0 B, tx 0 B (no interface named eth9)\n" in r.stdout, r.stdout
+    assert "daemon running" not in r.stdout, r.stdout
+    assert d.stop() == 0, d.errors
+    # Stopped: the report cannot know the problem is still there, and says both.
+    r = link.c.run(["env", "REACH_USAGE_TEST_TIME_OFFSET=60", str(reach), "usage", "--config", str(cfg)], timeout=20)
+    assert "last problem: no interface named eth9 (is reach usage --daemon running?)" in r.stdout, r.stdout
+
+
+def test_bad_input_is_one_line_exit_2_and_creates_no_file(reach, tmp_path):
+    """An unknown time zone used to create the database (and its lock) before exit 2."""
+    def run(cfg_text, *args):
+        cfg = tmp_path / "c.yml"
+        cfg.write_text(cfg_text)
+        before = sorted(p.name for p in tmp_path.iterdir())
+        r = subprocess.run([str(reach), "usage", "--config", str(cfg), *args], capture_output=True, text=True,
+                           timeout=20)
+        assert r.returncode == 2 and r.stdout == "" and len(r.stderr.splitlines()) == 1, r
+        assert sorted(p.name for p in tmp_path.iterdir()) == before, r
+        return r.stderr
+
+    good = f"db: {tmp_path}/u.db\nusage:\n  plans:\n    - name: m\n      interfaces: lo\n      cap: 1GB\n"
+    err = run(good.replace("cap: 1GB", "cap: 1GB\n      cycle: { tz: Mars/Olympus_Mons }"), "--daemon")
+    assert err.endswith("c.yml:7: usage.plans[0].cycle.tz: no time zone 'Mars/Olympus_Mons' on this system (tzdata)\n")
+    assert "no time zone" in run(good.replace("cap: 1GB", "cap: 1GB\n      cycle: { tz: Mars/Olympus_Mons }")), err
+    assert "--db: must name a file" in run(good, "--daemon", "--db", "")
+    assert "--bogus" in run(good, "--daemon", "--bogus")
+    assert "no notifier 'pager'" in run(good + "      notify: [pager]\n", "--daemon")
+    mail = good + "      notify: [m]\nnotifiers:\n  m: { smtp: \"smtp://127.0.0.1:25\", from: a@b.c, to: [d@e.f], " \
+        f"username: u, password_file: {tmp_path}/nope }}\n"
+    assert "nope" in run(mail, "--daemon")
+    (tmp_path / "unreadable.yml").mkdir()
+    r = subprocess.run([str(reach), "usage", "--config", str(tmp_path / "unreadable.yml"), "--daemon"],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1 and "directory" in r.stderr, r
+    assert not (tmp_path / "u.db").exists()
+    # No database yet: the report says how counting starts.
+    r = subprocess.run([str(reach), "usage", "--config", str(tmp_path / "c.yml")], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 2 and "start the daemon with reach usage --config" in r.stderr, r

@@ -13,6 +13,7 @@
 #include "sys/file_lock.hpp"
 #include "sys/netns.hpp"
 #include "sys/link_stats.hpp"
+#include "sys/spawn.hpp"
 #include "tools/usage/counting.hpp"
 #include "tools/watch/payloads.hpp"
 
@@ -134,12 +135,13 @@ void Runner::finish() {
   if (auto c = store_.checkpoint(); !c) hooks_.error("usage: " + c.error().message());
 }
 
-void Runner::unavailable(Source& s, const std::string& why) {
+void Runner::unavailable(Source& s, const std::string& why, TimeNs wall, store::UsageUpdate& update) {
   // Not readable now (a WWAN link between sessions, an agent that does not answer): nothing to
   // count; the state stays, so what crossed meanwhile is counted once it answers again (or, for
   // a new counter base, from that base's start).
   if (s.problem != why) hooks_.log(fmt::format("usage: {}: {} (not counted until it is back)", s.cfg.id, why));
   s.problem = why;
+  update.problems.push_back({s.cfg.id, why, wall});
 }
 
 void Runner::count(Source& s, const SourceSample& sample, store::UsageUpdate& update) {
@@ -157,7 +159,10 @@ void Runner::count(Source& s, const SourceSample& sample, store::UsageUpdate& up
     update.names.emplace_back(s.cfg.id, name);
     s.name = name;
   }
-  if (!s.problem.empty()) hooks_.log(fmt::format("usage: {} ({}): counting again", s.cfg.id, name));
+  if (!s.problem.empty()) {
+    hooks_.log(fmt::format("usage: {} ({}): counting again", s.cfg.id, name));
+    update.problems.push_back({s.cfg.id, "", sample.rx.wall});
+  }
   s.problem.clear();
   if (r.kind == engine::StepKind::baseline || t.kind == engine::StepKind::baseline)
     hooks_.log(fmt::format("usage: {} ({}): counting from rx={} tx={}", s.cfg.id, name, sample.rx.value,
@@ -183,7 +188,7 @@ void Runner::count_interfaces(TimeNs wall, store::UsageUpdate& update) {
     if (s.cfg.kind != config::UsageSource::Kind::interface) continue;
     auto sample = follow_interface(s.cfg, *links, boot_id_, wall, s.followed);
     if (!sample) {
-      unavailable(s, sample.error().detail.empty() ? sample.error().message() : sample.error().detail);
+      unavailable(s, sample.error().detail.empty() ? sample.error().message() : sample.error().detail, wall, update);
       continue;
     }
     count(s, *sample, update);
@@ -194,7 +199,12 @@ void Runner::start_remote(Source& s) {
   if (s.in_flight) return;  // a slow agent or script is read at its own pace, never twice at once
   if (!worker_) {
     auto w = io::Worker::create(reactor_);
-    if (!w) return unavailable(s, w.error().message());
+    if (!w) {
+      store::UsageUpdate update;
+      unavailable(s, w.error().message(), wall_now(), update);
+      (void)store_.commit(update);
+      return;
+    }
     worker_ = std::move(*w);
   }
   s.in_flight = true;
@@ -214,10 +224,10 @@ void Runner::on_remote(const std::string& id, Result<SourceSample> sample) {
   if (it == sources_.end()) return;
   Source& s = it->second;
   s.in_flight = false;
-  if (!sample) return unavailable(s, sample.error().message());
   std::map<std::string, std::pair<engine::CounterState, engine::CounterState>> before{{id, {s.rx, s.tx}}};
   store::UsageUpdate update;
-  count(s, *sample, update);
+  if (sample) count(s, *sample, update);
+  else unavailable(s, sample.error().message(), wall_now(), update);
   apply(update, before);
 }
 
@@ -290,23 +300,66 @@ void Runner::check_thresholds(Plan& p, std::int64_t now_s) {
   const engine::PlanStatus st = engine::plan_status(p.cfg, used, p.cycle, now_s);
   const engine::ThresholdState before = p.thresholds;
   const std::vector<int> crossed = engine::crossed(p.thresholds, p.cfg, st);
+  if (p.thresholds.cycle_start == before.cycle_start && p.thresholds.fired == before.fired) return;
   const TimeNs wall = now_s * kNsPerSec;
-  // Each crossing is committed to the outbox first, then the state that records it: a kill in
-  // between repeats one notification (receivers drop it by its Idempotency-Key's payload id),
-  // never loses one.
+  std::vector<store::Store::Notification> items;
   for (int pct : crossed) {
+    if (pct == engine::kOnCap) continue;
     hooks_.log(pct == engine::kProjected ? fmt::format("usage: plan {}: projected to exceed its cap", p.cfg.name)
                        : fmt::format("usage: plan {}: {}% of the cap used", p.cfg.name, pct));
-    notify(p, pct, st, wall);
+    notifications(p, pct, st, wall, items);
   }
-  if (p.thresholds.cycle_start != before.cycle_start || p.thresholds.fired != before.fired) {
-    store::UsageThresholdRow row{p.thresholds.cycle_start, p.thresholds.fired};
-    if (auto s = store_.save_threshold(p.cfg.name, row); !s) hooks_.error("usage: " + s.error().message());
+  // The crossings and the state that records them commit together (one transaction of the
+  // outbox's connection): a kill -9 in between can neither send one twice nor lose one.
+  const store::UsageThresholdRow row{p.thresholds.cycle_start, p.thresholds.fired};
+  Result<void> saved;
+  if (!items.empty()) {
+    auto q = store::enqueue_with_threshold(*outbox_, std::move(items), p.cfg.name, row, sys::WallClock().now());
+    if (!q) saved = tl::unexpected(q.error());
+  } else {
+    saved = store_.save_threshold(p.cfg.name, row);
   }
+  if (!saved) {
+    // Decided again at the next poll, when writing works.
+    p.thresholds = before;
+    hooks_.error("usage: " + saved.error().message());
+    return;
+  }
+  if (std::find(crossed.begin(), crossed.end(), engine::kOnCap) != crossed.end()) run_on_cap(p, st);
   if (!crossed.empty() && hooks_.queued) hooks_.queued();
 }
 
-void Runner::notify(const Plan& p, int pct, const engine::PlanStatus& st, TimeNs wall) {
+void Runner::run_on_cap(const Plan& p, const engine::PlanStatus& st) {
+  // Recorded before it runs: at most once per cycle (a kill -9 in the microseconds between the
+  // commit and the start loses it, rather than a restart running it twice).
+  hooks_.log(fmt::format("usage: plan {}: cap reached, running on_cap.exec", p.cfg.name));
+  if (!worker_) {
+    auto w = io::Worker::create(reactor_);
+    if (!w) return hooks_.error("usage: plan " + p.cfg.name + ": on_cap.exec: " + w.error().message());
+    worker_ = std::move(*w);
+  }
+  std::vector<std::string> env = sys::current_environment();
+  for (auto [k, v] : {std::pair<const char*, std::string>{"REACH_USAGE_EVENT", "cap_reached"},
+                      {"REACH_USAGE_PLAN", p.cfg.name},
+                      {"REACH_USAGE_USED_BYTES", std::to_string(st.used)},
+                      {"REACH_USAGE_CAP_BYTES", std::to_string(st.cap)},
+                      {"REACH_USAGE_PERCENT", fmt::format("{:.1f}", st.percent)},
+                      {"REACH_USAGE_COUNT", config::usage_count_word(p.cfg.count)},
+                      {"REACH_USAGE_CYCLE_START", utc_text(st.cycle.start)},
+                      {"REACH_USAGE_CYCLE_END", utc_text(st.cycle.end)},
+                      {"REACH_USAGE_CYCLE_END_UNIX", std::to_string(st.cycle.end)}})
+    env.push_back(std::string(k) + "=" + v);
+  worker_->run([this, argv = p.cfg.on_cap_exec, env = std::move(env), name = p.cfg.name]() -> io::Worker::Continuation {
+    auto r = sys::run_command(argv, env, kOnCapTimeout);
+    return [this, name, r = std::move(r)] {
+      if (r) hooks_.log(fmt::format("usage: plan {}: on_cap.exec finished", name));
+      else hooks_.error(fmt::format("usage: plan {}: on_cap.exec: {}", name, r.error().message()));
+    };
+  });
+}
+
+void Runner::notifications(const Plan& p, int pct, const engine::PlanStatus& st, TimeNs wall,
+                           std::vector<store::Store::Notification>& items) {
   if (!outbox_ || p.cfg.notify.empty()) return;
   model::WatchEvent e;
   e.kind = model::WatchEvent::Kind::firing;
@@ -331,8 +384,7 @@ void Runner::notify(const Plan& p, int pct, const engine::PlanStatus& st, TimeNs
     auto n = std::find_if(cfg_.notifiers.begin(), cfg_.notifiers.end(), [&](const auto& x) { return x.name == name; });
     if (n == cfg_.notifiers.end()) continue;
     // The outbox runs on the real clock (its sender is watch's); only the payload's time is ours.
-    if (auto item = outbox_->enqueue(name, watch::notifier_payload(*n, e, ctx), sys::WallClock().now()); !item)
-      hooks_.error("usage: outbox: " + item.error().message());
+    items.push_back({name, watch::notifier_payload(*n, e, ctx)});
   }
 }
 

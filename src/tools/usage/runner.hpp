@@ -45,6 +45,9 @@ struct PlanNow {
   std::uint64_t rx = 0, tx = 0;   // this cycle
 };
 
+// How long on_cap.exec may run before its process group is killed.
+inline constexpr TimeNs kOnCapTimeout = 60 * kNsPerSec;
+
 class Runner {
  public:
   // `outbox` may be null (no notifiers). Reads the saved counter and threshold states.
@@ -84,14 +87,20 @@ class Runner {
   void start_remote(Source& s);
   void on_remote(const std::string& id, Result<SourceSample> sample);
   void count(Source& s, const SourceSample& sample, store::UsageUpdate& update);
-  void unavailable(Source& s, const std::string& why);
+  // Not countable now: logged once per change of reason, and written (with the poll's commit)
+  // for the report to show.
+  void unavailable(Source& s, const std::string& why, TimeNs wall, store::UsageUpdate& update);
   // Commits `update` (made from the states in `before`) and updates the plans; on failure the
   // states go back to `before`.
   void apply(const store::UsageUpdate& update,
              std::map<std::string, std::pair<engine::CounterState, engine::CounterState>>& before);
   bool refresh_cycle(Plan& p, std::int64_t now_s);  // true: reloaded from the store
   void check_thresholds(Plan& p, std::int64_t now_s);
-  void notify(const Plan& p, int percent, const engine::PlanStatus& st, TimeNs wall);
+  // The outbox items of one crossing, one per notifier of the plan.
+  void notifications(const Plan& p, int percent, const engine::PlanStatus& st, TimeNs wall,
+                     std::vector<store::Store::Notification>& items);
+  // on_cap.exec on the worker thread (sys::run_command), the event in its environment.
+  void run_on_cap(const Plan& p, const engine::PlanStatus& st);
 
   io::Reactor& reactor_;
   config::UsageConfig cfg_;
