@@ -506,3 +506,30 @@ def test_bad_input_is_one_line_exit_2_and_creates_no_file(reach, tmp_path):
     r = subprocess.run([str(reach), "usage", "--config", str(tmp_path / "c.yml")], capture_output=True, text=True,
                        timeout=20)
     assert r.returncode == 2 and "start the daemon with reach usage --config" in r.stderr, r
+
+
+def test_bytes_after_the_last_poll_of_a_deleted_link_are_counted(lab, reach, tmp_path):
+    """Polling alone lost what crossed a link between its last poll and its deletion (a PPPoE or
+    WWAN reconnect). The daemon listens to rtnetlink's link events: RTM_DELLINK carries the
+    link's last counters, which are counted before it goes. The link is a macvlan on the veth:
+    like a PPP or WWAN device it keeps its own counters both ways (a veth's received bytes are
+    its peer's sent ones, and the kernel detaches the peer before it reports the deletion)."""
+    link = Link(lab)
+    link.c.ip("addr", "flush", "dev", "u0")
+    link.c.ip("link", "add", "m0", "link", "u0", "type", "macvlan", "mode", "bridge")
+    link.c.sysctl("net.ipv6.conf.m0.disable_ipv6", 1)
+    link.c.ip("addr", "add", f"{link.c4}/24", "dev", "m0")
+    link.c.ip("link", "set", "m0", "up")
+    link.name = "m0"
+    cfg = config(tmp_path)
+    cfg.write_text(cfg.read_text().replace(f"poll: {POLL}", "poll: 1h").replace("[u0]", "[m0]"))  # one poll only
+    d = Daemon(link, reach, cfg)
+    rx0, tx0 = baseline(d)
+    link.push(3_000_000)
+    rx1, tx1 = link.kernel()
+    assert rx1 - rx0 > 1000
+    link.delete()
+    d.wait_line("deleted; its last counters")
+    assert d.stop() == 0, d.errors
+    assert counted(tmp_path) == (rx1 - rx0, tx1 - tx0), (d.lines, d.errors)
+    assert not [l for l in d.lines if "wrap" in l or "new counter" in l or "reset" in l], d.lines

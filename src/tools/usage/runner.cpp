@@ -1,6 +1,7 @@
 #include "tools/usage/runner.hpp"
 
 #include <fmt/format.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -68,6 +69,7 @@ Runner::Runner(io::Reactor& reactor, config::UsageConfig cfg, store::UsageStore&
 
 Runner::~Runner() {
   if (timer_) reactor_.cancel(timer_);
+  if (monitor_) reactor_.unwatch(monitor_->fd());
 }
 
 Result<std::unique_ptr<Runner>> Runner::create(io::Reactor& reactor, config::UsageConfig cfg, store::UsageStore& store,
@@ -121,11 +123,59 @@ Result<void> Runner::load() {
     plan.thresholds.fired = th->fired;
     plans_.push_back(std::move(plan));
   }
+  const bool any = std::any_of(sources_.begin(), sources_.end(), [](const auto& kv) {
+    return kv.second.cfg.kind == config::UsageSource::Kind::interface;
+  });
+  if (any) {
+    auto m = sys::LinkMonitor::open();
+    if (!m) return tl::unexpected(m.error());
+    monitor_ = std::move(*m);
+  }
   return {};
 }
 
 void Runner::start() {
+  if (monitor_)
+    if (auto w = reactor_.watch(monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_link_events(); }); !w)
+      hooks_.error("usage: " + w.error().message() + " (a deleted link's last bytes are counted only at polls)");
   poll();
+}
+
+void Runner::on_link_events() {
+  std::map<std::string, std::pair<engine::CounterState, engine::CounterState>> before;
+  for (const auto& [id, s] : sources_)
+    if (s.cfg.kind == config::UsageSource::Kind::interface) before[id] = {s.rx, s.tx};
+  store::UsageUpdate update;
+  count_deleted_links(update);
+  if (!update.counters.empty()) apply(update, before);
+}
+
+void Runner::count_deleted_links(store::UsageUpdate& update) {
+  if (!monitor_) return;
+  auto gone = monitor_->deleted();
+  if (!gone) {
+    hooks_.error("usage: " + gone.error().message() + " (the last bytes of links deleted meanwhile may be lost)");
+    return;
+  }
+  const TimeNs wall = wall_now();
+  for (const sys::LinkStats& l : *gone) {
+    const std::string base = boot_id_ + "/" + std::to_string(l.ifindex);
+    for (auto& [id, s] : sources_) {
+      if (s.cfg.kind != config::UsageSource::Kind::interface || !s.rx.valid || s.rx.base != base) continue;
+      config::UsageSource exact = s.cfg;  // this very link, whatever the source matches by
+      exact.mac.clear();
+      exact.interface = l.name;
+      auto sample = interface_sample(exact, {l}, boot_id_, wall);
+      if (!sample) continue;
+      // A veth reports its received bytes from its peer, detached by then: 0. A final value
+      // below the last one says nothing (the counter cannot have restarted while being deleted).
+      if (sample->rx.value < s.rx.last) sample->rx.value = s.rx.last;
+      if (sample->tx.value < s.tx.last) sample->tx.value = s.tx.last;
+      hooks_.log(fmt::format("usage: {} ({}): deleted; its last counters rx={} tx={}", id, l.name, l.rx_bytes, l.tx_bytes));
+      count(s, *sample, update);
+      s.followed = 0;
+    }
+  }
 }
 
 void Runner::finish() {
@@ -241,6 +291,9 @@ void Runner::poll() {
   for (const auto& [id, s] : sources_)
     if (s.cfg.kind == config::UsageSource::Kind::interface) before[id] = {s.rx, s.tx};
   store::UsageUpdate update;
+  // Deletions first: a link deleted (and perhaps re-created under its name) since the last poll
+  // is counted to its end before the dump finds it gone.
+  count_deleted_links(update);
   count_interfaces(wall, update);
   apply(update, before);
   for (auto& [id, s] : sources_)

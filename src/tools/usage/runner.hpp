@@ -6,6 +6,7 @@
 // docs/USAGE.md "Counting" and "Alerts".
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "store/store.hpp"
 #include "store/usage_store.hpp"
 #include "sys/fd.hpp"
+#include "sys/link_stats.hpp"
 #include "tools/usage/sources.hpp"
 #include "tools/zone_rules.hpp"
 
@@ -84,6 +86,10 @@ class Runner {
   Result<void> load();
   void poll();
   void count_interfaces(TimeNs wall, store::UsageUpdate& update);
+  // The last counters of links deleted since the last call (LinkMonitor), counted for the
+  // sources that counted them: what crossed a link between its last poll and its deletion.
+  void count_deleted_links(store::UsageUpdate& update);
+  void on_link_events();
   void start_remote(Source& s);
   void on_remote(const std::string& id, Result<SourceSample> sample);
   void count(Source& s, const SourceSample& sample, store::UsageUpdate& update);
@@ -112,6 +118,7 @@ class Runner {
   std::string boot_id_;
   sys::Fd lock_;  // DB.lock, held while this runner counts into DB (one counting daemon per database)
   std::string link_problem_;
+  std::optional<sys::LinkMonitor> monitor_;  // interface sources only
   bool store_failing_ = false;
   io::Reactor::TimerId timer_ = 0;
   std::unique_ptr<io::Worker> worker_;  // snmp/mrtg reads; destroyed (joined) before sources_
