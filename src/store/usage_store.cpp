@@ -134,7 +134,10 @@ Result<std::unique_ptr<UsageStore>> UsageStore::open(const UsageStoreOptions& op
     if (rc != SQLITE_ROW) return impl->error("open", rc);
     if (s.text(0) != "wal") return fail("usage store open", options.path, 0, "cannot use WAL mode");
     s = sql::Stmt();
-    for (const char* p : {"PRAGMA synchronous=NORMAL", "PRAGMA temp_store=MEMORY"})
+    // The daemon touches a few pages per poll and reads one cycle's hours at a cycle start:
+    // 512 KiB of page cache instead of SQLite's 2 MiB keeps its memory from growing with the
+    // history (a year of 8 sources is about 2 MB of file).
+    for (const char* p : {"PRAGMA synchronous=NORMAL", "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-512"})
       if (auto r = db.exec(p, "open"); !r) return tl::unexpected(r.error());
     if (auto r = db.exec(kSchema, "create schema"); !r) return tl::unexpected(r.error());
   }
