@@ -170,16 +170,29 @@ TEST(UsageStore, AFileFromBeforeTheProblemTableGetsIt) {
   EXPECT_EQ(t->rx, 1u);
 }
 
-TEST(UsageStore, SharesTheFileWithWatchsStore) {
+// watch's store and the usage store on one file, as `reach usage --daemon` opens them.
+struct Shared {
   TempDir d;
-  const std::string path = d.path + "/shared.db";
+  std::string path = d.path + "/shared.db";
   Options wo;
-  wo.path = path;
-  auto w = Store::open(wo);
-  ASSERT_TRUE(w) << w.error().message();
-  auto u = open_at(path);
-  ASSERT_TRUE(u);
-  ASSERT_TRUE((*w)->enqueue("hook", "{}", kT0 * kNsPerSec));
+  std::unique_ptr<Store> w;
+  std::unique_ptr<UsageStore> u;
+  Shared() {
+    wo.path = path;
+    auto s = Store::open(wo);
+    EXPECT_TRUE(s) << s.error().message();
+    if (s) w = std::move(*s);
+    u = open_at(path);
+  }
+};
+
+TEST(UsageStore, SharesTheFileWithWatchsStore) {
+  Shared f;
+  ASSERT_TRUE(f.w && f.u);
+  auto& w = f.w;
+  auto& u = f.u;
+  auto& wo = f.wo;
+  ASSERT_TRUE(w->enqueue("hook", "{}", kT0 * kNsPerSec));
   UsageUpdate up;
   up.bytes.push_back({"if:name:e0", {kT0, 1, 2}});
   ASSERT_TRUE(u->commit(up));
@@ -191,15 +204,12 @@ TEST(UsageStore, SharesTheFileWithWatchsStore) {
 }
 
 TEST(UsageStore, ThresholdStateAndItsNotificationsCommitTogether) {
-  TempDir d;
-  const std::string path = d.path + "/shared.db";
-  Options wo;
-  wo.path = path;
-  auto w = Store::open(wo);
-  ASSERT_TRUE(w) << w.error().message();
-  auto u = open_at(path);
-  ASSERT_TRUE(u);
-  auto q = enqueue_with_threshold(**w, {{"hook", "{80}"}, {"mail", "80"}}, "mobile", {kT0, {80}}, kT0 * kNsPerSec);
+  Shared f;
+  ASSERT_TRUE(f.w && f.u);
+  auto& w = f.w;
+  auto& u = f.u;
+  const std::string& path = f.path;
+  auto q = enqueue_with_threshold(*w, {{"hook", "{80}"}, {"mail", "80"}}, "mobile", {kT0, {80}}, kT0 * kNsPerSec);
   ASSERT_TRUE(q) << q.error().message();
   EXPECT_EQ(q->size(), 2u);
   auto th = u->load_threshold("mobile");
@@ -214,9 +224,9 @@ TEST(UsageStore, ThresholdStateAndItsNotificationsCommitTogether) {
                                "SELECT RAISE(ABORT, 'disk says no'); END", nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
   }
-  auto bad = enqueue_with_threshold(**w, {{"hook", "{90}"}}, "mobile", {kT0, {80, 90}}, kT0 * kNsPerSec);
+  auto bad = enqueue_with_threshold(*w, {{"hook", "{90}"}}, "mobile", {kT0, {80, 90}}, kT0 * kNsPerSec);
   ASSERT_FALSE(bad);
-  auto pending = (*w)->outbox_pending();
+  auto pending = w->outbox_pending();
   ASSERT_TRUE(pending);
   EXPECT_EQ(pending->first, 2u);
   th = u->load_threshold("mobile");
