@@ -208,11 +208,14 @@ def scenario(name, reach, tmp, args):
             threads = [threading.Thread(target=bed.push, args=(args.bytes, i, args.bytes / args.load_seconds))
                        for i in range(8)]
             rss_r = rss_v = 0
+            mem_r, mem_v = {}, {}
             for t in threads:
                 t.start()
             while time.monotonic() - t0 < args.load_seconds:
                 rss_r = max(rss_r, rss_kib(r.pid))
                 rss_v = max(rss_v, rss_kib(vn.pid))
+                mem_r = peak(mem_r, rollup_kib(r.pid))
+                mem_v = peak(mem_v, rollup_kib(vn.pid))
                 time.sleep(1)
             for t in threads:
                 t.join()
@@ -220,6 +223,10 @@ def scenario(name, reach, tmp, args):
             res["vnstatd_cpu_s"] = cpu_s(vn.pid)
             res["reach_rss_kib"] = rss_r
             res["vnstatd_rss_kib"] = rss_v
+            # Rss counts every page mapped, also the shared libraries' pages that other processes
+            # map too; Pss shares those out; Private (USS) is what stopping the process frees.
+            res["reach_mem_kib"] = mem_r
+            res["vnstatd_mem_kib"] = mem_v
             res["seconds"] = round(time.monotonic() - t0, 1)
         time.sleep(args.settle)
         stop(r)
@@ -246,6 +253,25 @@ def rss_kib(pid):
     except OSError:
         pass
     return 0
+
+
+def rollup_kib(pid):
+    """Rss, Pss, private (USS) and anonymous KiB from /proc/PID/smaps_rollup."""
+    out = {}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            k, _, v = line.partition(":")
+            if k in ("Rss", "Pss", "Private_Clean", "Private_Dirty", "Anonymous"):
+                out[k] = int(v.split()[0])
+    except OSError:
+        return {}
+    if out:
+        out["Private"] = out.pop("Private_Clean", 0) + out.pop("Private_Dirty", 0)
+    return out
+
+
+def peak(a, b):
+    return {k: max(a.get(k, 0), b.get(k, 0)) for k in set(a) | set(b)}
 
 
 def cpu_s(pid):

@@ -284,6 +284,7 @@ void parse_cycle(Walker& w, const yaml::Node& n, const std::string& p, UsageCycl
       if (auto x = w.integer(v, pk, 0, 23)) c.start_hour = static_cast<int>(*x);
     } else if (k == "tz") {
       auto s = w.str(v, pk);
+      c.tz_line = yaml::line_of(v);
       if (s && words::is_tz(*s)) c.tz = *s;
       else if (s) w.error(v, pk, "must be a time zone name like Europe/Berlin or UTC");
     } else if (k == "every_days") {
@@ -322,8 +323,10 @@ void parse_on_cap(Walker& w, const yaml::Node& n, const std::string& p, UsagePla
   for (auto& [k, v] : w.entries(n, p, {"exec", "block"})) {
     if (k == "exec") {
       if (auto argv = command(w, v, at(p, k))) plan.on_cap_exec = *argv;
-    } else if (auto b = w.boolean(v, at(p, k))) {
-      plan.on_cap_block = *b;
+    } else if (auto b = w.boolean(v, at(p, k)); b && *b) {
+      // Not silently ignored: a user who asks for a block must not believe traffic is stopped.
+      w.error(v, at(p, k), "is not supported: reach does not change the firewall; run your own command with "
+                           "on_cap.exec (docs/USAGE.md \"on_cap\")");
     }
   }
 }
@@ -377,7 +380,14 @@ UsagePlan parse_plan(Walker& w, const yaml::Node& n, const std::string& path) {
     } else if (k == "thresholds") {
       parse_thresholds(w, v, p, plan);
     } else if (k == "notify") {
-      if (auto l = w.str_list(v, p, true)) plan.notify = *l;
+      if (auto l = w.str_list(v, p, true)) {
+        plan.notify = *l;
+        plan.notify_lines.assign(l->size(), yaml::line_of(v));
+        if (v.IsSequence()) {
+          const auto items = v.items();
+          for (std::size_t i = 0; i < items.size() && i < l->size(); ++i) plan.notify_lines[i] = yaml::line_of(items[i]);
+        }
+      }
     } else if (k == "on_cap") {
       parse_on_cap(w, v, p, plan);
     }
@@ -404,7 +414,8 @@ void cross_check(Walker& w, UsageConfig& c) {
     for (std::size_t j = 0; j < plan.notify.size(); ++j) {
       const auto& name = plan.notify[j];
       bool found = std::any_of(c.notifiers.begin(), c.notifiers.end(), [&](const Notifier& n) { return n.name == name; });
-      if (!found) w.error(plan.line, idx(at(p, "notify"), j), fmt::format("no notifier '{}' under notifiers:", name));
+      const int line = j < plan.notify_lines.size() ? plan.notify_lines[j] : plan.line;
+      if (!found) w.error(line, idx(at(p, "notify"), j), fmt::format("no notifier '{}' under notifiers:", name));
     }
   }
 }

@@ -24,6 +24,7 @@ struct UsageCycle {
   int start_day = 1;
   int start_hour = 0;
   std::string tz = "UTC";        // IANA name, shape checked here; resolved by the tool (sys::local_time)
+  int tz_line = 0;               // its line in the file, for the tool's "no such zone" error
   int every_days = 0;            // 0 = monthly; 1..3660
   std::int64_t anchor = 0;       // unix s of one cycle start (RFC 3339 in the file), every_days only
 };
@@ -63,8 +64,11 @@ struct UsagePlan {
   UsageCycle cycle;
   std::vector<int> thresholds{80, 90, 100};   // percent, strictly ascending, 1..1000
   std::vector<std::string> notify;            // notifier names under `notifiers:`
-  std::vector<std::string> on_cap_exec;       // optional command run once at 100 % (no shell)
-  bool on_cap_block = false;                  // optional nftables block at 100 % (off by default)
+  std::vector<int> notify_lines;              // the line of each name (errors point at it)
+  // Optional command run once per cycle when the cap is reached (no shell; the event in its
+  // environment, docs/USAGE.md "on_cap"). `block: true` is refused: reach does not change the
+  // firewall (yet); `block: false` is the default.
+  std::vector<std::string> on_cap_exec;
   int line = 0;
 };
 

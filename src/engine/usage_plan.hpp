@@ -37,14 +37,16 @@ bool reached(std::uint64_t used, std::uint64_t cap, int percent);
 // Persisted per plan: which thresholds already fired in which cycle.
 struct ThresholdState {
   std::int64_t cycle_start = 0;
-  std::vector<int> fired;        // percents, ascending; -1 = "projected to exceed"
+  std::vector<int> fired;        // percents, ascending; -1 = "projected to exceed", -2 = on_cap ran
 };
 inline constexpr int kProjected = -1;
+inline constexpr int kOnCap = -2;
 
 // Thresholds newly crossed, ascending (each at most once per cycle; a new cycle clears `fired`);
 // updates `state`. Several at once when usage jumped (first poll after a downtime): all of them.
 // Also kProjected once per cycle when a projection first falls before cycle.end, unless the cap
-// is already reached.
+// is already reached; and kOnCap once per cycle when the plan has an on_cap command and the cap
+// is reached (used >= cap, whatever its thresholds).
 std::vector<int> crossed(ThresholdState& state, const config::UsagePlan& plan, const PlanStatus& status);
 
 // The plan's part of a report: names, numbers, local times in `zone`, fired thresholds (when

@@ -244,6 +244,12 @@ Result<OutboxItem> Store::enqueue(std::string notifier, std::string payload, Tim
 
 Result<std::vector<OutboxItem>> Store::enqueue(std::vector<Notification> items,
                                                const std::vector<AlertState>& states, TimeNs now_wall) {
+  return enqueue(std::move(items), states, now_wall, {});
+}
+
+Result<std::vector<OutboxItem>> Store::enqueue(std::vector<Notification> items,
+                                               const std::vector<AlertState>& states, TimeNs now_wall,
+                                               const Also& also) {
   auto& db = impl_->db;
   FullSync full(db);
   std::vector<OutboxItem> out;
@@ -262,6 +268,8 @@ Result<std::vector<OutboxItem>> Store::enqueue(std::vector<Notification> items,
       item.created_wall = item.next_wall = now_wall;
       out.push_back(std::move(item));
     }
+    if (also)
+      if (auto a = also(db); !a) return a;
     return upsert_alert_states(db, states);
   });
   if (!r) return tl::unexpected(r.error());

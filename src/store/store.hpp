@@ -28,6 +28,10 @@
 
 namespace reach::store {
 
+namespace sql {
+class Db;
+}
+
 // How long each resolution is kept (config::HistoryRetention carries the file's values).
 struct Retention {
   TimeNs raw = 48 * 3600 * kNsPerSec;
@@ -192,6 +196,12 @@ class Store {
   };
   Result<std::vector<OutboxItem>> enqueue(std::vector<Notification> items,
                                           const std::vector<AlertState>& states, TimeNs now_wall);
+  // The same, with `also` run inside that transaction: the state of another table of this file
+  // that decided the items (usage's thresholds, store/usage_store's enqueue_with_threshold).
+  using Also = std::function<Result<void>(sql::Db&)>;
+  Result<std::vector<OutboxItem>> enqueue(std::vector<Notification> items,
+                                          const std::vector<AlertState>& states, TimeNs now_wall,
+                                          const Also& also);
   // Items whose next attempt is due at now_wall, oldest first; at most `max`. Items past the
   // backoff's limits become dead here instead of being returned. One sender per database: an
   // item stays due until delivered() or failed() is called for it.

@@ -24,8 +24,13 @@ CREATE TABLE IF NOT EXISTS usage_hour(source INTEGER NOT NULL, t INTEGER NOT NUL
   tx INTEGER NOT NULL, PRIMARY KEY(source, t)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS usage_threshold(plan TEXT PRIMARY KEY, cycle_start INTEGER NOT NULL,
   fired TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS usage_problem(source INTEGER PRIMARY KEY, problem TEXT NOT NULL, since INTEGER NOT NULL,
+  seen INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES('usage_schema', 1);
 )";
+// usage_problem came later without a version change: a writer adds it to an older file (the
+// CREATE ... IF NOT EXISTS above is the migration), and an older reach, which never reads it,
+// keeps working on the file.
 
 // SQLite integers are signed 64-bit: counters and byte sums are stored as their bit pattern.
 std::int64_t as_i64(std::uint64_t v) { return static_cast<std::int64_t>(v); }
@@ -57,7 +62,7 @@ struct UsageStore::Impl {
   UsageStoreOptions opt;
   sql::Db db;
   std::map<std::string, std::int64_t, std::less<>> ids;  // source key -> id
-  sql::Stmt upsert_counter, add_hour, insert_source, select_source, rename_source;
+  sql::Stmt upsert_counter, add_hour, insert_source, select_source, rename_source, set_problem, clear_problem;
 
   tl::unexpected<Error> error(const char* what, int rc) const {
     auto e = db.error(what, rc);
@@ -129,7 +134,10 @@ Result<std::unique_ptr<UsageStore>> UsageStore::open(const UsageStoreOptions& op
     if (rc != SQLITE_ROW) return impl->error("open", rc);
     if (s.text(0) != "wal") return fail("usage store open", options.path, 0, "cannot use WAL mode");
     s = sql::Stmt();
-    for (const char* p : {"PRAGMA synchronous=NORMAL", "PRAGMA temp_store=MEMORY"})
+    // The daemon touches a few pages per poll and reads one cycle's hours at a cycle start:
+    // 512 KiB of page cache instead of SQLite's 2 MiB keeps its memory from growing with the
+    // history (a year of 8 sources is about 2 MB of file).
+    for (const char* p : {"PRAGMA synchronous=NORMAL", "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-512"})
       if (auto r = db.exec(p, "open"); !r) return tl::unexpected(r.error());
     if (auto r = db.exec(kSchema, "create schema"); !r) return tl::unexpected(r.error());
   }
@@ -150,10 +158,15 @@ Result<std::unique_ptr<UsageStore>> UsageStore::open(const UsageStoreOptions& op
   impl->insert_source = sql::Stmt(db.h, "INSERT INTO usage_source(key, name) VALUES(?, ?)");
   impl->select_source = sql::Stmt(db.h, "SELECT id FROM usage_source WHERE key = ?");
   impl->rename_source = sql::Stmt(db.h, "UPDATE usage_source SET name = ? WHERE id = ? AND name IS NOT ?1");
+  impl->set_problem = sql::Stmt(db.h,
+                                "INSERT INTO usage_problem VALUES(?1, ?2, ?3, ?3) ON CONFLICT(source) DO UPDATE SET "
+                                "since = CASE WHEN problem = ?2 THEN since ELSE ?3 END, problem = ?2, seen = ?3");
+  impl->clear_problem = sql::Stmt(db.h, "DELETE FROM usage_problem WHERE source = ?");
   for (auto* s : {&impl->select_source})
     if (!s->ok()) return impl->error("open", s->prepare_rc());
   if (!options.read_only)
-    for (auto* s : {&impl->upsert_counter, &impl->add_hour, &impl->insert_source, &impl->rename_source})
+    for (auto* s : {&impl->upsert_counter, &impl->add_hour, &impl->insert_source, &impl->rename_source,
+                    &impl->set_problem, &impl->clear_problem})
       if (!s->ok()) return impl->error("open", s->prepare_rc());
   return std::unique_ptr<UsageStore>(new UsageStore(std::move(impl)));
 }
@@ -208,6 +221,15 @@ Result<void> UsageStore::commit(const UsageUpdate& u) {
       auto& s = im.rename_source;
       s.reset();
       s.bind(1, name).bind(2, *id);
+      if (int rc = s.step(); rc != SQLITE_DONE) return im.error("write", rc);
+    }
+    for (const auto& p : u.problems) {
+      auto id = im.source_id(p.source, true);
+      if (!id) return tl::unexpected(id.error());
+      auto& s = p.problem.empty() ? im.clear_problem : im.set_problem;
+      s.reset();
+      s.bind(1, *id);
+      if (!p.problem.empty()) s.bind(2, p.problem).bind(3, p.wall);
       if (int rc = s.step(); rc != SQLITE_DONE) return im.error("write", rc);
     }
     return {};
@@ -272,6 +294,21 @@ Result<std::vector<UsageSourceRow>> UsageStore::sources() {
   return out;
 }
 
+Result<std::map<std::string, UsageProblemRow>> UsageStore::problems() {
+  std::map<std::string, UsageProblemRow> out;
+  sql::Stmt has(impl_->db.h, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'usage_problem'");
+  if (!has.ok()) return impl_->error("read", has.prepare_rc());
+  if (int rc = has.step(); rc == SQLITE_DONE) return out;
+  else if (rc != SQLITE_ROW) return impl_->error("read", rc);
+  sql::Stmt s(impl_->db.h,
+              "SELECT s.key, p.problem, p.since, p.seen FROM usage_problem p JOIN usage_source s ON s.id = p.source");
+  if (!s.ok()) return impl_->error("read", s.prepare_rc());
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out[std::string(s.text(0))] = {std::string(s.text(1)), s.i64(2), s.i64(3)};
+  if (rc != SQLITE_DONE) return impl_->error("read", rc);
+  return out;
+}
+
 Result<UsageThresholdRow> UsageStore::load_threshold(const std::string& plan) {
   sql::Stmt s(impl_->db.h, "SELECT cycle_start, fired FROM usage_threshold WHERE plan = ?");
   if (!s.ok()) return impl_->error("threshold", s.prepare_rc());
@@ -287,19 +324,32 @@ Result<UsageThresholdRow> UsageStore::load_threshold(const std::string& plan) {
   return row;
 }
 
+namespace {
+
+Result<void> write_threshold(sql::Db& db, const std::string& plan, const UsageThresholdRow& row) {
+  sql::Stmt s(db.h, "INSERT OR REPLACE INTO usage_threshold VALUES(?, ?, ?)");
+  if (!s.ok()) return db.error("usage threshold", s.prepare_rc());
+  s.bind(1, plan).bind(2, row.cycle_start).bind(3, join(row.fired));
+  if (int rc = s.step(); rc != SQLITE_DONE) return db.error("usage threshold", rc);
+  return {};
+}
+
+}  // namespace
+
 Result<void> UsageStore::save_threshold(const std::string& plan, const UsageThresholdRow& row) {
   auto& db = impl_->db;
   // What a notification decided must survive a power cut as the outbox item does.
   if (auto r = db.exec("PRAGMA synchronous=FULL", "threshold"); !r) return r;
-  sql::Stmt s(db.h, "INSERT OR REPLACE INTO usage_threshold VALUES(?, ?, ?)");
-  Result<void> out;
-  if (!s.ok()) out = impl_->error("threshold", s.prepare_rc());
-  else {
-    s.bind(1, plan).bind(2, row.cycle_start).bind(3, join(row.fired));
-    if (int rc = s.step(); rc != SQLITE_DONE) out = impl_->error("threshold", rc);
-  }
+  Result<void> out = write_threshold(db, plan, row);
   (void)db.exec("PRAGMA synchronous=NORMAL", "threshold");
   return out;
+}
+
+Result<std::vector<OutboxItem>> enqueue_with_threshold(Store& outbox, std::vector<Store::Notification> items,
+                                                       const std::string& plan, const UsageThresholdRow& row,
+                                                       TimeNs now_wall) {
+  return outbox.enqueue(std::move(items), {}, now_wall,
+                        [&](sql::Db& db) { return write_threshold(db, plan, row); });
 }
 
 Result<void> UsageStore::checkpoint() {

@@ -22,6 +22,7 @@
 
 #include "base/error.hpp"
 #include "base/time.hpp"
+#include "store/store.hpp"
 
 namespace reach::store {
 
@@ -60,9 +61,24 @@ struct UsageUpdate {
     std::string source;
     UsageBytes bytes;           // added to the bucket
   };
+  // Why a source is not counted now ("no interface eth9", "snmp get 198.18.1.2: no answer
+  // (timeout)"), seen at `wall`; an empty problem clears it (the source is read again).
+  struct Problem {
+    std::string source;
+    std::string problem;
+    TimeNs wall = 0;
+  };
   std::vector<Counter> counters;
   std::vector<Bytes> bytes;
   std::vector<std::pair<std::string, std::string>> names;  // source -> display name (latest)
+  std::vector<Problem> problems;
+};
+
+// A source's current problem as the daemon last saw it, for the report.
+struct UsageProblemRow {
+  std::string problem;
+  TimeNs since = 0;             // unix ns it started (the same problem since then)
+  TimeNs seen = 0;              // unix ns of the last poll that still had it
 };
 
 struct UsageSourceRow {
@@ -98,8 +114,12 @@ class UsageStore {
   // Sum of the given sources' buckets in [from, to).
   Result<UsageBytes> total(const std::vector<std::string>& sources, std::int64_t from, std::int64_t to);
   Result<std::vector<UsageSourceRow>> sources();
+  // Current problems by source id. A database written before this table existed (opened
+  // read-only, so it was not added) has none.
+  Result<std::map<std::string, UsageProblemRow>> problems();
 
   Result<UsageThresholdRow> load_threshold(const std::string& plan);  // cycle_start 0 when none
+  // synchronous=FULL, as an outbox item: what a notification decided survives a power cut.
   Result<void> save_threshold(const std::string& plan, const UsageThresholdRow& row);
 
   // synchronous=FULL commit of the WAL into the file: what SIGTERM (a reboot) calls last.
@@ -111,5 +131,12 @@ class UsageStore {
   explicit UsageStore(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// A plan's threshold state and the notifications it decided, in ONE transaction of `outbox`
+// (watch's store on the same file): a kill -9 at any instant leaves both or neither, so a
+// restart neither sends a crossing twice nor forgets to send it.
+Result<std::vector<OutboxItem>> enqueue_with_threshold(Store& outbox, std::vector<Store::Notification> items,
+                                                       const std::string& plan, const UsageThresholdRow& row,
+                                                       TimeNs now_wall);
 
 }  // namespace reach::store

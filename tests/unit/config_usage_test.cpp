@@ -57,7 +57,7 @@ TEST(UsageConfig, TheIssueExampleParsesAsWritten) {
   EXPECT_EQ(p.thresholds, (std::vector<int>{80, 90, 100}));
   EXPECT_EQ(p.notify, std::vector<std::string>{"hook"});
   EXPECT_TRUE(p.on_cap_exec.empty());
-  EXPECT_FALSE(p.on_cap_block);
+  EXPECT_EQ(p.notify_lines, std::vector<int>{11});
   ASSERT_EQ(c->notifiers.size(), 1u);
   EXPECT_EQ(std::get<WebhookNotifier>(c->notifiers[0].kind).url, "http://127.0.0.1:9099/usage");
   EXPECT_EQ(c->find_plan("mobile"), &c->plans[0]);
@@ -151,7 +151,7 @@ TEST(UsageConfig, CountsThresholdsAndActions) {
       count: rx
       thresholds: [50, 100, 120]
       notify: hook
-      on_cap: { exec: "/usr/local/bin/sms 'over cap'", block: true }
+      on_cap: { exec: "/usr/local/bin/sms 'over cap'", block: false }
 )"),
                                "u.yml");
   ASSERT_TRUE(c) << c.error().message();
@@ -161,7 +161,6 @@ TEST(UsageConfig, CountsThresholdsAndActions) {
   EXPECT_EQ(p.thresholds, (std::vector<int>{50, 100, 120}));
   EXPECT_EQ(p.notify, std::vector<std::string>{"hook"});
   EXPECT_EQ(p.on_cap_exec, (std::vector<std::string>{"/usr/local/bin/sms", "over cap"}));
-  EXPECT_TRUE(p.on_cap_block);
   c = parse_usage_config(with_plan("      interfaces: [eth0]\n      cap: 1GB\n      thresholds: []\n"), "u.yml");
   ASSERT_TRUE(c) << c.error().message();
   EXPECT_TRUE(c->plans[0].thresholds.empty());
@@ -207,7 +206,16 @@ TEST(UsageConfig, EveryErrorNamesItsLine) {
       {"      interfaces: [eth0]\n      cap: 1GB\n      thresholds: [0]\n",
        "u.yml:6: usage.plans[0].thresholds[0]: must be a whole number from 1 to 1000, not '0'"},
       {"      interfaces: [eth0]\n      cap: 1GB\n      notify: [pager]\n",
-       "u.yml:3: usage.plans[0].notify[0]: no notifier 'pager' under notifiers:"},
+       "u.yml:6: usage.plans[0].notify[0]: no notifier 'pager' under notifiers:"},
+      // The error points at the name, not at the plan (it was reported at the plan's line).
+      {"      interfaces: [eth0]\n      cap: 1GB\n      notify:\n        - hook\n        - pager\n",
+       "u.yml:8: usage.plans[0].notify[1]: no notifier 'pager' under notifiers:"},
+      {"      interfaces: [eth0]\n      cap: 1GB\n      notify: pager\n",
+       "u.yml:6: usage.plans[0].notify[0]: no notifier 'pager' under notifiers:"},
+      // A block the user asked for is refused rather than silently not done.
+      {"      interfaces: [eth0]\n      cap: 1GB\n      on_cap: { block: true }\n",
+       "u.yml:6: usage.plans[0].on_cap.block: is not supported: reach does not change the firewall; run your own "
+       "command with on_cap.exec (docs/USAGE.md \"on_cap\")"},
       {"      interfaces: [eth0, eth0]\n      cap: 1GB\n",
        "u.yml:4: usage.plans[0]: if:name:eth0 is counted twice in this plan (also at line 4)"},
       {"      interfaces: [\"eth0/1\"]\n      cap: 1GB\n",
@@ -247,6 +255,9 @@ TEST(UsageConfig, EveryErrorNamesItsLine) {
 }
 
 TEST(UsageConfig, FileLevelErrors) {
+  // An empty db: would open SQLite's private temporary database: every count lost at exit.
+  EXPECT_EQ(errors_of("db: \"\"\nusage:\n  plans: [{name: a, interfaces: eth0, cap: 1GB}]\n"),
+            "u.yml:1: db: must not be empty");
   EXPECT_EQ(errors_of("db: x\n"), "u.yml: no usage: section");
   EXPECT_EQ(errors_of(""), "u.yml: the file must be a map of keys (db:, usage:, notifiers:, ...)");
   EXPECT_EQ(errors_of("usage:\n"), "u.yml:1: usage.plans: needs at least one plan ({name: ..., interfaces: [...], cap: ...})");

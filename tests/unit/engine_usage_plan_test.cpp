@@ -109,6 +109,29 @@ TEST(UsagePlan, ThresholdsFireOncePerCycle) {
   EXPECT_EQ(at(46'000'000, next.start + 120, next), std::vector<int>{});
 }
 
+TEST(UsagePlan, TheOnCapCommandRunsOncePerCycleAtTheCap) {
+  auto p = plan(50'000'000);
+  p.thresholds.clear();  // independent of the thresholds
+  p.on_cap_exec = {"/usr/local/bin/sms"};
+  ThresholdState state;
+  auto at = [&](std::uint64_t used, std::int64_t now, CycleBounds c = kCycle) {
+    return crossed(state, p, plan_status(p, used, c, now));
+  };
+  EXPECT_EQ(at(49'999'999, kStart + 60), std::vector<int>{});
+  EXPECT_EQ(at(50'000'000, kStart + 120), std::vector<int>{kOnCap});
+  EXPECT_EQ(at(70'000'000, kStart + 180), std::vector<int>{});
+  CycleBounds next{kCycle.end, kCycle.end + 31 * kDay};
+  EXPECT_EQ(at(60'000'000, next.start + 60, next), std::vector<int>{kOnCap});
+  // With 100 % among the thresholds both come, the notification first.
+  p.thresholds = {100};
+  ThresholdState both;
+  EXPECT_EQ(crossed(both, p, plan_status(p, 50'000'000, kCycle, kStart + 60)), (std::vector<int>{100, kOnCap}));
+  // Without a command there is nothing to run.
+  p.on_cap_exec.clear();
+  ThresholdState none;
+  EXPECT_EQ(crossed(none, p, plan_status(p, 50'000'000, kCycle, kStart + 60)), std::vector<int>{100});
+}
+
 TEST(UsagePlan, ProjectedFiresOncePerCycleBeforeTheCap) {
   auto p = plan(30'000'000'000u);
   p.thresholds = {100};

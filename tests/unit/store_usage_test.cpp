@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include <array>
 #include <chrono>
 #include <cstring>
@@ -102,16 +104,95 @@ TEST(UsageStore, ThresholdStatePersists) {
   EXPECT_EQ(got->fired, (std::vector<int>{-1, 80, 90}));
 }
 
-TEST(UsageStore, SharesTheFileWithWatchsStore) {
+TEST(UsageStore, ASourcesProblemIsKeptUntilItIsReadAgain) {
   TempDir d;
-  const std::string path = d.path + "/shared.db";
+  auto s = open_at(d.path + "/u.db");
+  ASSERT_TRUE(s);
+  UsageUpdate u;
+  u.problems.push_back({"snmp:198.18.1.2:2", "snmp get 198.18.1.2: no answer (timeout)", 5 * kNsPerSec});
+  u.problems.push_back({"if:name:eth9", "no interface named eth9", 5 * kNsPerSec});
+  ASSERT_TRUE(s->commit(u));
+  UsageUpdate v;  // the same problem later: `since` stays, `seen` moves
+  v.problems.push_back({"snmp:198.18.1.2:2", "snmp get 198.18.1.2: no answer (timeout)", 9 * kNsPerSec});
+  v.problems.push_back({"if:name:eth9", "", 9 * kNsPerSec});  // read again: cleared
+  ASSERT_TRUE(s->commit(v));
+  s = open_at(d.path + "/u.db");
+  auto p = s->problems();
+  ASSERT_TRUE(p) << p.error().message();
+  ASSERT_EQ(p->size(), 1u);
+  const UsageProblemRow& r = p->at("snmp:198.18.1.2:2");
+  EXPECT_EQ(r.problem, "snmp get 198.18.1.2: no answer (timeout)");
+  EXPECT_EQ(r.since, 5 * kNsPerSec);
+  EXPECT_EQ(r.seen, 9 * kNsPerSec);
+  UsageUpdate w;  // another problem: a new `since`
+  w.problems.push_back({"snmp:198.18.1.2:2", "snmp get 198.18.1.2: Authentication failure", 12 * kNsPerSec});
+  ASSERT_TRUE(s->commit(w));
+  p = s->problems();
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->at("snmp:198.18.1.2:2").since, 12 * kNsPerSec);
+}
+
+TEST(UsageStore, AFileFromBeforeTheProblemTableGetsIt) {
+  TempDir d;
+  const std::string path = d.path + "/old.db";
+  {
+    auto s = open_at(path);
+    ASSERT_TRUE(s);
+    UsageUpdate u;
+    u.bytes.push_back({"if:name:e0", {kT0, 1, 2}});
+    ASSERT_TRUE(s->commit(u));
+  }
+  // What the first version of the schema wrote: no usage_problem table.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "DROP TABLE usage_problem", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  UsageStoreOptions ro;
+  ro.path = path;
+  ro.read_only = true;
+  auto r = UsageStore::open(ro);  // a report beside an older daemon: no problems, no error
+  ASSERT_TRUE(r) << r.error().message();
+  auto none = (*r)->problems();
+  ASSERT_TRUE(none) << none.error().message();
+  EXPECT_TRUE(none->empty());
+  auto s = open_at(path);  // a writer adds the table; the bytes are still there
+  ASSERT_TRUE(s);
+  UsageUpdate u;
+  u.problems.push_back({"if:name:e0", "no interface named e0", kNsPerSec});
+  ASSERT_TRUE(s->commit(u));
+  auto p = (*r)->problems();
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ(p->size(), 1u);
+  auto t = s->total({"if:name:e0"}, kT0, kT0 + 3600);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->rx, 1u);
+}
+
+// watch's store and the usage store on one file, as `reach usage --daemon` opens them.
+struct Shared {
+  TempDir d;
+  std::string path = d.path + "/shared.db";
   Options wo;
-  wo.path = path;
-  auto w = Store::open(wo);
-  ASSERT_TRUE(w) << w.error().message();
-  auto u = open_at(path);
-  ASSERT_TRUE(u);
-  ASSERT_TRUE((*w)->enqueue("hook", "{}", kT0 * kNsPerSec));
+  std::unique_ptr<Store> w;
+  std::unique_ptr<UsageStore> u;
+  Shared() {
+    wo.path = path;
+    auto s = Store::open(wo);
+    EXPECT_TRUE(s) << s.error().message();
+    if (s) w = std::move(*s);
+    u = open_at(path);
+  }
+};
+
+TEST(UsageStore, SharesTheFileWithWatchsStore) {
+  Shared f;
+  ASSERT_TRUE(f.w && f.u);
+  auto& w = f.w;
+  auto& u = f.u;
+  auto& wo = f.wo;
+  ASSERT_TRUE(w->enqueue("hook", "{}", kT0 * kNsPerSec));
   UsageUpdate up;
   up.bytes.push_back({"if:name:e0", {kT0, 1, 2}});
   ASSERT_TRUE(u->commit(up));
@@ -120,6 +201,37 @@ TEST(UsageStore, SharesTheFileWithWatchsStore) {
   auto pending = (*w2)->outbox_pending();
   ASSERT_TRUE(pending);
   EXPECT_EQ(pending->first, 1u);
+}
+
+TEST(UsageStore, ThresholdStateAndItsNotificationsCommitTogether) {
+  Shared f;
+  ASSERT_TRUE(f.w && f.u);
+  auto& w = f.w;
+  auto& u = f.u;
+  const std::string& path = f.path;
+  auto q = enqueue_with_threshold(*w, {{"hook", "{80}"}, {"mail", "80"}}, "mobile", {kT0, {80}}, kT0 * kNsPerSec);
+  ASSERT_TRUE(q) << q.error().message();
+  EXPECT_EQ(q->size(), 2u);
+  auto th = u->load_threshold("mobile");
+  ASSERT_TRUE(th);
+  EXPECT_EQ(th->fired, std::vector<int>{80});
+  // When the state cannot be written, the notifications are not queued either (they were
+  // committed on their own, and a restart that did not know they were sent sent them again).
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "CREATE TRIGGER no_state BEFORE INSERT ON usage_threshold BEGIN "
+                               "SELECT RAISE(ABORT, 'disk says no'); END", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto bad = enqueue_with_threshold(*w, {{"hook", "{90}"}}, "mobile", {kT0, {80, 90}}, kT0 * kNsPerSec);
+  ASSERT_FALSE(bad);
+  auto pending = w->outbox_pending();
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->first, 2u);
+  th = u->load_threshold("mobile");
+  ASSERT_TRUE(th);
+  EXPECT_EQ(th->fired, std::vector<int>{80});
 }
 
 TEST(UsageStore, ReadOnlyOpenOfAFileWithoutUsageIsAClearError) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "engine/usage_cycle.hpp"
 #include "format/usage_json.hpp"
@@ -43,6 +44,8 @@ Result<model::UsageReport> build_report(const config::UsageConfig& cfg, store::U
   if (!all_sources) return tl::unexpected(all_sources.error());
   auto counters = store.load_counters();
   if (!counters) return tl::unexpected(counters.error());
+  auto problems = store.problems();
+  if (!problems) return tl::unexpected(problems.error());
   const std::int64_t stale = std::max<std::int64_t>(10, 3 * cfg.poll / kNsPerSec);
   for (const config::UsagePlan& plan : cfg.plans) {
     if (!want.plan.empty() && plan.name != want.plan) continue;
@@ -76,9 +79,17 @@ Result<model::UsageReport> build_report(const config::UsageConfig& cfg, store::U
         s.last_read = c->second.last_wall / kNsPerSec;
       if (s.first_seen == 0 && s.last_read) s.first_seen = s.last_read;
       s.ok = s.last_read > 0 && now - s.last_read <= stale;
-      if (!s.ok)
-        s.problem = s.last_read ? fmt::format("not read for {} s (is reach usage --daemon running?)", now - s.last_read)
-                                : "never read (is reach usage --daemon running?)";
+      // The daemon's own words for a source it cannot read, while it still says so; the question
+      // whether it runs only when nothing recent was written about the source at all.
+      const auto pr = problems->find(src.id);
+      const bool pr_fresh = pr != problems->end() && now - pr->second.seen / kNsPerSec <= stale;
+      if (pr_fresh) s.ok = false;
+      if (pr_fresh)
+        s.problem = pr->second.problem;
+      else if (!s.ok)
+        s.problem = (s.last_read ? fmt::format("not read for {} s", now - s.last_read) : std::string("never read")) +
+                    (pr != problems->end() ? "; last problem: " + pr->second.problem : std::string()) +
+                    " (is reach usage --daemon running?)";
       auto mine = store.total({src.id}, cycle.start, cycle.end);
       if (!mine) return tl::unexpected(mine.error());
       s.rx = mine->rx;
@@ -132,8 +143,12 @@ int report(const UsageOptions& o, const config::UsageConfig& cfg, std::ostream& 
   so.read_only = true;  // a report never writes, and works beside the daemon (WAL)
   auto st = store::UsageStore::open(so);
   if (!st) {
-    if (nagios) return (out << "USAGE UNKNOWN: " << st.error().message() << '\n'), 3;
-    err << "reach usage: " << st.error().message() << '\n';
+    std::string why = st.error().message();
+    // Nothing counted yet: say how counting starts.
+    if (st.error().err == ENOENT || why.find("no usage data") != std::string::npos)
+      why += fmt::format(" (nothing counted yet: start the daemon with reach usage --config {} --daemon)", o.config);
+    if (nagios) return (out << "USAGE UNKNOWN: " << why << '\n'), 3;
+    err << "reach usage: " << why << '\n';
     return 2;
   }
   ReportWant want;

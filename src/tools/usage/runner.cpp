@@ -1,6 +1,7 @@
 #include "tools/usage/runner.hpp"
 
 #include <fmt/format.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "sys/file_lock.hpp"
 #include "sys/netns.hpp"
 #include "sys/link_stats.hpp"
+#include "sys/spawn.hpp"
 #include "tools/usage/counting.hpp"
 #include "tools/watch/payloads.hpp"
 
@@ -67,6 +69,7 @@ Runner::Runner(io::Reactor& reactor, config::UsageConfig cfg, store::UsageStore&
 
 Runner::~Runner() {
   if (timer_) reactor_.cancel(timer_);
+  if (monitor_) reactor_.unwatch(monitor_->fd());
 }
 
 Result<std::unique_ptr<Runner>> Runner::create(io::Reactor& reactor, config::UsageConfig cfg, store::UsageStore& store,
@@ -120,11 +123,59 @@ Result<void> Runner::load() {
     plan.thresholds.fired = th->fired;
     plans_.push_back(std::move(plan));
   }
+  const bool any = std::any_of(sources_.begin(), sources_.end(), [](const auto& kv) {
+    return kv.second.cfg.kind == config::UsageSource::Kind::interface;
+  });
+  if (any) {
+    auto m = sys::LinkMonitor::open();
+    if (!m) return tl::unexpected(m.error());
+    monitor_ = std::move(*m);
+  }
   return {};
 }
 
 void Runner::start() {
+  if (monitor_)
+    if (auto w = reactor_.watch(monitor_->fd(), EPOLLIN, [this](std::uint32_t) { on_link_events(); }); !w)
+      hooks_.error("usage: " + w.error().message() + " (a deleted link's last bytes are counted only at polls)");
   poll();
+}
+
+void Runner::on_link_events() {
+  std::map<std::string, std::pair<engine::CounterState, engine::CounterState>> before;
+  for (const auto& [id, s] : sources_)
+    if (s.cfg.kind == config::UsageSource::Kind::interface) before[id] = {s.rx, s.tx};
+  store::UsageUpdate update;
+  count_deleted_links(update);
+  if (!update.counters.empty()) apply(update, before);
+}
+
+void Runner::count_deleted_links(store::UsageUpdate& update) {
+  if (!monitor_) return;
+  auto gone = monitor_->deleted();
+  if (!gone) {
+    hooks_.error("usage: " + gone.error().message() + " (the last bytes of links deleted meanwhile may be lost)");
+    return;
+  }
+  const TimeNs wall = wall_now();
+  for (const sys::LinkStats& l : *gone) {
+    const std::string base = boot_id_ + "/" + std::to_string(l.ifindex);
+    for (auto& [id, s] : sources_) {
+      if (s.cfg.kind != config::UsageSource::Kind::interface || !s.rx.valid || s.rx.base != base) continue;
+      config::UsageSource exact = s.cfg;  // this very link, whatever the source matches by
+      exact.mac.clear();
+      exact.interface = l.name;
+      auto sample = interface_sample(exact, {l}, boot_id_, wall);
+      if (!sample) continue;
+      // A veth reports its received bytes from its peer, detached by then: 0. A final value
+      // below the last one says nothing (the counter cannot have restarted while being deleted).
+      if (sample->rx.value < s.rx.last) sample->rx.value = s.rx.last;
+      if (sample->tx.value < s.tx.last) sample->tx.value = s.tx.last;
+      hooks_.log(fmt::format("usage: {} ({}): deleted; its last counters rx={} tx={}", id, l.name, l.rx_bytes, l.tx_bytes));
+      count(s, *sample, update);
+      s.followed = 0;
+    }
+  }
 }
 
 void Runner::finish() {
@@ -134,12 +185,13 @@ void Runner::finish() {
   if (auto c = store_.checkpoint(); !c) hooks_.error("usage: " + c.error().message());
 }
 
-void Runner::unavailable(Source& s, const std::string& why) {
+void Runner::unavailable(Source& s, const std::string& why, TimeNs wall, store::UsageUpdate& update) {
   // Not readable now (a WWAN link between sessions, an agent that does not answer): nothing to
   // count; the state stays, so what crossed meanwhile is counted once it answers again (or, for
   // a new counter base, from that base's start).
   if (s.problem != why) hooks_.log(fmt::format("usage: {}: {} (not counted until it is back)", s.cfg.id, why));
   s.problem = why;
+  update.problems.push_back({s.cfg.id, why, wall});
 }
 
 void Runner::count(Source& s, const SourceSample& sample, store::UsageUpdate& update) {
@@ -157,7 +209,10 @@ void Runner::count(Source& s, const SourceSample& sample, store::UsageUpdate& up
     update.names.emplace_back(s.cfg.id, name);
     s.name = name;
   }
-  if (!s.problem.empty()) hooks_.log(fmt::format("usage: {} ({}): counting again", s.cfg.id, name));
+  if (!s.problem.empty()) {
+    hooks_.log(fmt::format("usage: {} ({}): counting again", s.cfg.id, name));
+    update.problems.push_back({s.cfg.id, "", sample.rx.wall});
+  }
   s.problem.clear();
   if (r.kind == engine::StepKind::baseline || t.kind == engine::StepKind::baseline)
     hooks_.log(fmt::format("usage: {} ({}): counting from rx={} tx={}", s.cfg.id, name, sample.rx.value,
@@ -183,7 +238,7 @@ void Runner::count_interfaces(TimeNs wall, store::UsageUpdate& update) {
     if (s.cfg.kind != config::UsageSource::Kind::interface) continue;
     auto sample = follow_interface(s.cfg, *links, boot_id_, wall, s.followed);
     if (!sample) {
-      unavailable(s, sample.error().detail.empty() ? sample.error().message() : sample.error().detail);
+      unavailable(s, sample.error().detail.empty() ? sample.error().message() : sample.error().detail, wall, update);
       continue;
     }
     count(s, *sample, update);
@@ -194,7 +249,12 @@ void Runner::start_remote(Source& s) {
   if (s.in_flight) return;  // a slow agent or script is read at its own pace, never twice at once
   if (!worker_) {
     auto w = io::Worker::create(reactor_);
-    if (!w) return unavailable(s, w.error().message());
+    if (!w) {
+      store::UsageUpdate update;
+      unavailable(s, w.error().message(), wall_now(), update);
+      (void)store_.commit(update);
+      return;
+    }
     worker_ = std::move(*w);
   }
   s.in_flight = true;
@@ -214,10 +274,10 @@ void Runner::on_remote(const std::string& id, Result<SourceSample> sample) {
   if (it == sources_.end()) return;
   Source& s = it->second;
   s.in_flight = false;
-  if (!sample) return unavailable(s, sample.error().message());
   std::map<std::string, std::pair<engine::CounterState, engine::CounterState>> before{{id, {s.rx, s.tx}}};
   store::UsageUpdate update;
-  count(s, *sample, update);
+  if (sample) count(s, *sample, update);
+  else unavailable(s, sample.error().message(), wall_now(), update);
   apply(update, before);
 }
 
@@ -231,6 +291,9 @@ void Runner::poll() {
   for (const auto& [id, s] : sources_)
     if (s.cfg.kind == config::UsageSource::Kind::interface) before[id] = {s.rx, s.tx};
   store::UsageUpdate update;
+  // Deletions first: a link deleted (and perhaps re-created under its name) since the last poll
+  // is counted to its end before the dump finds it gone.
+  count_deleted_links(update);
   count_interfaces(wall, update);
   apply(update, before);
   for (auto& [id, s] : sources_)
@@ -290,23 +353,66 @@ void Runner::check_thresholds(Plan& p, std::int64_t now_s) {
   const engine::PlanStatus st = engine::plan_status(p.cfg, used, p.cycle, now_s);
   const engine::ThresholdState before = p.thresholds;
   const std::vector<int> crossed = engine::crossed(p.thresholds, p.cfg, st);
+  if (p.thresholds.cycle_start == before.cycle_start && p.thresholds.fired == before.fired) return;
   const TimeNs wall = now_s * kNsPerSec;
-  // Each crossing is committed to the outbox first, then the state that records it: a kill in
-  // between repeats one notification (receivers drop it by its Idempotency-Key's payload id),
-  // never loses one.
+  std::vector<store::Store::Notification> items;
   for (int pct : crossed) {
+    if (pct == engine::kOnCap) continue;
     hooks_.log(pct == engine::kProjected ? fmt::format("usage: plan {}: projected to exceed its cap", p.cfg.name)
                        : fmt::format("usage: plan {}: {}% of the cap used", p.cfg.name, pct));
-    notify(p, pct, st, wall);
+    notifications(p, pct, st, wall, items);
   }
-  if (p.thresholds.cycle_start != before.cycle_start || p.thresholds.fired != before.fired) {
-    store::UsageThresholdRow row{p.thresholds.cycle_start, p.thresholds.fired};
-    if (auto s = store_.save_threshold(p.cfg.name, row); !s) hooks_.error("usage: " + s.error().message());
+  // The crossings and the state that records them commit together (one transaction of the
+  // outbox's connection): a kill -9 in between can neither send one twice nor lose one.
+  const store::UsageThresholdRow row{p.thresholds.cycle_start, p.thresholds.fired};
+  Result<void> saved;
+  if (!items.empty()) {
+    auto q = store::enqueue_with_threshold(*outbox_, std::move(items), p.cfg.name, row, sys::WallClock().now());
+    if (!q) saved = tl::unexpected(q.error());
+  } else {
+    saved = store_.save_threshold(p.cfg.name, row);
   }
+  if (!saved) {
+    // Decided again at the next poll, when writing works.
+    p.thresholds = before;
+    hooks_.error("usage: " + saved.error().message());
+    return;
+  }
+  if (std::find(crossed.begin(), crossed.end(), engine::kOnCap) != crossed.end()) run_on_cap(p, st);
   if (!crossed.empty() && hooks_.queued) hooks_.queued();
 }
 
-void Runner::notify(const Plan& p, int pct, const engine::PlanStatus& st, TimeNs wall) {
+void Runner::run_on_cap(const Plan& p, const engine::PlanStatus& st) {
+  // Recorded before it runs: at most once per cycle (a kill -9 in the microseconds between the
+  // commit and the start loses it, rather than a restart running it twice).
+  hooks_.log(fmt::format("usage: plan {}: cap reached, running on_cap.exec", p.cfg.name));
+  if (!worker_) {
+    auto w = io::Worker::create(reactor_);
+    if (!w) return hooks_.error("usage: plan " + p.cfg.name + ": on_cap.exec: " + w.error().message());
+    worker_ = std::move(*w);
+  }
+  std::vector<std::string> env = sys::current_environment();
+  for (auto [k, v] : {std::pair<const char*, std::string>{"REACH_USAGE_EVENT", "cap_reached"},
+                      {"REACH_USAGE_PLAN", p.cfg.name},
+                      {"REACH_USAGE_USED_BYTES", std::to_string(st.used)},
+                      {"REACH_USAGE_CAP_BYTES", std::to_string(st.cap)},
+                      {"REACH_USAGE_PERCENT", fmt::format("{:.1f}", st.percent)},
+                      {"REACH_USAGE_COUNT", config::usage_count_word(p.cfg.count)},
+                      {"REACH_USAGE_CYCLE_START", utc_text(st.cycle.start)},
+                      {"REACH_USAGE_CYCLE_END", utc_text(st.cycle.end)},
+                      {"REACH_USAGE_CYCLE_END_UNIX", std::to_string(st.cycle.end)}})
+    env.push_back(std::string(k) + "=" + v);
+  worker_->run([this, argv = p.cfg.on_cap_exec, env = std::move(env), name = p.cfg.name]() -> io::Worker::Continuation {
+    auto r = sys::run_command(argv, env, kOnCapTimeout);
+    return [this, name, r = std::move(r)] {
+      if (r) hooks_.log(fmt::format("usage: plan {}: on_cap.exec finished", name));
+      else hooks_.error(fmt::format("usage: plan {}: on_cap.exec: {}", name, r.error().message()));
+    };
+  });
+}
+
+void Runner::notifications(const Plan& p, int pct, const engine::PlanStatus& st, TimeNs wall,
+                           std::vector<store::Store::Notification>& items) {
   if (!outbox_ || p.cfg.notify.empty()) return;
   model::WatchEvent e;
   e.kind = model::WatchEvent::Kind::firing;
@@ -331,8 +437,7 @@ void Runner::notify(const Plan& p, int pct, const engine::PlanStatus& st, TimeNs
     auto n = std::find_if(cfg_.notifiers.begin(), cfg_.notifiers.end(), [&](const auto& x) { return x.name == name; });
     if (n == cfg_.notifiers.end()) continue;
     // The outbox runs on the real clock (its sender is watch's); only the payload's time is ours.
-    if (auto item = outbox_->enqueue(name, watch::notifier_payload(*n, e, ctx), sys::WallClock().now()); !item)
-      hooks_.error("usage: outbox: " + item.error().message());
+    items.push_back({name, watch::notifier_payload(*n, e, ctx)});
   }
 }
 

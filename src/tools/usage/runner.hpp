@@ -6,6 +6,7 @@
 // docs/USAGE.md "Counting" and "Alerts".
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "store/store.hpp"
 #include "store/usage_store.hpp"
 #include "sys/fd.hpp"
+#include "sys/link_stats.hpp"
 #include "tools/usage/sources.hpp"
 #include "tools/zone_rules.hpp"
 
@@ -44,6 +46,9 @@ struct PlanNow {
   engine::PlanStatus status;
   std::uint64_t rx = 0, tx = 0;   // this cycle
 };
+
+// How long on_cap.exec may run before its process group is killed.
+inline constexpr TimeNs kOnCapTimeout = 60 * kNsPerSec;
 
 class Runner {
  public:
@@ -81,17 +86,27 @@ class Runner {
   Result<void> load();
   void poll();
   void count_interfaces(TimeNs wall, store::UsageUpdate& update);
+  // The last counters of links deleted since the last call (LinkMonitor), counted for the
+  // sources that counted them: what crossed a link between its last poll and its deletion.
+  void count_deleted_links(store::UsageUpdate& update);
+  void on_link_events();
   void start_remote(Source& s);
   void on_remote(const std::string& id, Result<SourceSample> sample);
   void count(Source& s, const SourceSample& sample, store::UsageUpdate& update);
-  void unavailable(Source& s, const std::string& why);
+  // Not countable now: logged once per change of reason, and written (with the poll's commit)
+  // for the report to show.
+  void unavailable(Source& s, const std::string& why, TimeNs wall, store::UsageUpdate& update);
   // Commits `update` (made from the states in `before`) and updates the plans; on failure the
   // states go back to `before`.
   void apply(const store::UsageUpdate& update,
              std::map<std::string, std::pair<engine::CounterState, engine::CounterState>>& before);
   bool refresh_cycle(Plan& p, std::int64_t now_s);  // true: reloaded from the store
   void check_thresholds(Plan& p, std::int64_t now_s);
-  void notify(const Plan& p, int percent, const engine::PlanStatus& st, TimeNs wall);
+  // The outbox items of one crossing, one per notifier of the plan.
+  void notifications(const Plan& p, int percent, const engine::PlanStatus& st, TimeNs wall,
+                     std::vector<store::Store::Notification>& items);
+  // on_cap.exec on the worker thread (sys::run_command), the event in its environment.
+  void run_on_cap(const Plan& p, const engine::PlanStatus& st);
 
   io::Reactor& reactor_;
   config::UsageConfig cfg_;
@@ -103,6 +118,7 @@ class Runner {
   std::string boot_id_;
   sys::Fd lock_;  // DB.lock, held while this runner counts into DB (one counting daemon per database)
   std::string link_problem_;
+  std::optional<sys::LinkMonitor> monitor_;  // interface sources only
   bool store_failing_ = false;
   io::Reactor::TimerId timer_ = 0;
   std::unique_ptr<io::Worker> worker_;  // snmp/mrtg reads; destroyed (joined) before sources_

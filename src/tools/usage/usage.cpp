@@ -9,12 +9,22 @@
 #include "tools/usage/report.hpp"
 #include "tools/usage/runner.hpp"
 #include "tools/watch/daemon.hpp"
+#include "tools/zone_rules.hpp"
 
 namespace reach::tools {
 
 namespace {
 
+// Everything a daemon could refuse is checked before the database is created: a bad input
+// exits 2 with one line and leaves no file behind.
 int daemon(const config::UsageConfig& cfg, std::ostream& out, std::ostream& err) {
+  config::WatchConfig notifier_cfg;  // read_mail_passwords reads only the notifiers
+  notifier_cfg.notifiers = cfg.notifiers;
+  auto passwords = watch::read_mail_passwords(notifier_cfg);
+  if (!passwords) {
+    err << "reach usage: " << passwords.error().message() << '\n';
+    return 2;
+  }
   auto reactor = io::Reactor::create();
   if (!reactor) {
     err << "reach usage: " << reactor.error().message() << '\n';
@@ -39,13 +49,6 @@ int daemon(const config::UsageConfig& cfg, std::ostream& out, std::ostream& err)
   auto ustore = store::UsageStore::open(uo);
   if (!ustore) {
     err << "reach usage: " << ustore.error().message() << '\n';
-    return 2;
-  }
-  config::WatchConfig notifier_cfg;  // read_mail_passwords reads only the notifiers
-  notifier_cfg.notifiers = cfg.notifiers;
-  auto passwords = watch::read_mail_passwords(notifier_cfg);
-  if (!passwords) {
-    err << "reach usage: " << passwords.error().message() << '\n';
     return 2;
   }
   // Counting reads netlink and files, notifying speaks HTTP/SMTP or starts a command: nothing
@@ -120,11 +123,22 @@ int run_usage(const UsageOptions& o, std::ostream& out, std::ostream& err) {
     err << cfg.error().message() << '\n';
     return 2;
   }
-  if (!o.db.empty()) cfg->db = o.db;
+  if (o.db && o.db->empty()) {
+    err << "reach usage: --db: must name a file (SQLite), not be empty\n";
+    return 2;
+  }
+  if (o.db) cfg->db = *o.db;
   if (!cfg->db) {
     err << "reach usage: " << o.config << ": the counts live in a database: set `db:` (e.g. /var/lib/reach/usage.db) or give --db\n";
     return 2;
   }
+  // A zone the system has no tzdata for: refused before any file is created or opened.
+  for (const config::UsagePlan& p : cfg->plans)
+    if (auto z = SystemZone::open(p.cycle.tz); !z) {
+      err << fmt::format("{}:{}: usage.plans[{}].cycle.tz: no time zone '{}' on this system (tzdata)\n", o.config,
+                         p.cycle.tz_line ? p.cycle.tz_line : p.line, &p - cfg->plans.data(), p.cycle.tz);
+      return 2;
+    }
   if (o.daemon) return daemon(*cfg, out, err);
   return usage::report(o, *cfg, out, err);
 }

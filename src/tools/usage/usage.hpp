@@ -1,6 +1,7 @@
 #pragma once
 // `reach usage`: bytes per billing cycle against a data cap (docs/USAGE.md). `--daemon` counts
 // and alerts; without it, a report from the same database (also while the daemon runs).
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -8,7 +9,7 @@ namespace reach::tools {
 
 struct UsageOptions {
   std::string config;          // --config FILE (the YAML shared with reach watch)
-  std::string db;              // --db FILE: overrides `db:`
+  std::optional<std::string> db;  // --db FILE: overrides `db:` (given empty: an error)
   bool daemon = false;         // --daemon
   std::string plan;            // --plan NAME: report this plan only
   bool days = false, months = false;  // history like vnstat -d / -m (months: billing cycles)
