@@ -79,9 +79,9 @@ std::string set_for(const IpPrefix& p) {
   return s ? s->name : std::string{};
 }
 
-std::string add_script(const std::string& table, std::span<const Ban> bans) {
-  // Elements grouped by set; one add, delete, add per set (the delete and second add give a
-  // present element the new timeout on every kernel).
+std::string add_script(const std::string& table, std::span<const Ban> bans, bool readd_refreshes) {
+  // Elements grouped by set; one add per set, or add, delete, add (the delete and second add give
+  // a present element the new timeout on kernels that keep it on a re-add).
   std::map<std::string, std::pair<std::string, std::string>> by_set;  // set -> (with timeouts, bare)
   for (const auto& b : bans) {
     const SetSpec* s = spec_for(b.prefix);
@@ -99,6 +99,7 @@ std::string add_script(const std::string& table, std::span<const Ban> bans) {
   for (const auto& [set, lists] : by_set) {
     const std::string head = " element inet " + table + " " + set + " { ";
     out += "add" + head + lists.first + " }\n";
+    if (readd_refreshes) continue;
     out += "delete" + head + lists.second + " }\n";
     out += "add" + head + lists.first + " }\n";
   }
@@ -157,6 +158,23 @@ Result<void> NftSets::ensure() {
   for (const auto& set : kSets) s += "add rule " + t + " prerouting " + set.match + " @" + set.name + " counter drop\n";
   auto r = run("nftables ensure", s);
   if (!r) return tl::unexpected(r.error());
+  // The re-add probe, on a set no rule uses.
+  const std::string probe = t + " refresh_probe";
+  auto p = run("nftables probe", "add set " + probe + " { type ipv4_addr; flags timeout; }\n" +
+                                     "add element " + probe + " { 198.18.0.1 timeout 10s }\n" +
+                                     "add element " + probe + " { 198.18.0.1 timeout 1000s }\n");
+  if (!p) return tl::unexpected(p.error());
+  auto listed = run("nftables probe", "list set " + probe, true);
+  auto del = run("nftables probe", "delete set " + probe);
+  if (!listed) return tl::unexpected(listed.error());
+  if (!del) return tl::unexpected(del.error());
+  auto doc = nlohmann::json::parse(*listed, nullptr, false);
+  readd_refreshes_ = false;
+  if (!doc.is_discarded() && doc.contains("nftables"))
+    for (const auto& item : doc["nftables"])
+      if (item.contains("set") && item["set"].contains("elem"))
+        for (const auto& e : item["set"]["elem"])
+          if (e.contains("elem") && e["elem"].value("timeout", 0) > 100) readd_refreshes_ = true;
   return {};
 }
 
@@ -174,7 +192,7 @@ Result<BatchOutcome> NftSets::add(std::span<const Ban> bans) {
     }
   }
   if (keep.empty()) return out;
-  auto r = run("nftables add elements", add_script(layout_.table, keep));
+  auto r = run("nftables add elements", add_script(layout_.table, keep, readd_refreshes_));
   if (!r) return tl::unexpected(r.error());
   out.added = keep.size();
   return out;
@@ -186,7 +204,7 @@ Result<std::size_t> NftSets::remove(std::span<const IpPrefix> prefixes) {
   for (const auto& p : prefixes)
     if (spec_for(p)) bans.push_back({p, kNsPerSec});
   if (bans.empty()) return std::size_t{0};
-  std::string s = add_script(layout_.table, bans);
+  std::string s = add_script(layout_.table, bans, false);
   // add_script gives add/delete/add per set: drop each set's final add.
   std::string trimmed;
   int line = 0;
