@@ -10,7 +10,9 @@
 //   buffers grow/shrink -> defence.set_memory_in_use(bytes)
 //   a Reactor timer     -> every defence.flush_interval(): defence.tick(now) (pushes pending
 //                          black-hole bans to nftables in one batch, evicts idle prefixes)
-//   /metrics            -> defence.metrics_text()   NDJSON -> defence.take_events()
+//   /metrics            -> defence.metric_families() (rendered with the relay's own families)
+//   NDJSON events       -> defence.take_events()
+//   the start line      -> defence.syn_cookies().text(), defence.blackhole_status()
 //
 // Time is passed in; the rules live in engine::RelayLimits (pure, unit-tested on a fake clock).
 // Refused connections never take from an established one: the global and memory caps refuse
@@ -27,6 +29,7 @@
 #include "base/ip_prefix.hpp"
 #include "base/time.hpp"
 #include "engine/relay_limits.hpp"
+#include "format/prom_exposition.hpp"
 #include "io/nft_sets.hpp"
 
 namespace reach::tools::relay {
@@ -66,8 +69,10 @@ struct DefenceCounters {
 
 class Defence {
  public:
-  // With config.blackhole, opens libnftables and ensures the table (an error names it), unless
-  // a sink is given (tests). Without blackhole, bans are kept locally only (admit says banned).
+  // With config.blackhole, opens libnftables and ensures the table, unless a sink is given
+  // (tests). When that fails (no CAP_NET_ADMIN, no nf_tables) the relay still runs: bans are
+  // then kept locally only (admit says banned) and blackhole_status() says why. Reads
+  // net.ipv4.tcp_syncookies once.
   static Result<std::unique_ptr<Defence>> create(DefenceConfig config, BanSink sink = {});
 
   Admit admit(const IpAddr& peer, TimeNs now);
@@ -82,11 +87,21 @@ class Defence {
   TimeNs flush_interval() const { return config_.flush_interval; }
 
   const DefenceCounters& counters() const { return counters_; }
-  // Prometheus text: reach_relay_admitted_total, reach_relay_refused_total{reason},
-  // reach_relay_limit_hits_total{prefix,reason} (the top prefixes), reach_relay_bans_total ...
-  std::string metrics_text() const;
-  // NDJSON lines ({"type":"relay_ban",...}, {"type":"relay_limit",...}) since the last call.
+  std::size_t pending_bans() const { return pending_.size(); }
+  // reach_relay_admitted_total, reach_relay_refused_total{reason},
+  // reach_relay_limit_hits_total{prefix} (the 20 prefixes refused most), reach_relay_bans_total
+  // {result}, reach_relay_open_connections, reach_relay_tracked_prefixes,
+  // reach_relay_head_timeouts_total, reach_relay_blackhole_ready, reach_relay_syn_cookies.
+  std::vector<format::prom::Family> metric_families() const;
+  // NDJSON lines ({"type":"relay_ban",...}, {"type":"relay_ban_error",...}) since the last call
+  // (at most 1000 kept between calls; the rest are counted in events_dropped).
   std::vector<std::string> take_events();
+  std::uint64_t events_dropped() const { return events_dropped_; }
+
+  const SynCookies& syn_cookies() const { return syn_cookies_; }
+  // "black-hole: nftables table inet reach" or "black-hole off: <why>".
+  const std::string& blackhole_status() const { return blackhole_status_; }
+  bool blackhole_ready() const { return static_cast<bool>(sink_); }
 
   const engine::RelayLimits& limits() const { return limits_; }
 
@@ -99,6 +114,11 @@ class Defence {
   std::vector<io::Ban> pending_;
   DefenceCounters counters_;
   std::vector<std::string> events_;
+  std::uint64_t events_dropped_ = 0;
+  SynCookies syn_cookies_;
+  std::string blackhole_status_;
+  TimeNs last_evict_ = 0;
+  void event(std::string line);
 };
 
 }  // namespace reach::tools::relay
