@@ -87,7 +87,7 @@ TEST(RelayDefence, FailedBatchIsRetried) {
 
 TEST(RelayDefence, WithoutBlackholeBansStayLocal) {
   DefenceConfig c = flood_config();
-  c.blackhole = false;
+  c.limits.blackhole = false;
   auto d = Defence::create(c);
   ASSERT_TRUE(d);
   EXPECT_FALSE((*d)->blackhole_ready());

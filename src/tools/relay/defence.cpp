@@ -38,7 +38,7 @@ Defence::Defence(DefenceConfig config, BanSink sink)
     : config_(std::move(config)), limits_(config_.limits), sink_(std::move(sink)) {}
 
 Result<std::unique_ptr<Defence>> Defence::create(DefenceConfig config, BanSink sink) {
-  const bool want = config.blackhole;
+  const bool want = config.limits.blackhole;
   std::unique_ptr<Defence> d(new Defence(std::move(config), std::move(sink)));
   d->syn_cookies_ = read_syn_cookies();
   if (!want) {

@@ -39,9 +39,9 @@ using Refusal = engine::Refusal;  // none, per_prefix_conns, per_prefix_rate, gl
 using Admit = engine::Admit;      // { bool ok; Refusal reason; IpPrefix prefix; }
 
 struct DefenceConfig {
-  engine::RelayLimitsConfig limits;          // per-prefix, global and memory caps, ban rules
+  engine::RelayLimitsConfig limits;          // per-prefix, global and memory caps, ban rules,
+                                             // blackhole (push bans to nftables), allow-list
   TimeNs head_deadline = 5 * kNsPerSec;      // PROXY header / HTTP request head (slow-loris)
-  bool blackhole = true;                     // push over-limit prefixes to nftables
   TimeNs flush_interval = 100 * kNsPerMs;    // how often tick() should run
   io::NftLayout nft;                         // table `inet reach` by default (docs/NFTABLES.md)
 };
@@ -69,7 +69,7 @@ struct DefenceCounters {
 
 class Defence {
  public:
-  // With config.blackhole, opens libnftables and ensures the table, unless a sink is given
+  // With config.limits.blackhole, opens libnftables and ensures the table, unless a sink is given
   // (tests). When that fails (no CAP_NET_ADMIN, no nf_tables) the relay still runs: bans are
   // then kept locally only (admit says banned) and blackhole_status() says why. Reads
   // net.ipv4.tcp_syncookies once.
