@@ -207,7 +207,7 @@ def readers(args) -> int:
 def storm(args) -> int:
     """Blocking connects from many addresses, --rate per second; counts those that got data back
     (none should)."""
-    served = refused = 0
+    served = refused = timeouts = 0
     start = time.monotonic()
     deadline = start + args.seconds
     i = 0
@@ -224,9 +224,11 @@ def storm(args) -> int:
                 data = s.recv(1024)
                 served += bool(data)
                 refused += not data
+        except TimeoutError:
+            timeouts += 1
         except OSError:
             refused += 1
-    print(json.dumps({"served": served, "refused": refused}), flush=True)
+    print(json.dumps({"served": served, "refused": refused, "timeouts": timeouts}), flush=True)
     return 0
 
 
@@ -236,6 +238,7 @@ def storm(args) -> int:
 if __name__ != "__main__":
     HERE = os.path.abspath(__file__)
     PY = "/usr/bin/python3"
+    RT = ["chrt", "-f", "10"]
 
     def p99(xs):
         xs = sorted(xs)
@@ -256,7 +259,7 @@ if __name__ != "__main__":
             backend4 = self.backend.link_to(self.relay).addr4(self.backend)
             if backend_mode == "echo":
                 self.backend_proc = self.backend.popen(
-                    [PY, str(lablib.listener_script()), "--tcp", str(BACKEND_PORT), "--bind", "0.0.0.0",
+                    RT + [PY, str(lablib.listener_script()), "--tcp", str(BACKEND_PORT), "--bind", "0.0.0.0",
                      "--mode", "echo", "--max-conns", "100000", "--max-seconds", "300"])
             else:
                 self.backend_proc = self.backend.popen([PY, HERE, "--stream-server", "--seconds", "300"])
@@ -266,7 +269,11 @@ if __name__ != "__main__":
                             f"  health: false\n  metrics: \"127.0.0.1:9798\"\n{limits}")
             self.out = lab.tmpdir / "relay.out"
             with open(self.out, "w") as f:
-                self.proc = self.relay.popen([reach, "relay", "--config", str(path), "--json"], stdout=f)
+                # Real-time priority for the relay, the echo backend and the legitimate clients
+                # (not the flooder):
+                # the latency compared is the relay's under a flood, not the scheduler's under
+                # whatever else the machine runs (stress-ng moved the idle p99 from 8 to 220 ms).
+                self.proc = self.relay.popen(RT + [reach, "relay", "--config", str(path), "--json"], stdout=f)
             self.wait_listening()
 
         def wait_listening(self):
@@ -280,8 +287,8 @@ if __name__ != "__main__":
         def events(self) -> list[dict]:
             return [json.loads(l) for l in self.out.read_text().splitlines() if l.startswith("{")]
 
-        def run_client(self, *args, timeout=60):
-            r = self.client.run([PY, HERE, *args], timeout=timeout)
+        def run_client(self, *args, timeout=60, rt=False):
+            r = self.client.run((RT if rt else []) + [PY, HERE, *args], timeout=timeout)
             return json.loads(r.stdout.strip().splitlines()[-1])
 
         def popen_client(self, *args):
@@ -321,12 +328,12 @@ if __name__ != "__main__":
 
     def test_flood_from_one_slash64_is_blackholed_and_legit_clients_stay_served(relay_lab):
         rl = relay_lab()  # default limits: the point is that they hold as shipped
-        idle = rl.run_client(*legit_args(rl.relay6, 4))
+        idle = rl.run_client(*legit_args(rl.relay6, 4), rt=True)
         assert idle["fail"] == 0, idle
         flooder = rl.popen_client("--flood", "--relay", rl.relay6, "--net", FLOOD_NET, "--seconds", "8",
                                   "--inflight", "400", "--hold", "3")
         time.sleep(1.0)  # the flood is on and banned by now
-        busy = rl.run_client(*legit_args(rl.relay6, 5))
+        busy = rl.run_client(*legit_args(rl.relay6, 5), rt=True)
         fl = json.loads(flooder.communicate(timeout=30)[0].strip().splitlines()[-1])
         total = busy["ok"] + busy["fail"]
         print(f"idle p99 {p99(idle['lat']) * 1e3:.2f} ms, flood p99 {p99(busy['lat']) * 1e3:.2f} ms, "
@@ -357,12 +364,13 @@ if __name__ != "__main__":
         res = json.loads(rd.communicate(timeout=30)[0].strip().splitlines()[-1])
         windows = res["windows"]
         assert not any(res["closed"]), res["closed"]
-        assert st["served"] == 0 and st["refused"] > 100, st
+        assert st["served"] == 0 and st["refused"] >= 20, st
+        assert st["timeouts"] == 0, st  # refused at once (RST), not left hanging
         # Windows 1..5 (0.5-3 s) are before the storm, 7..11 during it (3.5-6 s).
         before = sum(sum(w) for w in windows[1:6]) / 5
         during = sum(sum(w) for w in windows[7:12]) / 5
         print(f"established throughput {before * 2 / 1e6:.0f} MB/s before, {during * 2 / 1e6:.0f} MB/s during "
-              f"a storm of {st['refused']} refused connects")
+              f"a storm of {st}")
         # Every transfer moves in every window of the storm: none is starved.
         for w in windows[7:12]:
             assert all(b > 0 for b in w), w
