@@ -21,6 +21,7 @@ import os
 import random
 import selectors
 import socket
+import statistics
 import sys
 import time
 
@@ -131,35 +132,40 @@ def flood(args) -> int:
 
 
 def stream_server(args) -> int:
-    """Sends zeros to every connection as fast as it is read, until the peer goes or time is up."""
+    """Sends zeros to every connection at --bytes-rate bytes/s each (in 10 ms steps), until the peer goes
+    or time is up: a paced transfer, whose full speed is known."""
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("0.0.0.0", BACKEND_PORT))
     srv.listen(512)
     srv.setblocking(False)
-    sel = selectors.DefaultSelector()
-    sel.register(srv, selectors.EVENT_READ)
-    buf = b"\0" * 65536
+    conns = []
+    step = b"\0" * int(args.bytes_rate / 100)
     print("ready", flush=True)
-    deadline = time.monotonic() + args.seconds
-    while time.monotonic() < deadline:
-        for key, ev in sel.select(timeout=0.5):
-            s = key.fileobj
-            if s is srv:
-                try:
-                    c, _ = srv.accept()
-                except OSError:
-                    continue
-                c.setblocking(False)
-                sel.register(c, selectors.EVENT_WRITE)
-                continue
+    start = time.monotonic()
+    ticks = 0
+    while time.monotonic() - start < args.seconds:
+        try:
+            c, _ = srv.accept()
+            c.setblocking(False)
+            conns.append([c, b""])
+        except BlockingIOError:
+            pass
+        for item in list(conns):
+            c, backlog = item
+            data = backlog + step if len(backlog) < len(step) * 10 else backlog
             try:
-                s.send(buf)
+                n = c.send(data)
+                item[1] = data[n:]
             except BlockingIOError:
-                pass
+                item[1] = data
             except OSError:
-                sel.unregister(s)
-                s.close()
+                conns.remove(item)
+                c.close()
+        ticks += 1
+        ahead = start + ticks * 0.01 - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
     return 0
 
 
@@ -239,6 +245,7 @@ if __name__ != "__main__":
     HERE = os.path.abspath(__file__)
     PY = "/usr/bin/python3"
     RT = ["chrt", "-f", "10"]
+    STREAM_RATE = 2_000_000  # bytes/s of each established transfer
 
     def p99(xs):
         xs = sorted(xs)
@@ -262,7 +269,8 @@ if __name__ != "__main__":
                     RT + [PY, str(lablib.listener_script()), "--tcp", str(BACKEND_PORT), "--bind", "0.0.0.0",
                      "--mode", "echo", "--max-conns", "100000", "--max-seconds", "300"])
             else:
-                self.backend_proc = self.backend.popen([PY, HERE, "--stream-server", "--seconds", "300"])
+                self.backend_proc = self.backend.popen(
+                    RT + [PY, HERE, "--stream-server", "--seconds", "300", "--bytes-rate", str(STREAM_RATE)])
             assert self.backend_proc.stdout.readline().strip() == "ready"
             path = lab.tmpdir / "relay.yaml"
             path.write_text(f"relay:\n  listen: \"[::]:{PORT}\"\n  backends: [ \"{backend4}:{BACKEND_PORT}\" ]\n"
@@ -291,8 +299,8 @@ if __name__ != "__main__":
             r = self.client.run((RT if rt else []) + [PY, HERE, *args], timeout=timeout)
             return json.loads(r.stdout.strip().splitlines()[-1])
 
-        def popen_client(self, *args):
-            return self.client.popen([PY, HERE, *args])
+        def popen_client(self, *args, rt=False):
+            return self.client.popen((RT if rt else []) + [PY, HERE, *args])
 
         def metrics(self) -> str:
             return self.relay.run(["curl", "-sS", "--max-time", "5", "http://127.0.0.1:9798/metrics"]).stdout
@@ -308,7 +316,9 @@ if __name__ != "__main__":
             return out
 
     def legit_args(relay6, seconds):
-        args = ["--legit", "--relay", relay6, "--seconds", str(seconds), "--interval", "0.01"]
+        # ~2,000 requests a phase: a p99 of sub-millisecond latencies is then the 20th worst, not
+        # the 5th, and one scheduler hiccup of the 2-core machine does not decide it.
+        args = ["--legit", "--relay", relay6, "--seconds", str(seconds), "--interval", "0.003"]
         for n in LEGIT_NETS:
             args += ["--src", n + "1"]
         return args
@@ -328,12 +338,12 @@ if __name__ != "__main__":
 
     def test_flood_from_one_slash64_is_blackholed_and_legit_clients_stay_served(relay_lab):
         rl = relay_lab()  # default limits: the point is that they hold as shipped
-        idle = rl.run_client(*legit_args(rl.relay6, 4), rt=True)
+        idle = rl.run_client(*legit_args(rl.relay6, 6), rt=True)
         assert idle["fail"] == 0, idle
-        flooder = rl.popen_client("--flood", "--relay", rl.relay6, "--net", FLOOD_NET, "--seconds", "8",
+        flooder = rl.popen_client("--flood", "--relay", rl.relay6, "--net", FLOOD_NET, "--seconds", "9",
                                   "--inflight", "400", "--hold", "3")
         time.sleep(1.0)  # the flood is on and banned by now
-        busy = rl.run_client(*legit_args(rl.relay6, 5), rt=True)
+        busy = rl.run_client(*legit_args(rl.relay6, 6), rt=True)
         fl = json.loads(flooder.communicate(timeout=30)[0].strip().splitlines()[-1])
         total = busy["ok"] + busy["fail"]
         print(f"idle p99 {p99(idle['lat']) * 1e3:.2f} ms, flood p99 {p99(busy['lat']) * 1e3:.2f} ms, "
@@ -356,7 +366,7 @@ if __name__ != "__main__":
         rl = relay_lab(limits=f"  limits:\n    max_conns: {cap}\n    ban: off\n    blackhole: false\n",
                        backend_mode="stream")
         rd = rl.popen_client("--readers", "--relay", rl.relay6, "--count", str(cap), "--src-base",
-                             "2001:db8:f1a0:1::", "--seconds", "8", "--window", "0.5")
+                             "2001:db8:f1a0:1::", "--seconds", "8", "--window", "0.5", rt=True)
         assert rd.stdout.readline().strip() == "connected"
         time.sleep(3.0)  # baseline windows
         st = rl.run_client("--storm", "--relay", rl.relay6, "--src-base", "2001:db8:f1b0:1::", "--seconds", "3",
@@ -366,15 +376,17 @@ if __name__ != "__main__":
         assert not any(res["closed"]), res["closed"]
         assert st["served"] == 0 and st["refused"] >= 20, st
         assert st["timeouts"] == 0, st  # refused at once (RST), not left hanging
-        # Windows 1..5 (0.5-3 s) are before the storm, 7..11 during it (3.5-6 s).
-        before = sum(sum(w) for w in windows[1:6]) / 5
-        during = sum(sum(w) for w in windows[7:12]) / 5
-        print(f"established throughput {before * 2 / 1e6:.0f} MB/s before, {during * 2 / 1e6:.0f} MB/s during "
-              f"a storm of {st}")
-        # Every transfer moves in every window of the storm: none is starved.
+        # Windows 1..5 (0.5-3 s) are before the storm, 7..11 during it (3.5-6 s). Each transfer is
+        # paced at STREAM_RATE: full speed is 1 MB per half-second window.
+        full = STREAM_RATE * 0.5
+        before = [sum(w) / len(w) for w in windows[1:6]]
+        during = [sum(w) / len(w) for w in windows[7:12]]
+        print(f"established transfers: {statistics.mean(before) / full:.0%} of full speed before, "
+              f"{statistics.mean(during) / full:.0%} during a storm of {st}")
+        # Every transfer moves at (nearly) full speed in every window of the storm: none starved.
         for w in windows[7:12]:
-            assert all(b > 0 for b in w), w
-        assert during >= 0.5 * before, (before, during)
+            assert min(w) >= 0.5 * full, (w, full)
+        assert statistics.mean(during) >= 0.9 * full, (during, full)
         assert 'reach_relay_admission_refused_total{reason="global_conns"}' in rl.metrics()
 
 
@@ -394,6 +406,7 @@ if __name__ == "__main__":
     ap.add_argument("--count", type=int, default=10)
     ap.add_argument("--window", type=float, default=0.5)
     ap.add_argument("--rate", type=float, default=500)
+    ap.add_argument("--bytes-rate", type=float, default=2_000_000)
     a = ap.parse_args()
     if a.legit:
         sys.exit(legit(a))
