@@ -18,6 +18,7 @@ pkgs=(
   libre2-dev
   help2man man-db libcap2-bin dpkg-dev file bash-completion zsh systemd
   curl
+  node-llhttp haproxy
   libsnmp-dev snmpd snmp
 )
 missing=()
