@@ -49,6 +49,22 @@ Result<TimeNs> duration(const std::optional<std::string>& text, TimeNs current, 
   return *d;
 }
 
+Result<void> keep_privileges(bool net_admin, bool bind, const std::optional<std::string>& user) {
+  if (net_admin && bind)
+    return user ? sys::switch_user(*user, {CAP_NET_ADMIN, CAP_NET_BIND_SERVICE})
+                : sys::keep_only_capabilities({CAP_NET_ADMIN, CAP_NET_BIND_SERVICE});
+  if (net_admin) return user ? sys::switch_user(*user, {CAP_NET_ADMIN}) : sys::keep_only_capabilities({CAP_NET_ADMIN});
+  if (bind)
+    return user ? sys::switch_user(*user, {CAP_NET_BIND_SERVICE}) : sys::keep_only_capabilities({CAP_NET_BIND_SERVICE});
+  return user ? sys::switch_user(*user, {}) : sys::drop_all_capabilities();
+}
+
+// Per connection: two pipes and what may wait in user space (a request head, a copy buffer);
+// an estimate for the memory cap, not an accounting of the kernel's socket buffers.
+std::uint64_t connection_bytes(const config::RelayConfig& c) {
+  return 2 * static_cast<std::uint64_t>(c.pipe_bytes) + (c.http ? c.max_head + 64 * 1024 : 0);
+}
+
 }  // namespace
 
 const char* reject_word(Reject r) {
@@ -102,6 +118,7 @@ Result<config::RelayConfig> build_config(const RelayOptions& o, std::ostream& er
   }
   if (o.http) c.http = true;
   if (o.no_health) c.health_checks = false;
+  if (o.no_blackhole) c.limits.blackhole = false;
   if (o.metrics) c.metrics = *o.metrics;
   if (o.user) c.user = *o.user;
   auto ct = duration(o.connect_timeout, c.connect_timeout, "--connect-timeout");
@@ -172,7 +189,9 @@ Result<void> Server::start() {
   auto r = io::Reactor::create();
   if (!r) return tl::unexpected(r.error());
   reactor_ = std::move(*r);
-  gate_ = open_gate(*cfg_);
+  auto g = defence_gate(*cfg_);
+  if (!g) return tl::unexpected(g.error());
+  gate_ = std::move(*g);
   if (auto l = open_listeners(*cfg_); !l) return l;
   apply_backends(*cfg_);
   if (cfg_->metrics) {
@@ -183,15 +202,12 @@ Result<void> Server::start() {
     http_ = std::move(*h);
     start_metrics();
   }
-  // Privileges: nothing is needed once the sockets are open, but a reload may listen on a port
-  // below 1024 again.
+  // Privileges: nothing more is needed once the sockets are open, except CAP_NET_ADMIN for the
+  // black-hole's nftables batches (netlink checks it at every send) and CAP_NET_BIND_SERVICE
+  // when a reload may listen below 1024 again.
   const bool low = std::any_of(listeners_.begin(), listeners_.end(), [](const auto& kv) { return kv.second.addr.port < 1024; });
-  const bool keep_bind = !opts_.config.empty() && low && sys::has_capability(CAP_NET_BIND_SERVICE);
-  Result<void> p = cfg_->user ? (keep_bind ? sys::switch_user(*cfg_->user, {CAP_NET_BIND_SERVICE})
-                                           : sys::switch_user(*cfg_->user, {}))
-                              : (keep_bind ? sys::keep_only_capabilities({CAP_NET_BIND_SERVICE})
-                                           : sys::drop_all_capabilities());
-  if (!p) return p;
+  const bool bind = !opts_.config.empty() && low && sys::has_capability(CAP_NET_BIND_SERVICE);
+  if (auto p = keep_privileges(gate_->needs_net_admin(), bind, cfg_->user); !p) return p;
 
   auto stop = [this] {
     exit_code_ = 0;
@@ -206,24 +222,15 @@ Result<void> Server::start() {
       event("reload", "reload failed: " + r.error().message(), {{"ok", false}});
     }
   });
-  if (gate_->tick_interval() > 0) {
-    std::shared_ptr<std::function<void()>> tick = std::make_shared<std::function<void()>>();
-    *tick = [this, tick] {
-      gate_->tick(reactor_->now());
-      for (const auto& line : gate_->take_events()) out_ << line << '\n';
-      out_.flush();
-      reactor_->after(gate_->tick_interval(), *tick);
-    };
-    reactor_->after(gate_->tick_interval(), *tick);
-  }
+  if (gate_->tick_interval() > 0) reactor_->after(gate_->tick_interval(), [this] { on_tick(); });
   schedule_checks();
   std::string where;
   for (const auto& [key, l] : listeners_) where += (where.empty() ? "" : " ") + key;
   std::string to;
   for (const auto& b : backends_) to += (to.empty() ? "" : " ") + b.text;
   event("start",
-        fmt::format("relay {} -> {} (PROXY {}{})", where, to, config::proxy_send_word(cfg_->send_proxy),
-                    cfg_->http ? ", http" : ""),
+        fmt::format("relay {} -> {} (PROXY {}{}); {}", where, to, config::proxy_send_word(cfg_->send_proxy),
+                    cfg_->http ? ", http" : "", gate_->status()),
         {{"listen", listeners_.size()}, {"backends", backends_.size()}});
   return {};
 }
@@ -273,16 +280,14 @@ void Server::on_accept(Listener& l) {
     // The one admission point (flood defences: gate.hpp).
     const Gate::Verdict v = gate_->admit((*a)->peer, now);
     if (!v.ok) {
-      ++refused_;
-      ++refusals_[v.reason];
       (void)sys::set_linger_zero((*a)->fd.get());
       continue;
     }
-    ++accepted_;
     const std::uint64_t id = next_id_++;
     auto c = std::make_unique<Conn>(*this, *reactor_, id, std::move(**a), cfg_, gate_->head_deadline(now));
     Conn* cp = c.get();
     conns_.emplace(id, std::move(c));
+    gate_->memory_in_use(conns_.size() * connection_bytes(*cfg_));
     cp->start();
   }
 }
@@ -323,10 +328,19 @@ void Server::finished(std::uint64_t id, Reject why) {
   if (it == conns_.end()) return;
   ++rejects_[static_cast<std::size_t>(why)];
   gate_->released(it->second->peer(), reactor_->now());
+  gate_->memory_in_use((conns_.size() - 1) * connection_bytes(*cfg_));
   // The Conn is on the stack of its own callback: destroyed on the next turn.
   finished_.push_back(std::move(it->second));
   conns_.erase(it);
   if (finished_.size() == 1) reactor_->post([this] { finished_.clear(); });
+}
+
+// The defences' batch of bans to the kernel, and their events.
+void Server::on_tick() {
+  gate_->tick(reactor_->now());
+  for (const auto& line : gate_->take_events()) out_ << line << '\n';
+  out_.flush();
+  reactor_->after(gate_->tick_interval(), [this] { on_tick(); });
 }
 
 int Server::run() {
