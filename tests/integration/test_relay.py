@@ -239,3 +239,26 @@ def test_failover_recovery_and_reload_keeps_connections(lab, reach, tmp_path):
         out, _ = slow.communicate(timeout=15)
         assert out.startswith("ok "), out
         assert lab.stop(relay) == 0
+
+
+def test_slow_head_is_cut_and_bad_input_refused(lab, reach, tmp_path):
+    t = Topo(lab)
+    out = t.serve(tmp_path, mode="http")
+    t.start_relay(reach, "[::]:80", "--to", "198.18.1.2:80", "--http", "--head-timeout", "1s",
+                  "--metrics", "127.0.0.1:9799", "--no-blackhole")
+    # Slow-loris: half a request head, then nothing. The relay ends it at the deadline.
+    r = t.client.run([lablib.python_bin(), "-B", "-c",
+                      "import socket,time\n"
+                      f"c=socket.create_connection(('{RELAY6}',80));c.sendall(b'GET / HTTP/1.1\\r\\nHost: a')\n"
+                      "c.settimeout(10);t=time.monotonic()\n"
+                      "try:\n d=c.recv(99)\nexcept OSError:\n d=b''\n"
+                      "print(round(time.monotonic()-t,2), d)\n"], timeout=20)
+    waited = float(r.stdout.split()[0])
+    assert 0.8 <= waited < 3, r.stdout
+    # Not HTTP at all: 400, and nothing reaches the backend.
+    reply = bytes.fromhex(t.connect("NOT HTTP\\r\\n\\r\\n", source_port=41240)["reply"])
+    assert reply.startswith(b"HTTP/1.1 400 ")
+    metrics = t.relay.run(["curl", "-s", "http://127.0.0.1:9799/metrics"]).stdout
+    assert 'reach_relay_closed_total{reason="head_timeout"} 1' in metrics
+    assert 'reach_relay_closed_total{reason="bad_request"} 1' in metrics
+    assert not out.exists()
