@@ -44,7 +44,9 @@ void parse_level(Walker& w, const yaml::Node& n, const std::string& path, Prefix
   if (l.rate > 0 && l.burst < 1) l.burst = l.rate;
 }
 
-void parse_limits(Walker& w, const yaml::Node& n, const std::string& path, RelayLimitsConfig& c) {
+}  // namespace
+
+void parse_relay_limits_node(Walker& w, const yaml::Node& n, const std::string& path, RelayLimitsConfig& c) {
   for (auto& [k, v] : w.entries(n, path, {"ipv4", "ipv6", "ipv6_wide", "max_conns", "max_memory", "max_prefixes",
                                           "ban", "blackhole", "allow"})) {
     const std::string p = at(path, k);
@@ -93,8 +95,6 @@ void parse_limits(Walker& w, const yaml::Node& n, const std::string& path, Relay
   }
 }
 
-}  // namespace
-
 ConfigResult<RelayLimitsConfig> parse_relay_limits(std::string_view text, const std::string& source) {
   Walker w(source);
   RelayLimitsConfig c;
@@ -106,7 +106,7 @@ ConfigResult<RelayLimitsConfig> parse_relay_limits(std::string_view text, const 
       for (auto& [k, v] : w.entries(root, "", {})) {
         if (k != "relay" || !v.IsMap()) continue;
         for (auto& [rk, rv] : w.entries(v, "relay", {})) {
-          if (rk == "limits") parse_limits(w, rv, "relay.limits", c);
+          if (rk == "limits") parse_relay_limits_node(w, rv, "relay.limits", c);
         }
       }
     }

@@ -54,4 +54,12 @@ struct RelayLimitsConfig {
 // Reads `relay.limits:`; defaults when the file has none. Other keys are not looked at.
 ConfigResult<RelayLimitsConfig> parse_relay_limits(std::string_view text, const std::string& source);
 
+namespace yaml {
+class Walker;
+class Node;
+}  // namespace yaml
+// The same for the `limits:` node itself, for parse_relay_config's walk over `relay:` (one pass,
+// one list of errors): `else if (rk == "limits") parse_relay_limits_node(w, rv, p, c.limits);`.
+void parse_relay_limits_node(yaml::Walker& w, const yaml::Node& n, const std::string& path, RelayLimitsConfig& c);
+
 }  // namespace reach::config

@@ -37,7 +37,7 @@ std::string SynCookies::text() const {
 Defence::Defence(DefenceConfig config, BanSink sink)
     : config_(std::move(config)), limits_(config_.limits), sink_(std::move(sink)) {}
 
-Result<std::unique_ptr<Defence>> Defence::create(DefenceConfig config, BanSink sink) {
+std::unique_ptr<Defence> Defence::create(DefenceConfig config, BanSink sink) {
   const bool want = config.limits.blackhole;
   std::unique_ptr<Defence> d(new Defence(std::move(config), std::move(sink)));
   d->syn_cookies_ = read_syn_cookies();
@@ -62,6 +62,12 @@ Result<std::unique_ptr<Defence>> Defence::create(DefenceConfig config, BanSink s
       d->blackhole_status_ = "black-hole off: " + ready.error().message() + " (bans are enforced by the relay only)";
     }
   }
+  nlohmann::json e = {{"type", "relay_defence"},
+                      {"version", 1},
+                      {"syn_cookies", d->syn_cookies_.value},
+                      {"blackhole", static_cast<bool>(d->sink_)},
+                      {"message", d->syn_cookies_.text() + "; " + d->blackhole_status_}};
+  d->event(e.dump());
   return d;
 }
 
@@ -122,26 +128,14 @@ std::vector<format::prom::Family> Defence::metric_families() const {
   using format::prom::Family;
   using format::prom::Type;
   std::vector<Family> out;
-  out.push_back({"reach_relay_admitted", Type::counter, "Connections admitted by the flood defences.",
-                 {{{}, static_cast<double>(counters_.admitted)}}});
-  Family refused{"reach_relay_refused", Type::counter, "Connections refused, by reason.", {}};
-  for (std::size_t i = 1; i < engine::kRefusalCount; ++i)
-    refused.samples.push_back(
-        {{{"reason", std::string(engine::refusal_name(static_cast<Refusal>(i)))}}, static_cast<double>(counters_.refused[i])});
-  out.push_back(std::move(refused));
   Family hits{"reach_relay_limit_hits", Type::counter, "Refusals of the prefixes refused most (IPv4 /32 or /24, IPv6 /64 and /48).", {}};
   for (const auto& h : limits_.top_hits(kTopPrefixes))
     hits.samples.push_back({{{"prefix", h.prefix.to_string()}}, static_cast<double>(h.count)});
   out.push_back(std::move(hits));
-  out.push_back({"reach_relay_head_timeouts", Type::counter,
-                 "Connections closed because the PROXY header or HTTP request head came too slowly.",
-                 {{{}, static_cast<double>(counters_.head_timeouts)}}});
   out.push_back({"reach_relay_bans", Type::counter, "Black-hole bans, by result.",
                  {{{{"result", "kernel"}}, static_cast<double>(counters_.bans_pushed)},
                   {{{"result", "allow_listed"}}, static_cast<double>(counters_.bans_allowed)},
                   {{{"result", "error"}}, static_cast<double>(counters_.ban_errors)}}});
-  out.push_back({"reach_relay_open_connections", Type::gauge, "Connections open now.",
-                 {{{}, static_cast<double>(limits_.open_conns())}}});
   out.push_back({"reach_relay_tracked_prefixes", Type::gauge, "Prefixes the limits keep state for.",
                  {{{}, static_cast<double>(limits_.tracked_prefixes())}}});
   out.push_back({"reach_relay_blackhole_ready", Type::gauge, "1 when bans go to the kernel's nftables sets.",
@@ -149,6 +143,42 @@ std::vector<format::prom::Family> Defence::metric_families() const {
   out.push_back({"reach_relay_syn_cookies", Type::gauge, "net.ipv4.tcp_syncookies at start (-1: unreadable).",
                  {{{}, static_cast<double>(syn_cookies_.value)}}});
   return out;
+}
+
+}  // namespace reach::tools::relay
+
+namespace reach::tools::relay {
+namespace {
+
+class DefenceGate final : public Gate {
+ public:
+  explicit DefenceGate(std::unique_ptr<Defence> d) : d_(std::move(d)) {}
+  Verdict admit(const IpAddr& peer, TimeNs now) override {
+    const Admit a = d_->admit(peer, now);
+    return {a.ok, a.ok ? std::string() : std::string(engine::refusal_name(a.reason))};
+  }
+  void released(const IpAddr& peer, TimeNs now) override { d_->released(peer, now); }
+  TimeNs head_deadline(TimeNs at) const override { return d_->head_deadline(at); }
+  void head_timed_out(const IpAddr& peer) override { d_->head_timed_out(peer); }
+  void tick(TimeNs now) override { (void)d_->tick(now); }  // a failed batch is an event, retried
+  TimeNs tick_interval() const override { return d_->flush_interval(); }
+  std::string metrics_text() const override {
+    auto body = format::prom::render(d_->metric_families(), format::prom::Format::text);
+    return body ? *body : "# " + body.error().message() + "\n";
+  }
+  std::vector<std::string> take_events() override { return d_->take_events(); }
+
+ private:
+  std::unique_ptr<Defence> d_;
+};
+
+}  // namespace
+
+std::unique_ptr<Gate> defence_gate(const config::RelayLimitsConfig& limits, TimeNs head_timeout, BanSink sink) {
+  DefenceConfig c;
+  c.limits = limits;
+  c.head_deadline = head_timeout;
+  return std::make_unique<DefenceGate>(Defence::create(std::move(c), std::move(sink)));
 }
 
 }  // namespace reach::tools::relay

@@ -31,6 +31,7 @@
 #include "engine/relay_limits.hpp"
 #include "format/prom_exposition.hpp"
 #include "io/nft_sets.hpp"
+#include "tools/relay/gate.hpp"
 
 namespace reach::tools::relay {
 
@@ -73,7 +74,7 @@ class Defence {
   // (tests). When that fails (no CAP_NET_ADMIN, no nf_tables) the relay still runs: bans are
   // then kept locally only (admit says banned) and blackhole_status() says why. Reads
   // net.ipv4.tcp_syncookies once.
-  static Result<std::unique_ptr<Defence>> create(DefenceConfig config, BanSink sink = {});
+  static std::unique_ptr<Defence> create(DefenceConfig config, BanSink sink = {});
 
   Admit admit(const IpAddr& peer, TimeNs now);
   void released(const IpAddr& peer, TimeNs now);
@@ -88,12 +89,13 @@ class Defence {
 
   const DefenceCounters& counters() const { return counters_; }
   std::size_t pending_bans() const { return pending_.size(); }
-  // reach_relay_admitted_total, reach_relay_refused_total{reason},
-  // reach_relay_limit_hits_total{prefix} (the 20 prefixes refused most), reach_relay_bans_total
-  // {result}, reach_relay_open_connections, reach_relay_tracked_prefixes,
-  // reach_relay_head_timeouts_total, reach_relay_blackhole_ready, reach_relay_syn_cookies.
+  // What the relay's own families do not say already (it counts admissions, refusals by reason
+  // and head timeouts): reach_relay_limit_hits_total{prefix} (the 20 prefixes refused most),
+  // reach_relay_bans_total{result}, reach_relay_tracked_prefixes, reach_relay_blackhole_ready,
+  // reach_relay_syn_cookies.
   std::vector<format::prom::Family> metric_families() const;
-  // NDJSON lines ({"type":"relay_ban",...}, {"type":"relay_ban_error",...}) since the last call
+  // NDJSON lines since the last call: {"type":"relay_defence",...} once at start (SYN cookies,
+  // black-hole), {"type":"relay_ban",...}, {"type":"relay_ban_error",...}
   // (at most 1000 kept between calls; the rest are counted in events_dropped).
   std::vector<std::string> take_events();
   std::uint64_t events_dropped() const { return events_dropped_; }
@@ -120,5 +122,9 @@ class Defence {
   TimeNs last_evict_ = 0;
   void event(std::string line);
 };
+
+// The relay's Gate (gate.hpp) on the flood defences. Server::start, in place of open_gate:
+//   gate_ = defence_gate(cfg_->limits, cfg_->head_timeout);
+std::unique_ptr<Gate> defence_gate(const config::RelayLimitsConfig& limits, TimeNs head_timeout, BanSink sink = {});
 
 }  // namespace reach::tools::relay
