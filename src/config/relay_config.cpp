@@ -140,8 +140,9 @@ void parse_section(Walker& w, const yaml::Node& v, RelayConfig& c) {
       }
     } else if (rk == "metrics") {
       if (auto s = w.str(rv, p)) c.metrics = *s;
+    } else if (rk == "limits") {
+      parse_relay_limits_node(w, rv, p, c.limits);  // config/relay_limits: the flood defences
     }
-    // `limits:` is read by parse_relay_limits (config/relay_limits).
   }
   if (c.listen.empty()) w.error(v, k, "needs listen: (one address or a list)");
   if (c.backends.empty()) w.error(v, k, "needs backends: (at least one address:port)");
@@ -176,9 +177,6 @@ ConfigResult<RelayConfig> parse_relay_config(std::string_view text, const std::s
     w.error(0, "", fmt::format("cannot read: {}", e.what()));
   }
   if (!w.ok()) return tl::unexpected(w.take_errors());
-  auto limits = parse_relay_limits(text, source);
-  if (!limits) return tl::unexpected(limits.error());
-  c.limits = std::move(*limits);
   return c;
 }
 

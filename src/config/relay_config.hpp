@@ -56,8 +56,8 @@ struct RelayConfig {
   RelayLimitsConfig limits;             // `relay.limits:` (config/relay_limits: the flood defences)
 };
 
-// Reads `relay:` (required, with `limits:` through parse_relay_limits) and `user:`; ignores the
-// other daemons' keys.
+// Reads `relay:` (required; its `limits:` through parse_relay_limits_node) and `user:`; ignores
+// the other daemons' keys.
 ConfigResult<RelayConfig> parse_relay_config(std::string_view text, const std::string& source);
 
 // Pieces the command line shares: "v1", "v2", "none"; "roundrobin", "leastconn";

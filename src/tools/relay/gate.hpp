@@ -8,9 +8,7 @@
 
 #include "base/ip_addr.hpp"
 #include "base/time.hpp"
-#include "base/error.hpp"
 #include "config/relay_config.hpp"
-#include "format/prom_exposition.hpp"
 
 namespace reach::tools::relay {
 
@@ -30,19 +28,14 @@ class Gate {
   virtual void head_timed_out(const IpAddr& peer) = 0;
   virtual void tick(TimeNs) {}
   virtual TimeNs tick_interval() const { return 0; }  // 0: no tick
-  virtual void append_metrics(std::vector<format::prom::Family>&) const {}
-  // Approximate bytes of relay buffers now in use (the memory cap).
+  virtual std::string metrics_text() const { return {}; }  // Prometheus text, appended to ours
+  // Approximate bytes of relay buffers now in use (for a memory cap).
   virtual void memory_in_use(std::uint64_t) {}
-  // Start-line words: SYN cookies, black-hole status.
-  virtual std::string status() const { return {}; }
-  // Capabilities the gate needs after start (the black-hole's nftables: CAP_NET_ADMIN).
-  virtual bool needs_net_admin() const { return false; }
   virtual std::vector<std::string> take_events() { return {}; }
 };
 
 // Admits everything; head deadline from the config (tests, and the shape of the interface).
 std::unique_ptr<Gate> open_gate(const config::RelayConfig& cfg);
-// The flood defences (tools/relay/defence) with cfg.limits: defence_gate.cpp.
-Result<std::unique_ptr<Gate>> defence_gate(const config::RelayConfig& cfg);
+// The flood defences: defence_gate() in tools/relay/defence.hpp.
 
 }  // namespace reach::tools::relay

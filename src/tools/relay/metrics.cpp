@@ -35,12 +35,18 @@ std::string Server::metrics_text() const {
     f.push_back(prom::Family{std::move(name), prom::Type::gauge, std::move(help), std::move(s)});
   };
   auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+  counter("reach_relay_connections", "Connections accepted and admitted", {{{}, d(accepted_)}});
+  gauge("reach_relay_connections_active", "Connections open now", {{{}, d(conns_.size())}});
   counter("reach_relay_bytes", "Bytes forwarded, up = client to backend",
           {{{{"direction", "up"}}, d(bytes_up_)}, {{{"direction", "down"}}, d(bytes_down_)}});
   std::vector<prom::Sample> ends;
   for (std::size_t r = 0; r < kRejectCount; ++r)
     ends.push_back({{{"reason", reject_word(static_cast<Reject>(r))}}, d(rejects_[r])});
   counter("reach_relay_closed", "Connections ended, by reason (none: both sides finished)", std::move(ends));
+  std::vector<prom::Sample> refused;
+  for (const auto& [reason, n] : refusals_) refused.push_back({{{"reason", reason}}, d(n)});
+  counter("reach_relay_admission_refused", "New connections refused at accept by the flood defences, by reason",
+          std::move(refused));
   std::vector<prom::Sample> up, active, total, failures;
   for (std::size_t i = 0; i < backends_.size(); ++i) {
     const auto& b = pool_->backends()[i];
@@ -56,10 +62,9 @@ std::string Server::metrics_text() const {
   counter("reach_relay_backend_connect_failures", "Connects to the backend that failed", std::move(failures));
   gauge("reach_relay_listeners", "Listening sockets", {{{}, d(listeners_.size())}});
   counter("reach_relay_reloads", "Config reloads", {{{{"result", "ok"}}, d(reloads_)}, {{{"result", "failed"}}, d(reload_failures_)}});
-  // Admissions, refusals by reason and prefix, bans: the defences' own families.
-  gate_->append_metrics(f);
   auto body = prom::render(f, prom::Format::text);
-  return body ? *body : "# " + body.error().message() + "\n";
+  // Refusals by prefix, bans, the black-hole: the defences' own families.
+  return (body ? *body : "# " + body.error().message() + "\n") + gate_->metrics_text();
 }
 
 void Server::start_metrics() {

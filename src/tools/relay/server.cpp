@@ -16,6 +16,7 @@
 #include "sys/daemon_privs.hpp"
 #include "sys/listen.hpp"
 #include "sys/splice.hpp"
+#include "tools/relay/defence.hpp"
 
 namespace reach::tools::relay {
 
@@ -189,9 +190,7 @@ Result<void> Server::start() {
   auto r = io::Reactor::create();
   if (!r) return tl::unexpected(r.error());
   reactor_ = std::move(*r);
-  auto g = defence_gate(*cfg_);
-  if (!g) return tl::unexpected(g.error());
-  gate_ = std::move(*g);
+  gate_ = defence_gate(cfg_->limits, cfg_->head_timeout);
   if (auto l = open_listeners(*cfg_); !l) return l;
   apply_backends(*cfg_);
   if (cfg_->metrics) {
@@ -207,7 +206,8 @@ Result<void> Server::start() {
   // when a reload may listen below 1024 again.
   const bool low = std::any_of(listeners_.begin(), listeners_.end(), [](const auto& kv) { return kv.second.addr.port < 1024; });
   const bool bind = !opts_.config.empty() && low && sys::has_capability(CAP_NET_BIND_SERVICE);
-  if (auto p = keep_privileges(gate_->needs_net_admin(), bind, cfg_->user); !p) return p;
+  const bool admin = cfg_->limits.blackhole && sys::has_capability(CAP_NET_ADMIN);
+  if (auto p = keep_privileges(admin, bind, cfg_->user); !p) return p;
 
   auto stop = [this] {
     exit_code_ = 0;
@@ -229,8 +229,8 @@ Result<void> Server::start() {
   std::string to;
   for (const auto& b : backends_) to += (to.empty() ? "" : " ") + b.text;
   event("start",
-        fmt::format("relay {} -> {} (PROXY {}{}); {}", where, to, config::proxy_send_word(cfg_->send_proxy),
-                    cfg_->http ? ", http" : "", gate_->status()),
+        fmt::format("relay {} -> {} (PROXY {}{})", where, to, config::proxy_send_word(cfg_->send_proxy),
+                    cfg_->http ? ", http" : ""),
         {{"listen", listeners_.size()}, {"backends", backends_.size()}});
   return {};
 }
@@ -280,9 +280,11 @@ void Server::on_accept(Listener& l) {
     // The one admission point (flood defences: gate.hpp).
     const Gate::Verdict v = gate_->admit((*a)->peer, now);
     if (!v.ok) {
+      ++refusals_[v.reason];
       (void)sys::set_linger_zero((*a)->fd.get());
       continue;
     }
+    ++accepted_;
     const std::uint64_t id = next_id_++;
     auto c = std::make_unique<Conn>(*this, *reactor_, id, std::move(**a), cfg_, gate_->head_deadline(now));
     Conn* cp = c.get();

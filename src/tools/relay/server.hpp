@@ -85,7 +85,8 @@ class Server final : public Hooks {
   std::uint64_t next_id_ = 1;
   std::unique_ptr<io::HttpServer> http_;
   // Counters for /metrics.
-  std::uint64_t bytes_up_ = 0, bytes_down_ = 0;
+  std::uint64_t accepted_ = 0, bytes_up_ = 0, bytes_down_ = 0;
+  std::map<std::string, std::uint64_t> refusals_;  // by the gate's reason
   std::array<std::uint64_t, kRejectCount> rejects_{};
   std::uint64_t reloads_ = 0, reload_failures_ = 0;
   int exit_code_ = 0;
