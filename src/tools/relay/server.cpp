@@ -141,8 +141,12 @@ Server::Server(const RelayOptions& opts, config::RelayConfig cfg, std::ostream& 
 
 Server::~Server() {
   http_.reset();
-  for (auto& [id, c] : conns_) c->close(Reject::shutdown);
+  // Moved out first: close() reports back through finished(), which must not touch the map
+  // being walked.
+  auto open = std::move(conns_);
   conns_.clear();
+  for (auto& [id, c] : open) c->close(Reject::shutdown);
+  open.clear();
   finished_.clear();
   for (auto& [i, c] : checks_) {
     reactor_->unwatch(c.fd.get());
