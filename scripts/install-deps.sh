@@ -19,6 +19,7 @@ pkgs=(
   libnftables-dev
   help2man man-db libcap2-bin dpkg-dev file bash-completion zsh systemd
   curl
+  node-llhttp haproxy
   libsnmp-dev snmpd snmp
 )
 missing=()

@@ -326,6 +326,7 @@ int run(int argc, char** argv, std::ostream& out) {
   rl->add_option("--idle-timeout", ro.idle_timeout, "close a connection quiet this long (default 5m)");
   rl->add_option("--head-timeout", ro.head_timeout, "time for the PROXY header / first request head (default 5s)");
   rl->add_flag("--no-health-checks", ro.no_health, "do not check the backends (every one counts as up)");
+  rl->add_flag("--no-blackhole", ro.no_blackhole, "keep bans in the relay instead of dropping banned prefixes in nftables (table inet reach)");
   rl->add_option("--metrics", ro.metrics, "serve Prometheus /metrics on this address (host:port)");
   rl->add_option("--user", ro.user, "run as this user");
   rl->add_option("--config", ro.config, "YAML file with a relay: section, reloaded on SIGHUP (docs/RELAY.md)");

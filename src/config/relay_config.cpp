@@ -140,11 +140,14 @@ void parse_section(Walker& w, const yaml::Node& v, RelayConfig& c) {
       }
     } else if (rk == "metrics") {
       if (auto s = w.str(rv, p)) c.metrics = *s;
+    } else if (rk == "limits") {
+      parse_relay_limits_node(w, rv, p, c.limits);  // config/relay_limits: the flood defences
     }
-    // `limits:` belongs to the flood defences (docs/RELAY.md); read by their own parser.
   }
-  if (c.listen.empty()) w.error(v, k, "needs listen: (one address or a list)");
-  if (c.backends.empty()) w.error(v, k, "needs backends: (at least one address:port)");
+  // Only when the key is missing: a bad entry already has its own error.
+  if (!v.IsMap()) return;
+  if (!v["listen"].IsDefined()) w.error(v, k, "needs listen: (one address or a list)");
+  if (!v["backends"].IsDefined()) w.error(v, k, "needs backends: (at least one address:port)");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "base/ip_addr.hpp"
 #include "base/ip_prefix.hpp"
 #include "base/time.hpp"
+#include "config/relay_limits.hpp"
 #include "config/watch_config.hpp"
 
 namespace reach::config {
@@ -52,9 +53,11 @@ struct RelayConfig {
   bool health_checks = true;
   std::optional<std::string> metrics;   // listen address of /metrics
   std::optional<std::string> user;
+  RelayLimitsConfig limits;             // `relay.limits:` (config/relay_limits: the flood defences)
 };
 
-// Reads `relay:` (required) and `user:`; ignores the other daemons' keys.
+// Reads `relay:` (required; its `limits:` through parse_relay_limits_node) and `user:`; ignores
+// the other daemons' keys.
 ConfigResult<RelayConfig> parse_relay_config(std::string_view text, const std::string& source);
 
 // Pieces the command line shares: "v1", "v2", "none"; "roundrobin", "leastconn";

@@ -28,11 +28,14 @@ class Gate {
   virtual void head_timed_out(const IpAddr& peer) = 0;
   virtual void tick(TimeNs) {}
   virtual TimeNs tick_interval() const { return 0; }  // 0: no tick
-  virtual std::string metrics_text() const { return {}; }
+  virtual std::string metrics_text() const { return {}; }  // Prometheus text, appended to ours
+  // Approximate bytes of relay buffers now in use (for a memory cap).
+  virtual void memory_in_use(std::uint64_t) {}
   virtual std::vector<std::string> take_events() { return {}; }
 };
 
-// Admits everything; head deadline from the config.
+// Admits everything; head deadline from the config (tests, and the shape of the interface).
 std::unique_ptr<Gate> open_gate(const config::RelayConfig& cfg);
+// The flood defences: defence_gate() in tools/relay/defence.hpp.
 
 }  // namespace reach::tools::relay

@@ -45,7 +45,8 @@ std::string Server::metrics_text() const {
   counter("reach_relay_closed", "Connections ended, by reason (none: both sides finished)", std::move(ends));
   std::vector<prom::Sample> refused;
   for (const auto& [reason, n] : refusals_) refused.push_back({{{"reason", reason}}, d(n)});
-  counter("reach_relay_admission_refused", "New connections refused at accept, by reason", std::move(refused));
+  counter("reach_relay_admission_refused", "New connections refused at accept by the flood defences, by reason",
+          std::move(refused));
   std::vector<prom::Sample> up, active, total, failures;
   for (std::size_t i = 0; i < backends_.size(); ++i) {
     const auto& b = pool_->backends()[i];
@@ -62,6 +63,7 @@ std::string Server::metrics_text() const {
   gauge("reach_relay_listeners", "Listening sockets", {{{}, d(listeners_.size())}});
   counter("reach_relay_reloads", "Config reloads", {{{{"result", "ok"}}, d(reloads_)}, {{{"result", "failed"}}, d(reload_failures_)}});
   auto body = prom::render(f, prom::Format::text);
+  // Refusals by prefix, bans, the black-hole: the defences' own families.
   return (body ? *body : "# " + body.error().message() + "\n") + gate_->metrics_text();
 }
 

@@ -19,6 +19,7 @@ struct RelayOptions {
   std::optional<std::string> balance;     // --balance roundrobin|leastconn
   std::optional<std::string> connect_timeout, idle_timeout, head_timeout;  // durations
   bool no_health = false;                 // --no-health-checks
+  bool no_blackhole = false;              // --no-blackhole: bans stay in the relay, not nftables
   std::optional<std::string> metrics;     // --metrics LISTEN
   std::optional<std::string> user;        // --user NAME
   std::string config;                     // --config FILE

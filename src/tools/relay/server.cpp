@@ -7,15 +7,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 
-#include "config/values.hpp"
 #include "sys/batch.hpp"
 #include "sys/caps.hpp"
 #include "sys/daemon_privs.hpp"
 #include "sys/listen.hpp"
 #include "sys/splice.hpp"
+#include "tools/relay/defence.hpp"
 
 namespace reach::tools::relay {
 
@@ -24,29 +22,20 @@ namespace {
 constexpr int kBacklog = 4096;  // deliberate: a burst of SYNs waits in the kernel, not refused
 constexpr int kAcceptsPerTurn = 64;
 
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail("read", path, errno);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+Result<void> keep_privileges(bool net_admin, bool bind, const std::optional<std::string>& user) {
+  if (net_admin && bind)
+    return user ? sys::switch_user(*user, {CAP_NET_ADMIN, CAP_NET_BIND_SERVICE})
+                : sys::keep_only_capabilities({CAP_NET_ADMIN, CAP_NET_BIND_SERVICE});
+  if (net_admin) return user ? sys::switch_user(*user, {CAP_NET_ADMIN}) : sys::keep_only_capabilities({CAP_NET_ADMIN});
+  if (bind)
+    return user ? sys::switch_user(*user, {CAP_NET_BIND_SERVICE}) : sys::keep_only_capabilities({CAP_NET_BIND_SERVICE});
+  return user ? sys::switch_user(*user, {}) : sys::drop_all_capabilities();
 }
 
-Result<std::vector<IpPrefix>> prefixes(const std::vector<std::string>& texts, const char* flag) {
-  std::vector<IpPrefix> out;
-  for (const auto& t : texts) {
-    auto p = parse_prefix(t);
-    if (!p) return fail(flag, t, 0, "not a prefix like 198.18.0.0/15 or 2001:db8::/32");
-    out.push_back(*p);
-  }
-  return out;
-}
-
-Result<TimeNs> duration(const std::optional<std::string>& text, TimeNs current, const char* flag) {
-  if (!text) return current;
-  auto d = config::parse_duration(*text);
-  if (!d || *d <= 0) return fail(flag, *text, 0, "not a duration like 5s or 500ms");
-  return *d;
+// Per connection: two pipes and what may wait in user space (a request head, a copy buffer);
+// an estimate for the memory cap, not an accounting of the kernel's socket buffers.
+std::uint64_t connection_bytes(const config::RelayConfig& c) {
+  return 2 * static_cast<std::uint64_t>(c.pipe_bytes) + (c.http ? c.max_head + 64 * 1024 : 0);
 }
 
 }  // namespace
@@ -59,72 +48,17 @@ const char* reject_word(Reject r) {
   return words[static_cast<std::size_t>(r)];
 }
 
-Result<config::RelayConfig> build_config(const RelayOptions& o, std::ostream& err) {
-  config::RelayConfig c;
-  if (!o.config.empty()) {
-    auto text = read_file(o.config);
-    if (!text) return tl::unexpected(text.error());
-    auto parsed = config::parse_relay_config(*text, o.config);
-    if (!parsed) {
-      err << parsed.error().message() << '\n';
-      return fail("config", o.config, 0, "invalid");
-    }
-    c = std::move(*parsed);
-  }
-  if (!o.listen.empty()) c.listen = o.listen;
-  if (!o.to.empty()) {
-    c.backends.clear();
-    for (const auto& t : o.to) {
-      auto b = config::parse_backend(t);
-      if (!b) return tl::unexpected(b.error());
-      c.backends.push_back(*b);
-    }
-  }
-  if (o.send_proxy) {
-    auto m = config::parse_proxy_send(*o.send_proxy);
-    if (!m) return fail("--send-proxy", *o.send_proxy, 0, "must be v1, v2 or none");
-    c.send_proxy = *m;
-  }
-  if (o.balance) {
-    auto b = config::parse_balance(*o.balance);
-    if (!b) return fail("--balance", *o.balance, 0, "must be roundrobin or leastconn");
-    c.balance = *b;
-  }
-  if (!o.accept_proxy.empty()) {
-    auto p = prefixes(o.accept_proxy, "--accept-proxy");
-    if (!p) return tl::unexpected(p.error());
-    c.accept_proxy = *p;
-  }
-  if (!o.trusted.empty()) {
-    auto p = prefixes(o.trusted, "--trusted");
-    if (!p) return tl::unexpected(p.error());
-    c.trusted = *p;
-  }
-  if (o.http) c.http = true;
-  if (o.no_health) c.health_checks = false;
-  if (o.metrics) c.metrics = *o.metrics;
-  if (o.user) c.user = *o.user;
-  auto ct = duration(o.connect_timeout, c.connect_timeout, "--connect-timeout");
-  auto it = duration(o.idle_timeout, c.idle_timeout, "--idle-timeout");
-  auto ht = duration(o.head_timeout, c.head_timeout, "--head-timeout");
-  if (!ct) return tl::unexpected(ct.error());
-  if (!it) return tl::unexpected(it.error());
-  if (!ht) return tl::unexpected(ht.error());
-  c.connect_timeout = *ct, c.idle_timeout = *it, c.head_timeout = *ht;
-  if (c.listen.empty()) return fail("relay", "", 0, "needs at least one listen address (LISTEN... or relay.listen)");
-  if (c.backends.empty()) return fail("relay", "", 0, "needs at least one backend (--to or relay.backends)");
-  for (const auto& l : c.listen)
-    if (auto a = io::parse_listen_address(l); !a) return tl::unexpected(a.error());
-  return c;
-}
-
 Server::Server(const RelayOptions& opts, config::RelayConfig cfg, std::ostream& out, std::ostream& err)
     : opts_(opts), cfg_(std::make_shared<const config::RelayConfig>(std::move(cfg))), out_(out), err_(err) {}
 
 Server::~Server() {
   http_.reset();
-  for (auto& [id, c] : conns_) c->close(Reject::shutdown);
+  // Moved out first: close() reports back through finished(), which must not touch the map
+  // being walked.
+  auto open = std::move(conns_);
   conns_.clear();
+  for (auto& [id, c] : open) c->close(Reject::shutdown);
+  open.clear();
   finished_.clear();
   for (auto& [i, c] : checks_) {
     reactor_->unwatch(c.fd.get());
@@ -172,7 +106,7 @@ Result<void> Server::start() {
   auto r = io::Reactor::create();
   if (!r) return tl::unexpected(r.error());
   reactor_ = std::move(*r);
-  gate_ = open_gate(*cfg_);
+  gate_ = defence_gate(cfg_->limits, cfg_->head_timeout);
   if (auto l = open_listeners(*cfg_); !l) return l;
   apply_backends(*cfg_);
   if (cfg_->metrics) {
@@ -183,15 +117,13 @@ Result<void> Server::start() {
     http_ = std::move(*h);
     start_metrics();
   }
-  // Privileges: nothing is needed once the sockets are open, but a reload may listen on a port
-  // below 1024 again.
+  // Privileges: nothing more is needed once the sockets are open, except CAP_NET_ADMIN for the
+  // black-hole's nftables batches (netlink checks it at every send) and CAP_NET_BIND_SERVICE
+  // when a reload may listen below 1024 again.
   const bool low = std::any_of(listeners_.begin(), listeners_.end(), [](const auto& kv) { return kv.second.addr.port < 1024; });
-  const bool keep_bind = !opts_.config.empty() && low && sys::has_capability(CAP_NET_BIND_SERVICE);
-  Result<void> p = cfg_->user ? (keep_bind ? sys::switch_user(*cfg_->user, {CAP_NET_BIND_SERVICE})
-                                           : sys::switch_user(*cfg_->user, {}))
-                              : (keep_bind ? sys::keep_only_capabilities({CAP_NET_BIND_SERVICE})
-                                           : sys::drop_all_capabilities());
-  if (!p) return p;
+  const bool bind = !opts_.config.empty() && low && sys::has_capability(CAP_NET_BIND_SERVICE);
+  const bool admin = cfg_->limits.blackhole && sys::has_capability(CAP_NET_ADMIN);
+  if (auto p = keep_privileges(admin, bind, cfg_->user); !p) return p;
 
   auto stop = [this] {
     exit_code_ = 0;
@@ -206,16 +138,7 @@ Result<void> Server::start() {
       event("reload", "reload failed: " + r.error().message(), {{"ok", false}});
     }
   });
-  if (gate_->tick_interval() > 0) {
-    std::shared_ptr<std::function<void()>> tick = std::make_shared<std::function<void()>>();
-    *tick = [this, tick] {
-      gate_->tick(reactor_->now());
-      for (const auto& line : gate_->take_events()) out_ << line << '\n';
-      out_.flush();
-      reactor_->after(gate_->tick_interval(), *tick);
-    };
-    reactor_->after(gate_->tick_interval(), *tick);
-  }
+  if (gate_->tick_interval() > 0) reactor_->after(gate_->tick_interval(), [this] { on_tick(); });
   schedule_checks();
   std::string where;
   for (const auto& [key, l] : listeners_) where += (where.empty() ? "" : " ") + key;
@@ -273,7 +196,6 @@ void Server::on_accept(Listener& l) {
     // The one admission point (flood defences: gate.hpp).
     const Gate::Verdict v = gate_->admit((*a)->peer, now);
     if (!v.ok) {
-      ++refused_;
       ++refusals_[v.reason];
       (void)sys::set_linger_zero((*a)->fd.get());
       continue;
@@ -283,6 +205,7 @@ void Server::on_accept(Listener& l) {
     auto c = std::make_unique<Conn>(*this, *reactor_, id, std::move(**a), cfg_, gate_->head_deadline(now));
     Conn* cp = c.get();
     conns_.emplace(id, std::move(c));
+    gate_->memory_in_use(conns_.size() * connection_bytes(*cfg_));
     cp->start();
   }
 }
@@ -323,10 +246,19 @@ void Server::finished(std::uint64_t id, Reject why) {
   if (it == conns_.end()) return;
   ++rejects_[static_cast<std::size_t>(why)];
   gate_->released(it->second->peer(), reactor_->now());
+  gate_->memory_in_use((conns_.size() - 1) * connection_bytes(*cfg_));
   // The Conn is on the stack of its own callback: destroyed on the next turn.
   finished_.push_back(std::move(it->second));
   conns_.erase(it);
   if (finished_.size() == 1) reactor_->post([this] { finished_.clear(); });
+}
+
+// The defences' batch of bans to the kernel, and their events.
+void Server::on_tick() {
+  gate_->tick(reactor_->now());
+  for (const auto& line : gate_->take_events()) out_ << line << '\n';
+  out_.flush();
+  reactor_->after(gate_->tick_interval(), [this] { on_tick(); });
 }
 
 int Server::run() {

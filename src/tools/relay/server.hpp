@@ -57,6 +57,7 @@ class Server final : public Hooks {
   Result<void> start();
   Result<void> open_listeners(const config::RelayConfig& cfg);
   void on_accept(Listener& l);
+  void on_tick();
   Result<void> reload();
   void apply_backends(const config::RelayConfig& cfg);
   void start_metrics();
@@ -84,9 +85,9 @@ class Server final : public Hooks {
   std::uint64_t next_id_ = 1;
   std::unique_ptr<io::HttpServer> http_;
   // Counters for /metrics.
-  std::uint64_t accepted_ = 0, refused_ = 0, bytes_up_ = 0, bytes_down_ = 0;
-  std::array<std::uint64_t, kRejectCount> rejects_{};
+  std::uint64_t accepted_ = 0, bytes_up_ = 0, bytes_down_ = 0;
   std::map<std::string, std::uint64_t> refusals_;  // by the gate's reason
+  std::array<std::uint64_t, kRejectCount> rejects_{};
   std::uint64_t reloads_ = 0, reload_failures_ = 0;
   int exit_code_ = 0;
 };
