@@ -126,6 +126,10 @@ TEST(RelayDefence, GateSaysTheReasonWord) {
   const auto v = g->admit(A("198.18.0.7"), 0);
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.reason, "per_prefix_rate");
+  g->memory_in_use(c.limits.max_memory);  // the relay's estimate reaches the memory cap
+  EXPECT_EQ(g->admit(A("198.18.0.8"), 0).reason, "memory");
+  g->memory_in_use(0);
+  EXPECT_TRUE(g->admit(A("198.18.0.8"), 0).ok);
   EXPECT_NE(g->metrics_text().find("reach_relay_limit_hits_total{prefix=\"198.18.0.7/32\"} 1\n"), std::string::npos);
 }
 

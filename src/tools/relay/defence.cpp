@@ -160,6 +160,7 @@ class DefenceGate final : public Gate {
   void released(const IpAddr& peer, TimeNs now) override { d_->released(peer, now); }
   TimeNs head_deadline(TimeNs at) const override { return d_->head_deadline(at); }
   void head_timed_out(const IpAddr& peer) override { d_->head_timed_out(peer); }
+  void memory_in_use(std::uint64_t bytes) override { d_->set_memory_in_use(bytes); }
   void tick(TimeNs now) override { (void)d_->tick(now); }  // a failed batch is an event, retried
   TimeNs tick_interval() const override { return d_->flush_interval(); }
   std::string metrics_text() const override {
