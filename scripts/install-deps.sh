@@ -17,6 +17,7 @@ pkgs=(
   prometheus prometheus-blackbox-exporter prometheus-alertmanager rsyslog mrtg monitoring-plugins-basic vnstat
   libre2-dev
   libnftables-dev
+  nginx-core libnginx-mod-stream 6tunnel socat apache2-utils
   help2man man-db libcap2-bin dpkg-dev file bash-completion zsh systemd
   curl
   node-llhttp haproxy
