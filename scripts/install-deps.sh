@@ -16,8 +16,11 @@ pkgs=(
   masscan zmap time
   prometheus prometheus-blackbox-exporter prometheus-alertmanager rsyslog mrtg monitoring-plugins-basic vnstat
   libre2-dev
+  libnftables-dev
+  nginx-core libnginx-mod-stream 6tunnel socat apache2-utils
   help2man man-db libcap2-bin dpkg-dev file bash-completion zsh systemd
   curl
+  node-llhttp haproxy
   libsnmp-dev snmpd snmp
   libjs-chart.js chromium chromium-driver python3-selenium fonts-liberation
 )

@@ -1,0 +1,39 @@
+#pragma once
+// The one place the accept and close paths ask about admission: the flood defences
+// (tools/relay/defence.hpp, per-prefix limits and black-holing) behind a small interface, so
+// connections never see how they decide.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/ip_addr.hpp"
+#include "base/time.hpp"
+#include "config/relay_config.hpp"
+
+namespace reach::tools::relay {
+
+class Gate {
+ public:
+  virtual ~Gate() = default;
+  // A new connection from `peer`: admitted, or refused with the reason (a metrics label).
+  struct Verdict {
+    bool ok = true;
+    std::string reason;
+  };
+  virtual Verdict admit(const IpAddr& peer, TimeNs now) = 0;
+  // Once for every admitted connection.
+  virtual void released(const IpAddr& peer, TimeNs now) = 0;
+  // When the PROXY header / first request head must be complete.
+  virtual TimeNs head_deadline(TimeNs accepted_at) const = 0;
+  virtual void head_timed_out(const IpAddr& peer) = 0;
+  virtual void tick(TimeNs) {}
+  virtual TimeNs tick_interval() const { return 0; }  // 0: no tick
+  virtual std::string metrics_text() const { return {}; }  // Prometheus text, appended to ours
+  // Approximate bytes of relay buffers now in use (for a memory cap).
+  virtual void memory_in_use(std::uint64_t) {}
+  virtual std::vector<std::string> take_events() { return {}; }
+};
+
+// The one implementation, on the flood defences: defence_gate() in tools/relay/defence.hpp.
+
+}  // namespace reach::tools::relay

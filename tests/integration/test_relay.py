@@ -1,0 +1,264 @@
+"""`reach relay` in the lab: an IPv6-only client, the relay, IPv4-only backends.
+
+client (2001:db8::1) --link 0-- relay (2001:db8::2 | 198.18.1.1, 198.18.2.1) --link 1-- backend
+(198.18.1.2), --link 2-- backend2 (198.18.2.2). The backends record the bytes of every connection
+(relay_peers.py); the client half-closes each connection and must still get the reply.
+"""
+
+import ipaddress
+import json
+import shutil
+import signal
+import struct
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import lab as lablib
+from watch_lab import wait_for
+
+PEERS = Path(__file__).resolve().parent / "relay_peers.py"
+CLIENT6 = "2001:db8::1"
+RELAY6 = "2001:db8::2"
+SIG = bytes.fromhex("0d0a0d0a000d0a515549540a")
+
+
+class Topo:
+    def __init__(self, lab, backends=1):
+        self.lab = lab
+        self.client = lab.host("client")
+        self.relay = lab.host("relay")
+        l0 = lab.link(self.client, self.relay)
+        # IPv6 only on the client side, IPv4 only on the backend side.
+        self.client.ip("addr", "del", f"{l0.a4}/24", "dev", l0.if_a)
+        self.relay.ip("addr", "del", f"{l0.b4}/24", "dev", l0.if_b)
+        self.backends = []
+        for i in range(backends):
+            b = lab.host(f"backend{i + 1}")
+            link = lab.link(self.relay, b)
+            b.ip("addr", "del", f"{link.b6}/64", "dev", link.if_b)
+            self.relay.ip("addr", "del", f"{link.a6}/64", "dev", link.if_a)
+            self.backends.append((b, link.b4))
+        self.servers = {}
+
+    def serve(self, tmp_path, i=0, mode="raw"):
+        host, addr = self.backends[i]
+        out = tmp_path / f"backend{i + 1}.jsonl"
+        proc = host.popen([lablib.python_bin(), "-B", str(PEERS), "backend", "--bind", addr, "--port", "80",
+                           "--out", str(out), "--mode", mode, "--max-seconds", "120"], text=False, bufsize=0)
+        lablib._wait_for_line(proc, b"ready", timeout=10)
+        self.servers[i] = (proc, out)
+        return out
+
+    def stop_server(self, i):
+        proc, _ = self.servers.pop(i)
+        self.lab.stop(proc)
+
+    def start_relay(self, reach, *args):
+        proc = self.relay.popen([str(reach), "relay", *args], text=False, bufsize=0)
+        line = read_line(proc, 10)
+        assert b"relay" in line, line
+        return proc
+
+    def connect(self, data="hello", source_port=41234, port=80, check=True, size=0):
+        r = self.client.run([lablib.python_bin(), "-B", str(PEERS), "client", "--host", RELAY6, "--port", str(port),
+                             "--source-port", str(source_port), "--data", data, "--size", str(size)],
+                            check=check, timeout=20)
+        return json.loads(r.stdout) if r.returncode == 0 else None
+
+
+def read_line(proc, timeout):
+    """One line of a process's unbuffered binary stdout, within timeout seconds."""
+    import select
+    fd = proc.stdout.fileno()
+    data = b""
+    end = time.monotonic() + timeout
+    while b"\n" not in data and time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            chunk = lablib.os.read(fd, 1)
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+def records(path, n, timeout=10):
+    got = wait_for(lambda: path.exists() and len(path.read_text().splitlines()) >= n, timeout)
+    assert got, f"{path} has fewer than {n} records"
+    return [json.loads(l) for l in path.read_text().splitlines()]
+
+
+def v2_header(src, sport, dst, dport):
+    a, b = ipaddress.ip_address(src), ipaddress.ip_address(dst)
+    if a.version == 6:
+        body = a.packed + b.packed + struct.pack("!HH", sport, dport)
+        return SIG + bytes([0x21, 0x21]) + struct.pack("!H", len(body)) + body
+    body = a.packed + b.packed + struct.pack("!HH", sport, dport)
+    return SIG + bytes([0x21, 0x11]) + struct.pack("!H", len(body)) + body
+
+
+def test_proxy_v2_carries_the_ipv6_client_to_an_ipv4_backend(lab, reach, tmp_path):
+    t = Topo(lab)
+    out = t.serve(tmp_path)
+    # Exactly as the issue writes it.
+    relay = t.start_relay(reach, "[::]:80", "--to", "198.18.1.2:80", "--send-proxy", "v2")
+    r = t.connect("hello")
+    assert r["local"] == [CLIENT6, 41234]
+    want = v2_header(CLIENT6, 41234, RELAY6, 80) + b"hello"
+    rec = records(out, 1)[0]
+    assert bytes.fromhex(rec["hex"]) == want
+    assert rec["peer"] == "198.18.1.1"
+    # Half-close: the client shut its side first and still got the whole answer.
+    assert bytes.fromhex(r["reply"]) == b"ok %d" % len(want)
+    assert lab.stop(relay) == 0
+
+
+def test_proxy_v1_line(lab, reach, tmp_path):
+    t = Topo(lab)
+    out = t.serve(tmp_path)
+    t.start_relay(reach, "[::]:80", "--to", "198.18.1.2:80", "--send-proxy", "v1")
+    t.connect("hello")
+    rec = records(out, 1)[0]
+    assert bytes.fromhex(rec["hex"]) == b"PROXY TCP6 2001:db8::1 2001:db8::2 41234 80\r\nhello"
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed (scripts/install-deps.sh)")
+def test_same_header_bytes_as_haproxy(lab, reach, tmp_path):
+    t = Topo(lab)
+    out = t.serve(tmp_path)
+    cfg = tmp_path / "haproxy.cfg"
+    cfg.write_text("global\n  maxconn 100\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 10s\n"
+                   "  timeout server 10s\nfrontend f\n  bind [::]:80 v6only\n  default_backend b\n"
+                   "backend b\n  server s1 198.18.1.2:80 send-proxy-v2\n")
+    hap = t.relay.popen(["haproxy", "-f", str(cfg), "-db"], text=False, bufsize=0)
+    assert wait_for(lambda: t.connect("hello", check=False), 10)
+    lab.stop(hap)
+    # The same client address and port to the same relay address and port.
+    relay = t.start_relay(reach, "[::]:80", "--to", "198.18.1.2:80", "--send-proxy", "v2")
+    t.connect("hello")
+    haproxy_bytes, reach_bytes = (bytes.fromhex(r["hex"]) for r in records(out, 2)[-2:])
+    assert haproxy_bytes == reach_bytes == v2_header(CLIENT6, 41234, RELAY6, 80) + b"hello"
+    lab.stop(relay)
+
+
+def test_big_transfer_spliced_with_backpressure(lab, reach, tmp_path):
+    t = Topo(lab)
+    out = t.serve(tmp_path)
+    t.start_relay(reach, "[::]:80", "--to", "198.18.1.2:80")
+    size = 900 * 1024
+    r = t.connect(size=size)
+    rec = records(out, 1)[0]
+    assert rec["hex"] == "78" * size
+    assert bytes.fromhex(r["reply"]) == b"ok %d" % size
+
+
+def test_http_forwarded_and_forged_headers(lab, reach, tmp_path):
+    t = Topo(lab)
+    out = t.serve(tmp_path, mode="http")
+    relay = t.start_relay(reach, "[::]:80", "--to", "198.18.1.2:80", "--http")
+    req = ("GET /x HTTP/1.1\\r\\nHost: site\\r\\nX-Forwarded-For: 6.6.6.6\\r\\n"
+           "Forwarded: for=6.6.6.6\\r\\nX-Forwarded-Proto: https\\r\\n\\r\\n")
+    r = t.connect(req)
+    assert bytes.fromhex(r["reply"]).startswith(b"HTTP/1.1 200 OK")
+    head = bytes.fromhex(records(out, 1)[0]["hex"]).decode()
+    assert head.startswith("GET /x HTTP/1.1\r\nHost: site\r\n")
+    assert 'Forwarded: for="[2001:db8::1]:41234";proto=http\r\n' in head
+    assert "X-Forwarded-For: 2001:db8::1\r\n" in head
+    assert "X-Forwarded-Proto: http\r\n" in head
+    assert "6.6.6.6" not in head and "https" not in head
+    lab.stop(relay)
+    # From a trusted upstream prefix the client's own values are kept, ours appended.
+    t.start_relay(reach, "[::]:80", "--to", "198.18.1.2:80", "--http", "--trusted", "2001:db8::/64")
+    t.connect(req, source_port=41235)
+    head = bytes.fromhex(records(out, 2)[1]["hex"]).decode()
+    assert "X-Forwarded-For: 6.6.6.6, 2001:db8::1\r\n" in head
+    assert 'Forwarded: for=6.6.6.6, for="[2001:db8::1]:41235";proto=http\r\n' in head
+
+
+def test_accept_proxy_from_a_trusted_balancer(lab, reach, tmp_path):
+    t = Topo(lab)
+    out = t.serve(tmp_path)
+    t.start_relay(reach, "[::]:80", "--to", "198.18.1.2:80", "--send-proxy", "v1", "--accept-proxy",
+                  "2001:db8::/64")
+    # The balancer (our client) says the connection came from 2001:db8:ff::7 port 5555.
+    t.connect("PROXY TCP6 2001:db8:ff::7 2001:db8::2 5555 80\\r\\nhello")
+    rec = records(out, 1)[0]
+    assert bytes.fromhex(rec["hex"]) == b"PROXY TCP6 2001:db8:ff::7 2001:db8::2 5555 80\r\nhello"
+    # Without a header it is refused: reset, nothing reaches the backend.
+    assert t.connect("hello", source_port=41236, check=False) is None
+    assert len(records(out, 1)) == 1
+
+
+def events(path):
+    return [json.loads(l) for l in path.read_text().splitlines() if l.startswith("{")] if path.exists() else []
+
+
+def test_failover_recovery_and_reload_keeps_connections(lab, reach, tmp_path):
+    t = Topo(lab, backends=2)
+    outs = [t.serve(tmp_path, 0), t.serve(tmp_path, 1)]
+    cfg = tmp_path / "relay.yaml"
+    text = ("relay:\n  listen: \"[::]:80\"\n  backends: [198.18.1.2:80, 198.18.2.2:80]\n  send_proxy: v2\n"
+            "  health: {interval: 200ms, timeout: 200ms, fall: 2, rise: 2}\n  metrics: 127.0.0.1:9799\n")
+    cfg.write_text(text)
+    ev = tmp_path / "events.jsonl"
+    with open(ev, "wb") as evf:
+        relay = t.relay.popen([str(reach), "relay", "--config", str(cfg), "--json"], stdout=evf, text=False)
+        assert wait_for(lambda: any(e["type"] == "relay_start" for e in events(ev)), 10)
+        for i in range(4):
+            t.connect(source_port=42000 + i)
+        assert len(records(outs[0], 2)) == 2 and len(records(outs[1], 2)) == 2  # round-robin
+        t.stop_server(1)
+        assert wait_for(lambda: any(e.get("state") == "down" for e in events(ev)), 10)
+        down = [e for e in events(ev) if e.get("state") == "down"][0]
+        assert down["backend"] == "198.18.2.2:80" and "refused" in down["reason"]
+        metrics = t.relay.run(["curl", "-s", "http://127.0.0.1:9799/metrics"]).stdout
+        assert 'reach_relay_backend_up{backend="198.18.2.2:80"} 0' in metrics
+        for i in range(4):
+            assert t.connect(source_port=42100 + i)["reply"] != ""
+        assert len(records(outs[0], 6)) == 6  # all to the one left
+        outs[1] = t.serve(tmp_path, 1)
+        assert wait_for(lambda: any(e.get("state") == "up" for e in events(ev)), 10)
+        for i in range(2):
+            t.connect(source_port=42200 + i)
+        assert len(records(outs[1], 3)) >= 3  # back in the rotation
+
+        # A connection open across a reload that changes the backends keeps going.
+        slow = t.client.popen([lablib.python_bin(), "-B", "-c",
+                               "import socket,time,sys\n"
+                               f"c=socket.create_connection(('{RELAY6}',80));c.sendall(b'before ')\n"
+                               "time.sleep(1.5);c.sendall(b'after');c.shutdown(socket.SHUT_WR)\n"
+                               "d=b''\nwhile True:\n x=c.recv(999)\n if not x: break\n d+=x\n"
+                               "print(d.decode())\n"], text=True)
+        time.sleep(0.5)
+        cfg.write_text(text.replace("[198.18.1.2:80, 198.18.2.2:80]", "[198.18.2.2:80]"))
+        relay.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: any(e["type"] == "relay_reload" and e.get("ok") for e in events(ev)), 10)
+        out, _ = slow.communicate(timeout=15)
+        assert out.startswith("ok "), out
+        assert lab.stop(relay) == 0
+
+
+def test_slow_head_is_cut_and_bad_input_refused(lab, reach, tmp_path):
+    t = Topo(lab)
+    out = t.serve(tmp_path, mode="http")
+    t.start_relay(reach, "[::]:80", "--to", "198.18.1.2:80", "--http", "--head-timeout", "1s",
+                  "--metrics", "127.0.0.1:9799", "--no-blackhole")
+    # Slow-loris: half a request head, then nothing. The relay ends it at the deadline.
+    r = t.client.run([lablib.python_bin(), "-B", "-c",
+                      "import socket,time\n"
+                      f"c=socket.create_connection(('{RELAY6}',80));c.sendall(b'GET / HTTP/1.1\\r\\nHost: a')\n"
+                      "c.settimeout(10);t=time.monotonic()\n"
+                      "try:\n d=c.recv(99)\nexcept OSError:\n d=b''\n"
+                      "print(round(time.monotonic()-t,2), d)\n"], timeout=20)
+    waited = float(r.stdout.split()[0])
+    assert 0.8 <= waited < 3, r.stdout
+    # Not HTTP at all: 400, and nothing reaches the backend.
+    reply = bytes.fromhex(t.connect("NOT HTTP\\r\\n\\r\\n", source_port=41240)["reply"])
+    assert reply.startswith(b"HTTP/1.1 400 ")
+    metrics = t.relay.run(["curl", "-s", "http://127.0.0.1:9799/metrics"]).stdout
+    assert 'reach_relay_closed_total{reason="head_timeout"} 1' in metrics
+    assert 'reach_relay_closed_total{reason="bad_request"} 1' in metrics
+    assert not out.exists()
