@@ -19,6 +19,7 @@ pkgs=(
   help2man man-db libcap2-bin dpkg-dev file bash-completion zsh systemd
   curl
   libsnmp-dev snmpd snmp
+  libsystemd-dev systemd-journal-remote openssh-server sshpass
 )
 missing=()
 for p in "${pkgs[@]}"; do
