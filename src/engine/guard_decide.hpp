@@ -1,0 +1,122 @@
+#pragma once
+// guard's threshold engine: N failures from one source within a sliding window lead to a ban.
+// IPv4 sources are counted and banned per ipv4_prefix (/32), IPv6 sources per ipv6_prefix (/64,
+// so 300 failures from 300 addresses of one /64 are one source and one ban); when
+// ipv6_escalate_after /64s of one /48 are banned at once the /48 is banned instead. A repeat
+// offender's ban lasts `factor` times longer each time, up to max_time. The allow-list, loopback
+// (and other never-routable sources) and the machine's own addresses are checked before counting
+// and again for every ban, and a ban never covers an allowed address.
+//
+// Pure: time is passed in, nothing is read from a clock or the system. Memory is bounded: a
+// tracked source costs about 40 bytes (flat tables, no node per source; measured in
+// tests/unit/engine_guard_decide_test.cpp), at most threshold.max_sources are kept (the one least
+// recently failing evicted beyond), and sources with no failure in the window are dropped.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.hpp"
+#include "base/ip_addr.hpp"
+#include "base/ip_prefix.hpp"
+#include "base/time.hpp"
+#include "config/guard_config.hpp"
+#include "model/guard.hpp"
+
+namespace reach::engine {
+
+// Addresses never counted or banned, with a label for `check`.
+struct GuardAllowEntry {
+  IpPrefix prefix;
+  std::string label;  // "allow", "ssh session", "own address"
+};
+
+struct GuardPolicy {
+  int failures = 5;
+  TimeNs window = 600 * kNsPerSec;
+  std::size_t max_sources = 200000;
+  TimeNs ban_time = 3600 * kNsPerSec;
+  TimeNs max_time = 7 * 86400 * kNsPerSec;
+  double factor = 2.0;
+  TimeNs forget = 86400 * kNsPerSec;
+  int ipv4_prefix = 32;
+  int ipv6_prefix = 64;
+  int ipv6_escalate_prefix = 48;
+  int ipv6_escalate_after = 3;  // 0 = never
+  std::vector<GuardAllowEntry> allow;  // allow-list + ssh client; own addresses via set_own()
+};
+// The policy of a parsed config (allow entries labelled "allow").
+GuardPolicy guard_policy(const config::GuardConfig& c);
+
+// What record() did with one failure.
+enum class GuardRecord : std::uint8_t {
+  counted,         // below the threshold
+  banned,          // this failure decided a ban (take_bans() has it)
+  allowed,         // allow-list / own address: not counted
+  never,           // loopback, unspecified, link-local, multicast: not counted
+  already_banned,  // a ban holds the source: not counted (lines lag behind the kernel's drop)
+  ignored,         // weight 0
+};
+
+class GuardDecider {
+ public:
+  explicit GuardDecider(GuardPolicy policy);
+  ~GuardDecider();
+  GuardDecider(GuardDecider&&) noexcept;
+  GuardDecider& operator=(GuardDecider&&) noexcept;
+
+  // The machine's own addresses (replaces the previous set; the daemon refreshes it).
+  void set_own(const std::vector<IpAddr>& own);
+  // Replace the policy (SIGHUP). Counts and bans are kept; allow-list changes apply to the next
+  // failure and to bans decided from then on (the daemon removes bans the new list covers:
+  // see allowed_bans()).
+  void set_policy(GuardPolicy policy);
+  const GuardPolicy& policy() const { return policy_; }
+
+  // One failure of `match` at `now` (non-decreasing across calls is expected; an older time is
+  // treated as `now` of the newest seen). A decided ban is queued for take_bans().
+  GuardRecord record(const model::GuardMatch& match, TimeNs now);
+
+  // A manual ban (`reach guard --ban`): refused ("ban 198.18.0.0/24: covers 198.18.0.7 (allow)")
+  // when the prefix covers an allowed, own or loopback address. duration 0 = the escalation's
+  // next duration. Queued for take_bans() like the others.
+  Result<model::GuardBan> ban(const IpPrefix& prefix, TimeNs now, TimeNs duration = 0);
+  // Re-apply a persisted ban at start (skipped, false, when the allow-list now covers it or it has
+  // run out). Keeps its offence count for escalation.
+  bool restore(const model::GuardBan& ban, TimeNs now);
+  // `--unban`: removes the ban holding exactly this prefix and the counts under it; the offence
+  // count is kept (a repeat offence still escalates). False when no such ban.
+  bool unban(const IpPrefix& prefix, TimeNs now);
+
+  // Bans decided since the last call, in decision order (the daemon inserts them as one batch).
+  std::vector<model::GuardBan> take_bans();
+  // Drops counts older than the window, bans that ran out and offences past `forget`; returns
+  // the bans that ran out. Cheap to call every second (work proportional to what it walks:
+  // `budget` entries per call, 0 = all).
+  std::vector<model::GuardUnban> expire(TimeNs now, std::size_t budget = 0);
+  // Active bans the allow-list / own addresses now cover (after set_policy/set_own): remove them.
+  std::vector<IpPrefix> allowed_bans() const;
+  // Every active ban (for --list and the persistent list), sorted by prefix.
+  std::vector<model::GuardBan> active_bans(TimeNs now) const;
+
+  // `reach guard check ADDR`.
+  model::GuardExplain explain(const IpAddr& addr, TimeNs now) const;
+
+  struct Stats {
+    std::size_t sources = 0;       // prefixes being counted
+    std::size_t bans = 0;          // active bans
+    std::size_t remembered = 0;    // offence records (bans + forgotten-later)
+    std::size_t evicted = 0;       // sources dropped because max_sources was reached
+    std::size_t bytes = 0;         // heap bytes of the tables (capacity, not size)
+  };
+  Stats stats() const;
+
+ private:
+  struct Impl;
+  GuardPolicy policy_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace reach::engine

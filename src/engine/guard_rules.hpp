@@ -1,0 +1,84 @@
+#pragma once
+// guard's rules: patterns over log lines with one named host field, matched by RE2 (linear time,
+// bounded memory; never std::regex on untrusted lines). The built-in `sshd` rule knows every
+// failure form OpenSSH 9.2 (Debian 12) logs, each anchored so the address comes from the line's
+// own fixed position (the end of most OpenSSH lines), never from text a client controls such as
+// a user name; docs/GUARD-RULES.md lists the forms with an example line each.
+//
+// A line comes in one of three shapes (split_log_line): RFC 3164 / rsyslog file lines
+// ("Nov 30 21:00:01 host sshd[123]: msg", or with an RFC 3339 time first), RFC 5424
+// ("<38>1 2026-11-30T21:00:01Z host sshd 123 - - msg"), or a bare message (the journal's MESSAGE
+// field, with the identifier passed apart). Rules with a program filter skip lines of other
+// programs; a bare message is matched by every rule of its source.
+//
+// Pure and thread-compatible: a built GuardRules is immutable and may be shared.
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/guard_config.hpp"
+#include "model/guard.hpp"
+
+namespace reach::engine {
+
+// Lines longer than this (GuardConfig::max_line, default 8 KiB) are cut to their first bytes
+// before matching: OpenSSH lines are under 1 KiB and every address position is bounded (a user
+// name is at most 100 bytes in these messages), so a cut line never yields a wrong address — its
+// end-anchored forms simply stop matching. A 10 MB line costs one pass over the cut bytes.
+inline constexpr std::size_t kDefaultMaxLine = 8192;
+
+// A log line split into its syslog parts. Views into the caller's line.
+struct LogLine {
+  std::string_view program;  // tag / APP-NAME / journal identifier ("sshd"); empty when unknown
+  std::string_view message;  // the text the program logged
+};
+// Recognises RFC 3164 (with or without "<PRI>", with an RFC 3164 or RFC 3339 time), RFC 5424 and
+// otherwise returns the whole line as the message with no program.
+LogLine split_log_line(std::string_view line);
+
+class CompiledRule;  // one rule's forms (RE2 objects)
+
+class GuardRules {
+ public:
+  // Compiles the built-in rules and every user rule of `config` (RE2, max_mem bounded). A pattern
+  // that does not compile, has no host field or more than one, is reported with the pattern's
+  // path and line: "guard.yml:14: guard.rules.myapp.patterns[0]: no host field (<HOST> or
+  // (?P<host>...))". A source naming an unknown rule is an error too.
+  static config::ConfigResult<GuardRules> build(const config::GuardConfig& config);
+  // Only the built-in rules (tests, benchmarks, `--test-rule` without a config).
+  static GuardRules builtin();
+
+  // The index of a rule by name, or -1.
+  int find(std::string_view name) const;
+  std::size_t size() const { return rules_.size(); }
+  const std::string& name(int rule) const;
+  // Every form of a rule, in order ("invalid-user", ... / "patterns[0]", ...).
+  std::vector<std::string> forms(int rule) const;
+
+  // Matches one line against the rules `which` (indexes, in order: the first that matches wins)
+  // and returns the match, or nullopt. `program` is the journal identifier when the line is a bare
+  // MESSAGE (empty otherwise: the line's own syslog header is read). Lines longer than max_line
+  // are cut first. Addresses that cannot be a source (unspecified, loopback is still returned)
+  // never match: see docs.
+  std::optional<model::GuardMatch> match(std::string_view line, const std::vector<int>& which,
+                                         std::string_view program = {}) const;
+  // Every rule, in order.
+  std::optional<model::GuardMatch> match(std::string_view line, std::string_view program = {}) const;
+
+  std::size_t max_line() const { return max_line_; }
+
+ private:
+  std::vector<std::shared_ptr<const CompiledRule>> rules_;
+  std::vector<int> all_;
+  std::size_t max_line_ = kDefaultMaxLine;
+};
+
+// `reach guard --test-rule`: every line of `log` (split at '\n'; a trailing '\r' dropped)
+// through `rules` (`which`: indexes, empty = all). `max_missed` bounds the missed line numbers kept.
+model::RuleTestReport test_rules(const GuardRules& rules, std::string_view log, const std::vector<int>& which = {},
+                                 std::size_t max_missed = 1000);
+
+}  // namespace reach::engine
