@@ -1,0 +1,125 @@
+#pragma once
+// Per-source flood limits of `reach relay`, aggregated by prefix: IPv4 /32 (or /24), IPv6 /64
+// AND /48 (one /64 holds 2^64 addresses, so a per-address limit is no limit; one /48 holds
+// 65,536 /64s). Each prefix has a count of concurrent connections and a token bucket of new
+// connections per second; above them sit a global connection cap and a memory cap. A prefix
+// refused too often within a window is banned (the caller black-holes it in the kernel).
+// Pure: time is passed in, no clock, no socket. State is bounded: idle prefixes are evicted and
+// the table never holds more than max_prefixes entries.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/ip_addr.hpp"
+#include "base/ip_prefix.hpp"
+#include "base/time.hpp"
+
+namespace reach::engine {
+
+enum class Refusal : std::uint8_t {
+  none,
+  per_prefix_conns,  // the prefix has max_conns open
+  per_prefix_rate,   // the prefix's token bucket is empty
+  global_conns,      // max_conns for the whole relay
+  memory,            // memory cap, or the prefix table is full of busy prefixes
+  banned,            // the prefix is banned (also while the kernel set catches up)
+};
+inline constexpr std::size_t kRefusalCount = 6;
+std::string_view refusal_name(Refusal r);  // "per_prefix_conns", ...
+
+struct Admit {
+  bool ok = true;
+  Refusal reason = Refusal::none;
+  IpPrefix prefix;  // the prefix whose limit refused (or the /32 or /64 that was admitted)
+};
+
+struct PrefixLimit {
+  int len = 0;                    // prefix length this limit aggregates by
+  std::uint32_t max_conns = 0;    // concurrent; 0 = unlimited
+  double rate = 0;                // new connections per second; 0 = unlimited
+  double burst = 0;               // bucket size (>= 1)
+};
+
+struct RelayLimitsConfig {
+  // Defaults sized so a busy NAT (IPv4 /32) or an office /64 is never refused by accident.
+  PrefixLimit v4{32, 256, 50, 100};
+  PrefixLimit v6{64, 256, 50, 100};
+  PrefixLimit v6_wide{48, 1024, 200, 400};  // len 0 disables the second IPv6 level
+  std::uint32_t max_conns = 10000;           // global
+  std::uint64_t max_memory = 256ull << 20;   // bytes of relay buffers
+  std::size_t max_prefixes = 100000;         // bound of the state table
+  // Ban: a prefix refused (per-prefix reasons) ban_after times within ban_window is banned for
+  // ban_time. 0 disables bans.
+  std::uint32_t ban_after = 50;
+  TimeNs ban_window = 10 * kNsPerSec;
+  TimeNs ban_time = 600 * kNsPerSec;
+  TimeNs idle_evict = 60 * kNsPerSec;  // an idle prefix's state is dropped after this
+  std::vector<IpPrefix> allow;         // never limited, never banned
+};
+
+class RelayLimits {
+ public:
+  explicit RelayLimits(RelayLimitsConfig config);
+
+  // Decides a new connection from peer. When ok, the caller must call released() once when it
+  // closes.
+  Admit admit(const IpAddr& peer, TimeNs now);
+  void released(const IpAddr& peer, TimeNs now);
+  void set_memory_in_use(std::uint64_t bytes) { memory_ = bytes; }
+
+  // Prefixes banned since the last call (each once per ban), with their ban time.
+  std::vector<IpPrefix> take_new_bans();
+  // Drops idle prefixes and expired bans; call every second or so.
+  void evict(TimeNs now);
+
+  struct Hit {
+    IpPrefix prefix;
+    Refusal reason;
+    std::uint64_t count;
+  };
+  // The prefixes with the most refusals (for /metrics), at most n, most first.
+  std::vector<Hit> top_hits(std::size_t n) const;
+
+  std::uint32_t open_conns() const { return open_; }
+  std::size_t tracked_prefixes() const { return table_.size(); }
+  bool saturated() const;  // at the global or memory cap: the caller may pause accepting
+  const RelayLimitsConfig& config() const { return config_; }
+
+  struct Key {
+    std::uint64_t hi = 0, lo = 0;
+    std::uint8_t len = 0, v6 = 0;
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const;
+  };
+
+ private:
+  struct Entry {
+    std::uint32_t conns = 0;
+    double tokens = 0;
+    TimeNs refilled = 0;
+    TimeNs last_seen = 0;
+    TimeNs strikes_since = 0;
+    std::uint32_t strikes = 0;
+    TimeNs banned_until = 0;
+    std::uint64_t refused = 0;
+    Refusal last_reason = Refusal::none;
+  };
+  Entry* entry(const Key& k, const PrefixLimit& lim, TimeNs now);
+  Refusal check(Entry& e, const PrefixLimit& lim, TimeNs now) const;
+  void strike(Entry& e, const Key& k, Refusal r, TimeNs now);
+  bool allowed(const IpAddr& a) const;
+
+  RelayLimitsConfig config_;
+  std::unordered_map<Key, Entry, KeyHash> table_;
+  std::vector<IpPrefix> new_bans_;
+  std::uint32_t open_ = 0;
+  std::uint64_t memory_ = 0;
+  TimeNs last_sweep_ = 0;
+};
+
+}  // namespace reach::engine

@@ -1,0 +1,104 @@
+#pragma once
+// The flood defences of `reach relay` (issue 14), called from the relay's accept and close paths:
+//
+//   accept(fd, peer)    -> Admit a = defence.admit(peer, now);
+//                          if (!a.ok) { close with SO_LINGER 0 (no TIME_WAIT); continue; }
+//                          arm a timer at defence.head_deadline(now) for the PROXY header /
+//                          HTTP request head; when it fires first: defence.head_timed_out(peer)
+//                          and close.
+//   connection closed   -> defence.released(peer, now)   (exactly once per admitted connection)
+//   buffers grow/shrink -> defence.set_memory_in_use(bytes)
+//   a Reactor timer     -> every defence.flush_interval(): defence.tick(now) (pushes pending
+//                          black-hole bans to nftables in one batch, evicts idle prefixes)
+//   /metrics            -> defence.metrics_text()   NDJSON -> defence.take_events()
+//
+// Time is passed in; the rules live in engine::RelayLimits (pure, unit-tested on a fake clock).
+// Refused connections never take from an established one: the global and memory caps refuse
+// new connections only, they never close existing ones (established first).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/error.hpp"
+#include "base/ip_addr.hpp"
+#include "base/ip_prefix.hpp"
+#include "base/time.hpp"
+#include "engine/relay_limits.hpp"
+#include "io/nft_sets.hpp"
+
+namespace reach::tools::relay {
+
+using Refusal = engine::Refusal;  // none, per_prefix_conns, per_prefix_rate, global_conns,
+                                  // memory, banned
+using Admit = engine::Admit;      // { bool ok; Refusal reason; IpPrefix prefix; }
+
+struct DefenceConfig {
+  engine::RelayLimitsConfig limits;          // per-prefix, global and memory caps, ban rules
+  TimeNs head_deadline = 5 * kNsPerSec;      // PROXY header / HTTP request head (slow-loris)
+  bool blackhole = true;                     // push over-limit prefixes to nftables
+  TimeNs flush_interval = 100 * kNsPerMs;    // how often tick() should run
+  io::NftLayout nft;                         // table `inet reach` by default (docs/NFTABLES.md)
+};
+
+// The kernel's SYN cookies (net.ipv4.tcp_syncookies): 0 off, 1 on when the backlog overflows,
+// 2 always. Read once at start and said in the start line.
+struct SynCookies {
+  int value = -1;  // -1: could not read
+  std::string text() const;  // "SYN cookies on (net.ipv4.tcp_syncookies=1)"
+};
+SynCookies read_syn_cookies();
+
+// Where bans go: the real NftSets, or a fake in tests.
+using BanSink = std::function<Result<io::BatchOutcome>(std::span<const io::Ban>)>;
+
+struct DefenceCounters {
+  std::uint64_t admitted = 0;
+  std::uint64_t refused[engine::kRefusalCount] = {};  // by Refusal
+  std::uint64_t head_timeouts = 0;                    // slow-loris closes
+  std::uint64_t bans_pushed = 0;                      // elements sent to the kernel
+  std::uint64_t ban_batches = 0;
+  std::uint64_t ban_errors = 0;
+  std::uint64_t bans_allowed = 0;                     // refused by the allow-list
+};
+
+class Defence {
+ public:
+  // With config.blackhole, opens libnftables and ensures the table (an error names it), unless
+  // a sink is given (tests). Without blackhole, bans are kept locally only (admit says banned).
+  static Result<std::unique_ptr<Defence>> create(DefenceConfig config, BanSink sink = {});
+
+  Admit admit(const IpAddr& peer, TimeNs now);
+  void released(const IpAddr& peer, TimeNs now);
+  TimeNs head_deadline(TimeNs accepted_at) const { return accepted_at + config_.head_deadline; }
+  void head_timed_out(const IpAddr& peer);
+  void set_memory_in_use(std::uint64_t bytes) { limits_.set_memory_in_use(bytes); }
+
+  // Flushes pending bans (one batch) and evicts idle state. Returns the error of the batch, if
+  // any; the bans of a failed batch are retried on the next tick (bounded by the queue size).
+  Result<void> tick(TimeNs now);
+  TimeNs flush_interval() const { return config_.flush_interval; }
+
+  const DefenceCounters& counters() const { return counters_; }
+  // Prometheus text: reach_relay_admitted_total, reach_relay_refused_total{reason},
+  // reach_relay_limit_hits_total{prefix,reason} (the top prefixes), reach_relay_bans_total ...
+  std::string metrics_text() const;
+  // NDJSON lines ({"type":"relay_ban",...}, {"type":"relay_limit",...}) since the last call.
+  std::vector<std::string> take_events();
+
+  const engine::RelayLimits& limits() const { return limits_; }
+
+ private:
+  Defence(DefenceConfig config, BanSink sink);
+  DefenceConfig config_;
+  engine::RelayLimits limits_;
+  BanSink sink_;
+  std::unique_ptr<io::NftSets> nft_;
+  std::vector<io::Ban> pending_;
+  DefenceCounters counters_;
+  std::vector<std::string> events_;
+};
+
+}  // namespace reach::tools::relay
