@@ -132,7 +132,13 @@ void JournalFollower::poll() {
     std::string_view m(static_cast<const char*>(data), len);
     m.remove_prefix(std::min<std::size_t>(8, m.size()));  // "MESSAGE="
     if (!m.empty() && m.back() == '\n') m.remove_suffix(1);
-    if (hooks_.line) hooks_.line(m);
+    // get_data's pointer is valid until the next call on the journal: copy the message first.
+    message_.assign(m);
+    std::string_view ident;
+    if (sd_journal_get_data(j, "SYSLOG_IDENTIFIER", &data, &len) >= 0 && len >= 18) {
+      ident = std::string_view(static_cast<const char*>(data) + 18, len - 18);
+    }
+    if (hooks_.line) hooks_.line(message_, ident);
   }
   if (n == opt_.max_entries_per_turn && !posted_) {
     posted_ = true;

@@ -32,7 +32,7 @@ struct JournalOptions {
 };
 
 struct JournalHooks {
-  std::function<void(std::string_view message)> line;  // the entry's MESSAGE
+  std::function<void(std::string_view message, std::string_view identifier)> line;  // MESSAGE, SYSLOG_IDENTIFIER
   std::function<void(const std::string& text)> note;
 };
 
@@ -61,7 +61,7 @@ class JournalFollower {
   JournalOptions opt_;
   JournalHooks hooks_;
   std::unique_ptr<Impl> impl_;
-  std::string cursor_, name_, problem_;
+  std::string cursor_, name_, problem_, message_;
   std::uint64_t entries_ = 0;
   int fd_ = -1;
   Reactor::TimerId timer_ = 0;

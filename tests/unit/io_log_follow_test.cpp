@@ -230,7 +230,7 @@ TEST(Journal, FollowsAUnitFromASavedCursor) {
     o.directory = d.p;
     o.from_start = true;
     o.poll = 100 * kNsPerMs;
-    auto j = JournalFollower::create(*run.r, o, {[&](std::string_view m) { run.lines.emplace_back(m); }, {}});
+    auto j = JournalFollower::create(*run.r, o, {[&](std::string_view m, std::string_view) { run.lines.emplace_back(m); }, {}});
     ASSERT_TRUE(j) << j.error().message();
     run.until(3);
     run.settle();
@@ -246,7 +246,7 @@ TEST(Journal, FollowsAUnitFromASavedCursor) {
   o.unit = "ssh.service";
   o.directory = d.p;
   o.cursor = cursor;
-  auto j = JournalFollower::create(*run.r, o, {[&](std::string_view m) { run.lines.emplace_back(m); }, {}});
+  auto j = JournalFollower::create(*run.r, o, {[&](std::string_view m, std::string_view) { run.lines.emplace_back(m); }, {}});
   ASSERT_TRUE(j);
   run.until(2);
   run.settle();
