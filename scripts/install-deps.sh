@@ -16,6 +16,7 @@ pkgs=(
   masscan zmap time
   prometheus prometheus-blackbox-exporter prometheus-alertmanager rsyslog mrtg monitoring-plugins-basic vnstat
   libre2-dev
+  libnftables-dev
   help2man man-db libcap2-bin dpkg-dev file bash-completion zsh systemd
   curl
   libsnmp-dev snmpd snmp

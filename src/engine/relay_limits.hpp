@@ -119,7 +119,7 @@ class RelayLimits {
   std::vector<IpPrefix> new_bans_;
   std::uint32_t open_ = 0;
   std::uint64_t memory_ = 0;
-  TimeNs last_sweep_ = 0;
+  TimeNs next_full_sweep_ = 0;
 };
 
 }  // namespace reach::engine

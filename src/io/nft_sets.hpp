@@ -70,11 +70,14 @@ class NftSets {
 
   // Creates the table, sets and chain when missing and (re)writes the chain's rules, in one
   // transaction; elements already in the sets are kept (a restart of relay or guard keeps bans).
+  // Then probes, on a scratch set it removes again, whether this kernel refreshes an element's
+  // timeout on a plain re-add (Linux 6.10+ does; before, only delete + add does).
   Result<void> ensure();
+  bool readd_refreshes() const { return readd_refreshes_; }
 
   // Adds every ban not refused by the allow-list in one transaction. A prefix already present
-  // gets the new timeout (add, delete, add in the same transaction: kernels before 6.10 keep the
-  // old timeout on a plain re-add).
+  // gets the new timeout: a plain add where ensure() found that the kernel refreshes on re-add,
+  // else add, delete, add in the same transaction (3x the work).
   Result<BatchOutcome> add(std::span<const Ban> bans);
 
   // Deletes the given prefixes (those not present are ignored).
@@ -100,9 +103,11 @@ class NftSets {
   NftLayout layout_;
   std::unique_ptr<Ctx> ctx_;
   std::vector<IpPrefix> allow_;
+  bool readd_refreshes_ = false;
 };
 
-// The nft script for a batch (pure; exposed for unit tests): add/delete/add per element.
-std::string add_script(const std::string& table, std::span<const Ban> bans);
+// The nft script for a batch (pure; exposed for unit tests): per set, one add, or add, delete,
+// add when !readd_refreshes.
+std::string add_script(const std::string& table, std::span<const Ban> bans, bool readd_refreshes);
 
 }  // namespace reach::io
