@@ -48,7 +48,7 @@ struct GuardRuleDef {
 };
 
 struct GuardThreshold {
-  int failures = 5;                      // 1..1000 failures (weights) ...
+  int failures = 5;                      // 1..100 failures (weights; 4 bytes each per source) ...
   TimeNs window = 600 * kNsPerSec;       // ... within this sliding window (1s..7d)
   std::size_t max_sources = 200000;      // sources tracked at once (oldest evicted beyond), 1000..10M
 };

@@ -81,13 +81,14 @@ class GuardDecider {
 
   // A manual ban (`reach guard --ban`): refused ("ban 198.18.0.0/24: covers 198.18.0.7 (allow)")
   // when the prefix covers an allowed, own or loopback address. duration 0 = the escalation's
-  // next duration. Queued for take_bans() like the others.
+  // next duration. Returned, not queued for take_bans().
   Result<model::GuardBan> ban(const IpPrefix& prefix, TimeNs now, TimeNs duration = 0);
-  // Re-apply a persisted ban at start (skipped, false, when the allow-list now covers it or it has
-  // run out). Keeps its offence count for escalation.
+  // Takes back a persisted ban at start (false, skipped, when the allow-list now covers it or it
+  // has run out): it holds its sources and keeps its offence count. Not queued: the daemon
+  // re-applies what it restored with the remaining timeout.
   bool restore(const model::GuardBan& ban, TimeNs now);
-  // `--unban`: removes the ban holding exactly this prefix and the counts under it; the offence
-  // count is kept (a repeat offence still escalates). False when no such ban.
+  // `--unban`: ends the ban of exactly this prefix and drops the counts under its key; the offence
+  // count is kept (a repeat offence still escalates). False when no such ban is active.
   bool unban(const IpPrefix& prefix, TimeNs now);
 
   // Bans decided since the last call, in decision order (the daemon inserts them as one batch).
@@ -113,8 +114,9 @@ class GuardDecider {
   };
   Stats stats() const;
 
+  struct Impl;  // the tables (guard_decide.cpp)
+
  private:
-  struct Impl;
   GuardPolicy policy_;
   std::unique_ptr<Impl> impl_;
 };

@@ -24,10 +24,11 @@
 
 namespace reach::engine {
 
-// Lines longer than this (GuardConfig::max_line, default 8 KiB) are cut to their first bytes
-// before matching: OpenSSH lines are under 1 KiB and every address position is bounded (a user
-// name is at most 100 bytes in these messages), so a cut line never yields a wrong address — its
-// end-anchored forms simply stop matching. A 10 MB line costs one pass over the cut bytes.
+// Lines longer than this (GuardConfig::max_line, default 8 KiB) are skipped, not matched: an
+// OpenSSH line is under 1.1 KiB (sshd truncates its messages at 1024 bytes and user names at 100
+// or 200), and a line cut at the limit would end in text of the sender's choosing, where the
+// end-anchored forms look for the address. The daemon may hand over only the first max_line + 1
+// bytes of a huge line (a 10 MB line then costs nothing); --test-rule counts them as too long.
 inline constexpr std::size_t kDefaultMaxLine = 8192;
 
 // A log line split into its syslog parts. Views into the caller's line.
@@ -46,7 +47,7 @@ class GuardRules {
   // Compiles the built-in rules and every user rule of `config` (RE2, max_mem bounded). A pattern
   // that does not compile, has no host field or more than one, is reported with the pattern's
   // path and line: "guard.yml:14: guard.rules.myapp.patterns[0]: no host field (<HOST> or
-  // (?P<host>...))". A source naming an unknown rule is an error too.
+  // (?P<host>...))". (Sources naming unknown rules are the config parser's error.)
   static config::ConfigResult<GuardRules> build(const config::GuardConfig& config);
   // Only the built-in rules (tests, benchmarks, `--test-rule` without a config).
   static GuardRules builtin();
@@ -58,11 +59,12 @@ class GuardRules {
   // Every form of a rule, in order ("invalid-user", ... / "patterns[0]", ...).
   std::vector<std::string> forms(int rule) const;
 
-  // Matches one line against the rules `which` (indexes, in order: the first that matches wins)
-  // and returns the match, or nullopt. `program` is the journal identifier when the line is a bare
-  // MESSAGE (empty otherwise: the line's own syslog header is read). Lines longer than max_line
-  // are cut first. Addresses that cannot be a source (unspecified, loopback is still returned)
-  // never match: see docs.
+  // Matches one line (without its '\n'; a trailing '\r' is dropped) against the rules `which`
+  // (indexes, in order: the first that matches wins) and returns the match, or nullopt.
+  // `program` is the journal identifier when the line is a bare MESSAGE (empty otherwise: the
+  // line's own syslog header is read). Lines longer than max_line() never match. The captured
+  // host must parse as a numeric address (no name is ever resolved); IPv4-mapped IPv6 comes back
+  // as IPv4. Whether the address may be counted at all is the decider's business.
   std::optional<model::GuardMatch> match(std::string_view line, const std::vector<int>& which,
                                          std::string_view program = {}) const;
   // Every rule, in order.

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/ip_addr.hpp"
@@ -27,7 +28,7 @@ struct GuardMatch {
 
 enum class GuardBanOrigin : std::uint8_t {
   threshold,   // N failures within the window
-  escalated,   // several /64s of one /48 banned: the /48 (replaces those /64s)
+  escalated,   // several /64s of one /48 banned: the /48 too
   manual,      // `reach guard --ban` (allow-list still applies)
   restored,    // re-applied from the persistent list at start
 };
@@ -46,9 +47,9 @@ struct GuardBan {
   std::string rule;       // the rule of the deciding line ("sshd"); empty for manual/restored
   std::string form;       // the form of the deciding line
   GuardBanOrigin origin = GuardBanOrigin::threshold;
-  std::string reason;     // one human line: "5 failures in 10m (sshd failed-password)"
-  std::vector<IpPrefix> replaces;  // escalated: the narrower bans this one covers (remove them)
+  std::string reason;     // one human line: "5 failures within 10m (sshd failed-password)"
 };
+// An escalated /48 does not remove the /64 bans inside it: each runs out on its own timeout.
 
 // A ban that ran out (engine::GuardDecider::expire), for the persistent list and the metrics.
 // The kernel drops its element by itself (per-element timeout).
@@ -90,7 +91,6 @@ struct RuleTestLine {
   std::size_t line_no = 0;
   bool matched = false;
   GuardMatch match;         // when matched
-  bool cut = false;         // the line was longer than the limit: only its first bytes were read
 };
 
 struct RuleTestRuleCount {
@@ -102,7 +102,7 @@ struct RuleTestRuleCount {
 struct RuleTestReport {
   std::size_t lines = 0;            // lines read
   std::size_t matched = 0;          // lines some rule matched
-  std::size_t cut = 0;              // lines longer than the limit
+  std::size_t too_long = 0;         // lines longer than the limit (skipped, listed in missed)
   std::vector<RuleTestLine> hits;   // one per matched line, in order
   std::vector<std::size_t> missed;  // line numbers no rule matched (bounded by the caller's limit)
   std::vector<RuleTestRuleCount> by_form;  // every form of every rule tested, in rule order, 0 too

@@ -1,0 +1,116 @@
+#pragma once
+// A compact hash map for guard's per-source state: keys and values in dense vectors (no node per
+// entry), an open-addressed index of 32-bit positions (linear probing, backward-shift erase), so a
+// tracked source costs its key, its value and ~5 bytes of index. Erase moves the last entry into
+// the hole and says so, so the owner can move side arrays along. Internal to engine/guard_*.
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace reach::engine::guard_detail {
+
+inline std::uint64_t mix64(std::uint64_t x) {  // splitmix64's finaliser
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+template <class K, class V, class Hash>
+class DenseMap {
+ public:
+  static constexpr std::uint32_t npos = 0xffffffffu;
+
+  std::size_t size() const { return keys_.size(); }
+  const K& key(std::uint32_t i) const { return keys_[i]; }
+  V& value(std::uint32_t i) { return vals_[i]; }
+  const V& value(std::uint32_t i) const { return vals_[i]; }
+
+  std::uint32_t find(const K& k) const {
+    if (slots_.empty()) return npos;
+    for (std::size_t s = home(k);; s = (s + 1) & mask()) {
+      const std::uint32_t v = slots_[s];
+      if (v == 0) return npos;
+      if (keys_[v - 1] == k) return v - 1;
+    }
+  }
+
+  // Inserts k (not present) with v; returns its position.
+  std::uint32_t insert(const K& k, V v) {
+    if ((keys_.size() + 1) * 4 > slots_.size() * 3) grow();
+    keys_.push_back(k);
+    vals_.push_back(std::move(v));
+    const auto pos = static_cast<std::uint32_t>(keys_.size() - 1);
+    place(k, pos + 1);
+    return pos;
+  }
+
+  // Removes the entry at position i. Returns the position whose entry moved into i (the last
+  // one), or npos when none moved.
+  std::uint32_t erase_at(std::uint32_t i) {
+    unlink(i);
+    const auto last = static_cast<std::uint32_t>(keys_.size() - 1);
+    std::uint32_t moved = npos;
+    if (i != last) {
+      keys_[i] = std::move(keys_[last]);
+      vals_[i] = std::move(vals_[last]);
+      slots_[slot_of(keys_[i])] = i + 1;
+      moved = last;
+    }
+    keys_.pop_back();
+    vals_.pop_back();
+    return moved;
+  }
+
+  void clear() {
+    keys_.clear();
+    vals_.clear();
+    slots_.clear();
+  }
+
+  std::size_t bytes() const {
+    return keys_.capacity() * sizeof(K) + vals_.capacity() * sizeof(V) + slots_.capacity() * sizeof(std::uint32_t);
+  }
+
+ private:
+  std::size_t mask() const { return slots_.size() - 1; }
+  std::size_t home(const K& k) const { return static_cast<std::size_t>(Hash{}(k)) & mask(); }
+
+  std::size_t slot_of(const K& k) const {
+    for (std::size_t s = home(k);; s = (s + 1) & mask())
+      if (slots_[s] != 0 && keys_[slots_[s] - 1] == k) return s;
+  }
+
+  void place(const K& k, std::uint32_t v) {
+    std::size_t s = home(k);
+    while (slots_[s] != 0) s = (s + 1) & mask();
+    slots_[s] = v;
+  }
+
+  void grow() {
+    std::vector<std::uint32_t> fresh(slots_.empty() ? 1024 : slots_.size() * 2, 0);
+    slots_.swap(fresh);
+    for (std::uint32_t i = 0; i < keys_.size(); ++i) place(keys_[i], i + 1);
+  }
+
+  // Backward-shift deletion: later entries of the probe run move up, so no tombstones pile up.
+  void unlink(std::uint32_t pos) {
+    std::size_t i = slot_of(keys_[pos]);
+    for (std::size_t j = (i + 1) & mask(); slots_[j] != 0; j = (j + 1) & mask()) {
+      const std::size_t k = home(keys_[slots_[j] - 1]);
+      const bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+      if (stays) continue;
+      slots_[i] = slots_[j];
+      i = j;
+    }
+    slots_[i] = 0;
+  }
+
+  std::vector<K> keys_;
+  std::vector<V> vals_;
+  std::vector<std::uint32_t> slots_;  // 0 = empty, else position + 1
+};
+
+}  // namespace reach::engine::guard_detail
