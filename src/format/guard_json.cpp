@@ -64,11 +64,6 @@ std::string guard_ban_json(const model::GuardBan& b, TimeNs wall_offset, bool dr
   j["form"] = b.form;
   j["origin"] = guard_origin_word(b.origin);
   j["reason"] = b.reason;
-  if (!b.replaces.empty()) {
-    ordered_json r = ordered_json::array();
-    for (const auto& p : b.replaces) r.push_back(p.to_string());
-    j["replaces"] = std::move(r);
-  }
   j["dry_run"] = dry_run;
   if (latency_ms >= 0) j["latency_ms"] = latency_ms;
   return line(j);
@@ -138,7 +133,7 @@ std::string guard_explain_json(const model::GuardExplain& e, TimeNs wall_offset)
 std::string guard_test_rule_text(const model::RuleTestReport& r, std::string_view log_name, bool verbose) {
   std::string s = fmt::format("Lines: {} lines read from {}, {} matched, {} missed", r.lines, log_name, r.matched,
                               r.lines - r.matched);
-  if (r.cut) s += fmt::format(", {} cut at the line limit", r.cut);
+  if (r.too_long) s += fmt::format(", {} over the line limit (skipped)", r.too_long);
   s += "\n\nMatched lines:\n";
   std::size_t shown = 0;
   for (const auto& h : r.hits) {
@@ -165,14 +160,13 @@ std::string guard_test_rule_json(const model::RuleTestReport& r, std::string_vie
     j["form"] = h.match.form;
     j["addr"] = h.match.addr.to_string();
     j["weight"] = h.match.weight;
-    if (h.cut) j["cut"] = true;
     out += line(j);
   }
   ordered_json j = head("summary");
   j["file"] = std::string(log_name);
   j["lines"] = r.lines;
   j["matched"] = r.matched;
-  j["cut"] = r.cut;
+  j["too_long"] = r.too_long;
   ordered_json forms = ordered_json::array();
   for (const auto& f : r.by_form) forms.push_back({{"rule", f.rule}, {"form", f.form}, {"lines", f.lines}});
   j["by_form"] = std::move(forms);

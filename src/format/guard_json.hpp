@@ -18,7 +18,7 @@ const char* guard_verdict_word(model::GuardVerdict v);
 
 // {"type":"ban","version":1,"prefix":"198.18.0.7/32","duration_s":3600,"until":"...","offence":1,
 //  "count":5,"rule":"sshd","form":"failed-password","origin":"threshold","reason":"...",
-//  "dry_run":true,"replaces":[...]} and one newline.
+//  "dry_run":true,"latency_ms":1.2} and one newline.
 std::string guard_ban_json(const model::GuardBan& b, TimeNs wall_offset, bool dry_run, double latency_ms = -1);
 std::string guard_unban_json(const model::GuardUnban& u, TimeNs wall_offset);
 // One text line of a ban, as the daemon logs it: "ban 198.18.0.7/32 for 1h: 5 failures ... (offence 1)".

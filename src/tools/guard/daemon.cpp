@@ -301,19 +301,9 @@ void Daemon::flush() {
   std::vector<model::GuardBan> bans = decider_.take_bans();
   if (bans.empty()) return;
   std::vector<io::Ban> kb;
-  std::vector<IpPrefix> replaced;
   kb.reserve(bans.size());
-  for (const auto& b : bans) {
-    kb.push_back({b.prefix, b.duration});
-    replaced.insert(replaced.end(), b.replaces.begin(), b.replaces.end());
-  }
-  bool ok = true;
-  if (!o_.dry_run) {
-    ok = insert(kb, "insert");
-    if (ok && !replaced.empty()) {
-      if (auto r = nft_->remove(replaced); !r) error("nftables remove: " + r.error().message());
-    }
-  }
+  for (const auto& b : bans) kb.push_back({b.prefix, b.duration});
+  const bool ok = o_.dry_run || insert(kb, "insert");
   const TimeNs done = loop_.refresh_now();
   double max_ms = 0;
   for (const auto& b : bans) {
@@ -335,7 +325,6 @@ void Daemon::flush() {
   if (o_.dry_run) return out_.flush(), void();
   store::GuardUpdate u;
   for (const auto& b : bans) u.bans.push_back(row_of(b));
-  for (const auto& p : replaced) u.removed.push_back(p.to_string());
   save(std::move(u));
   notify(bans);
 }
@@ -392,9 +381,8 @@ void Daemon::take_requests() {
         if (o_.json) out_ << format::guard_unban_json({*p, now, true}, s_.wall_offset) << std::flush;
       }
     } else if (r.action == "ban") {
-      // Already inserted by the process that asked; the engine learns of it (allow-list again).
+      // Inserted by the process that asked; the engine learns of it (the allow-list again).
       if (auto b = decider_.ban(*p, now, r.duration); !b) error(b.error().message());
-      else schedule_flush();
     }
   }
 }
