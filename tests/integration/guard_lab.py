@@ -155,5 +155,5 @@ def batches(out):
     for line in Path(out).read_text().splitlines():
         if line.startswith("guard: batch: "):
             parts = line.split()
-            res.append((int(parts[2]), float(parts[parts.index("ms") - 1])))
+            res.append((int(parts[2]), float(parts[parts.index("after") - 2])))
     return res
