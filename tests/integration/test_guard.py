@@ -6,6 +6,8 @@ time; 100,000 failure lines from 10,000 sources at once; --dry-run's byte-identi
 restart, --list, check, --unban; a table deleted from outside; --uninstall. guard always runs
 inside a lab namespace: the root namespace's ruleset is compared before and after each test."""
 
+import json
+import shutil
 import subprocess
 import threading
 import time
@@ -15,8 +17,7 @@ import pytest
 from guard_lab import (banned, batches, connects, guard_config, ruleset, ssh_fail, start_guard, start_sshd,
                        stop, wait_for)
 
-pytestmark = pytest.mark.skipif(not __import__("shutil").which("sshpass") or
-                                not __import__("os").path.exists("/usr/sbin/sshd"),
+pytestmark = pytest.mark.skipif(not shutil.which("sshpass") or not shutil.which("sshd", path="/usr/sbin"),
                                 reason="needs openssh-server and sshpass (scripts/install-deps.sh)")
 
 
@@ -94,6 +95,11 @@ def test_sshd_failures_ban_sources_in_the_kernel_and_never_the_operator(lab, rea
     assert connects(cli, v4[10], link.a4)
     assert stop(srv, g) == 0
     assert "ban 198.18.0.10/32" in text
+    # fail2ban-regex's job on the real sshd log: the forged user name yields the real source.
+    tr = srv.run([str(reach), "guard", "--test-rule", "sshd", str(log), "--json"], check=False)
+    assert tr.returncode == 0, tr
+    found = {json.loads(l)["addr"] for l in tr.stdout.splitlines() if '"type":"match"' in l}
+    assert v4[14] in found and v4[15] not in found and v4[10] in found, found
 
 
 def test_100k_lines_from_10k_sources_are_banned_in_a_few_batches(lab, reach, tmp_path):
@@ -102,7 +108,7 @@ def test_100k_lines_from_10k_sources_are_banned_in_a_few_batches(lab, reach, tmp
     log.touch()
     cfg = guard_config(tmp_path, log, failures=5, ban_time="1h")
     out = tmp_path / "guard.out"
-    g = start_guard(h, reach, cfg, out)
+    g = start_guard(h, reach, cfg, out, "--listen", "127.0.0.1:9799")
     sources = [f"198.18.{100 + i // 250}.{1 + i % 250}" for i in range(10000)]
     data = failure_lines(sources, 10)
     t0 = time.monotonic()
@@ -117,6 +123,14 @@ def test_100k_lines_from_10k_sources_are_banned_in_a_few_batches(lab, reach, tmp
     assert len(b) <= 20, f"{len(b)} batches"
     print(f"\n100,000 lines from 10,000 sources: {len(b)} batches {[n for n, _ in b]}, deciding line to kernel "
           f"max {max(ms for _, ms in b):.1f} ms per batch; all 10,000 in the set {elapsed:.2f} s after the write")
+    # /metrics counts them, and Prometheus' own checker accepts the page.
+    page = h.run(["curl", "-s", "-m", "5", "http://127.0.0.1:9799/metrics"]).stdout
+    assert 'reach_guard_bans_total{origin="threshold"} 10000' in page, page
+    assert f'reach_guard_lines_read_total{{source="file:{log}"}} 100000' in page, page
+    assert 'reach_guard_matches_total{rule="sshd",form="failed-password"}' in page
+    if shutil.which("promtool"):
+        chk = subprocess.run(["promtool", "check", "metrics"], input=page, capture_output=True, text=True, timeout=30)
+        assert chk.returncode == 0, chk.stdout + chk.stderr
     assert stop(h, g) == 0
 
 
@@ -133,7 +147,6 @@ def test_dry_run_changes_nothing_and_prints_ndjson(lab, reach, tmp_path):
         f.write(failure_lines(["198.18.5.5", "2001:db8:5::5"], 3))
     assert wait_for(lambda: out.read_text().count('"type":"ban"') >= 2, 10), out.read_text()
     assert stop(h, g) == 0
-    import json
     bans = [json.loads(l) for l in out.read_text().splitlines() if l.startswith("{")]
     assert {b["prefix"] for b in bans} == {"198.18.5.5/32", "2001:db8:5::/64"}
     assert all(b["dry_run"] and b["version"] == 1 for b in bans)

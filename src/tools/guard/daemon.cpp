@@ -468,6 +468,7 @@ std::string Daemon::metrics() const {
   const auto st = decider_.stats();
   f.push_back({"reach_guard_active_bans", prom::Type::gauge, "Bans in force.", {{{}, static_cast<double>(st.bans)}}});
   f.push_back({"reach_guard_tracked_sources", prom::Type::gauge, "Sources (prefixes) with failures in the window.", {{{}, static_cast<double>(st.sources)}}});
+  f.push_back({"reach_guard_engine_bytes", prom::Type::gauge, "Heap bytes of the threshold engine's tables.", {{{}, static_cast<double>(st.bytes)}}});
   f.push_back({"reach_guard_ban_latency_seconds", prom::Type::gauge, "From the deciding line to its batch in the kernel: the last batch.", {{{}, last_latency_}}});
   f.push_back({"reach_guard_ban_latency_max_seconds", prom::Type::gauge, "From the deciding line to its batch in the kernel: the slowest batch.", {{{}, max_latency_}}});
   auto body = prom::render(f, prom::Format::text);
