@@ -44,8 +44,10 @@ import lab as lablib  # noqa: E402
 PID = [100000]
 
 
-def line(src: str, when: str = "Nov 30 21:00:00") -> str:
+def line(src: str) -> str:
+    """fail2ban ignores lines older than its findtime: the syslog time is now's."""
     PID[0] += 1
+    when = time.strftime("%b %e %H:%M:%S")
     return f"{when} lab sshd[{PID[0]}]: Failed password for root from {src} port {40000 + PID[0] % 20000} ssh2\n"
 
 

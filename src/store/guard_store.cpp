@@ -43,40 +43,11 @@ const std::string& GuardStore::path() const { return impl_->opt.path; }
 Result<std::unique_ptr<GuardStore>> GuardStore::open(const GuardStoreOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->opt = options;
-  impl->db.path = options.path;
   auto& db = impl->db;
-  const int flags = (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(options.path.c_str(), &db.h, flags, nullptr);
-  if (rc != SQLITE_OK) {
-    int sys = db.h ? sqlite3_system_errno(db.h) : 0;
-    auto e = impl->error("open", rc);
-    if (sys) e.value().err = sys;
-    return e;
-  }
-  sqlite3_extended_result_codes(db.h, 1);
-  sqlite3_busy_timeout(db.h, static_cast<int>(std::max<TimeNs>(options.busy_timeout / kNsPerMs, 1)));
-  if (!options.read_only) {
-    sql::Stmt s(db.h, "PRAGMA journal_mode=WAL");
-    if (!s.ok()) return impl->error("open", s.prepare_rc());
-    rc = s.step();
-    if (rc != SQLITE_ROW) return impl->error("open", rc);
-    if (s.text(0) != "wal") return fail("guard store open", options.path, 0, "cannot use WAL mode");
-    s = sql::Stmt();
-    for (const char* p : {"PRAGMA synchronous=NORMAL", "PRAGMA temp_store=MEMORY"})
-      if (auto r = db.exec(p, "open"); !r) return tl::unexpected(r.error());
-    if (auto r = db.exec(kSchema, "create schema"); !r) return tl::unexpected(r.error());
-  }
-  {
-    sql::Stmt s(db.h, "SELECT value FROM meta WHERE key = 'guard_schema'");
-    if (!s.ok()) return fail("guard store open", options.path, 0, "no guard state in this database yet");
-    rc = s.step();
-    if (rc == SQLITE_DONE) return fail("guard store open", options.path, 0, "no guard state in this database yet");
-    if (rc != SQLITE_ROW) return impl->error("open", rc);
-    if (s.i64(0) != kSchemaVersion)
-      return fail("guard store open", options.path, 0,
-                  fmt::format("guard schema version {} is not {} (written by another reach)", s.i64(0), kSchemaVersion));
-  }
+  if (auto r = sql::open_store_file(db, {"guard", options.path, options.read_only, options.busy_timeout, kSchema,
+                                         "guard_schema", kSchemaVersion});
+      !r)
+    return tl::unexpected(r.error());
   if (!options.read_only) {
     impl->upsert_ban = sql::Stmt(db.h, "INSERT OR REPLACE INTO guard_ban VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
     impl->delete_ban = sql::Stmt(db.h, "DELETE FROM guard_ban WHERE prefix = ?");

@@ -6,22 +6,12 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import lab as lablib
+from watch_lab import wait_for  # noqa: F401 (the tests import it from here)
 
 SSH_PORT = 2222
-
-
-def wait_for(pred, timeout, step=0.05):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 def guard_config(tmp_path, log, allow=(), failures=5, ban_time="1h", window="10m", extra=""):

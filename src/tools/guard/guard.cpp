@@ -61,22 +61,27 @@ std::vector<IpPrefix> never_ban(const Setup& s) {
   return out;
 }
 
+model::GuardBan ban_of(const store::GuardBanRow& r, TimeNs wall_offset) {
+  model::GuardBan b;
+  b.prefix = parse_prefix(r.prefix).value_or(IpPrefix{});
+  b.at = r.at_wall - wall_offset;
+  b.until = r.until_wall - wall_offset;
+  b.duration = r.duration;
+  b.offence = r.offence;
+  b.rule = r.rule;
+  b.form = r.form;
+  b.reason = r.reason;
+  b.origin = static_cast<model::GuardBanOrigin>(r.origin);
+  return b;
+}
+
 engine::GuardDecider decider_with_saved_bans(const Setup& s, const std::vector<store::GuardBanRow>& rows, TimeNs now,
                                              std::vector<model::GuardBan>* restored) {
   engine::GuardDecider d(s.policy);
   d.set_own(s.own);
   for (const store::GuardBanRow& r : rows) {
-    auto p = parse_prefix(r.prefix);
-    if (!p) continue;
-    model::GuardBan b;
-    b.prefix = *p;
-    b.at = r.at_wall - s.wall_offset;
-    b.until = r.until_wall - s.wall_offset;
-    b.duration = r.duration;
-    b.offence = r.offence;
-    b.rule = r.rule;
-    b.form = r.form;
-    b.reason = r.reason;
+    if (!parse_prefix(r.prefix)) continue;
+    model::GuardBan b = ban_of(r, s.wall_offset);
     b.origin = model::GuardBanOrigin::restored;
     if (b.until <= now) continue;
     if (d.restore(b, now) && restored) restored->push_back(b);
@@ -179,17 +184,7 @@ int list(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream&
     ++n;
     const bool in_kernel = std::any_of(kernel.begin(), kernel.end(), [&](const io::BanEntry& e) { return e.prefix.to_string() == r.prefix; });
     if (o.json) {
-      model::GuardBan b;
-      b.prefix = parse_prefix(r.prefix).value_or(IpPrefix{});
-      b.at = r.at_wall - s.wall_offset;
-      b.until = r.until_wall - s.wall_offset;
-      b.duration = r.duration;
-      b.offence = r.offence;
-      b.rule = r.rule;
-      b.form = r.form;
-      b.reason = r.reason;
-      b.origin = static_cast<model::GuardBanOrigin>(r.origin);
-      out << format::guard_ban_json(b, s.wall_offset, false);
+      out << format::guard_ban_json(guard::ban_of(r, s.wall_offset), s.wall_offset, false);
       continue;
     }
     out << fmt::format("{:<24} {} left (until {}), offence {}{}: {}\n", r.prefix, format::guard_duration(r.until_wall - now_wall),

@@ -31,6 +31,8 @@ struct Setup {
 bool load_setup(const GuardOptions& o, Setup& s, std::ostream& err);
 // The address of $SSH_CONNECTION's client ("198.18.0.9 51234 198.18.0.1 22"), if any.
 std::optional<IpAddr> ssh_client_address();
+// A saved ban on the monotonic timeline of this process.
+model::GuardBan ban_of(const store::GuardBanRow& r, TimeNs wall_offset);
 // A decider with the policy, own addresses and the saved bans (for check, --ban, the daemon).
 engine::GuardDecider decider_with_saved_bans(const Setup& s, const std::vector<store::GuardBanRow>& rows, TimeNs now,
                                              std::vector<model::GuardBan>* restored = nullptr);
