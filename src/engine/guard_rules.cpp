@@ -103,7 +103,13 @@ RE2::Options re2_options(std::int64_t max_mem) {
   return o;
 }
 
+// RE2's memory bound per pattern: two thirds for the compiled program (a user pattern beyond it
+// is refused: "pattern too large"), the rest for its DFA cache, which is reset when full (so
+// hostile lines cannot grow it). The built-in forms are small: 1 MiB each, 4 MiB for their set.
 constexpr std::int64_t kPatternMem = 8 << 20;
+constexpr std::int64_t kBuiltinMem = 1 << 20;
+constexpr std::int64_t kBuiltinSetMem = 4 << 20;
+constexpr std::int64_t kMaxSetMem = 64 << 20;
 
 }  // namespace
 
@@ -164,8 +170,8 @@ class CompiledRule {
 namespace {
 
 // Compiles one pattern into a form; the message says what is wrong, empty when fine.
-std::string compile_form(Form& f, const std::string& pattern) {
-  f.re = std::make_unique<RE2>(pattern, re2_options(kPatternMem));
+std::string compile_form(Form& f, const std::string& pattern, std::int64_t max_mem) {
+  f.re = std::make_unique<RE2>(pattern, re2_options(max_mem));
   if (!f.re->ok()) return f.re->error();
   const auto& named = f.re->NamedCapturingGroups();
   auto it = named.find("host");
@@ -175,9 +181,8 @@ std::string compile_form(Form& f, const std::string& pattern) {
   return {};
 }
 
-std::string finish(CompiledRule& r) {
-  r.set = std::make_unique<RE2::Set>(re2_options(static_cast<std::int64_t>(r.forms.size()) * kPatternMem),
-                                     RE2::UNANCHORED);
+std::string finish(CompiledRule& r, std::int64_t max_mem) {
+  r.set = std::make_unique<RE2::Set>(re2_options(max_mem), RE2::UNANCHORED);
   for (const auto& f : r.forms) {
     std::string err;
     if (r.set->Add(f.re->pattern(), &err) < 0) return err;
@@ -195,15 +200,21 @@ std::shared_ptr<const CompiledRule> sshd_rule() {
       Form f;
       f.name = def.name;
       f.weight = def.weight;
-      auto err = compile_form(f, std::string(kLevel) + expand(def.pattern));
+      auto err = compile_form(f, std::string(kLevel) + expand(def.pattern), kBuiltinMem);
       if (!err.empty()) throw std::logic_error("built-in sshd form " + f.name + ": " + err);
       r->forms.push_back(std::move(f));
     }
-    auto err = finish(*r);
+    auto err = finish(*r, kBuiltinSetMem);
     if (!err.empty()) throw std::logic_error("built-in sshd rule: " + err);
     return r;
   }();
   return rule;
+}
+
+std::size_t count_of(const std::string& s, std::string_view what) {
+  std::size_t n = 0;
+  for (auto at = s.find(what); at != std::string::npos; at = s.find(what, at + what.size())) ++n;
+  return n;
 }
 
 // "<HOST>" -> the host field; a literal "<HOST>" cannot be meant in a log pattern.
@@ -336,7 +347,10 @@ config::ConfigResult<GuardRules> GuardRules::build(const config::GuardConfig& c)
       f.name = fmt::format("patterns[{}]", i);
       f.weight = def.weight;
       const int line = i < def.pattern_lines.size() ? def.pattern_lines[i] : def.line;
-      auto err = compile_form(f, expand_user(def.patterns[i]));
+      const auto& text = def.patterns[i];
+      auto err = count_of(text, "<HOST>") + count_of(text, "(?P<host>") > 1
+                     ? std::string("more than one host field: which address would be banned?")
+                     : compile_form(f, expand_user(text), kPatternMem);
       if (!err.empty()) {
         add_error(line, base + "." + f.name, err);
         good = false;
@@ -364,7 +378,7 @@ config::ConfigResult<GuardRules> GuardRules::build(const config::GuardConfig& c)
       good = false;
     }
     if (good) {
-      auto err = finish(*r);
+      auto err = finish(*r, std::min(kMaxSetMem, static_cast<std::int64_t>(r->forms.size()) * kPatternMem));
       if (!err.empty()) {
         add_error(def.line, base + ".patterns", err);
         good = false;
@@ -380,6 +394,17 @@ config::ConfigResult<GuardRules> GuardRules::build(const config::GuardConfig& c)
   g.all_.clear();
   for (std::size_t i = 0; i < g.rules_.size(); ++i) g.all_.push_back(static_cast<int>(i));
   return g;
+}
+
+config::ConfigResult<GuardRules> GuardRules::from_pattern(std::string_view pattern) {
+  config::GuardConfig c;
+  c.source = "--test-rule";
+  config::GuardRuleDef r;
+  r.name = "pattern";
+  r.patterns = {std::string(pattern)};
+  r.pattern_lines = {0};
+  c.rules.push_back(std::move(r));
+  return build(c);
 }
 
 int GuardRules::find(std::string_view name) const {

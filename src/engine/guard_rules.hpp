@@ -49,8 +49,11 @@ class GuardRules {
   // path and line: "guard.yml:14: guard.rules.myapp.patterns[0]: no host field (<HOST> or
   // (?P<host>...))". (Sources naming unknown rules are the config parser's error.)
   static config::ConfigResult<GuardRules> build(const config::GuardConfig& config);
-  // Only the built-in rules (tests, benchmarks, `--test-rule` without a config).
+  // Only the built-in rules (tests, benchmarks, `--test-rule sshd LOGFILE`).
   static GuardRules builtin();
+  // The built-in rules and one user rule named "pattern" made of `pattern` (`--test-rule
+  // '^fail from <HOST>$' LOGFILE`, as fail2ban-regex takes a regex); errors name "--test-rule".
+  static config::ConfigResult<GuardRules> from_pattern(std::string_view pattern);
 
   // The index of a rule by name, or -1.
   int find(std::string_view name) const;

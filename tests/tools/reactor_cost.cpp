@@ -8,24 +8,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
 #include "io/reactor.hpp"
 #include "sys/epoll.hpp"
+#include "cpu_time.hpp"
 
 using namespace reach;
+using reach::tools_bench::cpu_now;
 
 namespace {
-
-TimeNs cpu_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec * kNsPerSec + ts.tv_nsec;
-}
 
 TimeNs bare(int fd, long n, long& handled) {
   auto ep = sys::Epoll::create();

@@ -1,0 +1,356 @@
+// guard's threshold engine on a fake clock: the sliding window, IPv6 counted and banned per /64
+// (300 failures from 300 addresses of one /64: one ban), /48 escalation, repeat offenders, the
+// allow-list and own addresses (never locked out, also not by a wide ban), manual bans, expiry,
+// explain() and the memory of 100,000 tracked sources.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "engine/guard_decide.hpp"
+#include "engine/guard_table.hpp"
+
+namespace reach::engine {
+namespace {
+
+constexpr TimeNs kSec = kNsPerSec;
+constexpr TimeNs kMin = 60 * kSec;
+constexpr TimeNs kHour = 60 * kMin;
+
+IpAddr ip(const char* s) { return *IpAddr::parse(s); }
+IpPrefix pfx(const char* s) { return *parse_prefix(s); }
+
+model::GuardMatch fail_from(const IpAddr& a, int weight = 1) {
+  model::GuardMatch m;
+  m.rule = "sshd";
+  m.form = "failed-password";
+  m.addr = a;
+  m.weight = weight;
+  return m;
+}
+
+GuardPolicy policy() {
+  GuardPolicy p;  // 5 failures in 10m, 1h doubling up to 7d, /32 and /64, /48 after 3
+  p.allow.push_back({pfx("198.18.0.0/24"), "allow"});
+  return p;
+}
+
+// IPv6 address n of 2001:db8:a:b::/64 (n in the interface identifier).
+IpAddr v6_in_64(unsigned n, unsigned subnet = 0xb) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "2001:db8:a:%x:%x:%x::1", subnet, n >> 16, n & 0xffff);
+  return ip(buf);
+}
+
+TEST(GuardDecide, FiveFailuresWithinTheWindowBanTheSource) {
+  GuardDecider d(policy());
+  const IpAddr a = ip("198.18.7.1");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(d.record(fail_from(a), i * kMin), GuardRecord::counted);
+  EXPECT_TRUE(d.take_bans().empty());
+  EXPECT_EQ(d.record(fail_from(a), 4 * kMin), GuardRecord::banned);
+  auto bans = d.take_bans();
+  ASSERT_EQ(bans.size(), 1u);
+  EXPECT_EQ(bans[0].prefix.to_string(), "198.18.7.1/32");
+  EXPECT_EQ(bans[0].duration, kHour);
+  EXPECT_EQ(bans[0].at, 4 * kMin);
+  EXPECT_EQ(bans[0].until, 4 * kMin + kHour);
+  EXPECT_EQ(bans[0].count, 5);
+  EXPECT_EQ(bans[0].offence, 1);
+  EXPECT_EQ(bans[0].rule, "sshd");
+  EXPECT_EQ(bans[0].form, "failed-password");
+  EXPECT_EQ(bans[0].origin, model::GuardBanOrigin::threshold);
+  EXPECT_EQ(bans[0].reason, "5 failures within 10m (sshd failed-password)");
+  EXPECT_TRUE(d.take_bans().empty());
+  // Lines that lag behind the kernel's drop are not counted again.
+  EXPECT_EQ(d.record(fail_from(a), 5 * kMin), GuardRecord::already_banned);
+  EXPECT_TRUE(d.take_bans().empty());
+}
+
+struct WindowCase {
+  const char* name;
+  std::vector<TimeNs> at;  // failure times
+  bool banned;             // after the last one
+};
+
+TEST(GuardDecide, TheWindowSlides) {
+  const WindowCase cases[] = {
+      {"five in 10m", {0, 1 * kMin, 2 * kMin, 3 * kMin, 9 * kMin}, true},
+      {"oldest just outside", {0, 1 * kMin, 2 * kMin, 3 * kMin, 10 * kMin}, false},
+      {"oldest just inside", {0, 1 * kMin, 2 * kMin, 3 * kMin, 10 * kMin - kSec}, true},
+      {"slow and steady never", {0, 3 * kMin, 6 * kMin, 9 * kMin, 12 * kMin, 15 * kMin, 18 * kMin, 21 * kMin}, false},
+      {"a burst after a slow start", {0, 3 * kMin, 6 * kMin, 9 * kMin, 11 * kMin, 12 * kMin}, true},
+      {"four in a second", {0, 1, 2, 3}, false},
+  };
+  for (const auto& c : cases) {
+    GuardDecider d(policy());
+    GuardRecord last = GuardRecord::counted;
+    for (TimeNs t : c.at) last = d.record(fail_from(ip("198.18.9.1")), t);
+    EXPECT_EQ(last == GuardRecord::banned, c.banned) << c.name;
+    EXPECT_EQ(d.take_bans().size(), c.banned ? 1u : 0u) << c.name;
+  }
+}
+
+TEST(GuardDecide, WeightsCountAndZeroIsIgnored) {
+  GuardDecider d(policy());
+  const IpAddr a = ip("203.0.113.1");
+  EXPECT_EQ(d.record(fail_from(a, 0), 0), GuardRecord::ignored);
+  EXPECT_EQ(d.record(fail_from(a, 3), 0), GuardRecord::counted);
+  EXPECT_EQ(d.record(fail_from(a, 2), kSec), GuardRecord::banned);
+}
+
+// fail2ban and sshguard count per address: an attacker with a /64 never reaches the threshold.
+TEST(GuardDecide, ThreeHundredAddressesOfOneSlash64AreOneBan) {
+  GuardDecider d(policy());
+  int banned = 0, already = 0;
+  for (unsigned i = 0; i < 300; ++i) {
+    auto r = d.record(fail_from(v6_in_64(i + 1)), static_cast<TimeNs>(i) * 100 * kNsPerMs);
+    banned += r == GuardRecord::banned;
+    already += r == GuardRecord::already_banned;
+  }
+  EXPECT_EQ(banned, 1);
+  EXPECT_EQ(already, 295);
+  auto bans = d.take_bans();
+  ASSERT_EQ(bans.size(), 1u);
+  EXPECT_EQ(bans[0].prefix.to_string(), "2001:db8:a:b::/64");
+  EXPECT_EQ(d.explain(v6_in_64(77777), kMin).verdict, model::GuardVerdict::banned);
+  EXPECT_EQ(d.explain(v6_in_64(1, 0xc), kMin).verdict, model::GuardVerdict::clean);  // the next /64 is not
+}
+
+TEST(GuardDecide, SeveralBannedSlash64sOfOneSlash48BanTheSlash48) {
+  GuardDecider d(policy());
+  TimeNs t = 0;
+  for (unsigned subnet = 1; subnet <= 3; ++subnet) {
+    for (unsigned i = 0; i < 5; ++i) d.record(fail_from(v6_in_64(i + 1, subnet)), t += kSec);
+  }
+  auto bans = d.take_bans();
+  ASSERT_EQ(bans.size(), 4u);
+  EXPECT_EQ(bans[0].prefix.to_string(), "2001:db8:a:1::/64");
+  EXPECT_EQ(bans[2].prefix.to_string(), "2001:db8:a:3::/64");
+  EXPECT_EQ(bans[3].prefix.to_string(), "2001:db8:a::/48");
+  EXPECT_EQ(bans[3].origin, model::GuardBanOrigin::escalated);
+  EXPECT_EQ(bans[3].count, 3);
+  EXPECT_EQ(bans[3].reason, "3 /64 prefixes of this /48 banned");
+  // Everything in the /48 is held now, also a /64 that never failed.
+  EXPECT_EQ(d.record(fail_from(v6_in_64(1, 0x77)), t + kSec), GuardRecord::already_banned);
+  auto x = d.explain(v6_in_64(1, 0x77), t + kSec);
+  EXPECT_EQ(x.verdict, model::GuardVerdict::banned);
+  EXPECT_EQ(x.ban_prefix.to_string(), "2001:db8:a::/48");
+  // Another /48 is untouched.
+  EXPECT_EQ(d.explain(ip("2001:db8:b::1"), t).verdict, model::GuardVerdict::clean);
+}
+
+TEST(GuardDecide, EscalationCountsOnlyActiveBansAndCanBeOff) {
+  auto p = policy();
+  GuardDecider d(p);
+  TimeNs t = 0;
+  for (unsigned i = 0; i < 5; ++i) d.record(fail_from(v6_in_64(i + 1, 1)), t += kSec);
+  for (unsigned i = 0; i < 5; ++i) d.record(fail_from(v6_in_64(i + 1, 2)), t += kSec);
+  t += 2 * kHour;  // both ran out
+  EXPECT_EQ(d.expire(t).size(), 2u);
+  for (unsigned i = 0; i < 5; ++i) d.record(fail_from(v6_in_64(i + 1, 3)), t += kSec);
+  auto bans = d.take_bans();
+  EXPECT_EQ(bans.size(), 3u);  // three /64s, never two at once with the third: no /48
+
+  p.ipv6_escalate_after = 0;
+  GuardDecider off(p);
+  t = 0;
+  for (unsigned subnet = 1; subnet <= 5; ++subnet)
+    for (unsigned i = 0; i < 5; ++i) off.record(fail_from(v6_in_64(i + 1, subnet)), t += kSec);
+  EXPECT_EQ(off.take_bans().size(), 5u);
+}
+
+TEST(GuardDecide, RepeatOffendersBanTimeDoublesUpToTheMaximum) {
+  auto p = policy();
+  p.max_time = 5 * kHour;
+  GuardDecider d(p);
+  const IpAddr a = ip("203.0.113.9");
+  const TimeNs want[] = {kHour, 2 * kHour, 4 * kHour, 5 * kHour, 5 * kHour};
+  TimeNs t = 0;
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 5; ++i) d.record(fail_from(a), t += kSec);
+    auto bans = d.take_bans();
+    ASSERT_EQ(bans.size(), 1u) << round;
+    EXPECT_EQ(bans[0].offence, round + 1);
+    EXPECT_EQ(bans[0].duration, want[round]) << round;
+    t = bans[0].until + kSec;
+    EXPECT_EQ(d.expire(t).size(), 1u);
+  }
+  // Forgotten a day (ban.forget) after the last ban ended: the next one is a first offence again.
+  t += 86400 * kSec + kSec;
+  d.expire(t);
+  for (int i = 0; i < 5; ++i) d.record(fail_from(a), t += kSec);
+  auto bans = d.take_bans();
+  ASSERT_EQ(bans.size(), 1u);
+  EXPECT_EQ(bans[0].offence, 1);
+  EXPECT_EQ(bans[0].duration, kHour);
+}
+
+TEST(GuardDecide, AllowListLoopbackAndOwnAddressesAreNeverCountedOrBanned) {
+  GuardDecider d(policy());
+  d.set_own({ip("203.0.113.50"), ip("2001:db8:f::1")});
+  const char* never[] = {"198.18.0.77", "127.0.0.1", "::1", "::", "0.0.0.0", "fe80::1", "ff02::1", "224.0.0.1",
+                         "203.0.113.50", "::ffff:198.18.0.77", "2001:db8:f::1"};
+  for (const char* s : never)
+    for (int i = 0; i < 10; ++i) {
+      auto r = d.record(fail_from(ip(s)), i * kSec);
+      EXPECT_TRUE(r == GuardRecord::allowed || r == GuardRecord::never) << s;
+    }
+  EXPECT_TRUE(d.take_bans().empty());
+  EXPECT_EQ(d.stats().sources, 0u);
+  EXPECT_EQ(d.explain(ip("198.18.0.77"), 0).verdict, model::GuardVerdict::allowed);
+  EXPECT_EQ(d.explain(ip("198.18.0.77"), 0).allowed_by, "198.18.0.0/24 (allow)");
+  EXPECT_EQ(d.explain(ip("127.0.0.1"), 0).verdict, model::GuardVerdict::loopback);
+  EXPECT_EQ(d.explain(ip("203.0.113.50"), 0).verdict, model::GuardVerdict::own_address);
+}
+
+// The operator's own address sits in the attacker's /64 (a shared hosting /64, a campus LAN):
+// the ban narrows to the attacker's single address instead of locking the operator out.
+TEST(GuardDecide, ABanNeverCoversAnAllowedAddress) {
+  auto p = policy();
+  p.allow.push_back({pfx("2001:db8:a:b::5/128"), "ssh session"});
+  GuardDecider d(p);
+  const IpAddr attacker = ip("2001:db8:a:b::9");
+  for (int i = 0; i < 5; ++i) d.record(fail_from(attacker), i * kSec);
+  auto bans = d.take_bans();
+  ASSERT_EQ(bans.size(), 1u);
+  EXPECT_EQ(bans[0].prefix.to_string(), "2001:db8:a:b::9/128");
+  EXPECT_EQ(d.explain(ip("2001:db8:a:b::5"), kMin).verdict, model::GuardVerdict::allowed);
+  // Nor does an escalation: three /64s of 2001:db8:a::/48 banned, but the /48 holds the operator.
+  TimeNs t = kMin;
+  for (unsigned subnet = 1; subnet <= 3; ++subnet)
+    for (unsigned i = 0; i < 5; ++i) d.record(fail_from(v6_in_64(i + 1, subnet)), t += kSec);
+  bans = d.take_bans();
+  ASSERT_EQ(bans.size(), 3u);
+  for (const auto& b : bans) EXPECT_EQ(b.prefix.len, 64);
+  // Manual bans obey the allow-list too (fail2ban's do not).
+  auto refused = d.ban(pfx("198.18.0.0/16"), t, 0);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message(), "ban 198.18.0.0/16: would cover 198.18.0.0/24 (allow)");
+  EXPECT_FALSE(d.ban(pfx("127.0.0.0/8"), t, 0));
+  EXPECT_FALSE(d.ban(pfx("0.0.0.0/0"), t, 0));
+  auto ok = d.ban(pfx("203.0.113.0/24"), t, 0);
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->origin, model::GuardBanOrigin::manual);
+  EXPECT_EQ(ok->duration, kHour);
+  EXPECT_EQ(d.record(fail_from(ip("203.0.113.4")), t + kSec), GuardRecord::already_banned);
+  // A later allow-list entry inside an active ban: the daemon is told to lift it.
+  p.allow.push_back({pfx("203.0.113.7/32"), "allow"});
+  d.set_policy(p);
+  EXPECT_EQ(d.allowed_bans(), std::vector<IpPrefix>{pfx("203.0.113.0/24")});
+}
+
+TEST(GuardDecide, UnbanRestoreAndActiveBans) {
+  GuardDecider d(policy());
+  const IpAddr a = ip("203.0.113.1");
+  for (int i = 0; i < 5; ++i) d.record(fail_from(a), i * kSec);
+  auto first = d.take_bans();
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_TRUE(d.unban(pfx("203.0.113.1/32"), kMin));
+  EXPECT_FALSE(d.unban(pfx("203.0.113.1/32"), kMin));
+  EXPECT_EQ(d.explain(a, kMin).verdict, model::GuardVerdict::clean);
+  EXPECT_EQ(d.explain(a, kMin).offences, 1);
+  EXPECT_EQ(d.explain(a, kMin).next_duration, 2 * kHour);  // still a repeat offender
+
+  GuardDecider fresh(policy());
+  EXPECT_FALSE(fresh.restore(first[0], first[0].until));  // ran out
+  auto allowed = first[0];
+  allowed.prefix = pfx("198.18.0.9/32");
+  EXPECT_FALSE(fresh.restore(allowed, kMin));  // the allow-list covers it now
+  EXPECT_TRUE(fresh.restore(first[0], kMin));
+  EXPECT_EQ(fresh.record(fail_from(a), kMin), GuardRecord::already_banned);
+  auto active = fresh.active_bans(kMin);
+  ASSERT_EQ(active.size(), 1u);
+  EXPECT_EQ(active[0].prefix, first[0].prefix);
+  EXPECT_EQ(active[0].until, first[0].until);
+  EXPECT_TRUE(fresh.take_bans().empty());
+  auto gone = fresh.expire(first[0].until);
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(gone[0].prefix, first[0].prefix);
+  EXPECT_TRUE(fresh.active_bans(first[0].until).empty());
+}
+
+TEST(GuardDecide, ExplainSaysWhy) {
+  GuardDecider d(policy());
+  const IpAddr a = ip("203.0.113.1");
+  EXPECT_EQ(d.explain(a, 0).reason, "no failures within 10m; 5 failures would ban 203.0.113.1/32 for 1h");
+  d.record(fail_from(a), 10 * kSec);
+  d.record(fail_from(a), 20 * kSec);
+  auto x = d.explain(a, 30 * kSec);
+  EXPECT_EQ(x.verdict, model::GuardVerdict::counting);
+  EXPECT_EQ(x.failures, 2);
+  EXPECT_EQ(x.oldest, 10 * kSec);
+  EXPECT_EQ(x.reason, "2 of 5 failures within 10m counted as 203.0.113.1/32; the next ban would last 1h");
+  EXPECT_EQ(d.explain(a, 11 * kMin).verdict, model::GuardVerdict::clean);  // out of the window
+  for (int i = 0; i < 3; ++i) d.record(fail_from(a), 40 * kSec + i);  // the two above still count
+  x = d.explain(a, 41 * kSec);
+  EXPECT_EQ(x.verdict, model::GuardVerdict::banned);
+  EXPECT_EQ(x.ban_until, 40 * kSec + 2 + kHour);
+  EXPECT_NE(x.reason.find("banned as 203.0.113.1/32 for "), std::string::npos) << x.reason;
+}
+
+TEST(GuardDecide, ExpiryDropsQuietSourcesAndMaxSourcesBoundsTheTables) {
+  auto p = policy();
+  p.max_sources = 1000;
+  GuardDecider d(p);
+  for (std::uint32_t i = 0; i < 3000; ++i) d.record(fail_from(IpAddr::v4(0x0b000000 + i)), i * kNsPerMs);
+  EXPECT_EQ(d.stats().sources, 1000u);
+  EXPECT_EQ(d.stats().evicted, 2000u);
+  d.expire(10 * kMin + 3 * kSec, 100);  // a budget: part of the walk
+  EXPECT_LT(d.stats().sources, 1000u);
+  d.expire(10 * kMin + 3 * kSec);
+  EXPECT_EQ(d.stats().sources, 0u);
+}
+
+// The goal: <= 10 MiB RSS while tracking 100,000 sources. The tables' own heap, counted
+// by capacity, stays far below that.
+TEST(GuardDecide, HundredThousandSourcesFitInAFewMegabytes) {
+  auto p = policy();
+  GuardDecider d(p);
+  for (std::uint32_t i = 0; i < 50000; ++i) {
+    d.record(fail_from(IpAddr::v4(0x0b000000 + i)), i * kNsPerUs);
+    d.record(fail_from(v6_in_64(1, i)), i * kNsPerUs);
+  }
+  auto s = d.stats();
+  EXPECT_EQ(s.sources, 100000u);
+  std::printf("guard decider: %zu sources in %zu bytes (%.1f bytes each)\n", s.sources, s.bytes,
+              static_cast<double>(s.bytes) / static_cast<double>(s.sources));
+  EXPECT_LT(s.bytes, 8u << 20);
+}
+
+struct IdentityHash {  // collides on purpose: long probe runs that wrap around the table
+  std::size_t operator()(std::uint64_t k) const { return static_cast<std::size_t>(k % 7); }
+};
+
+// The flat table against std::map through a long random run of inserts and erases (erase moves
+// the last entry into the hole and shifts probe runs back: both are easy to get wrong).
+TEST(GuardDecide, DenseMapAgreesWithStdMap) {
+  guard_detail::DenseMap<std::uint64_t, std::uint64_t, IdentityHash> m;
+  std::map<std::uint64_t, std::uint64_t> ref;
+  std::uint64_t x = 88172645463325252ULL;
+  for (int step = 0; step < 20000; ++step) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    const std::uint64_t k = x % 1500;
+    auto at = m.find(k);
+    ASSERT_EQ(at != m.npos, ref.count(k) == 1) << step;
+    if (at == m.npos) {
+      m.insert(k, k * 3);
+      ref[k] = k * 3;
+    } else {
+      ASSERT_EQ(m.value(at), ref[k]);
+      if (x & 1) {
+        m.erase_at(at);
+        ref.erase(k);
+      }
+    }
+    ASSERT_EQ(m.size(), ref.size());
+  }
+  for (const auto& [k, v] : ref) {
+    auto at = m.find(k);
+    ASSERT_NE(at, m.npos);
+    EXPECT_EQ(m.value(at), v);
+  }
+}
+
+}  // namespace
+}  // namespace reach::engine
