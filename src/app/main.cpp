@@ -24,6 +24,7 @@
 #include "tools/trace/trace.hpp"
 #include "tools/usage/usage.hpp"
 #include "tools/guard/guard.hpp"
+#include "tools/relay/relay.hpp"
 #include "tools/watch/watch.hpp"
 
 namespace {
@@ -99,7 +100,7 @@ int main(int argc, char** argv) {
   }
   std::string cmd = "reach";
   if (argc > 1)
-    for (const char* c : {"ping", "trace", "scan", "sockets", "check", "watch", "usage", "guard"})
+    for (const char* c : {"ping", "trace", "scan", "sockets", "check", "watch", "usage", "relay", "guard"})
       if (std::strcmp(argv[1], c) == 0) cmd += std::string(" ") + c;
   // Anything thrown that no layer caught (an allocation that failed, a library's exception):
   // one line and exit 2, never an abort with a core dump.
@@ -334,6 +335,26 @@ int run(int argc, char** argv, std::ostream& out) {
   guard_ns.add_to(g);
   auto* g_check = g->add_subcommand("check", "whether and why ADDR would be banned");
   g_check->add_option("addr", go.check, "the address")->required();
+  reach::tools::RelayOptions ro;
+  auto* rl = app.add_subcommand("relay", "a dual-stack front door: forward connections to backends with the client's address (PROXY protocol, Forwarded)");
+  rl->add_option("listen", ro.listen, "addresses to accept on: '[::]:80' (IPv6), 0.0.0.0:80, :80 (both families)");
+  rl->add_option("--to", ro.to, "backends, address:port or [IPv6]:port (several: round-robin)");
+  rl->add_option("--send-proxy", ro.send_proxy, "tell the backends the client's address with a PROXY header: v1, v2 or none (default)");
+  rl->add_option("--accept-proxy", ro.accept_proxy, "expect a PROXY header (v1 or v2) from clients in these prefixes (a load balancer in front)");
+  rl->add_flag("--http", ro.http, "HTTP/1: add Forwarded, X-Forwarded-For and X-Forwarded-Proto to every request");
+  rl->add_option("--trusted", ro.trusted, "with --http: keep the Forwarded/X-Forwarded-* of clients in these prefixes (else dropped)");
+  rl->add_option("--balance", ro.balance, "roundrobin (default) or leastconn");
+  rl->add_option("--connect-timeout", ro.connect_timeout, "time a backend has to accept (default 5s)");
+  rl->add_option("--idle-timeout", ro.idle_timeout, "close a connection quiet this long (default 5m)");
+  rl->add_option("--head-timeout", ro.head_timeout, "time for the PROXY header / first request head (default 5s)");
+  rl->add_flag("--no-health-checks", ro.no_health, "do not check the backends (every one counts as up)");
+  rl->add_option("--metrics", ro.metrics, "serve Prometheus /metrics on this address (host:port)");
+  rl->add_option("--user", ro.user, "run as this user");
+  rl->add_option("--config", ro.config, "YAML file with a relay: section, reloaded on SIGHUP (docs/RELAY.md)");
+  rl->add_flag("--validate", ro.validate, "check the options and config, then exit");
+  rl->add_flag("--json", ro.json, "NDJSON events on stdout (docs/RELAY.md)");
+  NetnsOption relay_ns;
+  relay_ns.add_to(rl);
 
   reach::tools::UsageOptions uo;
   auto* u = app.add_subcommand("usage", "bytes per billing cycle against a data cap: counts (--daemon), warns before the cap, reports like vnstat");
@@ -449,6 +470,10 @@ int run(int argc, char** argv, std::ostream& out) {
     return reach::tools::run_guard(go, out, std::cerr);
   }
   if (u->parsed()) return reach::tools::run_usage(uo, out, std::cerr);
+  if (rl->parsed()) {
+    if (!relay_ns.enter("reach relay")) return 2;
+    return reach::tools::run_relay(ro, out, std::cerr);
+  }
   if (k->parsed()) {
     if (c4 && c6) {
       if (co.nagios) return (out << "CHECK UNKNOWN: -4 and -6 exclude each other\n"), 3;

@@ -16,6 +16,7 @@
 #include "base/ip_addr.hpp"
 #include "base/ip_prefix.hpp"
 #include "base/time.hpp"
+#include "config/relay_limits.hpp"
 
 namespace reach::engine {
 
@@ -36,29 +37,9 @@ struct Admit {
   IpPrefix prefix;  // the prefix whose limit refused (or the /32 or /64 that was admitted)
 };
 
-struct PrefixLimit {
-  int len = 0;                    // prefix length this limit aggregates by
-  std::uint32_t max_conns = 0;    // concurrent; 0 = unlimited
-  double rate = 0;                // new connections per second; 0 = unlimited
-  double burst = 0;               // bucket size (>= 1)
-};
-
-struct RelayLimitsConfig {
-  // Defaults sized so a busy NAT (IPv4 /32) or an office /64 is never refused by accident.
-  PrefixLimit v4{32, 256, 50, 100};
-  PrefixLimit v6{64, 256, 50, 100};
-  PrefixLimit v6_wide{48, 1024, 200, 400};  // len 0 disables the second IPv6 level
-  std::uint32_t max_conns = 10000;           // global
-  std::uint64_t max_memory = 256ull << 20;   // bytes of relay buffers
-  std::size_t max_prefixes = 100000;         // bound of the state table
-  // Ban: a prefix refused (per-prefix reasons) ban_after times within ban_window is banned for
-  // ban_time. 0 disables bans.
-  std::uint32_t ban_after = 50;
-  TimeNs ban_window = 10 * kNsPerSec;
-  TimeNs ban_time = 600 * kNsPerSec;
-  TimeNs idle_evict = 60 * kNsPerSec;  // an idle prefix's state is dropped after this
-  std::vector<IpPrefix> allow;         // never limited, never banned
-};
+// The limits as the config file gives them (config/relay_limits.hpp), taken as they are.
+using PrefixLimit = config::PrefixLimit;
+using RelayLimitsConfig = config::RelayLimitsConfig;
 
 class RelayLimits {
  public:

@@ -10,7 +10,9 @@
 //   buffers grow/shrink -> defence.set_memory_in_use(bytes)
 //   a Reactor timer     -> every defence.flush_interval(): defence.tick(now) (pushes pending
 //                          black-hole bans to nftables in one batch, evicts idle prefixes)
-//   /metrics            -> defence.metrics_text()   NDJSON -> defence.take_events()
+//   /metrics            -> defence.metric_families() (rendered with the relay's own families)
+//   NDJSON events       -> defence.take_events()
+//   the start line      -> defence.syn_cookies().text(), defence.blackhole_status()
 //
 // Time is passed in; the rules live in engine::RelayLimits (pure, unit-tested on a fake clock).
 // Refused connections never take from an established one: the global and memory caps refuse
@@ -27,7 +29,9 @@
 #include "base/ip_prefix.hpp"
 #include "base/time.hpp"
 #include "engine/relay_limits.hpp"
+#include "format/prom_exposition.hpp"
 #include "io/nft_sets.hpp"
+#include "tools/relay/gate.hpp"
 
 namespace reach::tools::relay {
 
@@ -36,9 +40,9 @@ using Refusal = engine::Refusal;  // none, per_prefix_conns, per_prefix_rate, gl
 using Admit = engine::Admit;      // { bool ok; Refusal reason; IpPrefix prefix; }
 
 struct DefenceConfig {
-  engine::RelayLimitsConfig limits;          // per-prefix, global and memory caps, ban rules
+  engine::RelayLimitsConfig limits;          // per-prefix, global and memory caps, ban rules,
+                                             // blackhole (push bans to nftables), allow-list
   TimeNs head_deadline = 5 * kNsPerSec;      // PROXY header / HTTP request head (slow-loris)
-  bool blackhole = true;                     // push over-limit prefixes to nftables
   TimeNs flush_interval = 100 * kNsPerMs;    // how often tick() should run
   io::NftLayout nft;                         // table `inet reach` by default (docs/NFTABLES.md)
 };
@@ -66,9 +70,11 @@ struct DefenceCounters {
 
 class Defence {
  public:
-  // With config.blackhole, opens libnftables and ensures the table (an error names it), unless
-  // a sink is given (tests). Without blackhole, bans are kept locally only (admit says banned).
-  static Result<std::unique_ptr<Defence>> create(DefenceConfig config, BanSink sink = {});
+  // With config.limits.blackhole, opens libnftables and ensures the table, unless a sink is given
+  // (tests). When that fails (no CAP_NET_ADMIN, no nf_tables) the relay still runs: bans are
+  // then kept locally only (admit says banned) and blackhole_status() says why. Reads
+  // net.ipv4.tcp_syncookies once.
+  static std::unique_ptr<Defence> create(DefenceConfig config, BanSink sink = {});
 
   Admit admit(const IpAddr& peer, TimeNs now);
   void released(const IpAddr& peer, TimeNs now);
@@ -82,11 +88,22 @@ class Defence {
   TimeNs flush_interval() const { return config_.flush_interval; }
 
   const DefenceCounters& counters() const { return counters_; }
-  // Prometheus text: reach_relay_admitted_total, reach_relay_refused_total{reason},
-  // reach_relay_limit_hits_total{prefix,reason} (the top prefixes), reach_relay_bans_total ...
-  std::string metrics_text() const;
-  // NDJSON lines ({"type":"relay_ban",...}, {"type":"relay_limit",...}) since the last call.
+  std::size_t pending_bans() const { return pending_.size(); }
+  // What the relay's own families do not say already (it counts admissions, refusals by reason
+  // and head timeouts): reach_relay_limit_hits_total{prefix} (the 20 prefixes refused most),
+  // reach_relay_bans_total{result}, reach_relay_tracked_prefixes, reach_relay_blackhole_ready,
+  // reach_relay_syn_cookies.
+  std::vector<format::prom::Family> metric_families() const;
+  // NDJSON lines since the last call: {"type":"relay_defence",...} once at start (SYN cookies,
+  // black-hole), {"type":"relay_ban",...}, {"type":"relay_ban_error",...}
+  // (at most 1000 kept between calls; the rest are counted in events_dropped).
   std::vector<std::string> take_events();
+  std::uint64_t events_dropped() const { return events_dropped_; }
+
+  const SynCookies& syn_cookies() const { return syn_cookies_; }
+  // "black-hole: nftables table inet reach" or "black-hole off: <why>".
+  const std::string& blackhole_status() const { return blackhole_status_; }
+  bool blackhole_ready() const { return static_cast<bool>(sink_); }
 
   const engine::RelayLimits& limits() const { return limits_; }
 
@@ -99,6 +116,15 @@ class Defence {
   std::vector<io::Ban> pending_;
   DefenceCounters counters_;
   std::vector<std::string> events_;
+  std::uint64_t events_dropped_ = 0;
+  SynCookies syn_cookies_;
+  std::string blackhole_status_;
+  TimeNs last_evict_ = 0;
+  void event(std::string line);
 };
+
+// The relay's Gate (gate.hpp) on the flood defences. Server::start, in place of open_gate:
+//   gate_ = defence_gate(cfg_->limits, cfg_->head_timeout);
+std::unique_ptr<Gate> defence_gate(const config::RelayLimitsConfig& limits, TimeNs head_timeout, BanSink sink = {});
 
 }  // namespace reach::tools::relay

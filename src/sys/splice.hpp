@@ -1,0 +1,38 @@
+#pragma once
+// The calls relay forwards with: accept, splice through a pipe (zero-copy between two TCP
+// sockets), half-close. Each returns nullopt where the call would block.
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "base/error.hpp"
+#include "base/ip_addr.hpp"
+#include "sys/fd.hpp"
+
+namespace reach::sys {
+
+struct Accepted {
+  Fd fd;  // non-blocking, close-on-exec
+  IpAddr peer;
+  std::uint16_t peer_port = 0;
+};
+// One pending connection of a listening socket, nullopt when none waits. `name` is the listen
+// address for errors. Errors a single client causes (ECONNABORTED, EPERM from a firewall) come
+// back as nullopt too: they say nothing about the listener.
+Result<std::optional<Accepted>> accept_connection(int listen_fd, const std::string& name);
+
+// A non-blocking pipe; its capacity raised to `bytes` (F_SETPIPE_SZ) where the limit allows.
+Result<std::pair<Fd, Fd>> open_pipe(int bytes);
+// Bytes the pipe can hold (F_GETPIPE_SZ).
+int pipe_capacity(int fd);
+
+// splice(2) non-blocking both ends: bytes moved, 0 at end of stream, nullopt when it would
+// block (in == empty or out == full).
+Result<std::optional<std::size_t>> splice_move(int in, int out, std::size_t max);
+
+// shutdown(SHUT_WR): our side's FIN after the other side's end of stream.
+Result<void> shutdown_write(int fd);
+// Local address and port of a connected socket (the relay address the client reached).
+Result<std::pair<IpAddr, std::uint16_t>> local_endpoint(int fd);
+
+}  // namespace reach::sys

@@ -1,0 +1,184 @@
+#include "tools/relay/defence.hpp"
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "sys/procfs.hpp"
+
+namespace reach::tools::relay {
+
+namespace {
+
+constexpr std::size_t kMaxEvents = 1000;
+constexpr std::size_t kMaxPending = 100000;  // bans waiting for the kernel (a failing sink)
+constexpr std::size_t kTopPrefixes = 20;
+
+}  // namespace
+
+SynCookies read_syn_cookies() {
+  SynCookies s;
+  auto text = sys::read_text_file("/proc/sys/net/ipv4/tcp_syncookies");
+  if (text && !text->empty() && (*text)[0] >= '0' && (*text)[0] <= '9') s.value = std::atoi(text->c_str());
+  return s;
+}
+
+std::string SynCookies::text() const {
+  switch (value) {
+    case 0:
+      return "SYN cookies off (net.ipv4.tcp_syncookies=0): a SYN flood can fill the SYN queue; "
+             "sysctl -w net.ipv4.tcp_syncookies=1";
+    case 1: return "SYN cookies on when the SYN queue overflows (net.ipv4.tcp_syncookies=1)";
+    case 2: return "SYN cookies always on (net.ipv4.tcp_syncookies=2)";
+    case -1: return "SYN cookies unknown (cannot read /proc/sys/net/ipv4/tcp_syncookies)";
+    default: return "SYN cookies net.ipv4.tcp_syncookies=" + std::to_string(value);
+  }
+}
+
+Defence::Defence(DefenceConfig config, BanSink sink)
+    : config_(std::move(config)), limits_(config_.limits), sink_(std::move(sink)) {}
+
+std::unique_ptr<Defence> Defence::create(DefenceConfig config, BanSink sink) {
+  const bool want = config.limits.blackhole;
+  std::unique_ptr<Defence> d(new Defence(std::move(config), std::move(sink)));
+  d->syn_cookies_ = read_syn_cookies();
+  if (!want) {
+    d->sink_ = {};
+    d->blackhole_status_ = "black-hole off (disabled): bans are enforced by the relay only";
+  } else if (d->sink_) {
+    d->blackhole_status_ = "black-hole: custom sink";
+  } else {
+    auto sets = io::NftSets::open(d->config_.nft);
+    Result<void> ready = sets ? Result<void>{} : Result<void>(tl::unexpected(sets.error()));
+    if (sets) {
+      sets->set_allow_list(d->config_.limits.allow);
+      ready = sets->ensure();
+    }
+    if (ready) {
+      d->nft_ = std::make_unique<io::NftSets>(std::move(*sets));
+      io::NftSets* n = d->nft_.get();
+      d->sink_ = [n](std::span<const io::Ban> bans) { return n->add(bans); };
+      d->blackhole_status_ = "black-hole: nftables table inet " + d->config_.nft.table;
+    } else {
+      d->blackhole_status_ = "black-hole off: " + ready.error().message() + " (bans are enforced by the relay only)";
+    }
+  }
+  nlohmann::json e = {{"type", "relay_defence"},
+                      {"version", 1},
+                      {"syn_cookies", d->syn_cookies_.value},
+                      {"blackhole", static_cast<bool>(d->sink_)},
+                      {"message", d->syn_cookies_.text() + "; " + d->blackhole_status_}};
+  d->event(e.dump());
+  return d;
+}
+
+Admit Defence::admit(const IpAddr& peer, TimeNs now) {
+  const Admit a = limits_.admit(peer, now);
+  if (a.ok)
+    ++counters_.admitted;
+  else
+    ++counters_.refused[static_cast<std::size_t>(a.reason)];
+  return a;
+}
+
+void Defence::released(const IpAddr& peer, TimeNs now) { limits_.released(peer, now); }
+
+void Defence::head_timed_out(const IpAddr&) { ++counters_.head_timeouts; }
+
+void Defence::event(std::string line) {
+  if (events_.size() >= kMaxEvents) {
+    ++events_dropped_;
+    return;
+  }
+  events_.push_back(std::move(line));
+}
+
+std::vector<std::string> Defence::take_events() { return std::exchange(events_, {}); }
+
+Result<void> Defence::tick(TimeNs now) {
+  if (now - last_evict_ >= kNsPerSec) {
+    limits_.evict(now);
+    last_evict_ = now;
+  }
+  for (const IpPrefix& p : limits_.take_new_bans()) {
+    nlohmann::json e = {{"type", "relay_ban"},
+                        {"version", 1},
+                        {"prefix", p.to_string()},
+                        {"ban_s", config_.limits.ban_time / kNsPerSec},
+                        {"kernel", static_cast<bool>(sink_)}};
+    event(e.dump());
+    if (sink_ && pending_.size() < kMaxPending) pending_.push_back({p, config_.limits.ban_time});
+  }
+  if (pending_.empty() || !sink_) return {};
+  auto r = sink_(pending_);
+  if (!r) {
+    ++counters_.ban_errors;
+    nlohmann::json e = {{"type", "relay_ban_error"}, {"version", 1}, {"error", r.error().message()},
+                        {"pending", pending_.size()}};
+    event(e.dump());
+    return tl::unexpected(r.error());
+  }
+  ++counters_.ban_batches;
+  counters_.bans_pushed += r->added;
+  counters_.bans_allowed += r->allowed;
+  pending_.clear();
+  return {};
+}
+
+std::vector<format::prom::Family> Defence::metric_families() const {
+  using format::prom::Family;
+  using format::prom::Type;
+  std::vector<Family> out;
+  Family hits{"reach_relay_limit_hits", Type::counter, "Refusals of the prefixes refused most (IPv4 /32 or /24, IPv6 /64 and /48).", {}};
+  for (const auto& h : limits_.top_hits(kTopPrefixes))
+    hits.samples.push_back({{{"prefix", h.prefix.to_string()}}, static_cast<double>(h.count)});
+  out.push_back(std::move(hits));
+  out.push_back({"reach_relay_bans", Type::counter, "Black-hole bans, by result.",
+                 {{{{"result", "kernel"}}, static_cast<double>(counters_.bans_pushed)},
+                  {{{"result", "allow_listed"}}, static_cast<double>(counters_.bans_allowed)},
+                  {{{"result", "error"}}, static_cast<double>(counters_.ban_errors)}}});
+  out.push_back({"reach_relay_tracked_prefixes", Type::gauge, "Prefixes the limits keep state for.",
+                 {{{}, static_cast<double>(limits_.tracked_prefixes())}}});
+  out.push_back({"reach_relay_blackhole_ready", Type::gauge, "1 when bans go to the kernel's nftables sets.",
+                 {{{}, sink_ ? 1.0 : 0.0}}});
+  out.push_back({"reach_relay_syn_cookies", Type::gauge, "net.ipv4.tcp_syncookies at start (-1: unreadable).",
+                 {{{}, static_cast<double>(syn_cookies_.value)}}});
+  return out;
+}
+
+}  // namespace reach::tools::relay
+
+namespace reach::tools::relay {
+namespace {
+
+class DefenceGate final : public Gate {
+ public:
+  explicit DefenceGate(std::unique_ptr<Defence> d) : d_(std::move(d)) {}
+  Verdict admit(const IpAddr& peer, TimeNs now) override {
+    const Admit a = d_->admit(peer, now);
+    return {a.ok, a.ok ? std::string() : std::string(engine::refusal_name(a.reason))};
+  }
+  void released(const IpAddr& peer, TimeNs now) override { d_->released(peer, now); }
+  TimeNs head_deadline(TimeNs at) const override { return d_->head_deadline(at); }
+  void head_timed_out(const IpAddr& peer) override { d_->head_timed_out(peer); }
+  void tick(TimeNs now) override { (void)d_->tick(now); }  // a failed batch is an event, retried
+  TimeNs tick_interval() const override { return d_->flush_interval(); }
+  std::string metrics_text() const override {
+    auto body = format::prom::render(d_->metric_families(), format::prom::Format::text);
+    return body ? *body : "# " + body.error().message() + "\n";
+  }
+  std::vector<std::string> take_events() override { return d_->take_events(); }
+
+ private:
+  std::unique_ptr<Defence> d_;
+};
+
+}  // namespace
+
+std::unique_ptr<Gate> defence_gate(const config::RelayLimitsConfig& limits, TimeNs head_timeout, BanSink sink) {
+  DefenceConfig c;
+  c.limits = limits;
+  c.head_deadline = head_timeout;
+  return std::make_unique<DefenceGate>(Defence::create(std::move(c), std::move(sink)));
+}
+
+}  // namespace reach::tools::relay

@@ -1,0 +1,25 @@
+#include "tools/relay/relay.hpp"
+
+#include "tools/relay/server.hpp"
+
+namespace reach::tools {
+
+int run_relay(const RelayOptions& opts, std::ostream& out, std::ostream& err) {
+  auto cfg = relay::build_config(opts, err);
+  if (!cfg) {
+    err << "reach relay: " << cfg.error().message() << '\n';
+    return 2;
+  }
+  if (opts.validate) {
+    out << "reach relay: " << (opts.config.empty() ? "options" : opts.config) << ": ok\n";
+    return 0;
+  }
+  auto s = relay::Server::create(opts, std::move(*cfg), out, err);
+  if (!s) {
+    err << "reach relay: " << s.error().message() << '\n';
+    return 2;
+  }
+  return (*s)->run();
+}
+
+}  // namespace reach::tools

@@ -1,0 +1,340 @@
+#include "tools/relay/server.hpp"
+
+#include <fmt/format.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <sys/epoll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+#include "config/values.hpp"
+#include "sys/batch.hpp"
+#include "sys/caps.hpp"
+#include "sys/daemon_privs.hpp"
+#include "sys/listen.hpp"
+#include "sys/splice.hpp"
+
+namespace reach::tools::relay {
+
+namespace {
+
+constexpr int kBacklog = 4096;  // deliberate: a burst of SYNs waits in the kernel, not refused
+constexpr int kAcceptsPerTurn = 64;
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail("read", path, errno);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Result<std::vector<IpPrefix>> prefixes(const std::vector<std::string>& texts, const char* flag) {
+  std::vector<IpPrefix> out;
+  for (const auto& t : texts) {
+    auto p = parse_prefix(t);
+    if (!p) return fail(flag, t, 0, "not a prefix like 198.18.0.0/15 or 2001:db8::/32");
+    out.push_back(*p);
+  }
+  return out;
+}
+
+Result<TimeNs> duration(const std::optional<std::string>& text, TimeNs current, const char* flag) {
+  if (!text) return current;
+  auto d = config::parse_duration(*text);
+  if (!d || *d <= 0) return fail(flag, *text, 0, "not a duration like 5s or 500ms");
+  return *d;
+}
+
+}  // namespace
+
+const char* reject_word(Reject r) {
+  static const char* const words[kRejectCount] = {"none",        "bad_proxy_header", "head_timeout",
+                                                  "bad_request", "head_too_large",   "no_backend",
+                                                  "client_error", "backend_error",   "idle_timeout",
+                                                  "shutdown"};
+  return words[static_cast<std::size_t>(r)];
+}
+
+Result<config::RelayConfig> build_config(const RelayOptions& o, std::ostream& err) {
+  config::RelayConfig c;
+  if (!o.config.empty()) {
+    auto text = read_file(o.config);
+    if (!text) return tl::unexpected(text.error());
+    auto parsed = config::parse_relay_config(*text, o.config);
+    if (!parsed) {
+      err << parsed.error().message() << '\n';
+      return fail("config", o.config, 0, "invalid");
+    }
+    c = std::move(*parsed);
+  }
+  if (!o.listen.empty()) c.listen = o.listen;
+  if (!o.to.empty()) {
+    c.backends.clear();
+    for (const auto& t : o.to) {
+      auto b = config::parse_backend(t);
+      if (!b) return tl::unexpected(b.error());
+      c.backends.push_back(*b);
+    }
+  }
+  if (o.send_proxy) {
+    auto m = config::parse_proxy_send(*o.send_proxy);
+    if (!m) return fail("--send-proxy", *o.send_proxy, 0, "must be v1, v2 or none");
+    c.send_proxy = *m;
+  }
+  if (o.balance) {
+    auto b = config::parse_balance(*o.balance);
+    if (!b) return fail("--balance", *o.balance, 0, "must be roundrobin or leastconn");
+    c.balance = *b;
+  }
+  if (!o.accept_proxy.empty()) {
+    auto p = prefixes(o.accept_proxy, "--accept-proxy");
+    if (!p) return tl::unexpected(p.error());
+    c.accept_proxy = *p;
+  }
+  if (!o.trusted.empty()) {
+    auto p = prefixes(o.trusted, "--trusted");
+    if (!p) return tl::unexpected(p.error());
+    c.trusted = *p;
+  }
+  if (o.http) c.http = true;
+  if (o.no_health) c.health_checks = false;
+  if (o.metrics) c.metrics = *o.metrics;
+  if (o.user) c.user = *o.user;
+  auto ct = duration(o.connect_timeout, c.connect_timeout, "--connect-timeout");
+  auto it = duration(o.idle_timeout, c.idle_timeout, "--idle-timeout");
+  auto ht = duration(o.head_timeout, c.head_timeout, "--head-timeout");
+  if (!ct) return tl::unexpected(ct.error());
+  if (!it) return tl::unexpected(it.error());
+  if (!ht) return tl::unexpected(ht.error());
+  c.connect_timeout = *ct, c.idle_timeout = *it, c.head_timeout = *ht;
+  if (c.listen.empty()) return fail("relay", "", 0, "needs at least one listen address (LISTEN... or relay.listen)");
+  if (c.backends.empty()) return fail("relay", "", 0, "needs at least one backend (--to or relay.backends)");
+  for (const auto& l : c.listen)
+    if (auto a = io::parse_listen_address(l); !a) return tl::unexpected(a.error());
+  return c;
+}
+
+Server::Server(const RelayOptions& opts, config::RelayConfig cfg, std::ostream& out, std::ostream& err)
+    : opts_(opts), cfg_(std::make_shared<const config::RelayConfig>(std::move(cfg))), out_(out), err_(err) {}
+
+Server::~Server() {
+  http_.reset();
+  for (auto& [id, c] : conns_) c->close(Reject::shutdown);
+  conns_.clear();
+  finished_.clear();
+  for (auto& [i, c] : checks_) {
+    reactor_->unwatch(c.fd.get());
+    reactor_->cancel(c.timer);
+  }
+  for (auto& [name, l] : listeners_) reactor_->unwatch(l.fd.get());
+}
+
+Result<std::unique_ptr<Server>> Server::create(const RelayOptions& opts, config::RelayConfig cfg,
+                                               std::ostream& out, std::ostream& err) {
+  std::unique_ptr<Server> s(new Server(opts, std::move(cfg), out, err));
+  if (auto r = s->start(); !r) return tl::unexpected(r.error());
+  return s;
+}
+
+Result<void> Server::open_listeners(const config::RelayConfig& cfg) {
+  std::map<std::string, Listener> next;
+  for (const auto& text : cfg.listen) {
+    auto a = io::parse_listen_address(text);
+    if (!a) return tl::unexpected(a.error());
+    const std::string key = a->to_string();
+    if (next.count(key)) continue;
+    if (auto old = listeners_.find(key); old != listeners_.end()) {
+      next.emplace(key, std::move(old->second));
+      listeners_.erase(old);
+      continue;
+    }
+    auto fd = sys::listen_tcp(a->addr, a->port, kBacklog, key);
+    if (!fd) return tl::unexpected(fd.error());
+    next.emplace(key, Listener{*a, std::move(*fd)});
+  }
+  // Only now that every new one opened: the old set closes (connections stay).
+  for (auto& [key, l] : listeners_) reactor_->unwatch(l.fd.get());
+  listeners_ = std::move(next);
+  for (auto& [key, l] : listeners_) {
+    Listener* lp = &l;
+    (void)reactor_->unwatch(l.fd.get());
+    if (auto w = reactor_->watch(l.fd.get(), EPOLLIN, [this, lp](std::uint32_t) { on_accept(*lp); }); !w)
+      return w;
+  }
+  return {};
+}
+
+Result<void> Server::start() {
+  auto r = io::Reactor::create();
+  if (!r) return tl::unexpected(r.error());
+  reactor_ = std::move(*r);
+  gate_ = open_gate(*cfg_);
+  if (auto l = open_listeners(*cfg_); !l) return l;
+  apply_backends(*cfg_);
+  if (cfg_->metrics) {
+    io::HttpServerOptions o;
+    o.listen = {*cfg_->metrics};
+    auto h = io::HttpServer::start(*reactor_, o);
+    if (!h) return tl::unexpected(h.error());
+    http_ = std::move(*h);
+    start_metrics();
+  }
+  // Privileges: nothing is needed once the sockets are open, but a reload may listen on a port
+  // below 1024 again.
+  const bool low = std::any_of(listeners_.begin(), listeners_.end(), [](const auto& kv) { return kv.second.addr.port < 1024; });
+  const bool keep_bind = !opts_.config.empty() && low && sys::has_capability(CAP_NET_BIND_SERVICE);
+  Result<void> p = cfg_->user ? (keep_bind ? sys::switch_user(*cfg_->user, {CAP_NET_BIND_SERVICE})
+                                           : sys::switch_user(*cfg_->user, {}))
+                              : (keep_bind ? sys::keep_only_capabilities({CAP_NET_BIND_SERVICE})
+                                           : sys::drop_all_capabilities());
+  if (!p) return p;
+
+  auto stop = [this] {
+    exit_code_ = 0;
+    reactor_->stop();
+  };
+  (void)reactor_->on_signal(SIGINT, stop);
+  (void)reactor_->on_signal(SIGTERM, stop);
+  (void)reactor_->on_signal(SIGHUP, [this] {
+    if (opts_.config.empty()) return;
+    if (auto r = reload(); !r) {
+      ++reload_failures_;
+      event("reload", "reload failed: " + r.error().message(), {{"ok", false}});
+    }
+  });
+  if (gate_->tick_interval() > 0) {
+    std::shared_ptr<std::function<void()>> tick = std::make_shared<std::function<void()>>();
+    *tick = [this, tick] {
+      gate_->tick(reactor_->now());
+      for (const auto& line : gate_->take_events()) out_ << line << '\n';
+      out_.flush();
+      reactor_->after(gate_->tick_interval(), *tick);
+    };
+    reactor_->after(gate_->tick_interval(), *tick);
+  }
+  schedule_checks();
+  std::string where;
+  for (const auto& [key, l] : listeners_) where += (where.empty() ? "" : " ") + key;
+  std::string to;
+  for (const auto& b : backends_) to += (to.empty() ? "" : " ") + b.text;
+  event("start",
+        fmt::format("relay {} -> {} (PROXY {}{})", where, to, config::proxy_send_word(cfg_->send_proxy),
+                    cfg_->http ? ", http" : ""),
+        {{"listen", listeners_.size()}, {"backends", backends_.size()}});
+  return {};
+}
+
+void Server::apply_backends(const config::RelayConfig& cfg) {
+  // Health state survives a reload for a backend that stays (by its address).
+  std::map<std::string, engine::RelayPool::Backend> old;
+  if (pool_)
+    for (std::size_t i = 0; i < backends_.size(); ++i) old[backends_[i].text] = pool_->backends()[i];
+  backends_.clear();
+  for (const auto& b : cfg.backends)
+    backends_.push_back(BackendRef{b.addr, b.port, b.send_proxy.value_or(cfg.send_proxy), b.text});
+  pool_ = std::make_unique<engine::RelayPool>(
+      backends_.size(),
+      cfg.balance == config::Balance::leastconn ? engine::PoolBalance::leastconn : engine::PoolBalance::roundrobin,
+      cfg.health.fall, cfg.health.rise);
+  for (std::size_t i = 0; i < backends_.size(); ++i)
+    if (auto o = old.find(backends_[i].text); o != old.end()) pool_->restore(i, o->second);
+  ++pool_generation_;
+  for (auto& [i, c] : checks_) {
+    reactor_->unwatch(c.fd.get());
+    reactor_->cancel(c.timer);
+  }
+  checks_.clear();
+}
+
+void Server::on_accept(Listener& l) {
+  const std::string name = l.addr.to_string();
+  for (int i = 0; i < kAcceptsPerTurn; ++i) {
+    auto a = sys::accept_connection(l.fd.get(), name);
+    if (!a) {
+      // Out of fds (EMFILE/ENFILE) or memory: stop accepting for a moment instead of spinning
+      // on a listener that stays readable.
+      event("error", a.error().message());
+      const int fd = l.fd.get();
+      reactor_->unwatch(fd);
+      reactor_->after(100 * kNsPerMs, [this, name] {
+        auto it = listeners_.find(name);
+        if (it == listeners_.end()) return;
+        Listener* lp = &it->second;
+        (void)reactor_->watch(lp->fd.get(), EPOLLIN, [this, lp](std::uint32_t) { on_accept(*lp); });
+      });
+      return;
+    }
+    if (!*a) return;
+    const TimeNs now = reactor_->now();
+    // The one admission point (flood defences: gate.hpp).
+    const Gate::Verdict v = gate_->admit((*a)->peer, now);
+    if (!v.ok) {
+      ++refused_;
+      ++refusals_[v.reason];
+      (void)sys::set_linger_zero((*a)->fd.get());
+      continue;
+    }
+    ++accepted_;
+    const std::uint64_t id = next_id_++;
+    auto c = std::make_unique<Conn>(*this, *reactor_, id, std::move(**a), cfg_, gate_->head_deadline(now));
+    Conn* cp = c.get();
+    conns_.emplace(id, std::move(c));
+    cp->start();
+  }
+}
+
+Result<void> Server::reload() {
+  auto next = build_config(opts_, err_);
+  if (!next) return tl::unexpected(next.error());
+  if (auto l = open_listeners(*next); !l) return l;
+  apply_backends(*next);
+  cfg_ = std::make_shared<const config::RelayConfig>(std::move(*next));
+  ++reloads_;
+  schedule_checks();
+  event("reload", fmt::format("reloaded: {} listeners, {} backends, {} connections kept", listeners_.size(),
+                              backends_.size(), conns_.size()),
+        {{"ok", true}, {"connections", conns_.size()}});
+  return {};
+}
+
+std::optional<std::size_t> Server::pick_backend(const std::vector<bool>& tried) { return pool_->pick(tried); }
+BackendRef Server::backend(std::size_t i) const { return backends_.at(i); }
+void Server::backend_opened(std::size_t i) { pool_->opened(i); }
+void Server::backend_closed(const std::string& text) {
+  for (std::size_t i = 0; i < backends_.size(); ++i)
+    if (backends_[i].text == text) pool_->closed(i);
+}
+void Server::backend_failed(std::size_t i, const std::string& reason) {
+  pool_->connect_failed(i);
+  (void)reason;  // counted; the health check says when it is out
+}
+void Server::bytes(std::uint64_t up, std::uint64_t down) {
+  bytes_up_ += up;
+  bytes_down_ += down;
+}
+void Server::head_timed_out(const IpAddr& peer) { gate_->head_timed_out(peer); }
+
+void Server::finished(std::uint64_t id, Reject why) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  ++rejects_[static_cast<std::size_t>(why)];
+  gate_->released(it->second->peer(), reactor_->now());
+  // The Conn is on the stack of its own callback: destroyed on the next turn.
+  finished_.push_back(std::move(it->second));
+  conns_.erase(it);
+  if (finished_.size() == 1) reactor_->post([this] { finished_.clear(); });
+}
+
+int Server::run() {
+  if (auto r = reactor_->run(); !r) {
+    err_ << "reach relay: " << r.error().message() << '\n';
+    return 2;
+  }
+  return exit_code_;
+}
+
+}  // namespace reach::tools::relay

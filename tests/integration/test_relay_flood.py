@@ -1,0 +1,406 @@
+"""reach relay under a flood (issue 14), in a lab: an IPv6-only client namespace, the relay, an
+IPv4-only backend.
+
+- A connection flood from one IPv6 /64 (thousands of source addresses: the client namespace
+  owns 2001:db8:f1ff:1::/64 through a local route and ip_nonlocal_bind) beside legitimate
+  clients from other /48s: the legitimate clients keep >= 99 % success and a latency p99 within
+  2x of the same clients' idle p99 measured just before, and the flooding /64 ends up in the
+  kernel's nftables set (table inet reach, set ban6_64).
+- Established first: with the relay's global connection cap reached by long transfers, a storm
+  of new connections is refused while the transfers keep flowing.
+
+The load generators are this file run as a script (`--legit`, `--flood`, `--stream-server`,
+`--readers`), so the test needs nothing but the standard library. Every loop is bounded in
+count and time; the lab tears down namespaces (and with them the nftables table) even when a
+test fails.
+"""
+
+import argparse
+import json
+import os
+import random
+import selectors
+import socket
+import sys
+import time
+
+if __name__ != "__main__":
+    import pytest
+
+    import lab as lablib
+
+PORT = 8080
+BACKEND_PORT = 9000
+FLOOD_NET = "2001:db8:f1ff:1::"                       # the flooding /64
+LEGIT_NETS = [f"2001:db8:f1{i:02x}:1::" for i in range(8)]  # 8 clients, 8 other /48s
+LOCAL6 = "2001:db8:f100::/40"                          # all of them, local to the client ns
+LOCAL4 = "198.19.0.0/24"                               # unused; local_addresses wants one
+
+
+# ---------------------------------------------------------------------------------------------
+# Load generators (run inside the lab namespaces)
+
+def legit(args) -> int:
+    """Sequential request/answer rounds from each source in turn, paced; prints JSON."""
+    srcs = args.src
+    lat, ok, fail, errors = [], 0, 0, {}
+    deadline = time.monotonic() + args.seconds
+    i = 0
+    while time.monotonic() < deadline and i < 100000:
+        src = srcs[i % len(srcs)]
+        i += 1
+        t0 = time.monotonic()
+        try:
+            with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+                s.settimeout(2.0)
+                s.bind((src, 0))
+                s.connect((args.relay, PORT))
+                s.sendall(b"ping %d\n" % i)
+                got = b""
+                while not got.endswith(b"\n") and len(got) < 64:
+                    chunk = s.recv(64)
+                    if not chunk:
+                        break
+                    got += chunk
+            if got == b"ping %d\n" % i:
+                ok += 1
+                lat.append(time.monotonic() - t0)
+            else:
+                fail += 1
+                errors["short"] = errors.get("short", 0) + 1
+        except OSError as e:
+            fail += 1
+            errors[type(e).__name__] = errors.get(type(e).__name__, 0) + 1
+        pause = args.interval - (time.monotonic() - t0)
+        if pause > 0:
+            time.sleep(pause)
+    print(json.dumps({"ok": ok, "fail": fail, "lat": lat, "errors": errors}), flush=True)
+    return 0
+
+
+def flood(args) -> int:
+    """Non-blocking connects from random addresses of one /64, as fast as allowed, each held open
+    for --hold s; at most --inflight at once; pending connects given up after 1 s."""
+    base = int.from_bytes(socket.inet_pton(socket.AF_INET6, args.net), "big")
+    sel = selectors.DefaultSelector()
+    socks = {}  # sock -> (started, connected)
+    stats = {"attempts": 0, "connected": 0, "errors": 0, "timeouts": 0}
+    deadline = time.monotonic() + args.seconds
+    rng = random.Random(7)
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        for _ in range(64):
+            if len(socks) >= args.inflight:
+                break
+            addr = socket.inet_ntop(socket.AF_INET6, (base | rng.getrandbits(64)).to_bytes(16, "big"))
+            s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+            s.setblocking(False)
+            try:
+                s.bind((addr, 0))
+                s.connect_ex((args.relay, PORT))
+            except OSError:
+                stats["errors"] += 1
+                s.close()
+                continue
+            stats["attempts"] += 1
+            socks[s] = [now, False]
+            sel.register(s, selectors.EVENT_WRITE)
+        for key, _ in sel.select(timeout=0.01):
+            s = key.fileobj
+            err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            sel.unregister(s)
+            if err:
+                stats["errors"] += 1
+                del socks[s]
+                s.close()
+            else:
+                stats["connected"] += 1
+                socks[s][1] = True
+        for s, (started, connected) in list(socks.items()):
+            limit = args.hold if connected else 1.0
+            if now - started > limit:
+                if not connected:
+                    stats["timeouts"] += 1
+                    sel.unregister(s)
+                del socks[s]
+                s.close()
+    for s in socks:
+        s.close()
+    print(json.dumps(stats), flush=True)
+    return 0
+
+
+def stream_server(args) -> int:
+    """Sends zeros to every connection as fast as it is read, until the peer goes or time is up."""
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("0.0.0.0", BACKEND_PORT))
+    srv.listen(512)
+    srv.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(srv, selectors.EVENT_READ)
+    buf = b"\0" * 65536
+    print("ready", flush=True)
+    deadline = time.monotonic() + args.seconds
+    while time.monotonic() < deadline:
+        for key, ev in sel.select(timeout=0.5):
+            s = key.fileobj
+            if s is srv:
+                try:
+                    c, _ = srv.accept()
+                except OSError:
+                    continue
+                c.setblocking(False)
+                sel.register(c, selectors.EVENT_WRITE)
+                continue
+            try:
+                s.send(buf)
+            except BlockingIOError:
+                pass
+            except OSError:
+                sel.unregister(s)
+                s.close()
+    return 0
+
+
+def readers(args) -> int:
+    """--count long transfers through the relay, each from its own address; prints the bytes each
+    got in every --window s, as JSON, after --seconds."""
+    socks = []
+    for i in range(args.count):
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.bind((args.src_base + format(i + 1, "x"), 0))
+        s.connect((args.relay, PORT))
+        s.setblocking(False)
+        socks.append(s)
+    sel = selectors.DefaultSelector()
+    for i, s in enumerate(socks):
+        sel.register(s, selectors.EVENT_READ, i)
+    print("connected", flush=True)
+    windows = []
+    start = time.monotonic()
+    cur = [0] * len(socks)
+    closed = [False] * len(socks)
+    next_edge = start + args.window
+    while time.monotonic() - start < args.seconds:
+        for key, _ in sel.select(timeout=0.05):
+            try:
+                data = key.fileobj.recv(1 << 20)
+            except BlockingIOError:
+                continue
+            except OSError:
+                data = b""
+            if not data:
+                closed[key.data] = True
+                sel.unregister(key.fileobj)
+                continue
+            cur[key.data] += len(data)
+        if time.monotonic() >= next_edge:
+            windows.append(cur)
+            cur = [0] * len(socks)
+            next_edge += args.window
+    print(json.dumps({"windows": windows, "closed": closed}), flush=True)
+    return 0
+
+
+def storm(args) -> int:
+    """Blocking connects from many addresses, --rate per second; counts those that got data back
+    (none should)."""
+    served = refused = timeouts = 0
+    start = time.monotonic()
+    deadline = start + args.seconds
+    i = 0
+    while time.monotonic() < deadline and i < 20000:
+        i += 1
+        ahead = start + i / args.rate - time.monotonic()
+        if ahead > 0:
+            time.sleep(ahead)
+        try:
+            with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+                s.settimeout(1.0)
+                s.bind((args.src_base + format(i % 60000 + 1, "x"), 0))
+                s.connect((args.relay, PORT))
+                data = s.recv(1024)
+                served += bool(data)
+                refused += not data
+        except TimeoutError:
+            timeouts += 1
+        except OSError:
+            refused += 1
+    print(json.dumps({"served": served, "refused": refused, "timeouts": timeouts}), flush=True)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The tests
+
+if __name__ != "__main__":
+    HERE = os.path.abspath(__file__)
+    PY = "/usr/bin/python3"
+    RT = ["chrt", "-f", "10"]
+
+    def p99(xs):
+        xs = sorted(xs)
+        return xs[min(len(xs) - 1, int(len(xs) * 0.99))]
+
+    class RelayLab:
+        def __init__(self, lab, reach, limits: str, backend_mode: str):
+            self.lab = lab
+            self.client = lab.host("client")
+            self.relay = lab.host("relay")
+            self.backend = lab.host("backend")
+            lab.link(self.client, self.relay)
+            lab.link(self.relay, self.backend)
+            lab.route_all()
+            lab.local_addresses(self.client, LOCAL4, LOCAL6)
+            self.client.sysctl("net.ipv6.ip_nonlocal_bind", 1)
+            self.relay6 = self.relay.link_to(self.client).addr6(self.relay)
+            backend4 = self.backend.link_to(self.relay).addr4(self.backend)
+            if backend_mode == "echo":
+                self.backend_proc = self.backend.popen(
+                    RT + [PY, str(lablib.listener_script()), "--tcp", str(BACKEND_PORT), "--bind", "0.0.0.0",
+                     "--mode", "echo", "--max-conns", "100000", "--max-seconds", "300"])
+            else:
+                self.backend_proc = self.backend.popen([PY, HERE, "--stream-server", "--seconds", "300"])
+            assert self.backend_proc.stdout.readline().strip() == "ready"
+            path = lab.tmpdir / "relay.yaml"
+            path.write_text(f"relay:\n  listen: \"[::]:{PORT}\"\n  backends: [ \"{backend4}:{BACKEND_PORT}\" ]\n"
+                            f"  health: false\n  metrics: \"127.0.0.1:9798\"\n{limits}")
+            self.out = lab.tmpdir / "relay.out"
+            with open(self.out, "w") as f:
+                # Real-time priority for the relay, the echo backend and the legitimate clients
+                # (not the flooder):
+                # the latency compared is the relay's under a flood, not the scheduler's under
+                # whatever else the machine runs (stress-ng moved the idle p99 from 8 to 220 ms).
+                self.proc = self.relay.popen(RT + [reach, "relay", "--config", str(path), "--json"], stdout=f)
+            self.wait_listening()
+
+        def wait_listening(self):
+            for _ in range(100):
+                r = self.relay.run(["ss", "-Htln", f"sport = :{PORT}"], check=False)
+                if r.stdout.strip():
+                    return
+                time.sleep(0.05)
+            raise AssertionError("relay did not listen")
+
+        def events(self) -> list[dict]:
+            return [json.loads(l) for l in self.out.read_text().splitlines() if l.startswith("{")]
+
+        def run_client(self, *args, timeout=60, rt=False):
+            r = self.client.run((RT if rt else []) + [PY, HERE, *args], timeout=timeout)
+            return json.loads(r.stdout.strip().splitlines()[-1])
+
+        def popen_client(self, *args):
+            return self.client.popen([PY, HERE, *args])
+
+        def metrics(self) -> str:
+            return self.relay.run(["curl", "-sS", "--max-time", "5", "http://127.0.0.1:9798/metrics"]).stdout
+
+        def ban6_64(self) -> list[str]:
+            r = self.relay.run(["nft", "-j", "list", "set", "inet", "reach", "ban6_64"], check=False)
+            if r.returncode != 0:
+                return []
+            out = []
+            for item in json.loads(r.stdout)["nftables"]:
+                for e in item.get("set", {}).get("elem", []):
+                    out.append(e["elem"]["val"] if isinstance(e, dict) and "elem" in e else e)
+            return out
+
+    def legit_args(relay6, seconds):
+        args = ["--legit", "--relay", relay6, "--seconds", str(seconds), "--interval", "0.01"]
+        for n in LEGIT_NETS:
+            args += ["--src", n + "1"]
+        return args
+
+    @pytest.fixture
+    def relay_lab(lab, reach):
+        made = []
+
+        def make(limits="", backend_mode="echo"):
+            rl = RelayLab(lab, reach, limits, backend_mode)
+            made.append(rl)
+            return rl
+
+        yield make
+        for rl in made:
+            lab.stop(rl.proc)
+
+    def test_flood_from_one_slash64_is_blackholed_and_legit_clients_stay_served(relay_lab):
+        rl = relay_lab()  # default limits: the point is that they hold as shipped
+        idle = rl.run_client(*legit_args(rl.relay6, 4), rt=True)
+        assert idle["fail"] == 0, idle
+        flooder = rl.popen_client("--flood", "--relay", rl.relay6, "--net", FLOOD_NET, "--seconds", "8",
+                                  "--inflight", "400", "--hold", "3")
+        time.sleep(1.0)  # the flood is on and banned by now
+        busy = rl.run_client(*legit_args(rl.relay6, 5), rt=True)
+        fl = json.loads(flooder.communicate(timeout=30)[0].strip().splitlines()[-1])
+        total = busy["ok"] + busy["fail"]
+        print(f"idle p99 {p99(idle['lat']) * 1e3:.2f} ms, flood p99 {p99(busy['lat']) * 1e3:.2f} ms, "
+              f"legit {busy['ok']}/{total}, flood {fl}")
+        assert fl["attempts"] > 1000, fl  # it was a flood
+        assert busy["ok"] >= 0.99 * total, busy
+        assert p99(busy["lat"]) <= 2 * p99(idle["lat"]), (p99(idle["lat"]), p99(busy["lat"]))
+        assert "2001:db8:f1ff:1::" in rl.ban6_64()
+        for n in LEGIT_NETS:
+            assert n not in rl.ban6_64()
+        m = rl.metrics()
+        assert 'reach_relay_limit_hits_total{prefix="2001:db8:f1ff:1::/64"}' in m
+        assert "reach_relay_blackhole_ready 1" in m
+        defence = [e for e in rl.events() if e.get("type") == "relay_defence"]
+        assert defence and defence[0]["blackhole"] is True, defence
+        assert any(e.get("type") == "relay_ban" and e["prefix"] == "2001:db8:f1ff:1::/64" for e in rl.events())
+
+    def test_established_first_when_the_connection_cap_is_reached(relay_lab):
+        cap = 12
+        rl = relay_lab(limits=f"  limits:\n    max_conns: {cap}\n    ban: off\n    blackhole: false\n",
+                       backend_mode="stream")
+        rd = rl.popen_client("--readers", "--relay", rl.relay6, "--count", str(cap), "--src-base",
+                             "2001:db8:f1a0:1::", "--seconds", "8", "--window", "0.5")
+        assert rd.stdout.readline().strip() == "connected"
+        time.sleep(3.0)  # baseline windows
+        st = rl.run_client("--storm", "--relay", rl.relay6, "--src-base", "2001:db8:f1b0:1::", "--seconds", "3",
+                           "--rate", "500")
+        res = json.loads(rd.communicate(timeout=30)[0].strip().splitlines()[-1])
+        windows = res["windows"]
+        assert not any(res["closed"]), res["closed"]
+        assert st["served"] == 0 and st["refused"] >= 20, st
+        assert st["timeouts"] == 0, st  # refused at once (RST), not left hanging
+        # Windows 1..5 (0.5-3 s) are before the storm, 7..11 during it (3.5-6 s).
+        before = sum(sum(w) for w in windows[1:6]) / 5
+        during = sum(sum(w) for w in windows[7:12]) / 5
+        print(f"established throughput {before * 2 / 1e6:.0f} MB/s before, {during * 2 / 1e6:.0f} MB/s during "
+              f"a storm of {st}")
+        # Every transfer moves in every window of the storm: none is starved.
+        for w in windows[7:12]:
+            assert all(b > 0 for b in w), w
+        assert during >= 0.5 * before, (before, during)
+        assert 'reach_relay_admission_refused_total{reason="global_conns"}' in rl.metrics()
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    mode = ap.add_mutually_exclusive_group(required=True)
+    for m in ("--legit", "--flood", "--stream-server", "--readers", "--storm"):
+        mode.add_argument(m, action="store_true")
+    ap.add_argument("--relay")
+    ap.add_argument("--src", action="append", default=[])
+    ap.add_argument("--src-base")
+    ap.add_argument("--net")
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--interval", type=float, default=0.01)
+    ap.add_argument("--inflight", type=int, default=200)
+    ap.add_argument("--hold", type=float, default=2)
+    ap.add_argument("--count", type=int, default=10)
+    ap.add_argument("--window", type=float, default=0.5)
+    ap.add_argument("--rate", type=float, default=500)
+    a = ap.parse_args()
+    if a.legit:
+        sys.exit(legit(a))
+    if a.flood:
+        sys.exit(flood(a))
+    if a.stream_server:
+        sys.exit(stream_server(a))
+    if a.readers:
+        sys.exit(readers(a))
+    sys.exit(storm(a))

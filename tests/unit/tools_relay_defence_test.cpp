@@ -1,0 +1,142 @@
+// tools::relay::Defence with a fake ban sink: bans leave in one batch per tick, a failing sink
+// keeps them for the next tick, counters and metric families by reason and prefix.
+#include "tools/relay/defence.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace reach::tools::relay {
+namespace {
+
+IpAddr A(const char* s) { return *IpAddr::parse(s); }
+
+DefenceConfig flood_config() {
+  DefenceConfig c;
+  c.limits.v6 = {64, 0, 10, 10};
+  c.limits.v4 = {32, 0, 10, 10};
+  c.limits.ban_after = 5;
+  c.limits.ban_time = 30 * kNsPerSec;
+  return c;
+}
+
+struct FakeSink {
+  std::vector<std::vector<io::Ban>> batches;
+  bool fail = false;
+  BanSink sink() {
+    return [this](std::span<const io::Ban> bans) -> Result<io::BatchOutcome> {
+      if (fail) return reach::fail("nftables add elements", "inet reach", 1, "Operation not permitted");
+      batches.emplace_back(bans.begin(), bans.end());
+      return io::BatchOutcome{bans.size(), 0, 0};
+    };
+  }
+};
+
+void flood(Defence& d, const char* fmt, int prefixes, int per_prefix, TimeNs now) {
+  char buf[64];
+  for (int p = 0; p < prefixes; ++p)
+    for (int i = 0; i < per_prefix; ++i) {
+      std::snprintf(buf, sizeof buf, fmt, p, i + 1);
+      d.admit(A(buf), now);
+    }
+}
+
+TEST(RelayDefence, OverLimitPrefixesLeaveInOneBatch) {
+  FakeSink fake;
+  auto d = Defence::create(flood_config(), fake.sink());
+  ASSERT_NE(d, nullptr);
+  flood(*d, "2001:db8:%x:1::%x", 3, 40, 0);      // 3 flooding /64s (of 3 /48s)
+  EXPECT_TRUE(fake.batches.empty());              // nothing before the tick
+  ASSERT_TRUE(d->tick(kNsPerMs));
+  ASSERT_EQ(fake.batches.size(), 1u);
+  ASSERT_EQ(fake.batches[0].size(), 3u);
+  EXPECT_EQ(fake.batches[0][0].prefix.to_string(), "2001:db8:0:1::/64");
+  EXPECT_EQ(fake.batches[0][0].timeout, 30 * kNsPerSec);
+  ASSERT_TRUE(d->tick(2 * kNsPerMs));
+  EXPECT_EQ(fake.batches.size(), 1u);  // no empty batches
+  const auto& c = d->counters();
+  EXPECT_EQ(c.admitted, 30u);  // the burst of 10 of each /64
+  EXPECT_EQ(c.bans_pushed, 3u);
+  EXPECT_EQ(c.ban_batches, 1u);
+  EXPECT_EQ(c.refused[static_cast<int>(Refusal::per_prefix_rate)], 15u);  // until the ban
+  EXPECT_EQ(c.refused[static_cast<int>(Refusal::banned)], 75u);
+  auto ev = d->take_events();
+  ASSERT_EQ(ev.size(), 4u);
+  EXPECT_NE(ev[0].find("\"type\":\"relay_defence\""), std::string::npos);
+  EXPECT_NE(ev[0].find("black-hole: custom sink"), std::string::npos);
+  EXPECT_NE(ev[1].find("\"type\":\"relay_ban\""), std::string::npos);
+  EXPECT_TRUE(d->take_events().empty());
+}
+
+TEST(RelayDefence, FailedBatchIsRetried) {
+  FakeSink fake;
+  fake.fail = true;
+  auto d = Defence::create(flood_config(), fake.sink());
+  ASSERT_NE(d, nullptr);
+  flood(*d, "198.18.%d.7", 2, 20, 0);
+  auto r = d->tick(kNsPerMs);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("nftables add elements"), std::string::npos);
+  EXPECT_EQ(d->pending_bans(), 2u);
+  fake.fail = false;
+  ASSERT_TRUE(d->tick(2 * kNsPerMs));
+  ASSERT_EQ(fake.batches.size(), 1u);
+  EXPECT_EQ(fake.batches[0].size(), 2u);
+  EXPECT_EQ(d->pending_bans(), 0u);
+  EXPECT_EQ(d->counters().ban_errors, 1u);
+}
+
+TEST(RelayDefence, WithoutBlackholeBansStayLocal) {
+  DefenceConfig c = flood_config();
+  c.limits.blackhole = false;
+  auto d = Defence::create(c);
+  ASSERT_NE(d, nullptr);
+  EXPECT_FALSE(d->blackhole_ready());
+  EXPECT_NE(d->blackhole_status().find("black-hole off"), std::string::npos);
+  flood(*d, "198.18.%d.7", 1, 20, 0);
+  ASSERT_TRUE(d->tick(kNsPerMs));
+  EXPECT_EQ(d->admit(A("198.18.0.7"), 2 * kNsPerSec).reason, Refusal::banned);
+  EXPECT_EQ(d->take_events().size(), 2u);  // the start and the ban
+}
+
+TEST(RelayDefence, MetricFamiliesByReasonAndPrefix) {
+  FakeSink fake;
+  auto d = Defence::create(flood_config(), fake.sink());
+  ASSERT_NE(d, nullptr);
+  flood(*d, "198.18.%d.7", 1, 12, 0);
+  d->head_timed_out(A("198.18.0.1"));
+  auto fams = d->metric_families();
+  ASSERT_TRUE(format::prom::check(fams));
+  auto body = format::prom::render(fams, format::prom::Format::text);
+  ASSERT_TRUE(body);
+  EXPECT_NE(body->find("reach_relay_limit_hits_total{prefix=\"198.18.0.7/32\"} 2\n"), std::string::npos) << *body;
+  EXPECT_EQ(d->counters().head_timeouts, 1u);
+  EXPECT_EQ(d->counters().refused[static_cast<int>(Refusal::per_prefix_rate)], 2u);
+  EXPECT_NE(body->find("reach_relay_blackhole_ready 1\n"), std::string::npos);
+}
+
+TEST(RelayDefence, GateSaysTheReasonWord) {
+  FakeSink fake;
+  DefenceConfig c = flood_config();
+  auto g = defence_gate(c.limits, 3 * kNsPerSec, fake.sink());
+  EXPECT_EQ(g->head_deadline(10), 10 + 3 * kNsPerSec);
+  EXPECT_EQ(g->tick_interval(), 100 * kNsPerMs);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(g->admit(A("198.18.0.7"), 0).ok);
+  const auto v = g->admit(A("198.18.0.7"), 0);
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.reason, "per_prefix_rate");
+  EXPECT_NE(g->metrics_text().find("reach_relay_limit_hits_total{prefix=\"198.18.0.7/32\"} 1\n"), std::string::npos);
+}
+
+TEST(RelayDefence, SynCookiesSaysOnAndOff) {
+  EXPECT_NE(SynCookies{0}.text().find("off"), std::string::npos);
+  EXPECT_NE(SynCookies{1}.text().find("on"), std::string::npos);
+  EXPECT_NE(SynCookies{2}.text().find("always on"), std::string::npos);
+  EXPECT_NE(SynCookies{-1}.text().find("unknown"), std::string::npos);
+  const SynCookies now = read_syn_cookies();
+  EXPECT_GE(now.value, 0);  // /proc/sys/net/ipv4/tcp_syncookies exists on every Linux we run on
+}
+
+}  // namespace
+}  // namespace reach::tools::relay
