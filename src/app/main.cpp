@@ -326,7 +326,7 @@ int run(int argc, char** argv, std::ostream& out) {
   g->add_option("--ban-time", go.ban_time, "how long --ban lasts (default: as the escalation says)");
   g->add_flag("--uninstall", go.uninstall, "delete guard's nftables table (inet reach) and nothing else");
   g->add_flag("--no-allow-ssh-client", go.no_allow_ssh_client, "do not add the client of $SSH_CONNECTION to the allow-list");
-  g->add_option("--test-rule", go.test_rule, "RULES LOGFILE: which lines of LOGFILE the rules match (RULES: sshd or a config file), as fail2ban-regex")->expected(2);
+  g->add_option("--test-rule", go.test_rule, "RULES LOGFILE: which lines of LOGFILE the rules match (RULES: sshd, a config file or a regex with <HOST>), as fail2ban-regex")->expected(2);
   g->add_flag("-v,--verbose", go.verbose, "--test-rule: list every matched line");
   g->add_option("--listen", go.listen, "serve /metrics on this address (host:port)");
   g->add_option("--state", go.state, "the ban list and read positions (SQLite; default guard.state, db:, /var/lib/reach/guard.db)");

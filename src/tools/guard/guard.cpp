@@ -117,13 +117,24 @@ int test_rule(const GuardOptions& o, std::ostream& out, std::ostream& err) {
   const std::string& log_path = o.test_rule[1];
   engine::GuardRules rules = engine::GuardRules::builtin();
   std::vector<int> which;
+  const bool pattern = what.find("<HOST>") != std::string::npos || what.find("(?P<host>") != std::string::npos;
   if (rules.find(what) >= 0) {
     which.push_back(rules.find(what));
+  } else if (pattern) {
+    // A bare regex, as fail2ban-regex takes one.
+    auto built = engine::GuardRules::from_pattern(what);
+    if (!built) {
+      err << built.error().message() << '\n';
+      return 2;
+    }
+    rules = std::move(*built);
+    which.push_back(rules.find("pattern"));
   } else {
     auto text = sys::read_input_file(what);
     if (!text) {
       err << "reach guard: --test-rule " << what << ": neither a built-in rule ("
-          << fmt::format("{}", fmt::join(config::builtin_guard_rules(), ", ")) << ") nor a readable config: "
+          << fmt::format("{}", fmt::join(config::builtin_guard_rules(), ", "))
+          << "), a pattern with <HOST> nor a readable config: "
           << text.error().message() << '\n';
       return 2;
     }
