@@ -100,7 +100,7 @@ def test_sshd_failures_ban_sources_in_the_kernel_and_never_the_operator(lab, rea
     assert tr.returncode == 0, tr
     found = {json.loads(l)["addr"] for l in tr.stdout.splitlines() if '"type":"match"' in l}
     assert v4[14] in found and v4[15] not in found and v4[10] in found, found
-    tr = srv.run([str(reach), "guard", "--test-rule", r"^Failed password for \S+ from <HOST> port \d+ ssh2$", str(log)],
+    tr = srv.run([str(reach), "guard", "--test-rule", r"^Failed password for (invalid user )?\S+ from <HOST> port \d+ ssh2$", str(log)],
                  check=False)
     assert tr.returncode == 0 and "pattern" in tr.stdout and v4[10] in tr.stdout, tr
 
