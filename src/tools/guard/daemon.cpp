@@ -119,7 +119,6 @@ class Daemon {
   double last_latency_ = 0, max_latency_ = 0;
 };
 
-
 Result<void> Daemon::start() {
   const bool dry = o_.dry_run;
   // The state: read-only in a dry run (and only when it exists), so it writes nothing anywhere.
