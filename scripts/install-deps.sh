@@ -23,6 +23,7 @@ pkgs=(
   node-llhttp haproxy
   libsnmp-dev snmpd snmp
   libjs-chart.js chromium chromium-driver python3-selenium fonts-liberation
+  libsystemd-dev systemd-journal-remote openssh-server sshpass
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -23,6 +23,7 @@
 #include "tools/sockets/sockets.hpp"
 #include "tools/trace/trace.hpp"
 #include "tools/usage/usage.hpp"
+#include "tools/guard/guard.hpp"
 #include "tools/relay/relay.hpp"
 #include "tools/watch/watch.hpp"
 
@@ -99,7 +100,7 @@ int main(int argc, char** argv) {
   }
   std::string cmd = "reach";
   if (argc > 1)
-    for (const char* c : {"ping", "trace", "scan", "sockets", "check", "watch", "usage", "relay"})
+    for (const char* c : {"ping", "trace", "scan", "sockets", "check", "watch", "usage", "relay", "guard"})
       if (std::strcmp(argv[1], c) == 0) cmd += std::string(" ") + c;
   // Anything thrown that no layer caught (an allocation that failed, a library's exception):
   // one line and exit 2, never an abort with a core dump.
@@ -313,6 +314,27 @@ int run(int argc, char** argv, std::ostream& out) {
   NetnsOption watch_ns;
   watch_ns.add_to(w);
 
+  reach::tools::GuardOptions go;
+  auto* g = app.add_subcommand("guard", "ban brute-force sources in the kernel (nftables sets) from log lines, never the operator (docs/GUARD.md)");
+  g->fallthrough();
+  g->add_option("--config", go.config, "the YAML file with a guard: section (docs/GUARD.md)");
+  g->add_flag("--dry-run", go.dry_run, "print the ban decisions as NDJSON and change nothing (no netlink writes)");
+  g->add_flag("--json", go.json, "NDJSON: the daemon's decisions, --list, check, --test-rule (docs/JSON.md)");
+  g->add_flag("--list", go.list, "the bans in force, from the state file (and whether the kernel holds each)");
+  g->add_option("--unban", go.unban, "lift the ban holding ADDR (or the prefix ADDR/N), also in a running daemon");
+  g->add_option("--ban", go.ban, "ban ADDR or ADDR/N by hand (the allow-list still applies)");
+  g->add_option("--ban-time", go.ban_time, "how long --ban lasts (default: as the escalation says)");
+  g->add_flag("--uninstall", go.uninstall, "delete guard's nftables table (inet reach) and nothing else");
+  g->add_flag("--no-allow-ssh-client", go.no_allow_ssh_client, "do not add the client of $SSH_CONNECTION to the allow-list");
+  g->add_option("--test-rule", go.test_rule, "RULES LOGFILE: which lines of LOGFILE the rules match (RULES: sshd, a config file or a regex with <HOST>), as fail2ban-regex")->expected(2);
+  g->add_flag("-v,--verbose", go.verbose, "--test-rule: list every matched line");
+  g->add_option("--listen", go.listen, "serve /metrics on this address (host:port)");
+  g->add_option("--state", go.state, "the ban list and read positions (SQLite; default guard.state, db:, /var/lib/reach/guard.db)");
+  g->add_option("--table", go.table, "the nftables table (inet) guard owns (default reach)");
+  NetnsOption guard_ns;
+  guard_ns.add_to(g);
+  auto* g_check = g->add_subcommand("check", "whether and why ADDR would be banned");
+  g_check->add_option("addr", go.check, "the address")->required();
   reach::tools::RelayOptions ro;
   auto* rl = app.add_subcommand("relay", "a dual-stack front door: forward connections to backends with the client's address (PROXY protocol, Forwarded)");
   rl->add_option("listen", ro.listen, "addresses to accept on: '[::]:80' (IPv6), 0.0.0.0:80, :80 (both families)");
@@ -441,6 +463,12 @@ int run(int argc, char** argv, std::ostream& out) {
     if (!watch_ns.enter("reach watch")) return 2;
     wo.netns = watch_ns.json_label();
     return reach::tools::run_watch(wo, out, std::cerr);
+  }
+  if (g->parsed()) {
+    if (!guard_ns.enter("reach guard")) return 2;
+    go.netns = guard_ns.json_label();
+    (void)g_check;
+    return reach::tools::run_guard(go, out, std::cerr);
   }
   if (u->parsed()) return reach::tools::run_usage(uo, out, std::cerr);
   if (rl->parsed()) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -90,6 +91,49 @@ Result<void> Db::exec(std::string_view sql, const char* what) {
   std::string s(sql);
   int rc = sqlite3_exec(h, s.c_str(), nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return error(what, rc);
+  return {};
+}
+
+Result<void> open_store_file(Db& db, const StoreFile& f) {
+  db.path = f.path;
+  auto err = [&](int rc) {
+    auto e = db.error("open", rc);
+    e.value().op = f.kind + " " + e.value().op;
+    return e;
+  };
+  const std::string op = f.kind + " store open";
+  const int flags = (f.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(f.path.c_str(), &db.h, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    int sys = db.h ? sqlite3_system_errno(db.h) : 0;
+    auto e = err(rc);
+    if (sys) e.value().err = sys;
+    return e;
+  }
+  sqlite3_extended_result_codes(db.h, 1);
+  sqlite3_busy_timeout(db.h, static_cast<int>(std::max<TimeNs>(f.busy_timeout / kNsPerMs, 1)));
+  if (!f.read_only) {
+    Stmt s(db.h, "PRAGMA journal_mode=WAL");
+    if (!s.ok()) return err(s.prepare_rc());
+    rc = s.step();
+    if (rc != SQLITE_ROW) return err(rc);
+    if (s.text(0) != "wal") return fail(op, f.path, 0, "cannot use WAL mode");
+    s = Stmt();
+    // 512 KiB of page cache instead of SQLite's 2 MiB: a daemon touches a few pages per poll, and
+    // its memory must not grow with a year of history.
+    for (const char* p : {"PRAGMA synchronous=NORMAL", "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-512"})
+      if (auto r = db.exec(p, "open"); !r) return tl::unexpected(r.error());
+    if (auto r = db.exec(f.schema, "create schema"); !r) return tl::unexpected(r.error());
+  }
+  Stmt s(db.h, fmt::format("SELECT value FROM meta WHERE key = '{}'", f.key));
+  const std::string none = "no " + f.kind + " data in this database yet";
+  if (!s.ok()) return fail(op, f.path, 0, none);  // read-only, and no meta table at all
+  rc = s.step();
+  if (rc == SQLITE_DONE) return fail(op, f.path, 0, none);
+  if (rc != SQLITE_ROW) return err(rc);
+  if (s.i64(0) != f.version)
+    return fail(op, f.path, 0,
+                fmt::format("{} schema version {} is not {} (written by another reach)", f.kind, s.i64(0), f.version));
   return {};
 }
 

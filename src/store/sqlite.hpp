@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "base/error.hpp"
+#include "base/time.hpp"
 
 namespace reach::store::sql {
 
@@ -59,5 +60,21 @@ class Db {
     return r;
   }
 };
+
+// Opens the SQLite file of a store that shares it with the others (usage_, guard_ tables beside
+// watch's): read-only, or read-write and created, with extended codes and a busy timeout; when
+// writable, WAL, synchronous=NORMAL, temp_store=MEMORY and `schema`; then the meta row `key`
+// must hold `version`. Errors say "<kind> store open" and the path ("no <kind> data in this
+// database yet" when the row is missing).
+struct StoreFile {
+  std::string kind;             // "usage", "guard": prefixes the ops of errors
+  std::string path;
+  bool read_only = false;
+  TimeNs busy_timeout = 2 * kNsPerSec;
+  const char* schema = "";      // CREATE ... IF NOT EXISTS statements, meta row included
+  const char* key = "";         // meta key of the schema version
+  int version = 1;
+};
+Result<void> open_store_file(Db& db, const StoreFile& f);
 
 }  // namespace reach::store::sql

@@ -114,43 +114,11 @@ const std::string& UsageStore::path() const { return impl_->opt.path; }
 Result<std::unique_ptr<UsageStore>> UsageStore::open(const UsageStoreOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->opt = options;
-  impl->db.path = options.path;
   auto& db = impl->db;
-  const int flags = (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(options.path.c_str(), &db.h, flags, nullptr);
-  if (rc != SQLITE_OK) {
-    int sys = db.h ? sqlite3_system_errno(db.h) : 0;
-    auto e = impl->error("open", rc);
-    if (sys) e.value().err = sys;
-    return e;
-  }
-  sqlite3_extended_result_codes(db.h, 1);
-  sqlite3_busy_timeout(db.h, static_cast<int>(std::max<TimeNs>(options.busy_timeout / kNsPerMs, 1)));
-  if (!options.read_only) {
-    sql::Stmt s(db.h, "PRAGMA journal_mode=WAL");
-    if (!s.ok()) return impl->error("open", s.prepare_rc());
-    rc = s.step();
-    if (rc != SQLITE_ROW) return impl->error("open", rc);
-    if (s.text(0) != "wal") return fail("usage store open", options.path, 0, "cannot use WAL mode");
-    s = sql::Stmt();
-    // The daemon touches a few pages per poll and reads one cycle's hours at a cycle start:
-    // 512 KiB of page cache instead of SQLite's 2 MiB keeps its memory from growing with the
-    // history (a year of 8 sources is about 2 MB of file).
-    for (const char* p : {"PRAGMA synchronous=NORMAL", "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-512"})
-      if (auto r = db.exec(p, "open"); !r) return tl::unexpected(r.error());
-    if (auto r = db.exec(kSchema, "create schema"); !r) return tl::unexpected(r.error());
-  }
-  {
-    sql::Stmt s(db.h, "SELECT value FROM meta WHERE key = 'usage_schema'");
-    if (!s.ok()) return impl->error("open", s.prepare_rc());
-    rc = s.step();
-    if (rc == SQLITE_DONE) return fail("usage store open", options.path, 0, "no usage data in this database yet");
-    if (rc != SQLITE_ROW) return impl->error("open", rc);
-    if (s.i64(0) != kSchemaVersion)
-      return fail("usage store open", options.path, 0,
-                  fmt::format("usage schema version {} is not {} (written by another reach)", s.i64(0), kSchemaVersion));
-  }
+  if (auto r = sql::open_store_file(db, {"usage", options.path, options.read_only, options.busy_timeout, kSchema,
+                                         "usage_schema", kSchemaVersion});
+      !r)
+    return tl::unexpected(r.error());
   impl->upsert_counter = sql::Stmt(db.h, "INSERT OR REPLACE INTO usage_counter VALUES(?, ?, ?, ?, ?, ?, ?)");
   impl->add_hour = sql::Stmt(db.h,
                              "INSERT INTO usage_hour VALUES(?1, ?2, ?3, ?4) ON CONFLICT(source, t) DO UPDATE SET "

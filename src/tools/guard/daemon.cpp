@@ -1,0 +1,495 @@
+// The `reach guard` daemon: sources -> rules -> threshold engine -> nftables batches, on one
+// io::Reactor. A flush is posted when a line decides a ban, so it runs at the end of the turn
+// that read the line: one transaction for every ban a burst of lines decided, within a few ms.
+#include <fmt/format.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "format/guard_json.hpp"
+#include "format/prom_exposition.hpp"
+#include "io/http_server.hpp"
+#include "io/journal.hpp"
+#include "io/log_follow.hpp"
+#include "io/nft_sets.hpp"
+#include "io/reactor.hpp"
+#include "store/store.hpp"
+#include "sys/caps.hpp"
+#include "sys/daemon_privs.hpp"
+#include "sys/log_file.hpp"
+#include "sys/own_addresses.hpp"
+#include "tools/guard/setup.hpp"
+#include "tools/notify/outbox_sender.hpp"
+#include "tools/watch/daemon.hpp"
+#include "tools/watch/payloads.hpp"
+
+namespace reach::tools::guard {
+
+namespace {
+
+std::string position_text(const io::LogPosition& p) { return fmt::format("{}:{}:{}", p.dev, p.ino, p.offset); }
+
+std::optional<io::LogPosition> parse_position(std::string_view s) {
+  io::LogPosition p;
+  std::uint64_t* f[3] = {&p.dev, &p.ino, &p.offset};
+  for (int i = 0; i < 3; ++i) {
+    auto colon = s.find(':');
+    std::string_view part = s.substr(0, colon);
+    if (std::from_chars(part.data(), part.data() + part.size(), *f[i]).ec != std::errc()) return std::nullopt;
+    if (i < 2 && colon == std::string_view::npos) return std::nullopt;
+    s.remove_prefix(colon == std::string_view::npos ? s.size() : colon + 1);
+  }
+  return p;
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  return ::gethostname(buf, sizeof buf - 1) == 0 ? buf : "localhost";
+}
+
+class Daemon {
+ public:
+  Daemon(io::Reactor& loop, const GuardOptions& o, Setup s, std::ostream& out, std::ostream& err)
+      : loop_(loop), o_(o), s_(std::move(s)), out_(out), err_(err), decider_(s_.policy) {
+    decider_.set_own(s_.own);
+  }
+  ~Daemon() {
+    if (tick_timer_) loop_.cancel(tick_timer_);
+  }
+
+  Result<void> start();
+  void stop();
+
+ private:
+  struct Source {
+    config::GuardSource cfg;
+    std::vector<int> which;
+    std::string key;
+    std::unique_ptr<io::LogFollower> file;
+    std::unique_ptr<io::JournalFollower> journal;
+    std::string saved;
+    std::uint64_t lines = 0;
+  };
+
+  void log(const std::string& line) { out_ << "guard: " << line << '\n' << std::flush; }
+  void error(const std::string& line) { err_ << "reach guard: " << line << '\n' << std::flush; }
+  Result<void> open_sources(const std::map<std::string, std::string>& positions);
+  void on_line(Source& src, std::string_view line, std::string_view program);
+  void schedule_flush();
+  void flush();
+  bool insert(const std::vector<io::Ban>& bans, const char* what);
+  void tick();
+  void take_requests();
+  void check_table();
+  void save(store::GuardUpdate u);
+  void notify(const std::vector<model::GuardBan>& bans);
+  std::string metrics() const;
+  std::string position_of(const Source& s) const {
+    return s.file ? position_text(s.file->position()) : s.journal ? s.journal->cursor() : std::string();
+  }
+  store::GuardBanRow row_of(const model::GuardBan& b) const {
+    return {b.prefix.to_string(), b.at + s_.wall_offset, b.duration, b.until + s_.wall_offset, b.offence,
+            static_cast<int>(b.origin), b.rule, b.form, b.reason};
+  }
+
+  io::Reactor& loop_;
+  const GuardOptions& o_;
+  Setup s_;
+  std::ostream& out_;
+  std::ostream& err_;
+  engine::GuardDecider decider_;
+  std::unique_ptr<store::GuardStore> store_;
+  std::unique_ptr<store::Store> outbox_;
+  std::unique_ptr<notify::OutboxSender> sender_;
+  std::optional<io::NftSets> nft_;
+  std::unique_ptr<io::HttpServer> http_;
+  std::vector<std::unique_ptr<Source>> sources_;
+  std::vector<io::Ban> retry_;  // a batch the kernel refused, tried again every second
+  bool flush_posted_ = false;
+  io::Reactor::TimerId tick_timer_ = 0;
+  std::uint64_t ticks_ = 0;
+  // Metrics.
+  std::map<std::pair<std::string, std::string>, std::uint64_t> matches_;  // (rule, form)
+  std::map<std::string, std::uint64_t> bans_by_origin_;
+  std::uint64_t unbans_ = 0, refused_ = 0, nft_errors_ = 0, batches_ = 0, recreated_ = 0;
+  double last_latency_ = 0, max_latency_ = 0;
+};
+
+Result<void> Daemon::start() {
+  const bool dry = o_.dry_run;
+  // The state: read-only in a dry run (and only when it exists), so it writes nothing anywhere.
+  std::map<std::string, std::string> positions;
+  std::vector<store::GuardBanRow> rows;
+  {
+    store::GuardStoreOptions so;
+    so.path = s_.state_path;
+    so.read_only = dry;
+    auto st = store::GuardStore::open(so);
+    if (!st && !dry) return tl::unexpected(st.error());
+    if (st) {
+      store_ = std::move(*st);
+      auto r = store_->bans();
+      if (!r) return tl::unexpected(r.error());
+      rows = std::move(*r);
+      auto p = store_->positions();
+      if (!p) return tl::unexpected(p.error());
+      positions = std::move(*p);
+    }
+    if (dry) store_.reset();
+  }
+  const TimeNs now = loop_.refresh_now();
+  std::vector<model::GuardBan> restored;
+  decider_ = decider_with_saved_bans(s_, rows, now, &restored);
+  if (!dry) {
+    io::NftLayout layout;
+    layout.table = o_.table;
+    auto nft = io::NftSets::open(layout);
+    if (!nft) return tl::unexpected(nft.error());
+    nft_ = std::move(*nft);
+    nft_->set_allow_list(never_ban(s_));
+    if (auto e = nft_->ensure(); !e) return tl::unexpected(e.error());
+    std::vector<io::Ban> again;
+    for (const auto& b : restored) again.push_back({b.prefix, b.until - now});
+    if (!again.empty() && insert(again, "restore")) log(fmt::format("{} saved bans re-applied", again.size()));
+    if (auto p = store_->prune(now + s_.wall_offset); !p) error(p.error().message());
+    if (s_.cfg.db && !s_.cfg.notify.empty()) {
+      store::Options so;
+      so.path = *s_.cfg.db;
+      auto ob = store::Store::open(so);
+      if (!ob) return tl::unexpected(ob.error());
+      outbox_ = std::move(*ob);
+      config::WatchConfig nc;
+      nc.notifiers = s_.cfg.notifiers;
+      auto pw = watch::read_mail_passwords(nc);
+      if (!pw) return tl::unexpected(pw.error());
+      notify::OutboxSender::Hooks h;
+      h.find = [this](std::string_view name) -> const config::Notifier* {
+        for (const auto& n : s_.cfg.notifiers)
+          if (n.name == name) return &n;
+        return nullptr;
+      };
+      h.password = [pw = *pw](std::string_view name) {
+        auto it = pw.find(std::string(name));
+        return it != pw.end() ? it->second : std::string();
+      };
+      h.error = [this](const std::string& l) { error(l); };
+      sender_ = std::make_unique<notify::OutboxSender>(loop_, *outbox_, std::move(h));
+    }
+  }
+  if (auto r = open_sources(positions); !r) return r;
+  if (!o_.listen.empty()) {
+    io::HttpServerOptions ho;
+    ho.listen = {o_.listen};
+    auto h = io::HttpServer::start(loop_, ho);
+    if (!h) return tl::unexpected(h.error());
+    http_ = std::move(*h);
+    http_->route("GET", "/metrics", [this](const io::HttpServerRequest&, io::HttpReply reply) {
+      reply.send({200, std::string(format::prom::kContentTypeText), {}, metrics()});
+    });
+  }
+  // Everything is open: only CAP_NET_ADMIN stays (each batch is a netlink transaction); a dry run
+  // keeps nothing. Uid 0 still reads root's logs and the journal (it owns them).
+  auto privs = dry ? sys::drop_all_capabilities() : sys::keep_only_capabilities({CAP_NET_ADMIN});
+  if (!privs) return tl::unexpected(privs.error());
+  for (const auto& a : s_.policy.allow)
+    if (a.label != "allow") log(fmt::format("never banned: {} ({})", a.prefix.to_string(), a.label));
+  log(fmt::format("{} {} source{}, {} failures within {} ban for {}{}; state in {}", dry ? "dry run: watching" : "watching",
+                  sources_.size(), sources_.size() == 1 ? "" : "s", s_.policy.failures, format::guard_duration(s_.policy.window),
+                  format::guard_duration(s_.policy.ban_time), dry ? " (nothing is inserted)" : " in table inet " + o_.table,
+                  s_.state_path));
+  tick_timer_ = loop_.after(kNsPerSec, [this] { tick(); });
+  if (sender_) sender_->pump();
+  return {};
+}
+
+Result<void> Daemon::open_sources(const std::map<std::string, std::string>& positions) {
+  for (const config::GuardSource& c : s_.cfg.sources) {
+    auto src = std::make_unique<Source>();
+    src->cfg = c;
+    for (const std::string& r : c.rules)
+      if (int i = s_.rules.find(r); i >= 0) src->which.push_back(i);
+    // Debian 12 has no /var/log/auth.log unless rsyslog is installed: sshd logs to the journal
+    // only (fail2ban's sshd jail dies at start there). That default path falls back to it.
+    if (c.kind == config::GuardSource::Kind::file && c.path == "/var/log/auth.log" && !sys::stat_path(c.path)) {
+      log("/var/log/auth.log does not exist: reading sshd from the journal (ssh.service) instead");
+      src->cfg.kind = config::GuardSource::Kind::journal;
+      src->cfg.unit = "ssh.service";
+    }
+    Source* raw = src.get();
+    if (src->cfg.kind == config::GuardSource::Kind::file) {
+      src->key = "file:" + src->cfg.path;
+      io::LogFollowOptions lo;
+      lo.path = src->cfg.path;
+      // Lines are matched as they are read: a smaller read per turn lets a burst's bans go out
+      // while the rest of it is still being read.
+      lo.max_bytes_per_turn = std::size_t{1} << 20;
+      if (auto it = positions.find(src->key); it != positions.end()) lo.start = parse_position(it->second);
+      io::LogFollowHooks h;
+      h.line = [this, raw](std::string_view l) { on_line(*raw, l, {}); };
+      h.note = [this](const std::string& n) { log(n); };
+      auto f = io::LogFollower::create(loop_, lo, std::move(h));
+      if (!f) return tl::unexpected(f.error());
+      src->file = std::move(*f);
+    } else {
+      src->key = "journal:" + src->cfg.unit;
+      io::JournalOptions jo;
+      jo.unit = src->cfg.unit;
+      if (jo.unit == "ssh.service" || jo.unit == "sshd.service" || jo.unit == "ssh" || jo.unit == "sshd") {
+        if (jo.unit.find('.') == std::string::npos) jo.unit += ".service";
+        jo.identifiers = {"sshd"};
+      }
+      if (const char* d = std::getenv("REACH_GUARD_JOURNAL_DIR"); d && *d) jo.directory = d;  // tests, copied journals
+      if (auto it = positions.find(src->key); it != positions.end()) jo.cursor = it->second;
+      io::JournalHooks h;
+      h.line = [this, raw](std::string_view m, std::string_view ident) { on_line(*raw, m, ident); };
+      h.note = [this](const std::string& n) { log(n); };
+      auto j = io::JournalFollower::create(loop_, jo, std::move(h));
+      if (!j) return tl::unexpected(j.error());
+      src->journal = std::move(*j);
+    }
+    src->saved = position_of(*src);
+    sources_.push_back(std::move(src));
+  }
+  return {};
+}
+
+void Daemon::on_line(Source& src, std::string_view line, std::string_view program) {
+  ++src.lines;
+  auto m = s_.rules.match(line, src.which, program);
+  if (!m) return;
+  ++matches_[{m->rule, m->form}];
+  // The clock read per matched line (vDSO, ~20 ns): a ban's time is its deciding line's, and
+  // the latency logged per batch runs from there to the kernel.
+  if (decider_.record(*m, loop_.refresh_now()) == engine::GuardRecord::banned) schedule_flush();
+}
+
+void Daemon::schedule_flush() {
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  loop_.post([this] { flush(); });
+}
+
+bool Daemon::insert(const std::vector<io::Ban>& bans, const char* what) {
+  auto r = nft_->add(bans);
+  if (!r) {
+    // Someone deleted our table or a set: recreate it, say so, and try once more.
+    ++nft_errors_;
+    error(fmt::format("nftables {}: {}: recreating table inet {} and trying again", what, r.error().message(), o_.table));
+    if (auto e = nft_->ensure(); !e) {
+      error("nftables: " + e.error().message() + " (the bans are tried again every second)");
+      retry_.insert(retry_.end(), bans.begin(), bans.end());
+      return false;
+    }
+    ++recreated_;
+    r = nft_->add(bans);
+    if (!r) {
+      error("nftables: " + r.error().message() + " (the bans are tried again every second)");
+      retry_.insert(retry_.end(), bans.begin(), bans.end());
+      return false;
+    }
+  }
+  ++batches_;
+  if (r->allowed > 0) {
+    refused_ += r->allowed;
+    error(fmt::format("{} bans refused at insert: they overlap the allow-list", r->allowed));
+  }
+  return true;
+}
+
+void Daemon::flush() {
+  flush_posted_ = false;
+  std::vector<model::GuardBan> bans = decider_.take_bans();
+  if (bans.empty()) return;
+  std::vector<io::Ban> kb;
+  kb.reserve(bans.size());
+  for (const auto& b : bans) kb.push_back({b.prefix, b.duration});
+  const TimeNs t0 = loop_.refresh_now();
+  const bool ok = o_.dry_run || insert(kb, "insert");
+  const TimeNs done = loop_.refresh_now();
+  double max_ms = 0;
+  for (const auto& b : bans) {
+    const double ms = static_cast<double>(done - b.at) / kNsPerMs;
+    max_ms = std::max(max_ms, ms);
+    ++bans_by_origin_[format::guard_origin_word(b.origin)];
+    if (o_.dry_run || o_.json) out_ << format::guard_ban_json(b, s_.wall_offset, o_.dry_run, ms);
+  }
+  last_latency_ = max_ms / 1000;
+  max_latency_ = std::max(max_latency_, last_latency_);
+  if (!o_.dry_run && !o_.json) {
+    const std::size_t shown = std::min<std::size_t>(bans.size(), 20);
+    for (std::size_t i = 0; i < shown; ++i) log(format::guard_ban_line(bans[i]));
+    if (bans.size() > shown) log(fmt::format("... and {} more bans", bans.size() - shown));
+  }
+  if (!o_.dry_run)
+    log(fmt::format("batch: {} ban{} in one transaction{}, {:.1f} ms after the deciding line ({:.1f} ms in nftables)",
+                    bans.size(), bans.size() == 1 ? "" : "s", ok ? "" : " (failed, retried every second)", max_ms,
+                    static_cast<double>(done - t0) / kNsPerMs));
+  if (o_.dry_run) return out_.flush(), void();
+  store::GuardUpdate u;
+  for (const auto& b : bans) u.bans.push_back(row_of(b));
+  save(std::move(u));
+  notify(bans);
+}
+
+void Daemon::save(store::GuardUpdate u) {
+  if (!store_) return;
+  for (auto& src : sources_) {
+    std::string p = position_of(*src);
+    if (!p.empty() && p != src->saved) u.positions[src->key] = p;
+  }
+  if (auto c = store_->commit(u); !c) {
+    error(c.error().message() + " (the bans are in the kernel; saved again at the next change)");
+    return;
+  }
+  for (auto& src : sources_)
+    if (auto it = u.positions.find(src->key); it != u.positions.end()) src->saved = it->second;
+}
+
+void Daemon::notify(const std::vector<model::GuardBan>& bans) {
+  if (!outbox_ || s_.cfg.notify.empty() || bans.empty()) return;
+  model::WatchEvent e;
+  e.kind = model::WatchEvent::Kind::firing;
+  e.wall = e.since_wall = bans.front().at + s_.wall_offset;
+  e.target = "guard";
+  e.alert = "guard_ban";
+  std::string text = fmt::format("banned {} source{}:", bans.size(), bans.size() == 1 ? "" : "s");
+  for (std::size_t i = 0; i < bans.size() && i < 10; ++i) text += " " + format::guard_ban_line(bans[i]) + ";";
+  if (bans.size() > 10) text += fmt::format(" and {} more", bans.size() - 10);
+  e.reason = std::move(text);
+  watch::AlertContext ctx;
+  ctx.instance = host_name();
+  ctx.probe = "guard";
+  for (const std::string& name : s_.cfg.notify) {
+    auto n = std::find_if(s_.cfg.notifiers.begin(), s_.cfg.notifiers.end(), [&](const auto& x) { return x.name == name; });
+    if (n == s_.cfg.notifiers.end()) continue;
+    if (auto item = outbox_->enqueue(name, watch::notifier_payload(*n, e, ctx), e.wall); !item)
+      error("outbox: " + item.error().message());
+  }
+  if (sender_) sender_->pump();
+}
+
+void Daemon::take_requests() {
+  if (!store_) return;
+  auto reqs = store_->take_requests();
+  if (!reqs) return error(reqs.error().message());
+  const TimeNs now = loop_.now();
+  for (const store::GuardRequest& r : *reqs) {
+    auto p = parse_prefix(r.prefix);
+    if (!p) continue;
+    if (r.action == "unban") {
+      if (decider_.unban(*p, now)) {
+        ++unbans_;
+        log("unban " + p->to_string() + " (reach guard --unban)");
+        if (o_.json) out_ << format::guard_unban_json({*p, now, true}, s_.wall_offset) << std::flush;
+      }
+    } else if (r.action == "ban") {
+      // Inserted by the process that asked; the engine learns of it (the allow-list again).
+      if (auto b = decider_.ban(*p, now, r.duration); !b) error(b.error().message());
+    }
+  }
+}
+
+void Daemon::check_table() {
+  auto there = nft_->installed();
+  if (!there) return error("nftables: " + there.error().message());
+  if (*there) return;
+  const TimeNs now = loop_.now();
+  std::vector<io::Ban> all;
+  for (const auto& b : decider_.active_bans(now)) all.push_back({b.prefix, b.until - now});
+  error(fmt::format("table inet {} is gone (deleted from outside): recreating it and inserting the {} active bans again",
+                    o_.table, all.size()));
+  if (auto e = nft_->ensure(); !e) return error("nftables: " + e.error().message());
+  ++recreated_;
+  if (!all.empty()) insert(all, "re-insert");
+}
+
+void Daemon::tick() {
+  tick_timer_ = loop_.after(kNsPerSec, [this] { tick(); });
+  ++ticks_;
+  const TimeNs now = loop_.refresh_now();
+  store::GuardUpdate u;
+  for (const model::GuardUnban& x : decider_.expire(now)) {
+    ++unbans_;
+    u.removed.push_back(x.prefix.to_string());
+    if (o_.json || o_.dry_run) out_ << format::guard_unban_json(x, s_.wall_offset) << std::flush;
+  }
+  if (!u.removed.empty() && !o_.json && !o_.dry_run)
+    log(fmt::format("{} ban{} ran out (the kernel dropped the element{} by itself)", u.removed.size(),
+                    u.removed.size() == 1 ? "" : "s", u.removed.size() == 1 ? "" : "s"));
+  if (o_.dry_run) return;
+  take_requests();
+  if (!retry_.empty()) {
+    std::vector<io::Ban> again = std::move(retry_);
+    retry_.clear();
+    if (insert(again, "retry")) log(fmt::format("{} bans inserted after a failed batch", again.size()));
+  }
+  if (ticks_ % 5 == 0) check_table();
+  if (ticks_ % 30 == 0) {
+    if (auto own = sys::own_addresses(); own && *own != s_.own) {
+      s_.own = std::move(*own);
+      decider_.set_own(s_.own);
+      nft_->set_allow_list(never_ban(s_));
+      std::vector<IpPrefix> drop = decider_.allowed_bans();
+      if (!drop.empty()) (void)nft_->remove(drop);
+    }
+  }
+  save(std::move(u));
+}
+
+void Daemon::stop() {
+  flush();
+  save({});
+  if (store_) (void)store_->checkpoint();
+  loop_.stop();
+}
+
+std::string Daemon::metrics() const {
+  namespace prom = format::prom;
+  std::vector<prom::Family> f;
+  prom::Family lines{"reach_guard_lines_read", prom::Type::counter, "Log lines (journal entries) read, by source.", {}};
+  for (const auto& s : sources_) lines.samples.push_back({{{"source", s->key}}, static_cast<double>(s->lines)});
+  f.push_back(std::move(lines));
+  prom::Family m{"reach_guard_matches", prom::Type::counter, "Lines a rule matched, by rule and form.", {}};
+  for (const auto& [k, v] : matches_) m.samples.push_back({{{"rule", k.first}, {"form", k.second}}, static_cast<double>(v)});
+  f.push_back(std::move(m));
+  prom::Family b{"reach_guard_bans", prom::Type::counter, "Bans inserted, by origin.", {}};
+  for (const auto& [k, v] : bans_by_origin_) b.samples.push_back({{{"origin", k}}, static_cast<double>(v)});
+  f.push_back(std::move(b));
+  f.push_back({"reach_guard_unbans", prom::Type::counter, "Bans that ran out or were lifted.", {{{}, static_cast<double>(unbans_)}}});
+  f.push_back({"reach_guard_refused", prom::Type::counter, "Bans refused at insert by the allow-list.", {{{}, static_cast<double>(refused_)}}});
+  f.push_back({"reach_guard_nft_batches", prom::Type::counter, "nftables transactions of bans.", {{{}, static_cast<double>(batches_)}}});
+  f.push_back({"reach_guard_nft_errors", prom::Type::counter, "nftables batches the kernel refused.", {{{}, static_cast<double>(nft_errors_)}}});
+  f.push_back({"reach_guard_table_recreated", prom::Type::counter, "Times our table or a set was found deleted and recreated.", {{{}, static_cast<double>(recreated_)}}});
+  const auto st = decider_.stats();
+  f.push_back({"reach_guard_active_bans", prom::Type::gauge, "Bans in force.", {{{}, static_cast<double>(st.bans)}}});
+  f.push_back({"reach_guard_tracked_sources", prom::Type::gauge, "Sources (prefixes) with failures in the window.", {{{}, static_cast<double>(st.sources)}}});
+  f.push_back({"reach_guard_engine_bytes", prom::Type::gauge, "Heap bytes of the threshold engine's tables.", {{{}, static_cast<double>(st.bytes)}}});
+  f.push_back({"reach_guard_ban_latency_seconds", prom::Type::gauge, "From the deciding line to its batch in the kernel: the last batch.", {{{}, last_latency_}}});
+  f.push_back({"reach_guard_ban_latency_max_seconds", prom::Type::gauge, "From the deciding line to its batch in the kernel: the slowest batch.", {{{}, max_latency_}}});
+  auto body = prom::render(f, prom::Format::text);
+  return body ? *body : "# " + body.error().message() + "\n";
+}
+
+}  // namespace
+
+int run_daemon(const GuardOptions& o, Setup s, std::ostream& out, std::ostream& err) {
+  auto reactor = io::Reactor::create();
+  if (!reactor) return (err << "reach guard: " << reactor.error().message() << '\n'), 2;
+  io::Reactor& loop = **reactor;
+  Daemon d(loop, o, std::move(s), out, err);
+  if (auto r = d.start(); !r) {
+    err << "reach guard: " << r.error().message() << '\n';
+    return 2;
+  }
+  for (int sig : {SIGINT, SIGTERM})
+    if (auto r = loop.on_signal(sig, [&d] { d.stop(); }); !r) return (err << "reach guard: " << r.error().message() << '\n'), 2;
+  (void)loop.on_signal(SIGHUP, [&out] { out << "guard: SIGHUP: a changed config takes effect at the next start\n" << std::flush; });
+  if (auto r = loop.run(); !r) return (err << "reach guard: " << r.error().message() << '\n'), 2;
+  return 0;
+}
+
+}  // namespace reach::tools::guard

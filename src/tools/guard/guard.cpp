@@ -1,0 +1,323 @@
+#include "tools/guard/guard.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "config/values.hpp"
+#include "format/guard_json.hpp"
+#include "format/wall_time.hpp"
+#include "io/nft_sets.hpp"
+#include "sys/clock.hpp"
+#include "sys/input_file.hpp"
+#include "sys/own_addresses.hpp"
+#include "tools/guard/setup.hpp"
+
+namespace reach::tools {
+
+namespace guard {
+
+std::optional<IpAddr> ssh_client_address() {
+  const char* v = std::getenv("SSH_CONNECTION");
+  if (!v || !*v) return std::nullopt;
+  std::string_view s(v);
+  return IpAddr::parse(s.substr(0, s.find(' ')));
+}
+
+bool load_setup(const GuardOptions& o, Setup& s, std::ostream& err) {
+  auto text = sys::read_input_file(o.config);
+  if (!text) {
+    err << "reach guard: " << text.error().message() << '\n';
+    return false;
+  }
+  auto cfg = config::parse_guard_config(*text, o.config);
+  if (!cfg) {
+    err << cfg.error().message() << '\n';
+    return false;
+  }
+  auto rules = engine::GuardRules::build(*cfg);
+  if (!rules) {
+    err << rules.error().message() << '\n';
+    return false;
+  }
+  s.cfg = std::move(*cfg);
+  s.rules = std::move(*rules);
+  s.policy = engine::guard_policy(s.cfg);
+  if (!o.no_allow_ssh_client && s.cfg.allow_ssh_client) {
+    s.ssh_client = ssh_client_address();
+    if (s.ssh_client) s.policy.allow.push_back({prefix_of(unmap_v4(*s.ssh_client), s.ssh_client->is_v4() ? 32 : 128), "ssh session"});
+  }
+  if (auto own = sys::own_addresses()) s.own = std::move(*own);
+  s.state_path = !o.state.empty() ? o.state : s.cfg.state ? *s.cfg.state : s.cfg.db ? *s.cfg.db : kDefaultState;
+  s.wall_offset = sys::WallClock().now() - sys::MonotonicClock().now();
+  return true;
+}
+
+std::vector<IpPrefix> never_ban(const Setup& s) {
+  std::vector<IpPrefix> out;
+  for (const auto& a : s.policy.allow) out.push_back(a.prefix);
+  for (const IpAddr& a : s.own) out.push_back(prefix_of(a, a.is_v4() ? 32 : 128));
+  return out;
+}
+
+model::GuardBan ban_of(const store::GuardBanRow& r, TimeNs wall_offset) {
+  model::GuardBan b;
+  b.prefix = parse_prefix(r.prefix).value_or(IpPrefix{});
+  b.at = r.at_wall - wall_offset;
+  b.until = r.until_wall - wall_offset;
+  b.duration = r.duration;
+  b.offence = r.offence;
+  b.rule = r.rule;
+  b.form = r.form;
+  b.reason = r.reason;
+  b.origin = static_cast<model::GuardBanOrigin>(r.origin);
+  return b;
+}
+
+engine::GuardDecider decider_with_saved_bans(const Setup& s, const std::vector<store::GuardBanRow>& rows, TimeNs now,
+                                             std::vector<model::GuardBan>* restored) {
+  engine::GuardDecider d(s.policy);
+  d.set_own(s.own);
+  for (const store::GuardBanRow& r : rows) {
+    if (!parse_prefix(r.prefix)) continue;
+    model::GuardBan b = ban_of(r, s.wall_offset);
+    b.origin = model::GuardBanOrigin::restored;
+    if (b.until <= now) continue;
+    if (d.restore(b, now) && restored) restored->push_back(b);
+  }
+  return d;
+}
+
+}  // namespace guard
+
+namespace {
+
+using guard::Setup;
+
+// ADDR or ADDR/N; a bare address is taken as the prefix failures of it are banned under.
+std::optional<IpPrefix> parse_target(const std::string& text, const Setup& s, bool bare_as_ban_prefix) {
+  if (text.find('/') != std::string::npos) return parse_prefix(text);
+  auto a = IpAddr::parse(text);
+  if (!a) return std::nullopt;
+  const IpAddr u = unmap_v4(*a);
+  if (!bare_as_ban_prefix) return prefix_of(u, u.is_v4() ? 32 : 128);
+  return prefix_of(u, u.is_v4() ? s.policy.ipv4_prefix : s.policy.ipv6_prefix);
+}
+
+Result<std::unique_ptr<store::GuardStore>> open_store(const Setup& s, bool read_only) {
+  store::GuardStoreOptions so;
+  so.path = s.state_path;
+  so.read_only = read_only;
+  return store::GuardStore::open(so);
+}
+
+int test_rule(const GuardOptions& o, std::ostream& out, std::ostream& err) {
+  const std::string& what = o.test_rule[0];
+  const std::string& log_path = o.test_rule[1];
+  engine::GuardRules rules = engine::GuardRules::builtin();
+  std::vector<int> which;
+  const bool pattern = what.find("<HOST>") != std::string::npos || what.find("(?P<host>") != std::string::npos;
+  if (rules.find(what) >= 0) {
+    which.push_back(rules.find(what));
+  } else if (pattern) {
+    // A bare regex, as fail2ban-regex takes one.
+    auto built = engine::GuardRules::from_pattern(what);
+    if (!built) {
+      err << built.error().message() << '\n';
+      return 2;
+    }
+    rules = std::move(*built);
+    which.push_back(rules.find("pattern"));
+  } else {
+    auto text = sys::read_input_file(what);
+    if (!text) {
+      err << "reach guard: --test-rule " << what << ": neither a built-in rule ("
+          << fmt::format("{}", fmt::join(config::builtin_guard_rules(), ", "))
+          << "), a pattern with <HOST> nor a readable config: "
+          << text.error().message() << '\n';
+      return 2;
+    }
+    auto cfg = config::parse_guard_config(*text, what);
+    if (!cfg) {
+      err << cfg.error().message() << '\n';
+      return 2;
+    }
+    auto built = engine::GuardRules::build(*cfg);
+    if (!built) {
+      err << built.error().message() << '\n';
+      return 2;
+    }
+    rules = std::move(*built);
+  }
+  auto log = sys::read_input_file(log_path, std::size_t{1} << 30);
+  if (!log) {
+    err << "reach guard: " << log.error().message() << '\n';
+    return 2;
+  }
+  const model::RuleTestReport r = engine::test_rules(rules, *log, which);
+  out << (o.json ? format::guard_test_rule_json(r, log_path) : format::guard_test_rule_text(r, log_path, o.verbose));
+  return 0;
+}
+
+int uninstall(const GuardOptions& o, std::ostream& out, std::ostream& err) {
+  io::NftLayout layout;
+  layout.table = o.table;
+  auto nft = io::NftSets::open(layout);
+  if (!nft) return (err << "reach guard: " << nft.error().message() << '\n'), 2;
+  auto there = nft->installed();
+  if (!there) return (err << "reach guard: " << there.error().message() << '\n'), 2;
+  if (!*there) return (out << "reach guard: no table inet " << o.table << ": nothing to remove\n"), 0;
+  if (auto u = nft->uninstall(); !u) return (err << "reach guard: " << u.error().message() << '\n'), 2;
+  out << "reach guard: removed table inet " << o.table << " (its chain, sets and bans); nothing else was touched\n";
+  return 0;
+}
+
+int list(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream& err) {
+  auto st = open_store(s, true);
+  if (!st) return (err << "reach guard: " << st.error().message() << '\n'), 2;
+  auto rows = (*st)->bans();
+  if (!rows) return (err << "reach guard: " << rows.error().message() << '\n'), 2;
+  const TimeNs now_wall = s.wall_offset + sys::MonotonicClock().now();
+  std::vector<io::BanEntry> kernel;
+  bool kernel_known = false;
+  io::NftLayout layout;
+  layout.table = o.table;
+  if (auto nft = io::NftSets::open(layout)) {
+    if (auto l = nft->list()) {
+      kernel = std::move(*l);
+      kernel_known = true;
+    }
+  }
+  std::size_t n = 0;
+  for (const store::GuardBanRow& r : *rows) {
+    if (r.until_wall <= now_wall) continue;
+    ++n;
+    const bool in_kernel = std::any_of(kernel.begin(), kernel.end(), [&](const io::BanEntry& e) { return e.prefix.to_string() == r.prefix; });
+    if (o.json) {
+      out << format::guard_ban_json(guard::ban_of(r, s.wall_offset), s.wall_offset, false);
+      continue;
+    }
+    out << fmt::format("{:<24} {} left (until {}), offence {}{}: {}\n", r.prefix, format::guard_duration(r.until_wall - now_wall),
+                       format::rfc3339_micro(r.until_wall).substr(0, 19) + "Z", r.offence,
+                       kernel_known && !in_kernel ? " [not in the kernel set]" : "", r.reason);
+  }
+  if (!o.json) out << n << " active ban" << (n == 1 ? "" : "s") << " in " << s.state_path << '\n';
+  return 0;
+}
+
+int unban(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream& err) {
+  auto target = parse_target(o.unban, s, true);
+  if (!target) return (err << "reach guard: --unban " << o.unban << ": not an address or prefix\n"), 2;
+  auto st = open_store(s, false);
+  if (!st) return (err << "reach guard: " << st.error().message() << '\n'), 2;
+  auto rows = (*st)->bans();
+  if (!rows) return (err << "reach guard: " << rows.error().message() << '\n'), 2;
+  std::vector<std::string> gone;
+  std::vector<IpPrefix> prefixes;
+  for (const store::GuardBanRow& r : *rows) {
+    auto p = parse_prefix(r.prefix);
+    if (!p) continue;
+    // The ban itself, or any saved ban that holds the address given.
+    if (*p == *target || (target->len == (target->net.is_v4() ? 32 : 128) && p->contains(target->net)) ||
+        (o.unban.find('/') == std::string::npos && p->contains(*IpAddr::parse(o.unban))))
+      gone.push_back(r.prefix), prefixes.push_back(*p);
+  }
+  if (gone.empty()) prefixes.push_back(*target);  // the kernel may still hold it (a lost state file)
+  io::NftLayout layout;
+  layout.table = o.table;
+  std::size_t removed = 0;
+  if (auto nft = io::NftSets::open(layout)) {
+    if (auto r = nft->remove(prefixes)) removed = *r;
+    else err << "reach guard: " << r.error().message() << '\n';
+  } else {
+    err << "reach guard: " << nft.error().message() << '\n';
+  }
+  store::GuardUpdate u;
+  u.removed = gone;
+  if (auto c = (*st)->commit(u); !c) return (err << "reach guard: " << c.error().message() << '\n'), 2;
+  const TimeNs now_wall = s.wall_offset + sys::MonotonicClock().now();
+  for (const IpPrefix& p : prefixes)
+    if (auto q = (*st)->request({0, "unban", p.to_string(), 0, now_wall}); !q)
+      return (err << "reach guard: " << q.error().message() << '\n'), 2;
+  if (gone.empty() && removed == 0) {
+    out << "reach guard: " << o.unban << ": not banned\n";
+    return 1;
+  }
+  for (const IpPrefix& p : prefixes) out << "reach guard: unbanned " << p.to_string() << '\n';
+  return 0;
+}
+
+int manual_ban(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream& err) {
+  auto target = parse_target(o.ban, s, true);
+  if (!target) return (err << "reach guard: --ban " << o.ban << ": not an address or prefix\n"), 2;
+  TimeNs duration = 0;
+  if (!o.ban_time.empty()) {
+    auto d = config::parse_duration(o.ban_time);
+    if (!d || *d <= 0) return (err << "reach guard: --ban-time " << o.ban_time << ": not a duration like 1h, 10m\n"), 2;
+    duration = *d;
+  }
+  auto st = open_store(s, false);
+  if (!st) return (err << "reach guard: " << st.error().message() << '\n'), 2;
+  auto rows = (*st)->bans();
+  if (!rows) return (err << "reach guard: " << rows.error().message() << '\n'), 2;
+  const TimeNs now = sys::MonotonicClock().now();
+  engine::GuardDecider d = guard::decider_with_saved_bans(s, *rows, now);
+  // The allow-list holds for manual bans too (fail2ban's `banip` skips its ignoreip).
+  auto b = d.ban(*target, now, duration);
+  if (!b) return (err << "reach guard: " << b.error().message() << '\n'), 2;
+  io::NftLayout layout;
+  layout.table = o.table;
+  auto nft = io::NftSets::open(layout);
+  if (!nft) return (err << "reach guard: " << nft.error().message() << '\n'), 2;
+  nft->set_allow_list(guard::never_ban(s));
+  if (auto e = nft->ensure(); !e) return (err << "reach guard: " << e.error().message() << '\n'), 2;
+  const io::Ban kb{b->prefix, b->duration};
+  auto added = nft->add(std::span<const io::Ban>(&kb, 1));
+  if (!added) return (err << "reach guard: " << added.error().message() << '\n'), 2;
+  if (added->added == 0) return (err << "reach guard: --ban " << o.ban << ": refused (it overlaps the allow-list)\n"), 2;
+  store::GuardUpdate u;
+  u.bans.push_back({b->prefix.to_string(), b->at + s.wall_offset, b->duration, b->until + s.wall_offset, b->offence,
+                    static_cast<int>(b->origin), "", "", b->reason.empty() ? "manual ban" : b->reason});
+  if (auto c = (*st)->commit(u); !c) return (err << "reach guard: " << c.error().message() << '\n'), 2;
+  (void)(*st)->request({0, "ban", b->prefix.to_string(), b->duration, now + s.wall_offset});
+  out << "reach guard: " << format::guard_ban_line(*b) << '\n';
+  return 0;
+}
+
+int check(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream& err) {
+  auto a = IpAddr::parse(o.check);
+  if (!a) return (err << "reach guard: check " << o.check << ": not an address\n"), 2;
+  std::vector<store::GuardBanRow> rows;
+  if (auto st = open_store(s, true)) {
+    if (auto r = (*st)->bans()) rows = std::move(*r);
+  }
+  const TimeNs now = sys::MonotonicClock().now();
+  engine::GuardDecider d = guard::decider_with_saved_bans(s, rows, now);
+  const model::GuardExplain e = d.explain(*a, now);
+  out << (o.json ? format::guard_explain_json(e, s.wall_offset) : format::guard_explain_text(e, s.wall_offset));
+  return e.verdict == model::GuardVerdict::banned ? 1 : 0;
+}
+
+}  // namespace
+
+int run_guard(const GuardOptions& o, std::ostream& out, std::ostream& err) {
+  if (!o.test_rule.empty()) {
+    if (o.test_rule.size() != 2) return (err << "reach guard: --test-rule takes RULES LOGFILE\n"), 2;
+    return test_rule(o, out, err);
+  }
+  if (o.uninstall) return uninstall(o, out, err);
+  if (o.config.empty()) {
+    err << "reach guard: --config FILE is required (see reach guard --help)\n";
+    return 2;
+  }
+  Setup s;
+  if (!guard::load_setup(o, s, err)) return 2;
+  if (!o.check.empty()) return check(s, o, out, err);
+  if (o.list) return list(s, o, out, err);
+  if (!o.unban.empty()) return unban(s, o, out, err);
+  if (!o.ban.empty()) return manual_ban(s, o, out, err);
+  return guard::run_daemon(o, std::move(s), out, err);
+}
+
+}  // namespace reach::tools

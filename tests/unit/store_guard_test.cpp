@@ -1,0 +1,102 @@
+// The guard store: bans, read positions and requests round-trip; a flush's commit is all or
+// nothing; bans that ran out are pruned; a read-only open (--list) of a missing file fails
+// clearly; and the same file serves watch's tables too (one `db:`).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "store/guard_store.hpp"
+#include "store/store.hpp"
+
+namespace reach::store {
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/reach-guard-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+std::unique_ptr<GuardStore> open_at(const std::string& path, bool ro = false) {
+  GuardStoreOptions o;
+  o.path = path;
+  o.read_only = ro;
+  auto s = GuardStore::open(o);
+  EXPECT_TRUE(s || ro) << (s ? "" : s.error().message());
+  return s ? std::move(*s) : nullptr;
+}
+
+GuardBanRow row(const std::string& p, TimeNs until) { return {p, 1, kNsPerSec, until, 1, 0, "sshd", "failed-password", "5 failures"}; }
+
+TEST(GuardStore, BansPositionsAndRequestsRoundTrip) {
+  TempDir d;
+  const std::string db = d.path + "/g.db";
+  {
+    auto s = open_at(db);
+    GuardUpdate u;
+    u.bans = {row("198.18.0.7/32", 100), row("2001:db8:1::/64", 200)};
+    u.positions = {{"file:/var/log/auth.log", "1:2:3"}, {"journal:ssh.service", "s=abc;i=1"}};
+    ASSERT_TRUE(s->commit(u));
+    ASSERT_TRUE(s->request({0, "unban", "198.18.0.7/32", 0, 5}));
+    ASSERT_TRUE(s->request({0, "ban", "198.18.0.8/32", kNsPerSec, 6}));
+  }
+  auto s = open_at(db);
+  auto bans = s->bans();
+  ASSERT_TRUE(bans);
+  ASSERT_EQ(bans->size(), 2u);
+  EXPECT_EQ((*bans)[0].prefix, "198.18.0.7/32");
+  EXPECT_EQ((*bans)[1].until_wall, 200);
+  EXPECT_EQ((*bans)[0].reason, "5 failures");
+  auto pos = s->positions();
+  ASSERT_TRUE(pos);
+  EXPECT_EQ(pos->at("file:/var/log/auth.log"), "1:2:3");
+  auto reqs = s->take_requests();
+  ASSERT_TRUE(reqs);
+  ASSERT_EQ(reqs->size(), 2u);
+  EXPECT_EQ((*reqs)[0].action, "unban");
+  EXPECT_EQ((*reqs)[1].duration, kNsPerSec);
+  auto again = s->take_requests();
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->empty());  // taken once
+
+  GuardUpdate u;
+  u.removed = {"198.18.0.7/32"};
+  u.bans = {row("198.18.0.9/32", 50)};
+  ASSERT_TRUE(s->commit(u));
+  auto p = s->prune(150);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(*p, 1u);  // 198.18.0.9 ran out at 50; 2001:db8:1::/64 lasts until 200
+  bans = s->bans();
+  ASSERT_TRUE(bans);
+  ASSERT_EQ(bans->size(), 1u);
+  EXPECT_EQ((*bans)[0].prefix, "2001:db8:1::/64");
+}
+
+TEST(GuardStore, ReadOnlyOfAMissingFileIsAClearError) {
+  TempDir d;
+  auto s = GuardStore::open({d.path + "/none.db", kNsPerSec, true});
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message().find("none.db"), std::string::npos);
+}
+
+TEST(GuardStore, SharesTheFileWithWatchsStore) {
+  TempDir d;
+  const std::string db = d.path + "/shared.db";
+  Options wo;
+  wo.path = db;
+  auto w = Store::open(wo);
+  ASSERT_TRUE(w) << w.error().message();
+  auto g = open_at(db);
+  ASSERT_TRUE(g);
+  GuardUpdate u;
+  u.bans = {row("198.18.0.7/32", 100)};
+  EXPECT_TRUE(g->commit(u));
+}
+
+}  // namespace
+}  // namespace reach::store
