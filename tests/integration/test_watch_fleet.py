@@ -10,6 +10,9 @@ agent is an nftables drop in that agent's namespace, so the agent still reaches 
   contrib/alertmanager's routes to contrib's webhook receiver; only the evaluation and grouping
   times are shortened. Cut off from one agent: the per-agent alert arrives, the quorum alert
   does not; cut off from two: the quorum alert arrives on its own route.
+- `peers:` (no Prometheus): each agent pulls the two others' /api/v1/targets and its alert rule
+  has `quorum: 2`. Cut off from one agent: every agent counts 1 down and none notifies; cut off
+  from two: every agent notifies, saying "down from 2 of 3 agents".
 
 Needs root and the Debian packages (scripts/install-deps.sh); every wait is bounded."""
 
@@ -46,7 +49,7 @@ class Fleet:
         lab.local_addresses(self.hub, "198.19.0.0/24")
         self.addr = [lk.a4 for lk in self.links]  # each agent's address, seen from the hub
 
-    def start_agents(self, reach, tmp_path, extra=lambda i: ""):
+    def start_agents(self, reach, tmp_path, extra=lambda i: "", rule=""):
         procs = []
         for i, a in enumerate(self.agents):
             cfg = tmp_path / f"agent{i + 1}.yml"
@@ -55,7 +58,7 @@ defaults: {{ interval: 500ms, timeout: 400ms }}
 targets:
   - {{ name: web1, probe: icmp, host: {TARGET} }}
 alerts:
-  - {{ name: down, failures: 3, successes: 2, flap: false }}
+  - {{ name: down, failures: 3, successes: 2, flap: false{rule} }}
 {extra(i)}""")
             procs.append(a.popen([str(reach), "watch", "--config", str(cfg)], stdout=subprocess.DEVNULL,
                                  stderr=subprocess.PIPE))
@@ -170,4 +173,62 @@ def test_quorum_alert_through_prometheus_and_alertmanager(lab, reach, tmp_path):
     f.cut(1, False)
     assert wait_for(lambda: delivered("/page", "ReachTargetDownQuorum", "resolved"), 90, 0.5), read_jsonl(alerts)
     for p in (prom, am, rx):
+        lab.stop(p)
+
+
+def test_quorum_alert_with_peers_and_no_prometheus(lab, reach, tmp_path):
+    f = Fleet(lab)
+    hub = f.hub
+    alerts = tmp_path / "alerts.jsonl"
+    rx = hub.popen([lablib.python_bin(), "-B", str(RECEIVER), "--listen", "0.0.0.0:9099", "--out", str(alerts)],
+                   text=True)
+
+    def extra(i):
+        peers = ", ".join(f'"http://{f.addr[j]}:9798"' for j in range(3) if j != i)
+        return f"""db: {tmp_path / f'agent{i + 1}.db'}
+peers: {{ urls: [{peers}], interval: 500ms, timeout: 400ms, stale: 3s }}
+notifiers:
+  hook: {{ webhook: "http://{f.links[i].b4}:9099/alert" }}
+"""
+    procs = f.start_agents(reach, tmp_path, extra, rule=", quorum: 2, notify: [hook]")
+
+    def web1(i):
+        code, body = http_get(f.agents[i], f"http://{f.addr[i]}:9798/api/v1/targets", 5)
+        assert code == 200, body
+        return next(t for t in json.loads(body)["targets"] if t["name"] == "web1")
+
+    def all_agents(pred):
+        return all(pred(web1(i)) for i in range(3))
+
+    def firing(status="firing"):
+        return sorted({p["body"]["externalURL"] for p in read_jsonl(alerts) for a in p["body"]["alerts"]
+                       if a["labels"]["alertname"] == "down" and a["status"] == status})
+
+    assert wait_for(lambda: all_agents(lambda t: t["state"] == "up" and t.get("agents") == 3), 60, 0.3), \
+        [web1(i) for i in range(3)]
+
+    # Cut off from a1: every agent counts 1 of 3 down. Each then runs four more rounds with that
+    # count (the rule is judged at every round) and nobody notifies.
+    f.cut(0)
+    assert wait_for(lambda: all_agents(lambda t: t.get("agents_down") == 1 and t.get("agents") == 3), 60, 0.3), \
+        [web1(i) for i in range(3)]
+    base = [web1(i)["rounds"] for i in range(3)]
+    assert wait_for(lambda: all(web1(i)["rounds"] >= base[i] + 4 for i in range(3)), 30, 0.3)
+    assert all_agents(lambda t: t.get("agents_down") == 1), [web1(i) for i in range(3)]
+    assert firing() == [], read_jsonl(alerts)
+    assert all_agents(lambda t: t["alerts"]["down"] == "inactive")
+
+    # Cut off from a2 too: 2 of 3, and every agent (a3 included, which still reaches the target)
+    # sends the alert.
+    f.cut(1)
+    urls = sorted(f"http://{f.addr[i]}:9798" for i in range(3))
+    assert wait_for(lambda: firing() == urls, 60, 0.3), (read_jsonl(alerts), [web1(i) for i in range(3)])
+    notes = [a["annotations"]["description"] for p in read_jsonl(alerts) for a in p["body"]["alerts"]]
+    assert all(n.startswith("down from 2 of 3 agents") for n in notes), notes
+
+    # Both back: every agent resolves.
+    f.cut(0, False)
+    f.cut(1, False)
+    assert wait_for(lambda: firing("resolved") == urls, 60, 0.3), read_jsonl(alerts)
+    for p in procs + [rx]:
         lab.stop(p)
