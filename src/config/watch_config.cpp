@@ -493,7 +493,7 @@ void parse_peers(Walker& w, const yaml::Node& n, PeersConfig& peers) {
       for (std::size_t i = 0; i < items.size(); ++i)
         if (auto s = w.str(items[i], idx(p, i))) {
           if (!url_scheme(*s, {"http", "https"}).empty()) peers.urls.push_back(*s);
-          else w.error(items[i], idx(p, i), "must be an http:// or https:// URL with a host (another agent's listen address)");
+          else w.error(items[i], idx(p, i), "must be an http:// or https:// URL with a host (another agent's listen)");
         }
     } else if (auto d = w.duration(v, p, k == "stale" ? kNsPerSec : 10 * kNsPerMs, kDay)) {
       (k == "interval" ? peers.interval : k == "timeout" ? peers.timeout : peers.stale) = *d;
@@ -685,7 +685,8 @@ bool same_alert(const AlertRule& a, const AlertRule& b) {
     if (weekly(a.weekly[i]) != weekly(b.weekly[i])) return false;
   return a.name == b.name && a.failures == b.failures && a.successes == b.successes &&
          a.flap.enabled == b.flap.enabled && a.flap.window == b.flap.window && a.flap.low == b.flap.low &&
-         a.flap.high == b.flap.high && a.reminder == b.reminder && a.quorum == b.quorum && a.notify == b.notify && a.targets == b.targets;
+         a.flap.high == b.flap.high && a.reminder == b.reminder && a.quorum == b.quorum && a.notify == b.notify &&
+         a.targets == b.targets;
 }
 
 bool same_notifier(const Notifier& a, const Notifier& b) {

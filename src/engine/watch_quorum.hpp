@@ -1,8 +1,8 @@
 #pragma once
 // Multi-vantage quorum without Prometheus (`peers:` in watch's config): how many peers see a
 // target down, from the views last pulled from them (the agent adds its own view: on_round).
-// Pure: the times are passed in; a view older than `stale` (or none yet) counts neither as down nor as an agent,
-// so a peer that stopped answering never holds an alert up or down.
+// Pure: the times are passed in; a view older than `stale` (or none yet) counts neither as down
+// nor as an agent, so a peer that stopped answering never holds an alert up or down.
 #include <optional>
 #include <vector>
 

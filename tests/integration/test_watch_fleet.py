@@ -6,7 +6,7 @@ Topology: three agents a1, a2, a3, each on its own link to the hub; the hub answ
 agent is an nftables drop in that agent's namespace, so the agent still reaches the hub.
 
 - Prometheus + Alertmanager: a real Prometheus (Debian `prometheus`) scrapes the three agents
-  with contrib/prometheus's rules, a real Alertmanager (`prometheus-alertmanager`) routes with
+  (and a1's blackbox-style /probe) with contrib/prometheus's scrape configs and rules, a real Alertmanager (`prometheus-alertmanager`) routes with
   contrib/alertmanager's routes to contrib's webhook receiver; only the evaluation and grouping
   times are shortened. Cut off from one agent: the per-agent alert arrives, the quorum alert
   does not; cut off from two: the quorum alert arrives on its own route.
@@ -121,14 +121,17 @@ def test_quorum_alert_through_prometheus_and_alertmanager(lab, reach, tmp_path):
     am = hub.popen([ALERTMANAGER, f"--config.file={am_cfg}", f"--storage.path={tmp_path / 'am'}",
                     "--web.listen-address=127.0.0.1:9093", "--cluster.listen-address="],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # contrib's prometheus.yml with the lab's addresses: the agents, and /probe through a1.
+    pcfg = yaml.safe_load((REPO / "contrib/prometheus/prometheus.yml").read_text())
+    pcfg["global"] = {"scrape_interval": "1s", "evaluation_interval": "1s"}
+    pcfg["rule_files"] = [str(fast_rules(tmp_path))]
+    jobs = {j["job_name"]: j for j in pcfg["scrape_configs"]}
+    jobs["reach_watch"]["static_configs"] = [{"targets": [f"{f.addr[i]}:9798"], "labels": {"agent": f"a{i + 1}"}}
+                                             for i in range(3)]
+    jobs["reach_probe"]["static_configs"] = [{"targets": [TARGET]}]
+    jobs["reach_probe"]["relabel_configs"][-1]["replacement"] = f"{f.addr[0]}:9798"
     prom_cfg = tmp_path / "prometheus.yml"
-    prom_cfg.write_text(yaml.safe_dump({
-        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-        "rule_files": [str(fast_rules(tmp_path))],
-        "alerting": {"alertmanagers": [{"static_configs": [{"targets": ["127.0.0.1:9093"]}]}]},
-        "scrape_configs": [{"job_name": "reach_watch", "static_configs": [
-            {"targets": [f"{f.addr[i]}:9798"], "labels": {"agent": f"a{i + 1}"}} for i in range(3)]}],
-    }))
+    prom_cfg.write_text(yaml.safe_dump(pcfg))
     prom = hub.popen([PROMETHEUS, f"--config.file={prom_cfg}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
                       "--web.listen-address=127.0.0.1:9090", "--rules.alert.resend-delay=1s"],
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -147,9 +150,11 @@ def test_quorum_alert_through_prometheus_and_alertmanager(lab, reach, tmp_path):
         return [a for p in read_jsonl(alerts) if p["path"] == path for a in p["body"]["alerts"]
                 if a["labels"]["alertname"] == alertname and a["status"] == status]
 
-    # Every agent sees the target up, as Prometheus scraped it.
+    # Every agent sees the target up, as Prometheus scraped it; /probe through contrib's relabelling.
     assert wait_for(lambda: agents_where('reach_watch_state{state="up"} == 1') == ["a1", "a2", "a3"], 60, 0.5), \
         query("reach_watch_state")
+    probe = wait_for(lambda: query('probe_success{job="reach_probe"} == 1'), 60, 0.5)
+    assert probe and probe[0]["metric"]["instance"] == TARGET, query("probe_success")
 
     # Cut off from a1 alone: a1's own alert goes through Alertmanager to the webhook (so rules ran
     # on the down state and the route works), the quorum alert never fires.

@@ -77,7 +77,7 @@ TEST(WatchConfig, EveryErrorHasItsLineAndPath) {
       {"peers: {urls: ['http://198.18.2.1:9798']}\nalerts:\n  - {name: d, quorum: 3}\n",
        "watch.yml:3: alerts[0].quorum: 3 agents cannot be reached with 1 peers (this agent and its peers: at most 2)"},
       {"peers: {urls: ['198.18.2.1:9798']}\n",
-       "watch.yml:1: peers.urls[0]: must be an http:// or https:// URL with a host (another agent's listen address)"},
+       "watch.yml:1: peers.urls[0]: must be an http:// or https:// URL with a host (another agent's listen)"},
       {"peers: {urls: [], interval: 1s, timeout: 2s}\n", "watch.yml:1: peers.timeout: must not be above peers.interval"},
       {"peers: {urls: [], interval: 5s, stale: 2s}\n", "watch.yml:1: peers.stale: must not be below peers.interval"},
       {"alerts:\n  - {name: d, quorum: 0}\n", "watch.yml:2: alerts[0].quorum: must be a whole number from 1 to 1000, not '0'"},

@@ -47,7 +47,7 @@ void Daemon::poll_peers() {
     io::HttpRequest req;
     req.url = p.url;
     req.timeout = opts_.config.peers.timeout;
-    req.max_body = 256u << 20;  // about 1 KB per target
+    req.max_body = 256u << 20;  // a few hundred bytes per target: far above any one agent
     req.headers = {"Accept: application/json"};
     const std::uint64_t gen = peers_gen_;
     auto done = [this, i, gen](io::HttpResponse r) {
