@@ -60,10 +60,13 @@ targets:
 alerts:
   - {{ name: down, failures: 3, successes: 2, flap: false{rule} }}
 {extra(i)}""")
-            procs.append(a.popen([str(reach), "watch", "--config", str(cfg)], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE))
+            # stderr to a file: a pipe nobody reads could fill and stall the agent.
+            with open(tmp_path / f"agent{i + 1}.err", "w") as err:
+                procs.append(a.popen([str(reach), "watch", "--config", str(cfg)], stdout=subprocess.DEVNULL,
+                                     stderr=err))
         for i, a in enumerate(self.agents):
-            assert wait_up(a, f"http://{self.addr[i]}:9798/-/healthy", 20), procs[i].poll()
+            assert wait_up(a, f"http://{self.addr[i]}:9798/-/healthy", 20), \
+                (procs[i].poll(), (tmp_path / f"agent{i + 1}.err").read_text())
         return procs
 
     def cut(self, i, on=True):
@@ -112,7 +115,7 @@ def test_quorum_alert_through_prometheus_and_alertmanager(lab, reach, tmp_path):
     need(PROMETHEUS)
     need(ALERTMANAGER)
     f = Fleet(lab)
-    f.start_agents(reach, tmp_path)
+    agents = f.start_agents(reach, tmp_path)
     hub = f.hub
     alerts = tmp_path / "alerts.jsonl"
     rx = hub.popen([lablib.python_bin(), "-B", str(RECEIVER), "--listen", "127.0.0.1:9099", "--out", str(alerts)],
@@ -179,6 +182,7 @@ def test_quorum_alert_through_prometheus_and_alertmanager(lab, reach, tmp_path):
     assert wait_for(lambda: delivered("/page", "ReachTargetDownQuorum", "resolved"), 90, 0.5), read_jsonl(alerts)
     for p in (prom, am, rx):
         lab.stop(p)
+    assert [lab.stop(p) for p in agents] == [0, 0, 0]
 
 
 def test_quorum_alert_with_peers_and_no_prometheus(lab, reach, tmp_path):
@@ -235,5 +239,5 @@ notifiers:
     f.cut(0, False)
     f.cut(1, False)
     assert wait_for(lambda: firing("resolved") == urls, 60, 0.3), read_jsonl(alerts)
-    for p in procs + [rx]:
-        lab.stop(p)
+    lab.stop(rx)
+    assert [lab.stop(p) for p in procs] == [0, 0, 0]
