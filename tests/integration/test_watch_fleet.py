@@ -6,9 +6,9 @@ Topology: three agents a1, a2, a3, each on its own link to the hub; the hub answ
 agent is an nftables drop in that agent's namespace, so the agent still reaches the hub.
 
 - Prometheus + Alertmanager: a real Prometheus (Debian `prometheus`) scrapes the three agents
-  (and a1's blackbox-style /probe) with contrib/prometheus's scrape configs and rules, a real Alertmanager (`prometheus-alertmanager`) routes with
-  contrib/alertmanager's routes to contrib's webhook receiver; only the evaluation and grouping
-  times are shortened. Cut off from one agent: the per-agent alert arrives, the quorum alert
+  (and a1's blackbox-style /probe) with contrib/prometheus's scrape configs and rules, a real
+  Alertmanager (`prometheus-alertmanager`) routes with contrib/alertmanager's routes to
+  contrib's webhook receiver; only the evaluation and grouping times are shortened. Cut off from one agent: the per-agent alert arrives, the quorum alert
   does not; cut off from two: the quorum alert arrives on its own route.
 - `peers:` (no Prometheus): each agent pulls the two others' /api/v1/targets and its alert rule
   has `quorum: 2`. Cut off from one agent: every agent counts 1 down and none notifies; cut off
@@ -18,7 +18,6 @@ Needs root and the Debian packages (scripts/install-deps.sh); every wait is boun
 
 import json
 import subprocess
-import time
 import urllib.parse
 from pathlib import Path
 
@@ -70,7 +69,7 @@ alerts:
         return procs
 
     def cut(self, i, on=True):
-        """Drop everything agent i sends to the target (its probes time out)."""
+        """Drop everything agent i sends to the target (its probes fail: sendto is refused)."""
         a = self.agents[i]
         if on:
             a.nft("table inet cut {\n chain out {\n type filter hook output priority 0;\n"
