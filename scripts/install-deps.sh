@@ -10,7 +10,7 @@ pkgs=(
   dnsmasq-base
   libyaml-cpp-dev libsqlite3-dev
   iproute2 nftables ethtool procps util-linux
-  python3 python3-pytest python3-scapy
+  python3 python3-pytest python3-scapy python3-yaml
   iputils-ping hping3 nmap ncat openssl fping stress-ng net-tools
   libc-ares-dev traceroute tcptraceroute mtr-tiny scamper
   masscan zmap time

@@ -436,8 +436,8 @@ AlertRule parse_alert(Walker& w, const yaml::Node& n, const std::string& path) {
     w.error(n, path, "must be a map ({name: ..., failures: ..., notify: [...]})");
     return a;
   }
-  for (auto& [k, v] : w.entries(n, path, {"name", "failures", "successes", "flap", "reminder", "notify", "targets",
-                                          "maintenance"})) {
+  for (auto& [k, v] : w.entries(n, path, {"name", "failures", "successes", "flap", "reminder", "quorum", "notify",
+                                          "targets", "maintenance"})) {
     auto p = at(path, k);
     if (k == "name") {
       if (auto s = w.str(v, p)) {
@@ -463,6 +463,8 @@ AlertRule parse_alert(Walker& w, const yaml::Node& n, const std::string& path) {
       if (a.flap.low > a.flap.high) w.error(v, p, "low must not be above high");
     } else if (k == "reminder") {
       if (auto d = w.duration(v, p, 0, kMaxRetention)) a.reminder = *d;
+    } else if (k == "quorum") {
+      if (auto x = w.integer(v, p, 1, 1000)) a.quorum = static_cast<int>(*x);
     } else if (k == "notify") {
       if (auto l = w.str_list(v, p, true)) a.notify = *l;
     } else if (k == "targets") {
@@ -481,6 +483,24 @@ void parse_history(Walker& w, const yaml::Node& n, HistoryRetention& h) {
                         kMaxRetention);
     if (d) (k == "raw" ? h.raw : k == "minute" ? h.minute : h.hour) = *d;
   }
+}
+
+void parse_peers(Walker& w, const yaml::Node& n, PeersConfig& peers) {
+  for (auto& [k, v] : w.entries(n, "peers", {"urls", "interval", "timeout", "stale"})) {
+    auto p = at("peers", k);
+    if (k == "urls") {
+      auto items = w.items(v, p);
+      for (std::size_t i = 0; i < items.size(); ++i)
+        if (auto s = w.str(items[i], idx(p, i))) {
+          if (!url_scheme(*s, {"http", "https"}).empty()) peers.urls.push_back(*s);
+          else w.error(items[i], idx(p, i), "must be an http:// or https:// URL with a host (another agent's listen)");
+        }
+    } else if (auto d = w.duration(v, p, k == "stale" ? kNsPerSec : 10 * kNsPerMs, kDay)) {
+      (k == "interval" ? peers.interval : k == "timeout" ? peers.timeout : peers.stale) = *d;
+    }
+  }
+  if (peers.timeout > peers.interval) w.error(n, "peers.timeout", "must not be above peers.interval");
+  if (peers.stale < peers.interval) w.error(n, "peers.stale", "must not be below peers.interval");
 }
 
 // The lines of a top-level section, from its key to the line before the next top-level key.
@@ -529,6 +549,10 @@ void cross_check(Walker& w, WatchConfig& c) {
     for (std::size_t j = 0; j < a.targets.size(); ++j)
       if (!has_glob(a.targets[j]) && !c.find_target(a.targets[j]))
         w.error(a.line, idx(p + ".targets", j), fmt::format("no target named '{}'", a.targets[j]));
+    if (a.quorum > static_cast<int>(c.peers.urls.size()) + 1)
+      w.error(a.line, p + ".quorum",
+              fmt::format("{} agents cannot be reached with {} peers (this agent and its peers: at most {})", a.quorum,
+                          c.peers.urls.size(), c.peers.urls.size() + 1));
   }
 }
 
@@ -548,7 +572,7 @@ ConfigResult<WatchConfig> parse_watch_config(std::string_view text, const std::s
       return tl::unexpected(w.take_errors());
     }
     auto top = w.entries(*root, "", {"listen", "db", "modules", "defaults", "targets", "alerts", "notifiers",
-                                     "history", "user", "usage", "guard", "relay"});
+                                     "history", "user", "peers", "usage", "guard", "relay"});
     // `defaults` first: targets resolve against it wherever it sits in the file.
     for (auto& [k, v] : top)
       if (k == "defaults") parse_defaults(w, v, c);
@@ -586,6 +610,8 @@ ConfigResult<WatchConfig> parse_watch_config(std::string_view text, const std::s
         c.notifiers = words::parse_notifiers(w, v, k);
       } else if (k == "history") {
         parse_history(w, v, c.history);
+      } else if (k == "peers") {
+        parse_peers(w, v, c.peers);
       } else if (k == "usage" || k == "guard" || k == "relay") {
         int line = 0;
         for (const auto& kv : root->entries())
@@ -659,7 +685,8 @@ bool same_alert(const AlertRule& a, const AlertRule& b) {
     if (weekly(a.weekly[i]) != weekly(b.weekly[i])) return false;
   return a.name == b.name && a.failures == b.failures && a.successes == b.successes &&
          a.flap.enabled == b.flap.enabled && a.flap.window == b.flap.window && a.flap.low == b.flap.low &&
-         a.flap.high == b.flap.high && a.reminder == b.reminder && a.notify == b.notify && a.targets == b.targets;
+         a.flap.high == b.flap.high && a.reminder == b.reminder && a.quorum == b.quorum && a.notify == b.notify &&
+         a.targets == b.targets;
 }
 
 bool same_notifier(const Notifier& a, const Notifier& b) {
@@ -721,6 +748,7 @@ ConfigDiff diff(const WatchConfig& before, const WatchConfig& after) {
   d.notifiers_changed = !same_list(before.notifiers, after.notifiers, same_notifier);
   d.history_changed = before.history.raw != after.history.raw || before.history.minute != after.history.minute ||
                       before.history.hour != after.history.hour;
+  d.peers_changed = !(before.peers == after.peers);
   d.listen_changed = before.listen != after.listen;
   d.db_changed = before.db != after.db;
   d.modules_changed = before.modules != after.modules;

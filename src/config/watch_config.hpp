@@ -101,6 +101,9 @@ struct AlertRule {
   int successes = 2; // consecutive good rounds before resolving, 1..10000
   FlapRule flap;
   TimeNs reminder = 0;  // repeat a firing notification this often; 0 = never
+  // Fire only while at least this many agents (this one and its `peers:`) see the target down;
+  // 0 = this agent alone decides (docs/WATCH-FLEET.md).
+  int quorum = 0;
   std::vector<std::string> notify;   // notifier names, each defined under `notifiers:`
   // Which targets the rule applies to: names or globs (`*`, `?`, `[...]` as fnmatch); empty =
   // every target. A plain name that matches no target is an error, a glob that matches none is
@@ -157,6 +160,16 @@ struct RawSection {
   int line = 0;
 };
 
+// Other agents watching the same targets (`peers:`): their /api/v1/targets is pulled so that
+// an alert with `quorum:` counts their view (docs/WATCH-FLEET.md).
+struct PeersConfig {
+  std::vector<std::string> urls;        // base URLs, http:// or https://
+  TimeNs interval = kNsPerSec;          // how often each peer is asked
+  TimeNs timeout = kNsPerSec;           // one request, at most `interval`
+  TimeNs stale = 10 * kNsPerSec;        // a view older than this does not count
+  bool operator==(const PeersConfig&) const = default;
+};
+
 struct WatchConfig {
   std::string source;  // the name given to the parser
   // Fields a command-line flag may override (apply_overrides) are optional: empty = not set.
@@ -171,6 +184,7 @@ struct WatchConfig {
   std::vector<AlertRule> alerts;       // in file order
   std::vector<Notifier> notifiers;     // sorted by name
   HistoryRetention history;
+  PeersConfig peers;
   std::optional<RawSection> usage, guard, relay;
 
   const WatchTarget* find_target(std::string_view name) const;    // O(log n)
@@ -207,6 +221,7 @@ struct ConfigDiff {
   std::vector<std::string> added, removed, unchanged;  // sorted by name
   std::vector<TargetChange> changed;                   // sorted by name
   bool alerts_changed = false, notifiers_changed = false, history_changed = false;
+  bool peers_changed = false;
   bool listen_changed = false, db_changed = false, modules_changed = false, user_changed = false;
 };
 ConfigDiff diff(const WatchConfig& before, const WatchConfig& after);

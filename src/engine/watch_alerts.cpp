@@ -40,7 +40,7 @@ WatchEvent event(WatchEvent::Kind k, const std::string& target, const std::strin
 }  // namespace
 
 std::vector<WatchEvent> on_round(AlertState& s, const AlertRule& rule, const std::string& target, bool success,
-                                 const std::string& reason, TimeNs wall, bool maintenance) {
+                                 const std::string& reason, TimeNs wall, bool maintenance, QuorumCount peers) {
   std::vector<WatchEvent> out;
   s.results = (s.results << 1) | (success ? 1u : 0u);
   s.results_len = std::min(s.results_len + 1, 32);
@@ -83,14 +83,22 @@ std::vector<WatchEvent> on_round(AlertState& s, const AlertRule& rule, const std
   if (maintenance) return out;
   // A flapping target is treated as down for notifications: one firing when it starts, one
   // resolved once it has settled up, however many times it changes in between.
-  const bool want = s.state == TargetState::down || s.flapping;
+  // With a quorum the agents' damped states are counted instead (each agent already waited for
+  // its own `failures`), and the alert resolves as soon as fewer than `quorum` see it down.
+  const int down = (s.state == TargetState::down ? 1 : 0) + peers.down;
+  const bool want = rule.quorum > 0 ? down >= rule.quorum : s.state == TargetState::down || s.flapping;
+  const bool settled = rule.quorum > 0 || (s.state == TargetState::up && s.ok_run >= 2);
   if (want && !s.firing) {
     s.firing = true;
     s.notified = wall;
     WatchEvent e = event(WatchEvent::Kind::firing, target, rule.name, s, wall);
     if (s.flapping && s.state != TargetState::down) e.reason = "flapping";
+    if (rule.quorum > 0) {
+      const std::string mine = s.state == TargetState::down ? ": " + s.reason : std::string();
+      e.reason = "down from " + std::to_string(down) + " of " + std::to_string(peers.agents + 1) + " agents" + mine;
+    }
     out.push_back(e);
-  } else if (!want && s.firing && s.state == TargetState::up && s.ok_run >= 2) {
+  } else if (!want && s.firing && settled) {
     // Never resolved by a single good round: a target alternating every round would otherwise
     // fire and resolve at each change until flap detection has seen enough of it.
     s.firing = false;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/time.hpp"
+#include "engine/watch_quorum.hpp"
 #include "model/watch.hpp"
 
 namespace reach::engine {
@@ -22,6 +23,9 @@ struct AlertRule {
   int flap_window = 21;   // 2..32 results
   double flap_low = 20, flap_high = 30;
   TimeNs reminder = 0;    // repeat a firing notification this often (0: never)
+  // > 0: fire while at least this many agents see the target down (this one's damped state
+  // plus its peers', engine/watch_quorum), resolve when fewer do; flapping is not counted.
+  int quorum = 0;
 };
 
 // Per (rule, target) state; every field is data, saved as is.
@@ -44,7 +48,9 @@ double percent_state_change(const AlertState& s, int window);
 // are held back while true, and reconciled at the first round after (a target that went down
 // and came back during maintenance notifies nothing). Returns the events in order:
 // state_change, flapping, firing / resolved / reminder (each names `target` and the rule).
+// `peers`: what the peers see (count_peers), for a rule with a quorum; ignored without one.
 std::vector<model::WatchEvent> on_round(AlertState& s, const AlertRule& rule, const std::string& target,
-                                        bool success, const std::string& reason, TimeNs wall, bool maintenance);
+                                        bool success, const std::string& reason, TimeNs wall, bool maintenance,
+                                        QuorumCount peers = {});
 
 }  // namespace reach::engine

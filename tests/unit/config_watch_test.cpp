@@ -73,7 +73,14 @@ TEST(WatchConfig, EveryErrorHasItsLineAndPath) {
        "watch.yml:3: targets[1].port: must be a whole number from 1 to 65535, not '70000'"},
       {"listen: nowhere\n", "watch.yml:1: listen: must be host:port, [v6]:port or :port (port 1..65535)"},
       {"lisen: x\n", "watch.yml:1: lisen: unknown key (known: listen, db, modules, defaults, targets, alerts, "
-                     "notifiers, history, user, usage, guard, relay)"},
+                     "notifiers, history, user, peers, usage, guard, relay)"},
+      {"peers: {urls: ['http://198.18.2.1:9798']}\nalerts:\n  - {name: d, quorum: 3}\n",
+       "watch.yml:3: alerts[0].quorum: 3 agents cannot be reached with 1 peers (this agent and its peers: at most 2)"},
+      {"peers: {urls: ['198.18.2.1:9798']}\n",
+       "watch.yml:1: peers.urls[0]: must be an http:// or https:// URL with a host (another agent's listen)"},
+      {"peers: {urls: [], interval: 1s, timeout: 2s}\n", "watch.yml:1: peers.timeout: must not be above peers.interval"},
+      {"peers: {urls: [], interval: 5s, stale: 2s}\n", "watch.yml:1: peers.stale: must not be below peers.interval"},
+      {"alerts:\n  - {name: d, quorum: 0}\n", "watch.yml:2: alerts[0].quorum: must be a whole number from 1 to 1000, not '0'"},
       {"targets:\n  - {name: a, probe: tcp, host: h}\n",
        "watch.yml:2: targets[0].port: is required for probes tcp, syn and udp"},
       {"targets:\n  - {name: a, probe: http, host: h}\n",
@@ -202,6 +209,32 @@ guard: {threshold: {failures: 5}}
   ASSERT_TRUE(c->guard);
   EXPECT_EQ(c->guard->yaml, "guard: {threshold: {failures: 5}}\n");
   EXPECT_FALSE(c->relay);
+}
+
+TEST(WatchConfig, PeersAndQuorum) {
+  auto c = parse_watch_config(R"(
+peers:
+  urls: ["http://198.18.2.1:9798", "https://[2001:db8::3]:9798"]
+  interval: 2s
+targets:
+  - {name: web1, host: 198.18.1.2}
+alerts:
+  - {name: down, quorum: 2}
+  - {name: here}
+)",
+                              "watch.yml");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->peers.urls, (std::vector<std::string>{"http://198.18.2.1:9798", "https://[2001:db8::3]:9798"}));
+  EXPECT_EQ(c->peers.interval, 2 * kNsPerSec);
+  EXPECT_EQ(c->peers.timeout, kNsPerSec);
+  EXPECT_EQ(c->peers.stale, 10 * kNsPerSec);
+  EXPECT_EQ(c->alerts[0].quorum, 2);
+  EXPECT_EQ(c->alerts[1].quorum, 0);
+  auto d = parse_watch_config("targets:\n  - {name: web1, host: 198.18.1.2}\n", "watch.yml");
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(diff(*d, *c).peers_changed);
+  EXPECT_TRUE(diff(*d, *c).alerts_changed);
+  EXPECT_FALSE(diff(*c, *c).peers_changed);
 }
 
 TEST(WatchConfig, FlagsOverrideTheFileButNotWhatATargetSetItself) {

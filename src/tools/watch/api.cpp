@@ -117,6 +117,11 @@ Result<void> Daemon::start_http() {
       nlohmann::json alerts = nlohmann::json::object();
       for (const auto& [name, firing] : m.alerts) alerts[name] = firing ? "firing" : "inactive";
       j["alerts"] = alerts;
+      if (!peers_.empty()) {  // `peers:`: the agents (this one included) that see it down
+        const engine::QuorumCount q = peer_count(m.name);
+        j["agents_down"] = q.down + (m.state == model::TargetState::down ? 1 : 0);
+        j["agents"] = q.agents + 1;
+      }
       list.push_back(std::move(j));
     }
     reply.send(json(200, {{"targets", list}}));

@@ -36,6 +36,7 @@ engine::AlertRule engine_rule(const config::AlertRule& a) {
   r.flap_low = a.flap.low;
   r.flap_high = a.flap.high;
   r.reminder = a.reminder;
+  r.quorum = a.quorum;
   return r;
 }
 
@@ -62,6 +63,7 @@ Daemon::Daemon(DaemonOptions opts, std::ostream& out, std::ostream& err)
 
 Daemon::~Daemon() {
   http_.reset();
+  peer_http_.reset();
   probers_.reset();
   sender_.reset();
 }
@@ -264,6 +266,7 @@ Result<void> Daemon::start() {
   reactor_->after(kNsPerSec, [this] { flush_history(); });
   if (store_) reactor_->after(kNsPerSec, [this] { pump_outbox(); });
   if (opts_.live) reactor_->after(0, [this] { redraw(); });
+  configure_peers();
   return {};
 }
 
@@ -298,7 +301,9 @@ Result<void> Daemon::reload() {
   config::WatchConfig next = std::move(*cfg);
   next.listen = opts_.config.listen;
   next.db = opts_.config.db;
+  const bool peers_changed = next.peers != opts_.config.peers;
   apply(next, false);
+  if (peers_changed) configure_peers();
   reload_error_.clear();
   last_reload_wall_ = wall_now();
   return {};
@@ -380,7 +385,9 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
     if (!any_rule) events.clear();  // the first rule's state changes replace the raw ones
     engine::AlertState& s = t.alerts[rule.name];
     const engine::AlertState before = s;
-    auto ev = engine::on_round(s, engine_rule(rule), t.cfg.name, r.success, r.reason, wall, in_maintenance(rule, wall));
+    const engine::QuorumCount peers = rule.quorum > 0 ? peer_count(t.cfg.name) : engine::QuorumCount{};
+    auto ev = engine::on_round(s, engine_rule(rule), t.cfg.name, r.success, r.reason, wall, in_maintenance(rule, wall),
+                               peers);
     // What a restart must not lose is saved within a second; the round counters once a minute.
     if (s.state != before.state || s.firing != before.firing || s.flapping != before.flapping ||
         s.notified != before.notified)

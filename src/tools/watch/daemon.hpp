@@ -120,6 +120,10 @@ class Daemon {
   Result<void> start_usage();
   void finish_usage();
   void append_usage_metrics(std::vector<format::prom::Family>& families);
+  // peers.cpp: the `peers:` agents' views of the targets, pulled from their /api/v1/targets
+  void configure_peers();
+  void poll_peers();
+  engine::QuorumCount peer_count(const std::string& target) const;
   // view.cpp
   void show_round(const Target& t, const model::RoundResult& r);
   void redraw();
@@ -150,6 +154,17 @@ class Daemon {
   TimeNs last_reload_wall_ = 0;
   int exit_code_ = 0;
   std::uint64_t key_ = 0;
+  struct Peer {
+    std::string url;              // the peer's /api/v1/targets
+    bool in_flight = false;
+    TimeNs at = 0;                // monotonic time of its last good answer, 0 = none yet
+    std::unordered_map<std::string, model::TargetState> states;
+    std::string error;            // why the last pull failed, empty when it worked
+  };
+  std::unique_ptr<io::HttpAsync> peer_http_;
+  std::vector<Peer> peers_;
+  std::uint64_t peers_gen_ = 0;   // answers to an older `peers:` list are dropped
+  bool peer_timer_ = false;
   std::unique_ptr<store::UsageStore> usage_store_;
   std::unique_ptr<usage::Runner> usage_;
 };
