@@ -261,13 +261,9 @@ ConfigResult<GuardConfig> parse_guard_config(std::string_view text, const std::s
     auto doc = yaml::load(text, w);
     if (!doc) return tl::unexpected(w.take_errors());
     const yaml::Node root = doc->root();
-    if (!root.IsMap()) {
-      w.error(root, "", "the file must be a map of keys (db:, guard:, notifiers:, ...)");
-      return tl::unexpected(w.take_errors());
-    }
-    // The other sections' keys are known but read by their own parsers.
-    auto top = w.entries(root, "", {"listen", "db", "modules", "defaults", "targets", "alerts", "notifiers",
-                                    "history", "user", "usage", "guard", "relay"});
+    auto sections = yaml::file_sections(root, w, "db:, guard:, notifiers:, ...");
+    if (!sections) return tl::unexpected(w.take_errors());
+    auto& top = *sections;
     bool has_guard = false;
     int guard_line = 0;
     for (const auto& kv : root.entries())

@@ -160,13 +160,10 @@ ConfigResult<RelayConfig> parse_relay_config(std::string_view text, const std::s
     auto doc = yaml::load(text, w);
     if (!doc) return tl::unexpected(w.take_errors());
     const yaml::Node root = doc->root();
-    if (!root.IsMap()) {
-      w.error(root, "", "the file must be a map of keys (relay:, user:, ...)");
-      return tl::unexpected(w.take_errors());
-    }
+    auto sections = yaml::file_sections(root, w, "relay:, user:, ...");
+    if (!sections) return tl::unexpected(w.take_errors());
     bool has = false;
-    for (auto& [k, v] : w.entries(root, "", {"listen", "db", "modules", "defaults", "targets", "alerts",
-                                             "notifiers", "history", "user", "usage", "guard", "relay"})) {
+    for (auto& [k, v] : *sections) {
       if (k == "user") {
         if (auto s = w.str(v, k)) c.user = *s;
       } else if (k == "relay") {

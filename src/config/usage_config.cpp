@@ -430,13 +430,9 @@ ConfigResult<UsageConfig> parse_usage_config(std::string_view text, const std::s
     auto doc = yaml::load(text, w);
     if (!doc) return tl::unexpected(w.take_errors());
     const yaml::Node root = doc->root();
-    if (!root.IsMap()) {
-      w.error(root, "", "the file must be a map of keys (db:, usage:, notifiers:, ...)");
-      return tl::unexpected(w.take_errors());
-    }
-    // watch's keys are known but read by its own parser.
-    auto top = w.entries(root, "", {"listen", "db", "modules", "defaults", "targets", "alerts", "notifiers",
-                                    "history", "user", "usage", "guard", "relay"});
+    auto sections = yaml::file_sections(root, w, "db:, usage:, notifiers:, ...");
+    if (!sections) return tl::unexpected(w.take_errors());
+    auto& top = *sections;
     bool has_usage = false;
     for (auto& [k, v] : top) {
       if (k == "db") {

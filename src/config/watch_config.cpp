@@ -567,12 +567,9 @@ ConfigResult<WatchConfig> parse_watch_config(std::string_view text, const std::s
     if (!doc) return tl::unexpected(w.take_errors());
     const yaml::Node top_node = doc->root();
     const yaml::Node* root = &top_node;
-    if (!root->IsMap() && !root->IsNull()) {
-      w.error(*root, "", "the file must be a map of keys (listen:, targets:, ...)");
-      return tl::unexpected(w.take_errors());
-    }
-    auto top = w.entries(*root, "", {"listen", "db", "modules", "defaults", "targets", "alerts", "notifiers",
-                                     "history", "user", "peers", "usage", "guard", "relay"});
+    auto sections = yaml::file_sections(*root, w, "listen:, targets:, ...");
+    if (!sections) return tl::unexpected(w.take_errors());
+    auto& top = *sections;
     // `defaults` first: targets resolve against it wherever it sits in the file.
     for (auto& [k, v] : top)
       if (k == "defaults") parse_defaults(w, v, c);

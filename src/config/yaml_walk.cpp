@@ -202,4 +202,15 @@ std::unique_ptr<Doc> load(std::string_view text, Walker& w) {
   return nullptr;
 }
 
+std::optional<std::vector<std::pair<std::string, Node>>> file_sections(const Node& root, Walker& w,
+                                                                       std::string_view expected) {
+  if (root.IsNull()) return std::vector<std::pair<std::string, Node>>{};
+  if (!root.IsMap()) {
+    w.error(root, "", fmt::format("the file must be a map of keys ({})", expected));
+    return std::nullopt;
+  }
+  return w.entries(root, "", {"listen", "db", "modules", "defaults", "targets", "alerts", "notifiers", "history",
+                              "user", "peers", "usage", "guard", "relay"});
+}
+
 }  // namespace reach::config::yaml

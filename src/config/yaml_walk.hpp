@@ -63,4 +63,11 @@ class Walker {
 // The tree must outlive every Node taken from it.
 std::unique_ptr<Doc> load(std::string_view text, Walker& w);
 
+// The top-level entries of a reach config file, in file order. One file may hold every daemon's
+// sections (watch's keys, usage:, guard:, relay:); each parser reads its own and accepts the
+// others' names, so the list of names lives here. A null root (an empty file) has no entries;
+// any other non-map is an error naming `expected` ("relay:, user:, ...") and gives nullopt.
+std::optional<std::vector<std::pair<std::string, Node>>> file_sections(const Node& root, Walker& w,
+                                                                       std::string_view expected);
+
 }  // namespace reach::config::yaml

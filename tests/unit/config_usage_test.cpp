@@ -259,7 +259,8 @@ TEST(UsageConfig, FileLevelErrors) {
   EXPECT_EQ(errors_of("db: \"\"\nusage:\n  plans: [{name: a, interfaces: eth0, cap: 1GB}]\n"),
             "u.yml:1: db: must not be empty");
   EXPECT_EQ(errors_of("db: x\n"), "u.yml: no usage: section");
-  EXPECT_EQ(errors_of(""), "u.yml: the file must be a map of keys (db:, usage:, notifiers:, ...)");
+  EXPECT_EQ(errors_of(""), "u.yml: no usage: section");
+  EXPECT_EQ(errors_of("- a\n"), "u.yml:1: the file must be a map of keys (db:, usage:, notifiers:, ...)");
   EXPECT_EQ(errors_of("usage:\n"), "u.yml:1: usage.plans: needs at least one plan ({name: ..., interfaces: [...], cap: ...})");
   EXPECT_EQ(errors_of("usage:\n  plans: []\n"),
             "u.yml:2: usage.plans: needs at least one plan ({name: ..., interfaces: [...], cap: ...})");
@@ -267,7 +268,7 @@ TEST(UsageConfig, FileLevelErrors) {
             "u.yml:2: usage.poll: must be from 100ms to 1h");
   EXPECT_EQ(errors_of("usage:\n  plans: [{name: a, interfaces: eth0, cap: 1GB}]\nusgae: 1\n"),
             "u.yml:3: usgae: unknown key (known: listen, db, modules, defaults, targets, alerts, notifiers, history, "
-            "user, usage, guard, relay)");
+            "user, peers, usage, guard, relay)");
   EXPECT_EQ(errors_of("usage:\n  plans:\n    - {name: a, interfaces: eth0, cap: 1GB}\n    - {name: a, interfaces: eth1, cap: 1GB}\n"),
             "u.yml:4: usage.plans[1].name: 'a' is already the name of the plan at line 3");
   EXPECT_EQ(errors_of("usage:\n  plans: [{name: a, interfaces: eth0, cap: 1GB}]\nnotifiers:\n  n: {webhook: ftp://x}\n"),
