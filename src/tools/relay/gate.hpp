@@ -1,7 +1,7 @@
 #pragma once
 // The one place the accept and close paths ask about admission: the flood defences
 // (tools/relay/defence.hpp, per-prefix limits and black-holing) behind a small interface, so
-// the relay runs with an open gate when they are off.
+// connections never see how they decide.
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,8 +34,6 @@ class Gate {
   virtual std::vector<std::string> take_events() { return {}; }
 };
 
-// Admits everything; head deadline from the config (tests, and the shape of the interface).
-std::unique_ptr<Gate> open_gate(const config::RelayConfig& cfg);
-// The flood defences: defence_gate() in tools/relay/defence.hpp.
+// The one implementation, on the flood defences: defence_gate() in tools/relay/defence.hpp.
 
 }  // namespace reach::tools::relay
