@@ -103,14 +103,19 @@ print(json.dumps({"lat": lat}))
 """
 
 
-def backend_conf(tmp: Path, b4: str) -> str:
-    return f"""
-user root;
+def nginx_head(tmp: Path, name: str) -> str:
+    """The top of an nginx config of ours: foreground, one worker, files in the lab's tmpdir."""
+    return f"""user root;
 worker_processes 1;
 daemon off;
-pid {tmp}/nginx-backend.pid;
-error_log {tmp}/nginx-backend.err;
-events {{ worker_connections 8192; }}
+pid {tmp}/nginx-{name}.pid;
+error_log {tmp}/nginx-{name}.err;
+events {{ worker_connections 8000; }}
+"""
+
+
+def backend_conf(tmp: Path, b4: str) -> str:
+    return nginx_head(tmp, "backend") + f"""
 http {{
   access_log off;
   client_body_temp_path {tmp}/b-body; proxy_temp_path {tmp}/b-proxy; fastcgi_temp_path {tmp}/b-fcgi;
@@ -144,14 +149,8 @@ frontend f
 backend b
   server s1 {b4}:9000 send-proxy-v2
 """)
-    (tmp / "nginx-stream.conf").write_text(f"""
-load_module /usr/lib/nginx/modules/ngx_stream_module.so;
-user root;
-worker_processes 1;
-daemon off;
-pid {tmp}/nginx-stream.pid;
-error_log {tmp}/nginx-stream.err;
-events {{ worker_connections 8000; }}
+    (tmp / "nginx-stream.conf").write_text("load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n" +
+                                           nginx_head(tmp, "stream") + f"""
 stream {{
   server {{ listen [::]:{PORT} ipv6only=on backlog=4096; proxy_pass {b4}:9000; proxy_protocol on; }}
 }}

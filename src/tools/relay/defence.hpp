@@ -51,7 +51,8 @@ struct DefenceConfig {
 // 2 always. Read once at start and said in the start line.
 struct SynCookies {
   int value = -1;  // -1: could not read
-  std::string text() const;  // "SYN cookies on (net.ipv4.tcp_syncookies=1)"
+  // "SYN cookies on when the SYN queue overflows (net.ipv4.tcp_syncookies=1)", "... off ..."
+  std::string text() const;
 };
 SynCookies read_syn_cookies();
 
