@@ -75,7 +75,7 @@ bool RelayLimits::saturated() const {
   return (config_.max_conns && open_ >= config_.max_conns) || (config_.max_memory && memory_ >= config_.max_memory);
 }
 
-RelayLimits::Entry* RelayLimits::entry(const Key& k, const PrefixLimit& lim, TimeNs now) {
+RelayLimits::Entry* RelayLimits::entry(const Key& k, const PrefixLimit& lim, TimeNs now, const Key* keep) {
   auto it = table_.find(k);
   if (it != table_.end()) return &it->second;
   if (table_.size() >= config_.max_prefixes) {
@@ -83,7 +83,9 @@ RelayLimits::Entry* RelayLimits::entry(const Key& k, const PrefixLimit& lim, Tim
     const std::size_t before = table_.size();
     // Full: drop every prefix without connections or ban, however recent (a flood of fresh
     // prefixes each seen once must not lock out the next legitimate one).
-    std::erase_if(table_, [&](const auto& kv) { return kv.second.conns == 0 && kv.second.banned_until <= now; });
+    std::erase_if(table_, [&](const auto& kv) {
+      return kv.second.conns == 0 && kv.second.banned_until <= now && !(keep && kv.first == *keep);
+    });
     next_full_sweep_ = (before - table_.size()) * 10 < config_.max_prefixes ? now + kFullSweepGap : now;
     if (table_.size() >= config_.max_prefixes) return nullptr;
   }
@@ -134,7 +136,7 @@ Admit RelayLimits::admit(const IpAddr& peer, TimeNs now) {
   Entry* entries[2] = {nullptr, nullptr};
   for (int i = 0; i < 2 && lims[i]; ++i) {
     keys[i] = key_of(prefix_of(a, lims[i]->len));
-    entries[i] = entry(keys[i], *lims[i], now);
+    entries[i] = entry(keys[i], *lims[i], now, i > 0 ? &keys[0] : nullptr);
     if (!entries[i]) return {false, Refusal::memory, prefix_of(a, lims[i]->len)};
     entries[i]->last_seen = now;
   }

@@ -90,7 +90,9 @@ class RelayLimits {
     std::uint64_t refused = 0;
     Refusal last_reason = Refusal::none;
   };
-  Entry* entry(const Key& k, const PrefixLimit& lim, TimeNs now);
+  // The entry of k, created if needed; nullptr when the table is full. A full table is swept of
+  // idle prefixes, but never of `keep` (the other level of the admission under way).
+  Entry* entry(const Key& k, const PrefixLimit& lim, TimeNs now, const Key* keep = nullptr);
   Refusal check(Entry& e, const PrefixLimit& lim, TimeNs now) const;
   void strike(Entry& e, const Key& k, Refusal r, TimeNs now);
   bool allowed(const IpAddr& a) const;

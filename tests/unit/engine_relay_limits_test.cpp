@@ -267,6 +267,23 @@ TEST(RelayLimits, TableFullOfBusyPrefixesRefusesWithMemory) {
   EXPECT_TRUE(l.admit(A("198.18.1.1"), 200 * kNsPerMs).ok);
 }
 
+// A full table is swept while an IPv6 admission holds its /64 entry and asks for its /48: the sweep
+// once erased that /64 (idle, just created) and the admission wrote to freed memory (found by
+// fuzz_relay_limits under ASan).
+TEST(RelayLimits, FullTableSweepKeepsTheOtherLevelOfTheAdmission) {
+  RelayLimitsConfig c = base();
+  c.max_prefixes = 3;
+  RelayLimits l(c);
+  ASSERT_TRUE(l.admit(A("2001:db8:1:1::1"), 0).ok);  // its /64 and /48 stay busy
+  EXPECT_EQ(l.tracked_prefixes(), 2u);
+  const Admit a = l.admit(A("2001:db8:2:1::1"), 0);  // a new /64 fills the table, its /48 finds it full
+  EXPECT_FALSE(a.ok);
+  EXPECT_EQ(a.reason, Refusal::memory);
+  EXPECT_EQ(l.tracked_prefixes(), 3u) << "the /64 of the admission under way was swept away";
+  l.released(A("2001:db8:1:1::1"), 1);
+  EXPECT_TRUE(l.admit(A("2001:db8:2:1::1"), 200 * kNsPerMs).ok);
+}
+
 TEST(RelayLimits, EvictDropsIdleOnly) {
   RelayLimitsConfig c = base();
   c.idle_evict = 10 * kNsPerSec;
