@@ -3,6 +3,8 @@
 #include <llhttp.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -118,9 +120,24 @@ int on_value(llhttp_t* p, const char* at, std::size_t n) {
   s.headers.back().second.append(at, n);
   return 0;
 }
+// RFC 9110 §5.6.2 tchar. Debian's llhttp lets "X-Forwarded-For : v" through with the space in the
+// name; a backend that trims it would read the client's own address claim, so RFC 9112 §5.1's 400.
+bool is_token(const std::string& s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s)
+    if (!(std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr) || c == 0) return false;
+  return true;
+}
+
 // Pausing at the two boundaries tells feed() where a head ends and where the next begins.
 int on_headers_complete(llhttp_t* p) {
-  HttpForward::Impl::of(p).pause = Pause::head;
+  auto& s = HttpForward::Impl::of(p);
+  for (const auto& h : s.headers)
+    if (!is_token(h.first)) {
+      llhttp_set_error_reason(p, "header name is not a token (whitespace before the colon?)");
+      return HPE_USER;
+    }
+  s.pause = Pause::head;
   return HPE_PAUSED;
 }
 int on_message_complete(llhttp_t* p) {
