@@ -1,6 +1,7 @@
 #include "tools/relay/server.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <linux/capability.h>
 #include <signal.h>
 #include <sys/epoll.h>
@@ -256,8 +257,17 @@ void Server::finished(std::uint64_t id, Reject why) {
 // The defences' batch of bans to the kernel, and their events.
 void Server::on_tick() {
   gate_->tick(reactor_->now());
-  for (const auto& line : gate_->take_events()) out_ << line << '\n';
-  out_.flush();
+  // The defences hand over NDJSON; through event() they become text lines without --json and get
+  // the relay's timestamp with it.
+  for (const auto& line : gate_->take_events()) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_object()) continue;
+    std::string kind = j.value("type", std::string("relay_defence"));
+    if (kind.rfind("relay_", 0) == 0) kind.erase(0, 6);
+    const std::string text = j.value("message", kind);
+    for (const char* k : {"type", "version", "message"}) j.erase(k);
+    event(kind, text, std::move(j));
+  }
   reactor_->after(gate_->tick_interval(), [this] { on_tick(); });
 }
 
