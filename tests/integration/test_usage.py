@@ -441,7 +441,7 @@ def test_on_cap_exec_runs_once_per_cycle_with_the_event_in_its_environment(lab, 
     assert d.stop() == 0, d.errors
     assert not list(tmp_path.glob("ran.*")), d.lines
     r = link.c.run([str(reach), "usage", "--config", str(cfg)], timeout=20)
-    assert "on_cap.exec ran this cycle" in r.stdout, r.stdout
+    assert "on_cap ran this cycle" in r.stdout, r.stdout
     # 40 days later: a new cycle, under the cap first, then over it: it runs once more.
     d = Daemon(link, reach, cfg, env={"REACH_USAGE_TEST_TIME_OFFSET": str(40 * 86400)})
     d.wait_line("counting")
