@@ -413,6 +413,9 @@ UsagePlan parse_plan(Walker& w, const yaml::Node& n, const std::string& path) {
         return s.kind == UsageSource::Kind::interface && !s.interface.empty();
       }))
     w.error(n["on_cap"], at(at(path, "on_cap"), "block"), "needs an interface of this host named in interfaces: (snmp and mrtg sources cannot be blocked here)");
+  for (const auto& s : plan.sources)
+    if (plan.on_cap_block && s.kind == UsageSource::Kind::interface && s.interface == "lo")
+      w.error(s.line, at(at(path, "on_cap"), "block"), "would block lo: loopback is never blocked");
   std::map<std::string, int> ids;
   for (const auto& s : plan.sources)
     if (!ids.emplace(s.id, s.line).second)

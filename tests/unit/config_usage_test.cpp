@@ -225,6 +225,8 @@ TEST(UsageConfig, EveryErrorNamesItsLine) {
        "u.yml:6: usage.plans[0].on_cap.allow: must be a list ([\"udp/53\", \"tcp/22\", \"198.18.0.0/24\"])"},
       {"      interfaces: [eth0]\n      cap: 1GB\n      on_cap: { allow: [udp/53] }\n",
        "u.yml:6: usage.plans[0].on_cap.allow: is only for block: true"},
+      {"      interfaces: [lo]\n      cap: 1GB\n      on_cap: { block: true }\n",
+       "u.yml:4: usage.plans[0].on_cap.block: would block lo: loopback is never blocked"},
       {"      mrtg: cmd\n      cap: 1GB\n      on_cap: { block: true }\n",
        "u.yml:6: usage.plans[0].on_cap.block: needs an interface of this host named in interfaces: (snmp and mrtg "
        "sources cannot be blocked here)"},
