@@ -22,6 +22,7 @@
 #include "base/error.hpp"
 #include "base/ip_prefix.hpp"
 #include "base/time.hpp"
+#include "io/nft_ctx.hpp"
 
 namespace reach::io {
 
@@ -95,13 +96,12 @@ class NftSets {
   const NftLayout& layout() const { return layout_; }
 
  private:
-  struct Ctx;
-  NftSets(NftLayout layout, std::unique_ptr<Ctx> ctx);
+  NftSets(NftLayout layout, NftCtx ctx);
   // Runs one command buffer; op names the operation for the error.
   Result<std::string> run(const std::string& op, const std::string& cmds, bool json = false);
 
   NftLayout layout_;
-  std::unique_ptr<Ctx> ctx_;
+  NftCtx ctx_;
   std::vector<IpPrefix> allow_;
   bool readd_refreshes_ = false;
 };

@@ -1,19 +1,11 @@
 #include "io/nft_usage_block.hpp"
 
-#include <nftables/libnftables.h>
-
 #include <cerrno>
 #include <nlohmann/json.hpp>
 
 namespace reach::io {
 
 namespace {
-
-std::string first_line(const char* text) {
-  std::string s = text ? text : "";
-  auto nl = s.find('\n');
-  return nl == std::string::npos ? s : s.substr(0, nl);
-}
 
 std::string quoted_list(std::span<const std::string> names) {
   std::string out;
@@ -64,14 +56,7 @@ std::string block_ensure_script(const std::string& table, std::span<const BlockA
   return s;
 }
 
-struct NftUsageBlock::Ctx {
-  nft_ctx* nft = nullptr;
-  ~Ctx() {
-    if (nft) nft_ctx_free(nft);
-  }
-};
-
-NftUsageBlock::NftUsageBlock(std::string table, std::unique_ptr<Ctx> ctx) : table_(std::move(table)), ctx_(std::move(ctx)) {}
+NftUsageBlock::NftUsageBlock(std::string table, NftCtx ctx) : table_(std::move(table)), ctx_(std::move(ctx)) {}
 NftUsageBlock::NftUsageBlock(NftUsageBlock&&) noexcept = default;
 NftUsageBlock& NftUsageBlock::operator=(NftUsageBlock&&) noexcept = default;
 NftUsageBlock::~NftUsageBlock() = default;
@@ -79,29 +64,13 @@ NftUsageBlock::~NftUsageBlock() = default;
 Result<NftUsageBlock> NftUsageBlock::open(std::string table) {
   if (table.empty() || table.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
     return fail("nftables table name", table, EINVAL, "letters, digits and _ only");
-  auto ctx = std::make_unique<Ctx>();
-  ctx->nft = nft_ctx_new(NFT_CTX_DEFAULT);
-  if (!ctx->nft) return fail("nft_ctx_new", "", ENOMEM);
-  if (nft_ctx_buffer_output(ctx->nft) != 0 || nft_ctx_buffer_error(ctx->nft) != 0)
-    return fail("nft_ctx_buffer_output", "", ENOMEM);
-  return NftUsageBlock(std::move(table), std::move(ctx));
+  auto ctx = NftCtx::open();
+  if (!ctx) return tl::unexpected(ctx.error());
+  return NftUsageBlock(std::move(table), std::move(*ctx));
 }
 
 Result<std::string> NftUsageBlock::run(const std::string& op, const std::string& cmds, bool json) {
-  nft_ctx* n = ctx_->nft;
-  const unsigned flags = nft_ctx_output_get_flags(n);
-  nft_ctx_output_set_flags(n, json ? (flags | NFT_CTX_OUTPUT_JSON) : (flags & ~NFT_CTX_OUTPUT_JSON));
-  const int rc = nft_run_cmd_from_buffer(n, cmds.c_str());
-  nft_ctx_output_set_flags(n, flags);
-  std::string out = nft_ctx_get_output_buffer(n);
-  std::string err = first_line(nft_ctx_get_error_buffer(n));
-  if (rc != 0) {
-    int e = EIO;
-    if (err.find("No such file or directory") != std::string::npos) e = ENOENT;
-    if (err.find("Operation not permitted") != std::string::npos) e = EPERM;
-    return fail(op, "inet " + table_, e, err);
-  }
-  return out;
+  return ctx_.run(op, "inet " + table_, cmds, json);
 }
 
 Result<void> NftUsageBlock::ensure(std::span<const BlockAllow> allow) {

@@ -13,6 +13,7 @@
 
 #include "base/error.hpp"
 #include "base/time.hpp"
+#include "io/nft_ctx.hpp"
 #include "model/usage.hpp"
 
 namespace reach::io {
@@ -54,11 +55,10 @@ class NftUsageBlock {
   Result<std::vector<BlockEntry>> list();
 
  private:
-  struct Ctx;
-  NftUsageBlock(std::string table, std::unique_ptr<Ctx> ctx);
+  NftUsageBlock(std::string table, NftCtx ctx);
   Result<std::string> run(const std::string& op, const std::string& cmds, bool json = false);
   std::string table_;
-  std::unique_ptr<Ctx> ctx_;
+  NftCtx ctx_;
 };
 
 }  // namespace reach::io
