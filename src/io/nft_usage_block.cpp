@@ -98,14 +98,14 @@ Result<void> NftUsageBlock::unblock(std::span<const std::string> ifnames) {
   for (const auto& n : ifnames)
     if (!blockable_ifname(n)) return fail("nftables usage unblock", n, EINVAL, "not an interface name that may be blocked");
   if (ifnames.empty()) return {};
-  // add (1 s) then delete: an absent element is no error; with an absent table nothing is blocked.
-  const std::string t = "inet " + table_;
+  // add (1 s) then delete: an absent element is no error. No table or set (ENOENT): nothing is
+  // blocked, and none is created.
+  const std::string set = "inet " + table_ + " usage_block";
   std::string timed;
   for (const auto& n : ifnames) timed += (timed.empty() ? "\"" : ", \"") + n + "\" timeout 1s";
-  auto r = run("nftables usage unblock", "add table " + t + "\nadd set " + t + " usage_block { type ifname; flags timeout; }\n" +
-                                             "add element " + t + " usage_block { " + timed + " }\ndelete element " + t +
-                                             " usage_block { " + quoted_list(ifnames) + " }\n");
-  if (!r) return tl::unexpected(r.error());
+  auto r = run("nftables usage unblock",
+               "add element " + set + " { " + timed + " }\ndelete element " + set + " { " + quoted_list(ifnames) + " }\n");
+  if (!r && r.error().err != ENOENT) return tl::unexpected(r.error());
   return {};
 }
 

@@ -606,6 +606,10 @@ def test_on_cap_block_drops_all_but_the_allowed_until_the_cycle_ends_or_unblock(
     assert sink2.stdout.readline().strip() == "ready"
     cfg = config(tmp_path, cap="2MB", count="tx", thresholds="[]",
                  extra='      on_cap: { block: true, allow: ["tcp/5002", "udp/53"] }\n')
+    # Before any block: --unblock is no error and creates nothing in the namespace's ruleset.
+    r = link.c.run([str(reach), "usage", "--config", str(cfg), "--unblock", "lab"], timeout=20, check=False)
+    assert r.returncode == 0, r.stderr
+    assert "reach" not in link.c.run(["nft", "list", "tables"], timeout=10).stdout
     d = Daemon(link, reach, cfg)
     baseline(d)
     assert probe(link, 5001) == "open" and probe(link, 5002) == "open"
