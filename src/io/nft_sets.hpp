@@ -14,7 +14,6 @@
 // against ~400k/s). Every call is ONE libnftables command buffer, which nft sends as one netlink
 // transaction: all of it applies or none does.
 #include <cstddef>
-#include <memory>
 #include <span>
 #include <string>
 #include <vector>

@@ -1,5 +1,6 @@
 #include "io/nft_usage_block.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <nlohmann/json.hpp>
 

@@ -6,7 +6,6 @@
 // that send traffic through a blocked interface to `usage_essential`, which accepts the
 // essential ports and prefixes and drops the rest. The chains never touch relay/guard's own.
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <string>
 #include <vector>
