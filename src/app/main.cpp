@@ -371,7 +371,9 @@ int run(int argc, char** argv, std::ostream& out) {
   auto* u_nagios = u->add_flag("--nagios", uo.nagios, "Nagios plugin output and exit codes, with perfdata");
   auto* u_warn = u->add_option("-w,--warning", uo.warning, "--nagios WARNING at this percent of the cap (default 80%)");
   auto* u_crit = u->add_option("-c,--critical", uo.critical, "--nagios CRITICAL at this percent of the cap (default 90%)");
+  auto* u_unblock = u->add_option("--unblock", uo.unblock, "lift this plan's on_cap.block now (nftables; needs CAP_NET_ADMIN)");
   for (auto* o : {u_plan, u_days, u_months, u_json, u_vnstat, u_mrtg, u_nagios}) o->excludes(u_daemon);
+  for (auto* o : {u_daemon, u_plan, u_days, u_months, u_json, u_vnstat, u_mrtg, u_nagios}) u_unblock->excludes(o);
   for (auto* a : {u_json, u_vnstat, u_mrtg, u_nagios})
     for (auto* b : {u_json, u_vnstat, u_mrtg, u_nagios})
       if (a != b) a->excludes(b);

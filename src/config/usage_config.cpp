@@ -320,15 +320,28 @@ void parse_thresholds(Walker& w, const yaml::Node& n, const std::string& p, Usag
 }
 
 void parse_on_cap(Walker& w, const yaml::Node& n, const std::string& p, UsagePlan& plan) {
-  for (auto& [k, v] : w.entries(n, p, {"exec", "block"})) {
+  bool has_allow = false;
+  for (auto& [k, v] : w.entries(n, p, {"exec", "block", "allow"})) {
     if (k == "exec") {
       if (auto argv = command(w, v, at(p, k))) plan.on_cap_exec = *argv;
-    } else if (auto b = w.boolean(v, at(p, k)); b && *b) {
-      // Not silently ignored: a user who asks for a block must not believe traffic is stopped.
-      w.error(v, at(p, k), "is not supported: reach does not change the firewall; run your own command with "
-                           "on_cap.exec (docs/USAGE.md \"on_cap\")");
+    } else if (k == "block") {
+      if (auto b = w.boolean(v, at(p, k))) plan.on_cap_block = *b;
+    } else if (v.IsSequence()) {
+      has_allow = true;
+      std::size_t i = 0;
+      for (const auto& item : w.items(v, at(p, k))) {
+        auto s = w.str(item, idx(at(p, k), i));
+        std::string why;
+        if (auto a = s ? parse_block_allow(*s, why) : std::nullopt) plan.on_cap_allow.push_back(*a);
+        else if (s) w.error(item, idx(at(p, k), i), why);
+        ++i;
+      }
+    } else {
+      w.error(v, at(p, k), "must be a list ([\"udp/53\", \"tcp/22\", \"198.18.0.0/24\"])");
     }
   }
+  if (has_allow && !plan.on_cap_block) w.error(n["allow"], at(p, "allow"), "is only for block: true");
+  if (plan.on_cap_block && !has_allow) plan.on_cap_allow = default_block_allow();
 }
 
 UsagePlan parse_plan(Walker& w, const yaml::Node& n, const std::string& path) {
@@ -396,6 +409,13 @@ UsagePlan parse_plan(Walker& w, const yaml::Node& n, const std::string& path) {
   if (!n["cap"].IsDefined()) w.error(n, at(path, "cap"), "is required (30GB, 500GiB, ...)");
   if (!n["interfaces"].IsDefined() && !n["snmp"].IsDefined() && !n["mrtg"].IsDefined())
     w.error(n, path, "needs a source: interfaces, snmp or mrtg");
+  if (plan.on_cap_block && std::none_of(plan.sources.begin(), plan.sources.end(), [](const auto& s) {
+        return s.kind == UsageSource::Kind::interface && !s.interface.empty();
+      }))
+    w.error(n["on_cap"], at(at(path, "on_cap"), "block"), "needs an interface of this host named in interfaces: (snmp and mrtg sources cannot be blocked here)");
+  for (const auto& s : plan.sources)
+    if (plan.on_cap_block && s.kind == UsageSource::Kind::interface && s.interface == "lo")
+      w.error(s.line, at(at(path, "on_cap"), "block"), "would block lo: loopback is never blocked");
   std::map<std::string, int> ids;
   for (const auto& s : plan.sources)
     if (!ids.emplace(s.id, s.line).second)
@@ -404,6 +424,16 @@ UsagePlan parse_plan(Walker& w, const yaml::Node& n, const std::string& path) {
 }
 
 void cross_check(Walker& w, UsageConfig& c) {
+  // One essential chain for every block: the blocking plans must agree on what stays open.
+  const UsagePlan* first_block = nullptr;
+  for (const auto& plan : c.plans) {
+    if (!plan.on_cap_block) continue;
+    if (!first_block) first_block = &plan;
+    else if (plan.on_cap_allow != first_block->on_cap_allow)
+      w.error(plan.line, at(idx("usage.plans", static_cast<std::size_t>(&plan - c.plans.data())), "on_cap.allow"),
+              fmt::format("differs from the allow list of plan '{}' at line {}: every blocking plan has the same one",
+                          first_block->name, first_block->line));
+  }
   std::map<std::string, int> names;
   for (std::size_t i = 0; i < c.plans.size(); ++i) {
     const auto& plan = c.plans[i];
@@ -421,6 +451,40 @@ void cross_check(Walker& w, UsageConfig& c) {
 }
 
 }  // namespace
+
+std::optional<model::BlockAllow> parse_block_allow(std::string_view text, std::string& why) {
+  for (std::string_view proto : {"udp/", "tcp/"}) {
+    if (!text.starts_with(proto)) continue;
+    const std::string_view rest = text.substr(4);
+    const auto dash = rest.find('-');
+    auto port = [](std::string_view d) -> std::optional<int> {
+      int v = 0;
+      auto [end, ec] = std::from_chars(d.data(), d.data() + d.size(), v);
+      if (ec != std::errc{} || end != d.data() + d.size() || v < 1 || v > 65535) return std::nullopt;
+      return v;
+    };
+    auto lo = port(rest.substr(0, dash));
+    auto hi = dash == std::string_view::npos ? lo : port(rest.substr(dash + 1));
+    if (!lo || !hi || *hi < *lo) break;
+    return model::BlockAllow{model::BlockAllow::Kind::port, std::string(proto.substr(0, 3)), *lo, *hi, {}};
+  }
+  auto p = text.starts_with("udp/") || text.starts_with("tcp/") ? std::nullopt : parse_prefix(text);
+  if (!p || text.find('/') == std::string_view::npos) {
+    why = "must be udp/PORT, tcp/PORT, udp/LO-HI (ports 1..65535) or a prefix like 198.18.0.0/24 (host bits zero)";
+    return std::nullopt;
+  }
+  model::BlockAllow a;
+  a.kind = model::BlockAllow::Kind::prefix;
+  a.prefix = *p;
+  return a;
+}
+
+std::vector<model::BlockAllow> default_block_allow() {
+  std::vector<model::BlockAllow> out;
+  std::string why;
+  for (const char* t : {"udp/53", "tcp/53", "udp/67-68", "udp/123"}) out.push_back(*parse_block_allow(t, why));
+  return out;
+}
 
 ConfigResult<UsageConfig> parse_usage_config(std::string_view text, const std::string& source) {
   Walker w(source);

@@ -66,9 +66,13 @@ struct UsagePlan {
   std::vector<std::string> notify;            // notifier names under `notifiers:`
   std::vector<int> notify_lines;              // the line of each name (errors point at it)
   // Optional command run once per cycle when the cap is reached (no shell; the event in its
-  // environment, docs/USAGE.md "on_cap"). `block: true` is refused: reach does not change the
-  // firewall (yet); `block: false` is the default.
+  // environment, docs/USAGE.md "on_cap").
   std::vector<std::string> on_cap_exec;
+  // on_cap.block: the plan's interfaces go into the nftables block set until the cycle ends
+  // (io/nft_usage_block), except `allow` (default_block_allow() when not given). Every blocking
+  // plan of a file has the same allow list (one essential chain).
+  bool on_cap_block = false;
+  std::vector<model::BlockAllow> on_cap_allow;
   int line = 0;
 };
 
@@ -96,6 +100,12 @@ Words split_command(std::string_view text);
 
 // `reach usage --nagios -w 80% -c 90%`: a percent of the cap, "80%" or "80", 0 < p <= 1000.
 std::optional<double> parse_percent(std::string_view text);
+
+// One on_cap.allow entry: "udp/53", "tcp/22", "udp/67-68", "198.18.0.0/24", "2001:db8::/32";
+// nullopt with `why` set when malformed.
+std::optional<model::BlockAllow> parse_block_allow(std::string_view text, std::string& why);
+// udp/53, tcp/53 (DNS), udp/67-68 (DHCP), udp/123 (NTP).
+std::vector<model::BlockAllow> default_block_allow();
 
 // "rx", "tx", "both".
 const char* usage_count_word(UsageCount c);

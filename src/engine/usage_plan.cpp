@@ -52,7 +52,7 @@ std::vector<int> crossed(ThresholdState& state, const config::UsagePlan& plan, c
   if (status.projected_exhaustion && status.used < status.cap && !fired(kProjected)) out.push_back(kProjected);
   for (int p : plan.thresholds)
     if (reached(status.used, status.cap, p) && !fired(p)) out.push_back(p);
-  if (!plan.on_cap_exec.empty() && reached(status.used, status.cap, 100) && !fired(kOnCap)) out.push_back(kOnCap);
+  if ((!plan.on_cap_exec.empty() || plan.on_cap_block) && reached(status.used, status.cap, 100) && !fired(kOnCap)) out.push_back(kOnCap);
   state.fired.insert(state.fired.end(), out.begin(), out.end());
   std::sort(state.fired.begin(), state.fired.end());
   return out;

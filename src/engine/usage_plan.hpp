@@ -45,7 +45,7 @@ inline constexpr int kOnCap = -2;
 // Thresholds newly crossed, ascending (each at most once per cycle; a new cycle clears `fired`);
 // updates `state`. Several at once when usage jumped (first poll after a downtime): all of them.
 // Also kProjected once per cycle when a projection first falls before cycle.end, unless the cap
-// is already reached; and kOnCap once per cycle when the plan has an on_cap command and the cap
+// is already reached; and kOnCap once per cycle when the plan has an on_cap action and the cap
 // is reached (used >= cap, whatever its thresholds).
 std::vector<int> crossed(ThresholdState& state, const config::UsagePlan& plan, const PlanStatus& status);
 

@@ -110,7 +110,7 @@ std::string usage_status_text(const model::UsageReport& report) {
     for (int f : p.fired)
       if (f >= 0) fired.push_back(fmt::format("{} %", f));
     if (!fired.empty()) out += fmt::format("  alerts   {} sent this cycle\n", fmt::join(fired, ", "));
-    if (std::find(p.fired.begin(), p.fired.end(), -2) != p.fired.end()) out += "  action   on_cap.exec ran this cycle\n";
+    if (std::find(p.fired.begin(), p.fired.end(), -2) != p.fired.end()) out += "  action   on_cap ran this cycle\n";
     for (const auto& s : p.sources) {
       out += fmt::format("  source   {}: rx {}, tx {}", printable(s.name), usage_bytes(s.rx), usage_bytes(s.tx));
       out += s.ok ? "\n" : fmt::format(" ({})\n", printable(s.problem));

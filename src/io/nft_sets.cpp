@@ -1,7 +1,5 @@
 #include "io/nft_sets.hpp"
 
-#include <nftables/libnftables.h>
-
 #include <array>
 #include <cerrno>
 #include <map>
@@ -56,13 +54,6 @@ std::string timeout_text(TimeNs t) {
   return std::to_string(ms) + "ms";
 }
 
-// "Error: ...\n<cmd>\n^^^" -> its first line, for an error message of one line.
-std::string first_line(const char* text) {
-  std::string s = text ? text : "";
-  auto nl = s.find('\n');
-  return nl == std::string::npos ? s : s.substr(0, nl);
-}
-
 }  // namespace
 
 bool ban_refused(const IpPrefix& p, std::span<const IpPrefix> allow) {
@@ -106,14 +97,7 @@ std::string add_script(const std::string& table, std::span<const Ban> bans, bool
   return out;
 }
 
-struct NftSets::Ctx {
-  nft_ctx* nft = nullptr;
-  ~Ctx() {
-    if (nft) nft_ctx_free(nft);
-  }
-};
-
-NftSets::NftSets(NftLayout layout, std::unique_ptr<Ctx> ctx) : layout_(std::move(layout)), ctx_(std::move(ctx)) {}
+NftSets::NftSets(NftLayout layout, NftCtx ctx) : layout_(std::move(layout)), ctx_(std::move(ctx)) {}
 NftSets::NftSets(NftSets&&) noexcept = default;
 NftSets& NftSets::operator=(NftSets&&) noexcept = default;
 NftSets::~NftSets() = default;
@@ -121,29 +105,13 @@ NftSets::~NftSets() = default;
 Result<NftSets> NftSets::open(NftLayout layout) {
   if (layout.table.empty() || layout.table.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
     return fail("nftables table name", layout.table, EINVAL, "letters, digits and _ only");
-  auto ctx = std::make_unique<Ctx>();
-  ctx->nft = nft_ctx_new(NFT_CTX_DEFAULT);
-  if (!ctx->nft) return fail("nft_ctx_new", "", ENOMEM);
-  if (nft_ctx_buffer_output(ctx->nft) != 0 || nft_ctx_buffer_error(ctx->nft) != 0)
-    return fail("nft_ctx_buffer_output", "", ENOMEM);
-  return NftSets(std::move(layout), std::move(ctx));
+  auto ctx = NftCtx::open();
+  if (!ctx) return tl::unexpected(ctx.error());
+  return NftSets(std::move(layout), std::move(*ctx));
 }
 
 Result<std::string> NftSets::run(const std::string& op, const std::string& cmds, bool json) {
-  nft_ctx* n = ctx_->nft;
-  const unsigned flags = nft_ctx_output_get_flags(n);
-  nft_ctx_output_set_flags(n, json ? (flags | NFT_CTX_OUTPUT_JSON) : (flags & ~NFT_CTX_OUTPUT_JSON));
-  const int rc = nft_run_cmd_from_buffer(n, cmds.c_str());
-  nft_ctx_output_set_flags(n, flags);
-  std::string out = nft_ctx_get_output_buffer(n);
-  std::string err = first_line(nft_ctx_get_error_buffer(n));
-  if (rc != 0) {
-    int e = EIO;
-    if (err.find("No such file or directory") != std::string::npos) e = ENOENT;
-    if (err.find("Operation not permitted") != std::string::npos) e = EPERM;
-    return fail(op, "inet " + layout_.table, e, err);
-  }
-  return out;
+  return ctx_.run(op, "inet " + layout_.table, cmds, json);
 }
 
 Result<void> NftSets::ensure() {

@@ -14,7 +14,6 @@
 // against ~400k/s). Every call is ONE libnftables command buffer, which nft sends as one netlink
 // transaction: all of it applies or none does.
 #include <cstddef>
-#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,6 +21,7 @@
 #include "base/error.hpp"
 #include "base/ip_prefix.hpp"
 #include "base/time.hpp"
+#include "io/nft_ctx.hpp"
 
 namespace reach::io {
 
@@ -95,13 +95,12 @@ class NftSets {
   const NftLayout& layout() const { return layout_; }
 
  private:
-  struct Ctx;
-  NftSets(NftLayout layout, std::unique_ptr<Ctx> ctx);
+  NftSets(NftLayout layout, NftCtx ctx);
   // Runs one command buffer; op names the operation for the error.
   Result<std::string> run(const std::string& op, const std::string& cmds, bool json = false);
 
   NftLayout layout_;
-  std::unique_ptr<Ctx> ctx_;
+  NftCtx ctx_;
   std::vector<IpPrefix> allow_;
   bool readd_refreshes_ = false;
 };

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "base/ip_prefix.hpp"
+
 namespace reach::model {
 
 enum class UsageCount : std::uint8_t { rx, tx, both };
@@ -35,6 +37,16 @@ struct UsageSourceStatus {
   std::uint64_t rx_total = 0, tx_total = 0;
   std::int64_t first_seen = 0, last_read = 0;  // unix s, 0 = never
   std::uint64_t rx = 0, tx = 0;                // this cycle
+};
+
+// One exception of on_cap.block (docs/USAGE.md "on_cap"): a protocol and port range that stays
+// open ("udp/67-68"), or a prefix ("198.18.0.0/24").
+struct BlockAllow {
+  enum class Kind : std::uint8_t { port, prefix } kind = Kind::port;
+  std::string proto;  // "udp" | "tcp" (kind port)
+  int port_lo = 0, port_hi = 0;
+  IpPrefix prefix;
+  friend bool operator==(const BlockAllow&, const BlockAllow&) = default;
 };
 
 struct UsagePlanReport {

@@ -441,7 +441,7 @@ def test_on_cap_exec_runs_once_per_cycle_with_the_event_in_its_environment(lab, 
     assert d.stop() == 0, d.errors
     assert not list(tmp_path.glob("ran.*")), d.lines
     r = link.c.run([str(reach), "usage", "--config", str(cfg)], timeout=20)
-    assert "on_cap.exec ran this cycle" in r.stdout, r.stdout
+    assert "on_cap ran this cycle" in r.stdout, r.stdout
     # 40 days later: a new cycle, under the cap first, then over it: it runs once more.
     d = Daemon(link, reach, cfg, env={"REACH_USAGE_TEST_TIME_OFFSET": str(40 * 86400)})
     d.wait_line("counting")
@@ -565,3 +565,74 @@ def test_vnstat_side_by_side_counts_what_reach_counts_on_a_clean_link(lab, reach
     # vnstatd's baseline was read before reach's: it may hold a few bytes more (ARP), not less.
     assert total["tx"] >= tx1 - tx0 and total["tx"] - (tx1 - tx0) < 1000, (total, tx1 - tx0)
     assert total["rx"] >= rx1 - rx0 and total["rx"] - (rx1 - rx0) < 1000, (total, rx1 - rx0)
+
+
+PROBE = r"""
+import socket, sys
+try:
+    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=float(sys.argv[3]))
+    c.sendall(b"x" * 1000); c.shutdown(socket.SHUT_WR); c.recv(1); c.close()
+    print("open")
+except OSError as e:
+    print("closed", e)
+"""
+
+
+def probe(link, port, timeout=2.0):
+    """'open' when a TCP connection client -> server:port carries 1000 bytes, else 'closed'."""
+    r = link.c.run([lablib.python_bin(), "-c", PROBE, link.s4, str(port), str(timeout)], timeout=timeout + 10)
+    return r.stdout.split()[0]
+
+
+def block_set(link):
+    """[(ifname, timeout s, expires s)] of the usage block set in the client namespace."""
+    r = link.c.run(["nft", "-j", "list", "set", "inet", "reach", "usage_block"], timeout=10)
+    out = []
+    for item in json.loads(r.stdout)["nftables"]:
+        for e in item.get("set", {}).get("elem", []):
+            el = e["elem"] if isinstance(e, dict) else {"val": e}
+            out.append((el["val"], el.get("timeout", 0), el.get("expires", 0)))
+    return out
+
+
+def test_on_cap_block_drops_all_but_the_allowed_until_the_cycle_ends_or_unblock(lab, reach, tmp_path):
+    """on_cap.block was refused. At the cap the plan's interface now goes into the nftables set
+    of the client's namespace with a timeout of the time left in the cycle: a port outside the
+    allow list is dropped, an allowed one still passes; --unblock lifts it (the once-per-cycle
+    state stays: the daemon does not block again this cycle)."""
+    import datetime
+    link = Link(lab)
+    sink2 = link.s.popen([lablib.python_bin(), "-c", SINK, link.s4, "5002"], text=True, bufsize=1)
+    assert sink2.stdout.readline().strip() == "ready"
+    cfg = config(tmp_path, cap="2MB", count="tx", thresholds="[]",
+                 extra='      on_cap: { block: true, allow: ["tcp/5002", "udp/53"] }\n')
+    # Before any block: --unblock is no error and creates nothing in the namespace's ruleset.
+    r = link.c.run([str(reach), "usage", "--config", str(cfg), "--unblock", "lab"], timeout=20, check=False)
+    assert r.returncode == 0, r.stderr
+    assert "reach" not in link.c.run(["nft", "list", "tables"], timeout=10).stdout
+    d = Daemon(link, reach, cfg)
+    baseline(d)
+    assert probe(link, 5001) == "open" and probe(link, 5002) == "open"
+    assert link.sink.stdout.readline() and sink2.stdout.readline()
+    link.push(3_000_000)
+    d.wait_line("usage: plan lab: blocked u0 until")
+    now = datetime.datetime.now(datetime.timezone.utc)
+    end = datetime.datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=datetime.timezone.utc)
+    want = (end - now).total_seconds()
+    elems = block_set(link)
+    assert len(elems) == 1 and elems[0][0] == "u0", elems
+    assert abs(elems[0][1] - want) < 120 and 0 < elems[0][2] <= elems[0][1], (elems, want)
+    assert probe(link, 5001) == "closed", "a port outside the allow list still passes"
+    assert probe(link, 5002) == "open", "an allowed port is dropped"
+    assert sink2.stdout.readline()
+    r = link.c.run([str(reach), "usage", "--config", str(cfg), "--unblock", "lab"], timeout=20, check=False)
+    assert r.returncode == 0 and "unblocked u0" in r.stdout, (r.stdout, r.stderr)
+    assert block_set(link) == []
+    assert probe(link, 5001) == "open" and link.sink.stdout.readline()
+    link.push(1_000_000)  # well past the cap: no second block this cycle
+    d.polls(5)
+    assert block_set(link) == [] and len([l for l in d.lines if "blocked u0" in l]) == 1, d.lines
+    assert d.stop() == 0, d.errors
+    r = link.c.run([str(reach), "usage", "--config", str(cfg), "--unblock", "nope"], timeout=20, check=False)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "no plan 'nope'" in r.stderr, r.stderr
+    sink2.kill()

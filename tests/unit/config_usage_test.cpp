@@ -10,6 +10,8 @@
 namespace reach::config {
 namespace {
 
+using model::BlockAllow;
+
 const char* kExample = R"(db: /var/lib/reach/usage.db
 usage:
   poll: 1s
@@ -212,10 +214,22 @@ TEST(UsageConfig, EveryErrorNamesItsLine) {
        "u.yml:8: usage.plans[0].notify[1]: no notifier 'pager' under notifiers:"},
       {"      interfaces: [eth0]\n      cap: 1GB\n      notify: pager\n",
        "u.yml:6: usage.plans[0].notify[0]: no notifier 'pager' under notifiers:"},
-      // A block the user asked for is refused rather than silently not done.
-      {"      interfaces: [eth0]\n      cap: 1GB\n      on_cap: { block: true }\n",
-       "u.yml:6: usage.plans[0].on_cap.block: is not supported: reach does not change the firewall; run your own "
-       "command with on_cap.exec (docs/USAGE.md \"on_cap\")"},
+      // on_cap.block and its allow list.
+      {"      interfaces: [eth0]\n      cap: 1GB\n      on_cap:\n        block: true\n        allow: [udp/53, \"tcp/0\"]\n",
+       "u.yml:8: usage.plans[0].on_cap.allow[1]: must be udp/PORT, tcp/PORT, udp/LO-HI (ports 1..65535) or a prefix "
+       "like 198.18.0.0/24 (host bits zero)"},
+      {"      interfaces: [eth0]\n      cap: 1GB\n      on_cap: { block: true, allow: [\"198.18.0.1/24\"] }\n",
+       "u.yml:6: usage.plans[0].on_cap.allow[0]: must be udp/PORT, tcp/PORT, udp/LO-HI (ports 1..65535) or a prefix "
+       "like 198.18.0.0/24 (host bits zero)"},
+      {"      interfaces: [eth0]\n      cap: 1GB\n      on_cap: { block: true, allow: udp/53 }\n",
+       "u.yml:6: usage.plans[0].on_cap.allow: must be a list ([\"udp/53\", \"tcp/22\", \"198.18.0.0/24\"])"},
+      {"      interfaces: [eth0]\n      cap: 1GB\n      on_cap: { allow: [udp/53] }\n",
+       "u.yml:6: usage.plans[0].on_cap.allow: is only for block: true"},
+      {"      interfaces: [lo]\n      cap: 1GB\n      on_cap: { block: true }\n",
+       "u.yml:4: usage.plans[0].on_cap.block: would block lo: loopback is never blocked"},
+      {"      mrtg: cmd\n      cap: 1GB\n      on_cap: { block: true }\n",
+       "u.yml:6: usage.plans[0].on_cap.block: needs an interface of this host named in interfaces: (snmp and mrtg "
+       "sources cannot be blocked here)"},
       {"      interfaces: [eth0, eth0]\n      cap: 1GB\n",
        "u.yml:4: usage.plans[0]: if:name:eth0 is counted twice in this plan (also at line 4)"},
       {"      interfaces: [\"eth0/1\"]\n      cap: 1GB\n",
@@ -252,6 +266,57 @@ TEST(UsageConfig, EveryErrorNamesItsLine) {
        "u.yml:6: usage.plans[0].on_cap.block: must be true or false, not 'maybe'"},
   };
   for (const auto& c : cases) EXPECT_EQ(errors_of(with_plan(c.plan)), c.expected) << c.plan;
+}
+
+TEST(UsageConfig, BlockAllowList) {
+  const struct {
+    const char* text;
+    bool ok;
+    BlockAllow::Kind kind;
+    const char* proto;
+    int lo, hi;
+    const char* prefix;
+  } cases[] = {
+      {"udp/53", true, BlockAllow::Kind::port, "udp", 53, 53, ""},
+      {"tcp/6000-6010", true, BlockAllow::Kind::port, "tcp", 6000, 6010, ""},
+      {"198.18.0.0/24", true, BlockAllow::Kind::prefix, "", 0, 0, "198.18.0.0/24"},
+      {"2001:db8::/32", true, BlockAllow::Kind::prefix, "", 0, 0, "2001:db8::/32"},
+      {"udp/0", false, {}, "", 0, 0, ""},        {"udp/65536", false, {}, "", 0, 0, ""},
+      {"tcp/10-5", false, {}, "", 0, 0, ""},     {"tcp/5-", false, {}, "", 0, 0, ""},
+      {"sctp/53", false, {}, "", 0, 0, ""},      {"53", false, {}, "", 0, 0, ""},
+      {"198.18.0.1", false, {}, "", 0, 0, ""},   {"198.18.0.1/24", false, {}, "", 0, 0, ""},
+      {"udp/53 ", false, {}, "", 0, 0, ""},      {"", false, {}, "", 0, 0, ""},
+  };
+  for (const auto& c : cases) {
+    std::string why;
+    auto a = parse_block_allow(c.text, why);
+    ASSERT_EQ(a.has_value(), c.ok) << c.text;
+    if (!c.ok) {
+      EXPECT_FALSE(why.empty()) << c.text;
+      continue;
+    }
+    EXPECT_EQ(a->kind, c.kind) << c.text;
+    if (c.kind == BlockAllow::Kind::port) {
+      EXPECT_EQ(a->proto, c.proto);
+      EXPECT_EQ(a->port_lo, c.lo);
+      EXPECT_EQ(a->port_hi, c.hi);
+    } else {
+      EXPECT_EQ(a->prefix.to_string(), c.prefix);
+    }
+  }
+}
+
+TEST(UsageConfig, BlockDefaultsAndOneAllowListPerFile) {
+  auto c = parse_usage_config(with_plan("      interfaces: [eth0]\n      cap: 1GB\n      on_cap: { block: true }\n"), "u.yml");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_TRUE(c->plans[0].on_cap_block);
+  EXPECT_EQ(c->plans[0].on_cap_allow, default_block_allow());
+  EXPECT_EQ(default_block_allow().size(), 4u);  // udp/53, tcp/53, udp/67-68, udp/123
+  const std::string two = "usage:\n  plans:\n"
+                          "    - { name: a, interfaces: [eth0], cap: 1GB, on_cap: { block: true } }\n"
+                          "    - { name: b, interfaces: [eth1], cap: 1GB, on_cap: { block: true, allow: [tcp/22] } }\n";
+  EXPECT_EQ(errors_of(two), "u.yml:4: usage.plans[1].on_cap.allow: differs from the allow list of plan 'a' at line 3: "
+                            "every blocking plan has the same one");
 }
 
 TEST(UsageConfig, FileLevelErrors) {

@@ -130,6 +130,11 @@ TEST(UsagePlan, TheOnCapCommandRunsOncePerCycleAtTheCap) {
   p.on_cap_exec.clear();
   ThresholdState none;
   EXPECT_EQ(crossed(none, p, plan_status(p, 50'000'000, kCycle, kStart + 60)), std::vector<int>{100});
+  // A block alone is an action too: the same once-per-cycle state.
+  p.on_cap_block = true;
+  ThresholdState block;
+  EXPECT_EQ(crossed(block, p, plan_status(p, 50'000'000, kCycle, kStart + 60)), (std::vector<int>{100, kOnCap}));
+  EXPECT_EQ(crossed(block, p, plan_status(p, 60'000'000, kCycle, kStart + 120)), std::vector<int>{});
 }
 
 TEST(UsagePlan, ProjectedFiresOncePerCycleBeforeTheCap) {

@@ -1,6 +1,7 @@
 #include "tools/usage/runner.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -341,6 +342,9 @@ bool Runner::refresh_cycle(Plan& p, std::int64_t now_s) {
     return false;  // tried again at the next poll
   }
   if (p.cycle.end > 0) hooks_.log(fmt::format("usage: plan {}: new cycle {} .. {}", p.cfg.name, utc_text(c.start), utc_text(c.end)));
+  // A new cycle lifts the last one's block now (its kernel timeout would at the same moment,
+  // except under the test clock offset or a changed cycle).
+  if (p.cycle.end > 0 && p.cfg.on_cap_block) block_plan(p, false, 0);
   p.cycle = c;
   p.rx = t->rx;
   p.tx = t->tx;
@@ -382,9 +386,38 @@ void Runner::check_thresholds(Plan& p, std::int64_t now_s) {
   if (!crossed.empty() && hooks_.queued) hooks_.queued();
 }
 
+std::vector<std::string> block_names(const config::UsagePlan& p) {
+  std::vector<std::string> out;
+  for (const auto& s : p.sources)
+    if (s.kind == config::UsageSource::Kind::interface && !s.interface.empty() &&
+        std::find(out.begin(), out.end(), s.interface) == out.end())
+      out.push_back(s.interface);
+  return out;
+}
+
+void Runner::block_plan(const Plan& p, bool block, std::int64_t cycle_end_s) {
+  const std::vector<std::string> names = block_names(p.cfg);
+  auto r = [&]() -> Result<void> {
+    if (!nft_) {
+      auto n = io::NftUsageBlock::open();
+      if (!n) return tl::unexpected(n.error());
+      nft_ = std::move(*n);
+    }
+    if (!block) return nft_->unblock(names);
+    if (auto e = nft_->ensure(p.cfg.on_cap_allow); !e) return e;
+    return nft_->block(names, io::block_timeout(cycle_end_s, wall_now() / kNsPerSec));
+  }();
+  if (!r) return hooks_.error(fmt::format("usage: plan {}: on_cap.block: {}", p.cfg.name, r.error().message()));
+  hooks_.log(block ? fmt::format("usage: plan {}: blocked {} until {} (essential traffic stays open)", p.cfg.name,
+                                 fmt::join(names, ", "), utc_text(cycle_end_s))
+                   : fmt::format("usage: plan {}: unblocked {}", p.cfg.name, fmt::join(names, ", ")));
+}
+
 void Runner::run_on_cap(const Plan& p, const engine::PlanStatus& st) {
   // Recorded before it runs: at most once per cycle (a kill -9 in the microseconds between the
   // commit and the start loses it, rather than a restart running it twice).
+  if (p.cfg.on_cap_block) block_plan(p, true, st.cycle.end);
+  if (p.cfg.on_cap_exec.empty()) return;
   hooks_.log(fmt::format("usage: plan {}: cap reached, running on_cap.exec", p.cfg.name));
   if (!worker_) {
     auto w = io::Worker::create(reactor_);

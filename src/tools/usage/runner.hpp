@@ -15,6 +15,7 @@
 #include "engine/usage_counter.hpp"
 #include "engine/usage_cycle.hpp"
 #include "engine/usage_plan.hpp"
+#include "io/nft_usage_block.hpp"
 #include "io/reactor.hpp"
 #include "io/worker.hpp"
 #include "store/store.hpp"
@@ -49,6 +50,9 @@ struct PlanNow {
 
 // How long on_cap.exec may run before its process group is killed.
 inline constexpr TimeNs kOnCapTimeout = 60 * kNsPerSec;
+
+// The interface names on_cap.block puts in the set: those the plan names under interfaces:.
+std::vector<std::string> block_names(const config::UsagePlan& p);
 
 class Runner {
  public:
@@ -105,8 +109,12 @@ class Runner {
   // The outbox items of one crossing, one per notifier of the plan.
   void notifications(const Plan& p, int percent, const engine::PlanStatus& st, TimeNs wall,
                      std::vector<store::Store::Notification>& items);
-  // on_cap.exec on the worker thread (sys::run_command), the event in its environment.
+  // on_cap.exec on the worker thread (sys::run_command), the event in its environment; and
+  // on_cap.block (block_plan).
   void run_on_cap(const Plan& p, const engine::PlanStatus& st);
+  // Puts (block) or takes (!block) the plan's interfaces in or out of the nftables block set,
+  // on this thread (one short netlink transaction).
+  void block_plan(const Plan& p, bool block, std::int64_t cycle_end_s);
 
   io::Reactor& reactor_;
   config::UsageConfig cfg_;
@@ -121,6 +129,7 @@ class Runner {
   std::optional<sys::LinkMonitor> monitor_;  // interface sources only
   bool store_failing_ = false;
   io::Reactor::TimerId timer_ = 0;
+  std::optional<io::NftUsageBlock> nft_;  // opened at the first block
   std::unique_ptr<io::Worker> worker_;  // snmp/mrtg reads; destroyed (joined) before sources_
 };
 

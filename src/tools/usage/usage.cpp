@@ -1,9 +1,12 @@
 #include "tools/usage/usage.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <signal.h>
 
+#include "io/nft_usage_block.hpp"
 #include "sys/caps.hpp"
+#include "sys/daemon_privs.hpp"
 #include "sys/input_file.hpp"
 #include "tools/notify/outbox_sender.hpp"
 #include "tools/usage/report.hpp"
@@ -52,8 +55,19 @@ int daemon(const config::UsageConfig& cfg, std::ostream& out, std::ostream& err)
     return 2;
   }
   // Counting reads netlink and files, notifying speaks HTTP/SMTP or starts a command: nothing
-  // needs a capability.
-  if (auto d = sys::drop_all_capabilities(); !d) {
+  // needs a capability, except on_cap.block's netlink transactions (CAP_NET_ADMIN, kept only
+  // when a plan blocks; the table is checked now, so a missing right is an error at start).
+  const bool blocks = std::any_of(cfg.plans.begin(), cfg.plans.end(), [](const auto& p) { return p.on_cap_block; });
+  if (blocks) {
+    auto nft = io::NftUsageBlock::open();
+    auto e = nft ? nft->ensure(std::find_if(cfg.plans.begin(), cfg.plans.end(), [](const auto& p) { return p.on_cap_block; })->on_cap_allow)
+                 : Result<void>(tl::unexpected(nft.error()));
+    if (!e) {
+      err << "reach usage: on_cap.block: " << e.error().message() << '\n';
+      return 2;
+    }
+  }
+  if (auto d = blocks ? sys::keep_only_capabilities({CAP_NET_ADMIN}) : sys::drop_all_capabilities(); !d) {
     err << "reach usage: " << d.error().message() << '\n';
     return 2;
   }
@@ -106,6 +120,25 @@ int daemon(const config::UsageConfig& cfg, std::ostream& out, std::ostream& err)
   return 0;
 }
 
+// --unblock PLAN: the plan's names out of the set now. The once-per-cycle state stays: the
+// daemon does not block again before the next cycle.
+int unblock(const config::UsageConfig& cfg, const std::string& name, std::ostream& out, std::ostream& err) {
+  const config::UsagePlan* p = cfg.find_plan(name);
+  if (!p || !p->on_cap_block) {
+    err << "reach usage: --unblock: " << (p ? "plan '" + name + "' has no on_cap.block" : "no plan '" + name + "' in " + cfg.source) << '\n';
+    return 2;
+  }
+  const auto names = usage::block_names(*p);
+  auto nft = io::NftUsageBlock::open();
+  auto r = nft ? nft->unblock(names) : Result<void>(tl::unexpected(nft.error()));
+  if (!r) {
+    err << "reach usage: --unblock: " << r.error().message() << '\n';
+    return 2;
+  }
+  out << fmt::format("usage: plan {}: unblocked {}\n", name, fmt::join(names, ", "));
+  return 0;
+}
+
 }  // namespace
 
 int run_usage(const UsageOptions& o, std::ostream& out, std::ostream& err) {
@@ -123,6 +156,7 @@ int run_usage(const UsageOptions& o, std::ostream& out, std::ostream& err) {
     err << cfg.error().message() << '\n';
     return 2;
   }
+  if (!o.unblock.empty()) return unblock(*cfg, o.unblock, out, err);
   if (o.db && o.db->empty()) {
     err << "reach usage: --db: must name a file (SQLite), not be empty\n";
     return 2;

@@ -18,6 +18,7 @@ struct UsageOptions {
   std::string mrtg;            // --mrtg NAME: MRTG's 4 lines for one source (name or id)
   bool nagios = false;         // --nagios -w 80% -c 90%
   std::string warning = "80%", critical = "90%";
+  std::string unblock;         // --unblock PLAN: removes the plan's interfaces from the block set
 };
 
 // Exit codes: 0 (a report, or a daemon stopped by SIGTERM/SIGINT), 1 nothing to report yet,

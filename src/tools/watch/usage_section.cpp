@@ -20,6 +20,11 @@ Result<void> Daemon::start_usage() {
   auto cfg = config::parse_usage_config(*text, opts_.config_path);
   if (!cfg) return tl::unexpected(cfg.error().to_error());
   if (!store_) return fail("usage", opts_.config_path, 0, "the usage: section counts into the database: set `db:`");
+  // watch keeps CAP_NET_RAW only: a block it could not install must not look configured.
+  for (const auto& p : cfg->plans)
+    if (p.on_cap_block)
+      return fail("usage", opts_.config_path, 0,
+                  fmt::format("plan {}: on_cap.block needs `reach usage --daemon` (which keeps CAP_NET_ADMIN for it), not reach watch", p.name));
   store::UsageStoreOptions o;
   o.path = *opts_.config.db;
   auto us = store::UsageStore::open(o);

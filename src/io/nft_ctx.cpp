@@ -1,0 +1,58 @@
+#include "io/nft_ctx.hpp"
+
+#include <nftables/libnftables.h>
+
+#include <cerrno>
+
+namespace reach::io {
+
+namespace {
+
+// "Error: ...\n<cmd>\n^^^" -> its first line, for an error message of one line.
+std::string first_line(const char* text) {
+  std::string s = text ? text : "";
+  auto nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+}  // namespace
+
+struct NftCtx::Impl {
+  nft_ctx* nft = nullptr;
+  ~Impl() {
+    if (nft) nft_ctx_free(nft);
+  }
+};
+
+NftCtx::NftCtx(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+NftCtx::NftCtx(NftCtx&&) noexcept = default;
+NftCtx& NftCtx::operator=(NftCtx&&) noexcept = default;
+NftCtx::~NftCtx() = default;
+
+Result<NftCtx> NftCtx::open() {
+  auto impl = std::make_unique<Impl>();
+  impl->nft = nft_ctx_new(NFT_CTX_DEFAULT);
+  if (!impl->nft) return fail("nft_ctx_new", "", ENOMEM);
+  if (nft_ctx_buffer_output(impl->nft) != 0 || nft_ctx_buffer_error(impl->nft) != 0)
+    return fail("nft_ctx_buffer_output", "", ENOMEM);
+  return NftCtx(std::move(impl));
+}
+
+Result<std::string> NftCtx::run(const std::string& op, const std::string& where, const std::string& cmds, bool json) {
+  nft_ctx* n = impl_->nft;
+  const unsigned flags = nft_ctx_output_get_flags(n);
+  nft_ctx_output_set_flags(n, json ? (flags | NFT_CTX_OUTPUT_JSON) : (flags & ~NFT_CTX_OUTPUT_JSON));
+  const int rc = nft_run_cmd_from_buffer(n, cmds.c_str());
+  nft_ctx_output_set_flags(n, flags);
+  std::string out = nft_ctx_get_output_buffer(n);
+  std::string err = first_line(nft_ctx_get_error_buffer(n));
+  if (rc != 0) {
+    int e = EIO;
+    if (err.find("No such file or directory") != std::string::npos) e = ENOENT;
+    if (err.find("Operation not permitted") != std::string::npos) e = EPERM;
+    return fail(op, where, e, err);
+  }
+  return out;
+}
+
+}  // namespace reach::io

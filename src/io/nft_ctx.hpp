@@ -1,0 +1,28 @@
+#pragma once
+// One libnftables context with buffered output and errors, shared by io/nft_sets and
+// io/nft_usage_block: runs one command buffer (one netlink transaction) in the calling thread's
+// network namespace, its error a value of one line.
+#include <memory>
+#include <string>
+
+#include "base/error.hpp"
+
+namespace reach::io {
+
+class NftCtx {
+ public:
+  static Result<NftCtx> open();
+  NftCtx(NftCtx&&) noexcept;
+  NftCtx& operator=(NftCtx&&) noexcept;
+  ~NftCtx();
+  // Runs `cmds`; op and where ("inet reach") name the operation for the error (errno ENOENT or
+  // EPERM when nft says so, else EIO). json: the output as libnftables JSON.
+  Result<std::string> run(const std::string& op, const std::string& where, const std::string& cmds, bool json = false);
+
+ private:
+  struct Impl;
+  explicit NftCtx(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace reach::io
