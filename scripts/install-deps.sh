@@ -24,6 +24,7 @@ pkgs=(
   libsnmp-dev snmpd snmp
   libjs-chart.js chromium chromium-driver python3-selenium fonts-liberation
   libsystemd-dev systemd-journal-remote openssh-server sshpass
+  libmaxminddb-dev libmaxmind-db-writer-perl
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -47,6 +47,13 @@ int parse_error(CLI::App& app, const CLI::ParseError& e, bool nagios, std::ostre
   return 2;
 }
 
+// --geo and --geo-db FILE of the commands that print addresses (docs/GEO.md).
+void add_geo(CLI::App* a, reach::tools::GeoOptions& g) {
+  a->add_flag("--geo", g.on, "country and AS of each address from MaxMind DB files (/var/lib/GeoIP, /usr/share/GeoIP)");
+  a->add_option("--geo-db", g.files, "this MaxMind DB file (GeoLite2/DB-IP Country, City or ASN; repeatable; implies --geo)")
+      ->allow_extra_args(false);
+}
+
 // --netns NAME|PATH and --netns-pid PID of the probing commands.
 struct NetnsOption {
   std::string name;
@@ -196,6 +203,7 @@ int run(int argc, char** argv, std::ostream& out) {
   t->add_option("--max-probes", tr.max_probes, "--mda: probe budget (default 5000)")->needs(t_mda);
   NetnsOption trace_ns;
   trace_ns.add_to(t);
+  add_geo(t, tr.geo);
 
   reach::tools::SocketsOptions so;
   auto* s = app.add_subcommand("sockets", "what is listening here? local sockets with their owning processes (as netstat -anptu / ss)");
@@ -221,6 +229,7 @@ int run(int argc, char** argv, std::ostream& out) {
   s->add_flag("--all-netns", so.all_netns, "every network namespace on the machine, with a Netns column");
   s->add_flag("--json", so.json, "NDJSON rows, one object per socket (docs/SOCKETS.md)");
   s->add_flag("-s,--summary", so.summary, "counts per protocol and state, as ss -s");
+  add_geo(s, so.geo);
 
   reach::tools::ScanOptions sc;
   bool sc_v4 = false, sc_v6 = false, sc_all_ports = false, sc_numeric = false;
@@ -242,6 +251,7 @@ int run(int argc, char** argv, std::ostream& out) {
   auto* sc_timeout =
       c->add_option("--timeout", sc.timeout, "--connect and --banners: seconds per connection attempt (default 1)");
   c->add_flag("--banners", sc.banners, "connect to open ports and show the first line each says (or answers to HTTP HEAD)");
+  add_geo(c, sc.geo);
   auto* sc_concurrency =
       c->add_option("--concurrency", sc.concurrency, "--connect and --banners: connections in flight (default 1024)");
   c->add_flag("--yes", sc.yes, "allow more than 65536 addresses (a prefix wider than /16 or /112)");

@@ -54,4 +54,10 @@ std::string IpAddr::to_string() const {
   return buf;
 }
 
+bool IpAddr::is_unspecified() const {
+  for (std::size_t i = 0; i < size(); ++i)
+    if (bytes_[i] != 0) return false;
+  return true;
+}
+
 }  // namespace reach

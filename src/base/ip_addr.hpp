@@ -34,6 +34,8 @@ class IpAddr {
   }
   // fe80::/10 and link- or interface-local multicast: meaningless without an interface.
   bool needs_zone() const;
+  // 0.0.0.0 or :: (a listener's peer, "any").
+  bool is_unspecified() const;
 
   friend bool operator==(const IpAddr& a, const IpAddr& b) {
     return a.family_ == b.family_ && a.bytes_ == b.bytes_;

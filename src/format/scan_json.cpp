@@ -14,6 +14,7 @@ class JsonWriter final : public ScanWriter {
   explicit JsonWriter(std::ostream& out) : out_(out) {}
 
   void start(const ScanRunInfo& info) override {
+    geo_ = info.geo;
     nlohmann::json j = base("start");
     j["method"] = info.method;
     j["addresses"] = info.addresses;
@@ -48,6 +49,7 @@ class JsonWriter final : public ScanWriter {
       }
       nlohmann::json j = base("host");
       j["addr"] = h.begin->addr.to_string();
+      put_geo(j, geo_, h.begin->addr);
       j["open"] = h.open;
       j["closed"] = h.closed;
       j["filtered"] = h.filtered;
@@ -80,6 +82,7 @@ class JsonWriter final : public ScanWriter {
   }
   void emit(const nlohmann::json& j) { out_ << j.dump() << '\n'; }
 
+  GeoOf geo_;
   std::ostream& out_;
 };
 

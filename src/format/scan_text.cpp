@@ -16,6 +16,7 @@ class TextWriter final : public ScanWriter {
   TextWriter(std::ostream& out, std::ostream& err) : out_(out), err_(err) {}
 
   void start(const ScanRunInfo& info) override {
+    geo_ = info.geo;
     out_ << fmt::format("Scanning {} address{}, {} port{} each ({} scan)\n", info.addresses,
                         info.addresses == 1 ? "" : "es", info.ports, info.ports == 1 ? "" : "s", info.method);
   }
@@ -30,7 +31,7 @@ class TextWriter final : public ScanWriter {
 
  private:
   void host(const HostPorts& h) {
-    out_ << "\nScan report for " << h.begin->addr.to_string() << '\n';
+    out_ << "\nScan report for " << h.begin->addr.to_string() << geo_suffix(geo_, h.begin->addr) << '\n';
     bool fold_closed = h.closed > kFoldAbove && h.closed >= h.filtered;
     bool fold_filtered = !fold_closed && h.filtered > kFoldAbove;
     auto folded = [&](const model::PortResult& r) {
@@ -61,6 +62,7 @@ class TextWriter final : public ScanWriter {
     }
   }
 
+  GeoOf geo_;
   std::ostream& out_;
   std::ostream& err_;
 };

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "format/geo_note.hpp"
 #include "model/scan.hpp"
 
 namespace reach::format {
@@ -17,6 +18,7 @@ struct ScanRunInfo {
   double rate = 0;     // probes per second asked for
   int retries = 0;
   std::uint64_t seed = 0;
+  GeoOf geo;           // --geo: country and AS of each host (text and NDJSON)
 };
 
 class ScanWriter {

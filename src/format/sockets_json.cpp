@@ -24,7 +24,7 @@ void emit(std::ostream& out, const nlohmann::json& j) { out << j.dump(-1, ' ', f
 
 }  // namespace
 
-void write_sockets_json(std::ostream& out, const std::vector<model::SocketRow>& rows) {
+void write_sockets_json(std::ostream& out, const std::vector<model::SocketRow>& rows, const GeoOf& geo) {
   for (const auto& r : rows) {
     nlohmann::json j;
     j["type"] = "socket";
@@ -46,6 +46,7 @@ void write_sockets_json(std::ostream& out, const std::vector<model::SocketRow>& 
       j["local_port"] = r.local_port;
       j["peer_addr"] = r.peer.to_string();
       j["peer_port"] = r.peer_port;
+      if (!r.peer.is_unspecified()) put_geo(j, geo, r.peer, "peer_geo");
     }
     nlohmann::json procs = nlohmann::json::array();
     for (const auto& o : r.owners) procs.push_back({{"pid", o.pid}, {"program", o.program}, {"fd", o.fd}});

@@ -34,6 +34,13 @@ std::string unix_state(const SocketRow& r) {
   return model::state_name(r.state);
 }
 
+// The peer's "[DE AS64501]"; "-" for no peer (a listener) or nothing known.
+std::string peer_geo(const SocketRow& r, const GeoOf& geo) {
+  if (r.peer.is_unspecified()) return "-";
+  auto b = geo_brackets(geo(r.peer));
+  return b.empty() ? "-" : b;
+}
+
 void inet_table(std::ostream& out, const std::vector<SocketRow>& rows, const SocketsTextOptions& o) {
   const char* scope = o.scope == SocketsTextOptions::Scope::all         ? "servers and established"
                       : o.scope == SocketsTextOptions::Scope::listening ? "only servers"
@@ -43,6 +50,7 @@ void inet_table(std::ostream& out, const std::vector<SocketRow>& rows, const Soc
   if (o.extended) head += fmt::format(" {:<10} {:<10}", "User", "Inode");
   if (o.programs) head += fmt::format(" {:<20}", "PID/Program name");
   if (o.netns) head += " Netns";
+  if (o.geo) head += " Geo";
   while (!head.empty() && head.back() == ' ') head.pop_back();
   out << "Active Internet connections (" << scope << ")\n" << head << '\n';
   std::string line, buf;
@@ -54,6 +62,7 @@ void inet_table(std::ostream& out, const std::vector<SocketRow>& rows, const Soc
     if (o.extended) line += fmt::format(" {:<10} {:<10}", r.uid ? std::to_string(*r.uid) : "-", r.inode);
     if (o.programs) line += fmt::format(" {:<20}", owner_text(r));
     if (o.netns) line += " " + (r.netns.empty() ? std::string("-") : r.netns);
+    if (o.geo) line += " " + peer_geo(r, o.geo);
     while (!line.empty() && line.back() == ' ') line.pop_back();
     buf += line;
     buf += '\n';

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "format/geo_note.hpp"
 #include "model/socket.hpp"
 
 namespace reach::format {
@@ -15,6 +16,7 @@ struct SocketsTextOptions {
   bool netns = false;      // --all-netns / --netns: Netns column
   bool inet = true;        // print the "Active Internet connections" table
   bool unix_sockets = false;  // print the "Active UNIX domain sockets" table
+  GeoOf geo;               // --geo: a Geo column of each peer
 };
 
 // "198.18.0.1:80", "::1:80", "0.0.0.0:*" (port 0 reads "*"), as netstat prints them.
@@ -27,7 +29,7 @@ std::string owner_text(const model::SocketRow& r);
 void write_sockets_text(std::ostream& out, const std::vector<model::SocketRow>& rows,
                         const SocketsTextOptions& opts);
 // One {"type":"socket","version":1,...} object per row.
-void write_sockets_json(std::ostream& out, const std::vector<model::SocketRow>& rows);
+void write_sockets_json(std::ostream& out, const std::vector<model::SocketRow>& rows, const GeoOf& geo = {});
 
 void write_sockets_summary_text(std::ostream& out, const std::vector<model::SocketRow>& rows);
 void write_sockets_summary_json(std::ostream& out, const std::vector<model::SocketRow>& rows);

@@ -129,6 +129,7 @@ class JsonWriter final : public TraceWriter {
         seen.push_back(p.from);
         nlohmann::json r{{"addr", p.from.to_string()}, {"rtts_ms", nlohmann::json::array()}};
         put_name(r, p.from, name);
+        put_geo(r, info_.geo, p.from);
         r["at_target"] = p.at_target;
         rs.push_back(r);
       }
@@ -160,6 +161,7 @@ void write_trace_report_json(std::ostream& out, const TraceRunInfo& info, const 
     if (r.addr) {
       j["from"] = r.addr->to_string();
       put_name(j, *r.addr, name);
+      put_geo(j, info.geo, *r.addr);
     } else {
       j["from"] = nullptr;
     }

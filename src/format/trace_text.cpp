@@ -69,7 +69,7 @@ class TextWriter final : public TraceWriter {
       for (auto& x : lines)
         if (x.addr == p.from) l = &x;
       if (!l) {
-        lines.push_back({p.from, stars + " " + label(p.from, name, info_.numeric), {}});
+        lines.push_back({p.from, stars + " " + label(p.from, name, info_.numeric) + geo_suffix(info_.geo, p.from), {}});
         stars.clear();
         l = &lines.back();
       }
@@ -110,14 +110,14 @@ std::unique_ptr<TraceWriter> make_trace_text_writer(std::ostream& out, std::ostr
 }
 
 void write_trace_report_text(std::ostream& out, const std::string& host, const std::vector<model::TraceReportRow>& rows,
-                             const NameOf& name) {
+                             const NameOf& name, const GeoOf& geo) {
   // mtr --report's layout: the host column, then Loss% Snt Last Avg Best Wrst StDev.
   out << fmt::format("HOST: {:<38}Loss%   Snt   Last   Avg  Best  Wrst StDev\n", host);
   for (const auto& r : rows) {
     std::string who = "???";
     if (r.addr) {
       auto n = name ? name(*r.addr) : std::nullopt;
-      who = n ? printable(*n) : r.addr->to_string();
+      who = (n ? printable(*n) : r.addr->to_string()) + geo_suffix(geo, *r.addr);
     }
     std::string lead = r.first_of_hop ? fmt::format("{:3d}.|-- ", r.ttl) : std::string("    |   ");
     double loss = r.sent ? 100.0 * static_cast<double>(r.sent - std::min(r.sent, r.hop_received)) /

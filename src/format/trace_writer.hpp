@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "format/geo_note.hpp"
 #include "model/trace.hpp"
 
 namespace reach::format {
@@ -25,6 +26,7 @@ struct TraceRunInfo {
   bool paris = true;
   bool numeric = false;
   TimeNs wall_offset = 0;      // add to a TimeNs of the run to get unix time
+  GeoOf geo;                   // --geo: country and AS of each responder
 };
 
 // Reverse-DNS name of an address when known (nullopt: not back, or none).
@@ -49,7 +51,7 @@ std::string mpls_text(const std::vector<model::MplsEntry>& stack);
 
 // The table as `mtr --report` prints it (Loss% is the hop's: probes of the hop nobody answered).
 void write_trace_report_text(std::ostream& out, const std::string& host, const std::vector<model::TraceReportRow>& rows,
-                             const NameOf& name);
+                             const NameOf& name, const GeoOf& geo = {});
 void write_trace_report_json(std::ostream& out, const TraceRunInfo& info, const std::vector<model::TraceReportRow>& rows,
                              const NameOf& name, bool reached);
 

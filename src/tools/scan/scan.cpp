@@ -59,6 +59,7 @@ class ScanRun {
   int run() {
     if (auto m = validate(); !m.empty()) return usage(m);
     if (!build_targets()) return 2;
+    if (!open_geo(o_.geo, "reach scan", err_, geo_)) return 2;
     auto ports = o_.ports ? engine::parse_ports(*o_.ports) : Result<std::vector<std::uint16_t>>(engine::top_ports());
     if (!ports) return usage(ports.error().message());
     ports_ = std::move(*ports);
@@ -91,7 +92,7 @@ class ScanRun {
     else if (o_.grepable) writer_ = format::make_scan_grep_writer(out_, err_);
     else writer_ = format::make_scan_text_writer(out_, err_);
     if (!notice_.empty()) writer_->notice(notice_);
-    writer_->start({connect_ ? "connect" : "syn", targets_.size(), ports_.size(), rate_, cfg.retries, cfg.seed});
+    writer_->start({connect_ ? "connect" : "syn", targets_.size(), ports_.size(), rate_, cfg.retries, cfg.seed, geo_});
     show_progress_ = o_.progress && !o_.json && sys::is_terminal(2);
     sys::install_stop_signals();
 
@@ -478,6 +479,7 @@ class ScanRun {
   std::vector<std::unique_ptr<RawFamily>> raw_;
   std::unique_ptr<engine::ScanEngine> engine_;
   std::unique_ptr<format::ScanWriter> writer_;
+  format::GeoOf geo_;
   double rate_ = o_.rate;  // --rate, lowered for a user other than root
   std::uint64_t send_errors_ = 0;
   bool show_progress_ = false;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/ip_addr.hpp"
+#include "tools/geo_option.hpp"
 
 namespace reach::tools {
 
@@ -25,6 +26,7 @@ struct ScanOptions {
   std::optional<Family> family;          // -4 / -6 (names only)
   bool connect = false, yes = false, json = false, grepable = false, progress = true;
   bool banners = false;                  // --banners: read what each open port says (--timeout each)
+  GeoOptions geo;                        // --geo, --geo-db: country and AS of each host
 };
 
 // Runs the scan; exit code 0 when some address answered, 1 when none did, 2 on an error, 130

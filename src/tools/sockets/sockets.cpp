@@ -1,4 +1,5 @@
 #include "tools/sockets/sockets.hpp"
+#include "tools/geo_option.hpp"
 
 #include <linux/inet_diag.h>
 #include <linux/unix_diag.h>
@@ -239,6 +240,8 @@ int run_sockets(const SocketsOptions& opts, std::ostream& out, std::ostream& err
   Filter filter;
   if (auto m = build_filter(o, filter)) return usage(err, *m);
   if (!o.netns.empty() && o.all_netns) return usage(err, "--netns and --all-netns exclude each other");
+  format::GeoOf geo;
+  if (!open_geo(o.geo, "reach sockets", err, geo)) return 2;
   Want want;
   const bool any = o.tcp || o.udp || o.raw || o.unix_sockets;
   want.tcp = o.tcp || !any;
@@ -332,7 +335,7 @@ int run_sockets(const SocketsOptions& opts, std::ostream& out, std::ostream& err
     return 0;
   }
   if (o.json) {
-    format::write_sockets_json(out, rows);
+    format::write_sockets_json(out, rows, geo);
     return 0;
   }
   format::SocketsTextOptions t;
@@ -344,6 +347,7 @@ int run_sockets(const SocketsOptions& opts, std::ostream& out, std::ostream& err
   t.netns = show_netns;
   t.inet = want.tcp || want.udp || want.raw;
   t.unix_sockets = want.unix_sockets;
+  t.geo = geo;
   format::write_sockets_text(out, rows, t);
   return 0;
 }

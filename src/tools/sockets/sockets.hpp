@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/geo_option.hpp"
+
 namespace reach::tools {
 
 struct SocketsOptions {
@@ -26,6 +28,7 @@ struct SocketsOptions {
   std::string program;
   std::string netns;  // --netns NAME
   bool all_netns = false;
+  GeoOptions geo;     // --geo, --geo-db: country and AS of each peer
 };
 
 // Lists the sockets and returns the exit code: 0 on success, 2 on bad input or when the

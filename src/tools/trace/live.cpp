@@ -23,7 +23,7 @@ class AnsiLive final : public LiveScreen {
 
   void update(const std::vector<model::TraceReportRow>& rows, int rounds, bool reached) override {
     std::ostringstream table;
-    format::write_trace_report_text(table, info_.name + " (" + info_.target.to_string() + ")", rows, name_);
+    format::write_trace_report_text(table, info_.name + " (" + info_.target.to_string() + ")", rows, name_, info_.geo);
     out_ << "\x1b[H\x1b[2J";
     out_ << fmt::format("reach trace --live  {} {}  round {}  {}   (q to quit)\n\n", format::trace_method_name(info_.method),
                         info_.target.to_string(), rounds, reached ? "target reached" : "target not reached yet");

@@ -25,6 +25,7 @@
 #include "sys/random.hpp"
 #include "sys/resolve.hpp"
 #include "sys/reverse_dns.hpp"
+#include "tools/geo_option.hpp"
 #include "sys/signals.hpp"
 #include "sys/socket.hpp"
 #include "tools/target.hpp"
@@ -68,6 +69,7 @@ class TraceRun {
   int run() {
     if (auto m = validate(o_); !m.empty()) return fatal(m);
     if (!resolve()) return 2;
+    if (!open_geo(o_.geo, "reach trace", err_, geo_)) return 2;
     if (!open_sockets()) return 2;
     if (auto r = sys::drop_all_capabilities(); !r) return fatal(r.error().message());
     return loop();
@@ -213,6 +215,7 @@ class TraceRun {
     i.socket = socket_kind_;
     i.kernel_timestamps = !sockets_.empty() && sockets_.front()->kernel_timestamps();
     i.paris = !o_.classic;
+    i.geo = geo_;
     i.numeric = o_.numeric;
     i.wall_offset = sys::wall_minus_monotonic();
     return i;
@@ -353,7 +356,7 @@ class TraceRun {
     if (o_.json) format::write_trace_report_json(out_, inf, stats.rows(), name_, reached);
     else {
       settle_names(stats.rows());
-      format::write_trace_report_text(out_, host_name(), stats.rows(), name_);
+      format::write_trace_report_text(out_, host_name(), stats.rows(), name_, inf.geo);
     }
     if (status_) return status_;
     return reached ? 0 : 1;
@@ -561,6 +564,7 @@ class TraceRun {
   std::unique_ptr<sys::ReverseDns> dns_;
   std::unique_ptr<LiveScreen> live_;
   format::NameOf name_;
+  format::GeoOf geo_;
   sys::MonotonicClock clock_;
   engine::TraceEngine* engine_ = nullptr;
   engine::MdaEngine* mda_ = nullptr;

@@ -7,6 +7,7 @@
 
 #include "base/ip_addr.hpp"
 #include "model/trace.hpp"
+#include "tools/geo_option.hpp"
 
 namespace reach::tools {
 
@@ -31,6 +32,7 @@ struct TraceOptions {
   bool mda = false;                   // --mda: every load-balanced path (Multipath Detection Algorithm)
   double alpha = 0.05;                // --alpha: per-hop chance of missing a next hop
   int max_probes = 5000;              // --max-probes: MDA budget
+  GeoOptions geo;                     // --geo, --geo-db: country and AS of each hop (not with --mda)
 };
 
 // Exit code: 0 the target answered, 1 it did not (max hops, or a router refused), 2 an error,
