@@ -72,14 +72,16 @@ def test_trace_report_and_missing_database(geo, reach, tmp_path):
     g = chain.client.run(["env", f"REACH_GEOIP_DIR={empty}", str(reach), "trace", "-n", "--geo", chain.server4],
                          check=False, timeout=TIMEOUT)
     assert g.returncode == 0, g.stderr
-    assert g.stderr.count("\n") == 1 and "no MaxMind database" in g.stderr and str(empty) in g.stderr, g.stderr
+    # (under load trace may add its own notice about kernel timestamps: count only --geo's lines)
+    geo_lines = [l for l in g.stderr.splitlines() if "--geo" in l]
+    assert len(geo_lines) == 1 and "no MaxMind database" in geo_lines[0] and str(empty) in geo_lines[0], g.stderr
     assert "[" not in g.stdout
     # The default directory is searched: the same files found there give the same answer.
     for f in dbs[1::2]:
         (empty / Path(f).name).write_bytes(Path(f).read_bytes())
     g = chain.client.run(["env", f"REACH_GEOIP_DIR={empty}", str(reach), "trace", "-n", "--geo", chain.server4],
                          check=False, timeout=TIMEOUT)
-    assert g.returncode == 0 and g.stderr == "", g.stderr
+    assert g.returncode == 0 and "--geo" not in g.stderr, g.stderr
     assert f"{chain.hops4[0]} [DE AS64501]" in g.stdout, g.stdout
     # A file the user names that is not a database: one line, exit 2, nothing probed.
     bad = tmp_path / "bad.mmdb"
