@@ -197,6 +197,7 @@ void patterns(Ctx& cx, const yaml::Node& n, const std::string& p, bool need_host
   std::vector<yaml::Node> nodes;
   if (n.IsScalar()) nodes.push_back(n);
   else nodes = w.items(n, p);
+  if (need_host && nodes.empty() && (n.IsNull() || n.IsSequence())) w.error(n, p, "needs at least one pattern with <HOST>");
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     auto pi = n.IsScalar() ? p : idx(p, i);
     auto text = w.str(nodes[i], pi);

@@ -232,7 +232,8 @@ std::string expand_user(const std::string& p) {
 
 // RE2's reason in the user's own terms: its error text ("missing ): ARG") with the host field
 // written back as <HOST>, and ARG dropped when it is the whole pattern (the caller names that).
-std::string user_reason(std::string error, std::string_view user_pattern) {
+std::string user_reason(std::string error, std::string_view user_pattern, bool too_large = false) {
+  if (too_large) return fmt::format("too large: RE2 would need more than {} MiB for it", kPatternMem >> 20);
   for (auto at = error.find(kHost); at != std::string::npos; at = error.find(kHost, at + 6))
     error.replace(at, kHost.size(), "<HOST>");
   const std::string whole = ": " + std::string(user_pattern);
@@ -246,7 +247,7 @@ std::string compile_user_form(Form& f, const std::string& text) {
   if (count_of(text, "<HOST>") + count_of(text, "(?P<host>") > 1)
     return "more than one host field: which address would be banned?";
   std::string err = compile_form(f, expand_user(text), kPatternMem);
-  if (!err.empty() && !f.re->ok()) return user_reason(err, text);
+  if (!err.empty() && !f.re->ok()) return user_reason(err, text, f.re->error_code() == RE2::ErrorPatternTooLarge);
   return err;
 }
 
@@ -435,7 +436,7 @@ std::string guard_pattern_error(std::string_view pattern, bool host_field) {
     return compile_user_form(f, text);
   }
   RE2 re(text, re2_options(kPatternMem));
-  return re.ok() ? std::string() : user_reason(re.error(), text);
+  return re.ok() ? std::string() : user_reason(re.error(), text, re.error_code() == RE2::ErrorPatternTooLarge);
 }
 
 config::ConfigResult<GuardLoaded> load_guard(std::string_view text, const std::string& source) {
