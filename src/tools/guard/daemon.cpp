@@ -540,8 +540,8 @@ void Daemon::reload() {
     decider_.unban(p, now);
     ++unbans_;
     u.removed.push_back(p.to_string());
-    log("unban " + p.to_string() + " (the new allow-list covers it)");
     if (o_.json || o_.dry_run) out_ << format::guard_unban_json({p, now, true}, s_.wall_offset) << std::flush;
+    else log("unban " + p.to_string() + " (the new allow-list covers it)");
   }
   if (nft_) {
     nft_->set_allow_list(never_ban(s_));
