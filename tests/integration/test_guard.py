@@ -264,7 +264,7 @@ def test_fresh_install_list_unban_check_answer(lab, reach, tmp_path):
     base = [str(reach), "guard", "--config", str(cfg)]
     r = h.run(base + ["--list"], check=False)
     assert r.returncode == 0 and r.stderr == "", r
-    assert r.stdout == f"no active bans in {state} (it does not exist yet)\n", r
+    assert r.stdout == f"no active bans in {state} (no guard daemon has written it yet)\n", r
     r = h.run(base + ["--list", "--json"], check=False)
     assert (r.returncode, r.stdout, r.stderr) == (0, "", ""), r
     r = h.run(base + ["--unban", "198.18.6.6"], check=False)

@@ -195,7 +195,7 @@ int list(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream&
                        kernel_known && !in_kernel ? " [not in the kernel set]" : "", r.reason);
   }
   if (o.json) return 0;  // NDJSON: one object per ban, so no bans is no line
-  if (n == 0) out << "no active bans in " << s.state_path << ((*st)->exists() ? "\n" : " (it does not exist yet)\n");
+  if (n == 0) out << "no active bans in " << s.state_path << ((*st)->exists() ? "\n" : " (no guard daemon has written it yet)\n");
   else out << n << " active ban" << (n == 1 ? "" : "s") << " in " << s.state_path << '\n';
   return 0;
 }
