@@ -328,6 +328,7 @@ int run(int argc, char** argv, std::ostream& out) {
   auto* g = app.add_subcommand("guard", "ban brute-force sources in the kernel (nftables sets) from log lines, never the operator (docs/GUARD.md)");
   g->fallthrough();
   g->add_option("--config", go.config, "the YAML file with a guard: section (docs/GUARD.md)");
+  g->add_flag("--validate", go.validate, "check the config (rules compiled) and print every error with its line; exit 2 on errors");
   g->add_flag("--dry-run", go.dry_run, "print the ban decisions as NDJSON and change nothing (no netlink writes)");
   g->add_flag("--json", go.json, "NDJSON: the daemon's decisions, --list, check, --test-rule (docs/JSON.md)");
   g->add_flag("--list", go.list, "the bans in force, from the state file (and whether the kernel holds each)");

@@ -48,16 +48,37 @@ bool is_unit(std::string_view s) {
   });
 }
 
-std::vector<std::string> rule_list(Walker& w, const yaml::Node& n, const std::string& p) {
+// A rule named by a source, checked once every rule is known (the source may come first).
+struct RuleRef {
+  std::string name, path;
+  int line = 0;
+};
+
+// What the pieces of guard: tell each other while the file is read.
+struct Ctx {
+  Walker& w;
+  const GuardPatternCheck& check;
+  std::vector<RuleRef> refs;       // every rule a source names, valid source or not
+  std::vector<std::string> named;  // every key of guard.rules, valid rule or not
+  bool sources_given = false;
+};
+
+std::vector<std::string> rule_list(Ctx& cx, const yaml::Node& n, const std::string& p) {
+  Walker& w = cx.w;
   auto list = w.str_list(n, p, true);
   if (!list) return {};
-  for (std::size_t i = 0; i < list->size(); ++i)
-    if (!is_name((*list)[i])) w.error(n, idx(p, i), "must be a rule name (sshd, or a key of guard.rules)");
+  const std::vector<yaml::Node> items = n.IsSequence() ? n.items() : std::vector<yaml::Node>{};
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const int line = yaml::line_of(i < items.size() ? items[i] : n);
+    if (!is_name((*list)[i])) w.error(line, idx(p, i), "must be a rule name (sshd, or a key of guard.rules)");
+    else cx.refs.push_back({(*list)[i], n.IsSequence() ? idx(p, i) : p, line});
+  }
   if (list->empty()) w.error(n, p, "must name at least one rule ([sshd])");
   return *list;
 }
 
-void parse_source(Walker& w, const yaml::Node& n, const std::string& p, GuardConfig& c) {
+void parse_source(Ctx& cx, const yaml::Node& n, const std::string& p, GuardConfig& c) {
+  Walker& w = cx.w;
   if (!n.IsMap()) {
     w.error(n, p, "must be a map ({file: /var/log/auth.log, rules: [sshd]} or {journal: ssh.service, rules: [sshd]})");
     return;
@@ -69,7 +90,7 @@ void parse_source(Walker& w, const yaml::Node& n, const std::string& p, GuardCon
   for (auto& [k, v] : w.entries(n, p, {"file", "journal", "rules"})) {
     auto pk = at(p, k);
     if (k == "rules") {
-      s.rules = rule_list(w, v, pk);
+      s.rules = rule_list(cx, v, pk);
       continue;
     }
     auto text = w.str(v, pk);
@@ -170,11 +191,13 @@ void parse_allow(Walker& w, const yaml::Node& n, const std::string& p, GuardConf
 }
 
 // Patterns (one or a list) with the line of each.
-void patterns(Walker& w, const yaml::Node& n, const std::string& p, bool need_host, std::vector<std::string>& out,
+void patterns(Ctx& cx, const yaml::Node& n, const std::string& p, bool need_host, std::vector<std::string>& out,
               std::vector<int>& lines) {
+  Walker& w = cx.w;
   std::vector<yaml::Node> nodes;
   if (n.IsScalar()) nodes.push_back(n);
   else nodes = w.items(n, p);
+  if (need_host && nodes.empty() && (n.IsNull() || n.IsSequence())) w.error(n, p, "needs at least one pattern with <HOST>");
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     auto pi = n.IsScalar() ? p : idx(p, i);
     auto text = w.str(nodes[i], pi);
@@ -183,6 +206,8 @@ void patterns(Walker& w, const yaml::Node& n, const std::string& p, bool need_ho
       w.error(nodes[i], pi, fmt::format("is longer than {} characters", kMaxPattern));
     } else if (need_host && text->find("<HOST>") == std::string::npos && text->find("(?P<host>") == std::string::npos) {
       w.error(nodes[i], pi, "no host field (<HOST> or (?P<host>...))");
+    } else if (std::string why = cx.check ? cx.check(*text, need_host) : std::string(); !why.empty()) {
+      w.error(nodes[i], pi, why);
     } else {
       out.push_back(*text);
       lines.push_back(yaml::line_of(nodes[i]));
@@ -190,9 +215,11 @@ void patterns(Walker& w, const yaml::Node& n, const std::string& p, bool need_ho
   }
 }
 
-void parse_rules(Walker& w, const yaml::Node& n, const std::string& p, GuardConfig& c) {
+void parse_rules(Ctx& cx, const yaml::Node& n, const std::string& p, GuardConfig& c) {
+  Walker& w = cx.w;
   for (auto& [name, v] : w.entries(n, p, {})) {
     auto pr = at(p, name);
+    cx.named.push_back(name);  // defined, if wrongly: a source naming it gets no second error
     GuardRuleDef r;
     r.name = name;
     r.line = yaml::line_of(v);
@@ -211,9 +238,9 @@ void parse_rules(Walker& w, const yaml::Node& n, const std::string& p, GuardConf
     for (auto& [k, rv] : w.entries(v, pr, {"patterns", "ignore", "program", "weight"})) {
       auto pk = at(pr, k);
       if (k == "patterns") {
-        patterns(w, rv, pk, true, r.patterns, r.pattern_lines);
+        patterns(cx, rv, pk, true, r.patterns, r.pattern_lines);
       } else if (k == "ignore") {
-        patterns(w, rv, pk, false, r.ignore, r.ignore_lines);
+        patterns(cx, rv, pk, false, r.ignore, r.ignore_lines);
       } else if (k == "program") {
         if (auto l = w.str_list(rv, pk, true)) {
           for (const auto& prog : *l)
@@ -229,15 +256,13 @@ void parse_rules(Walker& w, const yaml::Node& n, const std::string& p, GuardConf
   }
 }
 
-void cross_check(Walker& w, GuardConfig& c, int guard_line) {
-  if (c.sources.empty()) w.error(guard_line, "guard.sources", "needs at least one source ({file: ..., rules: [sshd]})");
-  for (std::size_t i = 0; i < c.sources.size(); ++i)
-    for (std::size_t j = 0; j < c.sources[i].rules.size(); ++j) {
-      const auto& name = c.sources[i].rules[j];
-      if (!is_builtin(name) && !c.find_rule(name))
-        w.error(c.sources[i].line, idx(at(idx("guard.sources", i), "rules"), j),
-                fmt::format("no rule '{}' (built-in: sshd; or define it under guard.rules)", name));
-    }
+void cross_check(Ctx& cx, GuardConfig& c, int guard_line) {
+  Walker& w = cx.w;
+  // Sources given but each wrong have their own errors already.
+  if (!cx.sources_given) w.error(guard_line, "guard.sources", "needs at least one source ({file: ..., rules: [sshd]})");
+  for (const RuleRef& r : cx.refs)
+    if (!is_builtin(r.name) && std::find(cx.named.begin(), cx.named.end(), r.name) == cx.named.end())
+      w.error(r.line, r.path, fmt::format("no rule '{}' (built-in: sshd; or define it under guard.rules)", r.name));
   std::map<std::string, int> seen;
   for (const auto& s : c.sources) {
     auto key = s.kind == GuardSource::Kind::file ? "file " + s.path : "journal " + s.unit;
@@ -253,8 +278,10 @@ void cross_check(Walker& w, GuardConfig& c, int guard_line) {
 
 }  // namespace
 
-ConfigResult<GuardConfig> parse_guard_config(std::string_view text, const std::string& source) {
+ConfigResult<GuardConfig> parse_guard_config(std::string_view text, const std::string& source,
+                                             const GuardPatternCheck& check) {
   Walker w(source);
+  Ctx cx{w, check, {}, {}, false};
   GuardConfig c;
   c.source = source;
   try {
@@ -280,7 +307,10 @@ ConfigResult<GuardConfig> parse_guard_config(std::string_view text, const std::s
           auto p = at(k, gk);
           if (gk == "sources") {
             std::size_t i = 0;
-            for (const auto& item : w.items(gv, p)) parse_source(w, item, idx(p, i++), c);
+            for (const auto& item : w.items(gv, p)) {
+              cx.sources_given = true;
+              parse_source(cx, item, idx(p, i++), c);
+            }
           } else if (gk == "threshold") {
             parse_threshold(w, gv, p, c.threshold);
           } else if (gk == "ban") {
@@ -294,7 +324,7 @@ ConfigResult<GuardConfig> parse_guard_config(std::string_view text, const std::s
             if (s && (*s)[0] == '/' && s->size() <= 4096 && printable(*s, true)) c.state = *s;
             else if (s) w.error(gv, p, "must be an absolute path");
           } else if (gk == "rules") {
-            parse_rules(w, gv, p, c);
+            parse_rules(cx, gv, p, c);
           } else if (gk == "notify") {
             if (auto l = w.str_list(gv, p, true)) c.notify = *l;
           } else {
@@ -309,7 +339,7 @@ ConfigResult<GuardConfig> parse_guard_config(std::string_view text, const std::s
       }
     }
     if (!has_guard) w.error(0, "", "no guard: section");
-    else cross_check(w, c, guard_line);
+    else cross_check(cx, c, guard_line);
   } catch (const std::exception& e) {  // yaml-cpp's, or bad_alloc: never past this layer
     w.error(0, "", fmt::format("cannot read: {}", e.what()));
   }

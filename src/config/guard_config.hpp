@@ -11,6 +11,7 @@
 //     ban: { time: 1h, ipv6_prefix: 64 }
 //     allow: [ "198.18.0.0/24" ]
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -85,8 +86,15 @@ struct GuardConfig {
 // The built-in rule names ("sshd"); user rules may not take them.
 const std::vector<std::string>& builtin_guard_rules();
 
+// Why a pattern of guard.rules cannot be used ("not a valid RE2 pattern: missing )"), empty when
+// it can; `host_field`: a `patterns:` entry (else `ignore:`). The config layer has no regex
+// engine: engine::guard_pattern_error is passed in, so RE2's errors join the others in one pass.
+using GuardPatternCheck = std::function<std::string(std::string_view pattern, bool host_field)>;
+
 // Parses the whole file, reads `db`, `guard:` and `notifiers:`, ignores the other sections' keys.
-// No `guard:` section is an error ("no guard: section"). Every error collected, with its line.
-ConfigResult<GuardConfig> parse_guard_config(std::string_view text, const std::string& source);
+// No `guard:` section is an error ("no guard: section"). Every error collected, with its line;
+// with `check`, every pattern it refuses too.
+ConfigResult<GuardConfig> parse_guard_config(std::string_view text, const std::string& source,
+                                             const GuardPatternCheck& check = {});
 
 }  // namespace reach::config

@@ -211,18 +211,44 @@ void GuardDecider::set_own(const std::vector<IpAddr>& own) {
 
 void GuardDecider::set_policy(GuardPolicy p) {
   Impl& d = *impl_;
-  const bool recount = p.failures != policy_.failures || p.ipv4_prefix != policy_.ipv4_prefix ||
-                       p.ipv6_prefix != policy_.ipv6_prefix;
-  const bool reescalate = recount || p.ipv6_escalate_prefix != policy_.ipv6_escalate_prefix ||
+  // Counts survive a reload: a family counted under another prefix length starts afresh (a /24's
+  // count cannot be split into /32s), a new `failures` keeps each source's newest times, and
+  // sources the new allow-list covers are dropped.
+  const bool relen[2] = {p.ipv4_prefix != policy_.ipv4_prefix, p.ipv6_prefix != policy_.ipv6_prefix};
+  const bool reescalate = relen[1] || p.ipv6_escalate_prefix != policy_.ipv6_escalate_prefix ||
                           p.ipv6_escalate_after != policy_.ipv6_escalate_after;
   policy_ = std::move(p);
-  if (recount) {
-    d.ring_size = static_cast<std::size_t>(std::clamp(policy_.failures, 1, 100));
-    for (auto& c : d.counters) {
+  const std::size_t r = d.ring_size;
+  const auto r2 = static_cast<std::size_t>(std::clamp(policy_.failures, 1, 100));
+  for (int fam = 0; fam < 2; ++fam) {
+    auto& c = d.counters[fam];
+    if (relen[fam]) {
       c.map.clear();
       c.ring.clear();
+      continue;
     }
+    const int len = fam == 0 ? policy_.ipv4_prefix : policy_.ipv6_prefix;
+    for (std::uint32_t i = 0; i < c.map.size();) {
+      const IpPrefix counted = prefix_of_key(BanKey{c.map.key(i), 0, static_cast<std::uint8_t>(fam), static_cast<std::uint8_t>(len)});
+      const bool allowed = std::any_of(policy_.allow.begin(), policy_.allow.end(), [&](const GuardAllowEntry& e) {
+        return e.prefix.len <= counted.len && e.prefix.contains(counted.net);
+      });
+      if (allowed) erase_count(c, r, i);  // the last entry moved into i
+      else ++i;
+    }
+    if (r2 == r) continue;
+    std::vector<std::uint32_t> ring(c.map.size() * r2, 0);
+    for (std::uint32_t i = 0; i < c.map.size(); ++i) {
+      CountMeta& m = c.map.value(i);
+      const std::size_t keep = std::min<std::size_t>(m.n, r2);
+      for (std::size_t j = 0; j < keep; ++j)  // oldest kept first
+        ring[i * r2 + j] = c.ring[i * r + (m.head + r - keep + j) % r];
+      m.n = static_cast<std::uint8_t>(keep);
+      m.head = static_cast<std::uint8_t>(keep % r2);
+    }
+    c.ring = std::move(ring);
   }
+  d.ring_size = r2;
   if (reescalate) {
     d.escalation.clear();
     for (std::uint32_t i = 0; i < d.bans.size(); ++i) {

@@ -69,9 +69,11 @@ class GuardDecider {
 
   // The machine's own addresses (replaces the previous set; the daemon refreshes it).
   void set_own(const std::vector<IpAddr>& own);
-  // Replace the policy (SIGHUP). Counts and bans are kept; allow-list changes apply to the next
-  // failure and to bans decided from then on (the daemon removes bans the new list covers:
-  // see allowed_bans()).
+  // Replace the policy (SIGHUP). Bans are kept. Failure counts are kept too, each source's newest
+  // `failures` times when that changes (a source over the new threshold is banned at its next
+  // failure), except a family whose counting prefix length changed (counted afresh) and sources
+  // the new allow-list covers (dropped). Allow-list changes apply to the next failure and to bans
+  // decided from then on (the daemon removes bans the new list covers: see allowed_bans()).
   void set_policy(GuardPolicy policy);
   const GuardPolicy& policy() const { return policy_; }
 

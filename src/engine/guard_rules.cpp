@@ -230,6 +230,27 @@ std::string expand_user(const std::string& p) {
   return out;
 }
 
+// RE2's reason in the user's own terms: its error text ("missing ): ARG") with the host field
+// written back as <HOST>, and ARG dropped when it is the whole pattern (the caller names that).
+std::string user_reason(std::string error, std::string_view user_pattern, bool too_large = false) {
+  if (too_large) return fmt::format("too large: RE2 would need more than {} MiB for it", kPatternMem >> 20);
+  for (auto at = error.find(kHost); at != std::string::npos; at = error.find(kHost, at + 6))
+    error.replace(at, kHost.size(), "<HOST>");
+  const std::string whole = ": " + std::string(user_pattern);
+  if (error.size() > whole.size() && error.compare(error.size() - whole.size(), whole.size(), whole) == 0)
+    error.resize(error.size() - whole.size());
+  return "not a valid RE2 pattern: " + error;
+}
+
+// A user's `patterns:` entry as a form; the message in the user's terms, empty when fine.
+std::string compile_user_form(Form& f, const std::string& text) {
+  if (count_of(text, "<HOST>") + count_of(text, "(?P<host>") > 1)
+    return "more than one host field: which address would be banned?";
+  std::string err = compile_form(f, expand_user(text), kPatternMem);
+  if (!err.empty() && !f.re->ok()) return user_reason(err, text, f.re->error_code() == RE2::ErrorPatternTooLarge);
+  return err;
+}
+
 bool is_tag_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
          c == '.' || c == '/';
@@ -347,10 +368,7 @@ config::ConfigResult<GuardRules> GuardRules::build(const config::GuardConfig& c)
       f.name = fmt::format("patterns[{}]", i);
       f.weight = def.weight;
       const int line = i < def.pattern_lines.size() ? def.pattern_lines[i] : def.line;
-      const auto& text = def.patterns[i];
-      auto err = count_of(text, "<HOST>") + count_of(text, "(?P<host>") > 1
-                     ? std::string("more than one host field: which address would be banned?")
-                     : compile_form(f, expand_user(text), kPatternMem);
+      auto err = compile_user_form(f, def.patterns[i]);
       if (!err.empty()) {
         add_error(line, base + "." + f.name, err);
         good = false;
@@ -364,7 +382,7 @@ config::ConfigResult<GuardRules> GuardRules::build(const config::GuardConfig& c)
         std::string err;
         if (r->ignore->Add(def.ignore[i], &err) < 0) {
           add_error(i < def.ignore_lines.size() ? def.ignore_lines[i] : def.line, fmt::format("{}.ignore[{}]", base, i),
-                    err);
+                    user_reason(err, def.ignore[i]));
           good = false;
         }
       }
@@ -404,7 +422,29 @@ config::ConfigResult<GuardRules> GuardRules::from_pattern(std::string_view patte
   r.patterns = {std::string(pattern)};
   r.pattern_lines = {0};
   c.rules.push_back(std::move(r));
-  return build(c);
+  auto g = build(c);
+  // The rule and key are ours, not the user's: name the pattern as it was given.
+  if (!g)
+    for (auto& e : g.error().items) e.path = "'" + std::string(pattern) + "'";
+  return g;
+}
+
+std::string guard_pattern_error(std::string_view pattern, bool host_field) {
+  const std::string text(pattern);
+  if (host_field) {
+    Form f;
+    return compile_user_form(f, text);
+  }
+  RE2 re(text, re2_options(kPatternMem));
+  return re.ok() ? std::string() : user_reason(re.error(), text, re.error_code() == RE2::ErrorPatternTooLarge);
+}
+
+config::ConfigResult<GuardLoaded> load_guard(std::string_view text, const std::string& source) {
+  auto c = config::parse_guard_config(text, source, guard_pattern_error);
+  if (!c) return tl::unexpected(std::move(c.error()));
+  auto r = GuardRules::build(*c);
+  if (!r) return tl::unexpected(std::move(r.error()));
+  return GuardLoaded{std::move(*c), std::move(*r)};
 }
 
 int GuardRules::find(std::string_view name) const {

@@ -52,7 +52,8 @@ class GuardRules {
   // Only the built-in rules (tests, benchmarks, `--test-rule sshd LOGFILE`).
   static GuardRules builtin();
   // The built-in rules and one user rule named "pattern" made of `pattern` (`--test-rule
-  // '^fail from <HOST>$' LOGFILE`, as fail2ban-regex takes a regex); errors name "--test-rule".
+  // '^fail from <HOST>$' LOGFILE`, as fail2ban-regex takes a regex); errors name "--test-rule" and
+  // the pattern: "--test-rule: '^a (<HOST>$': not a valid RE2 pattern: missing )".
   static config::ConfigResult<GuardRules> from_pattern(std::string_view pattern);
 
   // The index of a rule by name, or -1.
@@ -80,6 +81,20 @@ class GuardRules {
   std::vector<int> all_;
   std::size_t max_line_ = kDefaultMaxLine;
 };
+
+// Why `pattern`, as written in the config, cannot be a rule's pattern (RE2's reason with <HOST>
+// written back: "not a valid RE2 pattern: missing )"), empty when it can. `host_field`: a
+// `patterns:` entry (exactly one host field), else an `ignore:` entry. The check
+// config::parse_guard_config is given, so RE2's errors come with every other one, each with its line.
+std::string guard_pattern_error(std::string_view pattern, bool host_field);
+
+struct GuardLoaded {
+  config::GuardConfig config;
+  GuardRules rules;
+};
+// The config and its compiled rules: every error of the file (shapes, values, patterns) in one
+// pass, sorted by line, as `--validate` and a reload report them. `source` names the file.
+config::ConfigResult<GuardLoaded> load_guard(std::string_view text, const std::string& source);
 
 // `reach guard --test-rule`: every line of `log` (split at '\n'; a trailing '\r' dropped)
 // through `rules` (`which`: indexes, empty = all). `max_missed` bounds the missed line numbers kept.

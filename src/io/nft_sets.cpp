@@ -182,12 +182,14 @@ Result<std::size_t> NftSets::remove(std::span<const IpPrefix> prefixes) {
     pos = nl + 1;
   }
   auto r = run("nftables delete elements", trimmed);
+  if (!r && r.error().err == ENOENT) return std::size_t{0};  // no table (or set): nothing to remove
   if (!r) return tl::unexpected(r.error());
   return bans.size();
 }
 
 Result<std::vector<BanEntry>> NftSets::list() {
   auto r = run("nftables list", "list table inet " + layout_.table, true);
+  if (!r && r.error().err == ENOENT) return std::vector<BanEntry>{};  // no table yet: it holds nothing
   if (!r) return tl::unexpected(r.error());
   auto doc = nlohmann::json::parse(*r, nullptr, false);
   if (doc.is_discarded() || !doc.contains("nftables")) return fail("nftables list", "inet " + layout_.table, EIO, "unreadable JSON");

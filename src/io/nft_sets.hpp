@@ -80,10 +80,11 @@ class NftSets {
   // else add, delete, add in the same transaction (3x the work).
   Result<BatchOutcome> add(std::span<const Ban> bans);
 
-  // Deletes the given prefixes (those not present are ignored).
+  // Deletes the given prefixes (those not present are ignored); 0 when our table does not exist.
   Result<std::size_t> remove(std::span<const IpPrefix> prefixes);
 
-  // Every element of our sets, from the kernel (libnftables JSON output).
+  // Every element of our sets, from the kernel (libnftables JSON output); none when our table
+  // does not exist (guard never ran here, or --uninstall).
   Result<std::vector<BanEntry>> list();
 
   // True when our table exists.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "store/sqlite.hpp"
 
@@ -27,8 +28,11 @@ INSERT OR IGNORE INTO meta VALUES('guard_schema', 1);
 struct GuardStore::Impl {
   GuardStoreOptions opt;
   sql::Db db;
+  bool exists = true;
   sql::Stmt upsert_ban, delete_ban, upsert_pos;
 
+  // A missing state opened read-only has no handle: writes are refused before SQLite sees them.
+  tl::unexpected<Error> absent() const { return fail("guard store write", opt.path, EROFS, "opened read-only, and empty"); }
   tl::unexpected<Error> error(const char* what, int rc) const {
     auto e = db.error(what, rc);
     e.value().op = "guard " + e.value().op;
@@ -39,15 +43,16 @@ struct GuardStore::Impl {
 GuardStore::GuardStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 GuardStore::~GuardStore() = default;
 const std::string& GuardStore::path() const { return impl_->opt.path; }
+bool GuardStore::exists() const { return impl_->exists; }
 
 Result<std::unique_ptr<GuardStore>> GuardStore::open(const GuardStoreOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->opt = options;
   auto& db = impl->db;
-  if (auto r = sql::open_store_file(db, {"guard", options.path, options.read_only, options.busy_timeout, kSchema,
-                                         "guard_schema", kSchemaVersion});
-      !r)
-    return tl::unexpected(r.error());
+  auto r = sql::open_store_file(db, {"guard", options.path, options.read_only, options.busy_timeout, kSchema,
+                                     "guard_schema", kSchemaVersion, options.missing_ok});
+  if (!r) return tl::unexpected(r.error());
+  impl->exists = *r;
   if (!options.read_only) {
     impl->upsert_ban = sql::Stmt(db.h, "INSERT OR REPLACE INTO guard_ban VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
     impl->delete_ban = sql::Stmt(db.h, "DELETE FROM guard_ban WHERE prefix = ?");
@@ -59,6 +64,7 @@ Result<std::unique_ptr<GuardStore>> GuardStore::open(const GuardStoreOptions& op
 }
 
 Result<std::vector<GuardBanRow>> GuardStore::bans() {
+  if (!impl_->exists) return std::vector<GuardBanRow>{};
   sql::Stmt s(impl_->db.h, "SELECT * FROM guard_ban ORDER BY prefix");
   if (!s.ok()) return impl_->error("read", s.prepare_rc());
   std::vector<GuardBanRow> out;
@@ -81,6 +87,7 @@ Result<std::vector<GuardBanRow>> GuardStore::bans() {
 }
 
 Result<std::map<std::string, std::string>> GuardStore::positions() {
+  if (!impl_->exists) return std::map<std::string, std::string>{};
   sql::Stmt s(impl_->db.h, "SELECT source, value FROM guard_position");
   if (!s.ok()) return impl_->error("read", s.prepare_rc());
   std::map<std::string, std::string> out;
@@ -92,6 +99,7 @@ Result<std::map<std::string, std::string>> GuardStore::positions() {
 
 Result<void> GuardStore::commit(const GuardUpdate& u) {
   auto& im = *impl_;
+  if (!impl_->exists) return impl_->absent();
   if (u.bans.empty() && u.removed.empty() && u.positions.empty()) return {};
   return im.db.transaction("write", [&]() -> Result<void> {
     for (const std::string& p : u.removed) {
@@ -118,6 +126,7 @@ Result<void> GuardStore::commit(const GuardUpdate& u) {
 }
 
 Result<std::size_t> GuardStore::prune(TimeNs now_wall) {
+  if (!impl_->exists) return impl_->absent();
   sql::Stmt s(impl_->db.h, "DELETE FROM guard_ban WHERE until_wall <= ?");
   if (!s.ok()) return impl_->error("write", s.prepare_rc());
   s.bind(1, now_wall);
@@ -126,6 +135,7 @@ Result<std::size_t> GuardStore::prune(TimeNs now_wall) {
 }
 
 Result<void> GuardStore::request(const GuardRequest& r) {
+  if (!impl_->exists) return impl_->absent();
   sql::Stmt s(impl_->db.h, "INSERT INTO guard_request(action, prefix, duration, at_wall) VALUES(?, ?, ?, ?)");
   if (!s.ok()) return impl_->error("write", s.prepare_rc());
   s.bind(1, r.action).bind(2, r.prefix).bind(3, r.duration).bind(4, r.at_wall);
@@ -134,6 +144,7 @@ Result<void> GuardStore::request(const GuardRequest& r) {
 }
 
 Result<std::vector<GuardRequest>> GuardStore::take_requests() {
+  if (!impl_->exists) return impl_->absent();
   std::vector<GuardRequest> out;
   {
     // Asked every second: a read first, so an empty queue takes no write lock.
@@ -158,6 +169,7 @@ Result<std::vector<GuardRequest>> GuardStore::take_requests() {
 }
 
 Result<void> GuardStore::checkpoint() {
+  if (!impl_->exists) return impl_->absent();
   if (auto r = impl_->db.exec("PRAGMA synchronous=FULL", "checkpoint"); !r) return r;
   return impl_->db.exec("PRAGMA wal_checkpoint(TRUNCATE)", "checkpoint");
 }

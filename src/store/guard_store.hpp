@@ -25,6 +25,9 @@ struct GuardStoreOptions {
   std::string path;                // created if missing (not its directory)
   TimeNs busy_timeout = 2 * kNsPerSec;
   bool read_only = false;          // --list: never creates or writes
+  // With read_only: a file that does not exist yet (or holds no guard data) opens as an empty
+  // state (exists() false: no bans, no positions) instead of an error. A fresh install has none.
+  bool missing_ok = false;
 };
 
 struct GuardBanRow {
@@ -59,6 +62,7 @@ class GuardStore {
   GuardStore(const GuardStore&) = delete;
   GuardStore& operator=(const GuardStore&) = delete;
   const std::string& path() const;
+  bool exists() const;  // false: opened with missing_ok and nothing there yet
 
   Result<std::vector<GuardBanRow>> bans();  // every saved ban, by prefix
   Result<std::map<std::string, std::string>> positions();

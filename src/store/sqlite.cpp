@@ -94,7 +94,7 @@ Result<void> Db::exec(std::string_view sql, const char* what) {
   return {};
 }
 
-Result<void> open_store_file(Db& db, const StoreFile& f) {
+Result<bool> open_store_file(Db& db, const StoreFile& f) {
   db.path = f.path;
   auto err = [&](int rc) {
     auto e = db.error("open", rc);
@@ -104,8 +104,15 @@ Result<void> open_store_file(Db& db, const StoreFile& f) {
   const std::string op = f.kind + " store open";
   const int flags = (f.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(f.path.c_str(), &db.h, flags, nullptr);
+  const bool may_be_absent = f.read_only && f.missing_ok;
+  auto absent = [&db] {
+    sqlite3_close_v2(db.h);  // _v2: a statement still open closes it when it is finalized
+    db.h = nullptr;
+    return false;
+  };
   if (rc != SQLITE_OK) {
     int sys = db.h ? sqlite3_system_errno(db.h) : 0;
+    if (may_be_absent && sys == ENOENT) return absent();
     auto e = err(rc);
     if (sys) e.value().err = sys;
     return e;
@@ -127,14 +134,16 @@ Result<void> open_store_file(Db& db, const StoreFile& f) {
   }
   Stmt s(db.h, fmt::format("SELECT value FROM meta WHERE key = '{}'", f.key));
   const std::string none = "no " + f.kind + " data in this database yet";
+  if (!s.ok() && may_be_absent) return absent();
   if (!s.ok()) return fail(op, f.path, 0, none);  // read-only, and no meta table at all
   rc = s.step();
+  if (rc == SQLITE_DONE && may_be_absent) return absent();
   if (rc == SQLITE_DONE) return fail(op, f.path, 0, none);
   if (rc != SQLITE_ROW) return err(rc);
   if (s.i64(0) != f.version)
     return fail(op, f.path, 0,
                 fmt::format("{} schema version {} is not {} (written by another reach)", f.kind, s.i64(0), f.version));
-  return {};
+  return true;
 }
 
 }  // namespace reach::store::sql

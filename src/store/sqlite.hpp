@@ -74,7 +74,10 @@ struct StoreFile {
   const char* schema = "";      // CREATE ... IF NOT EXISTS statements, meta row included
   const char* key = "";         // meta key of the schema version
   int version = 1;
+  bool missing_ok = false;      // read-only: no file, or no <kind> data in it, is not an error
 };
-Result<void> open_store_file(Db& db, const StoreFile& f);
+// True when opened; false (db closed) only with read_only and missing_ok when there is nothing to
+// read yet: a state no daemon has written is empty, not an error (`reach guard --list` at first).
+Result<bool> open_store_file(Db& db, const StoreFile& f);
 
 }  // namespace reach::store::sql

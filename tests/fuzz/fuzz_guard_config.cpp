@@ -16,7 +16,7 @@ using reach::fuzz::check;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > 64 * 1024) return 0;  // yaml-cpp is slow on huge inputs; depth is bounded by it
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  auto c = reach::config::parse_guard_config(text, "fuzz.yml");
+  auto c = reach::config::parse_guard_config(text, "fuzz.yml", reach::engine::guard_pattern_error);
   if (!c) {
     check(!c.error().items.empty());
     return 0;

@@ -8,6 +8,7 @@ inside a lab namespace: the root namespace's ruleset is compared before and afte
 
 import json
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -251,3 +252,115 @@ def test_uninstall_removes_only_our_table(lab, reach, tmp_path):
     r = h.run([str(reach), "guard", "--uninstall"], check=False)
     assert r.returncode == 0, r
     assert ruleset(h) == before
+
+
+def test_fresh_install_list_unban_check_answer(lab, reach, tmp_path):
+    """No state file and no table yet (guard never ran here): --list says there are no bans (no
+    NDJSON line with --json), --unban says not banned (exit 1), check answers; nothing is created."""
+    h = lab.host("guard")
+    before = ruleset(h)
+    cfg = guard_config(tmp_path, tmp_path / "auth.log")
+    state = tmp_path / "guard.db"
+    base = [str(reach), "guard", "--config", str(cfg)]
+    r = h.run(base + ["--list"], check=False)
+    assert r.returncode == 0 and r.stderr == "", r
+    assert r.stdout == f"no active bans in {state} (no guard daemon has written it yet)\n", r
+    r = h.run(base + ["--list", "--json"], check=False)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", ""), r
+    r = h.run(base + ["--unban", "198.18.6.6"], check=False)
+    assert (r.returncode, r.stdout, r.stderr) == (1, "reach guard: 198.18.6.6: not banned\n", ""), r
+    r = h.run(base + ["check", "198.18.6.6"], check=False)
+    assert r.returncode == 0 and r.stderr == "" and r.stdout.startswith("198.18.6.6: clean"), r
+    assert not state.exists()
+    assert ruleset(h) == before
+    # The same commands once the state exists but holds no ban of that address.
+    g = start_guard(h, reach, cfg, tmp_path / "guard.out")
+    assert stop(h, g) == 0
+    r = h.run(base + ["--list"], check=False)
+    assert (r.returncode, r.stdout) == (0, f"no active bans in {state}\n"), r
+    r = h.run(base + ["--unban", "198.18.6.6"], check=False)
+    assert (r.returncode, r.stdout, r.stderr) == (1, "reach guard: 198.18.6.6: not banned\n", ""), r
+
+
+def test_validate_test_rule_and_flags_say_what_is_wrong(lab, reach, tmp_path):
+    """--validate prints every error with file:line (RE2's among them) and exits 2; a bad
+    --test-rule regex is one line naming the pattern as written; wrong flags are one line."""
+    cfg = tmp_path / "bad.yml"
+    cfg.write_text("""guard:
+  sources:
+    - { file: relative.log, rules: [sshd] }
+    - { journal: ssh.service, rules: [app, nosuch] }
+  threshold: { failures: 0 }
+  rules:
+    app:
+      patterns: [ '^fail from <HOST> (unclosed$' ]
+""")
+    r = subprocess.run([str(reach), "guard", "--config", str(cfg), "--validate"], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 2 and r.stdout == "", r
+    assert r.stderr.splitlines() == [
+        f"{cfg}:3: guard.sources[0].file: must be an absolute path (/var/log/auth.log)",
+        f"{cfg}:4: guard.sources[1].rules[1]: no rule 'nosuch' (built-in: sshd; or define it under guard.rules)",
+        f"{cfg}:5: guard.threshold.failures: must be a whole number from 1 to 100, not '0'",
+        f"{cfg}:8: guard.rules.app.patterns[0]: not a valid RE2 pattern: missing )",
+    ], r.stderr
+    good = guard_config(tmp_path, tmp_path / "auth.log")
+    r = subprocess.run([str(reach), "guard", "--config", str(good), "--validate"], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0 and r.stdout.startswith(f"{good}: OK: 1 source"), r
+    r = subprocess.run([str(reach), "guard", "--test-rule", "^fail from <HOST> (x$", "/dev/null"], capture_output=True,
+                       text=True, timeout=20)
+    assert (r.returncode, r.stdout) == (2, ""), r
+    assert r.stderr == "reach guard: --test-rule: '^fail from <HOST> (x$': not a valid RE2 pattern: missing )\n", r
+    for args in (["--bogus"], ["--config"], ["--list", "extra"], ["--test-rule", "sshd"]):
+        r = subprocess.run([str(reach), "guard", *args], capture_output=True, text=True, timeout=20)
+        assert r.returncode == 2 and r.stdout == "" and len(r.stderr.splitlines()) == 1, (args, r)
+    r = subprocess.run([str(reach), "guard", "--help"], capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0 and "--validate" in r.stdout and "--test-rule" in r.stdout, r
+
+
+def test_sighup_applies_a_changed_config_and_keeps_the_old_one_on_errors(lab, reach, tmp_path):
+    """SIGHUP: a lower threshold bans a source with the failures it already had, a new allow-list
+    entry lifts that source's ban and stops counting it, bans in force stay; then a broken file
+    changes nothing and the daemon runs on with the config it had."""
+    h = lab.host("guard")
+    log = tmp_path / "auth.log"
+    log.touch()
+    cfg = guard_config(tmp_path, log, failures=5)
+    out = tmp_path / "guard.out"
+    g = start_guard(h, reach, cfg, out)
+    with open(log, "a") as f:
+        f.write(failure_lines(["198.18.20.1"], 5))              # banned under the first config
+        f.write(failure_lines(["198.18.20.2"], 3, first_pid=2000))  # counted, not banned
+    assert wait_for(lambda: "198.18.20.1/32" in banned(h), 10), out.read_text()
+    time.sleep(0.3)  # the reader is past the last line (one turn)
+    assert "198.18.20.2/32" not in banned(h)
+
+    guard_config(tmp_path, log, failures=3, allow=["198.18.20.1/32"])
+    g.send_signal(signal.SIGHUP)
+    assert wait_for(lambda: "SIGHUP: " in out.read_text() and " applied:" in out.read_text(), 10), out.read_text()
+    text = out.read_text()
+    assert "3 failures within 10m" in text and "unban 198.18.20.1/32 (the new allow-list covers it)" in text, text
+    assert wait_for(lambda: "198.18.20.1/32" not in banned(h), 5)
+    with open(log, "a") as f:
+        f.write(failure_lines(["198.18.20.2"], 1, first_pid=3000))  # its 4th: over the new threshold of 3
+        f.write(failure_lines(["198.18.20.1"], 5, first_pid=3100))  # allowed now
+    assert wait_for(lambda: "198.18.20.2/32" in banned(h), 10), out.read_text()
+    time.sleep(0.3)
+    assert "198.18.20.1/32" not in banned(h)
+
+    good = cfg.read_text()
+    cfg.write_text(good.replace("failures: 3", "failures: 0").replace("rules: [sshd]", "rules: [nosuch]"))
+    g.send_signal(signal.SIGHUP)
+    assert wait_for(lambda: "config not applied" in out.read_text(), 10), out.read_text()
+    line = next(l for l in out.read_text().splitlines() if "config not applied" in l)
+    assert line.startswith("reach guard: SIGHUP: config not applied, the running one stays: ") and f"{cfg}:2:" in line, line
+    assert "(and 1 more: reach guard --config" in line, line
+    assert g.poll() is None
+    # Still the config it had: 3 failures ban, the allow-list holds, the bans stay.
+    with open(log, "a") as f:
+        f.write(failure_lines(["198.18.20.3"], 3, first_pid=4000))
+        f.write(failure_lines(["198.18.20.1"], 5, first_pid=4100))
+    assert wait_for(lambda: "198.18.20.3/32" in banned(h), 10), out.read_text()
+    time.sleep(0.3)
+    assert banned(h) == {"198.18.20.2/32", "198.18.20.3/32"}
+    assert g.poll() is None
+    assert stop(h, g) == 0

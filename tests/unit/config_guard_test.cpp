@@ -152,6 +152,43 @@ TEST(GuardConfig, ErrorsNameTheKeyAndTheLine) {
   }
 }
 
+// One mistake, one error: a source after a dropped one keeps its own index, a rule that is
+// defined wrongly is not also "no rule" for its source, sources that are all wrong are not also
+// "needs at least one source", and an empty pattern list is said.
+TEST(GuardConfig, OneMistakeIsOneErrorAtItsOwnPlace) {
+  struct Case {
+    const char* name;
+    std::string body;
+    std::string errors;
+  };
+  const Case cases[] = {
+      {"index after a dropped source", "  sources:\n    - {file: rel}\n    - {journal: ssh.service, rules: [sshd, nope]}\n",
+       "g.yml:3: guard.sources[0].file: must be an absolute path (/var/log/auth.log)\n"
+       "g.yml:4: guard.sources[1].rules[1]: no rule 'nope' (built-in: sshd; or define it under guard.rules)"},
+      {"rule defined wrongly", "  sources: [{file: /a, rules: [app]}]\n  rules: {app: 5}\n",
+       "g.yml:3: guard.rules.app: must be a map ({patterns: [...]})"},
+      {"every source wrong", "  sources: [{file: rel}]\n",
+       "g.yml:2: guard.sources[0].file: must be an absolute path (/var/log/auth.log)"},
+      {"empty patterns", "  sources: [{file: /a, rules: [app]}]\n  rules: {app: {patterns: []}}\n",
+       "g.yml:3: guard.rules.app.patterns: needs at least one pattern with <HOST>"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(errors_of("guard:\n" + c.body), c.errors) << c.name;
+}
+
+// The pattern check the engine passes in (RE2) reports with the pattern's own line, beside the
+// other errors; without it patterns are only shape-checked.
+TEST(GuardConfig, PatternCheckJoinsTheOtherErrors) {
+  const std::string text = "guard:\n  sources: [{file: rel, rules: [app]}]\n  rules:\n    app:\n      patterns: ['a <HOST>', 'b <HOST>']\n"
+                           "      ignore: ['c']\n";
+  auto check = [](std::string_view p, bool host) { return p == "b <HOST>" && host ? "bad b" : p == "c" && !host ? "bad c" : ""; };
+  auto c = parse_guard_config(text, "g.yml", check);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().message(),
+            "g.yml:2: guard.sources[0].file: must be an absolute path (/var/log/auth.log)\n"
+            "g.yml:5: guard.rules.app.patterns[1]: bad b\n"
+            "g.yml:6: guard.rules.app.ignore[0]: bad c");
+}
+
 TEST(GuardConfig, NoGuardSectionAndNonMapsAreErrorsNotCrashes) {
   EXPECT_EQ(errors_of("db: /x\n"), "g.yml: no guard: section");
   EXPECT_NE(errors_of("guard: [1, 2]\n").find("g.yml:1: guard:"), std::string::npos);

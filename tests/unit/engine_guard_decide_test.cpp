@@ -240,6 +240,45 @@ TEST(GuardDecide, ABanNeverCoversAnAllowedAddress) {
   EXPECT_EQ(d.allowed_bans(), std::vector<IpPrefix>{pfx("203.0.113.0/24")});
 }
 
+// SIGHUP: a new threshold keeps each source's newest failures (a source over it is banned at its
+// next failure), the bans in force stay, a source the new allow-list covers is dropped, and a new
+// IPv4 prefix length recounts IPv4 alone.
+TEST(GuardDecide, SetPolicyKeepsCountsAndBans) {
+  GuardPolicy p = policy();
+  GuardDecider d(p);
+  const IpAddr banned = ip("203.0.113.9"), a = ip("203.0.113.1"), b = ip("203.0.113.2"), c = ip("203.0.113.3");
+  const IpAddr v6 = ip("2001:db8:1::1");
+  for (int i = 0; i < 5; ++i) d.record(fail_from(banned), i * kSec);
+  ASSERT_EQ(d.take_bans().size(), 1u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(d.record(fail_from(a), 10 * kSec + i * kSec), GuardRecord::counted);
+    EXPECT_EQ(d.record(fail_from(v6), 10 * kSec + i * kSec), GuardRecord::counted);
+  }
+  for (int i = 0; i < 2; ++i) {
+    d.record(fail_from(b), 20 * kSec + i * kSec);
+    d.record(fail_from(c), 20 * kSec + i * kSec);
+  }
+  p.failures = 3;
+  p.allow.push_back({pfx("203.0.113.3/32"), "allow"});
+  d.set_policy(p);
+  EXPECT_EQ(d.stats().bans, 1u);
+  EXPECT_EQ(d.record(fail_from(banned), 30 * kSec), GuardRecord::already_banned);
+  EXPECT_EQ(d.explain(a, 30 * kSec).failures, 3);  // the newest 3 of 4
+  EXPECT_EQ(d.explain(c, 30 * kSec).failures, 0);  // allowed now: dropped
+  EXPECT_EQ(d.record(fail_from(a), 30 * kSec), GuardRecord::banned);
+  EXPECT_EQ(d.record(fail_from(b), 30 * kSec), GuardRecord::banned);  // 2 kept + 1 = the new 3
+  EXPECT_EQ(d.record(fail_from(c), 30 * kSec), GuardRecord::allowed);
+  // A higher threshold keeps every time counted so far.
+  p.failures = 8;
+  d.set_policy(p);
+  EXPECT_EQ(d.explain(v6, 31 * kSec).failures, 3);
+  p.failures = 6;
+  p.ipv4_prefix = 24;  // IPv4 recounted per /24; IPv6 counts stay
+  d.set_policy(p);
+  EXPECT_EQ(d.explain(v6, 31 * kSec).failures, 3);
+  EXPECT_EQ(d.stats().bans, 3u);
+}
+
 TEST(GuardDecide, UnbanRestoreAndActiveBans) {
   GuardDecider d(policy());
   const IpAddr a = ip("203.0.113.1");

@@ -271,19 +271,19 @@ TEST(GuardRules, BadPatternsAreConfigErrorsWithTheirLine) {
     std::string error;
   };
   const BadRule cases[] = {
-      {"['from <HOST> (']", "g.yml:6: guard.rules.app.patterns[0]: missing ): from"},
+      {"['from <HOST> (']", "g.yml:6: guard.rules.app.patterns[0]: not a valid RE2 pattern: missing )"},
       {"['from (?P<host>\\S+) and (?P<host>\\S+)']", "g.yml:6: guard.rules.app.patterns[0]: more than one host field"},
       {"['a<HOST>b<HOST>']", "g.yml:6: guard.rules.app.patterns[0]: more than one host field"},
       {"['x<HOST>', '(?P<Host>.*)']", "g.yml:6: guard.rules.app.patterns[1]: no host field"},
-      {"['(a\\1)<HOST>']", "g.yml:6: guard.rules.app.patterns[0]: invalid escape sequence"},
-      {"['((((.{1000}){1000}){1000}){1000})<HOST>']", "g.yml:6: guard.rules.app.patterns[0]: invalid repetition size"},
+      {"['(a\\1)<HOST>']", "g.yml:6: guard.rules.app.patterns[0]: not a valid RE2 pattern: invalid escape sequence: \\1"},
+      {"['((((.{1000}){1000}){1000}){1000})<HOST>']", "g.yml:6: guard.rules.app.patterns[0]: not a valid RE2 pattern: invalid repetition size: {1000}"},
       // A pattern whose program outgrows RE2's max_mem is refused, not slow.
       {"['" + [] {
          std::string p;
          for (int i = 0; i < 580; ++i) p += ".{1000}";
          return p;
        }() + "<HOST>']",
-       "g.yml:6: guard.rules.app.patterns[0]: pattern too large"},
+       "g.yml:6: guard.rules.app.patterns[0]: too large: RE2 would need more than 8 MiB for it"},
   };
   for (const auto& b : cases) {
     auto c = config::parse_guard_config(
@@ -307,9 +307,54 @@ TEST(GuardRules, ASinglePatternForTestRule) {
   auto rep = test_rules(*r, "fail from 198.18.0.1\nInvalid user x from 198.18.0.2 port 1\n", {p});
   EXPECT_EQ(rep.matched, 1u);
   EXPECT_EQ(rep.hits[0].match.rule, "pattern");
-  auto bad = GuardRules::from_pattern("fail from nothing");
-  ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().message(), "--test-rule: guard.rules.pattern.patterns[0]: no host field (<HOST> or (?P<host>...))");
+  // Errors name the pattern as given, not the rule and key made for it.
+  const std::pair<const char*, const char*> bad[] = {
+      {"fail from nothing", "--test-rule: 'fail from nothing': no host field (<HOST> or (?P<host>...))"},
+      {"^fail from <HOST> (x$", "--test-rule: '^fail from <HOST> (x$': not a valid RE2 pattern: missing )"},
+      {"^<HOST> [z-a]$", "--test-rule: '^<HOST> [z-a]$': not a valid RE2 pattern: invalid character class range: z-a"},
+      {"<HOST> <HOST>", "--test-rule: '<HOST> <HOST>': more than one host field: which address would be banned?"},
+  };
+  for (const auto& [pattern, want] : bad) {
+    auto r2 = GuardRules::from_pattern(pattern);
+    ASSERT_FALSE(r2) << pattern;
+    EXPECT_EQ(r2.error().message(), want);
+  }
+}
+
+// `--validate` and a reload: every error of the file in one pass, each with its line, the
+// patterns RE2 refuses among them, and no second error caused by the first.
+TEST(GuardRules, LoadReportsEveryErrorWithItsLine) {
+  const std::string yaml = R"(guard:
+  sources:
+    - { file: /var/log/auth.log, rules: [sshd] }
+    - { file: relative.log, rules: [sshd] }
+    - { journal: ssh.service, rules: [app, broken, nosuch] }
+  threshold: { failures: 0, window: 10m }
+  allow: [ "198.18.0.1/24" ]
+  rules:
+    app:
+      patterns:
+        - '^fail from <HOST> (unclosed$'
+        - 'no host here'
+      ignore: [ '[z-a]' ]
+    broken:
+      patterns: [ '^x <HOST> y <HOST>$' ]
+)";
+  auto l = load_guard(yaml, "g.yml");
+  ASSERT_FALSE(l);
+  EXPECT_EQ(l.error().message(),
+            "g.yml:4: guard.sources[1].file: must be an absolute path (/var/log/auth.log)\n"
+            "g.yml:5: guard.sources[2].rules[2]: no rule 'nosuch' (built-in: sshd; or define it under guard.rules)\n"
+            "g.yml:6: guard.threshold.failures: must be a whole number from 1 to 100, not '0'\n"
+            "g.yml:7: guard.allow[0]: must be an address or a prefix with its host bits clear (198.18.0.0/24, 2001:db8::/48)\n"
+            "g.yml:11: guard.rules.app.patterns[0]: not a valid RE2 pattern: missing )\n"
+            "g.yml:12: guard.rules.app.patterns[1]: no host field (<HOST> or (?P<host>...))\n"
+            "g.yml:13: guard.rules.app.ignore[0]: not a valid RE2 pattern: invalid character class range: z-a\n"
+            "g.yml:15: guard.rules.broken.patterns[0]: more than one host field: which address would be banned?");
+  auto good = load_guard("guard:\n  sources: [{file: /l, rules: [app]}]\n  rules: {app: {patterns: ['^x <HOST>$']}}\n", "g.yml");
+  ASSERT_TRUE(good) << good.error().message();
+  EXPECT_GE(good->rules.find("app"), 0);
+  EXPECT_EQ(good->config.sources.size(), 1u);
 }
 
 TEST(GuardRules, TestRuleReportsEveryLine) {

@@ -1,6 +1,7 @@
 // The guard store: bans, read positions and requests round-trip; a flush's commit is all or
-// nothing; bans that ran out are pruned; a read-only open (--list) of a missing file fails
-// clearly; and the same file serves watch's tables too (one `db:`).
+// nothing; bans that ran out are pruned; a read-only open of a missing file fails clearly, or
+// with missing_ok (--list on a fresh install) is an empty state; and the same file serves
+// watch's tables too (one `db:`).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -82,6 +83,42 @@ TEST(GuardStore, ReadOnlyOfAMissingFileIsAClearError) {
   auto s = GuardStore::open({d.path + "/none.db", kNsPerSec, true});
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message().find("none.db"), std::string::npos);
+}
+
+// A fresh install: no file yet, or a shared `db:` that watch wrote but guard never did. With
+// missing_ok that is an empty state (--list: no bans), nothing is created, writes are refused.
+TEST(GuardStore, MissingOkOpensAStateNoDaemonWroteAsEmpty) {
+  TempDir d;
+  Options wo;
+  wo.path = d.path + "/watch.db";
+  ASSERT_TRUE(Store::open(wo));
+  for (const std::string& path : {d.path + "/none.db", d.path + "/no-such-dir/g.db", wo.path}) {
+    GuardStoreOptions o;
+    o.path = path;
+    o.read_only = true;
+    o.missing_ok = true;
+    auto s = GuardStore::open(o);
+    ASSERT_TRUE(s) << path << ": " << s.error().message();
+    EXPECT_FALSE((*s)->exists()) << path;
+    auto bans = (*s)->bans();
+    ASSERT_TRUE(bans);
+    EXPECT_TRUE(bans->empty());
+    auto pos = (*s)->positions();
+    ASSERT_TRUE(pos);
+    EXPECT_TRUE(pos->empty());
+    EXPECT_FALSE((*s)->commit({{row("198.18.0.7/32", 100)}, {}, {}}));
+    EXPECT_FALSE((*s)->request({0, "unban", "198.18.0.7/32", 0, 5}));
+  }
+  EXPECT_FALSE(std::filesystem::exists(d.path + "/none.db"));
+  // Once a daemon wrote it, the same open reads it.
+  ASSERT_TRUE(open_at(d.path + "/g.db")->commit({{row("198.18.0.7/32", 100)}, {}, {}}));
+  GuardStoreOptions o;
+  o.path = d.path + "/g.db";
+  o.read_only = o.missing_ok = true;
+  auto s = GuardStore::open(o);
+  ASSERT_TRUE(s);
+  EXPECT_TRUE((*s)->exists());
+  EXPECT_EQ((*s)->bans()->size(), 1u);
 }
 
 TEST(GuardStore, SharesTheFileWithWatchsStore) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <sstream>
 
 #include "format/guard_json.hpp"
 #include "format/prom_exposition.hpp"
@@ -63,6 +64,7 @@ class Daemon {
 
   Result<void> start();
   void stop();
+  void reload();
 
  private:
   struct Source {
@@ -78,6 +80,12 @@ class Daemon {
   void log(const std::string& line) { out_ << "guard: " << line << '\n' << std::flush; }
   void error(const std::string& line) { err_ << "reach guard: " << line << '\n' << std::flush; }
   Result<void> open_sources(const std::map<std::string, std::string>& positions);
+  // The source `c` reads from (the default auth.log falls back to the journal) and its key.
+  config::GuardSource effective(const config::GuardSource& c, bool say);
+  static std::string key_of(const config::GuardSource& c) {
+    return c.kind == config::GuardSource::Kind::file ? "file:" + c.path : "journal:" + c.unit;
+  }
+  Result<std::unique_ptr<Source>> open_source(const config::GuardSource& c, const std::map<std::string, std::string>& positions);
   void on_line(Source& src, std::string_view line, std::string_view program);
   void schedule_flush();
   void flush();
@@ -116,6 +124,7 @@ class Daemon {
   std::map<std::pair<std::string, std::string>, std::uint64_t> matches_;  // (rule, form)
   std::map<std::string, std::uint64_t> bans_by_origin_;
   std::uint64_t unbans_ = 0, refused_ = 0, nft_errors_ = 0, batches_ = 0, recreated_ = 0;
+  std::uint64_t reloads_ = 0, reload_failures_ = 0;
   double last_latency_ = 0, max_latency_ = 0;
 };
 
@@ -206,55 +215,66 @@ Result<void> Daemon::start() {
   return {};
 }
 
+config::GuardSource Daemon::effective(const config::GuardSource& c, bool say) {
+  config::GuardSource e = c;
+  // Debian 12 has no /var/log/auth.log unless rsyslog is installed: sshd logs to the journal
+  // only (fail2ban's sshd jail dies at start there). That default path falls back to it.
+  if (c.kind == config::GuardSource::Kind::file && c.path == "/var/log/auth.log" && !sys::stat_path(c.path)) {
+    if (say) log("/var/log/auth.log does not exist: reading sshd from the journal (ssh.service) instead");
+    e.kind = config::GuardSource::Kind::journal;
+    e.unit = "ssh.service";
+  }
+  return e;
+}
+
 Result<void> Daemon::open_sources(const std::map<std::string, std::string>& positions) {
   for (const config::GuardSource& c : s_.cfg.sources) {
-    auto src = std::make_unique<Source>();
-    src->cfg = c;
-    for (const std::string& r : c.rules)
-      if (int i = s_.rules.find(r); i >= 0) src->which.push_back(i);
-    // Debian 12 has no /var/log/auth.log unless rsyslog is installed: sshd logs to the journal
-    // only (fail2ban's sshd jail dies at start there). That default path falls back to it.
-    if (c.kind == config::GuardSource::Kind::file && c.path == "/var/log/auth.log" && !sys::stat_path(c.path)) {
-      log("/var/log/auth.log does not exist: reading sshd from the journal (ssh.service) instead");
-      src->cfg.kind = config::GuardSource::Kind::journal;
-      src->cfg.unit = "ssh.service";
-    }
-    Source* raw = src.get();
-    if (src->cfg.kind == config::GuardSource::Kind::file) {
-      src->key = "file:" + src->cfg.path;
-      io::LogFollowOptions lo;
-      lo.path = src->cfg.path;
-      // Lines are matched as they are read: a smaller read per turn lets a burst's bans go out
-      // while the rest of it is still being read.
-      lo.max_bytes_per_turn = std::size_t{1} << 20;
-      if (auto it = positions.find(src->key); it != positions.end()) lo.start = parse_position(it->second);
-      io::LogFollowHooks h;
-      h.line = [this, raw](std::string_view l) { on_line(*raw, l, {}); };
-      h.note = [this](const std::string& n) { log(n); };
-      auto f = io::LogFollower::create(loop_, lo, std::move(h));
-      if (!f) return tl::unexpected(f.error());
-      src->file = std::move(*f);
-    } else {
-      src->key = "journal:" + src->cfg.unit;
-      io::JournalOptions jo;
-      jo.unit = src->cfg.unit;
-      if (jo.unit == "ssh.service" || jo.unit == "sshd.service" || jo.unit == "ssh" || jo.unit == "sshd") {
-        if (jo.unit.find('.') == std::string::npos) jo.unit += ".service";
-        jo.identifiers = {"sshd"};
-      }
-      if (const char* d = std::getenv("REACH_GUARD_JOURNAL_DIR"); d && *d) jo.directory = d;  // tests, copied journals
-      if (auto it = positions.find(src->key); it != positions.end()) jo.cursor = it->second;
-      io::JournalHooks h;
-      h.line = [this, raw](std::string_view m, std::string_view ident) { on_line(*raw, m, ident); };
-      h.note = [this](const std::string& n) { log(n); };
-      auto j = io::JournalFollower::create(loop_, jo, std::move(h));
-      if (!j) return tl::unexpected(j.error());
-      src->journal = std::move(*j);
-    }
-    src->saved = position_of(*src);
-    sources_.push_back(std::move(src));
+    auto src = open_source(effective(c, true), positions);
+    if (!src) return tl::unexpected(src.error());
+    sources_.push_back(std::move(*src));
   }
   return {};
+}
+
+Result<std::unique_ptr<Daemon::Source>> Daemon::open_source(const config::GuardSource& c,
+                                                            const std::map<std::string, std::string>& positions) {
+  auto src = std::make_unique<Source>();
+  src->cfg = c;
+  src->key = key_of(c);
+  for (const std::string& r : c.rules)
+    if (int i = s_.rules.find(r); i >= 0) src->which.push_back(i);
+  Source* raw = src.get();
+  if (c.kind == config::GuardSource::Kind::file) {
+    io::LogFollowOptions lo;
+    lo.path = c.path;
+    // Lines are matched as they are read: a smaller read per turn lets a burst's bans go out
+    // while the rest of it is still being read.
+    lo.max_bytes_per_turn = std::size_t{1} << 20;
+    if (auto it = positions.find(src->key); it != positions.end()) lo.start = parse_position(it->second);
+    io::LogFollowHooks h;
+    h.line = [this, raw](std::string_view l) { on_line(*raw, l, {}); };
+    h.note = [this](const std::string& n) { log(n); };
+    auto f = io::LogFollower::create(loop_, lo, std::move(h));
+    if (!f) return tl::unexpected(f.error());
+    src->file = std::move(*f);
+  } else {
+    io::JournalOptions jo;
+    jo.unit = c.unit;
+    if (jo.unit == "ssh.service" || jo.unit == "sshd.service" || jo.unit == "ssh" || jo.unit == "sshd") {
+      if (jo.unit.find('.') == std::string::npos) jo.unit += ".service";
+      jo.identifiers = {"sshd"};
+    }
+    if (const char* d = std::getenv("REACH_GUARD_JOURNAL_DIR"); d && *d) jo.directory = d;  // tests, copied journals
+    if (auto it = positions.find(src->key); it != positions.end()) jo.cursor = it->second;
+    io::JournalHooks h;
+    h.line = [this, raw](std::string_view m, std::string_view ident) { on_line(*raw, m, ident); };
+    h.note = [this](const std::string& n) { log(n); };
+    auto j = io::JournalFollower::create(loop_, jo, std::move(h));
+    if (!j) return tl::unexpected(j.error());
+    src->journal = std::move(*j);
+  }
+  src->saved = position_of(*src);
+  return src;
 }
 
 void Daemon::on_line(Source& src, std::string_view line, std::string_view program) {
@@ -440,6 +460,104 @@ void Daemon::tick() {
   save(std::move(u));
 }
 
+// SIGHUP: the file read and checked again, as at start. A file with errors changes nothing (one
+// line names the first error); a good one replaces the rules, sources, thresholds and allow-list
+// in this turn, keeping the bans in force, the counts (GuardDecider::set_policy) and each kept
+// source's follower and position. The state file and the notifiers stay as started.
+void Daemon::reload() {
+  Setup next;
+  std::ostringstream why;
+  if (!load_setup(o_, next, why)) {
+    std::string text = why.str();
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    const auto errors = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+    std::string first = text.substr(0, text.find('\n'));
+    if (errors > 1) first += fmt::format(" (and {} more: reach guard --config {} --validate lists them)", errors - 1, o_.config);
+    ++reload_failures_;
+    return error("SIGHUP: config not applied, the running one stays: " + first);
+  }
+  // Sources: the kept ones (by what they read) carry on; new ones open before anything changes.
+  std::map<std::string, std::string> positions;
+  if (store_)
+    if (auto p = store_->positions()) positions = std::move(*p);
+  auto kept = [this](const std::string& key) {
+    return std::find_if(sources_.begin(), sources_.end(), [&](const auto& x) { return x->key == key; });
+  };
+  std::map<std::string, std::unique_ptr<Source>> opened;
+  std::swap(s_.rules, next.rules);  // open_source resolves rule names against the new rules
+  for (const config::GuardSource& c : next.cfg.sources) {
+    const config::GuardSource e = effective(c, false);
+    if (kept(key_of(e)) != sources_.end() || opened.count(key_of(e))) continue;
+    auto src = open_source(e, positions);
+    if (!src) {
+      std::swap(s_.rules, next.rules);
+      ++reload_failures_;
+      return error("SIGHUP: config not applied, the running one stays: " + src.error().message());
+    }
+    opened[key_of(e)] = std::move(*src);
+  }
+  const std::size_t added = opened.size();
+  save({});  // the positions of the sources that go
+  std::vector<std::unique_ptr<Source>> fresh;
+  for (const config::GuardSource& c : next.cfg.sources) {
+    const std::string key = key_of(effective(c, false));
+    std::unique_ptr<Source> src;
+    if (auto k = kept(key); k != sources_.end()) src = std::move(*k), sources_.erase(k);
+    else if (auto o = opened.find(key); o != opened.end()) src = std::move(o->second), opened.erase(o);
+    else continue;  // named twice: the parser refuses that already
+    src->cfg.rules = c.rules;
+    src->which.clear();
+    for (const std::string& r : c.rules)
+      if (int i = s_.rules.find(r); i >= 0) src->which.push_back(i);
+    fresh.push_back(std::move(src));
+  }
+  const std::size_t removed = sources_.size();
+  sources_ = std::move(fresh);
+  std::vector<std::string> later;  // what only a restart applies
+  if (next.state_path != s_.state_path) later.push_back("state");
+  if (next.cfg.db != s_.cfg.db) later.push_back("db");
+  auto names = [](const config::GuardConfig& c) {
+    std::vector<std::string> n = c.notify;
+    for (const auto& x : c.notifiers) n.push_back(x.name);
+    return n;
+  };
+  if (names(next.cfg) != names(s_.cfg)) later.push_back("notify/notifiers");
+  next.cfg.db = s_.cfg.db;
+  next.cfg.state = s_.cfg.state;
+  next.cfg.notify = s_.cfg.notify;
+  next.cfg.notifiers = s_.cfg.notifiers;
+  s_.cfg = std::move(next.cfg);
+  s_.policy = std::move(next.policy);
+  s_.ssh_client = next.ssh_client;
+  s_.own = std::move(next.own);
+  decider_.set_policy(s_.policy);
+  decider_.set_own(s_.own);
+  // Bans the new allow-list covers are lifted, in the kernel and the state file.
+  const TimeNs now = loop_.refresh_now();
+  store::GuardUpdate u;
+  std::vector<IpPrefix> lift = decider_.allowed_bans();
+  for (const IpPrefix& p : lift) {
+    decider_.unban(p, now);
+    ++unbans_;
+    u.removed.push_back(p.to_string());
+    if (o_.json || o_.dry_run) out_ << format::guard_unban_json({p, now, true}, s_.wall_offset) << std::flush;
+    else log("unban " + p.to_string() + " (the new allow-list covers it)");
+  }
+  if (nft_) {
+    nft_->set_allow_list(never_ban(s_));
+    if (!lift.empty())
+      if (auto r = nft_->remove(lift); !r) error("nftables: " + r.error().message());
+  }
+  if (!o_.dry_run) save(std::move(u));
+  ++reloads_;
+  log(fmt::format("SIGHUP: {} applied: {} source{} ({} new, {} gone), {} failures within {} ban for {}, {} allow-list "
+                  "entr{}; {} bans in force kept{}",
+                  o_.config, sources_.size(), sources_.size() == 1 ? "" : "s", added, removed, s_.policy.failures,
+                  format::guard_duration(s_.policy.window), format::guard_duration(s_.policy.ban_time), s_.cfg.allow.size(),
+                  s_.cfg.allow.size() == 1 ? "y" : "ies", decider_.stats().bans,
+                  later.empty() ? "" : fmt::format("; {} changed: applied at the next start", fmt::join(later, ", "))));
+}
+
 void Daemon::stop() {
   flush();
   save({});
@@ -463,6 +581,8 @@ std::string Daemon::metrics() const {
   f.push_back({"reach_guard_refused", prom::Type::counter, "Bans refused at insert by the allow-list.", {{{}, static_cast<double>(refused_)}}});
   f.push_back({"reach_guard_nft_batches", prom::Type::counter, "nftables transactions of bans.", {{{}, static_cast<double>(batches_)}}});
   f.push_back({"reach_guard_nft_errors", prom::Type::counter, "nftables batches the kernel refused.", {{{}, static_cast<double>(nft_errors_)}}});
+  f.push_back({"reach_guard_reloads", prom::Type::counter, "SIGHUP reloads, applied or refused (the config had errors).",
+               {{{{"result", "ok"}}, static_cast<double>(reloads_)}, {{{"result", "failed"}}, static_cast<double>(reload_failures_)}}});
   f.push_back({"reach_guard_table_recreated", prom::Type::counter, "Times our table or a set was found deleted and recreated.", {{{}, static_cast<double>(recreated_)}}});
   const auto st = decider_.stats();
   f.push_back({"reach_guard_active_bans", prom::Type::gauge, "Bans in force.", {{{}, static_cast<double>(st.bans)}}});
@@ -481,13 +601,14 @@ int run_daemon(const GuardOptions& o, Setup s, std::ostream& out, std::ostream& 
   if (!reactor) return (err << "reach guard: " << reactor.error().message() << '\n'), 2;
   io::Reactor& loop = **reactor;
   Daemon d(loop, o, std::move(s), out, err);
+  // Taken before start() logs that it is watching: a signal from then on is the loop's to handle.
+  for (int sig : {SIGINT, SIGTERM})
+    if (auto r = loop.on_signal(sig, [&d] { d.stop(); }); !r) return (err << "reach guard: " << r.error().message() << '\n'), 2;
+  if (auto r = loop.on_signal(SIGHUP, [&d] { d.reload(); }); !r) return (err << "reach guard: " << r.error().message() << '\n'), 2;
   if (auto r = d.start(); !r) {
     err << "reach guard: " << r.error().message() << '\n';
     return 2;
   }
-  for (int sig : {SIGINT, SIGTERM})
-    if (auto r = loop.on_signal(sig, [&d] { d.stop(); }); !r) return (err << "reach guard: " << r.error().message() << '\n'), 2;
-  (void)loop.on_signal(SIGHUP, [&out] { out << "guard: SIGHUP: a changed config takes effect at the next start\n" << std::flush; });
   if (auto r = loop.run(); !r) return (err << "reach guard: " << r.error().message() << '\n'), 2;
   return 0;
 }

@@ -31,18 +31,13 @@ bool load_setup(const GuardOptions& o, Setup& s, std::ostream& err) {
     err << "reach guard: " << text.error().message() << '\n';
     return false;
   }
-  auto cfg = config::parse_guard_config(*text, o.config);
-  if (!cfg) {
-    err << cfg.error().message() << '\n';
+  auto loaded = engine::load_guard(*text, o.config);
+  if (!loaded) {
+    err << loaded.error().message() << '\n';
     return false;
   }
-  auto rules = engine::GuardRules::build(*cfg);
-  if (!rules) {
-    err << rules.error().message() << '\n';
-    return false;
-  }
-  s.cfg = std::move(*cfg);
-  s.rules = std::move(*rules);
+  s.cfg = std::move(loaded->config);
+  s.rules = std::move(loaded->rules);
   s.policy = engine::guard_policy(s.cfg);
   if (!o.no_allow_ssh_client && s.cfg.allow_ssh_client) {
     s.ssh_client = ssh_client_address();
@@ -105,10 +100,12 @@ std::optional<IpPrefix> parse_target(const std::string& text, const Setup& s, bo
   return prefix_of(u, u.is_v4() ? s.policy.ipv4_prefix : s.policy.ipv6_prefix);
 }
 
+// Read-only opens take a state no daemon has written yet as an empty one (a fresh install).
 Result<std::unique_ptr<store::GuardStore>> open_store(const Setup& s, bool read_only) {
   store::GuardStoreOptions so;
   so.path = s.state_path;
   so.read_only = read_only;
+  so.missing_ok = read_only;
   return store::GuardStore::open(so);
 }
 
@@ -124,7 +121,7 @@ int test_rule(const GuardOptions& o, std::ostream& out, std::ostream& err) {
     // A bare regex, as fail2ban-regex takes one.
     auto built = engine::GuardRules::from_pattern(what);
     if (!built) {
-      err << built.error().message() << '\n';
+      err << "reach guard: " << built.error().message() << '\n';
       return 2;
     }
     rules = std::move(*built);
@@ -138,17 +135,12 @@ int test_rule(const GuardOptions& o, std::ostream& out, std::ostream& err) {
           << text.error().message() << '\n';
       return 2;
     }
-    auto cfg = config::parse_guard_config(*text, what);
-    if (!cfg) {
-      err << cfg.error().message() << '\n';
+    auto loaded = engine::load_guard(*text, what);
+    if (!loaded) {
+      err << loaded.error().message() << '\n';
       return 2;
     }
-    auto built = engine::GuardRules::build(*cfg);
-    if (!built) {
-      err << built.error().message() << '\n';
-      return 2;
-    }
-    rules = std::move(*built);
+    rules = std::move(loaded->rules);
   }
   auto log = sys::read_input_file(log_path, std::size_t{1} << 30);
   if (!log) {
@@ -202,14 +194,18 @@ int list(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream&
                        format::rfc3339_micro(r.until_wall).substr(0, 19) + "Z", r.offence,
                        kernel_known && !in_kernel ? " [not in the kernel set]" : "", r.reason);
   }
-  if (!o.json) out << n << " active ban" << (n == 1 ? "" : "s") << " in " << s.state_path << '\n';
+  if (o.json) return 0;  // NDJSON: one object per ban, so no bans is no line
+  if (n == 0) out << "no active bans in " << s.state_path << ((*st)->exists() ? "\n" : " (no guard daemon has written it yet)\n");
+  else out << n << " active ban" << (n == 1 ? "" : "s") << " in " << s.state_path << '\n';
   return 0;
 }
 
 int unban(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream& err) {
   auto target = parse_target(o.unban, s, true);
   if (!target) return (err << "reach guard: --unban " << o.unban << ": not an address or prefix\n"), 2;
-  auto st = open_store(s, false);
+  // A state file no daemon has written yet is not created here: no saved ban, no daemon to tell.
+  auto st = open_store(s, true);
+  if (st && (*st)->exists()) st = open_store(s, false);
   if (!st) return (err << "reach guard: " << st.error().message() << '\n'), 2;
   auto rows = (*st)->bans();
   if (!rows) return (err << "reach guard: " << rows.error().message() << '\n'), 2;
@@ -228,18 +224,28 @@ int unban(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream
   layout.table = o.table;
   std::size_t removed = 0;
   if (auto nft = io::NftSets::open(layout)) {
-    if (auto r = nft->remove(prefixes)) removed = *r;
-    else err << "reach guard: " << r.error().message() << '\n';
+    // Only what the kernel holds counts as removed (no table: nothing).
+    std::vector<IpPrefix> held;
+    if (auto l = nft->list()) {
+      for (const IpPrefix& p : prefixes)
+        if (std::any_of(l->begin(), l->end(), [&](const io::BanEntry& e) { return e.prefix == p; })) held.push_back(p);
+      if (auto r = nft->remove(held)) removed = *r;
+      else err << "reach guard: " << r.error().message() << '\n';
+    } else {
+      err << "reach guard: " << l.error().message() << '\n';
+    }
   } else {
     err << "reach guard: " << nft.error().message() << '\n';
   }
-  store::GuardUpdate u;
-  u.removed = gone;
-  if (auto c = (*st)->commit(u); !c) return (err << "reach guard: " << c.error().message() << '\n'), 2;
-  const TimeNs now_wall = s.wall_offset + sys::MonotonicClock().now();
-  for (const IpPrefix& p : prefixes)
-    if (auto q = (*st)->request({0, "unban", p.to_string(), 0, now_wall}); !q)
-      return (err << "reach guard: " << q.error().message() << '\n'), 2;
+  if ((*st)->exists()) {
+    store::GuardUpdate u;
+    u.removed = gone;
+    if (auto c = (*st)->commit(u); !c) return (err << "reach guard: " << c.error().message() << '\n'), 2;
+    const TimeNs now_wall = s.wall_offset + sys::MonotonicClock().now();
+    for (const IpPrefix& p : prefixes)
+      if (auto q = (*st)->request({0, "unban", p.to_string(), 0, now_wall}); !q)
+        return (err << "reach guard: " << q.error().message() << '\n'), 2;
+  }
   if (gone.empty() && removed == 0) {
     out << "reach guard: " << o.unban << ": not banned\n";
     return 1;
@@ -289,9 +295,10 @@ int check(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream
   auto a = IpAddr::parse(o.check);
   if (!a) return (err << "reach guard: check " << o.check << ": not an address\n"), 2;
   std::vector<store::GuardBanRow> rows;
-  if (auto st = open_store(s, true)) {
-    if (auto r = (*st)->bans()) rows = std::move(*r);
-  }
+  auto st = open_store(s, true);
+  auto r = st ? (*st)->bans() : Result<std::vector<store::GuardBanRow>>(tl::unexpected(st.error()));
+  if (r) rows = std::move(*r);
+  else err << "reach guard: " << r.error().message() << " (the answer below leaves saved bans out)\n";
   const TimeNs now = sys::MonotonicClock().now();
   engine::GuardDecider d = guard::decider_with_saved_bans(s, rows, now);
   const model::GuardExplain e = d.explain(*a, now);
@@ -313,6 +320,12 @@ int run_guard(const GuardOptions& o, std::ostream& out, std::ostream& err) {
   }
   Setup s;
   if (!guard::load_setup(o, s, err)) return 2;
+  if (o.validate) {
+    out << fmt::format("{}: OK: {} source{}, {} rule{} ({} user), {} allow-list entr{}\n", o.config, s.cfg.sources.size(),
+                       s.cfg.sources.size() == 1 ? "" : "s", s.rules.size(), s.rules.size() == 1 ? "" : "s",
+                       s.cfg.rules.size(), s.cfg.allow.size(), s.cfg.allow.size() == 1 ? "y" : "ies");
+    return 0;
+  }
   if (!o.check.empty()) return check(s, o, out, err);
   if (o.list) return list(s, o, out, err);
   if (!o.unban.empty()) return unban(s, o, out, err);

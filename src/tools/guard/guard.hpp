@@ -11,6 +11,7 @@ namespace reach::tools {
 
 struct GuardOptions {
   std::string config;              // --config FILE (the YAML shared with watch and usage)
+  bool validate = false;           // --validate: every error of the config with its line, then exit
   bool dry_run = false;            // --dry-run: decisions as NDJSON, zero netlink writes
   bool json = false;               // --json: the daemon's decisions as NDJSON on stdout
   bool list = false;               // --list
