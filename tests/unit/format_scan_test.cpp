@@ -57,7 +57,7 @@ model::ScanSummary summary() {
 TEST(ScanText, TablePerHostWithFoldedClosedPorts) {
   std::ostringstream out, err;
   auto w = make_scan_text_writer(out, err);
-  w->start({"syn", 4, 32, 1000, 3, 7});
+  w->start({"syn", 4, 32, 1000, 3, 7, {}});
   w->results(scene());
   w->summary(summary());
   std::string t = out.str();
@@ -78,7 +78,7 @@ TEST(ScanText, TablePerHostWithFoldedClosedPorts) {
 TEST(ScanJson, OpenAndFilteredPortsThenAHostLine) {
   std::ostringstream out;
   auto w = make_scan_json_writer(out);
-  w->start({"syn", 4, 32, 1000, 3, 7});
+  w->start({"syn", 4, 32, 1000, 3, 7, {}});
   w->notice("hello");
   w->results(scene());
   w->summary(summary());
@@ -113,7 +113,7 @@ TEST(ScanJson, OpenAndFilteredPortsThenAHostLine) {
 TEST(ScanGrep, OneLinePerHostAsNmap) {
   std::ostringstream out, err;
   auto w = make_scan_grep_writer(out, err);
-  w->start({"syn", 4, 32, 1000, 3, 7});
+  w->start({"syn", 4, 32, 1000, 3, 7, {}});
   w->results(scene());
   std::istringstream in(out.str());
   std::vector<std::string> hosts;
