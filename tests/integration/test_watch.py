@@ -227,34 +227,31 @@ def test_an_ipv6_target_is_named_in_brackets_everywhere(lab, reach, tmp_path):
                                "127.0.0.1:9798", "--events", str(events), *names], stdout=lines, text=True)
     api = "http://127.0.0.1:9798/api/v1/targets"
     try:
-        assert wait_for(lambda: http_get(p.client, api, 2)[0] == 200, 15), proc.stderr.read() if proc.poll() else ""
+        assert wait_for(lambda: http_get(p.client, api, 2)[0] == 200, 15), \
+            proc.stderr.read() if proc.poll() is not None else ""
         want = set(names.values())
 
         def probed():  # every target by its name, each with a round done
             targets = json.loads(http_get(p.client, api)[1])["targets"]
-            return {t["name"] for t in targets if t["rounds"] >= 1 and (t["name"] != f"[{v6}]:8080" or t["state"] == "up")}
+            return {t["name"] for t in targets
+                    if t["rounds"] >= 1 and (t["name"] != f"[{v6}]:8080" or t["state"] == "up")}
         assert wait_for(lambda: probed() == want, 20), probed()
         code, metrics = http_get(p.client, "http://127.0.0.1:9798/metrics")
         assert code == 200 and all(f'target="{n}"' in metrics for n in want), metrics
         assert f'target="{v6}:8080"' not in metrics, metrics
-        # The name as it is and percent-encoded (curl -g: no globbing of the brackets).
+        # The name as it is and percent-encoded.
         for path in (f"[{v6}]:8080", f"%5B{v6.replace(':', '%3A')}%5D%3A8080"):
-            r = p.client.run(["curl", "-sg", "-m", "5", "-w", "\n%{http_code}", f"{api}/{path}"], check=False)
-            body, _, code = r.stdout.rpartition("\n")
-            assert code == "200" and json.loads(body)["name"] == f"[{v6}]:8080", r.stdout
+            code, body = http_get(p.client, f"{api}/{path}")
+            assert code == 200 and json.loads(body)["name"] == f"[{v6}]:8080", body
             assert json.loads(body)["state"] == "up", body
         bad = {"/series?range=7h": "range", "/series?from=x": "from", "/series?from=2000000000&to=1000000000": "from",
                "/history?points=0": "points", "/history?to=soon": "to", "/history?from=1e12": "from"}
         for query, param in bad.items():
-            r = p.client.run(["curl", "-sg", "-m", "5", "-w", "\n%{http_code}", f"{api}/[{v6}]:8080{query}"],
-                             check=False)
-            body, _, code = r.stdout.rpartition("\n")
-            assert code == "400" and len(body.splitlines()) == 1 and json.loads(body)["parameter"] == param, (query, r.stdout)
+            code, body = http_get(p.client, f"{api}/[{v6}]:8080{query}")
+            assert code == 400 and len(body.splitlines()) == 1 and json.loads(body)["parameter"] == param, (query, body)
         for query in ("/series?range=30h", "/history?points=10"):
-            r = p.client.run(["curl", "-sg", "-m", "5", "-w", "\n%{http_code}", f"{api}/[{v6}]:8080{query}"],
-                             check=False)
-            body, _, code = r.stdout.rpartition("\n")
-            assert code == "404" and "--db" in json.loads(body)["error"], (query, r.stdout)
+            code, body = http_get(p.client, f"{api}/[{v6}]:8080{query}")
+            assert code == 404 and "--db" in json.loads(body)["error"], (query, body)
         code, body = http_get(p.client, f"{api}/nobody/history?points=0")
         assert code == 404 and json.loads(body) == {"error": "no target nobody"}, body
     finally:
