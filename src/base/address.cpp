@@ -104,4 +104,11 @@ Result<AddressText> parse_address(std::string_view text, AddressForm form) {
   return t;
 }
 
+std::string join_host_port(std::string_view host, std::optional<std::uint16_t> port, bool bracket_v6) {
+  // Only an IPv6 literal holds a ':' (a name never does); one already in brackets stays as is.
+  const bool v6 = host.find(':') != std::string_view::npos && host.front() != '[';
+  const std::string h = v6 && (port || bracket_v6) ? fmt::format("[{}]", host) : std::string(host);
+  return port ? fmt::format("{}:{}", h, *port) : h;
+}
+
 }  // namespace reach

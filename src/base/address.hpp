@@ -36,6 +36,11 @@ Result<AddressText> parse_address(std::string_view text, AddressForm form);
 std::optional<std::uint16_t> parse_port_number(std::string_view text);
 // A host name (letters, digits, '-', '_', '.'; at most 253) or an address literal.
 bool valid_host_name(std::string_view host);
+// The inverse of parse_address: a host (a name or an address literal, with its zone after '%')
+// and a port as one writes them, IPv6 literals in brackets (RFC 3986 §3.2.2, RFC 5952 §6):
+// "198.18.0.1:80", "[2001:db8::1]:80", "[fe80::1%eth0]:22". No port: the host with brackets
+// around an IPv6 literal when `bracket_v6` (an authority), as it is otherwise ("2001:db8::1").
+std::string join_host_port(std::string_view host, std::optional<std::uint16_t> port, bool bracket_v6 = true);
 // An interface name (1 to 15 bytes, no '/', ':', '%', blanks or controls) or a decimal index.
 bool valid_zone(std::string_view zone);
 

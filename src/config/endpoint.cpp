@@ -109,9 +109,4 @@ Result<std::vector<Endpoint>> parse_endpoint_file(std::string_view text, const s
   return out;
 }
 
-std::string join_host_port(const std::string& host, std::uint16_t port) {
-  if (host.find(':') != std::string::npos) return fmt::format("[{}]:{}", host, port);
-  return fmt::format("{}:{}", host, port);
-}
-
 }  // namespace reach::config

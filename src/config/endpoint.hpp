@@ -35,7 +35,4 @@ Result<Endpoint> parse_endpoint(std::string_view text);
 // A line is `host port [name]`, or `host:port|URL [name]`; `#` starts a comment.
 Result<std::vector<Endpoint>> parse_endpoint_file(std::string_view text, const std::string& source);
 
-// "host:port" with brackets around IPv6 literals.
-std::string join_host_port(const std::string& host, std::uint16_t port);
-
 }  // namespace reach::config

@@ -7,6 +7,7 @@
 #include <array>
 #include <map>
 
+#include "base/address.hpp"
 #include "config/config_words.hpp"
 #include "config/yaml_walk.hpp"
 
@@ -61,6 +62,13 @@ constexpr TimeNs kMaxInterval = 86400 * kNsPerSec;
 constexpr TimeNs kMinInterval = 10 * kNsPerMs;
 constexpr TimeNs kDay = 86400 * kNsPerSec;
 constexpr TimeNs kMaxRetention = 100 * 365 * kDay;
+
+// A name, or an address with its port as base/address writes it ("[2001:db8::1]:80").
+bool is_target_name(std::string_view s) {
+  std::string t(s);
+  std::replace_if(t.begin(), t.end(), [](char c) { return c == '[' || c == ']'; }, '_');
+  return is_name(t);
+}
 
 bool is_label_name(std::string_view s) {
   if (s.empty() || s.size() > 128 || s.substr(0, 2) == "__" || (s[0] >= '0' && s[0] <= '9')) return false;
@@ -151,8 +159,8 @@ RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) 
     auto p = at(path, k);
     if (k == "name") {
       if (auto s = w.str(v, p)) {
-        if (is_name(*s)) t.name = *s;
-        else w.error(v, p, "must be 1..128 of the characters A-Z a-z 0-9 _ . : -");
+        if (is_target_name(*s)) t.name = *s;
+        else w.error(v, p, "must be 1..128 of the characters A-Z a-z 0-9 _ . : - [ ]");
       }
     } else if (k == "probe") {
       r.has_probe = true;
@@ -278,9 +286,7 @@ void check_target_fields(Walker& w, RawTarget& r, const std::string& path) {
       if (t.host.empty()) {
         if (!r.has_host) w.error(r.node, at(path, "dns.server"), "is required (or host)");
       } else {
-        bool v6 = t.host.find(':') != std::string::npos && t.host.front() != '[';
-        std::string host = v6 ? "[" + t.host + "]" : t.host;
-        t.dns.server = t.port ? fmt::format("{}:{}", host, t.port) : t.host;
+        t.dns.server = t.port ? join_host_port(t.host, static_cast<std::uint16_t>(t.port)) : t.host;
       }
     }
   }

@@ -48,7 +48,7 @@ struct DnsQuery {
 };
 
 struct WatchTarget {
-  std::string name;  // unique; [A-Za-z0-9_.:-], 1..128 characters (URL path and label value)
+  std::string name;  // unique; [A-Za-z0-9_.:-[]], 1..128 characters (URL path and label value)
   // The probe kind: `probe:`, or inferred (url -> http, dns -> dns, port -> tcp, else icmp).
   // With `module:` (exclusive with `probe:`) it is meaningless: the kind is the module's
   // (config::probe_kind in blackbox_modules.hpp), resolved by the tool once modules are loaded.

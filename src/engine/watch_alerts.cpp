@@ -88,10 +88,18 @@ std::vector<WatchEvent> on_round(AlertState& s, const AlertRule& rule, const std
   const int down = (s.state == TargetState::down ? 1 : 0) + peers.down;
   const bool want = rule.quorum > 0 ? down >= rule.quorum : s.state == TargetState::down || s.flapping;
   const bool settled = rule.quorum > 0 || (s.state == TargetState::up && s.ok_run >= 2);
+  // A quorum alert starts when the quorum was reached, not when this agent's own state changed
+  // (it may be up, or have gone down long before the peers agreed).
+  auto alert_event = [&](WatchEvent::Kind k) {
+    WatchEvent e = event(k, target, rule.name, s, wall);
+    if (rule.quorum > 0 && s.quorum_since > 0) e.since_wall = s.quorum_since;
+    return e;
+  };
   if (want && !s.firing) {
     s.firing = true;
     s.notified = wall;
-    WatchEvent e = event(WatchEvent::Kind::firing, target, rule.name, s, wall);
+    if (rule.quorum > 0) s.quorum_since = wall;
+    WatchEvent e = alert_event(WatchEvent::Kind::firing);
     if (s.flapping && s.state != TargetState::down) e.reason = "flapping";
     if (rule.quorum > 0) {
       const std::string mine = s.state == TargetState::down ? ": " + s.reason : std::string();
@@ -102,12 +110,13 @@ std::vector<WatchEvent> on_round(AlertState& s, const AlertRule& rule, const std
     // Never resolved by a single good round: a target alternating every round would otherwise
     // fire and resolve at each change until flap detection has seen enough of it.
     s.firing = false;
-    WatchEvent e = event(WatchEvent::Kind::resolved, target, rule.name, s, wall);
+    WatchEvent e = alert_event(WatchEvent::Kind::resolved);
     e.reason.clear();
+    s.quorum_since = 0;
     out.push_back(e);
   } else if (want && s.firing && rule.reminder > 0 && wall - s.notified >= rule.reminder) {
     s.notified = wall;
-    out.push_back(event(WatchEvent::Kind::reminder, target, rule.name, s, wall));
+    out.push_back(alert_event(WatchEvent::Kind::reminder));
   }
   return out;
 }

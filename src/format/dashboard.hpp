@@ -62,7 +62,7 @@ struct DashWindow {
 };
 // The window of a graph: `range` back from `now`, or the explicit [from, to) of a zoom (at
 // least a minute wide, never past now + a minute). An unknown range or a backwards window is
-// an error naming it.
+// an error whose op is the parameter to blame ("range", "from").
 Result<DashWindow> dashboard_window(std::string_view range, std::optional<TimeNs> from,
                                     std::optional<TimeNs> to, TimeNs now);
 

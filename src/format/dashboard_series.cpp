@@ -23,11 +23,11 @@ Result<DashWindow> dashboard_window(std::string_view range, std::optional<TimeNs
   const DashRange* r = nullptr;
   for (const DashRange& c : kRanges)
     if (c.name == range) r = &c;
-  if (!r) return fail("dashboard range", std::string(range), 0, "unknown range: use 3h, 30h, 10d or 360d");
+  if (!r) return fail("range", std::string(range), 0, "want 3h, 30h, 10d or 360d");
   DashWindow w;
   w.to = std::min(to.value_or(now), now + 60 * kNsPerSec);
   w.from = from.value_or(w.to - r->span);
-  if (w.from >= w.to) return fail("dashboard range", std::string(range), 0, "from must be before to");
+  if (w.from >= w.to) return fail("from", {}, 0, "must be before to (and now + 1 minute)");
   // A zoom narrower than a minute shows nothing new: widen it around its middle.
   if (w.to - w.from < 60 * kNsPerSec) {
     const TimeNs mid = w.from + (w.to - w.from) / 2;

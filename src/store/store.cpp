@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS hour(target INTEGER NOT NULL, t INTEGER NOT NULL, n I
   rsum INTEGER, msum INTEGER, mcount INTEGER, hist BLOB, PRIMARY KEY(target, t)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS alert_state(target TEXT NOT NULL, alert TEXT NOT NULL, state INTEGER,
   since INTEGER, failures INTEGER, successes INTEGER, flap_bits INTEGER, flap_rounds INTEGER,
-  flapping INTEGER, firing INTEGER, last_notified INTEGER, PRIMARY KEY(target, alert)) WITHOUT ROWID;
+  flapping INTEGER, firing INTEGER, last_notified INTEGER, quorum_since INTEGER,
+  PRIMARY KEY(target, alert)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox(id INTEGER PRIMARY KEY AUTOINCREMENT, notifier TEXT NOT NULL,
   payload TEXT NOT NULL, created INTEGER NOT NULL, next INTEGER NOT NULL, attempts INTEGER NOT NULL,
   last_error TEXT, status INTEGER NOT NULL, done_at INTEGER);
@@ -127,6 +128,11 @@ Result<std::unique_ptr<Store>> Store::open(const Options& options) {
     if (auto r = db.exec(fmt::format("PRAGMA max_page_count={}", pages), "open"); !r) return tl::unexpected(r.error());
   }
   if (auto r = db.exec(kSchema, "create schema"); !r) return tl::unexpected(r.error());
+  // A file from before quorum_since gets the column (NULL, read as 0: startsAt falls back to
+  // the state's own since), so its alert state still resumes.
+  if (!sql::Stmt(db.h, "SELECT quorum_since FROM alert_state LIMIT 0").ok())
+    if (auto r = db.exec("ALTER TABLE alert_state ADD COLUMN quorum_since INTEGER", "upgrade schema"); !r)
+      return tl::unexpected(r.error());
   {
     sql::Stmt s(db.h, "SELECT key, value FROM meta");
     if (!s.ok()) return db.error("open", s.prepare_rc());
@@ -174,14 +180,14 @@ Result<std::string> Store::integrity_check() {
 namespace {
 
 Result<void> upsert_alert_states(sql::Db& db, const std::vector<AlertState>& states) {
-  sql::Stmt s(db.h, "INSERT OR REPLACE INTO alert_state VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  sql::Stmt s(db.h, "INSERT OR REPLACE INTO alert_state VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!s.ok()) return db.error("alert state", s.prepare_rc());
   for (const auto& a : states) {
     s.reset();
     s.bind(1, a.target).bind(2, a.alert).bind(3, static_cast<std::int64_t>(a.state)).bind(4, a.since_wall);
     s.bind(5, static_cast<std::int64_t>(a.failures)).bind(6, static_cast<std::int64_t>(a.successes));
     s.bind(7, static_cast<std::int64_t>(a.flap_bits)).bind(8, static_cast<std::int64_t>(a.flap_rounds));
-    s.bind(9, a.flapping).bind(10, a.firing).bind(11, a.last_notified_wall);
+    s.bind(9, a.flapping).bind(10, a.firing).bind(11, a.last_notified_wall).bind(12, a.quorum_since_wall);
     if (int rc = s.step(); rc != SQLITE_DONE) return db.error("alert state", rc);
   }
   return {};
@@ -214,6 +220,7 @@ Result<std::vector<AlertState>> Store::load_alert_states() {
     a.flapping = s.i64(8) != 0;
     a.firing = s.i64(9) != 0;
     a.last_notified_wall = s.i64(10);
+    a.quorum_since_wall = s.i64(11);
     out.push_back(std::move(a));
   }
   if (rc != SQLITE_DONE) return db.error("alert state", rc);

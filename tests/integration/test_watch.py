@@ -30,7 +30,7 @@ def test_once_from_the_command_line_names_each_verdict(lab, reach):
     lines = {l.split()[0]: l for l in r.stdout.splitlines() if l and not l.startswith(("---", "TARGET", " "))}
     assert " up " in lines[p.server4] + " ", r.stdout
     assert lines[f"{p.server4}:8080"].split()[2] == "up", r.stdout
-    refused = lines[f"{p.server6}:8081"]
+    refused = lines[f"[{p.server6}]:8081"]
     assert refused.split()[2] == "down" and "refused" in refused, r.stdout
     # All up: exit 0.
     r = watch(p.client, reach, "--once", "--no-live", p.server4, f"tcp://{p.server4}:8080")
@@ -207,6 +207,59 @@ def test_metrics_probe_and_api(lab, reach, tmp_path):
     lines = r.stdout.splitlines()
     assert r.returncode == 0 and len(lines) == 4 and lines[3] == "web1", r.stdout + r.stderr
     assert int(lines[0]) > 0 and lines[1] == "0", lines
+
+
+def test_an_ipv6_target_is_named_in_brackets_everywhere(lab, reach, tmp_path):
+    """A new user's `tcp://[V6]:8080` was shown as `V6:8080` (another address) in the lines,
+    /metrics, the API and the events, and /api/v1/targets/[V6]:8080 answered 404. Without a
+    history, the history endpoints answered 404 for bad parameters too: they are 400 with a line of
+    JSON naming the parameter, and good ones 404 "no history" (docs/WATCH.md, "HTTP API")."""
+    p = lab.pair()
+    p.server.listen(tcp=[8080, 8081])
+    v4, v6 = p.server4, p.server6
+    names = {f"tcp://[{v6}]:8080": f"[{v6}]:8080", f"tcp://{v4}:8080": f"{v4}:8080",
+             f"syn://[{v6}]:8081": f"[{v6}]:8081", f"udp://[{v6}]:9": f"[{v6}]:9",
+             f"https://[{v6}]:8443/": f"[{v6}]:8443", f"dns://[{v6}]/example.org": f"[{v6}]_example.org",
+             v6: v6}
+    events, out = tmp_path / "events.jsonl", tmp_path / "lines.txt"
+    with out.open("w") as lines:
+        proc = p.client.popen([str(reach), "watch", "--no-live", "-i", "300ms", "-W", "250ms", "--listen",
+                               "127.0.0.1:9798", "--events", str(events), *names], stdout=lines, text=True)
+    api = "http://127.0.0.1:9798/api/v1/targets"
+    try:
+        assert wait_for(lambda: http_get(p.client, api, 2)[0] == 200, 15), \
+            proc.stderr.read() if proc.poll() is not None else ""
+        want = set(names.values())
+
+        def probed():  # every target by its name, each with a round done
+            targets = json.loads(http_get(p.client, api)[1])["targets"]
+            return {t["name"] for t in targets
+                    if t["rounds"] >= 1 and (t["name"] != f"[{v6}]:8080" or t["state"] == "up")}
+        assert wait_for(lambda: probed() == want, 20), probed()
+        code, metrics = http_get(p.client, "http://127.0.0.1:9798/metrics")
+        assert code == 200 and all(f'target="{n}"' in metrics for n in want), metrics
+        assert f'target="{v6}:8080"' not in metrics, metrics
+        # The name as it is and percent-encoded.
+        for path in (f"[{v6}]:8080", f"%5B{v6.replace(':', '%3A')}%5D%3A8080"):
+            code, body = http_get(p.client, f"{api}/{path}")
+            assert code == 200 and json.loads(body)["name"] == f"[{v6}]:8080", body
+            assert json.loads(body)["state"] == "up", body
+        bad = {"/series?range=7h": "range", "/series?from=x": "from", "/series?from=2000000000&to=1000000000": "from",
+               "/history?points=0": "points", "/history?to=soon": "to", "/history?from=1e12": "from"}
+        for query, param in bad.items():
+            code, body = http_get(p.client, f"{api}/[{v6}]:8080{query}")
+            assert code == 400 and len(body.splitlines()) == 1 and json.loads(body)["parameter"] == param, (query, body)
+        for query in ("/series?range=30h", "/history?points=10"):
+            code, body = http_get(p.client, f"{api}/[{v6}]:8080{query}")
+            assert code == 404 and "--db" in json.loads(body)["error"], (query, body)
+        code, body = http_get(p.client, f"{api}/nobody/history?points=0")
+        assert code == 404 and json.loads(body) == {"error": "no target nobody"}, body
+    finally:
+        lab.stop(proc)
+    shown = {l.split()[0] for l in out.read_text().splitlines() if l and not l.startswith(("---", "TARGET", " "))}
+    assert want <= shown and f"{v6}:8080" not in shown, out.read_text()
+    rounds = {e["target"] for e in lablib.parse_ndjson(events.read_text()) if e.get("target")}
+    assert rounds == want, rounds
 
 
 def test_reload_keeps_the_rhythm_of_targets_that_stayed(lab, reach, tmp_path):

@@ -18,6 +18,7 @@ Needs root and the Debian packages (scripts/install-deps.sh); every wait is boun
 
 import json
 import subprocess
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import pytest
 import yaml
 
 import lab as lablib
-from watch_lab import http_get, read_jsonl, wait_for, wait_up
+from watch_lab import http_get, read_jsonl, unix, wait_for, wait_up
 
 REPO = Path(__file__).resolve().parents[2]
 PROMETHEUS = "/usr/bin/prometheus"
@@ -228,15 +229,25 @@ notifiers:
 
     # Cut off from a2 too: 2 of 3, and every agent (a3 included, which still reaches the target)
     # sends the alert.
+    cut_at = time.time()
     f.cut(1)
     urls = sorted(f"http://{f.addr[i]}:9798" for i in range(3))
     assert wait_for(lambda: firing() == urls, 60, 0.3), (read_jsonl(alerts), [web1(i) for i in range(3)])
     notes = [a["annotations"]["description"] for p in read_jsonl(alerts) for a in p["body"]["alerts"]]
     assert all(n.startswith("down from 2 of 3 agents") for n in notes), notes
 
+    def starts(status):  # each agent's startsAt of the alert
+        return {p["body"]["externalURL"]: a["startsAt"] for p in read_jsonl(alerts) for a in p["body"]["alerts"]
+                if a["labels"]["alertname"] == "down" and a["status"] == status}
+    # startsAt is when the quorum was reached, after the second cut; it was each agent's own state
+    # change: a1's down from the first cut, a3's up from the start.
+    began = starts("firing")
+    assert all(unix(s) >= cut_at for s in began.values()), (cut_at, began)
+
     # Both back: every agent resolves.
     f.cut(0, False)
     f.cut(1, False)
     assert wait_for(lambda: firing("resolved") == urls, 60, 0.3), read_jsonl(alerts)
+    assert starts("resolved") == began, read_jsonl(alerts)  # the same alert to Alertmanager
     lab.stop(rx)
     assert [lab.stop(p) for p in procs] == [0, 0, 0]

@@ -130,10 +130,11 @@ def test_syn_and_udp_targets_from_the_command_line(lab, reach):
     assert r.returncode == 1, r.stderr
     lines = {l.split()[0]: l for l in r.stdout.splitlines() if l and not l.startswith(("---", "TARGET", " "))}
     assert lines[f"{p.server4}:8080"].startswith(f"{p.server4}:8080 syn up 1/1 rtt="), r.stdout
-    assert lines[f"{p.server6}:8081"] == f"{p.server6}:8081 syn down 0/1 (connection refused (RST))", r.stdout
+    # IPv6 targets are named with brackets ([V6]:PORT, docs/WATCH.md).
+    assert lines[f"[{p.server6}]:8081"] == f"[{p.server6}]:8081 syn down 0/1 (connection refused (RST))", r.stdout
     assert lines[f"{p.server4}:9999"].startswith(f"{p.server4}:9999 udp up 1/1 rtt="), r.stdout
-    assert lines[f"{p.server6}:9998"].startswith(f"{p.server6}:9998 udp down 0/1 (port"), r.stdout
-    assert f"from {p.server6}" in lines[f"{p.server6}:9998"], r.stdout
+    assert lines[f"[{p.server6}]:9998"].startswith(f"[{p.server6}]:9998 udp down 0/1 (port"), r.stdout
+    assert f"from {p.server6}" in lines[f"[{p.server6}]:9998"], r.stdout
 
 
 @pytest.mark.parametrize("target,want", [

@@ -48,8 +48,9 @@ mails = read_jsonl     # SMTP messages
 
 
 def http_get(host, url, timeout=10):
-    """GET from inside the namespace (curl), returns (status, body)."""
-    r = host.run(["curl", "-s", "-m", str(timeout), "-w", "\n%{http_code}", url], check=False, timeout=timeout + 5)
+    """GET from inside the namespace (curl), returns (status, body). -g: brackets in the URL are
+    sent as they are (a target named [2001:db8::1]:80), not taken as a curl glob."""
+    r = host.run(["curl", "-sg", "-m", str(timeout), "-w", "\n%{http_code}", url], check=False, timeout=timeout + 5)
     body, _, code = r.stdout.rpartition("\n")
     return int(code or 0), body
 

@@ -107,5 +107,29 @@ TEST(Address, WhichAddressesNeedAZone) {
   for (const auto& c : cases) EXPECT_EQ(IpAddr::parse(c.text)->needs_zone(), c.needs) << c.text;
 }
 
+// The one writer of host:port (watch's target names, check's labels, config's DNS servers):
+// an IPv6 literal with a port is bracketed (RFC 5952 §6), or `::1:8080` would be a different
+// address; IPv4 and names never are.
+TEST(Address, JoinHostPortBracketsIpv6Only) {
+  struct {
+    const char* host;
+    std::optional<std::uint16_t> port;
+    bool bracket;
+    const char* want;
+  } cases[] = {
+      {"127.0.0.1", 8080, true, "127.0.0.1:8080"},   {"::1", 8080, true, "[::1]:8080"},
+      {"::1", 8080, false, "[::1]:8080"},            {"2001:db8::1", 53, true, "[2001:db8::1]:53"},
+      {"fe80::1%eth0", 22, true, "[fe80::1%eth0]:22"}, {"[::1]", 80, true, "[::1]:80"},
+      {"example.org", 443, true, "example.org:443"}, {"::1", std::nullopt, true, "[::1]"},
+      {"::1", std::nullopt, false, "::1"},           {"198.18.0.1", std::nullopt, true, "198.18.0.1"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(join_host_port(c.host, c.port, c.bracket), c.want) << c.host;
+  // What it writes, parse_address reads back.
+  auto back = parse_address(join_host_port("fe80::1%eth0", 22), AddressForm::host_port);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->host_and_zone(), "fe80::1%eth0");
+  EXPECT_EQ(back->port, 22);
+}
+
 }  // namespace
 }  // namespace reach

@@ -122,6 +122,24 @@ TEST(WatchConfig, EveryErrorHasItsLineAndPath) {
   for (const auto& c : cases) EXPECT_EQ(errors_of(c.text), c.error) << c.text;
 }
 
+// An IPv6 target is named as it is written with its port ([::1]:8080, RFC 5952 §6), and a dns
+// target's server from host and port is bracketed the same way (base/address join_host_port).
+TEST(WatchConfig, TargetNamesMayHoldTheBracketsOfAnIpv6Address) {
+  auto c = parse_watch_config(R"(
+targets:
+  - {name: "[2001:db8::1]:80", probe: tcp, host: "2001:db8::1", port: 80}
+  - {name: "[2001:db8::53]_example.org", host: "2001:db8::53", port: 5353, dns: {name: example.org}}
+  - {name: "198.18.0.53_example.org", host: 198.18.0.53, port: 53, dns: {name: example.org}}
+)", "w.yml");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->targets[0].name, "[2001:db8::1]:80");
+  EXPECT_NE(c->find_target("[2001:db8::1]:80"), nullptr);
+  EXPECT_EQ(c->targets[1].dns.server, "[2001:db8::53]:5353");
+  EXPECT_EQ(c->targets[2].dns.server, "198.18.0.53:53");
+  EXPECT_EQ(errors_of("targets:\n  - {name: a/b, host: h}\n"),
+            "watch.yml:2: targets[0].name: must be 1..128 of the characters A-Z a-z 0-9 _ . : - [ ]");
+}
+
 TEST(WatchConfig, ProbeIsInferredAndPacketsFollowTheInterval) {
   auto c = parse_watch_config(R"(
 defaults: {interval: 5s}

@@ -121,6 +121,66 @@ TEST(WatchQuorum, FiringSaysHowManyAgentsAndWhy) {
   EXPECT_EQ(ev.back().reason, "down from 2 of 3 agents");
 }
 
+// Alertmanager's startsAt of a quorum alert is the round that found the quorum reached (as
+// Prometheus's activeAt of a `count(...) >= k` rule), not this agent's own state change, and
+// the same in the firing, every reminder and the resolved, so Alertmanager sees one alert.
+TEST(WatchQuorum, StartsAtIsWhenTheQuorumWasReachedAndStaysPut) {
+  using K = WatchEvent::Kind;
+  AlertRule rule;
+  rule.name = "down";
+  rule.failures = 1;
+  rule.successes = 1;
+  rule.flap = false;
+  rule.quorum = 2;
+  rule.reminder = 3 * S;
+  struct Step {
+    bool ok;
+    int peers_down;
+    std::vector<K> kinds;  // firing / resolved / reminder
+    TimeNs starts;         // their since_wall
+  };
+  // t = 1 s, 2 s, ...: down here from 2 s; a peer agrees from 5 s; quorum lost at 12 s; both
+  // again from 14 s: a new alert that starts then.
+  const std::vector<Step> steps = {
+      {true, 0, {}, 0},          {false, 0, {}, 0},         {false, 0, {}, 0},
+      {false, 0, {}, 0},         {false, 1, {K::firing}, 5 * S}, {false, 1, {}, 0},
+      {false, 1, {}, 0},         {false, 1, {K::reminder}, 5 * S}, {false, 1, {}, 0},
+      {false, 1, {}, 0},         {false, 1, {K::reminder}, 5 * S}, {false, 0, {K::resolved}, 5 * S},
+      {false, 0, {}, 0},         {false, 1, {K::firing}, 14 * S},
+  };
+  AlertState st;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const TimeNs t = static_cast<TimeNs>(i + 1) * S;
+    auto ev = on_round(st, rule, "web1", steps[i].ok, "timed out", t, false, {steps[i].peers_down, 2});
+    std::vector<K> kinds;
+    for (const auto& e : ev)
+      if (e.kind == K::firing || e.kind == K::resolved || e.kind == K::reminder) {
+        kinds.push_back(e.kind);
+        EXPECT_EQ(e.since_wall, steps[i].starts) << "step " << i;
+      }
+    EXPECT_EQ(kinds, steps[i].kinds) << "step " << i;
+    if (i > 0) {
+      EXPECT_EQ(st.since, 2 * S) << "this agent's own state is down since 2 s, step " << i;
+    }
+  }
+  // Kept by value: a restart that saved the state sends the same startsAt.
+  AlertState saved = st;
+  rule.reminder = S;
+  auto ev = on_round(saved, rule, "web1", false, "timed out", 20 * S, false, {1, 2});
+  ASSERT_EQ(alert_kinds(ev).size(), 0u);
+  ASSERT_FALSE(ev.empty());
+  EXPECT_EQ(ev.back().kind, K::reminder);
+  EXPECT_EQ(ev.back().since_wall, 14 * S);
+  // Up here all along, two peers down: the alert starts when they agreed, not when this agent
+  // came up.
+  AlertState up;
+  on_round(up, rule, "web1", true, "", S, false, {0, 2});
+  ev = on_round(up, rule, "web1", true, "", 9 * S, false, {2, 2});
+  ASSERT_EQ(alert_kinds(ev), std::vector{K::firing});
+  EXPECT_EQ(ev.back().since_wall, 9 * S);
+  EXPECT_EQ(up.since, S);
+}
+
 TEST(WatchQuorum, MaintenanceHoldsItBack) {
   AlertRule rule;
   rule.name = "down";

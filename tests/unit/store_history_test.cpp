@@ -1,6 +1,7 @@
 // The watch store on temporary files: batched history, rollups, pruning, resolution choice,
 // alert state, the outbox's delivery rules, a full disk, and the blob codecs.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -206,7 +207,8 @@ TEST(StoreHistory, PruningIsBoundedAndKeepsRollups) {
 TEST(StoreAlertState, SavedAndLoaded) {
   TempDb tmp;
   auto s = open(tmp.path());
-  AlertState a{"web1", "down", model::TargetState::down, kT0, 4, 0, 0b1011, 21, true, true, kT0 + kNsPerSec};
+  AlertState a{"web1", "down", model::TargetState::down, kT0, 4, 0, 0b1011, 21, true, true, kT0 + kNsPerSec,
+               kT0 + 2 * kNsPerSec};
   AlertState b{"db1", "down", model::TargetState::up, kT0, 0, 7, 0, 3, false, false, 0};
   ASSERT_TRUE(s->save_alert_states({a, b}));
   a.failures = 5;
@@ -222,8 +224,32 @@ TEST(StoreAlertState, SavedAndLoaded) {
   EXPECT_EQ((*got)[1].state, model::TargetState::down);
   EXPECT_TRUE((*got)[1].firing);
   EXPECT_EQ((*got)[1].last_notified_wall, kT0 + kNsPerSec);
+  EXPECT_EQ((*got)[1].quorum_since_wall, kT0 + 2 * kNsPerSec);
   ASSERT_TRUE(s->forget_alert_states({"db1"}));
   EXPECT_EQ(s->load_alert_states()->size(), 1u);
+}
+
+// A file written before quorum_since existed still opens, and its alert state resumes.
+TEST(StoreAlertState, AFileWithoutQuorumSinceGetsTheColumn) {
+  TempDb tmp;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(tmp.path().c_str(), &db), SQLITE_OK);
+  const char* old = R"(CREATE TABLE alert_state(target TEXT NOT NULL, alert TEXT NOT NULL, state INTEGER,
+  since INTEGER, failures INTEGER, successes INTEGER, flap_bits INTEGER, flap_rounds INTEGER,
+  flapping INTEGER, firing INTEGER, last_notified INTEGER, PRIMARY KEY(target, alert)) WITHOUT ROWID;
+  INSERT INTO alert_state VALUES('web1', 'down', 2, 7, 3, 0, 0, 3, 0, 1, 8);)";
+  ASSERT_EQ(sqlite3_exec(db, old, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto s = open(tmp.path());
+  auto got = s->load_alert_states();
+  ASSERT_TRUE(got) << got.error().message();
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_TRUE((*got)[0].firing);
+  EXPECT_EQ((*got)[0].last_notified_wall, 8);
+  EXPECT_EQ((*got)[0].quorum_since_wall, 0);
+  (*got)[0].quorum_since_wall = 9;
+  ASSERT_TRUE(s->save_alert_states(*got));
+  EXPECT_EQ(s->load_alert_states()->at(0).quorum_since_wall, 9);
 }
 
 // What a restart reads after a notification was decided: the items and the state that decided

@@ -238,12 +238,12 @@ class CheckRun {
     if (e.kind != CheckKind::tcp || o_.kind.empty() || o_.kind == "tcp") return e;
     if (o_.kind == "icmp" || o_.kind == "syn") {
       e.kind = o_.kind == "icmp" ? CheckKind::icmp : CheckKind::syn;
-      if (e.kind == CheckKind::icmp && e.name == config::join_host_port(e.host, e.port)) e.name = e.host;
+      if (e.kind == CheckKind::icmp && e.name == join_host_port(e.host, e.port)) e.name = e.host;
       return e;
     }
     e.kind = o_.kind == "https" ? CheckKind::https : CheckKind::http;
-    e.url = fmt::format("{}://{}{}", o_.kind, config::join_host_port(e.host, e.port), o_.path);
-    if (e.name == config::join_host_port(e.host, e.port)) e.name = e.url;
+    e.url = fmt::format("{}://{}{}", o_.kind, join_host_port(e.host, e.port), o_.path);
+    if (e.name == join_host_port(e.host, e.port)) e.name = e.url;
     return e;
   }
 
@@ -323,7 +323,7 @@ class CheckRun {
     if (!nodes) return nodes.error().message();
     if (nodes->empty()) return fmt::format("node list {}: no nodes in it", src);
     for (const auto& n : *nodes) {
-      std::string hp = config::join_host_port(n.address, n.port);
+      std::string hp = join_host_port(n.address, n.port);
       config::Endpoint e{n.name.empty() ? hp : n.name, n.address, n.port, CheckKind::tcp, {}};
       if (!n.enabled) e.name += " (disabled)";
       std::string before = e.name;
@@ -356,7 +356,7 @@ class CheckRun {
     CheckOutcome r;
     r.name = it.ep.name;
     r.endpoint = it.ep.kind == CheckKind::icmp                                ? it.ep.host
-                 : it.ep.kind == CheckKind::tcp || it.ep.kind == CheckKind::syn ? config::join_host_port(it.ep.host, it.ep.port)
+                 : it.ep.kind == CheckKind::tcp || it.ep.kind == CheckKind::syn ? join_host_port(it.ep.host, it.ep.port)
                                                                                 : it.ep.url;
     r.kind = it.ep.kind;
     r.addr = addrs_[i];

@@ -8,6 +8,7 @@
 
 #include "engine/watch_stats.hpp"
 #include "format/blackbox_probe.hpp"
+#include "format/dashboard.hpp"
 #include "format/prom_exposition.hpp"
 #include "format/watch_metrics.hpp"
 #include "io/worker.hpp"
@@ -36,12 +37,25 @@ io::HttpServerResponse json(int status, const nlohmann::json& j) {
   return r;
 }
 
+// An API error: one line of JSON, naming the parameter that is wrong when one is.
+io::HttpServerResponse api_error(int status, const std::string& message, std::string_view parameter = {}) {
+  nlohmann::json j{{"error", message}};
+  if (!parameter.empty()) j["parameter"] = parameter;
+  return json(status, j);
+}
+
+// Valid parameters, but nothing stores rounds: the resource does not exist on this agent.
+io::HttpServerResponse no_history() {
+  return api_error(404, "no history: start reach watch with --db FILE (or db: in the config)");
+}
+
 // A time parameter: unix seconds (fractions allowed) or empty; RFC 3339 is not taken here.
 std::optional<TimeNs> unix_param(const std::string* v) {
   if (!v || v->empty()) return std::nullopt;
   double d = 0;
   auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), d);
-  if (ec != std::errc() || p != v->data() + v->size() || d < 0 || d > 1e11) return std::nullopt;
+  // Up to 9e9 s (year 2255): the nanoseconds must fit an int64 (9.2e18).
+  if (ec != std::errc() || p != v->data() + v->size() || !(d >= 0 && d <= 9e9)) return std::nullopt;
   return static_cast<TimeNs>(d * 1e9);
 }
 
@@ -98,56 +112,70 @@ Result<void> Daemon::start_http() {
     auto r = reload();
     reply.send(r ? text(200, "reloaded") : text(500, "reload failed: " + reload_error_));
   });
-  h.route("GET", "/api/v1/targets", [this](const io::HttpServerRequest&, io::HttpReply reply) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const model::TargetMetrics& m : target_metrics()) {
-      const Target* t = find(m.name);
-      nlohmann::json j{{"name", m.name},
-                       {"state", format::watch_state_word(m.state)},
-                       {"rounds", m.rounds},
-                       {"rounds_failed", m.rounds_failed},
-                       {"packets_sent", m.packets_sent},
-                       {"packets_received", m.packets_received},
-                       {"loss_ratio", t ? t->window.loss() : 0.0}};
-      if (t && t->window.median_of_medians()) j["median_rtt_seconds"] = sec(*t->window.median_of_medians());
-      if (m.last) {
-        j["last"] = {{"success", m.last->success}, {"reason", m.last->reason}, {"sent", m.last->sent},
-                     {"received", m.last->received}, {"start", sec(m.last->start_wall)}};
-      }
-      nlohmann::json alerts = nlohmann::json::object();
-      for (const auto& [name, firing] : m.alerts) alerts[name] = firing ? "firing" : "inactive";
-      j["alerts"] = alerts;
-      if (!peers_.empty()) {  // `peers:`: the agents (this one included) that see it down
-        const engine::QuorumCount q = peer_count(m.name);
-        j["agents_down"] = q.down + (m.state == model::TargetState::down ? 1 : 0);
-        j["agents"] = q.agents + 1;
-      }
-      list.push_back(std::move(j));
+  // One target as GET /api/v1/targets lists it, and alone at /api/v1/targets/NAME.
+  auto target_json = [this](const model::TargetMetrics& m) {
+    const Target* t = find(m.name);
+    nlohmann::json j{{"name", m.name},
+                     {"state", format::watch_state_word(m.state)},
+                     {"rounds", m.rounds},
+                     {"rounds_failed", m.rounds_failed},
+                     {"packets_sent", m.packets_sent},
+                     {"packets_received", m.packets_received},
+                     {"loss_ratio", t ? t->window.loss() : 0.0}};
+    if (t && t->window.median_of_medians()) j["median_rtt_seconds"] = sec(*t->window.median_of_medians());
+    if (m.last) {
+      j["last"] = {{"success", m.last->success}, {"reason", m.last->reason}, {"sent", m.last->sent},
+                   {"received", m.last->received}, {"start", sec(m.last->start_wall)}};
     }
+    nlohmann::json alerts = nlohmann::json::object();
+    for (const auto& [name, firing] : m.alerts) alerts[name] = firing ? "firing" : "inactive";
+    j["alerts"] = alerts;
+    if (!peers_.empty()) {  // `peers:`: the agents (this one included) that see it down
+      const engine::QuorumCount q = peer_count(m.name);
+      j["agents_down"] = q.down + (m.state == model::TargetState::down ? 1 : 0);
+      j["agents"] = q.agents + 1;
+    }
+    return j;
+  };
+  h.route("GET", "/api/v1/targets", [this, target_json](const io::HttpServerRequest&, io::HttpReply reply) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const model::TargetMetrics& m : target_metrics()) list.push_back(target_json(m));
     reply.send(json(200, {{"targets", list}}));
   });
-  h.route_prefix("GET", "/api/v1/targets/", [this](const io::HttpServerRequest& req, io::HttpReply reply) {
+  // The server hands the path over percent-decoded: /api/v1/targets/%5B%3A%3A1%5D%3A8080 and
+  // /api/v1/targets/[::1]:8080 are the same target. Errors are one line of JSON (docs/WATCH.md).
+  h.route_prefix("GET", "/api/v1/targets/", [this, target_json](const io::HttpServerRequest& req, io::HttpReply reply) {
     std::string rest = req.path.substr(std::string("/api/v1/targets/").size());
+    if (const Target* t = find(rest)) return reply.send(json(200, target_json(metrics_of(*t))));
     const std::size_t slash = rest.rfind('/');
     const std::string suffix = slash == std::string::npos ? "" : rest.substr(slash);
-    if (suffix != "/history" && suffix != "/series")
-      return reply.send(text(404, "not found: try /api/v1/targets/NAME/history or /series"));
+    if (suffix != "/history" && suffix != "/series") return reply.send(api_error(404, "no target " + rest));
     const std::string name = rest.substr(0, slash);
-    if (!find(name)) return reply.send(text(404, "no target " + name));
-    if (!store_) return reply.send(text(404, "no history: `db` is not set"));
+    if (!find(name)) return reply.send(api_error(404, "no target " + name));
+    // Parameters first, in every mode: a bad one is the client's mistake whether or not there
+    // is a history to read.
     const TimeNs now = sys::WallClock().now();
     auto from = unix_param(req.param("from")), to = unix_param(req.param("to"));
-    if ((req.param("from") && !from) || (req.param("to") && !to))
-      return reply.send(text(400, "from and to are unix seconds"));
-    if (suffix == "/series") return serve_series(name, req, from, to, std::move(reply));  // dashboard.cpp
+    if (req.param("from") && !from) return reply.send(api_error(400, "from: want unix seconds (0 to 9e9)", "from"));
+    if (req.param("to") && !to) return reply.send(api_error(400, "to: want unix seconds (0 to 9e9)", "to"));
+    if (suffix == "/series") {
+      const std::string* range = req.param("range");
+      const std::string r = range && !range->empty() ? *range : "3h";
+      auto w = format::dashboard_window(r, from, to, now);
+      if (!w) return reply.send(api_error(400, w.error().message(), w.error().op));
+      if (!store_) return reply.send(no_history());
+      return serve_series(name, r, *w, std::move(reply));  // dashboard.cpp
+    }
     std::size_t points = 1000;
     if (const std::string* p = req.param("points")) {
       auto [ptr, ec] = std::from_chars(p->data(), p->data() + p->size(), points);
-      if (ec != std::errc() || points == 0 || points > 100000) return reply.send(text(400, "points: 1..100000"));
+      if (ec != std::errc() || ptr != p->data() + p->size() || points == 0 || points > 100000)
+        return reply.send(api_error(400, "points: want 1..100000", "points"));
     }
+    if (!store_) return reply.send(no_history());
     // Rounds are committed by the writer thread as they come: the latest are already there.
     auto h = store_->history(name, from.value_or(now - 3600 * kNsPerSec), to.value_or(now + kNsPerSec), points);
-    if (!h) return reply.send(text(500, h.error().message()));
+    if (!h) return reply.send(api_error(500, h.error().message()));
     nlohmann::json list = nlohmann::json::array();
     for (const store::HistoryPoint& p : *h) {
       nlohmann::json j{{"time", sec(p.wall)},

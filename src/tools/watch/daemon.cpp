@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/address.hpp"
 #include "config/values.hpp"
 #include "tools/watch/payloads.hpp"
 #include "sys/caps.hpp"
@@ -78,7 +79,7 @@ ProbeSpec Daemon::spec_for(std::uint32_t id, const config::WatchTarget& t) const
   ProbeSpec s;
   if (!t.module.empty()) {
     const config::BbModule* m = opts_.modules.find(t.module);
-    const std::string target = !t.url.empty() ? t.url : t.port > 0 ? fmt::format("{}:{}", t.host, t.port) : t.host;
+    const std::string target = !t.url.empty() ? t.url : t.port > 0 ? join_host_port(t.host, static_cast<std::uint16_t>(t.port)) : t.host;
     Result<ProbeSpec> ms = m ? spec_from_module(*m, target, t.timeout)
                              : Result<ProbeSpec>(fail("module", t.module, 0, "no such module"));
     if (ms) s = *ms;
@@ -247,6 +248,7 @@ Result<void> Daemon::start() {
         s.flapping = a.flapping;
         s.firing = a.firing;
         s.notified = a.last_notified_wall;
+        s.quorum_since = a.quorum_since_wall;
         targets_.at(it->second).alerts[a.alert] = s;
       }
     }
@@ -390,7 +392,7 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
                                peers);
     // What a restart must not lose is saved within a second; the round counters once a minute.
     if (s.state != before.state || s.firing != before.firing || s.flapping != before.flapping ||
-        s.notified != before.notified)
+        s.notified != before.notified || s.quorum_since != before.quorum_since)
       dirty_.insert(t.id);
     for (WatchEvent& e : ev) {
       if (e.kind == WatchEvent::Kind::state_change && any_rule) continue;  // one per target
@@ -462,6 +464,7 @@ void Daemon::append_alert_rows(const Target& t, std::vector<store::AlertState>& 
     a.flapping = s.flapping;
     a.firing = s.firing;
     a.last_notified_wall = s.notified;
+    a.quorum_since_wall = s.quorum_since;
     out.push_back(std::move(a));
   }
 }
@@ -507,27 +510,28 @@ const Daemon::Target* Daemon::find(std::string_view name) const {
 std::vector<model::TargetMetrics> Daemon::target_metrics() const {
   std::vector<model::TargetMetrics> out;
   out.reserve(targets_.size());
-  for (const auto& [name, id] : by_name_) {
-    const Target& t = targets_.at(id);
-    model::TargetMetrics m;
-    m.name = name;
-    m.probe = t.spec.kind;
-    m.labels = t.cfg.labels;
-    m.state = t.shown.state;
-    m.last = t.last;
-    m.rounds = t.rounds;
-    m.rounds_failed = t.failed;
-    m.packets_sent = t.sent;
-    m.packets_received = t.received;
-    m.last_success_wall = t.last_success;
-    for (const config::AlertRule& rule : opts_.config.alerts)
-      if (rule.applies_to(name)) {
-        auto a = t.alerts.find(rule.name);
-        m.alerts.emplace_back(rule.name, a != t.alerts.end() && a->second.firing);
-      }
-    out.push_back(std::move(m));
-  }
+  for (const auto& [name, id] : by_name_) out.push_back(metrics_of(targets_.at(id)));
   return out;
+}
+
+model::TargetMetrics Daemon::metrics_of(const Target& t) const {
+  model::TargetMetrics m;
+  m.name = t.cfg.name;
+  m.probe = t.spec.kind;
+  m.labels = t.cfg.labels;
+  m.state = t.shown.state;
+  m.last = t.last;
+  m.rounds = t.rounds;
+  m.rounds_failed = t.failed;
+  m.packets_sent = t.sent;
+  m.packets_received = t.received;
+  m.last_success_wall = t.last_success;
+  for (const config::AlertRule& rule : opts_.config.alerts)
+    if (rule.applies_to(t.cfg.name)) {
+      auto a = t.alerts.find(rule.name);
+      m.alerts.emplace_back(rule.name, a != t.alerts.end() && a->second.firing);
+    }
+  return m;
 }
 
 model::WatchProcessMetrics Daemon::process_metrics() const {

@@ -74,6 +74,7 @@ class Daemon {
 
   io::Reactor& reactor() { return *reactor_; }
   std::vector<model::TargetMetrics> target_metrics() const;
+  model::TargetMetrics metrics_of(const Target& t) const;
   model::WatchProcessMetrics process_metrics() const;
   const Target* find(std::string_view name) const;
   Result<void> reload();  // re-reads the config file; keeps the old one on error
@@ -102,8 +103,9 @@ class Daemon {
   // the series of a smoke graph (/api/v1/targets/NAME/series, routed in api.cpp)
   void start_dashboard();
   format::DashRow dash_row(const Target& t) const;
-  void serve_series(const std::string& name, const io::HttpServerRequest& req, std::optional<TimeNs> from,
-                    std::optional<TimeNs> to, io::HttpReply reply);
+  // `w`: the window the parameters chose (checked in api.cpp); needs the store.
+  void serve_series(const std::string& name, const std::string& range, const format::DashWindow& w,
+                    io::HttpReply reply);
   // The latest state changes and alerts, marked on the graphs (kept in memory: a restart
   // starts them afresh).
   void remember_event(const model::WatchEvent& e);

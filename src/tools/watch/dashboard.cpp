@@ -8,7 +8,6 @@
 #include "format/dashboard.hpp"
 #include "format/sparkline.hpp"
 #include "format/watch_words.hpp"
-#include "sys/clock.hpp"
 #include "tools/watch/daemon.hpp"
 
 namespace reach::embedded {
@@ -122,19 +121,15 @@ void Daemon::start_dashboard() {
   h.route_prefix("GET", "/assets/", serve_asset);
 }
 
-void Daemon::serve_series(const std::string& name, const io::HttpServerRequest& req, std::optional<TimeNs> from,
-                          std::optional<TimeNs> to, io::HttpReply reply) {
-  const std::string* range = req.param("range");
-  const std::string r = range && !range->empty() ? *range : "3h";
-  auto w = format::dashboard_window(r, from, to, sys::WallClock().now());
-  if (!w) return reply.send(page(400, "text/plain; charset=utf-8", w.error().message() + "\n"));
+void Daemon::serve_series(const std::string& name, const std::string& range, const format::DashWindow& w,
+                          io::HttpReply reply) {
   // The finest resolution worth reading: rounds for points under a minute wide, minutes under
   // an hour, hours beyond (the store still falls back to finer rows of a young daemon).
-  const TimeNs step = (w->to - w->from) / static_cast<TimeNs>(w->points);
+  const TimeNs step = (w.to - w.from) / static_cast<TimeNs>(w.points);
   const auto finest = step >= 3600 * kNsPerSec ? store::Resolution::hour
                       : step >= 60 * kNsPerSec ? store::Resolution::minute
                                                : store::Resolution::raw;
-  auto h = store_->history(name, w->from, w->to, w->points, finest);
+  auto h = store_->history(name, w.from, w.to, w.points, finest);
   if (!h) return reply.send(page(500, "text/plain; charset=utf-8", h.error().message() + "\n"));
   std::vector<format::SeriesPoint> points;
   points.reserve(h->size());
@@ -151,7 +146,7 @@ void Daemon::serve_series(const std::string& name, const io::HttpServerRequest& 
   std::vector<model::WatchEvent> events;
   for (const model::WatchEvent& e : recent_events_)
     if (e.target == name) events.push_back(e);
-  reply.send(page(200, "application/json", format::dashboard_series_json(name, r, *w, points, events)));
+  reply.send(page(200, "application/json", format::dashboard_series_json(name, range, w, points, events)));
 }
 
 }  // namespace reach::tools::watch

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "base/address.hpp"
 #include "config/blackbox_modules.hpp"
@@ -14,6 +13,7 @@
 #include "sys/input_file.hpp"
 #include "sys/resolve.hpp"
 #include "sys/terminal.hpp"
+#include "tools/watch/cli_targets.hpp"
 #include "tools/watch/daemon.hpp"
 #include "tools/watch/module_spec.hpp"
 
@@ -23,60 +23,6 @@ using watch::Daemon;
 using watch::DaemonOptions;
 
 namespace {
-
-// A config target name from what the user typed: the characters a name may hold, the rest '_'.
-std::string name_for(std::string text) {
-  std::erase_if(text, [](char c) { return c == '[' || c == ']'; });
-  while (!text.empty() && text.back() == '/') text.pop_back();
-  std::string n;
-  for (char c : text.substr(0, 120))
-    n += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '-') ? c : '_';
-  return n.empty() ? "target" : n;
-}
-
-// Command-line targets become the same YAML a config file holds (JSON is YAML), so they get
-// exactly the file's validation and defaults.
-Result<std::string> targets_yaml(const std::vector<std::string>& targets) {
-  nlohmann::json list = nlohmann::json::array();
-  std::map<std::string, int> seen;
-  for (const std::string& t : targets) {
-    nlohmann::json j;
-    std::string name;
-    auto scheme = t.find("://");
-    const std::string kind = scheme == std::string::npos ? "icmp" : t.substr(0, scheme);
-    const std::string rest = scheme == std::string::npos ? t : t.substr(scheme + 3);
-    if (kind == "icmp") {
-      j = {{"probe", "icmp"}, {"host", rest}};
-      name = rest;
-    } else if (kind == "tcp" || kind == "syn" || kind == "udp") {
-      auto hp = watch::split_host_port(rest);
-      if (!hp || hp->second == 0) return fail("target", t, 0, fmt::format("want {}://HOST:PORT", kind));
-      j = {{"probe", kind}, {"host", hp->first}, {"port", hp->second}};
-      name = rest;
-    } else if (kind == "http" || kind == "https") {
-      j = {{"probe", "http"}, {"url", t}};
-      name = rest;
-    } else if (kind == "dns") {
-      auto slash = rest.find('/');
-      if (slash == std::string::npos || slash + 1 == rest.size())
-        return fail("target", t, 0, "want dns://SERVER[:PORT]/NAME[?type=AAAA]");
-      std::string qname = rest.substr(slash + 1), type = "A";
-      if (auto q = qname.find("?type="); q != std::string::npos) {
-        type = qname.substr(q + 6);
-        qname = qname.substr(0, q);
-      }
-      j = {{"probe", "dns"}, {"host", rest.substr(0, slash)}, {"dns", {{"name", qname}, {"type", type}}}};
-      name = rest;
-    } else {
-      return fail("target", t, 0, "unknown scheme (HOST for icmp, tcp://, syn://, udp://, http://, https://, dns://)");
-    }
-    name = name_for(name);
-    if (int n = ++seen[name]; n > 1) name += fmt::format("#{}", n);
-    j["name"] = name_for(name);
-    list.push_back(std::move(j));
-  }
-  return nlohmann::json{{"targets", list}}.dump();
-}
 
 // Errors a parse cannot see: patterns that do not compile, modules that are missing or
 // unsupported. One line each, with the target's line.
@@ -199,7 +145,7 @@ int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
     }
     text = std::move(*t);
   } else {
-    auto t = targets_yaml(o.targets);
+    auto t = watch::targets_yaml(o.targets);
     if (!t) {
       err << "reach watch: " << t.error().message() << '\n';
       return 2;
