@@ -82,6 +82,36 @@ Admit Defence::admit(const IpAddr& peer, TimeNs now) {
 
 void Defence::released(const IpAddr& peer, TimeNs now) { limits_.released(peer, now); }
 
+Admit Defence::admit_upstream(const IpAddr& upstream, TimeNs now) {
+  const Admit a = limits_.admit_upstream(upstream, now);
+  if (a.ok)
+    ++counters_.admitted;
+  else
+    ++counters_.refused[static_cast<std::size_t>(a.reason)];
+  return a;
+}
+
+Admit Defence::handover(const IpAddr& upstream, const IpAddr& client, TimeNs now) {
+  const Admit a = limits_.handover(upstream, client, now);
+  if (!a.ok) ++counters_.refused[static_cast<std::size_t>(a.reason)];
+  return a;
+}
+
+std::string Defence::reconfigure(const engine::RelayLimitsConfig& limits, TimeNs head_deadline,
+                                 std::span<const IpAddr> open, TimeNs now) {
+  std::string note;
+  engine::RelayLimitsConfig next = limits;
+  if (next.blackhole != config_.limits.blackhole) {
+    note = std::string("limits.blackhole stays ") + (config_.limits.blackhole ? "on" : "off") + " until a restart";
+    next.blackhole = config_.limits.blackhole;
+  }
+  config_.limits = next;
+  config_.head_deadline = head_deadline;
+  if (nft_) nft_->set_allow_list(next.allow);
+  limits_.reconfigure(std::move(next), open, now);
+  return note;
+}
+
 void Defence::head_timed_out(const IpAddr&) { ++counters_.head_timeouts; }
 
 void Defence::event(std::string line) {
@@ -153,11 +183,18 @@ namespace {
 class DefenceGate final : public Gate {
  public:
   explicit DefenceGate(std::unique_ptr<Defence> d) : d_(std::move(d)) {}
-  Verdict admit(const IpAddr& peer, TimeNs now) override {
-    const Admit a = d_->admit(peer, now);
-    return {a.ok, a.ok ? std::string() : std::string(engine::refusal_name(a.reason))};
+  Verdict admit(const IpAddr& peer, TimeNs now) override { return verdict(d_->admit(peer, now)); }
+  Verdict admit_upstream(const IpAddr& upstream, TimeNs now) override {
+    return verdict(d_->admit_upstream(upstream, now));
+  }
+  Verdict handover(const IpAddr& upstream, const IpAddr& client, TimeNs now) override {
+    return verdict(d_->handover(upstream, client, now));
   }
   void released(const IpAddr& peer, TimeNs now) override { d_->released(peer, now); }
+  std::string reconfigure(const config::RelayLimitsConfig& limits, TimeNs head_timeout, std::span<const IpAddr> open,
+                          TimeNs now) override {
+    return d_->reconfigure(limits, head_timeout, open, now);
+  }
   TimeNs head_deadline(TimeNs at) const override { return d_->head_deadline(at); }
   void head_timed_out(const IpAddr& peer) override { d_->head_timed_out(peer); }
   void memory_in_use(std::uint64_t bytes) override { d_->set_memory_in_use(bytes); }
@@ -170,6 +207,9 @@ class DefenceGate final : public Gate {
   std::vector<std::string> take_events() override { return d_->take_events(); }
 
  private:
+  static Verdict verdict(const Admit& a) {
+    return {a.ok, a.ok ? std::string() : std::string(engine::refusal_name(a.reason))};
+  }
   std::unique_ptr<Defence> d_;
 };
 

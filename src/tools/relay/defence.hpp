@@ -79,6 +79,14 @@ class Defence {
 
   Admit admit(const IpAddr& peer, TimeNs now);
   void released(const IpAddr& peer, TimeNs now);
+  // Behind a trusted balancer (--accept-proxy): engine::RelayLimits::admit_upstream / handover.
+  Admit admit_upstream(const IpAddr& upstream, TimeNs now);
+  Admit handover(const IpAddr& upstream, const IpAddr& client, TimeNs now);
+  // A reload: new limits and header deadline, state kept (RelayLimits::reconfigure). Whether bans
+  // go to nftables stays as at start (the capability for it may be gone): a change is returned as
+  // a note for the reload event, else "".
+  std::string reconfigure(const engine::RelayLimitsConfig& limits, TimeNs head_deadline,
+                          std::span<const IpAddr> open, TimeNs now);
   TimeNs head_deadline(TimeNs accepted_at) const { return accepted_at + config_.head_deadline; }
   void head_timed_out(const IpAddr& peer);
   void set_memory_in_use(std::uint64_t bytes) { limits_.set_memory_in_use(bytes); }
