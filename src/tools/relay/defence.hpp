@@ -6,7 +6,11 @@
 //                          arm a timer at defence.head_deadline(now) for the PROXY header /
 //                          HTTP request head; when it fires first: defence.head_timed_out(peer)
 //                          and close.
-//   connection closed   -> defence.released(peer, now)   (exactly once per admitted connection)
+//   from an accept_proxy source: defence.admit_upstream(balancer, now) at accept, then
+//                          defence.handover(balancer, client, now) once the PROXY header names
+//                          the client (limits count the client, not the balancer)
+//   connection closed   -> defence.released(counted, now) (exactly once per admitted connection,
+//                          under the client after a handover, else the socket's peer)
 //   buffers grow/shrink -> defence.set_memory_in_use(bytes)
 //   a Reactor timer     -> every defence.flush_interval(): defence.tick(now) (pushes pending
 //                          black-hole bans to nftables in one batch, evicts idle prefixes)
