@@ -196,6 +196,13 @@ def events(path):
     return [json.loads(l) for l in path.read_text().splitlines() if l.startswith("{")] if path.exists() else []
 
 
+def start_relay_events(t, reach, cfg, ev, evf):
+    """The relay on a config file with NDJSON events into evf (the file ev), once it has started."""
+    relay = t.relay.popen([str(reach), "relay", "--config", str(cfg), "--json"], stdout=evf, text=False)
+    assert wait_for(lambda: any(e["type"] == "relay_start" for e in events(ev)), 10)
+    return relay
+
+
 def test_failover_recovery_and_reload_keeps_connections(lab, reach, tmp_path):
     t = Topo(lab, backends=2)
     outs = [t.serve(tmp_path, 0), t.serve(tmp_path, 1)]
@@ -205,8 +212,7 @@ def test_failover_recovery_and_reload_keeps_connections(lab, reach, tmp_path):
     cfg.write_text(text)
     ev = tmp_path / "events.jsonl"
     with open(ev, "wb") as evf:
-        relay = t.relay.popen([str(reach), "relay", "--config", str(cfg), "--json"], stdout=evf, text=False)
-        assert wait_for(lambda: any(e["type"] == "relay_start" for e in events(ev)), 10)
+        relay = start_relay_events(t, reach, cfg, ev, evf)
         for i in range(4):
             t.connect(source_port=42000 + i)
         assert len(records(outs[0], 2)) == 2 and len(records(outs[1], 2)) == 2  # round-robin
@@ -335,8 +341,7 @@ def test_reload_applies_limits_keeps_connections_and_names_failures(lab, reach, 
     cfg.write_text(text)
     ev = tmp_path / "events.jsonl"
     with open(ev, "wb") as evf:
-        relay = t.relay.popen([str(reach), "relay", "--config", str(cfg), "--json"], stdout=evf, text=False)
-        assert wait_for(lambda: any(e["type"] == "relay_start" for e in events(ev)), 10)
+        relay = start_relay_events(t, reach, cfg, ev, evf)
         held = Held(t, tmp_path, "a")
         backend_conns(t, 1)
         assert t.connect(source_port=43000, check=False) is None  # the /64 holds 1

@@ -71,8 +71,7 @@ std::unique_ptr<Defence> Defence::create(DefenceConfig config, BanSink sink) {
   return d;
 }
 
-Admit Defence::admit(const IpAddr& peer, TimeNs now) {
-  const Admit a = limits_.admit(peer, now);
+Admit Defence::counted(const Admit& a) {
   if (a.ok)
     ++counters_.admitted;
   else
@@ -80,15 +79,12 @@ Admit Defence::admit(const IpAddr& peer, TimeNs now) {
   return a;
 }
 
+Admit Defence::admit(const IpAddr& peer, TimeNs now) { return counted(limits_.admit(peer, now)); }
+
 void Defence::released(const IpAddr& peer, TimeNs now) { limits_.released(peer, now); }
 
 Admit Defence::admit_upstream(const IpAddr& upstream, TimeNs now) {
-  const Admit a = limits_.admit_upstream(upstream, now);
-  if (a.ok)
-    ++counters_.admitted;
-  else
-    ++counters_.refused[static_cast<std::size_t>(a.reason)];
-  return a;
+  return counted(limits_.admit_upstream(upstream, now));
 }
 
 Admit Defence::handover(const IpAddr& upstream, const IpAddr& client, TimeNs now) {

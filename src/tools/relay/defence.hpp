@@ -134,6 +134,7 @@ class Defence {
   std::string blackhole_status_;
   TimeNs last_evict_ = 0;
   void event(std::string line);
+  Admit counted(const Admit& a);  // admitted or refused by reason
 };
 
 // The relay's Gate (gate.hpp) on the flood defences. Server::start, in place of open_gate:
