@@ -94,7 +94,7 @@ Admit Defence::handover(const IpAddr& upstream, const IpAddr& client, TimeNs now
 }
 
 std::string Defence::reconfigure(const engine::RelayLimitsConfig& limits, TimeNs head_deadline,
-                                 std::span<const IpAddr> open, TimeNs now) {
+                                 std::vector<IpPrefix> upstreams, std::span<const IpAddr> open, TimeNs now) {
   std::string note;
   engine::RelayLimitsConfig next = limits;
   if (next.blackhole != config_.limits.blackhole) {
@@ -103,6 +103,7 @@ std::string Defence::reconfigure(const engine::RelayLimitsConfig& limits, TimeNs
   }
   config_.limits = next;
   config_.head_deadline = head_deadline;
+  config_.upstreams = std::move(upstreams);
   if (nft_) nft_->set_allow_list(next.allow);
   limits_.reconfigure(std::move(next), open, now);
   return note;
@@ -126,13 +127,15 @@ Result<void> Defence::tick(TimeNs now) {
     last_evict_ = now;
   }
   for (const IpPrefix& p : limits_.take_new_bans()) {
+    const bool kernel = sink_ && !io::ban_refused(p, config_.upstreams);
+    if (sink_ && !kernel) ++counters_.bans_allowed;
     nlohmann::json e = {{"type", "relay_ban"},
                         {"version", 1},
                         {"prefix", p.to_string()},
                         {"ban_s", config_.limits.ban_time / kNsPerSec},
-                        {"kernel", static_cast<bool>(sink_)}};
+                        {"kernel", kernel}};
     event(e.dump());
-    if (sink_ && pending_.size() < kMaxPending) pending_.push_back({p, config_.limits.ban_time});
+    if (kernel && pending_.size() < kMaxPending) pending_.push_back({p, config_.limits.ban_time});
   }
   if (pending_.empty() || !sink_) return {};
   auto r = sink_(pending_);
@@ -187,9 +190,9 @@ class DefenceGate final : public Gate {
     return verdict(d_->handover(upstream, client, now));
   }
   void released(const IpAddr& peer, TimeNs now) override { d_->released(peer, now); }
-  std::string reconfigure(const config::RelayLimitsConfig& limits, TimeNs head_timeout, std::span<const IpAddr> open,
-                          TimeNs now) override {
-    return d_->reconfigure(limits, head_timeout, open, now);
+  std::string reconfigure(const config::RelayLimitsConfig& limits, TimeNs head_timeout,
+                          std::vector<IpPrefix> upstreams, std::span<const IpAddr> open, TimeNs now) override {
+    return d_->reconfigure(limits, head_timeout, std::move(upstreams), open, now);
   }
   TimeNs head_deadline(TimeNs at) const override { return d_->head_deadline(at); }
   void head_timed_out(const IpAddr& peer) override { d_->head_timed_out(peer); }
@@ -211,10 +214,12 @@ class DefenceGate final : public Gate {
 
 }  // namespace
 
-std::unique_ptr<Gate> defence_gate(const config::RelayLimitsConfig& limits, TimeNs head_timeout, BanSink sink) {
+std::unique_ptr<Gate> defence_gate(const config::RelayLimitsConfig& limits, TimeNs head_timeout, BanSink sink,
+                                   std::vector<IpPrefix> upstreams) {
   DefenceConfig c;
   c.limits = limits;
   c.head_deadline = head_timeout;
+  c.upstreams = std::move(upstreams);
   return std::make_unique<DefenceGate>(Defence::create(std::move(c), std::move(sink)));
 }
 

@@ -49,6 +49,9 @@ struct DefenceConfig {
   TimeNs head_deadline = 5 * kNsPerSec;      // PROXY header / HTTP request head (slow-loris)
   TimeNs flush_interval = 100 * kNsPerMs;    // how often tick() should run
   io::NftLayout nft;                         // table `inet reach` by default (docs/NFTABLES.md)
+  // accept_proxy: a ban overlapping one of these stays in the relay and never reaches the
+  // kernel, which sees the balancer's address (a client's /24 holding it would cut off all).
+  std::vector<IpPrefix> upstreams;
 };
 
 // The kernel's SYN cookies (net.ipv4.tcp_syncookies): 0 off, 1 on when the backlog overflows,
@@ -90,7 +93,7 @@ class Defence {
   // go to nftables stays as at start (the capability for it may be gone): a change is returned as
   // a note for the reload event, else "".
   std::string reconfigure(const engine::RelayLimitsConfig& limits, TimeNs head_deadline,
-                          std::span<const IpAddr> open, TimeNs now);
+                          std::vector<IpPrefix> upstreams, std::span<const IpAddr> open, TimeNs now);
   TimeNs head_deadline(TimeNs accepted_at) const { return accepted_at + config_.head_deadline; }
   void head_timed_out(const IpAddr& peer);
   void set_memory_in_use(std::uint64_t bytes) { limits_.set_memory_in_use(bytes); }
@@ -139,6 +142,7 @@ class Defence {
 
 // The relay's Gate (gate.hpp) on the flood defences. Server::start, in place of open_gate:
 //   gate_ = defence_gate(cfg_->limits, cfg_->head_timeout);
-std::unique_ptr<Gate> defence_gate(const config::RelayLimitsConfig& limits, TimeNs head_timeout, BanSink sink = {});
+std::unique_ptr<Gate> defence_gate(const config::RelayLimitsConfig& limits, TimeNs head_timeout, BanSink sink = {},
+                                   std::vector<IpPrefix> upstreams = {});
 
 }  // namespace reach::tools::relay

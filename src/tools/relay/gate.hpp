@@ -30,10 +30,11 @@ class Gate {
   // Once for every admitted connection, with the address it is counted under (the client after
   // a handover, else the socket's peer).
   virtual void released(const IpAddr& counted, TimeNs now) = 0;
-  // A reload's limits, without dropping state; `open` is every open connection's counted
-  // address. Returns what could not change (for the reload event), or "".
+  // A reload's limits, head deadline and balancers (accept_proxy, never banned in the kernel),
+  // without dropping state; `open` is every open connection's counted address. Returns what
+  // could not change (for the reload event), or "".
   virtual std::string reconfigure(const config::RelayLimitsConfig& limits, TimeNs head_timeout,
-                                  std::span<const IpAddr> open, TimeNs now) = 0;
+                                  std::vector<IpPrefix> upstreams, std::span<const IpAddr> open, TimeNs now) = 0;
   // When the PROXY header / first request head must be complete.
   virtual TimeNs head_deadline(TimeNs accepted_at) const = 0;
   virtual void head_timed_out(const IpAddr& peer) = 0;

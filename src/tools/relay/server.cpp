@@ -120,7 +120,7 @@ Result<void> Server::start() {
   auto r = io::Reactor::create();
   if (!r) return tl::unexpected(r.error());
   reactor_ = std::move(*r);
-  gate_ = defence_gate(cfg_->limits, cfg_->head_timeout);
+  gate_ = defence_gate(cfg_->limits, cfg_->head_timeout, {}, cfg_->accept_proxy);
   if (auto l = open_listeners(*cfg_); !l) return l;
   apply_backends(*cfg_);
   if (cfg_->metrics) {
@@ -243,7 +243,8 @@ Result<void> Server::reload() {
   open.reserve(conns_.size());
   for (const auto& [id, c] : conns_) open.push_back(c->counted());
   std::vector<std::string> notes;
-  if (auto n = gate_->reconfigure(next->limits, next->head_timeout, open, reactor_->now()); !n.empty())
+  if (auto n = gate_->reconfigure(next->limits, next->head_timeout, next->accept_proxy, open, reactor_->now());
+      !n.empty())
     notes.push_back(std::move(n));
   // The process switched user at start and cannot switch back: the user stays until a restart.
   if (next->user != cfg_->user) {
