@@ -127,7 +127,10 @@ Result<void> Server::start() {
     io::HttpServerOptions o;
     o.listen = {*cfg_->metrics};
     auto h = io::HttpServer::start(*reactor_, o);
-    if (!h) return tl::unexpected(h.error());
+    if (!h)  // which setting it was: a bind error alone does not say
+      return fail(cfg_->metrics_line ? fmt::format("{}:{}: relay.metrics", cfg_->source, cfg_->metrics_line)
+                                     : std::string("--metrics"),
+                  *cfg_->metrics, 0, h.error().message());
     http_ = std::move(*h);
     start_metrics();
   }
