@@ -94,10 +94,11 @@ Result<AddressText> parse_address(std::string_view text, AddressForm form) {
     t = AddressText{std::string(host), IpAddr::parse(host), {}, std::nullopt};
   }
   if (rest.empty()) {
-    if (form == AddressForm::host_port) return bad(text, "no port (write host:port)");
+    if (form == AddressForm::host_port) return bad(text, "no port (write host:port or [IPv6]:port)");
     return t;
   }
   if (form == AddressForm::host) return bad(text, "a port does not belong here (use -p)");
+  if (rest.size() == 1) return bad(text, "no port after ':' (write host:port or [IPv6]:port)");
   auto port = parse_port_number(rest.substr(1));
   if (!port) return bad(text, fmt::format("port '{}' is not a number from 1 to 65535", rest.substr(1)));
   t->port = port;

@@ -91,9 +91,13 @@ void parse_section(Walker& w, const yaml::Node& v, RelayConfig& c) {
                                           "metrics", "limits"})) {
     const std::string p = at(k, rk);
     if (rk == "listen") {
-      if (auto l = w.str_list(rv, p, true)) {
-        c.listen = *l;
-        c.listen_lines.assign(l->size(), yaml::line_of(rv));
+      // One line per address, for the tool's checks of each (tools/relay/options.cpp).
+      const std::vector<yaml::Node> items = rv.IsScalar() ? std::vector<yaml::Node>{rv} : w.items(rv, p);
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (auto l = w.str(items[i], rv.IsScalar() ? p : idx(p, i))) {
+          c.listen.push_back(*l);
+          c.listen_lines.push_back(yaml::line_of(items[i]));
+        }
       }
     } else if (rk == "backends") {
       std::size_t i = 0;
@@ -139,7 +143,7 @@ void parse_section(Walker& w, const yaml::Node& v, RelayConfig& c) {
         }
       }
     } else if (rk == "metrics") {
-      if (auto s = w.str(rv, p)) c.metrics = *s;
+      if (auto s = w.str(rv, p)) c.metrics = *s, c.metrics_line = yaml::line_of(rv);
     } else if (rk == "limits") {
       parse_relay_limits_node(w, rv, p, c.limits);  // config/relay_limits: the flood defences
     }
@@ -152,20 +156,19 @@ void parse_section(Walker& w, const yaml::Node& v, RelayConfig& c) {
 
 }  // namespace
 
-ConfigResult<RelayConfig> parse_relay_config(std::string_view text, const std::string& source) {
+ConfigErrors parse_relay_config_into(std::string_view text, const std::string& source, RelayConfig& c) {
   Walker w(source);
-  RelayConfig c;
   c.source = source;
   try {
     auto doc = yaml::load(text, w);
-    if (!doc) return tl::unexpected(w.take_errors());
+    if (!doc) return w.take_errors();
     const yaml::Node root = doc->root();
     auto sections = yaml::file_sections(root, w, "relay:, user:, ...");
-    if (!sections) return tl::unexpected(w.take_errors());
+    if (!sections) return w.take_errors();
     bool has = false;
     for (auto& [k, v] : *sections) {
       if (k == "user") {
-        if (auto s = w.str(v, k)) c.user = *s;
+        if (auto s = w.str(v, k)) c.user = *s, c.user_line = yaml::line_of(v);
       } else if (k == "relay") {
         has = true;
         parse_section(w, v, c);
@@ -175,7 +178,13 @@ ConfigResult<RelayConfig> parse_relay_config(std::string_view text, const std::s
   } catch (const std::exception& e) {  // yaml-cpp's, or bad_alloc: never past this layer
     w.error(0, "", fmt::format("cannot read: {}", e.what()));
   }
-  if (!w.ok()) return tl::unexpected(w.take_errors());
+  return w.take_errors();
+}
+
+ConfigResult<RelayConfig> parse_relay_config(std::string_view text, const std::string& source) {
+  RelayConfig c;
+  ConfigErrors e = parse_relay_config_into(text, source, c);
+  if (!e.items.empty()) return tl::unexpected(std::move(e));
   return c;
 }
 

@@ -37,7 +37,7 @@ struct RelayHealth {
 struct RelayConfig {
   std::string source;
   std::vector<std::string> listen;      // io::ListenAddress texts, checked by the tool
-  std::vector<int> listen_lines;
+  std::vector<int> listen_lines;        // each one's line in the file (0: from the command line)
   std::vector<RelayBackend> backends;   // at least one
   ProxySend send_proxy = ProxySend::none;
   Balance balance = Balance::roundrobin;
@@ -53,12 +53,16 @@ struct RelayConfig {
   bool health_checks = true;
   std::optional<std::string> metrics;   // listen address of /metrics
   std::optional<std::string> user;
+  int metrics_line = 0, user_line = 0;  // in the file; 0: from the command line or absent
   RelayLimitsConfig limits;             // `relay.limits:` (config/relay_limits: the flood defences)
 };
 
 // Reads `relay:` (required; its `limits:` through parse_relay_limits_node) and `user:`; ignores
 // the other daemons' keys.
 ConfigResult<RelayConfig> parse_relay_config(std::string_view text, const std::string& source);
+// The same, keeping what parsed beside the errors (empty when none), so the checks that need the
+// system (tools/relay: listen addresses, the user) still run and --validate lists every error.
+ConfigErrors parse_relay_config_into(std::string_view text, const std::string& source, RelayConfig& c);
 
 // Pieces the command line shares: "v1", "v2", "none"; "roundrobin", "leastconn";
 // "198.18.1.2:80" / "[2001:db8::2]:80".

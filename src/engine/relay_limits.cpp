@@ -123,17 +123,15 @@ void RelayLimits::strike(Entry& e, const Key& k, Refusal r, TimeNs now) {
   }
 }
 
-Admit RelayLimits::admit(const IpAddr& peer, TimeNs now) {
-  const IpAddr a = unmap_v4(peer);
-  if (allowed(a)) {
-    ++open_;
-    return {true, Refusal::none, prefix_of(a, a.is_v4() ? 32 : 128)};
-  }
-  // The levels this address is counted at, narrowest first.
-  const PrefixLimit* lims[2] = {a.is_v4() ? &config_.v4 : &config_.v6, nullptr};
-  if (!a.is_v4() && config_.v6_wide.len > 0) lims[1] = &config_.v6_wide;
+void RelayLimits::levels(const IpAddr& a, const PrefixLimit* out[2]) const {
+  out[0] = a.is_v4() ? &config_.v4 : &config_.v6;
+  out[1] = !a.is_v4() && config_.v6_wide.len > 0 ? &config_.v6_wide : nullptr;
+}
+
+// Bans, then concurrency and rate at each level of `a` (not allow-listed); fills `entries`.
+Admit RelayLimits::check_prefixes(const IpAddr& a, TimeNs now, Entry* entries[2], const PrefixLimit* lims[2]) {
+  levels(a, lims);
   Key keys[2];
-  Entry* entries[2] = {nullptr, nullptr};
   for (int i = 0; i < 2 && lims[i]; ++i) {
     keys[i] = key_of(prefix_of(a, lims[i]->len));
     entries[i] = entry(keys[i], *lims[i], now, i > 0 ? &keys[0] : nullptr);
@@ -154,28 +152,107 @@ Admit RelayLimits::admit(const IpAddr& peer, TimeNs now) {
       return {false, r, prefix_of(a, lims[i]->len)};
     }
   }
+  return {true, Refusal::none, prefix_of(a, lims[0]->len)};
+}
+
+Admit RelayLimits::admit(const IpAddr& peer, TimeNs now) {
+  const IpAddr a = unmap_v4(peer);
+  if (allowed(a)) {
+    ++open_;
+    return {true, Refusal::none, prefix_of(a, a.is_v4() ? 32 : 128)};
+  }
+  Entry* entries[2] = {nullptr, nullptr};
+  const PrefixLimit* lims[2] = {nullptr, nullptr};
+  const Admit c = check_prefixes(a, now, entries, lims);
+  if (!c.ok) return c;
   // Global caps refuse new connections only; no established one is ever closed for them.
-  if (config_.max_conns && open_ >= config_.max_conns) return {false, Refusal::global_conns, prefix_of(a, lims[0]->len)};
-  if (config_.max_memory && memory_ >= config_.max_memory) return {false, Refusal::memory, prefix_of(a, lims[0]->len)};
+  if (config_.max_conns && open_ >= config_.max_conns) return {false, Refusal::global_conns, c.prefix};
+  if (config_.max_memory && memory_ >= config_.max_memory) return {false, Refusal::memory, c.prefix};
   for (int i = 0; i < 2 && entries[i]; ++i) {
     ++entries[i]->conns;
     if (lims[i]->rate > 0) entries[i]->tokens -= 1.0;
   }
   ++open_;
-  return {true, Refusal::none, prefix_of(a, lims[0]->len)};
+  return c;
 }
 
-void RelayLimits::released(const IpAddr& peer, TimeNs now) {
-  if (open_ > 0) --open_;
-  const IpAddr a = unmap_v4(peer);
-  if (allowed(a)) return;
-  const PrefixLimit* lims[2] = {a.is_v4() ? &config_.v4 : &config_.v6, nullptr};
-  if (!a.is_v4() && config_.v6_wide.len > 0) lims[1] = &config_.v6_wide;
+Admit RelayLimits::admit_upstream(const IpAddr& upstream, TimeNs now) {
+  const IpAddr a = unmap_v4(upstream);
+  const IpPrefix own = prefix_of(a, a.is_v4() ? 32 : 128);
+  if (config_.max_conns && open_ >= config_.max_conns) return {false, Refusal::global_conns, own};
+  if (config_.max_memory && memory_ >= config_.max_memory) return {false, Refusal::memory, own};
+  if (!allowed(a)) {
+    const PrefixLimit* lims[2];
+    levels(a, lims);
+    Key keys[2];
+    Entry* entries[2] = {nullptr, nullptr};
+    for (int i = 0; i < 2 && lims[i]; ++i) {
+      keys[i] = key_of(prefix_of(a, lims[i]->len));
+      entries[i] = entry(keys[i], *lims[i], now, i > 0 ? &keys[0] : nullptr);
+      if (!entries[i]) return {false, Refusal::memory, prefix_of(a, lims[i]->len)};
+      entries[i]->last_seen = now;
+      if (lims[i]->max_conns && entries[i]->conns >= lims[i]->max_conns) {
+        ++entries[i]->refused;  // for /metrics; never a strike: a ban would cut off every client
+        entries[i]->last_reason = Refusal::per_prefix_conns;
+        return {false, Refusal::per_prefix_conns, prefix_of(a, lims[i]->len)};
+      }
+    }
+    for (int i = 0; i < 2 && entries[i]; ++i) ++entries[i]->conns;
+  }
+  ++open_;
+  return {true, Refusal::none, own};
+}
+
+void RelayLimits::uncount(const IpAddr& a, TimeNs now) {
+  const PrefixLimit* lims[2];
+  levels(a, lims);
   for (int i = 0; i < 2 && lims[i]; ++i) {
     auto it = table_.find(key_of(prefix_of(a, lims[i]->len)));
     if (it == table_.end()) continue;
     if (it->second.conns > 0) --it->second.conns;
     it->second.last_seen = now;
+  }
+}
+
+Admit RelayLimits::handover(const IpAddr& upstream, const IpAddr& client, TimeNs now) {
+  const IpAddr c = unmap_v4(client);
+  Admit out{true, Refusal::none, prefix_of(c, c.is_v4() ? 32 : 128)};
+  if (!allowed(c)) {
+    Entry* entries[2] = {nullptr, nullptr};
+    const PrefixLimit* lims[2] = {nullptr, nullptr};
+    out = check_prefixes(c, now, entries, lims);
+    if (!out.ok) return out;
+    for (int i = 0; i < 2 && entries[i]; ++i) {
+      ++entries[i]->conns;
+      if (lims[i]->rate > 0) entries[i]->tokens -= 1.0;
+    }
+  }
+  const IpAddr u = unmap_v4(upstream);
+  if (!allowed(u)) uncount(u, now);
+  return out;
+}
+
+void RelayLimits::released(const IpAddr& peer, TimeNs now) {
+  if (open_ > 0) --open_;
+  const IpAddr a = unmap_v4(peer);
+  if (!allowed(a)) uncount(a, now);
+}
+
+void RelayLimits::reconfigure(RelayLimitsConfig config, std::span<const IpAddr> open, TimeNs now) {
+  config_ = std::move(config);
+  for (auto& [k, e] : table_) e.conns = 0;
+  open_ = 0;
+  for (const IpAddr& peer : open) {
+    ++open_;
+    const IpAddr a = unmap_v4(peer);
+    if (allowed(a)) continue;
+    const PrefixLimit* lims[2];
+    levels(a, lims);
+    for (int i = 0; i < 2 && lims[i]; ++i) {
+      const Key k = key_of(prefix_of(a, lims[i]->len));
+      // Past max_prefixes an open connection goes uncounted rather than refused: it is open.
+      if (Entry* e = entry(k, *lims[i], now)) ++e->conns;
+    }
   }
 }
 

@@ -49,6 +49,22 @@ class RelayLimits {
   // closes.
   Admit admit(const IpAddr& peer, TimeNs now);
   void released(const IpAddr& peer, TimeNs now);
+
+  // Behind a trusted load balancer (--accept-proxy) the client's address arrives in the PROXY
+  // header, after the accept. Until then the connection is counted against the balancer's
+  // prefix for concurrency only (a cap on headers pending from it, with the header deadline):
+  // no rate, no strikes, never a ban, since the balancer carries every client. Global caps apply
+  // as in admit(). When ok, released(upstream) ends it unless handover() moved it.
+  Admit admit_upstream(const IpAddr& upstream, TimeNs now);
+  // The header named `client`: the connection moves from the balancer's count to the client's,
+  // which meets every per-prefix limit of admit() (bans, concurrency, rate, strikes); the global
+  // caps counted it already. Refused: it stays counted as the balancer's (released(upstream)).
+  Admit handover(const IpAddr& upstream, const IpAddr& client, TimeNs now);
+
+  // A reload's limits, without dropping state: tokens, strikes and bans stay; the concurrency
+  // counts are rebuilt from `open` (the address every open connection is counted under), since
+  // the prefix lengths may have changed.
+  void reconfigure(RelayLimitsConfig config, std::span<const IpAddr> open, TimeNs now);
   void set_memory_in_use(std::uint64_t bytes) { memory_ = bytes; }
 
   // Prefixes banned since the last call (each once per ban), with their ban time.
@@ -96,6 +112,11 @@ class RelayLimits {
   Refusal check(Entry& e, const PrefixLimit& lim, TimeNs now) const;
   void strike(Entry& e, const Key& k, Refusal r, TimeNs now);
   bool allowed(const IpAddr& a) const;
+  // The levels `a` is counted at, narrowest first (the second may be null).
+  void levels(const IpAddr& a, const PrefixLimit* out[2]) const;
+  // Takes one connection off each level of `a` (not allow-listed).
+  void uncount(const IpAddr& a, TimeNs now);
+  Admit check_prefixes(const IpAddr& a, TimeNs now, Entry* entries[2], const PrefixLimit* lims[2]);
 
   RelayLimitsConfig config_;
   std::unordered_map<Key, Entry, KeyHash> table_;

@@ -5,6 +5,8 @@
 namespace reach::io {
 namespace {
 
+constexpr const char* kForms = "write ADDRESS:PORT, [IPv6]:PORT or :PORT, e.g. 0.0.0.0:80, [::]:80, :80";
+
 tl::unexpected<Error> bad(std::string_view text, std::string why) {
   return fail("listen address", "\"" + std::string(text.substr(0, 200)) + "\"", 0, std::move(why));
 }
@@ -23,17 +25,19 @@ Result<ListenAddress> parse_listen_address(std::string_view text, bool allow_por
     auto close = text.find(']');
     if (close == std::string_view::npos) return bad(text, "missing ']'");
     host = text.substr(1, close - 1);
-    if (close + 1 >= text.size() || text[close + 1] != ':') return bad(text, "expected [IPv6]:PORT");
+    if (close + 1 >= text.size()) return bad(text, std::string("no port (") + kForms + ")");
+    if (text[close + 1] != ':') return bad(text, "expected [IPv6]:PORT");
     port = text.substr(close + 2);
     if (host.find(':') == std::string_view::npos) return bad(text, "brackets are for IPv6 addresses");
   } else {
     auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) return bad(text, "expected ADDRESS:PORT or :PORT");
+    if (colon == std::string_view::npos) return bad(text, std::string("no port (") + kForms + ")");
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
     if (host.find(':') != std::string_view::npos) return bad(text, "write IPv6 addresses in brackets: [::1]:PORT");
   }
-  if (port.empty() || port.size() > 5) return bad(text, "port must be 1-65535");
+  if (port.empty()) return bad(text, std::string("no port after ':' (") + kForms + ")");
+  if (port.size() > 5) return bad(text, "port must be 1-65535");
   unsigned long p = 0;
   for (char c : port) {
     if (c < '0' || c > '9') return bad(text, "port must be 1-65535");

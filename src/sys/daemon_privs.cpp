@@ -92,16 +92,37 @@ Result<void> keep_only_capabilities(std::initializer_list<cap_value_t> keep_list
   return verify(keep, can_bound);
 }
 
-Result<void> switch_user(const std::string& user, std::initializer_list<cap_value_t> keep) {
-  const std::string who = "\"" + user + "\"";
-  passwd pw{};
+namespace {
+
+// getpwnam_r with a buffer that grows as it asks; nullptr when there is no such user.
+Result<passwd*> lookup_user(const std::string& user, passwd& pw, std::vector<char>& buf) {
   passwd* found = nullptr;
-  std::vector<char> buf(16384);
+  buf.resize(16384);
   int rc;
   while ((rc = getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &found)) == ERANGE && buf.size() < (1u << 20))
     buf.resize(buf.size() * 2);
-  if (rc != 0) return fail("switch user", who, rc, "getpwnam_r");
-  if (!found) return fail("switch user", who, 0, "no such user");
+  if (rc != 0) return fail("user", "\"" + user + "\"", rc, "getpwnam_r");
+  return found;
+}
+
+}  // namespace
+
+Result<void> check_user(const std::string& user) {
+  passwd pw{};
+  std::vector<char> buf;
+  auto found = lookup_user(user, pw, buf);
+  if (!found) return tl::unexpected(found.error());
+  if (!*found) return fail("user", "\"" + user + "\"", 0, "no such user");
+  return {};
+}
+
+Result<void> switch_user(const std::string& user, std::initializer_list<cap_value_t> keep) {
+  const std::string who = "\"" + user + "\"";
+  passwd pw{};
+  std::vector<char> buf;
+  auto found = lookup_user(user, pw, buf);
+  if (!found) return tl::unexpected(found.error());
+  if (!*found) return fail("switch user", who, 0, "no such user");
   const uid_t uid = pw.pw_uid;
   const gid_t gid = pw.pw_gid;
   // The bounding set can only be reduced while CAP_SETPCAP is still effective (before setuid).

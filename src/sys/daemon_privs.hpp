@@ -26,6 +26,9 @@ Result<void> keep_only_capabilities(std::initializer_list<cap_value_t> keep);
 // `switch user "nobdy": no such user`.
 Result<void> switch_user(const std::string& user, std::initializer_list<cap_value_t> keep);
 
+// Whether `user` is in the user database (for --validate): `user "nobdy": no such user`.
+Result<void> check_user(const std::string& user);
+
 // For logs: "uid=65534 gid=65534 caps=cap_net_raw=ep" (libcap's text of the current sets).
 std::string effective_capabilities_text();
 

@@ -1,5 +1,6 @@
 // The `relay.limits:` section on arbitrary bytes, then engine::RelayLimits driven by the same
-// bytes as a stream of admits/releases: never a crash; the open count never goes negative or
+// bytes as a stream of admits (direct, or from a balancer and handed over to a client named by
+// the next bytes)/releases: never a crash; the open count never goes negative or
 // above the cap, and the state table never exceeds its bound.
 #include <cstddef>
 #include <cstdint>
@@ -28,8 +29,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const reach::IpAddr a = data[i + 3] & 1 ? reach::IpAddr::from_bytes(reach::Family::v6, b)
                                             : reach::IpAddr::v4(0xc6120000u | data[i] << 8 | data[i + 1]);
     now += (data[i + 3] >> 2) * reach::kNsPerMs;
+    const int op = data[i + 2] >> 6;  // the top bits of the address byte pick the kind of admit
     if (data[i + 3] & 2) {
       l.released(a, now);
+    } else if (op == 1) {
+      (void)l.admit_upstream(a, now);
+    } else if (op == 2 && i + 7 < size) {
+      const reach::IpAddr client = reach::IpAddr::v4(0xc6120000u | data[i + 4] << 8 | data[i + 5]);
+      (void)l.handover(a, client, now);
     } else {
       (void)l.admit(a, now);
     }

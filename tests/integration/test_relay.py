@@ -196,6 +196,13 @@ def events(path):
     return [json.loads(l) for l in path.read_text().splitlines() if l.startswith("{")] if path.exists() else []
 
 
+def start_relay_events(t, reach, cfg, ev, evf):
+    """The relay on a config file with NDJSON events into evf (the file ev), once it has started."""
+    relay = t.relay.popen([str(reach), "relay", "--config", str(cfg), "--json"], stdout=evf, text=False)
+    assert wait_for(lambda: any(e["type"] == "relay_start" for e in events(ev)), 10)
+    return relay
+
+
 def test_failover_recovery_and_reload_keeps_connections(lab, reach, tmp_path):
     t = Topo(lab, backends=2)
     outs = [t.serve(tmp_path, 0), t.serve(tmp_path, 1)]
@@ -205,8 +212,7 @@ def test_failover_recovery_and_reload_keeps_connections(lab, reach, tmp_path):
     cfg.write_text(text)
     ev = tmp_path / "events.jsonl"
     with open(ev, "wb") as evf:
-        relay = t.relay.popen([str(reach), "relay", "--config", str(cfg), "--json"], stdout=evf, text=False)
-        assert wait_for(lambda: any(e["type"] == "relay_start" for e in events(ev)), 10)
+        relay = start_relay_events(t, reach, cfg, ev, evf)
         for i in range(4):
             t.connect(source_port=42000 + i)
         assert len(records(outs[0], 2)) == 2 and len(records(outs[1], 2)) == 2  # round-robin
@@ -262,3 +268,158 @@ def test_slow_head_is_cut_and_bad_input_refused(lab, reach, tmp_path):
     assert 'reach_relay_closed_total{reason="head_timeout"} 1' in metrics
     assert 'reach_relay_closed_total{reason="bad_request"} 1' in metrics
     assert not out.exists()
+
+
+# A connection held open: sends `first` (hex), prints "open", waits for the file `go` (at most
+# 20 s), then sends "later", half-closes and prints the reply (or "reset").
+HOLD = ("import socket,sys,time,os\n"
+        "c=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=25)\n"
+        "c.sendall(bytes.fromhex(sys.argv[3]))\n"
+        "print('open',flush=True)\n"
+        "end=time.monotonic()+20\n"
+        "while not os.path.exists(sys.argv[4]) and time.monotonic()<end: time.sleep(0.02)\n"
+        "d=b''\n"
+        "try:\n"
+        " c.sendall(b'later');c.shutdown(socket.SHUT_WR)\n"
+        " while True:\n"
+        "  x=c.recv(999)\n"
+        "  if not x: break\n"
+        "  d+=x\n"
+        "except OSError:\n"
+        " d=b'reset'\n"
+        "print(d.decode())\n")
+
+
+class Held:
+    def __init__(self, t, tmp_path, name, first=b"held "):
+        self.go = tmp_path / f"{name}.go"
+        self.proc = t.client.popen([lablib.python_bin(), "-B", "-c", HOLD, RELAY6, "80", first.hex(), str(self.go)],
+                                   text=True)
+        assert self.proc.stdout.readline().strip() == "open"
+
+    def finish(self):
+        self.go.touch()
+        out, _ = self.proc.communicate(timeout=25)
+        return out.strip()
+
+
+def backend_conns(t, n, timeout=10):
+    """Waits until the backend has n established connections on port 80 (the relay has admitted
+    and connected them)."""
+    host, _ = t.backends[0]
+    count = lambda: len(host.run(["ss", "-Htn", "state", "established", "( sport = :80 )"]).stdout.splitlines())
+    assert wait_for(lambda: count() >= n, timeout), f"backend has {count()} connections, not {n}"
+
+
+def test_validate_prints_every_error_with_its_line(reach, tmp_path):
+    cfg = tmp_path / "relay.yaml"
+    cfg.write_text("user: reach-no-such-user-x\nrelay:\n  listen: [\"198.18.0.1:\", \"[::]:8080\"]\n"
+                   "  backends: [\"198.18.1.2\", \"[::1]:8080\"]\n  metrics: \"198.18.0.1\"\n")
+    r = subprocess.run([str(reach), "relay", "--config", str(cfg), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 2, r
+    lines = r.stderr.splitlines()
+    assert lines[0] == f'{cfg}:1: user: user "reach-no-such-user-x": no such user'
+    assert lines[1].startswith(f"{cfg}:3: relay.listen[0]: listen address \"198.18.0.1:\": no port after ':' "
+                               "(write ADDRESS:PORT, [IPv6]:PORT or :PORT"), lines[1]
+    assert lines[2] == f"{cfg}:4: relay.backends[0]: address 198.18.1.2: no port (write host:port or [IPv6]:port)"
+    assert lines[3] == (f"{cfg}:4: relay.backends: [::1]:8080 is the relay's own listen address [::]:8080: it would "
+                        "connect to itself")
+    assert lines[4].startswith(f'{cfg}:5: relay.metrics: listen address "198.18.0.1": no port'), lines[4]
+    assert len(lines) == 5, lines
+    r = subprocess.run([str(reach), "relay", ":80", "--to", "198.18.1.2:80", "--metrics", "bad", "--validate"],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 2 and r.stderr.startswith('command line: --metrics: listen address "bad"'), r
+
+
+def test_reload_applies_limits_keeps_connections_and_names_failures(lab, reach, tmp_path):
+    t = Topo(lab)
+    t.serve(tmp_path)
+    cfg = tmp_path / "relay.yaml"
+    text = ("relay:\n  listen: \"[::]:80\"\n  backends: [198.18.1.2:80]\n  health: false\n"
+            "  limits:\n    ipv6: {prefix: 64, conns: 1}\n    ban: off\n    blackhole: false\n")
+    cfg.write_text(text)
+    ev = tmp_path / "events.jsonl"
+    with open(ev, "wb") as evf:
+        relay = start_relay_events(t, reach, cfg, ev, evf)
+        held = Held(t, tmp_path, "a")
+        backend_conns(t, 1)
+        assert t.connect(source_port=43000, check=False) is None  # the /64 holds 1
+
+        # A config the relay cannot use: the event names every cause with its line; the old config
+        # (and the listener it had taken over for the new set) keeps serving.
+        cfg.write_text("relay:\n  listen: [\"localhost:80\"]\n  backends: [\"198.18.1.2\"]\n")
+        relay.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: any(e["type"] == "relay_reload" and not e["ok"] for e in events(ev)), 10)
+        failed = [e for e in events(ev) if e["type"] == "relay_reload"][-1]
+        assert f"{cfg}:2: relay.listen[0]: listen address \"localhost:80\"" in failed["message"], failed
+        assert f"{cfg}:3: relay.backends[0]: address 198.18.1.2: no port" in failed["message"], failed
+        assert "old config kept" in failed["message"]
+        cfg.write_text(text.replace("listen: \"[::]:80\"", "listen: [\"[::]:80\", \"198.18.77.1:81\"]"))
+        relay.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: sum(1 for e in events(ev) if e["type"] == "relay_reload" and not e["ok"]) == 2, 10)
+        failed = [e for e in events(ev) if e["type"] == "relay_reload"][-1]
+        assert "198.18.77.1:81" in failed["message"] and "old config kept" in failed["message"], failed
+        assert t.connect(source_port=43001, check=False) is None  # still served, still limited
+
+        # limits: apply on reload, with the held connection still counted and open; user: cannot change.
+        cfg.write_text("user: nobody\n" + text.replace("conns: 1", "conns: 2"))
+        relay.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: any(e["type"] == "relay_reload" and e["ok"] for e in events(ev)), 10)
+        ok = [e for e in events(ev) if e["type"] == "relay_reload" and e["ok"]][-1]
+        assert ok["connections"] == 1 and any("a reload cannot switch user" in n for n in ok["notes"]), ok
+        assert bytes.fromhex(t.connect(source_port=43002)["reply"]).startswith(b"ok ")
+        second = Held(t, tmp_path, "b")
+        backend_conns(t, 2)
+        assert t.connect(source_port=43003, check=False) is None  # 2 held: the new cap
+        assert held.finish().startswith("ok "), "the connection across the reloads was cut"
+        assert second.finish().startswith("ok ")
+        assert lab.stop(relay) == 0
+
+
+def test_accept_proxy_limits_count_the_client_not_the_balancer(lab, reach, tmp_path):
+    t = Topo(lab)
+    out = t.serve(tmp_path)
+    cfg = tmp_path / "relay.yaml"
+    cfg.write_text("relay:\n  listen: \"[::]:80\"\n  backends: [198.18.1.2:80]\n  send_proxy: v1\n"
+                   "  accept_proxy: [\"2001:db8::/64\"]\n  health: false\n  metrics: \"127.0.0.1:9799\"\n"
+                   "  limits:\n    ipv4: {prefix: 32, conns: 1}\n    ipv6: {prefix: 64, conns: 2}\n"
+                   "    ban: off\n    blackhole: false\n")
+    relay = t.relay.popen([str(reach), "relay", "--config", str(cfg)], text=False, bufsize=0)
+    assert b"relay" in read_line(relay, 10)
+    # Clients behind the balancer (our client namespace, which also sends the headers).
+    x, y, z = "198.18.100.1", "198.18.100.2", "198.18.100.3"
+
+    # Before its header a connection counts against the balancer, for concurrency only: with two
+    # headers pending, a third connection is refused at accept.
+    idle = [Held(t, tmp_path, f"idle{i}", first=b"") for i in range(2)]
+    metrics = lambda: t.relay.run(["curl", "-s", "http://127.0.0.1:9799/metrics"]).stdout
+    assert wait_for(lambda: "reach_relay_connections_total 2" in metrics(), 10), metrics()
+    assert t.connect(f"PROXY TCP4 {y} 198.18.1.1 7000 80\\r\\nhello", source_port=44000, check=False) is None
+    assert 'reach_relay_admission_refused_total{reason="per_prefix_conns"} 1' in metrics()
+    for h in idle:
+        assert h.finish() == "reset"  # "later" is not a PROXY header
+
+    # X and Z hold one connection each (v1 headers): X is at its limit of 1; the balancer, at the
+    # 2 its own address may hold, is not limited by them once their headers are in.
+    held = Held(t, tmp_path, "x", first=f"PROXY TCP4 {x} 198.18.1.1 5000 80\r\nheld ".encode())
+    held_z = Held(t, tmp_path, "z", first=f"PROXY TCP4 {z} 198.18.1.1 5002 80\r\nheld ".encode())
+    backend_conns(t, 2)
+    assert t.connect(f"PROXY TCP4 {x} 198.18.1.1 5001 80\\r\\nsecond", source_port=44001, check=False) is None
+    # Y behind the same balancer (v2 header) is served: a third connection through it.
+    r = t.client.run([lablib.python_bin(), "-B", "-c",
+                      "import socket,sys\n"
+                      f"c=socket.create_connection(('{RELAY6}',80),timeout=10)\n"
+                      "c.sendall(bytes.fromhex(sys.argv[1])+b'from y');c.shutdown(socket.SHUT_WR)\n"
+                      "d=b''\nwhile True:\n x=c.recv(999)\n if not x: break\n d+=x\n"
+                      "print(d.decode())\n", v2_header(y, 6000, "198.18.1.1", 80).hex()], timeout=20)
+    assert r.stdout.startswith("ok "), r
+    assert held.finish().startswith("ok ") and held_z.finish().startswith("ok ")
+    recs = [bytes.fromhex(rec["hex"]) for rec in records(out, 3)]
+    assert f"PROXY TCP4 {y} 198.18.1.1 6000 80\r\nfrom y".encode() in recs, recs
+    assert f"PROXY TCP4 {x} 198.18.1.1 5000 80\r\nheld later".encode() in recs, recs
+    assert not any(b"second" in r for r in recs)
+    m = metrics()
+    assert 'reach_relay_closed_total{reason="limited"} 1' in m, m
+    assert 'reach_relay_admission_refused_total{reason="per_prefix_conns"} 2' in m, m
+    assert lab.stop(relay) == 0

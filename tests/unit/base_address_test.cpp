@@ -47,6 +47,7 @@ const Case kCases[] = {
     {"[fe80::1%25eth0]:22", HP, "fe80::1", "25eth0", 22, true},  // '%' is literal outside URLs
     {"2001:db8::1:22", HP, nullptr, "needs brackets", -1, false},
     {"198.18.0.1", HP, nullptr, "no port", -1, false},
+    {"198.18.0.1:", HP, nullptr, "no port after ':'", -1, false},
     {"198.18.0.1:0", HP, nullptr, "not a number from 1 to 65535", -1, false},
     {"198.18.0.1:65536", HP, nullptr, "not a number from 1 to 65535", -1, false},
     {"[2001:db8::1]x", HP, nullptr, "expected ':port'", -1, false},

@@ -308,5 +308,84 @@ TEST(RelayLimits, TopHitsOrderedByCount) {
   EXPECT_EQ(hits[0].reason, Refusal::per_prefix_conns);
 }
 
+// Behind a trusted balancer (--accept-proxy): before the header the balancer's address is
+// capped for concurrency only; the header's client then meets the per-prefix limits.
+TEST(RelayLimits, UpstreamCountsTheClientAfterTheHeader) {
+  RelayLimitsConfig c = base();  // 2 per /32 and per /64, 3 per /48
+  c.ban_after = 1;               // any per-prefix refusal would ban
+  RelayLimits l(c);
+  const IpAddr lb = A("198.18.9.1");
+  // Two pending headers: the balancer's cap of 2 is reached, a third is refused without a ban.
+  ASSERT_TRUE(l.admit_upstream(lb, 0).ok);
+  ASSERT_TRUE(l.admit_upstream(lb, 0).ok);
+  const Admit third = l.admit_upstream(lb, 0);
+  EXPECT_FALSE(third.ok);
+  EXPECT_EQ(third.reason, Refusal::per_prefix_conns);
+  EXPECT_TRUE(l.take_new_bans().empty());
+  // Both headers name client X: handed over, the balancer's pending count is free again.
+  EXPECT_TRUE(l.handover(lb, A("198.18.5.1"), 0).ok);
+  EXPECT_TRUE(l.handover(lb, A("198.18.5.1"), 0).ok);
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(l.admit_upstream(lb, 0).ok) << i;
+  // A third connection of X is over X's limit (and struck); Y behind the same balancer is not.
+  const Admit x = l.handover(lb, A("198.18.5.1"), 0);
+  EXPECT_FALSE(x.ok);
+  EXPECT_EQ(x.reason, Refusal::per_prefix_conns);
+  EXPECT_EQ(x.prefix.to_string(), "198.18.5.1/32");
+  EXPECT_TRUE(l.handover(lb, A("198.18.6.1"), 0).ok);
+  ASSERT_EQ(l.take_new_bans().size(), 1u);  // X, never the balancer
+  // The refused one is still the balancer's: released under its address it frees its slot.
+  l.released(lb, 0);
+  EXPECT_TRUE(l.admit_upstream(lb, 0).ok);
+  EXPECT_EQ(l.open_conns(), 4u);  // X, X, Y and the new pending one
+  // A closed client connection frees the client's slot.
+  l.released(A("198.18.6.1"), 0);
+  EXPECT_TRUE(l.handover(lb, A("198.18.6.1"), 0).ok);
+}
+
+TEST(RelayLimits, UpstreamMeetsTheGlobalCapAndIPv6Levels) {
+  RelayLimitsConfig c = base();
+  c.max_conns = 3;
+  RelayLimits l(c);
+  const IpAddr lb = A("2001:db8:9::1");
+  ASSERT_TRUE(l.admit_upstream(lb, 0).ok);
+  l.released(lb, 0);  // a header that never came: both IPv6 levels go back to zero
+  ASSERT_TRUE(l.admit_upstream(lb, 0).ok);
+  ASSERT_TRUE(l.admit_upstream(lb, 0).ok);
+  EXPECT_FALSE(l.admit_upstream(lb, 0).ok);  // the balancer's /64 holds 2
+  ASSERT_TRUE(l.admit_upstream(A("198.18.9.1"), 0).ok);
+  EXPECT_EQ(l.admit_upstream(A("198.18.9.2"), 0).reason, Refusal::global_conns);
+}
+
+// A reload's limits apply at once, with the open connections still counted and bans kept.
+TEST(RelayLimits, ReconfigureKeepsOpenConnectionsAndBans) {
+  RelayLimitsConfig c = base();
+  c.ban_after = 1;
+  RelayLimits l(c);
+  ASSERT_TRUE(l.admit(A("198.18.0.1"), 0).ok);
+  ASSERT_TRUE(l.admit(A("198.18.0.2"), 0).ok);
+  ASSERT_TRUE(l.admit(A("198.18.0.2"), 0).ok);
+  ASSERT_FALSE(l.admit(A("198.18.0.2"), 0).ok);  // banned now
+  // Now /24 with 4 per prefix: the three open connections count at the new level.
+  RelayLimitsConfig next = c;
+  next.v4 = {24, 4, 0, 0};
+  next.ban_after = 0;
+  const std::vector<IpAddr> open = {A("198.18.0.1"), A("198.18.0.2"), A("198.18.0.2")};
+  l.reconfigure(next, open, 1);
+  EXPECT_EQ(l.open_conns(), 3u);
+  EXPECT_EQ(l.config().v4.len, 24);
+  EXPECT_TRUE(l.admit(A("198.18.0.3"), 1).ok);
+  EXPECT_EQ(l.admit(A("198.18.0.4"), 1).reason, Refusal::per_prefix_conns);
+  // Released under the new lengths: one slot of the /24 back.
+  l.released(A("198.18.0.1"), 2);
+  EXPECT_TRUE(l.admit(A("198.18.0.4"), 2).ok);
+  // The old /32 ban is kept in the table (evicted when it expires), and a lower cap applies.
+  RelayLimitsConfig tight = next;
+  tight.v4 = {32, 1, 0, 0};
+  l.reconfigure(tight, std::vector<IpAddr>{A("198.18.0.3")}, 3);
+  EXPECT_EQ(l.admit(A("198.18.0.2"), 3).reason, Refusal::banned);
+  EXPECT_EQ(l.admit(A("198.18.0.3"), 3).reason, Refusal::per_prefix_conns);
+  EXPECT_TRUE(l.admit(A("198.18.0.5"), 3).ok);
+}
+
 }  // namespace
 }  // namespace reach::engine

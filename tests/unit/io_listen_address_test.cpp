@@ -33,10 +33,10 @@ TEST(ListenAddress, Accepted) {
 
 TEST(ListenAddress, RefusedWithTheTextAndAReason) {
   const std::pair<const char*, const char*> cases[] = {
-      {"", "expected ADDRESS:PORT"},
-      {"9798", "expected ADDRESS:PORT"},
-      {"127.0.0.1", "expected ADDRESS:PORT"},
-      {"127.0.0.1:", "port must be 1-65535"},
+      {"", "no port (write ADDRESS:PORT, [IPv6]:PORT or :PORT"},
+      {"9798", "no port (write ADDRESS:PORT"},
+      {"127.0.0.1", "no port (write ADDRESS:PORT"},
+      {"127.0.0.1:", "no port after ':' (write ADDRESS:PORT, [IPv6]:PORT or :PORT, e.g. 0.0.0.0:80"},
       {"127.0.0.1:0", "port must be 1-65535"},
       {"127.0.0.1:65536", "port must be 1-65535"},
       {"127.0.0.1:123456", "port must be 1-65535"},
@@ -44,7 +44,8 @@ TEST(ListenAddress, RefusedWithTheTextAndAReason) {
       {"127.0.0.1:80 ", "port must be 1-65535"},
       {"localhost:9798", "host names are not resolved"},
       {"::1:9798", "in brackets"},
-      {"[::1]", "expected [IPv6]:PORT"},
+      {"[::1]", "no port (write ADDRESS:PORT"},
+      {"[::1]x", "expected [IPv6]:PORT"},
       {"[::1]9798", "expected [IPv6]:PORT"},
       {"[::1:9798", "missing ']'"},
       {"[127.0.0.1]:80", "brackets are for IPv6"},

@@ -142,5 +142,28 @@ TEST(RelayDefence, SynCookiesSaysOnAndOff) {
   EXPECT_GE(now.value, 0);  // /proc/sys/net/ipv4/tcp_syncookies exists on every Linux we run on
 }
 
+// Behind a balancer: a client prefix that holds the balancer is banned by the relay only (the
+// kernel sees the balancer's address for every client); other clients' bans reach the kernel.
+TEST(RelayDefence, BansHoldingABalancerStayLocal) {
+  FakeSink fake;
+  DefenceConfig c = flood_config();
+  c.limits.v4.len = 24;
+  c.upstreams = {*parse_prefix("198.18.7.10/32")};
+  auto d = Defence::create(c, fake.sink());
+  ASSERT_NE(d, nullptr);
+  const IpAddr lb = A("198.18.7.10");
+  for (const char* client : {"198.18.7.99", "198.18.8.99"})
+    for (int i = 0; i < 20; ++i)
+      if (d->admit_upstream(lb, 0).ok && !d->handover(lb, A(client), 0).ok) d->released(lb, 0);
+  ASSERT_TRUE(d->tick(kNsPerMs));
+  ASSERT_EQ(fake.batches.size(), 1u);
+  ASSERT_EQ(fake.batches[0].size(), 1u);
+  EXPECT_EQ(fake.batches[0][0].prefix.to_string(), "198.18.8.0/24");
+  EXPECT_EQ(d->counters().bans_allowed, 1u);
+  // Both are banned in the relay; the balancer itself still gets in.
+  EXPECT_EQ(d->handover(lb, A("198.18.7.99"), kNsPerSec).reason, Refusal::banned);
+  EXPECT_TRUE(d->admit_upstream(lb, kNsPerSec).ok);
+}
+
 }  // namespace
 }  // namespace reach::tools::relay

@@ -25,6 +25,7 @@ Conn::Conn(Hooks& hooks, io::Reactor& r, std::uint64_t id, sys::Accepted accepte
   fd_[client] = std::move(accepted.fd);
   client_ = peer_;
   client_port_ = peer_port_;
+  counted_ = peer_;
 }
 
 Conn::~Conn() {
@@ -120,6 +121,12 @@ bool Conn::take_head_bytes(packet::Bytes in) {
       client_port_ = p.header.endpoints.src_port;
       local_ = p.header.endpoints.dst;
       local_port_ = p.header.endpoints.dst_port;
+      // From now on the limits count the client, not the balancer.
+      if (!hooks_.handover(peer_, client_)) {
+        close(Reject::limited);
+        return false;
+      }
+      counted_ = client_;
     }
     want_proxy_ = false;
     // What follows the header is the client's own stream.
@@ -285,7 +292,8 @@ void Conn::close(Reject why) {
   }
   if (timer_) r_.cancel(timer_), timer_ = 0;
   // An early refusal leaves no TIME_WAIT behind (a flood must not fill the port space).
-  if ((why == Reject::bad_proxy_header || why == Reject::head_timeout) && fd_[client].valid())
+  if ((why == Reject::bad_proxy_header || why == Reject::head_timeout || why == Reject::limited) &&
+      fd_[client].valid())
     (void)sys::set_linger_zero(fd_[client].get());
   fd_[client] = sys::Fd();
   fd_[backend] = sys::Fd();

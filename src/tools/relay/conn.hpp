@@ -34,6 +34,9 @@ class Conn {
   void close(Reject why);
   bool closed() const { return phase_ == Phase::closed; }
   const IpAddr& peer() const { return peer_; }
+  // The address the per-source limits count it under: the PROXY header's client once handed
+  // over, else the socket's peer.
+  const IpAddr& counted() const { return counted_; }
 
  private:
   enum class Phase : std::uint8_t { head, connecting, open, closed };
@@ -58,7 +61,8 @@ class Conn {
   std::uint32_t watched_[2] = {0, 0};  // the mask registered; 0 with watching_ false = none
   bool watching_[2] = {false, false};
   bool parked_[2] = {false, false};    // hung up with nothing to do: unwatched until progress
-  IpAddr peer_;                        // the socket's peer (limits are per socket peer)
+  IpAddr peer_;                        // the socket's peer
+  IpAddr counted_;                     // see counted()
   std::uint16_t peer_port_ = 0;
   IpAddr client_, local_;              // what the PROXY header / Forwarded carry
   std::uint16_t client_port_ = 0, local_port_ = 0;

@@ -71,8 +71,7 @@ std::unique_ptr<Defence> Defence::create(DefenceConfig config, BanSink sink) {
   return d;
 }
 
-Admit Defence::admit(const IpAddr& peer, TimeNs now) {
-  const Admit a = limits_.admit(peer, now);
+Admit Defence::counted(const Admit& a) {
   if (a.ok)
     ++counters_.admitted;
   else
@@ -80,7 +79,35 @@ Admit Defence::admit(const IpAddr& peer, TimeNs now) {
   return a;
 }
 
+Admit Defence::admit(const IpAddr& peer, TimeNs now) { return counted(limits_.admit(peer, now)); }
+
 void Defence::released(const IpAddr& peer, TimeNs now) { limits_.released(peer, now); }
+
+Admit Defence::admit_upstream(const IpAddr& upstream, TimeNs now) {
+  return counted(limits_.admit_upstream(upstream, now));
+}
+
+Admit Defence::handover(const IpAddr& upstream, const IpAddr& client, TimeNs now) {
+  const Admit a = limits_.handover(upstream, client, now);
+  if (!a.ok) ++counters_.refused[static_cast<std::size_t>(a.reason)];
+  return a;
+}
+
+std::string Defence::reconfigure(const engine::RelayLimitsConfig& limits, TimeNs head_deadline,
+                                 std::vector<IpPrefix> upstreams, std::span<const IpAddr> open, TimeNs now) {
+  std::string note;
+  engine::RelayLimitsConfig next = limits;
+  if (next.blackhole != config_.limits.blackhole) {
+    note = std::string("limits.blackhole stays ") + (config_.limits.blackhole ? "on" : "off") + " until a restart";
+    next.blackhole = config_.limits.blackhole;
+  }
+  config_.limits = next;
+  config_.head_deadline = head_deadline;
+  config_.upstreams = std::move(upstreams);
+  if (nft_) nft_->set_allow_list(next.allow);
+  limits_.reconfigure(std::move(next), open, now);
+  return note;
+}
 
 void Defence::head_timed_out(const IpAddr&) { ++counters_.head_timeouts; }
 
@@ -100,13 +127,15 @@ Result<void> Defence::tick(TimeNs now) {
     last_evict_ = now;
   }
   for (const IpPrefix& p : limits_.take_new_bans()) {
+    const bool kernel = sink_ && !io::ban_refused(p, config_.upstreams);
+    if (sink_ && !kernel) ++counters_.bans_allowed;
     nlohmann::json e = {{"type", "relay_ban"},
                         {"version", 1},
                         {"prefix", p.to_string()},
                         {"ban_s", config_.limits.ban_time / kNsPerSec},
-                        {"kernel", static_cast<bool>(sink_)}};
+                        {"kernel", kernel}};
     event(e.dump());
-    if (sink_ && pending_.size() < kMaxPending) pending_.push_back({p, config_.limits.ban_time});
+    if (kernel && pending_.size() < kMaxPending) pending_.push_back({p, config_.limits.ban_time});
   }
   if (pending_.empty() || !sink_) return {};
   auto r = sink_(pending_);
@@ -153,11 +182,18 @@ namespace {
 class DefenceGate final : public Gate {
  public:
   explicit DefenceGate(std::unique_ptr<Defence> d) : d_(std::move(d)) {}
-  Verdict admit(const IpAddr& peer, TimeNs now) override {
-    const Admit a = d_->admit(peer, now);
-    return {a.ok, a.ok ? std::string() : std::string(engine::refusal_name(a.reason))};
+  Verdict admit(const IpAddr& peer, TimeNs now) override { return verdict(d_->admit(peer, now)); }
+  Verdict admit_upstream(const IpAddr& upstream, TimeNs now) override {
+    return verdict(d_->admit_upstream(upstream, now));
+  }
+  Verdict handover(const IpAddr& upstream, const IpAddr& client, TimeNs now) override {
+    return verdict(d_->handover(upstream, client, now));
   }
   void released(const IpAddr& peer, TimeNs now) override { d_->released(peer, now); }
+  std::string reconfigure(const config::RelayLimitsConfig& limits, TimeNs head_timeout,
+                          std::vector<IpPrefix> upstreams, std::span<const IpAddr> open, TimeNs now) override {
+    return d_->reconfigure(limits, head_timeout, std::move(upstreams), open, now);
+  }
   TimeNs head_deadline(TimeNs at) const override { return d_->head_deadline(at); }
   void head_timed_out(const IpAddr& peer) override { d_->head_timed_out(peer); }
   void memory_in_use(std::uint64_t bytes) override { d_->set_memory_in_use(bytes); }
@@ -170,15 +206,20 @@ class DefenceGate final : public Gate {
   std::vector<std::string> take_events() override { return d_->take_events(); }
 
  private:
+  static Verdict verdict(const Admit& a) {
+    return {a.ok, a.ok ? std::string() : std::string(engine::refusal_name(a.reason))};
+  }
   std::unique_ptr<Defence> d_;
 };
 
 }  // namespace
 
-std::unique_ptr<Gate> defence_gate(const config::RelayLimitsConfig& limits, TimeNs head_timeout, BanSink sink) {
+std::unique_ptr<Gate> defence_gate(const config::RelayLimitsConfig& limits, TimeNs head_timeout, BanSink sink,
+                                   std::vector<IpPrefix> upstreams) {
   DefenceConfig c;
   c.limits = limits;
   c.head_deadline = head_timeout;
+  c.upstreams = std::move(upstreams);
   return std::make_unique<DefenceGate>(Defence::create(std::move(c), std::move(sink)));
 }
 

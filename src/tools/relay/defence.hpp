@@ -6,7 +6,11 @@
 //                          arm a timer at defence.head_deadline(now) for the PROXY header /
 //                          HTTP request head; when it fires first: defence.head_timed_out(peer)
 //                          and close.
-//   connection closed   -> defence.released(peer, now)   (exactly once per admitted connection)
+//   from an accept_proxy source: defence.admit_upstream(balancer, now) at accept, then
+//                          defence.handover(balancer, client, now) once the PROXY header names
+//                          the client (limits count the client, not the balancer)
+//   connection closed   -> defence.released(counted, now) (exactly once per admitted connection,
+//                          under the client after a handover, else the socket's peer)
 //   buffers grow/shrink -> defence.set_memory_in_use(bytes)
 //   a Reactor timer     -> every defence.flush_interval(): defence.tick(now) (pushes pending
 //                          black-hole bans to nftables in one batch, evicts idle prefixes)
@@ -45,6 +49,9 @@ struct DefenceConfig {
   TimeNs head_deadline = 5 * kNsPerSec;      // PROXY header / HTTP request head (slow-loris)
   TimeNs flush_interval = 100 * kNsPerMs;    // how often tick() should run
   io::NftLayout nft;                         // table `inet reach` by default (docs/NFTABLES.md)
+  // accept_proxy: a ban overlapping one of these stays in the relay and never reaches the
+  // kernel, which sees the balancer's address (a client's /24 holding it would cut off all).
+  std::vector<IpPrefix> upstreams;
 };
 
 // The kernel's SYN cookies (net.ipv4.tcp_syncookies): 0 off, 1 on when the backlog overflows,
@@ -79,6 +86,14 @@ class Defence {
 
   Admit admit(const IpAddr& peer, TimeNs now);
   void released(const IpAddr& peer, TimeNs now);
+  // Behind a trusted balancer (--accept-proxy): engine::RelayLimits::admit_upstream / handover.
+  Admit admit_upstream(const IpAddr& upstream, TimeNs now);
+  Admit handover(const IpAddr& upstream, const IpAddr& client, TimeNs now);
+  // A reload: new limits and header deadline, state kept (RelayLimits::reconfigure). Whether bans
+  // go to nftables stays as at start (the capability for it may be gone): a change is returned as
+  // a note for the reload event, else "".
+  std::string reconfigure(const engine::RelayLimitsConfig& limits, TimeNs head_deadline,
+                          std::vector<IpPrefix> upstreams, std::span<const IpAddr> open, TimeNs now);
   TimeNs head_deadline(TimeNs accepted_at) const { return accepted_at + config_.head_deadline; }
   void head_timed_out(const IpAddr& peer);
   void set_memory_in_use(std::uint64_t bytes) { limits_.set_memory_in_use(bytes); }
@@ -122,10 +137,12 @@ class Defence {
   std::string blackhole_status_;
   TimeNs last_evict_ = 0;
   void event(std::string line);
+  Admit counted(const Admit& a);  // admitted or refused by reason
 };
 
 // The relay's Gate (gate.hpp) on the flood defences. Server::start, in place of open_gate:
 //   gate_ = defence_gate(cfg_->limits, cfg_->head_timeout);
-std::unique_ptr<Gate> defence_gate(const config::RelayLimitsConfig& limits, TimeNs head_timeout, BanSink sink = {});
+std::unique_ptr<Gate> defence_gate(const config::RelayLimitsConfig& limits, TimeNs head_timeout, BanSink sink = {},
+                                   std::vector<IpPrefix> upstreams = {});
 
 }  // namespace reach::tools::relay

@@ -3,6 +3,7 @@
 // (tools/relay/defence.hpp, per-prefix limits and black-holing) behind a small interface, so
 // connections never see how they decide.
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,19 @@ class Gate {
     std::string reason;
   };
   virtual Verdict admit(const IpAddr& peer, TimeNs now) = 0;
-  // Once for every admitted connection.
-  virtual void released(const IpAddr& peer, TimeNs now) = 0;
+  // From a trusted balancer (--accept-proxy), before its PROXY header: counted against the
+  // balancer for concurrency only; the header's client is then admitted by handover(). Refused
+  // there, the connection stays the balancer's until released.
+  virtual Verdict admit_upstream(const IpAddr& upstream, TimeNs now) = 0;
+  virtual Verdict handover(const IpAddr& upstream, const IpAddr& client, TimeNs now) = 0;
+  // Once for every admitted connection, with the address it is counted under (the client after
+  // a handover, else the socket's peer).
+  virtual void released(const IpAddr& counted, TimeNs now) = 0;
+  // A reload's limits, head deadline and balancers (accept_proxy, never banned in the kernel),
+  // without dropping state; `open` is every open connection's counted address. Returns what
+  // could not change (for the reload event), or "".
+  virtual std::string reconfigure(const config::RelayLimitsConfig& limits, TimeNs head_timeout,
+                                  std::vector<IpPrefix> upstreams, std::span<const IpAddr> open, TimeNs now) = 0;
   // When the PROXY header / first request head must be complete.
   virtual TimeNs head_deadline(TimeNs accepted_at) const = 0;
   virtual void head_timed_out(const IpAddr& peer) = 0;

@@ -24,8 +24,9 @@ enum class Reject : std::uint8_t {
   backend_error,     // the backend reset or errored mid-transfer
   idle_timeout,
   shutdown,          // the relay stopped
+  limited,           // the client a PROXY header named is over its per-source limits
 };
-inline constexpr std::size_t kRejectCount = 10;
+inline constexpr std::size_t kRejectCount = 11;
 const char* reject_word(Reject r);
 
 struct BackendRef {
@@ -46,6 +47,9 @@ class Hooks {
   virtual void backend_failed(std::size_t i, const std::string& reason) = 0;
   virtual void bytes(std::uint64_t up, std::uint64_t down) = 0;
   virtual void head_timed_out(const IpAddr& peer) = 0;
+  // A trusted balancer's PROXY header named `client`: the per-source limits now count it instead
+  // of the balancer. False: refused (counted by reason), the connection must close.
+  virtual bool handover(const IpAddr& upstream, const IpAddr& client) = 0;
   // Exactly once per connection; the Conn may be destroyed after the current callback.
   virtual void finished(std::uint64_t id, Reject why) = 0;
 };

@@ -45,7 +45,8 @@ std::string Server::metrics_text() const {
   counter("reach_relay_closed", "Connections ended, by reason (none: both sides finished)", std::move(ends));
   std::vector<prom::Sample> refused;
   for (const auto& [reason, n] : refusals_) refused.push_back({{{"reason", reason}}, d(n)});
-  counter("reach_relay_admission_refused", "New connections refused at accept by the flood defences, by reason",
+  counter("reach_relay_admission_refused",
+          "New connections refused by the flood defences (at accept, or at the PROXY header's client), by reason",
           std::move(refused));
   std::vector<prom::Sample> up, active, total, failures;
   for (std::size_t i = 0; i < backends_.size(); ++i) {

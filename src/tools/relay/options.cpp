@@ -1,101 +1,156 @@
 // The relay's config as the command line and the file give it: the file's `relay:` section,
-// flags over it, every address checked before anything opens.
-#include <cerrno>
-#include <fstream>
-#include <sstream>
+// flags over it, every address checked before anything opens. Every problem is collected, each
+// naming its flag or its file:line and key with the value, in config's error list (the one
+// watch --validate prints).
+#include <algorithm>
+
+#include <fmt/format.h>
 
 #include "config/values.hpp"
 #include "io/listen_address.hpp"
+#include "sys/daemon_privs.hpp"
+#include "sys/own_addresses.hpp"
+#include "sys/input_file.hpp"
 #include "tools/relay/server.hpp"
 
 namespace reach::tools::relay {
 
 namespace {
 
-Result<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail("read", path, errno);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+constexpr const char* kCommandLine = "command line";
 
-Result<std::vector<IpPrefix>> prefixes(const std::vector<std::string>& texts, const char* flag) {
+class Problems {
+ public:
+  explicit Problems(std::string file) : file_(std::move(file)) {}
+  // From the file when line > 0 (file:line: key: message), else from a flag.
+  void add(int line, std::string key, std::string message) {
+    errors_.items.push_back({line > 0 ? file_ : kCommandLine, line, std::move(key), std::move(message)});
+  }
+  void take(config::ConfigErrors e) {
+    for (auto& i : e.items) errors_.items.push_back(std::move(i));
+  }
+  config::ConfigErrors done() {
+    std::stable_sort(errors_.items.begin(), errors_.items.end(),
+                     [](const config::ConfigError& a, const config::ConfigError& b) {
+                       return a.source != b.source ? a.source == kCommandLine : a.line < b.line;
+                     });
+    return std::move(errors_);
+  }
+  bool ok() const { return errors_.items.empty(); }
+
+ private:
+  std::string file_;
+  config::ConfigErrors errors_;
+};
+
+std::vector<IpPrefix> prefixes(const std::vector<std::string>& texts, const char* flag, Problems& p) {
   std::vector<IpPrefix> out;
   for (const auto& t : texts) {
-    auto p = parse_prefix(t);
-    if (!p) return fail(flag, t, 0, "not a prefix like 198.18.0.0/15 or 2001:db8::/32");
-    out.push_back(*p);
+    if (auto pre = parse_prefix(t)) out.push_back(*pre);
+    else p.add(0, flag, fmt::format("\"{}\" is not a prefix like 198.18.0.0/15 or 2001:db8::/32", t));
   }
   return out;
 }
 
-Result<TimeNs> duration(const std::optional<std::string>& text, TimeNs current, const char* flag) {
-  if (!text) return current;
+void duration(const std::optional<std::string>& text, TimeNs& into, const char* flag, Problems& p) {
+  if (!text) return;
   auto d = config::parse_duration(*text);
-  if (!d || *d <= 0) return fail(flag, *text, 0, "not a duration like 5s or 500ms");
-  return *d;
+  if (!d || *d <= 0) return p.add(0, flag, fmt::format("\"{}\" is not a duration like 5s or 500ms", *text));
+  into = *d;
+}
+
+bool in(const IpAddr& a, const char* prefix) { return parse_prefix(prefix)->contains(a); }
+bool unspecified(const IpAddr& a) { return in(a, "0.0.0.0/32") || in(a, "::/128"); }
+
+// A backend that is one of the relay's own listen addresses would send the relay to itself.
+bool loops(const io::ListenAddress& l, const config::RelayBackend& b, const std::vector<IpAddr>& own) {
+  if (l.port != b.port) return false;
+  const IpAddr to = unmap_v4(b.addr);
+  if (l.addr && !unspecified(*l.addr)) return unmap_v4(*l.addr) == to;
+  // A wildcard (":P" both families, "0.0.0.0:P", "[::]:P" one) takes every own address of its
+  // family: the unspecified address, loopback and every interface's.
+  if (l.addr && l.addr->is_v4() != to.is_v4()) return false;
+  if (unspecified(to) || in(to, "127.0.0.0/8") || in(to, "::1/128")) return true;
+  return std::find(own.begin(), own.end(), to) != own.end();
 }
 
 }  // namespace
 
-Result<config::RelayConfig> build_config(const RelayOptions& o, std::ostream& err) {
+config::ConfigResult<config::RelayConfig> build_config(const RelayOptions& o) {
   config::RelayConfig c;
+  Problems p(o.config);
   if (!o.config.empty()) {
-    auto text = read_file(o.config);
-    if (!text) return tl::unexpected(text.error());
-    auto parsed = config::parse_relay_config(*text, o.config);
-    if (!parsed) {
-      err << parsed.error().message() << '\n';
-      return fail("config", o.config, 0, "invalid");
+    auto text = sys::read_input_file(o.config);
+    if (!text) {
+      p.add(0, "--config", text.error().message());
+      return tl::unexpected(p.done());
     }
-    c = std::move(*parsed);
+    p.take(config::parse_relay_config_into(*text, o.config, c));
   }
-  if (!o.listen.empty()) c.listen = o.listen;
+  if (!o.listen.empty()) {
+    c.listen = o.listen;
+    c.listen_lines.assign(o.listen.size(), 0);
+  }
   if (!o.to.empty()) {
     c.backends.clear();
     for (const auto& t : o.to) {
-      auto b = config::parse_backend(t);
-      if (!b) return tl::unexpected(b.error());
-      c.backends.push_back(*b);
+      if (auto b = config::parse_backend(t)) c.backends.push_back(*b);
+      else p.add(0, "--to", b.error().message());
     }
   }
   if (o.send_proxy) {
-    auto m = config::parse_proxy_send(*o.send_proxy);
-    if (!m) return fail("--send-proxy", *o.send_proxy, 0, "must be v1, v2 or none");
-    c.send_proxy = *m;
+    if (auto m = config::parse_proxy_send(*o.send_proxy)) c.send_proxy = *m;
+    else p.add(0, "--send-proxy", fmt::format("\"{}\" must be v1, v2 or none", *o.send_proxy));
   }
   if (o.balance) {
-    auto b = config::parse_balance(*o.balance);
-    if (!b) return fail("--balance", *o.balance, 0, "must be roundrobin or leastconn");
-    c.balance = *b;
+    if (auto b = config::parse_balance(*o.balance)) c.balance = *b;
+    else p.add(0, "--balance", fmt::format("\"{}\" must be roundrobin or leastconn", *o.balance));
   }
-  if (!o.accept_proxy.empty()) {
-    auto p = prefixes(o.accept_proxy, "--accept-proxy");
-    if (!p) return tl::unexpected(p.error());
-    c.accept_proxy = *p;
-  }
-  if (!o.trusted.empty()) {
-    auto p = prefixes(o.trusted, "--trusted");
-    if (!p) return tl::unexpected(p.error());
-    c.trusted = *p;
-  }
+  if (!o.accept_proxy.empty()) c.accept_proxy = prefixes(o.accept_proxy, "--accept-proxy", p);
+  if (!o.trusted.empty()) c.trusted = prefixes(o.trusted, "--trusted", p);
   if (o.http) c.http = true;
   if (o.no_health) c.health_checks = false;
   if (o.no_blackhole) c.limits.blackhole = false;
-  if (o.metrics) c.metrics = *o.metrics;
-  if (o.user) c.user = *o.user;
-  auto ct = duration(o.connect_timeout, c.connect_timeout, "--connect-timeout");
-  auto it = duration(o.idle_timeout, c.idle_timeout, "--idle-timeout");
-  auto ht = duration(o.head_timeout, c.head_timeout, "--head-timeout");
-  if (!ct) return tl::unexpected(ct.error());
-  if (!it) return tl::unexpected(it.error());
-  if (!ht) return tl::unexpected(ht.error());
-  c.connect_timeout = *ct, c.idle_timeout = *it, c.head_timeout = *ht;
-  if (c.listen.empty()) return fail("relay", "", 0, "needs at least one listen address (LISTEN... or relay.listen)");
-  if (c.backends.empty()) return fail("relay", "", 0, "needs at least one backend (--to or relay.backends)");
-  for (const auto& l : c.listen)
-    if (auto a = io::parse_listen_address(l); !a) return tl::unexpected(a.error());
+  if (o.metrics) c.metrics = *o.metrics, c.metrics_line = 0;
+  if (o.user) c.user = *o.user, c.user_line = 0;
+  duration(o.connect_timeout, c.connect_timeout, "--connect-timeout", p);
+  duration(o.idle_timeout, c.idle_timeout, "--idle-timeout", p);
+  duration(o.head_timeout, c.head_timeout, "--head-timeout", p);
+
+  // Each listen address with its own line (or as the flag gave it).
+  std::vector<io::ListenAddress> listen;
+  for (std::size_t i = 0; i < c.listen.size(); ++i) {
+    const int line = i < c.listen_lines.size() ? c.listen_lines[i] : 0;
+    const std::string key = line ? fmt::format("relay.listen[{}]", i) : "LISTEN";
+    if (auto a = io::parse_listen_address(c.listen[i])) listen.push_back(*a);
+    else p.add(line, key, a.error().message());
+  }
+  if (c.metrics)
+    if (auto a = io::parse_listen_address(*c.metrics); !a)
+      p.add(c.metrics_line, c.metrics_line ? "relay.metrics" : "--metrics", a.error().message());
+  if (c.user)
+    if (auto u = sys::check_user(*c.user); !u) p.add(c.user_line, c.user_line ? "user" : "--user", u.error().message());
+  if (!listen.empty() && !c.backends.empty()) {
+    const bool wildcard =
+        std::any_of(listen.begin(), listen.end(), [](const auto& l) { return !l.addr || unspecified(*l.addr); });
+    std::vector<IpAddr> own;
+    if (wildcard)
+      if (auto a = sys::own_addresses()) own = std::move(*a);
+    for (std::size_t i = 0; i < c.backends.size(); ++i)
+      for (const auto& l : listen)
+        if (loops(l, c.backends[i], own)) {
+          const int line = c.backends[i].line;
+          p.add(line, line ? "relay.backends" : "--to",
+                fmt::format("{} is the relay's own listen address {}: it would connect to itself", c.backends[i].text,
+                            l.to_string()));
+          break;
+        }
+  }
+  if (p.ok() && c.listen.empty())
+    p.add(0, o.config.empty() ? "LISTEN" : "relay.listen", "needs at least one listen address (LISTEN... or relay.listen)");
+  if (p.ok() && c.backends.empty())
+    p.add(0, o.config.empty() ? "--to" : "relay.backends", "needs at least one backend (--to or relay.backends)");
+  if (!p.ok()) return tl::unexpected(p.done());
   return c;
 }
 

@@ -5,9 +5,9 @@
 namespace reach::tools {
 
 int run_relay(const RelayOptions& opts, std::ostream& out, std::ostream& err) {
-  auto cfg = relay::build_config(opts, err);
-  if (!cfg) {
-    err << "reach relay: " << cfg.error().message() << '\n';
+  auto cfg = relay::build_config(opts);
+  if (!cfg) {  // every problem, one a line, as watch --validate prints them
+    err << cfg.error().message() << '\n';
     return 2;
   }
   if (opts.validate) {

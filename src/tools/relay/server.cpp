@@ -45,7 +45,7 @@ const char* reject_word(Reject r) {
   static const char* const words[kRejectCount] = {"none",        "bad_proxy_header", "head_timeout",
                                                   "bad_request", "head_too_large",   "no_backend",
                                                   "client_error", "backend_error",   "idle_timeout",
-                                                  "shutdown"};
+                                                  "shutdown",    "limited"};
   return words[static_cast<std::size_t>(r)];
 }
 
@@ -77,23 +77,36 @@ Result<std::unique_ptr<Server>> Server::create(const RelayOptions& opts, config:
 
 Result<void> Server::open_listeners(const config::RelayConfig& cfg) {
   std::map<std::string, Listener> next;
+  std::vector<std::string> taken;  // from the old set
+  // On a failure the listeners taken over go back (the new ones close): the old set stays whole.
+  auto give_back = [&](Error e) -> Result<void> {
+    for (const auto& key : taken) listeners_.emplace(key, std::move(next.at(key)));
+    if (auto w = watch_listeners(); !w) return w;
+    return tl::unexpected(std::move(e));
+  };
   for (const auto& text : cfg.listen) {
     auto a = io::parse_listen_address(text);
-    if (!a) return tl::unexpected(a.error());
+    if (!a) return give_back(a.error());
     const std::string key = a->to_string();
     if (next.count(key)) continue;
     if (auto old = listeners_.find(key); old != listeners_.end()) {
       next.emplace(key, std::move(old->second));
       listeners_.erase(old);
+      taken.push_back(key);
       continue;
     }
     auto fd = sys::listen_tcp(a->addr, a->port, kBacklog, key);
-    if (!fd) return tl::unexpected(fd.error());
+    if (!fd) return give_back(fd.error());
     next.emplace(key, Listener{*a, std::move(*fd)});
   }
   // Only now that every new one opened: the old set closes (connections stay).
   for (auto& [key, l] : listeners_) reactor_->unwatch(l.fd.get());
   listeners_ = std::move(next);
+  return watch_listeners();
+}
+
+// (Re)registers every listener: a map node moved between sets is a new address for the callback.
+Result<void> Server::watch_listeners() {
   for (auto& [key, l] : listeners_) {
     Listener* lp = &l;
     (void)reactor_->unwatch(l.fd.get());
@@ -107,14 +120,17 @@ Result<void> Server::start() {
   auto r = io::Reactor::create();
   if (!r) return tl::unexpected(r.error());
   reactor_ = std::move(*r);
-  gate_ = defence_gate(cfg_->limits, cfg_->head_timeout);
+  gate_ = defence_gate(cfg_->limits, cfg_->head_timeout, {}, cfg_->accept_proxy);
   if (auto l = open_listeners(*cfg_); !l) return l;
   apply_backends(*cfg_);
   if (cfg_->metrics) {
     io::HttpServerOptions o;
     o.listen = {*cfg_->metrics};
     auto h = io::HttpServer::start(*reactor_, o);
-    if (!h) return tl::unexpected(h.error());
+    if (!h)  // which setting it was: a bind error alone does not say
+      return fail(cfg_->metrics_line ? fmt::format("{}:{}: relay.metrics", cfg_->source, cfg_->metrics_line)
+                                     : std::string("--metrics"),
+                  *cfg_->metrics, 0, h.error().message());
     http_ = std::move(*h);
     start_metrics();
   }
@@ -136,7 +152,7 @@ Result<void> Server::start() {
     if (opts_.config.empty()) return;
     if (auto r = reload(); !r) {
       ++reload_failures_;
-      event("reload", "reload failed: " + r.error().message(), {{"ok", false}});
+      event("reload", r.error().message(), {{"ok", false}});
     }
   });
   if (gate_->tick_interval() > 0) reactor_->after(gate_->tick_interval(), [this] { on_tick(); });
@@ -195,7 +211,12 @@ void Server::on_accept(Listener& l) {
     if (!*a) return;
     const TimeNs now = reactor_->now();
     // The one admission point (flood defences: gate.hpp).
-    const Gate::Verdict v = gate_->admit((*a)->peer, now);
+    // From a trusted balancer the client is known only once the PROXY header is in: until then
+    // the balancer's pending headers are capped, and the header deadline runs.
+    const IpAddr& peer = (*a)->peer;
+    const bool upstream = std::any_of(cfg_->accept_proxy.begin(), cfg_->accept_proxy.end(),
+                                      [&](const IpPrefix& p) { return p.contains(peer); });
+    const Gate::Verdict v = upstream ? gate_->admit_upstream(peer, now) : gate_->admit(peer, now);
     if (!v.ok) {
       ++refusals_[v.reason];
       (void)sys::set_linger_zero((*a)->fd.get());
@@ -212,16 +233,36 @@ void Server::on_accept(Listener& l) {
 }
 
 Result<void> Server::reload() {
-  auto next = build_config(opts_, err_);
-  if (!next) return tl::unexpected(next.error());
-  if (auto l = open_listeners(*next); !l) return l;
+  auto next = build_config(opts_);
+  if (!next) {
+    std::string why;
+    for (const auto& e : next.error().items) why += (why.empty() ? "" : "; ") + e.text();
+    return fail("reload", "", 0, why + " (old config kept)");
+  }
+  if (auto l = open_listeners(*next); !l) return fail("reload", "", 0, l.error().message() + " (old config kept)");
   apply_backends(*next);
+  // Limits apply to new connections; the open ones stay counted, under their addresses.
+  std::vector<IpAddr> open;
+  open.reserve(conns_.size());
+  for (const auto& [id, c] : conns_) open.push_back(c->counted());
+  std::vector<std::string> notes;
+  if (auto n = gate_->reconfigure(next->limits, next->head_timeout, next->accept_proxy, open, reactor_->now());
+      !n.empty())
+    notes.push_back(std::move(n));
+  // The process switched user at start and cannot switch back: the user stays until a restart.
+  if (next->user != cfg_->user) {
+    notes.push_back(fmt::format("user: still {}: a reload cannot switch user (privileges were dropped at start); "
+                                "restart to apply",
+                                cfg_->user ? "\"" + *cfg_->user + "\"" : "the starting user"));
+    next->user = cfg_->user;
+  }
   cfg_ = std::make_shared<const config::RelayConfig>(std::move(*next));
   ++reloads_;
   schedule_checks();
-  event("reload", fmt::format("reloaded: {} listeners, {} backends, {} connections kept", listeners_.size(),
-                              backends_.size(), conns_.size()),
-        {{"ok", true}, {"connections", conns_.size()}});
+  std::string text = fmt::format("reloaded: {} listeners, {} backends, {} connections kept", listeners_.size(),
+                                 backends_.size(), conns_.size());
+  for (const auto& n : notes) text += "; " + n;
+  event("reload", text, {{"ok", true}, {"connections", conns_.size()}, {"notes", notes}});
   return {};
 }
 
@@ -241,12 +282,17 @@ void Server::bytes(std::uint64_t up, std::uint64_t down) {
   bytes_down_ += down;
 }
 void Server::head_timed_out(const IpAddr& peer) { gate_->head_timed_out(peer); }
+bool Server::handover(const IpAddr& upstream, const IpAddr& client) {
+  const Gate::Verdict v = gate_->handover(upstream, client, reactor_->now());
+  if (!v.ok) ++refusals_[v.reason];
+  return v.ok;
+}
 
 void Server::finished(std::uint64_t id, Reject why) {
   auto it = conns_.find(id);
   if (it == conns_.end()) return;
   ++rejects_[static_cast<std::size_t>(why)];
-  gate_->released(it->second->peer(), reactor_->now());
+  gate_->released(it->second->counted(), reactor_->now());
   gate_->memory_in_use((conns_.size() - 1) * connection_bytes(*cfg_));
   // The Conn is on the stack of its own callback: destroyed on the next turn.
   finished_.push_back(std::move(it->second));

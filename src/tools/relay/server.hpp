@@ -24,8 +24,9 @@
 
 namespace reach::tools::relay {
 
-// The config as the command line and the file give it: the file (if any) with flags over it.
-Result<config::RelayConfig> build_config(const RelayOptions& opts, std::ostream& err);
+// The config as the command line and the file give it: the file (if any) with flags over it,
+// every listen address, the user and loops checked; every problem listed (options.cpp).
+config::ConfigResult<config::RelayConfig> build_config(const RelayOptions& opts);
 
 class Server final : public Hooks {
  public:
@@ -42,6 +43,7 @@ class Server final : public Hooks {
   void backend_failed(std::size_t i, const std::string& reason) override;
   void bytes(std::uint64_t up, std::uint64_t down) override;
   void head_timed_out(const IpAddr& peer) override;
+  bool handover(const IpAddr& upstream, const IpAddr& client) override;
   void finished(std::uint64_t id, Reject why) override;
 
  private:
@@ -56,8 +58,10 @@ class Server final : public Hooks {
   Server(const RelayOptions& opts, config::RelayConfig cfg, std::ostream& out, std::ostream& err);
   Result<void> start();
   Result<void> open_listeners(const config::RelayConfig& cfg);
+  Result<void> watch_listeners();
   void on_accept(Listener& l);
   void on_tick();
+  // The old config keeps running when the new one fails; the error names every cause.
   Result<void> reload();
   void apply_backends(const config::RelayConfig& cfg);
   void start_metrics();

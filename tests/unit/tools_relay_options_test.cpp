@@ -1,0 +1,116 @@
+// tools::relay::build_config: every problem of the file and the flags at once, each naming its
+// file:line and key (or its flag) and the value, as `reach relay --validate` prints them.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tools/relay/server.hpp"
+
+namespace reach::tools::relay {
+namespace {
+
+struct TempFile {
+  std::string path;
+  explicit TempFile(const std::string& text) {
+    char name[] = "/tmp/reach-relay-options-XXXXXX";
+    const int fd = mkstemp(name);
+    path = name;
+    std::ofstream(path) << text;
+    ::close(fd);
+  }
+  ~TempFile() { std::remove(path.c_str()); }
+};
+
+std::vector<std::string> problems(const RelayOptions& o) {
+  auto c = build_config(o);
+  std::vector<std::string> out;
+  if (!c)
+    for (const auto& e : c.error().items) out.push_back(e.text());
+  return out;
+}
+
+TEST(RelayOptions, EveryFileErrorWithItsLine) {
+  TempFile f(
+      "user: reach-no-such-user-x\n"            // 1
+      "relay:\n"                                // 2
+      "  listen:\n"                             // 3
+      "    - \"198.18.0.1:\"\n"                 // 4
+      "    - \"[::]:8080\"\n"                   // 5
+      "    - \"localhost:80\"\n"                // 6
+      "  backends:\n"                           // 7
+      "    - \"198.18.1.2\"\n"                  // 8
+      "    - \"[::1]:8080\"\n"                  // 9
+      "  metrics: \"198.18.0.1\"\n"             // 10
+      "  limits: { max_conns: 0 }\n");          // 11
+  RelayOptions o;
+  o.config = f.path;
+  const auto p = problems(o);
+  const std::string F = f.path;
+  const std::vector<std::string> want = {
+      F + ":1: user: user \"reach-no-such-user-x\": no such user",
+      F + ":4: relay.listen[0]: listen address \"198.18.0.1:\": no port after ':' (write ADDRESS:PORT, "
+          "[IPv6]:PORT or :PORT, e.g. 0.0.0.0:80, [::]:80, :80)",
+      F + ":6: relay.listen[2]: listen address \"localhost:80\": not a numeric IP address (host names are not resolved)",
+      F + ":8: relay.backends[0]: address 198.18.1.2: no port (write host:port or [IPv6]:port)",
+      F + ":9: relay.backends: [::1]:8080 is the relay's own listen address [::]:8080: it would connect to itself",
+      F + ":10: relay.metrics: listen address \"198.18.0.1\": no port (write ADDRESS:PORT, [IPv6]:PORT or :PORT, "
+          "e.g. 0.0.0.0:80, [::]:80, :80)",
+      F + ":11: relay.limits.max_conns: must be a whole number from 1 to 10000000, not '0'",
+  };
+  EXPECT_EQ(p, want);
+}
+
+TEST(RelayOptions, EveryFlagErrorNamesTheFlagAndTheValue) {
+  RelayOptions o;
+  o.listen = {"198.18.0.1:80", "[::1]"};
+  o.to = {"198.18.1.2:", "198.18.0.1:80"};
+  o.metrics = "127.0.0.1";
+  o.user = "reach-no-such-user-x";
+  o.send_proxy = "v3";
+  o.idle_timeout = "soon";
+  const auto p = problems(o);
+  const std::vector<std::string> want = {
+      "command line: --to: address 198.18.1.2:: no port after ':' (write host:port or [IPv6]:port)",
+      "command line: --send-proxy: \"v3\" must be v1, v2 or none",
+      "command line: --idle-timeout: \"soon\" is not a duration like 5s or 500ms",
+      "command line: LISTEN: listen address \"[::1]\": no port (write ADDRESS:PORT, [IPv6]:PORT or :PORT, e.g. "
+      "0.0.0.0:80, [::]:80, :80)",
+      "command line: --metrics: listen address \"127.0.0.1\": no port (write ADDRESS:PORT, [IPv6]:PORT or :PORT, "
+      "e.g. 0.0.0.0:80, [::]:80, :80)",
+      "command line: --user: user \"reach-no-such-user-x\": no such user",
+      "command line: --to: 198.18.0.1:80 is the relay's own listen address 198.18.0.1:80: it would connect to itself",
+  };
+  EXPECT_EQ(p, want);
+}
+
+// Loops through a wildcard: the unspecified address and loopback are the relay's own; another
+// family's wildcard or another port is not a loop.
+TEST(RelayOptions, LoopsThroughAWildcard) {
+  const struct {
+    const char* listen;
+    const char* to;
+    bool loop;
+  } cases[] = {
+      {":80", "127.0.0.1:80", true},     {":80", "[::1]:80", true},         {"0.0.0.0:80", "0.0.0.0:80", true},
+      {"0.0.0.0:80", "127.0.0.2:80", true}, {"[::]:80", "127.0.0.1:80", false}, {":80", "127.0.0.1:81", false},
+      {"198.18.0.1:80", "198.18.0.2:80", false},
+  };
+  for (const auto& c : cases) {
+    RelayOptions o;
+    o.listen = {c.listen};
+    o.to = {c.to};
+    const auto p = problems(o);
+    EXPECT_EQ(!p.empty(), c.loop) << c.listen << " -> " << c.to;
+    if (!p.empty()) {
+      EXPECT_NE(p[0].find("connect to itself"), std::string::npos) << p[0];
+    }
+  }
+}
+
+}  // namespace
+}  // namespace reach::tools::relay
