@@ -2,6 +2,7 @@
 
 #include <nftables/libnftables.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace reach::io {
@@ -52,6 +53,21 @@ Result<std::string> NftCtx::run(const std::string& op, const std::string& where,
     if (err.find("Operation not permitted") != std::string::npos) e = EPERM;
     return fail(op, where, e, err);
   }
+  return out;
+}
+
+std::string nft_timeout_text(TimeNs t) {
+  constexpr std::int64_t kMaxDays = 36500;
+  std::int64_t s = std::max<std::int64_t>((t + kNsPerSec - 1) / kNsPerSec, 1);
+  s = std::min<std::int64_t>(s, kMaxDays * 86400);
+  std::string out;
+  auto part = [&](std::int64_t v, char unit) {
+    if (v > 0) out += std::to_string(v) + unit;
+  };
+  part(s / 86400, 'd');
+  part(s % 86400 / 3600, 'h');
+  part(s % 3600 / 60, 'm');
+  part(s % 60, 's');
   return out;
 }
 

@@ -48,12 +48,6 @@ bool overlaps(const IpPrefix& a, const IpPrefix& b) {
   return a.len <= b.len ? a.contains(b.net) : b.contains(a.net);
 }
 
-std::string timeout_text(TimeNs t) {
-  TimeNs ms = (t + kNsPerMs - 1) / kNsPerMs;
-  if (ms < 1000) ms = 1000;
-  return std::to_string(ms) + "ms";
-}
-
 }  // namespace
 
 bool ban_refused(const IpPrefix& p, std::span<const IpPrefix> allow) {
@@ -83,7 +77,7 @@ std::string add_script(const std::string& table, std::span<const Ban> bans, bool
       timed += ", ";
       bare += ", ";
     }
-    timed += addr + " timeout " + timeout_text(b.timeout);
+    timed += addr + " timeout " + nft_timeout_text(b.timeout);
     bare += addr;
   }
   std::string out;

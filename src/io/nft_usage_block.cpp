@@ -85,9 +85,9 @@ Result<void> NftUsageBlock::block(std::span<const std::string> ifnames, TimeNs t
     if (!blockable_ifname(n)) return fail("nftables usage block", n, EINVAL, "not an interface name that may be blocked");
   if (ifnames.empty()) return {};
   const std::string head = " element inet " + table_ + " usage_block { ";
-  const std::string ms = std::to_string((timeout + kNsPerMs - 1) / kNsPerMs) + "ms";
+  const std::string ttl = nft_timeout_text(timeout);
   std::string timed;
-  for (const auto& n : ifnames) timed += (timed.empty() ? "\"" : ", \"") + n + "\" timeout " + ms;
+  for (const auto& n : ifnames) timed += (timed.empty() ? "\"" : ", \"") + n + "\" timeout " + ttl;
   // add, delete, add: a name already present gets the new timeout on every kernel.
   auto r = run("nftables usage block", "add" + head + timed + " }\ndelete" + head + quoted_list(ifnames) + " }\nadd" +
                                            head + timed + " }\n");

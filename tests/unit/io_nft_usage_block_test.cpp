@@ -70,3 +70,29 @@ TEST(NftUsageBlock, EnsureScriptIsExactlyTheDocumentedRules) {
 
 }  // namespace
 }  // namespace reach::io
+
+namespace reach::io {
+namespace {
+
+// nft 1.0.6 refuses "2678400000ms" (a 31-day cycle's block) with "value too large": timeouts are
+// written in days, hours, minutes and seconds as nft prints them (CI failure on 1 December).
+TEST(NftTimeoutText, DaysHoursMinutesSecondsRoundedUp) {
+  struct Case {
+    TimeNs t;
+    const char* want;
+  } cases[] = {
+      {0, "1s"},
+      {1, "1s"},
+      {kNsPerSec, "1s"},
+      {kNsPerSec + 1, "2s"},
+      {60 * kNsPerSec, "1m"},
+      {3600 * kNsPerSec, "1h"},
+      {31LL * 86400 * kNsPerSec, "31d"},
+      {(86400LL + 7200 + 180 + 4) * kNsPerSec, "1d2h3m4s"},
+      {100000LL * 86400 * kNsPerSec, "36500d"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(nft_timeout_text(c.t), c.want) << c.t;
+}
+
+}  // namespace
+}  // namespace reach::io
