@@ -60,6 +60,14 @@ struct HostResult {
   bool timed_out = false;        // the resolver did not answer
 };
 
+// The name servers of the system's resolver configuration (resolv.conf, as c-ares reads it), in
+// its order: for queries to "the resolver" when the user names none (`check --dnsbl`).
+struct DnsServer {
+  IpAddr addr;
+  std::uint16_t port = 53;
+};
+Result<std::vector<DnsServer>> system_dns_servers(const std::string& resolv_conf = {});
+
 class DnsAsync {
  public:
   static Result<std::unique_ptr<DnsAsync>> create(Reactor& reactor);
