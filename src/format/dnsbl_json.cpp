@@ -62,10 +62,13 @@ int write_dnsbl_nagios(std::ostream& out, const std::vector<model::DnsblOutcome>
                                  s.listed_addresses, s.addresses, s.listed, s.total, s.errors, s.total,
                                  static_cast<double>(slowest) / 1e9);
   out << "CHECK " << nagios_state_word(st) << ": " << nagios_text(summary) << " | " << perf << '\n';
-  for (const auto& o : rows)
-    if (o.status != model::DnsblStatus::not_listed)
-      out << nagios_text(o.input) << " on " << nagios_text(o.zone) << ": " << dnsbl_status_word(o.status) << ", "
-          << nagios_text(o.txt.empty() ? o.reason : o.reason + ": " + o.txt) << '\n';
+  for (const auto& o : rows) {
+    if (o.status == model::DnsblStatus::not_listed) continue;
+    std::string what = o.status == model::DnsblStatus::listed
+                           ? fmt::format("listed {}{}", fmt::join(o.codes, ","), o.txt.empty() ? "" : ", " + o.txt)
+                           : fmt::format("{}, {}", dnsbl_status_word(o.status), o.reason);
+    out << nagios_text(o.input) << " on " << nagios_text(o.zone) << ": " << nagios_text(what) << '\n';
+  }
   out.flush();
   return static_cast<int>(st);
 }

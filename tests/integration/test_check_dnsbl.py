@@ -37,7 +37,7 @@ def blocklist(lab, reach):
     # drops it without a word (no ICMP): sent, and never heard of again.
     p.server.ip("route", "add", "198.18.250.1/32", "via", p.client4)
     p.server.popen([str(DNSMASQ), "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-                    "--bind-interfaces", f"--listen-address={p.server4}", "--port=53", "--pid-file", "--user=root",
+                    "--bind-interfaces", f"--listen-address={p.server4},{p.server6}", "--port=53", "--pid-file", "--user=root",
                     "--log-facility=-", "--local=/dnsbl.test/", "--server=/silent.test/198.18.250.1",
                     f"--host-record={v4name(LISTED4)}.dnsbl.test,127.0.0.2",
                     f"--txt-record={v4name(LISTED4)}.dnsbl.test,{TXT}",
@@ -106,15 +106,39 @@ def test_listed_not_listed_refused_and_v6(blocklist, reach):
     assert lines[2].split()[:3] == [CLEAN4, "dnsbl.test", "not-listed"], r.stdout
     assert lines[3].startswith("2 addresses x 1 zone: 1 listed, 1 not listed, 0 zone errors"), r.stdout
 
-    # Nothing listed, every zone answered: exit 0.
-    r = check(p, reach, "--dnsbl-zone", "dnsbl.test", CLEAN4, "2001:db8:77::2")
+    # Nothing listed, every zone answered: exit 0; the resolver over IPv6, with its port.
+    r = p.client.run([str(reach), "check", "--dnsbl", "--dns-server", f"[{p.server6}]:53", "--dnsbl-zone",
+                      "dnsbl.test", CLEAN4, "2001:db8:77::2"], check=False, timeout=TIMEOUT)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_without_dns_server_the_system_resolver_is_asked(blocklist, reach, tmp_path):
+    """`ip netns exec` bind-mounts /etc/netns/<ns>/resolv.conf over /etc/resolv.conf."""
+    p = blocklist
+    etc = Path("/etc/netns") / p.client.ns
+    etc.mkdir(parents=True, exist_ok=False)
+    try:
+        (etc / "resolv.conf").write_text(f"nameserver {p.server4}\n")
+        r = p.client.run([str(reach), "check", "--dnsbl", "--dnsbl-zone", "dnsbl.test", "--json", LISTED4],
+                         check=False, timeout=TIMEOUT)
+        rows, _ = ndjson(r.stdout)
+        assert rows[0]["result"] == "listed" and rows[0]["txt"] == TXT, rows
+        (etc / "resolv.conf").write_text("# no name server\n")
+        r = p.client.run([str(reach), "check", "--dnsbl", "--dnsbl-zone", "dnsbl.test", LISTED4], check=False,
+                         timeout=TIMEOUT)
+        # c-ares falls back to 127.0.0.1 when resolv.conf names none: nothing listens there.
+        assert r.returncode == 1 and "error" in r.stdout, r.stdout + r.stderr
+    finally:
+        for f in etc.iterdir():
+            f.unlink()
+        etc.rmdir()
 
 
 def test_a_silent_zone_is_an_error_in_bounded_time(blocklist, reach):
     p = blocklist
     t0 = time.monotonic()
-    r = check(p, reach, "--dnsbl-zone", "dnsbl.test", "--dnsbl-zone", "silent.test", "-W", "1", "--json", CLEAN4)
+    r = check(p, reach, "--dnsbl-zone", "dnsbl.test", "--dnsbl-zone", "silent.test", "--dnsbl-zone", "other.test",
+              "-W", "1", "--json", CLEAN4)
     took = time.monotonic() - t0
     assert r.returncode == 1, r.stdout + r.stderr
     rows, summary = ndjson(r.stdout)
@@ -125,7 +149,10 @@ def test_a_silent_zone_is_an_error_in_bounded_time(blocklist, reach):
     assert silent["attempts"] == 2 and silent["reason"] == "no answer within 1s x 2 attempts", silent
     # Two attempts of 1 s (the default retry), not the resolver's own patience.
     assert 1.9 < took < 6, took
-    assert summary["errors"] == 1 and summary["not_listed"] == 1, summary
+    # dnsmasq refuses zones it neither holds nor forwards: a zone error, not a clean bill.
+    other = by_zone["other.test"]
+    assert other["result"] == "error" and other["rcode"] == "REFUSED" and "REFUSED" in other["reason"], other
+    assert summary["errors"] == 2 and summary["not_listed"] == 1, summary
 
     # -r 0: one attempt.
     t0 = time.monotonic()
@@ -144,8 +171,8 @@ def test_nagios_states(blocklist, reach):
     first, *rest = r.stdout.splitlines()
     assert first.startswith(f"CHECK CRITICAL: 1 of 2 addresses listed ({LISTED4} on dnsbl.test 127.0.0.2)"), first
     assert "'listed'=1;;0;0;2 'listings'=1;;;0;4 'zone_errors'=2;;;0;4" in first, first
-    assert any(l.startswith(f"{LISTED4} on dnsbl.test: listed") and TXT in l for l in rest), rest
-    assert any(l.startswith(f"{CLEAN4} on silent.test: error") for l in rest), rest
+    assert any(l == f"{LISTED4} on dnsbl.test: listed 127.0.0.2, {TXT}" for l in rest), rest
+    assert f"{CLEAN4} on silent.test: error, no answer within 0.5s x 1 attempt" in rest, rest
 
     r = check(p, reach, "--dnsbl-zone", "dnsbl.test", "--dnsbl-zone", "silent.test", "-W", "0.5", "-r", "0",
               "--nagios", CLEAN4)

@@ -172,8 +172,8 @@ class Lookups {
     row.status = v.status;
     row.codes = std::move(v.codes);
     row.rcode = r.rcode_name;
-    row.reason = r.timed_out ? fmt::format("no answer within {:g}s x {} attempts", static_cast<double>(timeout_) / 1e9,
-                                           row.attempts)
+    row.reason = r.timed_out ? fmt::format("no answer within {:g}s x {} attempt{}", static_cast<double>(timeout_) / 1e9,
+                                           row.attempts, row.attempts == 1 ? "" : "s")
                              : std::move(v.reason);
     if (r.answered) row.time = r.duration;
     if (row.status != DnsblStatus::listed) return finish(i);
