@@ -6,21 +6,10 @@
 #include <array>
 
 #include "base/text.hpp"
+#include "format/check_writer.hpp"
 #include "format/dnsbl_writer.hpp"
 
 namespace reach::format {
-namespace {
-
-std::string time_text(const std::optional<TimeNs>& t) {
-  if (!t) return "-";
-  double ms = static_cast<double>(*t) / 1e6;
-  if (ms < 1) return fmt::format("{:.3f}ms", ms);
-  if (ms < 1000) return fmt::format("{:.1f}ms", ms);
-  return fmt::format("{:.2f}s", ms / 1000);
-}
-
-}  // namespace
-
 const char* dnsbl_status_word(model::DnsblStatus s) {
   switch (s) {
     case model::DnsblStatus::listed: return "listed";
@@ -38,7 +27,7 @@ void write_dnsbl_text(std::ostream& out, const std::vector<model::DnsblOutcome>&
     if (o.mapped_v4) addr += " (as " + o.addr.to_string() + ")";
     std::string reason = o.reason;
     if (!o.txt.empty()) reason += ": " + o.txt;
-    cells.push_back({addr, printable(o.zone), dnsbl_status_word(o.status), time_text(o.time),
+    cells.push_back({addr, printable(o.zone), dnsbl_status_word(o.status), check_time_text(o.time),
                      o.codes.empty() ? "-" : printable(fmt::format("{}", fmt::join(o.codes, ","))), printable(reason)});
   }
   std::array<std::size_t, 6> w{};
