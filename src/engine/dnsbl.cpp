@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 namespace reach::engine {
 namespace {
 
@@ -85,29 +87,30 @@ DnsblVerdict classify_dnsbl(const DnsblAnswer& a) {
     return v;
   }
   v.codes = a.a;
-  std::string outside, refusal;
+  std::optional<std::string> outside, refusal;  // the first of each
   for (const auto& text : a.a) {
     auto ip = IpAddr::parse(text);
     if (!ip || !ip->is_v4() || (ip->v4_host_order() >> 24) != 127) {
-      if (outside.empty()) outside = text;
+      if (!outside) outside = text;
       continue;
     }
     std::uint32_t h = ip->v4_host_order();
     if ((h >> 8) == 0x7fffff || h == 0x7f000001) {
-      if (refusal.empty()) refusal = text;
+      if (!refusal) refusal = text;
     }
   }
-  if (!outside.empty()) {
-    v.reason = fmt::format("answer {} is outside 127.0.0.0/8: not a DNSBL code (a resolver rewriting NXDOMAIN?)", outside);
+  if (outside) {
+    v.reason = fmt::format("answer '{}' is outside 127.0.0.0/8: not a DNSBL code (a resolver rewriting NXDOMAIN?)", *outside);
     return v;
   }
-  if (!refusal.empty()) {
-    std::string why = refusal == "127.255.255.252"   ? " (Spamhaus: typo in the zone name)"
-                      : refusal == "127.255.255.254" ? " (Spamhaus: query through a public or open resolver)"
-                      : refusal == "127.255.255.255" ? " (Spamhaus: too many queries)"
-                      : refusal == "127.0.0.1"       ? " (a refusal code of URIBL and others, not a listing)"
-                                                     : "";
-    v.reason = fmt::format("the list refused the query: {}{}", refusal, why);
+  if (refusal) {
+    const std::string& r = *refusal;
+    std::string why = r == "127.255.255.252"   ? " (Spamhaus: typo in the zone name)"
+                      : r == "127.255.255.254" ? " (Spamhaus: query through a public or open resolver)"
+                      : r == "127.255.255.255" ? " (Spamhaus: too many queries)"
+                      : r == "127.0.0.1"       ? " (a refusal code of URIBL and others, not a listing)"
+                                               : "";
+    v.reason = fmt::format("the list refused the query: {}{}", r, why);
     return v;
   }
   v.status = S::listed;

@@ -118,6 +118,8 @@ TEST(DnsblClassify, Table) {
       {answer(0, {"128.0.0.2"}), DnsblStatus::error, "outside"},
       {answer(0, {"127.0.0.2", "10.0.0.1"}), DnsblStatus::error, "outside"},
       {answer(0, {"not an address"}), DnsblStatus::error, "outside"},
+      {answer(0, {""}), DnsblStatus::error, "outside"},  // found by fuzz_dnsbl: an empty text was no marker
+      {answer(0, {"127.0.0.2", ""}), DnsblStatus::error, "outside"},
       {answer(2, {}), DnsblStatus::error, "SERVFAIL"},
       {answer(5, {}), DnsblStatus::error, "REFUSED"},
       {answer(9, {}), DnsblStatus::error, "RCODE9"},
