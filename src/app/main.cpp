@@ -273,7 +273,7 @@ int run(int argc, char** argv, std::ostream& out) {
   k->add_option("--path", co.path, "URL path for --kind http/https (default /)");
   k->add_option("-j,--jobs", co.jobs, "checks in flight at once (default 1000)");
   k->add_option("-W,--timeout", co.timeout, "seconds to wait for each attempt (default 2)");
-  k->add_option("-r,--retries", co.retries, "extra attempts after a timeout or unreachable (default 0)");
+  k->add_option("-r,--retries", co.retries, "extra attempts after a timeout or unreachable (default 0; --dnsbl: 1)");
   k->add_option("--expect-status", co.expect_status, "HTTP statuses that pass (default 200-399)");
   k->add_option("--body", co.body, "HTTP body must contain this text");
   k->add_option("--body-regex", co.body_regex, "HTTP body must match this regular expression (RE2 syntax, linear time)");

@@ -1,7 +1,7 @@
 #pragma once
 // DNS queries to a chosen server on the Reactor (c-ares: ares_set_socket_callback for its
 // sockets, ares_timeout for its timers, ares_process_fd when ready): watch's dns:// probes and
-// guard's DNSBL lookups. One c-ares channel per server, kept while queries use it.
+// check's DNSBL lookups (`check --dnsbl`). One c-ares channel per server, kept while queries use it.
 //
 // Threading: on the Reactor's thread only. Callbacks run from reactor callbacks, never from
 // inside query().

@@ -185,6 +185,7 @@ def test_nagios_states(blocklist, reach):
 @pytest.mark.parametrize("args,why", [
     (["example.org"], "'example.org': not an IP address"),
     (["198.18.77.2:25"], "not an IP address"),
+    (["fe80::1%lo"], "an address with a zone"),
     ([], "give the addresses to look up"),
     (["--dnsbl-zone", "", "198.18.77.2"], "--dnsbl-zone '': an empty zone"),
     (["--dnsbl-zone", "a..b", "198.18.77.2"], "an empty label"),

@@ -77,6 +77,8 @@ Result<Plan> plan(const CheckOptions& o) {
   std::vector<IpAddr> seen;
   for (const auto& text : o.endpoints) {
     auto ip = IpAddr::parse(text);
+    if (!ip && text.find('%') != std::string::npos)
+      return fail("--dnsbl", "'" + text + "'", 0, "an address with a zone: blocklists list global addresses only");
     if (!ip)
       return fail("--dnsbl", "'" + text + "'", 0,
                   "not an IP address (blocklists list addresses: give addresses, not names or ports)");
