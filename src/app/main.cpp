@@ -283,7 +283,7 @@ int run(int argc, char** argv, std::ostream& out) {
   k->add_option("--path", co.path, "URL path for --kind http/https (default /)");
   k->add_option("-j,--jobs", co.jobs, "checks in flight at once (default 1000)");
   k->add_option("-W,--timeout", co.timeout, "seconds to wait for each attempt (default 2)");
-  k->add_option("-r,--retries", co.retries, "extra attempts after a timeout or unreachable (default 0)");
+  k->add_option("-r,--retries", co.retries, "extra attempts after a timeout or unreachable (default 0; --dnsbl: 1)");
   k->add_option("--expect-status", co.expect_status, "HTTP statuses that pass (default 200-399)");
   k->add_option("--body", co.body, "HTTP body must contain this text");
   k->add_option("--body-regex", co.body_regex, "HTTP body must match this regular expression (RE2 syntax, linear time)");
@@ -296,6 +296,10 @@ int run(int argc, char** argv, std::ostream& out) {
   k->add_flag("--nagios", co.nagios, "Nagios plugin output and exit codes");
   k->add_option("-w,--warning", co.warn, "--nagios WARNING when a check takes more than TIME s or more than FAILED fail: TIME[,FAILED]");
   k->add_option("-c,--critical", co.crit, "--nagios CRITICAL threshold: TIME[,FAILED] (default: any failure)");
+  k->add_flag("--dnsbl", co.dnsbl, "look the addresses given up in DNS blocklists (docs/CHECK.md, DNS blocklists)");
+  k->add_option("--dnsbl-zone", co.dnsbl_zones, "--dnsbl: a blocklist zone to query (repeatable; default zen.spamhaus.org, bl.spamcop.net, b.barracudacentral.org)")
+      ->allow_extra_args(false);
+  k->add_option("--dns-server", co.dns_server, "--dnsbl: the resolver to ask, ADDR[:PORT] (default: the first of /etc/resolv.conf)");
   NetnsOption check_ns;
   check_ns.add_to(k);
 
@@ -494,6 +498,13 @@ int run(int argc, char** argv, std::ostream& out) {
       std::cerr << "reach check: -4 and -6 exclude each other\n";
       return 2;
     }
+    co.retries_set = k->get_option("-r")->count() > 0;
+    for (const char* name : {"--dnsbl-zone", "--dns-server"})
+      if (!co.dnsbl && k->get_option(name)->count() > 0) {
+        if (co.nagios) return (out << "CHECK UNKNOWN: " << name << " goes with --dnsbl\n"), 3;
+        std::cerr << "reach check: " << name << " goes with --dnsbl\n";
+        return 2;
+      }
     for (const char* name : {"--body", "--body-regex", "--expect-status", "--cert-days"})
       if (k->get_option(name)->count() > 0) co.http_options.emplace_back(name);
     if (c4) co.family = reach::Family::v4;

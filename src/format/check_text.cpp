@@ -10,14 +10,6 @@
 namespace reach::format {
 namespace {
 
-std::string time_text(const std::optional<TimeNs>& t) {
-  if (!t) return "-";
-  double ms = static_cast<double>(*t) / 1e6;
-  if (ms < 1) return fmt::format("{:.3f}ms", ms);
-  if (ms < 1000) return fmt::format("{:.1f}ms", ms);
-  return fmt::format("{:.2f}s", ms / 1000);
-}
-
 std::string result_text(const model::CheckOutcome& o) {
   if (o.kind != model::CheckKind::tcp && o.http_status != 0 &&
       (o.status == model::CheckStatus::http_ok || o.status == model::CheckStatus::http_status))
@@ -26,6 +18,14 @@ std::string result_text(const model::CheckOutcome& o) {
 }
 
 }  // namespace
+
+std::string check_time_text(const std::optional<TimeNs>& t) {
+  if (!t) return "-";
+  double ms = static_cast<double>(*t) / 1e6;
+  if (ms < 1) return fmt::format("{:.3f}ms", ms);
+  if (ms < 1000) return fmt::format("{:.1f}ms", ms);
+  return fmt::format("{:.2f}s", ms / 1000);
+}
 
 const char* check_status_word(model::CheckStatus s) {
   using S = model::CheckStatus;
@@ -68,7 +68,7 @@ void write_check_text(std::ostream& out, const std::vector<model::CheckOutcome>&
     std::string pol;
     if (o.must_pass) pol = o.ok ? (*o.must_pass ? "ok (pass)" : "ok (block)")
                                 : (*o.must_pass ? "VIOLATION (must pass)" : "VIOLATION (must block)");
-    cells.push_back({printable(o.name), printable(o.endpoint), result_text(o), time_text(o.time), pol, printable(o.reason)});
+    cells.push_back({printable(o.name), printable(o.endpoint), result_text(o), check_time_text(o.time), pol, printable(o.reason)});
   }
   std::array<std::size_t, 6> w{};
   for (const auto& c : cells)

@@ -2,6 +2,7 @@
 // Writers of `reach check` results: a text table, NDJSON, or a Nagios plugin report.
 #include <optional>
 #include <ostream>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -11,6 +12,8 @@ namespace reach::format {
 
 const char* check_status_word(model::CheckStatus s);
 const char* check_kind_word(model::CheckKind k);
+// The TIME column: 0.090ms, 12.3ms, 2.00s; "-" without a time.
+std::string check_time_text(const std::optional<TimeNs>& t);
 
 // name, endpoint, result, reason, time (and the expectation for policy flows), then a summary.
 void write_check_text(std::ostream& out, const std::vector<model::CheckOutcome>& rows, const model::CheckSummary& s);

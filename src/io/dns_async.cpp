@@ -375,6 +375,34 @@ void DnsAsync::resolve_host(const HostQuery& q, std::function<void(HostResult)> 
   impl_->rearm(**chan);
 }
 
+Result<std::vector<DnsServer>> system_dns_servers(const std::string& resolv_conf) {
+  const std::string where = resolv_conf.empty() ? "/etc/resolv.conf" : resolv_conf;
+  if (!ares_once()) return fail("ares_library_init", "", 0);
+  ares_channel ch = nullptr;
+  ares_options o{};
+  int mask = 0;
+  if (!resolv_conf.empty()) {
+    o.resolvconf_path = const_cast<char*>(resolv_conf.c_str());
+    mask |= ARES_OPT_RESOLVCONF;
+  }
+  if (int rc = ares_init_options(&ch, &o, mask); rc != ARES_SUCCESS)
+    return fail("read resolver configuration", where, 0, ares_strerror(rc));
+  ares_addr_port_node* list = nullptr;
+  int rc = ares_get_servers_ports(ch, &list);
+  std::vector<DnsServer> out;
+  for (auto* n = list; rc == ARES_SUCCESS && n; n = n->next) {
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(n->family == AF_INET ? static_cast<const void*>(&n->addr.addr4)
+                                                                                   : static_cast<const void*>(&n->addr.addr6));
+    out.push_back({IpAddr::from_bytes(n->family == AF_INET ? Family::v4 : Family::v6, bytes),
+                   static_cast<std::uint16_t>(n->udp_port ? n->udp_port : 53)});
+  }
+  ares_free_data(list);
+  ares_destroy(ch);
+  if (rc != ARES_SUCCESS) return fail("read resolver configuration", where, 0, ares_strerror(rc));
+  if (out.empty()) return fail("read resolver configuration", where, 0, "no name server");
+  return out;
+}
+
 std::size_t DnsAsync::in_flight() const { return impl_->in_flight; }
 
 }  // namespace reach::io

@@ -1,7 +1,7 @@
 #pragma once
 // DNS queries to a chosen server on the Reactor (c-ares: ares_set_socket_callback for its
 // sockets, ares_timeout for its timers, ares_process_fd when ready): watch's dns:// probes and
-// guard's DNSBL lookups. One c-ares channel per server, kept while queries use it.
+// check's DNSBL lookups (`check --dnsbl`). One c-ares channel per server, kept while queries use it.
 //
 // Threading: on the Reactor's thread only. Callbacks run from reactor callbacks, never from
 // inside query().
@@ -59,6 +59,14 @@ struct HostResult {
   std::string error;             // why there is no address ("Domain name not found", ...)
   bool timed_out = false;        // the resolver did not answer
 };
+
+// The name servers of the system's resolver configuration (resolv.conf, as c-ares reads it), in
+// its order: for queries to "the resolver" when the user names none (`check --dnsbl`).
+struct DnsServer {
+  IpAddr addr;
+  std::uint16_t port = 53;
+};
+Result<std::vector<DnsServer>> system_dns_servers(const std::string& resolv_conf = {});
 
 class DnsAsync {
  public:

@@ -29,6 +29,7 @@
 #include "sys/limits.hpp"
 #include "sys/netns.hpp"
 #include "sys/resolve.hpp"
+#include "tools/check/dnsbl.hpp"
 #include "tools/check/tcp_checks.hpp"
 #include "tools/ping/ping.hpp"
 
@@ -527,6 +528,9 @@ class CheckRun {
 
 }  // namespace
 
-int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) { return CheckRun(o, out, err).run(); }
+int run_check(const CheckOptions& o, std::ostream& out, std::ostream& err) {
+  if (o.dnsbl) return run_dnsbl(o, out, err);
+  return CheckRun(o, out, err).run();
+}
 
 }  // namespace reach::tools

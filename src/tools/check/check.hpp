@@ -35,6 +35,11 @@ struct CheckOptions {
   // HTTP-only options given on the command line (--body, --expect-status, ...): an error when
   // no check is HTTP, since they would change nothing.
   std::vector<std::string> http_options;
+  // --dnsbl: the endpoints are addresses looked up in DNS blocklists (tools/check/dnsbl.hpp).
+  bool dnsbl = false;
+  std::vector<std::string> dnsbl_zones;  // --dnsbl-zone, repeatable; empty: the default list
+  std::string dns_server;                // --dns-server ADDR[:PORT]; empty: resolv.conf's first
+  bool retries_set = false;              // -r given (--dnsbl retries once by default)
 };
 
 // Exit code: 0 every endpoint OK (policy: the network matches it), 1 some failed, 2 bad input;
