@@ -57,17 +57,17 @@ Result<std::string> NftCtx::run(const std::string& op, const std::string& where,
 }
 
 std::string nft_timeout_text(TimeNs t) {
-  constexpr std::int64_t kMaxDays = 36500;
-  std::int64_t s = std::max<std::int64_t>((t + kNsPerSec - 1) / kNsPerSec, 1);
-  s = std::min<std::int64_t>(s, kMaxDays * 86400);
+  constexpr std::int64_t kMaxMs = 36500LL * 86400 * 1000;
+  std::int64_t ms = std::clamp<std::int64_t>((t + kNsPerMs - 1) / kNsPerMs, 1000, kMaxMs);
   std::string out;
-  auto part = [&](std::int64_t v, char unit) {
+  auto part = [&](std::int64_t v, const char* unit) {
     if (v > 0) out += std::to_string(v) + unit;
   };
-  part(s / 86400, 'd');
-  part(s % 86400 / 3600, 'h');
-  part(s % 3600 / 60, 'm');
-  part(s % 60, 's');
+  part(ms / 86400000, "d");
+  part(ms % 86400000 / 3600000, "h");
+  part(ms % 3600000 / 60000, "m");
+  part(ms % 60000 / 1000, "s");
+  part(ms % 1000, "ms");
   return out;
 }
 

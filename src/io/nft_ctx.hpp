@@ -26,8 +26,8 @@ class NftCtx {
   std::unique_ptr<Impl> impl_;
 };
 
-// An element timeout as nft writes one: "31d", "1d2h3m4s", rounded up to whole seconds, at least
-// 1s, at most 36500d. nft 1.0.6 refuses one number that large in a smaller unit ("2678400000ms",
+// An element timeout as nft writes one: "31d", "1d2h3m4s500ms", rounded up to milliseconds, at
+// least 1s, at most 36500d. nft 1.0.6 refuses one number that large in a smaller unit ("2678400000ms",
 // "100000000s": "value too large"), so a month-long timeout must be written in days.
 std::string nft_timeout_text(TimeNs t);
 

@@ -53,12 +53,12 @@ TEST(NftSets, AddScriptGroupsBySetOneCommandEach) {
                                  {P("198.18.0.1/32"), 1500 * kNsPerMs},
                                  {P("2001:db8:1:3::/64"), 100 * kNsPerMs}};
   EXPECT_EQ(add_script("reach", bans, true),
-            "add element inet reach ban4 { 198.18.0.1 timeout 1500ms }\n"
-            "add element inet reach ban6_64 { 2001:db8:1:2:: timeout 600000ms, 2001:db8:1:3:: timeout 1000ms }\n");
+            "add element inet reach ban4 { 198.18.0.1 timeout 1s500ms }\n"
+            "add element inet reach ban6_64 { 2001:db8:1:2:: timeout 10m, 2001:db8:1:3:: timeout 1s }\n");
   EXPECT_EQ(add_script("reach", std::vector<Ban>{bans[1]}, false),
-            "add element inet reach ban4 { 198.18.0.1 timeout 1500ms }\n"
+            "add element inet reach ban4 { 198.18.0.1 timeout 1s500ms }\n"
             "delete element inet reach ban4 { 198.18.0.1 }\n"
-            "add element inet reach ban4 { 198.18.0.1 timeout 1500ms }\n");
+            "add element inet reach ban4 { 198.18.0.1 timeout 1s500ms }\n");
 }
 
 }  // namespace

@@ -75,8 +75,8 @@ namespace reach::io {
 namespace {
 
 // nft 1.0.6 refuses "2678400000ms" (a 31-day cycle's block) with "value too large": timeouts are
-// written in days, hours, minutes and seconds as nft prints them (CI failure on 1 December).
-TEST(NftTimeoutText, DaysHoursMinutesSecondsRoundedUp) {
+// written in days, hours, minutes, seconds and milliseconds as nft prints them (CI failure on 1 December).
+TEST(NftTimeoutText, DaysDownToMillisecondsRoundedUp) {
   struct Case {
     TimeNs t;
     const char* want;
@@ -84,7 +84,8 @@ TEST(NftTimeoutText, DaysHoursMinutesSecondsRoundedUp) {
       {0, "1s"},
       {1, "1s"},
       {kNsPerSec, "1s"},
-      {kNsPerSec + 1, "2s"},
+      {kNsPerSec + 1, "1s1ms"},
+      {1500 * kNsPerMs, "1s500ms"},
       {60 * kNsPerSec, "1m"},
       {3600 * kNsPerSec, "1h"},
       {31LL * 86400 * kNsPerSec, "31d"},
