@@ -300,6 +300,7 @@ int run(int argc, char** argv, std::ostream& out) {
   k->add_option("--dnsbl-zone", co.dnsbl_zones, "--dnsbl: a blocklist zone to query (repeatable; default zen.spamhaus.org, bl.spamcop.net, b.barracudacentral.org)")
       ->allow_extra_args(false);
   k->add_option("--dns-server", co.dns_server, "--dnsbl: the resolver to ask, ADDR[:PORT] (default: the first of /etc/resolv.conf)");
+  add_geo(k, co.geo);
   NetnsOption check_ns;
   check_ns.add_to(k);
 

@@ -54,6 +54,9 @@ std::optional<IpPrefix> parse_prefix(std::string_view text) {
   IpPrefix p = masked(*addr, len);
   if (!(p.net == *addr)) return std::nullopt;  // host bits set beyond the length
   p.net = p.net.with_scope(0);
+  // ::ffff:198.18.5.0/120 is 198.18.5.0/24: an allow-list or filter written in the mapped form
+  // must hold the IPv4 sources it names (guard banned an allowed ::ffff: address's IPv4 form).
+  if (!p.net.is_v4() && p.len >= 96 && unmap_v4(p.net).is_v4()) return IpPrefix{unmap_v4(p.net), p.len - 96};
   return p;
 }
 

@@ -25,6 +25,8 @@ struct IpPrefix {
 
 // "198.18.0.0/15", "2001:db8::/32", or a bare address (a /32 or /128). nullopt when malformed,
 // when the length is out of range, or when host bits are set beyond it (almost always a typo).
+// An IPv4-mapped prefix of length 96 or more is returned as the IPv4 prefix it is
+// (::ffff:198.18.5.7 -> 198.18.5.7/32, ::ffff:198.18.5.0/120 -> 198.18.5.0/24).
 std::optional<IpPrefix> parse_prefix(std::string_view text);
 
 // The prefix of the given length that holds a (host bits cleared; len clamped to the family's

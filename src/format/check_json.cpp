@@ -12,12 +12,16 @@ double ms(TimeNs ns) { return static_cast<double>(ns) / 1e6; }
 
 }  // namespace
 
-void write_check_json(std::ostream& out, const std::vector<model::CheckOutcome>& rows, const model::CheckSummary& s) {
+void write_check_json(std::ostream& out, const std::vector<model::CheckOutcome>& rows, const model::CheckSummary& s,
+                      const GeoOf& geo) {
   for (const auto& o : rows) {
     nlohmann::ordered_json j{{"type", "check"}, {"version", kSchemaVersion}, {"name", o.name}, {"endpoint", o.endpoint},
                      {"kind", check_kind_word(o.kind)}, {"port", o.port}, {"result", check_status_word(o.status)},
                      {"ok", o.ok}, {"reason", o.reason}, {"attempts", o.attempts}};
-    if (o.addr) j["addr"] = o.addr->to_string();
+    if (o.addr) {
+      j["addr"] = o.addr->to_string();
+      put_geo(j, geo, *o.addr);
+    }
     if (o.time) {
       j["time_ms"] = ms(*o.time);
       j["time_ns"] = *o.time;

@@ -60,23 +60,26 @@ const char* check_kind_word(model::CheckKind k) {
   return "?";
 }
 
-void write_check_text(std::ostream& out, const std::vector<model::CheckOutcome>& rows, const model::CheckSummary& s) {
+void write_check_text(std::ostream& out, const std::vector<model::CheckOutcome>& rows, const model::CheckSummary& s,
+                      const GeoOf& geo) {
   bool policy = std::any_of(rows.begin(), rows.end(), [](const auto& o) { return o.must_pass.has_value(); });
-  std::vector<std::array<std::string, 6>> cells;
-  cells.push_back({"NAME", "ENDPOINT", "RESULT", "TIME", policy ? "POLICY" : "", "REASON"});
+  std::vector<std::array<std::string, 7>> cells;
+  cells.push_back({"NAME", "ENDPOINT", "RESULT", "TIME", policy ? "POLICY" : "", "GEO", "REASON"});
   for (const auto& o : rows) {
     std::string pol;
     if (o.must_pass) pol = o.ok ? (*o.must_pass ? "ok (pass)" : "ok (block)")
                                 : (*o.must_pass ? "VIOLATION (must pass)" : "VIOLATION (must block)");
-    cells.push_back({printable(o.name), printable(o.endpoint), result_text(o), check_time_text(o.time), pol, printable(o.reason)});
+    std::string where = geo && o.addr ? geo_brackets(geo(*o.addr)) : "";
+    cells.push_back({printable(o.name), printable(o.endpoint), result_text(o), check_time_text(o.time), pol,
+                     where.empty() ? "-" : where, printable(o.reason)});
   }
-  std::array<std::size_t, 6> w{};
+  std::array<std::size_t, 7> w{};
   for (const auto& c : cells)
     for (std::size_t i = 0; i < c.size(); ++i) w[i] = std::max(w[i], c[i].size());
   for (const auto& c : cells) {
     std::string line;
     for (std::size_t i = 0; i < c.size(); ++i) {
-      if (i == 4 && !policy) continue;
+      if ((i == 4 && !policy) || (i == 5 && !geo)) continue;
       if (i + 1 == c.size()) line += c[i];
       else line += fmt::format("{:<{}}  ", c[i], w[i]);
     }

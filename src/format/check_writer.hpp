@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "format/geo_note.hpp"
 #include "model/check.hpp"
 
 namespace reach::format {
@@ -16,9 +17,12 @@ const char* check_kind_word(model::CheckKind k);
 std::string check_time_text(const std::optional<TimeNs>& t);
 
 // name, endpoint, result, reason, time (and the expectation for policy flows), then a summary.
-void write_check_text(std::ostream& out, const std::vector<model::CheckOutcome>& rows, const model::CheckSummary& s);
+// geo (--geo): a GEO column of each endpoint's address.
+void write_check_text(std::ostream& out, const std::vector<model::CheckOutcome>& rows, const model::CheckSummary& s,
+                      const GeoOf& geo = {});
 // One `check` object per row, then a `summary` (docs/JSON.md).
-void write_check_json(std::ostream& out, const std::vector<model::CheckOutcome>& rows, const model::CheckSummary& s);
+void write_check_json(std::ostream& out, const std::vector<model::CheckOutcome>& rows, const model::CheckSummary& s,
+                      const GeoOf& geo = {});
 
 // -w / -c: a check slower than `seconds`, or more than `failed` failed endpoints.
 struct NagiosThresholds {

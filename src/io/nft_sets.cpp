@@ -36,8 +36,10 @@ const std::vector<IpPrefix>& never_banned() {
   static const std::vector<IpPrefix> v = [] {
     std::vector<IpPrefix> out;
     for (const char* t : {"0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/3", "::/128", "::1/128",
-                          "fe80::/10", "ff00::/8", "::ffff:0:0/96"})
+                          "fe80::/10", "ff00::/8"})
       out.push_back(*parse_prefix(t));
+    // Built by hand: parse_prefix reads a mapped prefix as the IPv4 one (::ffff:0:0/96 is 0.0.0.0/0).
+    out.push_back(IpPrefix{*IpAddr::parse("::ffff:0:0"), 96});
     return out;
   }();
   return v;

@@ -83,6 +83,15 @@ def test_trace_report_and_missing_database(geo, reach, tmp_path):
                          check=False, timeout=TIMEOUT)
     assert g.returncode == 0 and "--geo" not in g.stderr, g.stderr
     assert f"{chain.hops4[0]} [DE AS64501]" in g.stdout, g.stdout
+    # A broken file found there is skipped with a notice; the good ones still annotate.
+    good = (empty / "country.mmdb").read_bytes()
+    (empty / "0-truncated.mmdb").write_bytes(good[: len(good) // 2])
+    g = chain.client.run(["env", f"REACH_GEOIP_DIR={empty}", str(reach), "trace", "-n", "--geo", chain.server4],
+                         check=False, timeout=TIMEOUT)
+    assert g.returncode == 0, g.stderr
+    geo_lines = [l for l in g.stderr.splitlines() if "--geo" in l]
+    assert len(geo_lines) == 1 and "0-truncated.mmdb" in geo_lines[0] and "skipped" in geo_lines[0], g.stderr
+    assert f"{chain.hops4[0]} [DE AS64501]" in g.stdout, g.stdout
     # A file the user names that is not a database: one line, exit 2, nothing probed.
     bad = tmp_path / "bad.mmdb"
     bad.write_text("not a database\n")
@@ -125,3 +134,19 @@ def test_sockets_peers_carry_country_and_as(geo, reach, lab):
         assert line.endswith(" [NL AS64502]"), t.stdout
     finally:
         lab.stop(p)
+
+
+def test_check_endpoints_carry_country_and_as(geo, reach):
+    chain, dbs = geo
+    chain.server.listen(tcp=[8080])
+    ep = f"{chain.server4}:8080"
+    r = run(chain.client, reach, "check", "--json", *dbs, ep, f"{chain.hops4[1]}:8080")
+    rows = {e["endpoint"]: e for e in lablib.parse_ndjson(r.stdout) if e["type"] == "check"}
+    assert rows[ep]["ok"] and rows[ep]["geo"] == {"country": "NL", "asn": 64502, "as_org": "Lab \\x1b[31mServer"}, rows
+    assert "geo" not in rows[f"{chain.hops4[1]}:8080"], rows
+    t = run(chain.client, reach, "check", *dbs, ep)
+    assert t.returncode == 0, t.stderr
+    head, row = t.stdout.splitlines()[:2]
+    assert "GEO" in head.split() and "[NL AS64502]" in row and "\x1b" not in t.stdout, t.stdout
+    # Without --geo the table has no GEO column.
+    assert "GEO" not in run(chain.client, reach, "check", ep).stdout

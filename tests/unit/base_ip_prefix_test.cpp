@@ -8,6 +8,27 @@ namespace {
 
 IpAddr ip(const char* s) { return *IpAddr::parse(s); }
 
+// A new-user test allowed ::ffff:198.18.5.7 in guard and saw 198.18.5.7 banned: the mapped form
+// of an IPv4 prefix is that IPv4 prefix.
+TEST(IpPrefix, MappedFormIsTheIpv4Prefix) {
+  struct Case {
+    const char* text;
+    const char* want;
+  } cases[] = {
+      {"::ffff:198.18.5.7", "198.18.5.7/32"},
+      {"::ffff:198.18.5.0/120", "198.18.5.0/24"},
+      {"::ffff:0.0.0.0/96", "0.0.0.0/0"},
+      {"::fffe:0:0/95", "::fffe:0:0/95"},  // wider than the mapped block: stays IPv6
+      {"2001:db8::/32", "2001:db8::/32"},
+  };
+  for (const auto& c : cases) {
+    auto p = parse_prefix(c.text);
+    ASSERT_TRUE(p) << c.text;
+    EXPECT_EQ(p->to_string(), c.want) << c.text;
+  }
+  EXPECT_TRUE(parse_prefix("::ffff:198.18.5.0/120")->contains(ip("198.18.5.9")));
+}
+
 TEST(IpPrefix, ParseAndContains) {
   auto c = parse_prefix("198.18.0.0/15");
   ASSERT_TRUE(c);

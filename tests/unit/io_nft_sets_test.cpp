@@ -42,7 +42,8 @@ TEST(NftSets, BanRefusedWhenItOverlapsTheAllowList) {
       {"::1/128", true},
       {"fe80::/64", true},
       {"ff02::/64", true},
-      {"::ffff:198.18.0.0/128", true},
+      {"::ffff:198.18.0.0/128", false},  // read as 198.18.0.0/32, banned in the IPv4 set
+      {"::ffff:198.18.0.7/128", true},   // read as the allowed 198.18.0.7
       {"198.18.0.0/16", true},       // no set for /16
   };
   for (const auto& c : cases) EXPECT_EQ(ban_refused(P(c.prefix), allow), c.refused) << c.prefix;

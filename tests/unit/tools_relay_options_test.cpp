@@ -107,8 +107,29 @@ TEST(RelayOptions, LoopsThroughAWildcard) {
     const auto p = problems(o);
     EXPECT_EQ(!p.empty(), c.loop) << c.listen << " -> " << c.to;
     if (!p.empty()) {
-      EXPECT_NE(p[0].find("connect to itself"), std::string::npos) << p[0];
+      EXPECT_TRUE(p[0].find("connect to itself") != std::string::npos ||
+                  p[0].find("reaches this host") != std::string::npos)
+          << p[0];
     }
+  }
+}
+
+// A new-user test relayed [::1]:P to [::]:P: one client became 100 relay connections. A backend
+// of 0.0.0.0 or :: is this host whatever the listen address or port.
+TEST(RelayOptions, UnspecifiedBackendIsAlwaysAnError) {
+  const struct {
+    const char* listen;
+    const char* to;
+  } cases[] = {{"[::1]:18086", "[::]:18086"}, {"127.0.0.1:9", "0.0.0.0:9"}, {"198.18.0.1:80", "0.0.0.0:81"},
+               {"[2001:db8::1]:80", "[::ffff:0.0.0.0]:80"}};
+  for (const auto& c : cases) {
+    RelayOptions o;
+    o.listen = {c.listen};
+    o.to = {c.to};
+    const auto p = problems(o);
+    ASSERT_EQ(p.size(), 1u) << c.listen << " -> " << c.to;
+    EXPECT_NE(p[0].find("--to: "), std::string::npos) << p[0];
+    EXPECT_NE(p[0].find("is the unspecified address: connecting to it reaches this host"), std::string::npos) << p[0];
   }
 }
 

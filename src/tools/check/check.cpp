@@ -126,6 +126,8 @@ class CheckRun {
     if (why.empty()) why = http_options_apply();
     if (why.empty()) why = resolve_all();
     if (!why.empty()) return bad_input(why);
+    // --nagios prints no addresses: there --geo reads nothing.
+    if (!o_.nagios && !open_geo(o_.geo, "reach check", err_, geo_)) return 2;
     TimeNs t0 = clock_.now();
     std::vector<CheckOutcome> rows(items_.size());
     // Raw probes on the sockets opened before the drop, then TCP connects (a policy's setns),
@@ -139,8 +141,8 @@ class CheckRun {
     for (const auto& row : rows) (row.ok ? s.ok : s.failed)++;
     s.elapsed = clock_.now() - t0;
     if (o_.nagios) return format::write_check_nagios(out_, rows, thresholds_);
-    if (o_.json) format::write_check_json(out_, rows, s);
-    else format::write_check_text(out_, rows, s);
+    if (o_.json) format::write_check_json(out_, rows, s, geo_);
+    else format::write_check_text(out_, rows, s, geo_);
     return s.failed == 0 ? 0 : 1;
   }
 
@@ -516,6 +518,7 @@ class CheckRun {
   const CheckOptions& o_;
   std::ostream& out_;
   std::ostream& err_;
+  format::GeoOf geo_;
   sys::MonotonicClock clock_;
   std::vector<Item> items_;
   std::vector<IpAddr> addrs_;

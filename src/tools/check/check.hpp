@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/ip_addr.hpp"
+#include "tools/geo_option.hpp"
 
 namespace reach::tools {
 
@@ -40,6 +41,7 @@ struct CheckOptions {
   std::vector<std::string> dnsbl_zones;  // --dnsbl-zone, repeatable; empty: the default list
   std::string dns_server;                // --dns-server ADDR[:PORT]; empty: resolv.conf's first
   bool retries_set = false;              // -r given (--dnsbl retries once by default)
+  GeoOptions geo;                        // --geo, --geo-db: country and AS of each endpoint
 };
 
 // Exit code: 0 every endpoint OK (policy: the network matches it), 1 some failed, 2 bad input;

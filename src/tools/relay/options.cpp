@@ -136,15 +136,23 @@ config::ConfigResult<config::RelayConfig> build_config(const RelayOptions& o) {
     std::vector<IpAddr> own;
     if (wildcard)
       if (auto a = sys::own_addresses()) own = std::move(*a);
-    for (std::size_t i = 0; i < c.backends.size(); ++i)
+    for (std::size_t i = 0; i < c.backends.size(); ++i) {
+      const int line = c.backends[i].line;
+      // connect() to 0.0.0.0 or :: reaches this host: a loop whatever the listen address.
+      if (unspecified(unmap_v4(c.backends[i].addr))) {
+        p.add(line, line ? "relay.backends" : "--to",
+              fmt::format("{} is the unspecified address: connecting to it reaches this host, not a backend",
+                          c.backends[i].text));
+        continue;
+      }
       for (const auto& l : listen)
         if (loops(l, c.backends[i], own)) {
-          const int line = c.backends[i].line;
           p.add(line, line ? "relay.backends" : "--to",
                 fmt::format("{} is the relay's own listen address {}: it would connect to itself", c.backends[i].text,
                             l.to_string()));
           break;
         }
+    }
   }
   if (p.ok() && c.listen.empty())
     p.add(0, o.config.empty() ? "LISTEN" : "relay.listen", "needs at least one listen address (LISTEN... or relay.listen)");
