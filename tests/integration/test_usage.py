@@ -608,7 +608,7 @@ def test_on_cap_block_drops_all_but_the_allowed_until_the_cycle_ends_or_unblock(
                  extra='      on_cap: { block: true, allow: ["tcp/5002", "udp/53"] }\n')
     # Before any block: --unblock is no error and creates nothing in the namespace's ruleset.
     r = link.c.run([str(reach), "usage", "--config", str(cfg), "--unblock", "lab"], timeout=20, check=False)
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0 and "plan lab: nothing blocked (u0 not in the set)" in r.stdout, (r.stdout, r.stderr)
     assert "reach" not in link.c.run(["nft", "list", "tables"], timeout=10).stdout
     d = Daemon(link, reach, cfg)
     baseline(d)
@@ -628,6 +628,8 @@ def test_on_cap_block_drops_all_but_the_allowed_until_the_cycle_ends_or_unblock(
     r = link.c.run([str(reach), "usage", "--config", str(cfg), "--unblock", "lab"], timeout=20, check=False)
     assert r.returncode == 0 and "unblocked u0" in r.stdout, (r.stdout, r.stderr)
     assert block_set(link) == []
+    r = link.c.run([str(reach), "usage", "--config", str(cfg), "--unblock", "lab"], timeout=20, check=False)
+    assert r.returncode == 0 and "nothing blocked" in r.stdout, (r.stdout, r.stderr)
     assert probe(link, 5001) == "open" and link.sink.stdout.readline()
     link.push(1_000_000)  # well past the cap: no second block this cycle
     d.polls(5)
