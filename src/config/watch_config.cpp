@@ -8,6 +8,7 @@
 #include <map>
 
 #include "base/address.hpp"
+#include "base/ip_addr.hpp"
 #include "config/config_words.hpp"
 #include "config/yaml_walk.hpp"
 
@@ -173,7 +174,15 @@ RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) 
     } else if (k == "host") {
       r.has_host = true;
       if (auto s = w.str(v, p)) {
-        if (is_host(*s)) t.host = *s;
+        // A colon is never in a host name: "::1:18500" or "::1%lo" passed --validate and stayed
+        // down for ever. IPv6 is bare or in brackets (as command-line targets give it), its port
+        // under port:.
+        const bool colon = s->find(':') != std::string::npos;
+        std::string_view bare = *s;
+        if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']') bare = bare.substr(1, bare.size() - 2);
+        auto a = colon ? IpAddr::parse(bare) : std::nullopt;
+        if (is_host(*s) && (!colon || (a && !a->is_v4() && bare.find('%') == std::string::npos))) t.host = *s;
+        else if (colon) w.error(v, p, "\"" + *s + "\" is not an IPv6 address (no port or zone here; the port goes under port:)");
         else w.error(v, p, "must be an address or host name");
       }
     } else if (k == "port") {

@@ -83,6 +83,15 @@ TEST(WatchConfig, EveryErrorHasItsLineAndPath) {
       {"alerts:\n  - {name: d, quorum: 0}\n", "watch.yml:2: alerts[0].quorum: must be a whole number from 1 to 1000, not '0'"},
       {"targets:\n  - {name: a, probe: tcp, host: h}\n",
        "watch.yml:2: targets[0].port: is required for probes tcp, syn and udp"},
+      // A new-user test: these passed --validate and stayed down for ever.
+      {"targets:\n  - {name: a, probe: tcp, host: '::1:18500', port: 1}\n  - {name: b, host: '::1%lo'}\n"
+       "  - {name: c, host: '[::1]'}\n  - {name: d, host: '2001:db8::1'}\n  - {name: e, host: '[::1]:80'}\n",
+       "watch.yml:2: targets[0].host: \"::1:18500\" is not an IPv6 address (no port or zone here; the port goes "
+       "under port:)\n"
+       "watch.yml:3: targets[1].host: \"::1%lo\" is not an IPv6 address (no port or zone here; the port goes under "
+       "port:)\n"
+       "watch.yml:6: targets[4].host: \"[::1]:80\" is not an IPv6 address (no port or zone here; the port goes under "
+       "port:)"},
       {"targets:\n  - {name: a, probe: http, host: h}\n",
        "watch.yml:2: targets[0].host: probe http takes url (host and port are in it)\n"
        "watch.yml:2: targets[0].url: is required for probe http"},
