@@ -87,6 +87,58 @@ def test_rsyslog_parses_watch_messages(lab, tmp_path):
     assert change["msg"].lstrip("\ufeff") == "wëb is down (was up): ok now"
 
 
+CONTRIB_RSYSLOG = Path(__file__).resolve().parents[2] / "contrib" / "rsyslog" / "reach-watch.conf"
+
+
+def test_contrib_rsyslog_recipe_types_the_structured_data(lab, tmp_path):
+    """contrib/rsyslog/reach-watch.conf as shipped (only its output path and port moved into the
+    lab): rsyslogd turns each message into one JSON document, SD params as fields, numbers as
+    JSON numbers, escapes undone, for Logstash/Filebeat (docs/WATCH-EXPORTS.md)."""
+    if not RSYSLOGD.exists():
+        pytest.skip("rsyslogd not installed (Debian package rsyslog)")
+    if not sample_bin().exists():
+        pytest.skip(f"{sample_bin()} not built (cmake --build build --target watch_exports_sample)")
+    out = tmp_path / "events.json"
+    recipe = CONTRIB_RSYSLOG.read_text()
+    assert 'file="/var/log/reach/watch-events.json"' in recipe and 'port="601"' in recipe
+    recipe = recipe.replace("/var/log/reach/watch-events.json", str(out))
+    recipe = recipe.replace('port="601"', 'address="127.0.0.1" port="6514"')
+    (tmp_path / "work").mkdir()
+    conf = tmp_path / "rsyslog.conf"
+    conf.write_text(f'global(workDirectory="{tmp_path / "work"}")\n' + recipe)
+    framed = lablib.subprocess.run([str(sample_bin()), "syslog"], capture_output=True, check=True,
+                                   timeout=10).stdout
+    h = lab.host("sys")
+    h.popen([str(RSYSLOGD), "-n", "-f", str(conf), "-i", str(tmp_path / "rsyslog.pid")])
+    sender = ("import socket, sys, time\n"
+              "data = sys.stdin.buffer.read()\n"
+              "for _ in range(50):\n"
+              "    try:\n"
+              "        s = socket.create_connection(('127.0.0.1', 6514), timeout=2); break\n"
+              "    except OSError: time.sleep(0.1)\n"
+              "s.sendall(data); s.close()\n")
+    r = lablib.subprocess.run(h.wrap(["python3", "-c", sender]), input=framed, capture_output=True,
+                              timeout=20)
+    assert r.returncode == 0, r.stderr
+    rows = []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        rows = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+        if len(rows) >= 3:
+            break
+        time.sleep(0.1)
+    assert len(rows) == 3, rows
+    firing, resolved, change = rows
+    assert firing == {"@timestamp": "2026-11-30T10:00:00.123456Z", "host": "mon1.example.net",
+                      "app": "reach", "pid": 4242, "severity": 3, "event": "firing",
+                      "target": "web1", "alert": "down", "from": "up", "to": "down",
+                      "since": "2026-11-30T09:59:57.123456Z", "reason": "timed out",
+                      "message": "alert down firing for web1: timed out"}
+    assert resolved["target"] == 'we"b]\\1' and resolved["severity"] == 5, resolved
+    assert change["target"] == "wëb" and change["event"] == "state_change", change
+    assert all(isinstance(row["pid"], int) and isinstance(row["severity"], int) for row in rows)
+
+
 def test_python_email_parser_reads_alert_mail():
     """The alert mail as a mail client sees it: Python's RFC 5322/MIME parser (policy.default)."""
     import email
