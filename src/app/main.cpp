@@ -388,6 +388,8 @@ int run(int argc, char** argv, std::ostream& out) {
   auto* u_warn = u->add_option("-w,--warning", uo.warning, "--nagios WARNING at this percent of the cap (default 80%)");
   auto* u_crit = u->add_option("-c,--critical", uo.critical, "--nagios CRITICAL at this percent of the cap (default 90%)");
   auto* u_unblock = u->add_option("--unblock", uo.unblock, "lift this plan's on_cap.block now (nftables; needs CAP_NET_ADMIN)");
+  auto* u_validate = u->add_flag("--validate", uo.validate, "check the config (and tzdata for every cycle's zone) and print every error with its line; exit 2 on errors");
+  for (auto* o : {u_daemon, u_plan, u_days, u_months, u_json, u_vnstat, u_mrtg, u_nagios, u_unblock}) u_validate->excludes(o);
   for (auto* o : {u_plan, u_days, u_months, u_json, u_vnstat, u_mrtg, u_nagios}) o->excludes(u_daemon);
   for (auto* o : {u_daemon, u_plan, u_days, u_months, u_json, u_vnstat, u_mrtg, u_nagios}) u_unblock->excludes(o);
   for (auto* a : {u_json, u_vnstat, u_mrtg, u_nagios})

@@ -509,6 +509,35 @@ def test_bad_input_is_one_line_exit_2_and_creates_no_file(reach, tmp_path):
     assert r.returncode == 2 and "start the daemon with reach usage --config" in r.stderr, r
 
 
+def test_validate_prints_every_error_with_its_line_and_creates_nothing(reach, tmp_path):
+    """reach usage had no --validate (watch, relay and guard have one): a config was only checked
+    by starting the daemon, which stopped at the first of its problems."""
+    cfg = tmp_path / "c.yml"
+    cfg.write_text("usage:\n  plans:\n    - name: a\n      interfaces: lo\n      cap: 1GB\n"
+                   "      cycle: { tz: Mars/Olympus_Mons }\n    - name: b\n      interfaces: lo\n      cap: 1GB\n"
+                   "      cycle:\n        tz: Venus/Maxwell\n")
+    r = subprocess.run([str(reach), "usage", "--config", str(cfg), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 2 and r.stdout == "", r
+    assert r.stderr.splitlines() == [
+        f"reach usage: {cfg}: the counts live in a database: set `db:` (e.g. /var/lib/reach/usage.db) or give --db",
+        f"{cfg}:6: usage.plans[0].cycle.tz: no time zone 'Mars/Olympus_Mons' on this system (tzdata)",
+        f"{cfg}:11: usage.plans[1].cycle.tz: no time zone 'Venus/Maxwell' on this system (tzdata)"], r.stderr
+    cfg.write_text("usage:\n  plans:\n    - name: a\n      interfaces: lo\n      cap: 0\n      warn_at: 200%\n")
+    r = subprocess.run([str(reach), "usage", "--config", str(cfg), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 2, r
+    assert all(line.startswith(f"{cfg}:") for line in r.stderr.splitlines()), r.stderr
+    cfg.write_text(f"db: {tmp_path}/u.db\nusage:\n  plans:\n    - name: a\n      interfaces: lo\n      cap: 1GB\n")
+    r = subprocess.run([str(reach), "usage", "--config", str(cfg), "--validate"], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 0 and r.stdout == f"reach usage: {cfg}: ok\n" and r.stderr == "", r
+    assert not (tmp_path / "u.db").exists()
+    r = subprocess.run([str(reach), "usage", "--config", str(cfg), "--validate", "--daemon"], capture_output=True,
+                       text=True, timeout=20)
+    assert r.returncode == 2 and "excludes" in r.stderr, r
+
+
 def test_bytes_after_the_last_poll_of_a_deleted_link_are_counted(lab, reach, tmp_path):
     """Polling alone lost what crossed a link between its last poll and its deletion (a PPPoE or
     WWAN reconnect). The daemon listens to rtnetlink's link events: RTM_DELLINK carries the

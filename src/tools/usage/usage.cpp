@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <string>
+#include <vector>
 
 #include "io/nft_usage_block.hpp"
 #include "sys/caps.hpp"
@@ -160,6 +162,20 @@ int unblock(const config::UsageConfig& cfg, const std::string& name, std::ostrea
   return 0;
 }
 
+// What the parser cannot know: a database to keep the counts in, and tzdata for each cycle's
+// zone. Every problem, one line each; refused before any file is created or opened.
+std::vector<std::string> setup_problems(const std::string& file, const config::UsageConfig& cfg) {
+  std::vector<std::string> problems;
+  if (!cfg.db)
+    problems.push_back("reach usage: " + file +
+                       ": the counts live in a database: set `db:` (e.g. /var/lib/reach/usage.db) or give --db");
+  for (const config::UsagePlan& p : cfg.plans)
+    if (auto z = SystemZone::open(p.cycle.tz); !z)
+      problems.push_back(fmt::format("{}:{}: usage.plans[{}].cycle.tz: no time zone '{}' on this system (tzdata)", file,
+                                     p.cycle.tz_line ? p.cycle.tz_line : p.line, &p - cfg.plans.data(), p.cycle.tz));
+  return problems;
+}
+
 }  // namespace
 
 int run_usage(const UsageOptions& o, std::ostream& out, std::ostream& err) {
@@ -177,23 +193,20 @@ int run_usage(const UsageOptions& o, std::ostream& out, std::ostream& err) {
     err << cfg.error().message() << '\n';
     return 2;
   }
-  if (!o.unblock.empty()) return unblock(*cfg, o.unblock, out, err);
+  if (!o.unblock.empty() && !o.validate) return unblock(*cfg, o.unblock, out, err);
   if (o.db && o.db->empty()) {
     err << "reach usage: --db: must name a file (SQLite), not be empty\n";
     return 2;
   }
   if (o.db) cfg->db = *o.db;
-  if (!cfg->db) {
-    err << "reach usage: " << o.config << ": the counts live in a database: set `db:` (e.g. /var/lib/reach/usage.db) or give --db\n";
+  if (auto problems = setup_problems(o.config, *cfg); !problems.empty()) {
+    for (const std::string& p : problems) err << p << '\n';
     return 2;
   }
-  // A zone the system has no tzdata for: refused before any file is created or opened.
-  for (const config::UsagePlan& p : cfg->plans)
-    if (auto z = SystemZone::open(p.cycle.tz); !z) {
-      err << fmt::format("{}:{}: usage.plans[{}].cycle.tz: no time zone '{}' on this system (tzdata)\n", o.config,
-                         p.cycle.tz_line ? p.cycle.tz_line : p.line, &p - cfg->plans.data(), p.cycle.tz);
-      return 2;
-    }
+  if (o.validate) {
+    out << "reach usage: " << o.config << ": ok\n";
+    return 0;
+  }
   if (o.daemon) return daemon(*cfg, out, err);
   return usage::report(o, *cfg, out, err);
 }

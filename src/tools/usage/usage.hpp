@@ -19,6 +19,7 @@ struct UsageOptions {
   bool nagios = false;         // --nagios -w 80% -c 90%
   std::string warning = "80%", critical = "90%";
   std::string unblock;         // --unblock PLAN: removes the plan's interfaces from the block set
+  bool validate = false;       // --validate: every error with its line, then exit (0 ok, 2 errors)
 };
 
 // Exit codes: 0 (a report, or a daemon stopped by SIGTERM/SIGINT), 1 nothing to report yet,
