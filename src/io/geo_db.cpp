@@ -64,10 +64,16 @@ Result<GeoDb> GeoDb::open(const std::vector<std::string>& paths) {
   auto impl = std::make_unique<Impl>();
   impl->dbs.reserve(paths.size());
   for (const auto& p : paths) {
+    // libmaxminddb reports a directory or an empty file through mmap's errno (ENODEV,
+    // EINVAL), which names neither; say what the file is instead.
+    std::error_code ec;
+    if (std::filesystem::is_directory(p, ec)) return fail("open MaxMind database", p, 0, "a directory, not a .mmdb file");
+    if (std::filesystem::is_regular_file(p, ec) && std::filesystem::file_size(p, ec) == 0 && !ec)
+      return fail("open MaxMind database", p, 0, "an empty file, not a MaxMind database");
     MMDB_s db{};
     int rc = MMDB_open(p.c_str(), MMDB_MODE_MMAP, &db);
     if (rc != MMDB_SUCCESS) {
-      int err = rc == MMDB_IO_ERROR || rc == MMDB_FILE_OPEN_ERROR ? errno : 0;
+      int err = rc == MMDB_FILE_OPEN_ERROR ? errno : 0;
       return fail("open MaxMind database", p, err, err ? "" : MMDB_strerror(rc));
     }
     impl->dbs.push_back(db);

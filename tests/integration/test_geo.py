@@ -98,6 +98,16 @@ def test_trace_report_and_missing_database(geo, reach, tmp_path):
     b = run(chain.client, reach, "trace", "-n", "--geo-db", bad, chain.server4)
     assert b.returncode == 2 and b.stdout == "", b.stdout
     assert b.stderr.strip().count("\n") == 0 and str(bad) in b.stderr, b.stderr
+    # An empty file and a directory are named as such (libmaxminddb's mmap errno said "Invalid
+    # argument" and "No such device").
+    empty = tmp_path / "empty.mmdb"
+    empty.write_text("")
+    (tmp_path / "dir.mmdb").mkdir()
+    for path, why in ((empty, "an empty file, not a MaxMind database"),
+                      (tmp_path / "dir.mmdb", "a directory, not a .mmdb file")):
+        b = run(chain.client, reach, "trace", "-n", "--geo-db", path, chain.server4)
+        assert b.returncode == 2 and b.stdout == "", b.stdout
+        assert b.stderr == f"reach trace: --geo-db: open MaxMind database {path}: {why}\n", b.stderr
 
 
 def test_scan_hosts_carry_country_and_as(geo, reach):
