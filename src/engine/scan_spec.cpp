@@ -1,6 +1,7 @@
 #include "engine/scan_spec.hpp"
 
 #include "base/address.hpp"
+#include "base/ip_prefix.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -74,6 +75,12 @@ Result<TargetToken> parse_target(std::string_view text) {
     int bits = addr->is_v4() ? 32 : 128;
     auto len = to_int(text.substr(slash + 1), bits);
     if (!len) return bad(kWhat, text, "bad prefix length (0 to " + std::to_string(bits) + ")");
+    if (const IpAddr v4 = unmap_v4(*addr); v4.is_v4() && !addr->is_v4()) {  // ::ffff:198.18.0.0/120
+      if (*len < 96) return bad(kWhat, text, "an IPv4-mapped prefix needs a length of 96 or more");
+      addr = v4;
+      bits = 32;
+      *len -= 96;
+    }
     if (!addr->is_v4() && *len < 96)
       return bad(kWhat, text, "IPv6 prefixes wider than /96 cannot be scanned");
     AddrRange r = AddrRange::single(*addr);
@@ -89,7 +96,7 @@ Result<TargetToken> parse_target(std::string_view text) {
     auto a = IpAddr::parse(text.substr(0, dash));
     auto b = IpAddr::parse(text.substr(dash + 1));
     if (a && b) {
-      AddrRange ra = AddrRange::single(*a), rb = AddrRange::single(*b);
+      AddrRange ra = AddrRange::single(unmap_v4(*a)), rb = AddrRange::single(unmap_v4(*b));
       if (!same_block(ra, rb)) return bad(kWhat, text, "an IPv6 range may only vary in its last 32 bits");
       if (rb.first < ra.first) return bad(kWhat, text, "range ends before it starts");
       ra.last = rb.first;
@@ -99,7 +106,7 @@ Result<TargetToken> parse_target(std::string_view text) {
   }
   auto parsed = parse_address(text, AddressForm::host);
   if (parsed && parsed->literal) {
-    t.range = AddrRange::single(*parsed->literal);
+    t.range = AddrRange::single(unmap_v4(*parsed->literal));  // ::ffff:a.b.c.d is IPv4 on the wire
     t.zone = parsed->zone;
     return t;
   }

@@ -12,6 +12,7 @@
 #include <climits>
 #include <cstdint>
 
+#include "base/ip_prefix.hpp"
 #include "sys/fd.hpp"
 #include "sys/socket.hpp"
 
@@ -101,9 +102,15 @@ Result<std::vector<IpAddr>> resolve(const AddressText& target, std::optional<Fam
   const std::string& host = target.host;
   std::vector<IpAddr> out;
   if (target.literal) {
-    if (family && target.literal->family() != *family)
-      return fail("resolve", host, 0, family == Family::v4 ? "not an IPv4 address" : "not an IPv6 address");
-    out.push_back(*target.literal);
+    // ::ffff:a.b.c.d is IPv4 on the wire (RFC 4291 2.5.5.2): an IPv6 socket cannot send to it,
+    // so it is probed as the IPv4 address it names (as guard and relay read it too).
+    const IpAddr addr = unmap_v4(*target.literal);
+    if (family && addr.family() != *family)
+      return fail("resolve", host, 0,
+                  family == Family::v4 ? "not an IPv4 address"
+                  : addr.is_v4()       ? "an IPv4-mapped address, IPv4 " + addr.to_string() + " on the wire, not IPv6"
+                                       : "not an IPv6 address");
+    out.push_back(addr);
   } else {
     addrinfo hints{};
     hints.ai_family = !family ? AF_UNSPEC : (*family == Family::v4 ? AF_INET : AF_INET6);

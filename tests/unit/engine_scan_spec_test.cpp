@@ -28,6 +28,10 @@ TEST(ScanSpec, TargetsThatParse) {
       {"2001:db8::/120", "2001:db8::", 256},
       {"2001:db8::/96", "2001:db8::", 1ULL << 32},
       {"2001:db8::5-2001:db8::9", "2001:db8::5", 5},
+      // IPv4-mapped: IPv4 on the wire, so scanned as IPv4 (an IPv6 socket cannot send to them).
+      {"::ffff:198.18.0.7", "198.18.0.7", 1},
+      {"::ffff:198.18.0.0/120", "198.18.0.0", 256},
+      {"::ffff:198.18.0.1-::ffff:198.18.0.4", "198.18.0.1", 4},
   };
   for (const auto& c : cases) {
     auto t = parse_target(c.text);
@@ -62,7 +66,7 @@ TEST(ScanSpec, NamesAreHandedBack) {
 TEST(ScanSpec, MalformedTargetsAreRefused) {
   for (const char* bad : {"", "198.18.0.300", "198.18.0.0/33", "198.18.0.0/", "/24", "2001:db8::/95",
                           "2001:db8::g", "host name", "-p", "198.18.0.9-198.18.0.1", "2001:db8::1-2001:db9::1",
-                          "a/b", "198.18.0.0/-1", "héllo"}) {
+                          "a/b", "198.18.0.0/-1", "héllo", "::ffff:198.18.0.0/95"}) {
     auto t = parse_target(bad);
     EXPECT_FALSE(t) << "accepted: " << bad;
     if (!t) {
