@@ -292,8 +292,9 @@ def test_interrupted_scan_prints_what_it_found_and_exits_130(lab, reach):
     proc = pair.client.popen([str(reach), "scan", "--json", "--no-progress", "--rate", "2000", "-p", "80,1-65535",
                               pair.server4])
     try:
-        time.sleep(1.0)
-        for pid in reach_pids(pair.client):
+        pids = pair.client.pids_catching(signal.SIGINT)
+        time.sleep(1.0)  # port 80 found, the rest waiting on drops
+        for pid in pids:
             os.kill(pid, signal.SIGINT)
         out, err = proc.communicate(timeout=10)
     finally:

@@ -387,6 +387,7 @@ def test_deadline_and_interrupt_end_the_run_with_summaries(lab, reach):
     assert r.returncode == 0 and "3 packets transmitted, 3 received" in r.stdout, r.stdout
 
     proc = fw.client.popen([str(reach), "ping", "-i", 0.1, fw.server6])
+    fw.client.pids_catching(signal.SIGINT)
     time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=10)

@@ -532,9 +532,8 @@ def test_ctrl_c_prints_what_is_known_and_exits_130(lab, reach):
     chain.server.nft("table inet x { chain input { type filter hook input priority 0; meta l4proto udp drop; }; }")
     proc = chain.client.popen([str(reach), "trace", "-n", "-m", "8", chain.server4])
     try:
+        pids = chain.client.pids_catching(signal.SIGINT)
         time.sleep(0.5)  # hops 1-2 answered; 3-8 wait their 5 s
-        pids = [p for p in chain.client.pids() if Path(f"/proc/{p}/exe").resolve().name == "reach"]
-        assert pids
         for pid in pids:
             os.kill(pid, signal.SIGINT)
         out, err = proc.communicate(timeout=5)

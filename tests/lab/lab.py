@@ -401,6 +401,30 @@ table inet lab_loss {{
     def pids(self) -> list[int]:
         return _netns_pids(self.ns)
 
+    def pids_catching(self, signum: int, exe: str = "reach", timeout: float = 20.0) -> list[int]:
+        """The pids of this namespace's `exe` processes once one catches signum (its handler is
+        installed, SigCgt in /proc). Signalling before that kills a slow-starting process (an
+        ASan build on a busy machine) with the default action instead of testing its handler."""
+        bit = 1 << (signum - 1)
+        deadline = time.monotonic() + timeout
+        while True:
+            ready = []
+            for pid in self.pids():
+                try:
+                    if Path(f"/proc/{pid}/exe").resolve().name != exe:
+                        continue
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                caught = next((l.split()[1] for l in status.splitlines() if l.startswith("SigCgt:")), "0")
+                if int(caught, 16) & bit:
+                    ready.append(pid)
+            if ready:
+                return ready
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no {exe} in {self.ns} caught signal {signum} within {timeout} s")
+            time.sleep(0.02)
+
 
 @dataclasses.dataclass(eq=False, repr=False)
 class Link:
