@@ -134,6 +134,9 @@ Result<bool> open_store_file(Db& db, const StoreFile& f) {
   }
   Stmt s(db.h, fmt::format("SELECT value FROM meta WHERE key = '{}'", f.key));
   const std::string none = "no " + f.kind + " data in this database yet";
+  // No meta table (SQLITE_ERROR, e.g. an empty file) means nothing written yet; a file that is
+  // not a database or is corrupt (NOTADB, CORRUPT, IOERR) is an error, never "no data".
+  if (!s.ok() && s.prepare_rc() != SQLITE_ERROR) return err(s.prepare_rc());
   if (!s.ok() && may_be_absent) return absent();
   if (!s.ok()) return fail(op, f.path, 0, none);  // read-only, and no meta table at all
   rc = s.step();

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -119,6 +120,42 @@ TEST(GuardStore, MissingOkOpensAStateNoDaemonWroteAsEmpty) {
   ASSERT_TRUE(s);
   EXPECT_TRUE((*s)->exists());
   EXPECT_EQ((*s)->bans()->size(), 1u);
+}
+
+// A file that is not a SQLite database, or one whose pages are garbage, is an error naming the
+// file (`guard --list` said "no active bans" for it); an empty file is a database nobody wrote.
+TEST(GuardStore, ACorruptStateIsAnErrorNeverAnEmptyState) {
+  TempDir d;
+  const std::string garbage = d.path + "/garbage.db", header = d.path + "/header.db", empty = d.path + "/empty.db";
+  {
+    std::FILE* f = std::fopen(garbage.c_str(), "wb");
+    for (int i = 0; i < 8192; ++i) std::fputc((i * 131 + 7) & 0xff, f);
+    std::fclose(f);
+    f = std::fopen(header.c_str(), "wb");
+    std::fwrite("SQLite format 3\0", 1, 16, f);
+    for (int i = 0; i < 4096; ++i) std::fputc((i * 29 + 3) & 0xff, f);
+    std::fclose(f);
+    std::fclose(std::fopen(empty.c_str(), "wb"));
+  }
+  for (const std::string& path : {garbage, header}) {
+    for (bool missing_ok : {true, false}) {
+      GuardStoreOptions o;
+      o.path = path;
+      o.read_only = true;
+      o.missing_ok = missing_ok;
+      auto s = GuardStore::open(o);
+      ASSERT_FALSE(s) << path;
+      EXPECT_NE(s.error().message().find(path), std::string::npos) << s.error().message();
+      EXPECT_NE(s.error().message().find("not a database"), std::string::npos) << s.error().message();
+    }
+    EXPECT_FALSE(open_at(path, true));
+  }
+  GuardStoreOptions o;
+  o.path = empty;
+  o.read_only = o.missing_ok = true;
+  auto s = GuardStore::open(o);
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_FALSE((*s)->exists());
 }
 
 TEST(GuardStore, SharesTheFileWithWatchsStore) {
