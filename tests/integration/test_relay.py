@@ -363,11 +363,12 @@ def test_reload_applies_limits_keeps_connections_and_names_failures(lab, reach, 
         assert t.connect(source_port=43001, check=False) is None  # still served, still limited
 
         # limits: apply on reload, with the held connection still counted and open; user: cannot change.
-        cfg.write_text("user: nobody\n" + text.replace("conns: 1", "conns: 2"))
+        cfg.write_text("user: nobody\n" + text.replace("conns: 1", "conns: 2") + "  metrics: \"127.0.0.1:9101\"\n")
         relay.send_signal(signal.SIGHUP)
         assert wait_for(lambda: any(e["type"] == "relay_reload" and e["ok"] for e in events(ev)), 10)
         ok = [e for e in events(ev) if e["type"] == "relay_reload" and e["ok"]][-1]
         assert ok["connections"] == 1 and any("a reload cannot switch user" in n for n in ok["notes"]), ok
+        assert "metrics: still off: a reload does not move /metrics; restart to apply" in ok["notes"], ok
         assert bytes.fromhex(t.connect(source_port=43002)["reply"]).startswith(b"ok ")
         second = Held(t, tmp_path, "b")
         backend_conns(t, 2)

@@ -133,5 +133,31 @@ TEST(RelayOptions, UnspecifiedBackendIsAlwaysAnError) {
   }
 }
 
+// --metrics on a listen address's port passed --validate and then failed at start (EADDRINUSE).
+TEST(RelayOptions, MetricsNeedsAPortOfItsOwn) {
+  const struct {
+    const char* listen;
+    const char* metrics;
+    bool clash;
+  } cases[] = {
+      {"[::]:8080", "[::]:8080", true},        {"[::]:8080", "[::1]:8080", true},
+      {":8080", "127.0.0.1:8080", true},       {"0.0.0.0:8080", "127.0.0.1:8080", true},
+      {"198.18.0.1:8080", "198.18.0.1:8080", true}, {"[::]:8080", "127.0.0.1:8080", false},
+      {"198.18.0.1:8080", "127.0.0.1:8080", false}, {"[::]:8080", "[::1]:9100", false},
+  };
+  for (const auto& c : cases) {
+    RelayOptions o;
+    o.listen = {c.listen};
+    o.to = {"198.18.1.2:80"};
+    o.metrics = c.metrics;
+    const auto p = problems(o);
+    ASSERT_EQ(p.size(), c.clash ? 1u : 0u) << c.listen << " / " << c.metrics;
+    if (c.clash) {
+      EXPECT_NE(p[0].find("--metrics: "), std::string::npos) << p[0];
+      EXPECT_NE(p[0].find("/metrics needs a port of its own"), std::string::npos) << p[0];
+    }
+  }
+}
+
 }  // namespace
 }  // namespace reach::tools::relay

@@ -74,6 +74,15 @@ bool loops(const io::ListenAddress& l, const config::RelayBackend& b, const std:
   return std::find(own.begin(), own.end(), to) != own.end();
 }
 
+// Whether two listen sockets would take the same port (bind fails with EADDRINUSE): the same
+// port, a family in common, and the same address or a wildcard on either side.
+bool collide(const io::ListenAddress& a, const io::ListenAddress& b) {
+  if (a.port != b.port) return false;
+  if (a.addr && b.addr && a.addr->is_v4() != b.addr->is_v4()) return false;
+  if (!a.addr || !b.addr || unspecified(*a.addr) || unspecified(*b.addr)) return true;
+  return unmap_v4(*a.addr) == unmap_v4(*b.addr);
+}
+
 }  // namespace
 
 config::ConfigResult<config::RelayConfig> build_config(const RelayOptions& o) {
@@ -125,9 +134,18 @@ config::ConfigResult<config::RelayConfig> build_config(const RelayOptions& o) {
     if (auto a = io::parse_listen_address(c.listen[i])) listen.push_back(*a);
     else p.add(line, key, a.error().message());
   }
-  if (c.metrics)
-    if (auto a = io::parse_listen_address(*c.metrics); !a)
-      p.add(c.metrics_line, c.metrics_line ? "relay.metrics" : "--metrics", a.error().message());
+  if (c.metrics) {
+    const std::string key = c.metrics_line ? "relay.metrics" : "--metrics";
+    if (auto a = io::parse_listen_address(*c.metrics); !a) p.add(c.metrics_line, key, a.error().message());
+    else
+      for (const auto& l : listen)
+        if (collide(*a, l)) {
+          p.add(c.metrics_line, key,
+                fmt::format("{} takes the port of the listen address {}: /metrics needs a port of its own",
+                            a->to_string(), l.to_string()));
+          break;
+        }
+  }
   if (c.user)
     if (auto u = sys::check_user(*c.user); !u) p.add(c.user_line, c.user_line ? "user" : "--user", u.error().message());
   if (!listen.empty() && !c.backends.empty()) {

@@ -256,6 +256,13 @@ Result<void> Server::reload() {
                                 cfg_->user ? "\"" + *cfg_->user + "\"" : "the starting user"));
     next->user = cfg_->user;
   }
+  // The /metrics server was started with the relay; moving it would drop a scrape mid-flight.
+  if (next->metrics != cfg_->metrics) {
+    notes.push_back(fmt::format("metrics: still {}: a reload does not move /metrics; restart to apply",
+                                cfg_->metrics ? *cfg_->metrics : "off"));
+    next->metrics = cfg_->metrics;
+    next->metrics_line = cfg_->metrics_line;
+  }
   cfg_ = std::make_shared<const config::RelayConfig>(std::move(*next));
   ++reloads_;
   schedule_checks();
