@@ -7,6 +7,7 @@
 #include <map>
 
 #include "config/config_words.hpp"
+#include "config/guard_countries.hpp"
 #include "config/values.hpp"
 #include "config/yaml_walk.hpp"
 
@@ -303,7 +304,7 @@ ConfigResult<GuardConfig> parse_guard_config(std::string_view text, const std::s
       } else if (k == "guard") {
         has_guard = true;
         for (auto& [gk, gv] : w.entries(v, k, {"sources", "threshold", "ban", "allow", "allow_ssh_client", "state",
-                                               "rules", "notify", "max_line"})) {
+                                               "rules", "notify", "max_line", "countries", "geo_db"})) {
           auto p = at(k, gk);
           if (gk == "sources") {
             std::size_t i = 0;
@@ -325,6 +326,10 @@ ConfigResult<GuardConfig> parse_guard_config(std::string_view text, const std::s
             else if (s) w.error(gv, p, "must be an absolute path");
           } else if (gk == "rules") {
             parse_rules(cx, gv, p, c);
+          } else if (gk == "countries") {
+            guard_detail::parse_countries(w, gv, p, c.countries);
+          } else if (gk == "geo_db") {
+            guard_detail::parse_geo_db(w, gv, p, c.countries);
           } else if (gk == "notify") {
             if (auto l = w.str_list(gv, p, true)) c.notify = *l;
           } else {

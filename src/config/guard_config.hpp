@@ -10,6 +10,8 @@
 //     threshold: { failures: 5, window: 10m }
 //     ban: { time: 1h, ipv6_prefix: 64 }
 //     allow: [ "198.18.0.0/24" ]
+//     geo_db: /var/lib/GeoIP/GeoLite2-Country.mmdb   # optional; else the default directories
+//     countries: { ban: [CN, RU], allow: [DE] }
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -65,6 +67,17 @@ struct GuardBanPolicy {
   int ipv6_escalate_after = 3;           // ipv6_prefix'es in one /prefix ban the /prefix; 0 = never
 };
 
+// Country rules (`countries:`, `geo_db:`): sources located by the MaxMind files in a `ban`
+// country are banned at their first failure, those in an `allow` country never counted. The files
+// are opened by the tools layer; none (or none readable) only makes the rules inactive.
+struct GuardCountries {
+  std::vector<std::string> db;     // geo_db: files (a path or a list); empty = the default directories
+  std::vector<std::string> ban;    // ISO 3166-1 alpha-2, upper case, file order, no repeats
+  std::vector<std::string> allow;
+  int line = 0;                    // of `countries:` (0: not given), for --validate's warning
+  bool any() const { return !ban.empty() || !allow.empty(); }
+};
+
 struct GuardConfig {
   std::string source;                    // the file name given to the parser
   std::optional<std::string> db;         // top-level `db:` (shared with watch), if any
@@ -79,6 +92,7 @@ struct GuardConfig {
   std::vector<std::string> notify;       // notifier names under `notifiers:`
   std::vector<Notifier> notifiers;       // as parsed by the watch parser, sorted by name
   std::size_t max_line = 8192;           // bytes of a line read (longer lines cut there), 256..1MiB
+  GuardCountries countries;              // `countries:` and `geo_db:`
 
   const GuardRuleDef* find_rule(std::string_view name) const;
 };

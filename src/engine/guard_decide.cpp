@@ -104,7 +104,39 @@ struct BanEntry {
   model::GuardBanOrigin origin = model::GuardBanOrigin::threshold;
   std::uint8_t rule = 0, form = 0;
   bool escalation_counted = false;  // an ipv6_prefix ban counted toward its wider prefix
+  std::uint16_t cc = 0;              // the source's country, two letters packed (0: unknown)
 };
+
+// Country rules (GuardPolicy::country_of).
+enum class CountryRule : std::uint8_t { none, ban, allow };
+struct CountryHit {
+  std::string cc;  // "" when the rules are inactive or the files do not know the address
+  CountryRule rule = CountryRule::none;
+};
+
+bool country_rules_on(const GuardPolicy& p) {
+  return p.country_of && (!p.ban_countries.empty() || !p.allow_countries.empty());
+}
+
+CountryHit country_rule(const GuardPolicy& p, const IpAddr& a) {
+  CountryHit h;
+  if (!country_rules_on(p)) return h;
+  std::string cc = p.country_of(a);
+  // The files' strings are untrusted: only two upper-case letters are a country here.
+  if (cc.size() != 2 || !std::all_of(cc.begin(), cc.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) return h;
+  auto has = [&](const std::vector<std::string>& l) { return std::find(l.begin(), l.end(), cc) != l.end(); };
+  h.rule = has(p.allow_countries) ? CountryRule::allow : has(p.ban_countries) ? CountryRule::ban : CountryRule::none;
+  h.cc = std::move(cc);
+  return h;
+}
+
+std::uint16_t pack_cc(const std::string& cc) {
+  return cc.size() == 2 ? static_cast<std::uint16_t>(static_cast<unsigned char>(cc[0]) << 8 | static_cast<unsigned char>(cc[1])) : 0;
+}
+std::string unpack_cc(std::uint16_t v) {
+  if (v == 0) return {};
+  return std::string{static_cast<char>(v >> 8), static_cast<char>(v & 0xff)};
+}
 
 std::string dur(TimeNs ns) { return config::format_duration(ns); }
 
@@ -124,6 +156,8 @@ GuardPolicy guard_policy(const config::GuardConfig& c) {
   p.ipv6_escalate_prefix = c.ban.ipv6_escalate_prefix;
   p.ipv6_escalate_after = c.ban.ipv6_escalate_after;
   for (const auto& a : c.allow) p.allow.push_back({a, "allow"});
+  p.ban_countries = c.countries.ban;
+  p.allow_countries = c.countries.allow;
   return p;
 }
 
@@ -232,7 +266,7 @@ void GuardDecider::set_policy(GuardPolicy p) {
       const IpPrefix counted = prefix_of_key(BanKey{c.map.key(i), 0, static_cast<std::uint8_t>(fam), static_cast<std::uint8_t>(len)});
       const bool allowed = std::any_of(policy_.allow.begin(), policy_.allow.end(), [&](const GuardAllowEntry& e) {
         return e.prefix.len <= counted.len && e.prefix.contains(counted.net);
-      });
+      }) || (!policy_.allow_countries.empty() && country_rule(policy_, counted.net).rule == CountryRule::allow);
       if (allowed) erase_count(c, r, i);  // the last entry moved into i
       else ++i;
     }
@@ -255,7 +289,7 @@ void GuardDecider::set_policy(GuardPolicy p) {
       const BanKey& k = d.bans.key(i);
       BanEntry& e = d.bans.value(i);
       e.escalation_counted = e.until != 0 && k.v6 && k.len == policy_.ipv6_prefix && policy_.ipv6_escalate_after > 0 &&
-                             e.origin == model::GuardBanOrigin::threshold;
+                             (e.origin == model::GuardBanOrigin::threshold || e.origin == model::GuardBanOrigin::country);
       if (!e.escalation_counted) continue;
       auto wide = key_of(prefix_of(prefix_of_key(k).net, policy_.ipv6_escalate_prefix)).hi;
       auto at = d.escalation.find(wide);
@@ -336,6 +370,7 @@ model::GuardBan ban_of(const Impl& d, const GuardPolicy& p, const BanKey& k, con
   b.rule = d.names[e.rule];
   b.form = d.names[e.form];
   b.origin = e.origin;
+  b.country = unpack_cc(e.cc);
   const std::string again = e.offences > 1 ? fmt::format(", offence {}", e.offences) : "";
   switch (e.origin) {
     case model::GuardBanOrigin::threshold:
@@ -343,6 +378,10 @@ model::GuardBan ban_of(const Impl& d, const GuardPolicy& p, const BanKey& k, con
       break;
     case model::GuardBanOrigin::escalated:
       b.reason = fmt::format("{} /{} prefixes of this /{} banned{}", e.count, p.ipv6_prefix, k.len, again);
+      break;
+    case model::GuardBanOrigin::country:
+      b.reason = fmt::format("country {} is on countries.ban: banned at its first failure ({} {}){}", b.country, b.rule,
+                             b.form, again);
       break;
     case model::GuardBanOrigin::manual: b.reason = "manual ban" + again; break;
     case model::GuardBanOrigin::restored: b.reason = "restored from the ban list" + again; break;
@@ -379,6 +418,8 @@ GuardRecord GuardDecider::record(const model::GuardMatch& m, TimeNs now) {
   const IpAddr a = unmap_v4(m.addr);
   if (never_label(a)) return GuardRecord::never;
   if (allowed_by(policy_, d, a)) return GuardRecord::allowed;
+  const CountryHit country = country_rule(policy_, a);
+  if (country.rule == CountryRule::allow) return GuardRecord::country_allowed;
   if (!d.have_base) {
     d.base = d.newest = now;
     d.have_base = true;
@@ -427,14 +468,17 @@ GuardRecord GuardDecider::record(const model::GuardMatch& m, TimeNs now) {
   std::uint32_t in_window = 0;
   for (std::size_t j = 0; j < meta.n; ++j)
     if (t - ring[(meta.head + r - 1 - j) % r] < window_ticks) ++in_window;
-  if (in_window < static_cast<std::uint32_t>(policy_.failures)) return GuardRecord::counted;
+  const bool by_country = country.rule == CountryRule::ban;
+  if (!by_country && in_window < static_cast<std::uint32_t>(policy_.failures)) return GuardRecord::counted;
 
   const std::uint8_t rule = meta.rule, form = meta.form;
   erase_count(c, r, i);
   IpPrefix target = counted;
   if (covers_allowed(policy_, d, target)) target = prefix_of(a, fam == 0 ? 32 : 128);  // never lock out
-  auto b = activate(d, policy_, target, now, 0, model::GuardBanOrigin::threshold, in_window, rule, form);
+  auto b = activate(d, policy_, target, now, 0, by_country ? model::GuardBanOrigin::country : model::GuardBanOrigin::threshold,
+                    in_window, rule, form);
   BanEntry& e = d.bans.value(b);
+  e.cc = pack_cc(country.cc);
   d.queued.push_back(ban_of(d, policy_, d.bans.key(b), e));
   if (fam == 1 && target.len == policy_.ipv6_prefix && policy_.ipv6_escalate_after > 0) {
     e.escalation_counted = true;
@@ -447,6 +491,7 @@ GuardRecord GuardDecider::record(const model::GuardMatch& m, TimeNs now) {
       auto held = d.bans.find(key_of(wide));
       if (held == decltype(d.bans)::npos || d.bans.value(held).until <= now) {
         auto x = activate(d, policy_, wide, now, 0, model::GuardBanOrigin::escalated, narrower, rule, form);
+        d.bans.value(x).cc = pack_cc(country.cc);
         d.queued.push_back(ban_of(d, policy_, d.bans.key(x), d.bans.value(x)));
       }
     }
@@ -473,7 +518,7 @@ bool GuardDecider::restore(const model::GuardBan& b, TimeNs now) {
   e.until = b.until;
   const BanKey k = d.bans.key(i);
   if (k.v6 && k.len == policy_.ipv6_prefix && policy_.ipv6_escalate_after > 0 &&
-      b.origin == model::GuardBanOrigin::threshold) {
+      (b.origin == model::GuardBanOrigin::threshold || b.origin == model::GuardBanOrigin::country)) {
     e.escalation_counted = true;
     const auto wk = key_of(prefix_of(b.prefix.net, policy_.ipv6_escalate_prefix)).hi;
     auto w = d.escalation.find(wk);
@@ -570,12 +615,22 @@ model::GuardExplain GuardDecider::explain(const IpAddr& addr, TimeNs now) const 
     x.reason = fmt::format("never banned: {}", why);
     return x;
   }
+  const CountryHit country = country_rule(policy_, a);
+  x.country = country.cc;
+  x.country_rule = country.rule == CountryRule::ban ? "ban" : country.rule == CountryRule::allow ? "allow" : "";
   if (const auto* e = allowed_by(policy_, d, a)) {
     x.verdict = e->label == "own address" ? model::GuardVerdict::own_address : model::GuardVerdict::allowed;
     x.allowed_by = fmt::format("{} ({})", e->prefix.to_string(), e->label);
     x.reason = fmt::format("never counted or banned: on the allow-list as {}", x.allowed_by);
     return x;
   }
+  if (country.rule == CountryRule::allow) {
+    x.verdict = model::GuardVerdict::country_allowed;
+    x.allowed_by = fmt::format("country {} (countries.allow)", country.cc);
+    x.reason = fmt::format("never counted or banned: its country {} is on countries.allow", country.cc);
+    return x;
+  }
+  if (country.rule == CountryRule::ban) x.threshold = 1;
   auto own = d.bans.find(key_of(x.counted_as));
   if (own != decltype(d.bans)::npos) x.offences = remembered_offences(policy_, d.bans.value(own), now);
   x.next_duration = duration_for(policy_, x.offences + 1);
@@ -604,7 +659,11 @@ model::GuardExplain GuardDecider::explain(const IpAddr& addr, TimeNs now) const 
       }
     }
   }
-  if (x.failures > 0) {
+  if (country.rule == CountryRule::ban) {
+    x.verdict = model::GuardVerdict::clean;  // any failure bans at once: none can be pending
+    x.reason = fmt::format("its country {} is on countries.ban: its first failure bans {} for {}", country.cc,
+                           x.counted_as.to_string(), dur(x.next_duration));
+  } else if (x.failures > 0) {
     x.verdict = model::GuardVerdict::counting;
     x.reason = fmt::format("{} of {} failures within {} counted as {}; the next ban would last {}", x.failures,
                            x.threshold, dur(x.window), x.counted_as.to_string(), dur(x.next_duration));

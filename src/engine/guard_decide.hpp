@@ -5,7 +5,9 @@
 // ipv6_escalate_after /64s of one /48 are banned at once the /48 is banned instead. A repeat
 // offender's ban lasts `factor` times longer each time, up to max_time. The allow-list, loopback
 // (and other never-routable sources) and the machine's own addresses are checked before counting
-// and again for every ban, and a ban never covers an allowed address.
+// and again for every ban, and a ban never covers an allowed address. Country rules: a source the
+// injected lookup places in a `countries.ban` country is banned at its first failure, one in a
+// `countries.allow` country is never counted (the address allow-list is checked first).
 //
 // Pure: time is passed in, nothing is read from a clock or the system. Memory is bounded: a
 // tracked source costs about 40 bytes (flat tables, no node per source; measured in
@@ -13,6 +15,7 @@
 // recently failing evicted beyond), and sources with no failure in the window are dropped.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +49,11 @@ struct GuardPolicy {
   int ipv6_escalate_prefix = 48;
   int ipv6_escalate_after = 3;  // 0 = never
   std::vector<GuardAllowEntry> allow;  // allow-list + ssh client; own addresses via set_own()
+  // Country rules: ISO 3166-1 alpha-2 codes, upper case. `country_of` is the lookup the tools
+  // layer injects (MaxMind files: "DE", or "" when unknown); null, or both lists empty, makes the
+  // rules inactive and every source gets the threshold. Called once per counted failure.
+  std::vector<std::string> ban_countries, allow_countries;
+  std::function<std::string(const IpAddr&)> country_of;
 };
 // The policy of a parsed config (allow entries labelled "allow").
 GuardPolicy guard_policy(const config::GuardConfig& c);
@@ -58,6 +66,7 @@ enum class GuardRecord : std::uint8_t {
   never,           // loopback, unspecified, link-local, multicast: not counted
   already_banned,  // a ban holds the source: not counted (lines lag behind the kernel's drop)
   ignored,         // weight 0
+  country_allowed, // its country is on countries.allow: not counted
 };
 
 class GuardDecider {

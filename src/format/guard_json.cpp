@@ -36,6 +36,7 @@ const char* guard_origin_word(model::GuardBanOrigin o) {
     case model::GuardBanOrigin::escalated: return "escalated";
     case model::GuardBanOrigin::manual: return "manual";
     case model::GuardBanOrigin::restored: return "restored";
+    case model::GuardBanOrigin::country: return "country";
   }
   return "?";
 }
@@ -48,6 +49,7 @@ const char* guard_verdict_word(model::GuardVerdict v) {
     case model::GuardVerdict::banned: return "banned";
     case model::GuardVerdict::counting: return "counting";
     case model::GuardVerdict::clean: return "clean";
+    case model::GuardVerdict::country_allowed: return "country_allowed";
   }
   return "?";
 }
@@ -64,6 +66,7 @@ std::string guard_ban_json(const model::GuardBan& b, TimeNs wall_offset, bool dr
   j["form"] = b.form;
   j["origin"] = guard_origin_word(b.origin);
   j["reason"] = b.reason;
+  if (!b.country.empty()) j["country"] = b.country;
   j["dry_run"] = dry_run;
   if (latency_ms >= 0) j["latency_ms"] = latency_ms;
   return line(j);
@@ -82,13 +85,15 @@ std::string guard_ban_line(const model::GuardBan& b) {
   if (b.offence > 1) s += fmt::format(", offence {}", b.offence);
   s += ")";
   if (!b.reason.empty()) s += ": " + b.reason;
+  if (!b.country.empty() && b.origin != model::GuardBanOrigin::country) s += " [" + b.country + "]";
   return s;
 }
 
 std::string guard_explain_text(const model::GuardExplain& e, TimeNs wall_offset) {
   std::string s = fmt::format("{}: {}", e.addr.to_string(), guard_verdict_word(e.verdict));
   switch (e.verdict) {
-    case model::GuardVerdict::allowed: s += " by " + e.allowed_by + ": never counted, never banned"; break;
+    case model::GuardVerdict::allowed:
+    case model::GuardVerdict::country_allowed: s += " by " + e.allowed_by + ": never counted, never banned"; break;
     case model::GuardVerdict::loopback: s += ": never banned"; break;
     case model::GuardVerdict::own_address: s += ": one of this machine's addresses, never banned"; break;
     case model::GuardVerdict::banned:
@@ -99,15 +104,22 @@ std::string guard_explain_text(const model::GuardExplain& e, TimeNs wall_offset)
                        e.counted_as.to_string());
       break;
     case model::GuardVerdict::clean:
-      s += fmt::format(": {} failures within {} would ban {}", e.threshold, guard_duration(e.window), e.counted_as.to_string());
+      if (e.country_rule == "ban") s += fmt::format(": its first failure would ban {}", e.counted_as.to_string());
+      else s += fmt::format(": {} failures within {} would ban {}", e.threshold, guard_duration(e.window), e.counted_as.to_string());
       break;
   }
   if (e.verdict != model::GuardVerdict::allowed && e.verdict != model::GuardVerdict::loopback &&
-      e.verdict != model::GuardVerdict::own_address && e.next_duration > 0)
+      e.verdict != model::GuardVerdict::own_address && e.verdict != model::GuardVerdict::country_allowed &&
+      e.next_duration > 0)
     s += fmt::format("; the next ban would last {}{}", guard_duration(e.next_duration),
                      e.offences > 0 ? fmt::format(" (offence {})", e.offences + 1) : "");
   s += '\n';
   if (!e.reason.empty()) s += "  " + e.reason + '\n';
+  if (!e.country.empty())
+    s += fmt::format("  country: {} ({})\n", e.country,
+                     e.country_rule == "ban"     ? "countries.ban: banned at its first failure"
+                     : e.country_rule == "allow" ? "countries.allow: never counted"
+                                                 : "no country rule: the threshold applies");
   return s;
 }
 
@@ -127,6 +139,8 @@ std::string guard_explain_json(const model::GuardExplain& e, TimeNs wall_offset)
   j["offences"] = e.offences;
   j["next_duration_s"] = static_cast<double>(e.next_duration) / kNsPerSec;
   j["reason"] = e.reason;
+  if (!e.country.empty()) j["country"] = e.country;
+  if (!e.country_rule.empty()) j["country_rule"] = e.country_rule;
   return line(j);
 }
 

@@ -31,6 +31,7 @@ enum class GuardBanOrigin : std::uint8_t {
   escalated,   // several /64s of one /48 banned: the /48 too
   manual,      // `reach guard --ban` (allow-list still applies)
   restored,    // re-applied from the persistent list at start
+  country,     // its first failure from a country on `countries.ban`
 };
 
 // One ban decision. `prefix` is what goes into the kernel set: an IPv4 /32 (or the configured
@@ -48,6 +49,7 @@ struct GuardBan {
   std::string form;       // the form of the deciding line
   GuardBanOrigin origin = GuardBanOrigin::threshold;
   std::string reason;     // one human line: "5 failures within 10m (sshd failed-password)"
+  std::string country;    // ISO 3166-1 alpha-2 of the deciding source when the country rules know it
 };
 // An escalated /48 does not remove the /64 bans inside it: each runs out on its own timeout.
 
@@ -67,6 +69,7 @@ enum class GuardVerdict : std::uint8_t {
   banned,       // a ban holds it now (`ban_prefix`, `ban_until`)
   counting,     // failures in the window below the threshold
   clean,        // nothing known about it
+  country_allowed,  // located in a country on `countries.allow`: never counted, never banned
 };
 
 struct GuardExplain {
@@ -83,6 +86,8 @@ struct GuardExplain {
   int offences = 0;         // bans of counted_as remembered (repeat offender count)
   TimeNs next_duration = 0; // how long the next ban of counted_as would last
   std::string reason;       // one human line
+  std::string country;      // ISO code when the country rules are active and know the address
+  std::string country_rule; // "ban", "allow", or empty (no rule for its country, or inactive)
 };
 
 // `reach guard --test-rule RULES LOGFILE` (fail2ban-regex): per line, which rule and form

@@ -32,6 +32,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(c->ban.ipv6_escalate_after == 0 || c->ban.ipv6_escalate_prefix < c->ban.ipv6_prefix);
   check(c->allow.size() == c->allow_lines.size());
   check(c->max_line >= 256 && c->max_line <= (1u << 20));
+  // Country rules: two upper-case letters each, never in both lists; geo_db paths absolute.
+  for (const auto* l : {&c->countries.ban, &c->countries.allow})
+    for (const auto& cc : *l) check(cc.size() == 2 && cc[0] >= 'A' && cc[0] <= 'Z' && cc[1] >= 'A' && cc[1] <= 'Z');
+  for (const auto& cc : c->countries.ban)
+    for (const auto& a : c->countries.allow) check(cc != a);
+  for (const auto& f : c->countries.db) check(!f.empty() && f[0] == '/');
   for (const auto& r : c->rules) check(!r.patterns.empty() && r.patterns.size() == r.pattern_lines.size());
   auto rules = reach::engine::GuardRules::build(*c);
   if (!rules) {

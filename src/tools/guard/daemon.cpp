@@ -23,6 +23,7 @@
 #include "sys/daemon_privs.hpp"
 #include "sys/log_file.hpp"
 #include "sys/own_addresses.hpp"
+#include "tools/guard/countries.hpp"
 #include "tools/guard/setup.hpp"
 #include "tools/notify/outbox_sender.hpp"
 #include "tools/watch/daemon.hpp"
@@ -123,6 +124,8 @@ class Daemon {
   // Metrics.
   std::map<std::pair<std::string, std::string>, std::uint64_t> matches_;  // (rule, form)
   std::map<std::string, std::uint64_t> bans_by_origin_;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> bans_by_country_;  // (country, origin)
+  std::uint64_t country_allowed_ = 0;
   std::uint64_t unbans_ = 0, refused_ = 0, nft_errors_ = 0, batches_ = 0, recreated_ = 0;
   std::uint64_t reloads_ = 0, reload_failures_ = 0;
   double last_latency_ = 0, max_latency_ = 0;
@@ -210,6 +213,7 @@ Result<void> Daemon::start() {
                   sources_.size(), sources_.size() == 1 ? "" : "s", s_.policy.failures, format::guard_duration(s_.policy.window),
                   format::guard_duration(s_.policy.ban_time), dry ? " (nothing is inserted)" : " in table inet " + o_.table,
                   s_.state_path));
+  if (auto c = country_rules_line(s_); !c.empty()) log(c);
   tick_timer_ = loop_.after(kNsPerSec, [this] { tick(); });
   if (sender_) sender_->pump();
   return {};
@@ -284,7 +288,9 @@ void Daemon::on_line(Source& src, std::string_view line, std::string_view progra
   ++matches_[{m->rule, m->form}];
   // The clock read per matched line (vDSO, ~20 ns): a ban's time is its deciding line's, and
   // the latency logged per batch runs from there to the kernel.
-  if (decider_.record(*m, loop_.refresh_now()) == engine::GuardRecord::banned) schedule_flush();
+  const auto r = decider_.record(*m, loop_.refresh_now());
+  if (r == engine::GuardRecord::banned) schedule_flush();
+  else if (r == engine::GuardRecord::country_allowed) ++country_allowed_;
 }
 
 void Daemon::schedule_flush() {
@@ -335,6 +341,7 @@ void Daemon::flush() {
     const double ms = static_cast<double>(done - b.at) / kNsPerMs;
     max_ms = std::max(max_ms, ms);
     ++bans_by_origin_[format::guard_origin_word(b.origin)];
+    if (!b.country.empty()) ++bans_by_country_[{b.country, format::guard_origin_word(b.origin)}];
     if (o_.dry_run || o_.json) out_ << format::guard_ban_json(b, s_.wall_offset, o_.dry_run, ms);
   }
   last_latency_ = max_ms / 1000;
@@ -529,6 +536,9 @@ void Daemon::reload() {
   s_.cfg = std::move(next.cfg);
   s_.policy = std::move(next.policy);
   s_.ssh_client = next.ssh_client;
+  s_.country_files = std::move(next.country_files);
+  s_.country_skipped = std::move(next.country_skipped);
+  s_.country_note = std::move(next.country_note);
   s_.own = std::move(next.own);
   decider_.set_policy(s_.policy);
   decider_.set_own(s_.own);
@@ -556,6 +566,7 @@ void Daemon::reload() {
                   format::guard_duration(s_.policy.window), format::guard_duration(s_.policy.ban_time), s_.cfg.allow.size(),
                   s_.cfg.allow.size() == 1 ? "y" : "ies", decider_.stats().bans,
                   later.empty() ? "" : fmt::format("; {} changed: applied at the next start", fmt::join(later, ", "))));
+  if (auto c = country_rules_line(s_); !c.empty()) log("SIGHUP: " + c);
 }
 
 void Daemon::stop() {
@@ -577,6 +588,11 @@ std::string Daemon::metrics() const {
   prom::Family b{"reach_guard_bans", prom::Type::counter, "Bans inserted, by origin.", {}};
   for (const auto& [k, v] : bans_by_origin_) b.samples.push_back({{{"origin", k}}, static_cast<double>(v)});
   f.push_back(std::move(b));
+  prom::Family bc{"reach_guard_country_bans", prom::Type::counter, "Bans of sources the country rules located, by country and origin.", {}};
+  for (const auto& [k, v] : bans_by_country_) bc.samples.push_back({{{"country", k.first}, {"origin", k.second}}, static_cast<double>(v)});
+  f.push_back(std::move(bc));
+  f.push_back({"reach_guard_country_allowed", prom::Type::counter, "Failures not counted: the source's country is on countries.allow.", {{{}, static_cast<double>(country_allowed_)}}});
+  f.push_back({"reach_guard_country_rules_active", prom::Type::gauge, "1 when country rules are configured and a database is in use.", {{{}, s_.policy.country_of ? 1.0 : 0.0}}});
   f.push_back({"reach_guard_unbans", prom::Type::counter, "Bans that ran out or were lifted.", {{{}, static_cast<double>(unbans_)}}});
   f.push_back({"reach_guard_refused", prom::Type::counter, "Bans refused at insert by the allow-list.", {{{}, static_cast<double>(refused_)}}});
   f.push_back({"reach_guard_nft_batches", prom::Type::counter, "nftables transactions of bans.", {{{}, static_cast<double>(batches_)}}});

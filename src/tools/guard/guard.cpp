@@ -12,6 +12,7 @@
 #include "sys/clock.hpp"
 #include "sys/input_file.hpp"
 #include "sys/own_addresses.hpp"
+#include "tools/guard/countries.hpp"
 #include "tools/guard/setup.hpp"
 
 namespace reach::tools {
@@ -46,6 +47,7 @@ bool load_setup(const GuardOptions& o, Setup& s, std::ostream& err) {
   if (auto own = sys::own_addresses()) s.own = std::move(*own);
   s.state_path = !o.state.empty() ? o.state : s.cfg.state ? *s.cfg.state : s.cfg.db ? *s.cfg.db : kDefaultState;
   s.wall_offset = sys::WallClock().now() - sys::MonotonicClock().now();
+  open_country_rules(s);
   return true;
 }
 
@@ -324,9 +326,17 @@ int run_guard(const GuardOptions& o, std::ostream& out, std::ostream& err) {
     out << fmt::format("{}: OK: {} source{}, {} rule{} ({} user), {} allow-list entr{}\n", o.config, s.cfg.sources.size(),
                        s.cfg.sources.size() == 1 ? "" : "s", s.rules.size(), s.rules.size() == 1 ? "" : "s",
                        s.cfg.rules.size(), s.cfg.allow.size(), s.cfg.allow.size() == 1 ? "y" : "ies");
+    // A missing database is a warning: guard runs without the country rules.
+    if (!s.country_note.empty())
+      err << fmt::format("{}:{}: warning: guard.countries: {}\n", o.config, s.cfg.countries.line, guard::country_rules_line(s));
+    else if (s.cfg.countries.any())
+      out << fmt::format("{}: {}\n", o.config, guard::country_rules_line(s));
     return 0;
   }
-  if (!o.check.empty()) return check(s, o, out, err);
+  if (!o.check.empty()) {
+    if (!s.country_note.empty()) err << "reach guard: " << guard::country_rules_line(s) << '\n';
+    return check(s, o, out, err);
+  }
   if (o.list) return list(s, o, out, err);
   if (!o.unban.empty()) return unban(s, o, out, err);
   if (!o.ban.empty()) return manual_ban(s, o, out, err);

@@ -25,6 +25,10 @@ struct Setup {
   std::string state_path;
   std::optional<IpAddr> ssh_client;
   TimeNs wall_offset = 0;          // unix ns minus monotonic ns, read once
+  // Country rules (tools/guard/countries.hpp): the files in use, those skipped (their errors),
+  // and why the rules are inactive when configured without a usable file.
+  std::vector<std::string> country_files, country_skipped;
+  std::string country_note;
 };
 
 // Reads and checks the config (every error with its line on `err`), false when it cannot.
