@@ -58,6 +58,8 @@ def test_route_change_on_a_router_shows_as_a_path_diff(lab, reach, tmp_path):
         api = wait_for(lambda: path_events(events, "api"), 20)
         assert api and api[0]["changed"] is False, api
 
+        assert wait_for(lambda: json.loads(http_get(client, API[:-len("/path")])[1]).get("state") == "up", 20)
+
         # r1 now sends the target's traffic to r2b, and the target stops answering: the trace
         # of the down change ends at r2b, and the diff names the hop that changed.
         r1.ip("route", "replace", "198.19.77.0/24", "via", via_b)

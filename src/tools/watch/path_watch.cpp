@@ -62,7 +62,9 @@ void Daemon::path_after_round(Target& t, const std::vector<WatchEvent>& events) 
   std::string trigger;
   for (const WatchEvent& e : events)
     if (e.kind == WatchEvent::Kind::state_change && e.target == t.cfg.name) {
-      if (e.from != model::TargetState::unknown) trigger = format::watch_state_word(e.to);
+      // Unknown -> up after the baseline traced says nothing new; unknown -> down does.
+      if (e.from != model::TargetState::unknown || e.to == model::TargetState::down)
+        trigger = format::watch_state_word(e.to);
       else if (!t.path.baseline_tried) trigger = "start";
     }
   // The baseline: the first round that succeeds (or the first state) traces the path later
