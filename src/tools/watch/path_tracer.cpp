@@ -5,6 +5,7 @@
 #include "sys/caps.hpp"
 #include "sys/resolve.hpp"
 #include "sys/socket.hpp"
+#include "tools/trace/trace_rx.hpp"
 
 namespace reach::tools::watch {
 
@@ -127,16 +128,7 @@ void PathTracer::drain() {
     (void)engine_->on_packet(in);
   };
   h.icmp_error = [&](const io::ProbeSocket::IcmpError& e) {
-    engine::TraceQueuedError in;
-    in.family = e.entry.icmp_family;
-    in.original = e.original;
-    in.type = e.entry.icmp_type;
-    in.code = e.entry.icmp_code;
-    if (e.entry.offender) in.offender = *e.entry.offender;
-    in.kernel_rx = e.entry.stamp.has_value();
-    in.user_rx = reactor_.refresh_now();
-    in.rx = e.entry.stamp.value_or(*in.user_rx);
-    (void)engine_->on_queued_error(in);
+    (void)engine_->on_queued_error(trace_queued_error(e, reactor_.refresh_now()));
   };
   (void)sock_->drain(h);
 }
