@@ -215,6 +215,17 @@ class Store {
   // Pending items per notifier (only notifiers with some), for the queued gauge.
   Result<std::map<std::string, std::size_t>> outbox_pending_by_notifier();
 
+  // --- watch's path traces (path_store.cpp): each `path` event as written, newest kept ---
+  struct StoredPath {
+    TimeNs wall = 0;      // unix ns the trace started
+    std::string trigger;  // start, up, down, api
+    std::string json;     // the event's JSON object
+  };
+  // Keeps the newest kMaxPaths per target.
+  static constexpr std::size_t kMaxPaths = 100;
+  Result<void> save_path(const std::string& target, const StoredPath& p);
+  Result<std::vector<StoredPath>> paths(const std::string& target, std::size_t limit);  // newest first
+
  private:
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);

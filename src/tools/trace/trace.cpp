@@ -30,6 +30,7 @@
 #include "sys/socket.hpp"
 #include "tools/target.hpp"
 #include "tools/trace/live.hpp"
+#include "tools/trace/trace_rx.hpp"
 
 namespace reach::tools {
 namespace {
@@ -535,16 +536,7 @@ class TraceRun {
       if (auto pr = engine_->on_packet(in)) writer_probe(*pr);
     };
     h.icmp_error = [&](const io::ProbeSocket::IcmpError& e) {
-      engine::TraceQueuedError in;
-      in.family = e.entry.icmp_family;
-      in.original = e.original;
-      in.type = e.entry.icmp_type;
-      in.code = e.entry.icmp_code;
-      if (e.entry.offender) in.offender = *e.entry.offender;
-      in.kernel_rx = e.entry.stamp.has_value();
-      in.user_rx = clock_.now();
-      in.rx = e.entry.stamp.value_or(*in.user_rx);
-      if (auto pr = engine_->on_queued_error(in)) writer_probe(*pr);
+      if (auto pr = engine_->on_queued_error(trace_queued_error(e, clock_.now()))) writer_probe(*pr);
     };
     if (auto r = s.drain(h); !r) writer_->notice(r.error().message());
   }

@@ -149,6 +149,7 @@ Result<void> Daemon::start_http() {
     if (const Target* t = find(rest)) return reply.send(json(200, target_json(metrics_of(*t))));
     const std::size_t slash = rest.rfind('/');
     const std::string suffix = slash == std::string::npos ? "" : rest.substr(slash);
+    if (suffix == "/path") return serve_path(rest.substr(0, slash), std::move(reply));  // path_watch.cpp
     if (suffix != "/history" && suffix != "/series") return reply.send(api_error(404, "no target " + rest));
     const std::string name = rest.substr(0, slash);
     if (!find(name)) return reply.send(api_error(404, "no target " + name));
@@ -197,6 +198,7 @@ Result<void> Daemon::start_http() {
     reply.send(json(200, {{"target", name}, {"points", list}}));
   });
   start_dashboard();
+  route_path_api();
   return {};
 }
 

@@ -64,6 +64,7 @@ Daemon::Daemon(DaemonOptions opts, std::ostream& out, std::ostream& err)
 
 Daemon::~Daemon() {
   http_.reset();
+  paths_.reset();
   peer_http_.reset();
   probers_.reset();
   sender_.reset();
@@ -412,6 +413,7 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
   }
   t.last = std::move(r);
   for (const WatchEvent& e : events) emit(e);
+  path_after_round(t, events);
   show_round(t, *t.last);
   if (opts_.rounds && rounds_complete()) stop(exit_code_);
 }

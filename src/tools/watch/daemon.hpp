@@ -30,6 +30,7 @@
 #include "store/writer.hpp"
 #include "tools/notify/outbox_sender.hpp"
 #include "tools/usage/runner.hpp"
+#include "tools/watch/path_tracer.hpp"
 #include "tools/watch/probers.hpp"
 
 namespace reach::tools::watch {
@@ -70,6 +71,7 @@ class Daemon {
     std::optional<model::RoundResult> last;
     std::vector<TimeNs> all_rtts;   // CLI or -c N only: for the summary at the end
     int in_flight = 0;              // rounds started, not finished
+    PathState path;                 // path_watch.cpp
   };
 
   io::Reactor& reactor() { return *reactor_; }
@@ -126,6 +128,17 @@ class Daemon {
   void configure_peers();
   void poll_peers();
   engine::QuorumCount peer_count(const std::string& target) const;
+  // path_watch.cpp: a trace toward a target when its state changes, at its first up round and
+  // on demand (/api/v1/targets/NAME/path); the `path` event compares it with the last up path
+  bool path_enabled(const Target& t) const;
+  void path_after_round(Target& t, const std::vector<model::WatchEvent>& events);
+  // False when the rate limit held it back (it then runs once a token is there).
+  bool start_path(Target& t, const std::string& trigger);
+  void path_done(std::uint32_t id, const std::string& trigger, TimeNs wall, const model::TraceResult& r,
+                 const std::string& error);
+  void route_path_api();
+  void serve_path(const std::string& name, io::HttpReply reply);
+  std::unique_ptr<PathTracer> paths_;
   // view.cpp
   void show_round(const Target& t, const model::RoundResult& r);
   void redraw();
