@@ -13,6 +13,7 @@ relay FILE` reports them as refused. guard runs in a lab namespace only: the roo
 ruleset is compared before and after."""
 
 import json
+import os
 import subprocess
 import time
 
@@ -61,21 +62,23 @@ def burst(host, src, dst, n):
     return [int(x) for x in r.stdout.split()]
 
 
-def test_relay_limit_hits_get_the_client_banned_by_guard(lab, reach, tmp_path):
-    client, relay, backend = lab.host("client"), lab.host("relay"), lab.host("backend")
-    lab.link(client, relay)
-    lab.link(relay, backend)
-    lab.route_all()
-    lab.local_addresses(client, "198.19.5.0/24")
-    relay4 = relay.link_to(client).addr4(relay)
-    backend4 = backend.link_to(relay).addr4(backend)
+class RelayLab:
+    """client (owning 198.19.5.0/24) -- relay (reach relay --json >> relay.ndjson) -- backend (echo)."""
 
-    echo = backend.popen([lablib.python_bin(), str(lablib.listener_script()), "--tcp", str(BACKEND_PORT), "--bind",
-                          "0.0.0.0", "--mode", "echo", "--max-conns", "10000", "--max-seconds", "300"])
-    assert echo.stdout.readline().strip() == "ready"
-
-    rcfg = tmp_path / "relay.yaml"
-    rcfg.write_text(f"""relay:
+    def __init__(self, lab, reach, tmp_path):
+        self.client, self.relay, backend = lab.host("client"), lab.host("relay"), lab.host("backend")
+        lab.link(self.client, self.relay)
+        lab.link(self.relay, backend)
+        lab.route_all()
+        lab.local_addresses(self.client, "198.19.5.0/24")
+        self.relay4 = self.relay.link_to(self.client).addr4(self.relay)
+        backend4 = backend.link_to(self.relay).addr4(backend)
+        self.echo = backend.popen([lablib.python_bin(), str(lablib.listener_script()), "--tcp", str(BACKEND_PORT),
+                                   "--bind", "0.0.0.0", "--mode", "echo", "--max-conns", "10000",
+                                   "--max-seconds", "300"])
+        assert self.echo.stdout.readline().strip() == "ready"
+        rcfg = tmp_path / "relay.yaml"
+        rcfg.write_text(f"""relay:
   listen: "0.0.0.0:{PORT}"
   backends: [ "{backend4}:{BACKEND_PORT}" ]
   health: false
@@ -84,23 +87,41 @@ def test_relay_limit_hits_get_the_client_banned_by_guard(lab, reach, tmp_path):
     ban: off
     blackhole: false
 """)
-    events = tmp_path / "relay.ndjson"
-    events.touch()
-    with open(events, "a") as f:  # `reach relay --json >> relay.ndjson`
-        rproc = relay.popen([str(reach), "relay", "--config", str(rcfg), "--json"], stdout=f, text=False)
-    assert wait_for(lambda: relay.run(["ss", "-Htln", f"sport = :{PORT}"], check=False).stdout.strip()
-                    or rproc.poll() is not None, 10)
-    assert rproc.poll() is None, events.read_text()
+        self.events = tmp_path / "relay.ndjson"
+        self.events.touch()
+        with open(self.events, "a") as f:  # `reach relay --json >> relay.ndjson`
+            self.proc = self.relay.popen([str(reach), "relay", "--config", str(rcfg), "--json"], stdout=f,
+                                         text=False)
+        assert wait_for(lambda: self.relay.run(["ss", "-Htln", f"sport = :{PORT}"], check=False).stdout.strip()
+                        or self.proc.poll() is not None, 10)
+        assert self.proc.poll() is None, self.events.read_text()
 
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.echo.kill()
+
+
+def guard_yml(tmp_path, source):
     gcfg = tmp_path / "guard.yml"
     gcfg.write_text(f"""guard:
-  sources: [ {{ file: {events}, rules: [relay] }} ]
+  sources: [ {source} ]
   threshold: {{ failures: 5, window: 10m }}
   ban: {{ time: 1h }}
   allow: [ "{ALLOWED}/32" ]
   allow_ssh_client: false
   state: {tmp_path / 'guard.db'}
 """)
+    return gcfg
+
+
+def test_relay_limit_hits_get_the_client_banned_by_guard(lab, reach, tmp_path):
+    t = RelayLab(lab, reach, tmp_path)
+    client, relay, relay4, events = t.client, t.relay, t.relay4, t.events
+    gcfg = guard_yml(tmp_path, f"{{ file: {events}, rules: [relay] }}")
     gout = tmp_path / "guard.out"
     guard = start_guard(relay, reach, gcfg, gout, "--listen", "127.0.0.1:9799")
     try:
@@ -148,12 +169,7 @@ def test_relay_limit_hits_get_the_client_banned_by_guard(lab, reach, tmp_path):
         assert all(e["reason"] == "per_prefix_rate" and e["count"] >= 1 for e in limits)
     finally:
         assert stop(relay, guard) == 0, gout.read_text()
-        rproc.terminate()
-        try:
-            rproc.wait(10)
-        except subprocess.TimeoutExpired:
-            rproc.kill()
-        echo.kill()
+        t.stop()
 
     # --test-rule with the built-in rule on the same file: both clients, the hostile lines refused.
     r = relay.run([str(reach), "guard", "--test-rule", "relay", str(events), "--json"], timeout=30)
@@ -165,3 +181,45 @@ def test_relay_limit_hits_get_the_client_banned_by_guard(lab, reach, tmp_path):
     assert summary["matched"] == len(matches) >= 2
     text = relay.run([str(reach), "guard", "--test-rule", "relay", str(events)], timeout=30).stdout
     assert "2 refused by the relay rule" in text, text
+
+
+JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"
+
+
+def to_journal(lines, unit, out):
+    """Journal entries of `unit` with these MESSAGEs, written by systemd-journal-remote (no journald
+    runs here) as journald stores a service's stdout; guard reads the directory
+    (REACH_GUARD_JOURNAL_DIR)."""
+    now = int(time.time() * 1e6)
+    export = "".join(f"__REALTIME_TIMESTAMP={now + i}\n__MONOTONIC_TIMESTAMP={1000 + i}\n"
+                     f"_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT={unit}\n"
+                     f"SYSLOG_IDENTIFIER=reach\nMESSAGE={line}\n\n" for i, line in enumerate(lines))
+    subprocess.run([JOURNAL_REMOTE, f"--output={out}", "-"], input=export, text=True, check=True, timeout=30,
+                   capture_output=True)
+
+
+@pytest.mark.skipif(not os.access(JOURNAL_REMOTE, os.X_OK), reason="needs systemd-journal-remote")
+def test_relay_events_in_the_journal_of_its_unit(lab, reach, tmp_path):
+    """{ journal: reach-relay.service, rules: [relay] }: the relay's real events, stored as the
+    journal stores the unit's stdout; a forged event in another unit's journal is not read."""
+    t = RelayLab(lab, reach, tmp_path)
+    jdir = tmp_path / "journal"
+    jdir.mkdir()
+    gcfg = guard_yml(tmp_path, "{ journal: reach-relay.service, rules: [relay] }")
+    gout = tmp_path / "guard.out"
+    guard = start_guard(t.relay, reach, gcfg, gout, env={"REACH_GUARD_JOURNAL_DIR": str(jdir)})
+    try:
+        ok, refused, _ = burst(t.client, ATTACKER, t.relay4, 12)
+        assert refused >= 5, (ok, refused)
+        assert wait_for(lambda: f'"client":"{ATTACKER}"' in t.events.read_text(), 10), t.events.read_text()
+        forged = json.dumps({"type": "relay_limit", "version": 1, "client": FORGED, "reason": "per_prefix_rate",
+                             "count": 50})
+        to_journal([forged], "ssh.service", jdir / "other.journal")
+        to_journal(t.events.read_text().splitlines(), "reach-relay.service", jdir / "relay.journal")
+        assert wait_for(lambda: f"{ATTACKER}/32" in banned(t.relay), 15), gout.read_text()
+        time.sleep(0.5)
+        assert banned(t.relay) == {f"{ATTACKER}/32"}
+        assert not connects(t.client, ATTACKER, t.relay4, port=PORT, timeout=1.0)
+    finally:
+        assert stop(t.relay, guard) == 0, gout.read_text()
+        t.stop()
