@@ -20,7 +20,7 @@ const GuardRuleDef* GuardConfig::find_rule(std::string_view name) const {
 }
 
 const std::vector<std::string>& builtin_guard_rules() {
-  static const std::vector<std::string> names{"sshd"};
+  static const std::vector<std::string> names{"sshd", "relay"};
   return names;
 }
 
@@ -263,7 +263,7 @@ void cross_check(Ctx& cx, GuardConfig& c, int guard_line) {
   if (!cx.sources_given) w.error(guard_line, "guard.sources", "needs at least one source ({file: ..., rules: [sshd]})");
   for (const RuleRef& r : cx.refs)
     if (!is_builtin(r.name) && std::find(cx.named.begin(), cx.named.end(), r.name) == cx.named.end())
-      w.error(r.line, r.path, fmt::format("no rule '{}' (built-in: sshd; or define it under guard.rules)", r.name));
+      w.error(r.line, r.path, fmt::format("no rule '{}' (built-in: sshd, relay; or define it under guard.rules)", r.name));
   std::map<std::string, int> seen;
   for (const auto& s : c.sources) {
     auto key = s.kind == GuardSource::Kind::file ? "file " + s.path : "journal " + s.unit;

@@ -31,7 +31,7 @@ struct GuardSource {
   enum class Kind : std::uint8_t { file, journal } kind = GuardSource::Kind::file;
   std::string path;                // file: absolute path
   std::string unit;                // journal: unit name ("ssh.service")
-  std::vector<std::string> rules;  // rule names (built-in "sshd", or keys of guard.rules), at least one
+  std::vector<std::string> rules;  // rule names (built-in "sshd", "relay", or keys of guard.rules), at least one
   int line = 0;
 };
 
@@ -97,7 +97,7 @@ struct GuardConfig {
   const GuardRuleDef* find_rule(std::string_view name) const;
 };
 
-// The built-in rule names ("sshd"); user rules may not take them.
+// The built-in rule names ("sshd", "relay"); user rules may not take them.
 const std::vector<std::string>& builtin_guard_rules();
 
 // Why a pattern of guard.rules cannot be used ("not a valid RE2 pattern: missing )"), empty when

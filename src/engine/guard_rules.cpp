@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "base/ip_prefix.hpp"
+#include "engine/guard_relay.hpp"
 
 namespace reach::engine {
 namespace {
@@ -127,13 +128,15 @@ class CompiledRule {
   std::vector<Form> forms;
   std::unique_ptr<RE2::Set> set;      // every form, for one pass over lines no form matches
   std::unique_ptr<RE2::Set> ignore;   // null when none
+  bool relay_events = false;          // the built-in `relay` rule: JSON events, no patterns
 
   bool wants(std::string_view program) const {
     if (programs.empty() || program.empty()) return true;
     return std::find(programs.begin(), programs.end(), program) != programs.end();
   }
 
-  std::optional<model::GuardMatch> match(std::string_view msg) const {
+  std::optional<model::GuardMatch> match(std::string_view msg, bool* unparsed) const {
+    if (relay_events) return match_relay(msg, unparsed);
     const re2::StringPiece text(msg.data(), msg.size());
     std::vector<int> hits;
     RE2::Set::ErrorInfo info{};
@@ -164,6 +167,21 @@ class CompiledRule {
       return m;
     }
     return std::nullopt;
+  }
+
+  std::optional<model::GuardMatch> match_relay(std::string_view msg, bool* unparsed) const {
+    const RelayEvent e = read_relay_event(msg);
+    if (e.kind == RelayLine::not_json || e.kind == RelayLine::forged) {
+      if (unparsed) *unparsed = true;
+      return std::nullopt;
+    }
+    if (e.kind != RelayLine::limit) return std::nullopt;
+    model::GuardMatch m;
+    m.rule = name;
+    m.form = "limit";
+    m.addr = e.client;
+    m.weight = relay_event_weight(e.count);
+    return m;
   }
 };
 
@@ -206,6 +224,20 @@ std::shared_ptr<const CompiledRule> sshd_rule() {
     }
     auto err = finish(*r, kBuiltinSetMem);
     if (!err.empty()) throw std::logic_error("built-in sshd rule: " + err);
+    return r;
+  }();
+  return rule;
+}
+
+// `relay`: reach relay's relay_limit events (guard_relay.hpp); one form, "limit".
+std::shared_ptr<const CompiledRule> relay_rule() {
+  static const std::shared_ptr<const CompiledRule> rule = [] {
+    auto r = std::make_shared<CompiledRule>();
+    r->name = "relay";
+    r->relay_events = true;
+    Form f;
+    f.name = "limit";
+    r->forms.push_back(std::move(f));
     return r;
   }();
   return rule;
@@ -346,7 +378,8 @@ LogLine split_log_line(std::string_view line) {
 GuardRules GuardRules::builtin() {
   GuardRules g;
   g.rules_.push_back(sshd_rule());
-  g.all_ = {0};
+  g.rules_.push_back(relay_rule());
+  g.all_ = {0, 1};
   return g;
 }
 
@@ -462,7 +495,7 @@ std::vector<std::string> GuardRules::forms(int rule) const {
 }
 
 std::optional<model::GuardMatch> GuardRules::match(std::string_view line, const std::vector<int>& which,
-                                                   std::string_view program) const {
+                                                   std::string_view program, bool* unparsed) const {
   if (line.size() > max_line_) return std::nullopt;  // cut lines would end in attacker-chosen text
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   LogLine l = program.empty() ? split_log_line(line) : LogLine{program, line};
@@ -470,7 +503,7 @@ std::optional<model::GuardMatch> GuardRules::match(std::string_view line, const 
     if (i < 0 || static_cast<std::size_t>(i) >= rules_.size()) continue;
     const auto& r = *rules_[static_cast<std::size_t>(i)];
     if (!r.wants(l.program)) continue;
-    if (auto m = r.match(l.message)) return m;
+    if (auto m = r.match(l.message, unparsed)) return m;
   }
   return std::nullopt;
 }
@@ -502,7 +535,9 @@ model::RuleTestReport test_rules(const GuardRules& rules, std::string_view log, 
       if (rep.missed.size() < max_missed) rep.missed.push_back(rep.lines);
       continue;
     }
-    auto m = rules.match(line, which);
+    bool unparsed = false;
+    auto m = rules.match(line, which, {}, &unparsed);
+    if (!m && unparsed) ++rep.unparsed;
     if (!m) {
       if (rep.missed.size() < max_missed) rep.missed.push_back(rep.lines);
       continue;

@@ -49,7 +49,7 @@ class GuardRules {
   // path and line: "guard.yml:14: guard.rules.myapp.patterns[0]: no host field (<HOST> or
   // (?P<host>...))". (Sources naming unknown rules are the config parser's error.)
   static config::ConfigResult<GuardRules> build(const config::GuardConfig& config);
-  // Only the built-in rules (tests, benchmarks, `--test-rule sshd LOGFILE`).
+  // Only the built-in rules, `sshd` and `relay` (tests, benchmarks, `--test-rule sshd LOGFILE`).
   static GuardRules builtin();
   // The built-in rules and one user rule named "pattern" made of `pattern` (`--test-rule
   // '^fail from <HOST>$' LOGFILE`, as fail2ban-regex takes a regex); errors name "--test-rule" and
@@ -69,8 +69,10 @@ class GuardRules {
   // line's own syslog header is read). Lines longer than max_line() never match. The captured
   // host must parse as a numeric address (no name is ever resolved); IPv4-mapped IPv6 comes back
   // as IPv4. Whether the address may be counted at all is the decider's business.
+  // `unparsed` (when given) is set when a rule reading JSON events (`relay`) refused the line as
+  // not JSON or forged and no rule matched it: the caller counts such lines.
   std::optional<model::GuardMatch> match(std::string_view line, const std::vector<int>& which,
-                                         std::string_view program = {}) const;
+                                         std::string_view program = {}, bool* unparsed = nullptr) const;
   // Every rule, in order.
   std::optional<model::GuardMatch> match(std::string_view line, std::string_view program = {}) const;
 

@@ -148,6 +148,7 @@ std::string guard_test_rule_text(const model::RuleTestReport& r, std::string_vie
   std::string s = fmt::format("Lines: {} lines read from {}, {} matched, {} missed", r.lines, log_name, r.matched,
                               r.lines - r.matched);
   if (r.too_long) s += fmt::format(", {} over the line limit (skipped)", r.too_long);
+  if (r.unparsed) s += fmt::format(", {} refused by the relay rule (not JSON, or a forged event; skipped)", r.unparsed);
   s += "\n\nMatched lines:\n";
   std::size_t shown = 0;
   for (const auto& h : r.hits) {
@@ -181,6 +182,7 @@ std::string guard_test_rule_json(const model::RuleTestReport& r, std::string_vie
   j["lines"] = r.lines;
   j["matched"] = r.matched;
   j["too_long"] = r.too_long;
+  j["unparsed"] = r.unparsed;
   ordered_json forms = ordered_json::array();
   for (const auto& f : r.by_form) forms.push_back({{"rule", f.rule}, {"form", f.form}, {"lines", f.lines}});
   j["by_form"] = std::move(forms);

@@ -108,6 +108,7 @@ struct RuleTestReport {
   std::size_t lines = 0;            // lines read
   std::size_t matched = 0;          // lines some rule matched
   std::size_t too_long = 0;         // lines longer than the limit (skipped, listed in missed)
+  std::size_t unparsed = 0;         // lines the `relay` rule refused: not JSON, or a forged event (in missed)
   std::vector<RuleTestLine> hits;   // one per matched line, in order
   std::vector<std::size_t> missed;  // line numbers no rule matched (bounded by the caller's limit)
   std::vector<RuleTestRuleCount> by_form;  // every form of every rule tested, in rule order, 0 too

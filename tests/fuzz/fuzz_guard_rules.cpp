@@ -96,7 +96,7 @@ void lines(std::string_view text) {
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
     auto split = engine::split_log_line(line);
     check(split.message.data() >= line.data() && split.message.data() + split.message.size() <= line.data() + line.size());
-    if (auto m = rules().match(line)) check(m->weight >= 0 && m->rule == "sshd");
+    if (auto m = rules().match(line)) check(m->weight >= 0 && (m->rule == "sshd" || m->rule == "relay"));
     (void)rules().match(line, "sshd");
   }
   auto rep = engine::test_rules(rules(), text, {}, 16);

@@ -299,7 +299,7 @@ def test_validate_test_rule_and_flags_say_what_is_wrong(lab, reach, tmp_path):
     assert r.returncode == 2 and r.stdout == "", r
     assert r.stderr.splitlines() == [
         f"{cfg}:3: guard.sources[0].file: must be an absolute path (/var/log/auth.log)",
-        f"{cfg}:4: guard.sources[1].rules[1]: no rule 'nosuch' (built-in: sshd; or define it under guard.rules)",
+        f"{cfg}:4: guard.sources[1].rules[1]: no rule 'nosuch' (built-in: sshd, relay; or define it under guard.rules)",
         f"{cfg}:5: guard.threshold.failures: must be a whole number from 1 to 100, not '0'",
         f"{cfg}:8: guard.rules.app.patterns[0]: not a valid RE2 pattern: missing )",
     ], r.stderr

@@ -164,7 +164,7 @@ TEST(GuardConfig, OneMistakeIsOneErrorAtItsOwnPlace) {
   const Case cases[] = {
       {"index after a dropped source", "  sources:\n    - {file: rel}\n    - {journal: ssh.service, rules: [sshd, nope]}\n",
        "g.yml:3: guard.sources[0].file: must be an absolute path (/var/log/auth.log)\n"
-       "g.yml:4: guard.sources[1].rules[1]: no rule 'nope' (built-in: sshd; or define it under guard.rules)"},
+       "g.yml:4: guard.sources[1].rules[1]: no rule 'nope' (built-in: sshd, relay; or define it under guard.rules)"},
       {"rule defined wrongly", "  sources: [{file: /a, rules: [app]}]\n  rules: {app: 5}\n",
        "g.yml:3: guard.rules.app: must be a map ({patterns: [...]})"},
       {"every source wrong", "  sources: [{file: rel}]\n",

@@ -344,7 +344,7 @@ TEST(GuardRules, LoadReportsEveryErrorWithItsLine) {
   ASSERT_FALSE(l);
   EXPECT_EQ(l.error().message(),
             "g.yml:4: guard.sources[1].file: must be an absolute path (/var/log/auth.log)\n"
-            "g.yml:5: guard.sources[2].rules[2]: no rule 'nosuch' (built-in: sshd; or define it under guard.rules)\n"
+            "g.yml:5: guard.sources[2].rules[2]: no rule 'nosuch' (built-in: sshd, relay; or define it under guard.rules)\n"
             "g.yml:6: guard.threshold.failures: must be a whole number from 1 to 100, not '0'\n"
             "g.yml:7: guard.allow[0]: must be an address or a prefix with its host bits clear (198.18.0.0/24, 2001:db8::/48)\n"
             "g.yml:11: guard.rules.app.patterns[0]: not a valid RE2 pattern: missing )\n"
@@ -385,7 +385,7 @@ TEST(GuardRules, TestRuleReportsEveryLine) {
     }
   }
   EXPECT_EQ(forms_total, 4u);
-  EXPECT_EQ(rep.by_form.size(), rules.forms(0).size());
+  EXPECT_EQ(rep.by_form.size(), rules.forms(0).size() + rules.forms(1).size());  // sshd and relay
   EXPECT_EQ(test_rules(rules, "a\nb\nc\n", {}, 2).missed.size(), 2u);  // bounded
 }
 

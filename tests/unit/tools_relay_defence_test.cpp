@@ -62,10 +62,11 @@ TEST(RelayDefence, OverLimitPrefixesLeaveInOneBatch) {
   EXPECT_EQ(c.refused[static_cast<int>(Refusal::per_prefix_rate)], 15u);  // until the ban
   EXPECT_EQ(c.refused[static_cast<int>(Refusal::banned)], 75u);
   auto ev = d->take_events();
-  ASSERT_EQ(ev.size(), 4u);
+  ASSERT_EQ(ev.size(), 19u);  // the start, 15 clients refused (5 per /64, each its own address), 3 bans
   EXPECT_NE(ev[0].find("\"type\":\"relay_defence\""), std::string::npos);
   EXPECT_NE(ev[0].find("black-hole: custom sink"), std::string::npos);
-  EXPECT_NE(ev[1].find("\"type\":\"relay_ban\""), std::string::npos);
+  for (std::size_t i = 1; i <= 15; ++i) EXPECT_NE(ev[i].find("\"type\":\"relay_limit\""), std::string::npos) << ev[i];
+  EXPECT_NE(ev[16].find("\"type\":\"relay_ban\""), std::string::npos);
   EXPECT_TRUE(d->take_events().empty());
 }
 
@@ -97,7 +98,45 @@ TEST(RelayDefence, WithoutBlackholeBansStayLocal) {
   flood(*d, "198.18.%d.7", 1, 20, 0);
   ASSERT_TRUE(d->tick(kNsPerMs));
   EXPECT_EQ(d->admit(A("198.18.0.7"), 2 * kNsPerSec).reason, Refusal::banned);
-  EXPECT_EQ(d->take_events().size(), 2u);  // the start and the ban
+  auto ev = d->take_events();
+  ASSERT_EQ(ev.size(), 3u);  // the start, the client's limit hits (one event), the ban
+  EXPECT_NE(ev[1].find(R"("client":"198.18.0.7","count":5,)"), std::string::npos) << ev[1];
+  EXPECT_NE(ev[1].find(R"("reason":"per_prefix_rate","type":"relay_limit")"), std::string::npos) << ev[1];
+  EXPECT_NE(ev[2].find("\"type\":\"relay_ban\""), std::string::npos);
+}
+
+// One relay_limit event per refused client and tick, for 500 clients at most; the global caps
+// name no client.
+TEST(RelayDefence, LimitEventsPerClientAreBounded) {
+  DefenceConfig c = flood_config();
+  c.limits.ban_after = 0;
+  c.limits.max_conns = 100000;
+  FakeSink fake;
+  auto d = Defence::create(c, fake.sink());
+  ASSERT_NE(d, nullptr);
+  (void)d->take_events();
+  char buf[64];
+  for (int n = 0; n < 600; ++n)
+    for (int i = 0; i < 12; ++i) {  // burst 10: two refusals each
+      std::snprintf(buf, sizeof buf, "198.18.%d.%d", n / 200, n % 200 + 1);
+      d->admit(A(buf), 0);
+    }
+  ASSERT_TRUE(d->tick(kNsPerMs));
+  auto ev = d->take_events();
+  EXPECT_EQ(ev.size(), 500u);
+  EXPECT_EQ(d->events_dropped(), 200u);  // the 100 clients beyond, two refusals each
+  for (const auto& e : ev) EXPECT_NE(e.find(R"("count":2,)"), std::string::npos) << e;
+  ASSERT_TRUE(d->tick(2 * kNsPerMs));
+  EXPECT_TRUE(d->take_events().empty());  // a tick without refusals says nothing
+
+  DefenceConfig g = flood_config();
+  g.limits.max_conns = 1;
+  auto d2 = Defence::create(g, fake.sink());
+  (void)d2->take_events();
+  EXPECT_TRUE(d2->admit(A("198.18.0.1"), 0).ok);
+  EXPECT_EQ(d2->admit(A("198.18.0.2"), 0).reason, Refusal::global_conns);
+  ASSERT_TRUE(d2->tick(kNsPerMs));
+  EXPECT_TRUE(d2->take_events().empty());
 }
 
 TEST(RelayDefence, MetricFamiliesByReasonAndPrefix) {

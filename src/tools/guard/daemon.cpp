@@ -76,6 +76,7 @@ class Daemon {
     std::unique_ptr<io::JournalFollower> journal;
     std::string saved;
     std::uint64_t lines = 0;
+    std::uint64_t unparsed = 0;  // lines the relay rule refused (not JSON, forged)
   };
 
   void log(const std::string& line) { out_ << "guard: " << line << '\n' << std::flush; }
@@ -283,8 +284,12 @@ Result<std::unique_ptr<Daemon::Source>> Daemon::open_source(const config::GuardS
 
 void Daemon::on_line(Source& src, std::string_view line, std::string_view program) {
   ++src.lines;
-  auto m = s_.rules.match(line, src.which, program);
-  if (!m) return;
+  bool unparsed = false;
+  auto m = s_.rules.match(line, src.which, program, &unparsed);
+  if (!m) {
+    if (unparsed) ++src.unparsed;
+    return;
+  }
   ++matches_[{m->rule, m->form}];
   // The clock read per matched line (vDSO, ~20 ns): a ban's time is its deciding line's, and
   // the latency logged per batch runs from there to the kernel.
@@ -582,6 +587,10 @@ std::string Daemon::metrics() const {
   prom::Family lines{"reach_guard_lines_read", prom::Type::counter, "Log lines (journal entries) read, by source.", {}};
   for (const auto& s : sources_) lines.samples.push_back({{{"source", s->key}}, static_cast<double>(s->lines)});
   f.push_back(std::move(lines));
+  prom::Family unparsed{"reach_guard_lines_unparsed", prom::Type::counter,
+                        "Lines the relay rule refused (not JSON, or a forged event), by source.", {}};
+  for (const auto& s : sources_) unparsed.samples.push_back({{{"source", s->key}}, static_cast<double>(s->unparsed)});
+  f.push_back(std::move(unparsed));
   prom::Family m{"reach_guard_matches", prom::Type::counter, "Lines a rule matched, by rule and form.", {}};
   for (const auto& [k, v] : matches_) m.samples.push_back({{{"rule", k.first}, {"form", k.second}}, static_cast<double>(v)});
   f.push_back(std::move(m));

@@ -12,6 +12,9 @@ namespace {
 constexpr std::size_t kMaxEvents = 1000;
 constexpr std::size_t kMaxPending = 100000;  // bans waiting for the kernel (a failing sink)
 constexpr std::size_t kTopPrefixes = 20;
+// relay_limit events per tick (further refusals: events_dropped): half the event buffer, so the
+// ban events of the same tick always find room.
+constexpr std::size_t kMaxHitClients = 500;
 
 }  // namespace
 
@@ -79,7 +82,44 @@ Admit Defence::counted(const Admit& a) {
   return a;
 }
 
-Admit Defence::admit(const IpAddr& peer, TimeNs now) { return counted(limits_.admit(peer, now)); }
+Admit Defence::admit(const IpAddr& peer, TimeNs now) {
+  const Admit a = counted(limits_.admit(peer, now));
+  note_hit(peer, a);
+  return a;
+}
+
+// Only the client's own prefix's limits name it: the global caps and memory are nobody's fault,
+// and `banned` repeats what the relay_limit events before the ban already said.
+void Defence::note_hit(const IpAddr& client, const Admit& a) {
+  if (a.ok || (a.reason != Refusal::per_prefix_conns && a.reason != Refusal::per_prefix_rate)) return;
+  auto it = hits_.find(client);
+  if (it == hits_.end()) {
+    if (hits_.size() >= kMaxHitClients) {
+      ++events_dropped_;
+      return;
+    }
+    it = hits_.emplace(client, LimitHit{a.reason, a.prefix, 0}).first;
+  }
+  it->second.reason = a.reason;
+  it->second.prefix = a.prefix;
+  ++it->second.count;
+}
+
+void Defence::flush_hits() {
+  for (const auto& [client, h] : hits_) {
+    const std::string reason(engine::refusal_name(h.reason));
+    nlohmann::json e = {{"type", "relay_limit"},
+                        {"version", 1},
+                        {"client", client.to_string()},
+                        {"prefix", h.prefix.to_string()},
+                        {"reason", reason},
+                        {"count", h.count},
+                        {"message", client.to_string() + " refused " + std::to_string(h.count) + "x: " + reason +
+                                        " of " + h.prefix.to_string()}};
+    event(e.dump());
+  }
+  hits_.clear();
+}
 
 void Defence::released(const IpAddr& peer, TimeNs now) { limits_.released(peer, now); }
 
@@ -90,6 +130,7 @@ Admit Defence::admit_upstream(const IpAddr& upstream, TimeNs now) {
 Admit Defence::handover(const IpAddr& upstream, const IpAddr& client, TimeNs now) {
   const Admit a = limits_.handover(upstream, client, now);
   if (!a.ok) ++counters_.refused[static_cast<std::size_t>(a.reason)];
+  note_hit(client, a);
   return a;
 }
 
@@ -126,6 +167,7 @@ Result<void> Defence::tick(TimeNs now) {
     limits_.evict(now);
     last_evict_ = now;
   }
+  flush_hits();
   for (const IpPrefix& p : limits_.take_new_bans()) {
     const bool kernel = sink_ && !io::ban_refused(p, config_.upstreams);
     if (sink_ && !kernel) ++counters_.bans_allowed;

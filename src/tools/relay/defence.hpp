@@ -23,6 +23,7 @@
 // new connections only, they never close existing ones (established first).
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -111,7 +112,9 @@ class Defence {
   // reach_relay_syn_cookies.
   std::vector<format::prom::Family> metric_families() const;
   // NDJSON lines since the last call: {"type":"relay_defence",...} once at start (SYN cookies,
-  // black-hole), {"type":"relay_ban",...}, {"type":"relay_ban_error",...}
+  // black-hole), {"type":"relay_limit","client":...} per client its own prefix's limits refused
+  // since the previous tick (reach guard's `relay` rule reads these), {"type":"relay_ban",...},
+  // {"type":"relay_ban_error",...}
   // (at most 1000 kept between calls; the rest are counted in events_dropped).
   std::vector<std::string> take_events();
   std::uint64_t events_dropped() const { return events_dropped_; }
@@ -136,6 +139,16 @@ class Defence {
   SynCookies syn_cookies_;
   std::string blackhole_status_;
   TimeNs last_evict_ = 0;
+  // Clients refused for their own prefix's limits since the last tick: one relay_limit event
+  // each per tick, however many attempts (a flood makes one line per client per 100 ms).
+  struct LimitHit {
+    Refusal reason = Refusal::none;
+    IpPrefix prefix;
+    std::uint64_t count = 0;
+  };
+  std::map<IpAddr, LimitHit> hits_;
+  void note_hit(const IpAddr& client, const Admit& a);
+  void flush_hits();
   void event(std::string line);
   Admit counted(const Admit& a);  // admitted or refused by reason
 };
