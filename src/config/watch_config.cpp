@@ -291,6 +291,9 @@ void check_target_fields(Walker& w, RawTarget& r, const std::string& path) {
   } else {
     if (!r.has_host) w.error(r.node, at(path, "host"), "is required for probe snmp");
     if (!r.has_oids) w.error(r.node, at(path, "oids"), "is required for probe snmp (the OIDs to GET)");
+    for (const auto& [name, value] : t.labels)  // reach_watch_snmp_value's own labels
+      if (name == "oid" || name == "name")
+        w.error(r.node, at(at(path, "labels"), name), "is a label of every SNMP series here; choose another name");
   }
   if (!icmp) refuse(r.has_packets, "packets", "only for probe icmp");
   if (http) {

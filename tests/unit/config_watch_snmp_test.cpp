@@ -90,6 +90,8 @@ TEST(WatchSnmpConfig, EveryErrorHasItsLine) {
       {"targets:\n  - {name: a, probe: snmp, host: h, oids: []}\n", "watch.yml:2: targets[0].oids: needs at least one OID"},
       {"targets:\n  - {name: a, probe: snmp, host: h, oids: [{oid: 1.3.6, min: 5, max: 1}, {name: x}]}\n",
        "watch.yml:2: targets[0].oids[0]: min is above max\nwatch.yml:2: targets[0].oids[1].oid: is required"},
+      {"targets:\n  - {name: a, probe: snmp, host: h, labels: {oid: x}, oids: [1.3.6]}\n",
+       "watch.yml:2: targets[0].labels.oid: is a label of every SNMP series here; choose another name"},
       {"targets:\n  - {name: a, probe: snmp, host: h, oids: [{oid: 1.3.6, name: n}, {oid: 1.3.7, name: n}]}\n",
        "watch.yml:2: targets[0].oids[1]: another OID of this target has the name \"n\" (give name:)"},
   };
