@@ -10,6 +10,7 @@
 #include <map>
 
 #include "config/config_words.hpp"
+#include "config/snmp_keys.hpp"
 #include "config/values.hpp"
 #include "config/yaml_walk.hpp"
 
@@ -153,15 +154,6 @@ void parse_interface(Walker& w, const yaml::Node& n, const std::string& p, Usage
   plan.sources.push_back(std::move(s));
 }
 
-bool is_auth_protocol(std::string_view s) {
-  static constexpr std::array<std::string_view, 6> k = {"MD5", "SHA", "SHA-224", "SHA-256", "SHA-384", "SHA-512"};
-  return std::find(k.begin(), k.end(), s) != k.end();
-}
-bool is_priv_protocol(std::string_view s) {
-  static constexpr std::array<std::string_view, 4> k = {"DES", "AES", "AES-192", "AES-256"};
-  return std::find(k.begin(), k.end(), s) != k.end();
-}
-
 void parse_snmp(Walker& w, const yaml::Node& n, const std::string& p, UsagePlan& plan) {
   UsageSource s;
   s.kind = UsageSource::Kind::snmp;
@@ -175,12 +167,7 @@ void parse_snmp(Walker& w, const yaml::Node& n, const std::string& p, UsagePlan&
   for (auto& [k, v] : w.entries(n, p, {"host", "version", "community", "user", "auth_protocol", "auth_password",
                                        "priv_protocol", "priv_password", "if", "timeout", "retries"})) {
     auto pk = at(p, k);
-    if (k == "version") {
-      auto text = w.str(v, pk);
-      if (text && (*text == "2" || *text == "2c")) q.version = 2;
-      else if (text && *text == "3") q.version = 3;
-      else if (text) w.error(v, pk, "must be 2c (or 2) or 3");
-    } else if (k == "if") {
+    if (k == "if") {
       auto text = w.str(v, pk);
       if (!text) {
         good = false;
@@ -197,47 +184,19 @@ void parse_snmp(Walker& w, const yaml::Node& n, const std::string& p, UsagePlan&
       if (auto d = w.duration(v, pk, 10 * kNsPerMs, 60 * kNsPerSec)) q.timeout = *d;
     } else if (k == "retries") {
       if (auto x = w.integer(v, pk, 0, 10)) q.retries = static_cast<int>(*x);
-    } else {
+    } else if (k == "host") {
       auto text = w.str(v, pk);
       if (!text) continue;
-      if (!printable(*text, k.find("password") != std::string::npos || k == "community")) {
-        w.error(v, pk, "must be printable ASCII");
-      } else if (k == "host") {
-        if (words::is_host(*text)) q.host = *text;
-        else w.error(v, pk, "must be an address or host name, with :port or [v6]:port when not 161");
-      } else if (k == "community") {
-        q.community = *text;
-      } else if (k == "user") {
-        q.user = *text;
-      } else if (k == "auth_protocol" || k == "priv_protocol") {
-        std::string up;
-        for (char c : *text) up += static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
-        if (k == "auth_protocol" && is_auth_protocol(up)) q.auth_protocol = up;
-        else if (k == "priv_protocol" && is_priv_protocol(up)) q.priv_protocol = up;
-        else w.error(v, pk, k == "auth_protocol" ? "must be MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512"
-                                                 : "must be DES, AES, AES-192 or AES-256");
-      } else if (text->size() < 8) {
-        w.error(v, pk, "must be at least 8 characters (SNMPv3 refuses shorter pass phrases)");
-      } else {
-        (k == "auth_password" ? q.auth_password : q.priv_password) = *text;
-      }
+      if (!printable(*text, false)) w.error(v, pk, "must be printable ASCII");
+      else if (words::is_host(*text)) q.host = *text;
+      else w.error(v, pk, "must be an address or host name, with :port or [v6]:port when not 161");
+    } else {
+      snmp_session_key(w, k, v, pk, q);
     }
   }
   if (!n["host"].IsDefined()) w.error(n, at(p, "host"), "is required");
   if (!n["if"].IsDefined()) w.error(n, at(p, "if"), "is required (the ifIndex or the interface's name)");
-  bool v3_keys = n["user"].IsDefined() || n["auth_protocol"].IsDefined() || n["auth_password"].IsDefined() ||
-                 n["priv_protocol"].IsDefined() || n["priv_password"].IsDefined();
-  if (q.version == 2 && v3_keys) w.error(n, p, "user, auth_* and priv_* are for version 3");
-  if (q.version == 3) {
-    if (n["community"].IsDefined()) w.error(n, at(p, "community"), "is for version 2c; version 3 uses user");
-    if (!n["user"].IsDefined()) w.error(n, at(p, "user"), "is required for version 3");
-    if (n["auth_protocol"].IsDefined() != n["auth_password"].IsDefined())
-      w.error(n, p, "auth_protocol and auth_password go together");
-    if (n["priv_protocol"].IsDefined() != n["priv_password"].IsDefined())
-      w.error(n, p, "priv_protocol and priv_password go together");
-    if (n["priv_protocol"].IsDefined() && !n["auth_protocol"].IsDefined())
-      w.error(n, p, "privacy needs authentication too (auth_protocol, auth_password)");
-  }
+  check_snmp_session(w, n, p, q);
   if (!good || q.host.empty() || (q.if_index == 0 && q.if_name.empty())) return;
   s.id = q.if_index ? fmt::format("snmp:{}:{}", q.host, q.if_index) : fmt::format("snmp:{}:name:{}", q.host, q.if_name);
   plan.sources.push_back(std::move(s));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/time.hpp"
+#include "config/snmp_source.hpp"
 #include "config/watch_config.hpp"
 #include "model/usage.hpp"
 
@@ -27,19 +28,6 @@ struct UsageCycle {
   int tz_line = 0;               // its line in the file, for the tool's "no such zone" error
   int every_days = 0;            // 0 = monthly; 1..3660
   std::int64_t anchor = 0;       // unix s of one cycle start (RFC 3339 in the file), every_days only
-};
-
-struct SnmpSource {
-  std::string host;              // address or name; port 161 unless "host:port" / "[v6]:port"
-  int version = 2;               // 2 (v2c) or 3
-  std::string community = "public";           // v2c
-  // v3: user required; auth_protocol MD5|SHA|SHA-224|SHA-256|SHA-384|SHA-512 with auth_password
-  // (authNoPriv), plus priv_protocol DES|AES|AES-192|AES-256 with priv_password (authPriv).
-  std::string user, auth_protocol, auth_password, priv_protocol, priv_password;
-  int if_index = 0;              // `if: 2`, or `if: "eth0"` (ifName/ifDescr, resolved by the source)
-  std::string if_name;
-  TimeNs timeout = kNsPerSec;
-  int retries = 1;
 };
 
 // One counter source of a plan. `id` is its stable identity in the store (history survives a

@@ -10,6 +10,7 @@
 #include "base/address.hpp"
 #include "base/ip_addr.hpp"
 #include "config/config_words.hpp"
+#include "config/watch_snmp_parse.hpp"
 #include "config/yaml_walk.hpp"
 
 namespace reach::config {
@@ -95,13 +96,14 @@ bool is_listen(std::string_view s) {
 }
 
 std::optional<model::WatchProbe> probe_from(std::string_view s) {
-  static constexpr std::array<std::pair<std::string_view, model::WatchProbe>, 6> kKinds = {
+  static constexpr std::array<std::pair<std::string_view, model::WatchProbe>, 7> kKinds = {
       {{"icmp", model::WatchProbe::icmp},
        {"tcp", model::WatchProbe::tcp},
        {"syn", model::WatchProbe::syn},
        {"udp", model::WatchProbe::udp},
        {"http", model::WatchProbe::http},
-       {"dns", model::WatchProbe::dns}}};
+       {"dns", model::WatchProbe::dns},
+       {"snmp", model::WatchProbe::snmp}}};
   for (auto [n, k] : kKinds)
     if (n == s) return k;
   return std::nullopt;
@@ -114,6 +116,7 @@ struct RawTarget {
   std::optional<int> packets;
   bool has_probe = false, has_port = false, has_host = false, has_dns = false, has_url = false;
   bool has_packets = false, has_http_fields = false, has_cert = false;
+  bool has_snmp = false, has_oids = false;
   yaml::Node node;
 };
 
@@ -156,7 +159,7 @@ RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) 
   }
   for (auto& [k, v] : w.entries(n, path,
                                 {"name", "probe", "module", "host", "port", "url", "packets", "interval", "timeout",
-                                 "expect_status", "body", "body_regex", "cert_days", "dns", "labels"})) {
+                                 "expect_status", "body", "body_regex", "cert_days", "dns", "snmp", "oids", "labels"})) {
     auto p = at(path, k);
     if (k == "name") {
       if (auto s = w.str(v, p)) {
@@ -167,7 +170,7 @@ RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) 
       r.has_probe = true;
       if (auto s = w.str(v, p)) {
         if (auto kind = probe_from(*s)) t.probe = *kind;
-        else w.error(v, p, "must be one of icmp, tcp, syn, udp, http, dns");
+        else w.error(v, p, "must be one of icmp, tcp, syn, udp, http, dns, snmp");
       }
     } else if (k == "module") {
       if (auto s = w.str(v, p)) t.module = *s;
@@ -226,6 +229,12 @@ RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) 
     } else if (k == "dns") {
       r.has_dns = true;
       parse_dns(w, v, p, t.dns);
+    } else if (k == "snmp") {
+      r.has_snmp = true;
+      parse_watch_snmp_session(w, v, p, t.snmp.session);
+    } else if (k == "oids") {
+      r.has_oids = true;
+      parse_watch_snmp_oids(w, v, p, t.snmp.oids);
     } else if (k == "labels") {
       if (auto m = w.str_map(v, p)) {
         for (auto& [name, value] : *m) {
@@ -256,11 +265,13 @@ void check_target_fields(Walker& w, RawTarget& r, const std::string& path) {
     if (!r.has_host && !r.has_url) w.error(r.node, path, "a module target needs host (and port) or url");
     refuse(r.has_http_fields || r.has_cert || r.has_dns, "module",
            "expect_status, body, body_regex, cert_days and dns come from the module, not the target");
+    refuse(r.has_snmp || r.has_oids, "module", "snmp and oids are for probe snmp (blackbox modules have no snmp)");
     return;
   }
   if (!r.has_probe) {  // inferred from the fields given
     t.probe = r.has_url ? model::WatchProbe::http
               : r.has_dns ? model::WatchProbe::dns
+              : r.has_oids ? model::WatchProbe::snmp
               : r.has_port ? model::WatchProbe::tcp
                            : model::WatchProbe::icmp;
   }
@@ -273,6 +284,17 @@ void check_target_fields(Walker& w, RawTarget& r, const std::string& path) {
     refuse(r.has_cert, "cert_days", "only for probe http");
   }
   if (!dns) refuse(r.has_dns, "dns", "only for probe dns");
+  const bool snmp = t.probe == model::WatchProbe::snmp;
+  if (!snmp) {
+    refuse(r.has_snmp, "snmp", "only for probe snmp");
+    refuse(r.has_oids, "oids", "only for probe snmp");
+  } else {
+    if (!r.has_host) w.error(r.node, at(path, "host"), "is required for probe snmp");
+    if (!r.has_oids) w.error(r.node, at(path, "oids"), "is required for probe snmp (the OIDs to GET)");
+    for (const auto& [name, value] : t.labels)  // reach_watch_snmp_value's own labels
+      if (name == "oid" || name == "name")
+        w.error(r.node, at(at(path, "labels"), name), "is a label of every SNMP series here; choose another name");
+  }
   if (!icmp) refuse(r.has_packets, "packets", "only for probe icmp");
   if (http) {
     refuse(r.has_host, "host", "probe http takes url (host and port are in it)");
@@ -679,7 +701,8 @@ namespace {
 
 bool same_probe(const WatchTarget& a, const WatchTarget& b) {
   return a.probe == b.probe && a.module == b.module && a.host == b.host && a.port == b.port && a.url == b.url &&
-         a.packets == b.packets && a.dns.server == b.dns.server && a.dns.name == b.dns.name && a.dns.type == b.dns.type;
+         a.packets == b.packets && a.dns.server == b.dns.server && a.dns.name == b.dns.name && a.dns.type == b.dns.type &&
+         a.snmp == b.snmp;
 }
 
 bool same_verdict(const WatchTarget& a, const WatchTarget& b) {

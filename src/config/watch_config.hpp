@@ -19,6 +19,7 @@
 #include "base/error.hpp"
 #include "base/time.hpp"
 #include "config/values.hpp"
+#include "config/watch_snmp.hpp"
 #include "model/watch.hpp"
 
 namespace reach::config {
@@ -49,13 +50,14 @@ struct DnsQuery {
 
 struct WatchTarget {
   std::string name;  // unique; [A-Za-z0-9_.:-[]], 1..128 characters (URL path and label value)
-  // The probe kind: `probe:`, or inferred (url -> http, dns -> dns, port -> tcp, else icmp).
+  // The probe kind: `probe:`, or inferred (url -> http, dns -> dns, oids -> snmp, port -> tcp,
+  // else icmp).
   // With `module:` (exclusive with `probe:`) it is meaningless: the kind is the module's
   // (config::probe_kind in blackbox_modules.hpp), resolved by the tool once modules are loaded.
   model::WatchProbe probe = model::WatchProbe::icmp;
   std::string module;        // blackbox module name, empty when `probe:` is used
   std::string host;          // icmp/tcp/syn/udp (and dns server when dns.server is absent)
-  int port = 0;              // tcp/syn/udp: 1..65535, required; 0 otherwise
+  int port = 0;              // tcp/syn/udp: 1..65535, required; snmp: optional (161); 0 otherwise
   std::string url;           // http: "http://..." or "https://...", required
   int packets = 1;           // icmp echoes per round, 1..1000; default min(20, max(1, interval
                              // in whole seconds)): 1 at 1 s, 20 from 20 s up (SmokePing's 20)
@@ -68,6 +70,7 @@ struct WatchTarget {
   std::string body_regex;    // http: RE2 pattern (compiled by the engine), empty = none
   int cert_days = 0;         // https: fail when the certificate expires within N days; 0 = off
   DnsQuery dns;              // dns only
+  SnmpTarget snmp;           // snmp only: `snmp:` (default v2c, community public) and `oids:`
   std::vector<std::pair<std::string, std::string>> labels;  // sorted by name; Prometheus names
   int line = 0;              // where the entry starts
   // Which of interval/timeout/packets the entry set itself (a CLI override of the defaults
@@ -212,7 +215,7 @@ ConfigResult<WatchConfig> apply_overrides(WatchConfig config, const WatchOverrid
 // `changed` keep their history, alert state and probe phase; `changed` says what to redo.
 struct TargetChange {
   std::string name;
-  bool probe = false;     // kind, module, host, port, url, dns, packets: rebuild the prober
+  bool probe = false;     // kind, module, host, port, url, dns, snmp, packets: rebuild the prober
   bool schedule = false;  // interval or timeout: re-time from the current phase
   bool verdict = false;   // expect_status, body, body_regex, cert_days: judge differently
   bool labels = false;    // exported labels only

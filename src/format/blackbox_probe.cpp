@@ -107,7 +107,8 @@ BlackboxProber blackbox_prober_for(model::WatchProbe p) {
     case model::WatchProbe::dns: return BlackboxProber::dns;
     case model::WatchProbe::tcp:
     case model::WatchProbe::syn:
-    case model::WatchProbe::udp: return BlackboxProber::tcp;
+    case model::WatchProbe::udp:
+    case model::WatchProbe::snmp: return BlackboxProber::tcp;  // blackbox has no snmp prober: the generic series
   }
   return BlackboxProber::tcp;
 }

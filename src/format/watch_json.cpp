@@ -94,7 +94,21 @@ std::string watch_round_json(const model::RoundResult& r, const std::string& net
     j["dns_authority_rrs"] = r.dns_authority_rrs;
     j["dns_additional_rrs"] = r.dns_additional_rrs;
   }
+  if (r.probe == model::WatchProbe::snmp && !r.snmp.empty()) j["snmp"] = watch_snmp_values_json(r.snmp);
   return line(j);
 }
+
+nlohmann::json watch_snmp_values_json(const std::vector<model::SnmpValue>& values) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const model::SnmpValue& v : values) {
+    nlohmann::json o = {{"name", v.name}, {"oid", v.oid}};
+    if (v.has_value) o["value"] = v.value;
+    if (v.has_rate) o["rate"] = v.rate;
+    if (!v.text.empty()) o["text"] = v.text;
+    a.push_back(std::move(o));
+  }
+  return a;
+}
+
 
 }  // namespace reach::format

@@ -37,6 +37,25 @@ struct Builder {
   }
 };
 
+// snmp targets: each OID's last value and, for `rate: true`, its rate; added only when some
+// target has SNMP values, so other configurations' output is unchanged.
+void add_snmp_families(Builder& b, const std::vector<model::TargetMetrics>& targets) {
+  bool any = false;
+  for (const auto& t : targets) any |= t.last && !t.last->snmp.empty();
+  if (!any) return;
+  auto& value = b.add("reach_watch_snmp_value", Type::gauge, "Last value the SNMP agent gave for the OID");
+  auto& rate = b.add("reach_watch_snmp_rate", Type::gauge,
+                     "Per-second rate of the OID (a counter, wrap handled) between the last two rounds");
+  for (const auto& t : targets) {
+    if (!t.last) continue;
+    for (const model::SnmpValue& v : t.last->snmp) {
+      Labels l = with(with(target_labels(t), "oid", v.oid), "name", v.name);
+      if (v.has_value) value.samples.push_back({l, v.value});
+      if (v.has_rate) rate.samples.push_back({l, v.rate});
+    }
+  }
+}
+
 }  // namespace
 
 bool watch_label_allowed(std::string_view name) {
@@ -94,6 +113,7 @@ std::vector<Family> watch_metric_families(const std::vector<model::TargetMetrics
     }
     if (r.tls && r.tls_not_after > 0) tls.samples.push_back({l, static_cast<double>(r.tls_not_after)});
   }
+  add_snmp_families(b, targets);
   b.add("reach_watch_targets", Type::gauge, "Targets in the running configuration")
       .samples.push_back({{}, static_cast<double>(process.targets)});
   auto& nsent = b.add("reach_watch_notifications_sent", Type::counter, "Notifications delivered, by notifier");

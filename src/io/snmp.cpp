@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -123,7 +124,39 @@ std::string session_error(void* sp) {
   return out;
 }
 
+// The MIB directories, read into net-snmp's tree once (under lib_lock).
+const std::string& load_mibs() {
+  static std::string dirs;
+  static bool loaded = false;
+  if (loaded) return dirs;
+  loaded = true;
+  const char* env = std::getenv("MIBDIRS");
+  dirs = env && *env ? env : kSnmpMibDirs;
+  std::size_t from = 0;
+  while (from <= dirs.size()) {
+    const std::size_t colon = std::min(dirs.find(':', from), dirs.size());
+    const std::string dir = dirs.substr(from, colon - from);
+    if (!dir.empty()) add_mibdir(dir.c_str());  // a missing directory is skipped (-1)
+    from = colon + 1;
+  }
+  read_all_mibs();
+  return dirs;
+}
+
 }  // namespace
+
+Result<SnmpOid> snmp_resolve_name(const std::string& name) {
+  std::lock_guard lock(lib_lock());
+  init_library();
+  const std::string& dirs = load_mibs();
+  oid buf[MAX_OID_LEN];
+  std::size_t len = MAX_OID_LEN;
+  if (!snmp_parse_oid(name.c_str(), buf, &len) || len == 0)
+    return fail("snmp mib", name, 0, "unknown MIB name (MIBs read from " + dirs + "; or give the numeric OID)");
+  SnmpOid out;
+  for (std::size_t i = 0; i < len; ++i) out.push_back(static_cast<std::uint32_t>(buf[i]));
+  return out;
+}
 
 std::string snmp_peer_name(const std::string& host) {
   if (!host.empty() && host.front() == '[') {  // "[v6]" or "[v6]:port"
@@ -175,6 +208,20 @@ Result<std::unique_ptr<SnmpSession>> SnmpSession::open(const config::SnmpSource&
 SnmpSession::~SnmpSession() {
   if (!sess_) return;
   std::lock_guard lock(lib_lock());
+  // net-snmp keeps a v3 session's user, keys included, in its process-wide USM table and gives
+  // the first keys to every later session of the same user and engine: a wrong pass phrase
+  // once (or a right one after a wrong one) would stick. Forget the user with the session.
+  if (const netsnmp_session* s = snmp_sess_session(sess_); s && s->version == SNMP_VERSION_3 && s->securityName) {
+    for (usmUser* u = usm_get_userList(); u;) {
+      usmUser* next = u->next;
+      if (u->name && std::strcmp(u->name, s->securityName) == 0 && u->engineIDLen == s->securityEngineIDLen &&
+          (u->engineIDLen == 0 || std::memcmp(u->engineID, s->securityEngineID, u->engineIDLen) == 0)) {
+        usm_remove_user(u);
+        usm_free_user(u);
+      }
+      u = next;
+    }
+  }
   snmp_sess_close(sess_);
 }
 

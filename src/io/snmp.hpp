@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "base/error.hpp"
-#include "config/usage_config.hpp"
+#include "config/snmp_source.hpp"
 #include "io/snmp_decode.hpp"
 
 namespace reach::io {
@@ -47,6 +47,15 @@ class SnmpSession {
 // Opens a session, resolves `if_name` when `if_index` is 0, reads the counters, closes.
 // Errors: {op "snmp get", addr host, detail net-snmp's message or "no such object ..."}.
 Result<SnmpIfCounters> snmp_if_counters(const config::SnmpSource& source);
+
+// A MIB name ("HOST-RESOURCES-MIB::hrSystemUptime.0", "sysUpTime.0") as a numeric OID, through
+// net-snmp's MIB parser. The MIBs are read once, on first use, from $MIBDIRS (':'-separated) when
+// set, else from Debian's directories (kSnmpMibDirs). Errors: {op "snmp mib", addr the name,
+// detail "unknown name (MIBs read from ...)"}.
+inline constexpr const char* kSnmpMibDirs =
+    "/usr/share/snmp/mibs:/usr/share/snmp/mibs/iana:/usr/share/snmp/mibs/ietf:/usr/share/mibs/netsnmp:"
+    "/usr/share/mibs/iana:/usr/share/mibs/ietf:/usr/share/mibs/site";
+Result<SnmpOid> snmp_resolve_name(const std::string& name);
 
 // The transport address net-snmp should use: "udp:HOST:161", "udp:HOST:PORT" for "host:port",
 // "udp6:[V6]:PORT" for a bare IPv6 address or "[v6]:port". Pure.

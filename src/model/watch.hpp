@@ -11,7 +11,19 @@
 
 namespace reach::model {
 
-enum class WatchProbe : std::uint8_t { icmp, tcp, syn, udp, http, dns };
+enum class WatchProbe : std::uint8_t { icmp, tcp, syn, udp, http, dns, snmp };
+
+// One OID of an snmp round: the value read (numbers only; a string or OID value counts as read
+// but has no number) and, for `rate: true`, the per-second rate since the previous round.
+struct SnmpValue {
+  std::string name;            // the config's `name:`, else the OID as written
+  std::string oid;             // numeric, resolved ("1.3.6.1.2.1.25.1.1.0")
+  bool has_value = false;      // a number came back
+  double value = 0;            // Counter/Gauge/TimeTicks/Integer as is
+  bool has_rate = false;       // rate: true and a previous sample to compare with
+  double rate = 0;             // per second, counter wrap taken into account
+  std::string text;            // OCTET STRING values (printable), for the API
+};
 
 // One round of one target: `sent` packets (ICMP: `packets` per round, spaced, as SmokePing;
 // other kinds: 1), the RTT of each answered one, and the verdict. `start_wall` is unix ns (for
@@ -46,6 +58,8 @@ struct RoundResult {
   // DNS only.
   int dns_rcode = -1;
   int dns_answer_rrs = 0, dns_authority_rrs = 0, dns_additional_rrs = 0;
+  // SNMP only: one per configured OID, in config order (empty when the GET failed as a whole).
+  std::vector<SnmpValue> snmp;
 };
 
 // Alert state of one target as the damping rules see it (persisted across restarts).

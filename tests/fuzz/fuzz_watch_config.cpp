@@ -23,6 +23,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(t.interval > 0 && t.timeout > 0 && t.timeout <= t.interval);
     check(t.packets >= 1 && t.packets <= 1000);
     check(c->find_target(t.name) != nullptr);
+    if (t.probe == reach::model::WatchProbe::snmp && t.module.empty()) {
+      check(!t.snmp.oids.empty() && t.snmp.oids.size() <= 64 && !t.host.empty());
+      for (const auto& o : t.snmp.oids) {
+        check(!o.name.empty() && !o.text.empty());
+        check(o.numeric.empty() ? reach::config::is_symbolic_oid(o.text)
+                                : reach::config::parse_numeric_oid(o.text) == o.numeric);
+        check(!o.min || !o.max || *o.min <= *o.max);
+      }
+    }
   }
   for (const auto& a : c->alerts) {
     check(a.failures >= 1 && a.successes >= 1);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/watch_stats.hpp"
+#include "format/watch_json.hpp"
 #include "format/blackbox_probe.hpp"
 #include "format/dashboard.hpp"
 #include "format/prom_exposition.hpp"
@@ -126,6 +127,7 @@ Result<void> Daemon::start_http() {
     if (m.last) {
       j["last"] = {{"success", m.last->success}, {"reason", m.last->reason}, {"sent", m.last->sent},
                    {"received", m.last->received}, {"start", sec(m.last->start_wall)}};
+      if (!m.last->snmp.empty()) j["last"]["snmp"] = format::watch_snmp_values_json(m.last->snmp);
     }
     nlohmann::json alerts = nlohmann::json::object();
     for (const auto& [name, firing] : m.alerts) alerts[name] = firing ? "firing" : "inactive";

@@ -17,6 +17,7 @@
 #include "sys/localtime.hpp"
 #include "sys/random.hpp"
 #include "tools/watch/module_spec.hpp"
+#include "tools/watch/snmp_prober.hpp"
 
 namespace reach::tools::watch {
 
@@ -105,6 +106,8 @@ ProbeSpec Daemon::spec_for(std::uint32_t id, const config::WatchTarget& t) const
         if (hp->second) s.port = hp->second;
       }
     }
+    if (t.probe == model::WatchProbe::snmp)
+      if (auto e = snmp_spec(t, s.snmp); !e.empty()) s.error = e;
   }
   s.id = id;
   s.name = t.name;

@@ -23,6 +23,7 @@
 #include "tools/connect_result.hpp"
 #include "tools/watch/names.hpp"
 #include "tools/watch/packet_rounds.hpp"
+#include "tools/watch/snmp_prober.hpp"
 
 namespace reach::tools::watch {
 
@@ -47,6 +48,7 @@ struct Probers::Impl {
   io::Reactor& reactor;
   engine::EchoRounds echo;
   PacketRounds packets;  // syn and udp
+  SnmpProber snmp;
 
   struct IcmpSocket {
     std::optional<io::ProbeSocket> sock;
@@ -84,7 +86,7 @@ struct Probers::Impl {
   NameCache names;
 
   Impl(io::Reactor& r, std::uint64_t key)
-      : reactor(r), echo(key, static_cast<std::uint16_t>(key >> 48)), packets(r, engine::mix64(key)), names(r) {}
+      : reactor(r), echo(key, static_cast<std::uint16_t>(key >> 48)), packets(r, engine::mix64(key)), snmp(r), names(r) {}
 
   // Completes a round on a later turn (never re-entrantly from run()).
   void finish_later(Done done, RoundResult r) {
@@ -402,6 +404,10 @@ struct Probers::Impl {
       return finish_later(std::move(done), std::move(r));
     }
     if (spec.kind == WatchProbe::http) return run_http(spec, std::move(done), std::move(r));
+    if (spec.kind == WatchProbe::snmp) {  // net-snmp resolves the host itself, on the helper thread
+      r.addr = spec.host;
+      return snmp.run(spec.id, spec.snmp, std::move(r), start, std::move(done));
+    }
     // Names come from the cache or, on a later turn, from c-ares: never a blocking lookup here.
     auto addr = names.lookup(spec.host, spec.family, spec.family_fallback, spec.id, spec.timeout,
                              [this, spec, done, r, start](Result<IpAddr> a) mutable {
@@ -463,6 +469,7 @@ struct Probers::Impl {
     std::erase_if(dns_jobs, [&](const auto& kv) { return kv.second == id; });
     packets.cancel(id);
     names.cancel(id);
+    snmp.cancel(id);
   }
 };
 

@@ -1,7 +1,7 @@
 #pragma once
 // The probes of `reach watch` on the daemon's one Reactor: ICMP echo rounds for every target on
 // one socket per family (engine::EchoRounds), TCP connects, HTTP(S) through libcurl's multi
-// socket API, DNS through c-ares. Each probe ends with exactly one RoundResult.
+// socket API, DNS through c-ares, SNMP on a helper thread (snmp_prober.hpp). Each probe ends with exactly one RoundResult.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -10,6 +10,7 @@
 
 #include "base/error.hpp"
 #include "base/ip_addr.hpp"
+#include "config/watch_snmp.hpp"
 #include "engine/check_http.hpp"
 #include "engine/pattern.hpp"
 #include "io/dns_async.hpp"
@@ -45,6 +46,7 @@ struct ProbeSpec {
   HttpProbe http;
   io::DnsQuery dns;                  // server filled from host/port when empty
   std::vector<std::string> dns_valid_rcodes = {"NOERROR"};
+  config::SnmpTarget snmp;           // snmp: session (host, timeout filled) and numeric OIDs
   std::string error;                 // the spec could not be built: every round fails with it
 };
 

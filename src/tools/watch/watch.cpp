@@ -16,6 +16,7 @@
 #include "tools/watch/cli_targets.hpp"
 #include "tools/watch/daemon.hpp"
 #include "tools/watch/module_spec.hpp"
+#include "tools/watch/snmp_prober.hpp"
 
 namespace reach::tools {
 
@@ -50,6 +51,7 @@ std::vector<std::string> deep_check(const config::WatchConfig& cfg, const config
       if (auto e = watch::http_expect(t.expect_status, t.expect_status_text, t.body, t.body_regex, t.cert_days); !e)
         out.push_back(fmt::format("{}:{}: targets.{}.body_regex: {}", cfg.source, t.line, t.name, e.error().message()));
   }
+  for (std::string& e : watch::snmp_config_errors(cfg)) out.push_back(std::move(e));
   return out;
 }
 
