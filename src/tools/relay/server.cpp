@@ -321,7 +321,7 @@ void Server::on_tick() {
   gate_->tick(reactor_->now());
   // A flood has ebbed: what its connections used goes back to the kernel (fds close by
   // themselves; the heap does not shrink without asking).
-  if (high_water_ >= 1024 && conns_.size() * 4 <= high_water_) {
+  if (high_water_ >= 256 && conns_.size() * 4 <= high_water_) {
     sys::release_free_heap();
     high_water_ = conns_.size();
   }
