@@ -1,5 +1,6 @@
 #include "sys/limits.hpp"
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -16,5 +17,7 @@ std::size_t raise_fd_limit(std::size_t want) {
   }
   return rl.rlim_cur == RLIM_INFINITY ? want : static_cast<std::size_t>(rl.rlim_cur);
 }
+
+void release_free_heap() { (void)::malloc_trim(0); }
 
 }  // namespace reach::sys

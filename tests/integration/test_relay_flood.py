@@ -41,8 +41,20 @@ LOCAL4 = "198.19.0.0/24"                               # unused; local_addresses
 # ---------------------------------------------------------------------------------------------
 # Load generators (run inside the lab namespaces)
 
-def legit(args) -> int:
-    """Sequential request/answer rounds from each source in turn, paced; prints JSON."""
+def ping_exchange(s, i: int, src: str) -> bool:
+    s.sendall(b"ping %d\n" % i)
+    got = b""
+    while not got.endswith(b"\n") and len(got) < 64:
+        chunk = s.recv(64)
+        if not chunk:
+            break
+        got += chunk
+    return got == b"ping %d\n" % i
+
+
+def legit(args, exchange=ping_exchange) -> int:
+    """Sequential request/answer rounds (`exchange`, true when the answer is right) from each
+    source in turn, paced; prints JSON. test_relay_halfopen.py brings an HTTP exchange."""
     srcs = args.src
     lat, ok, fail, errors = [], 0, 0, {}
     deadline = time.monotonic() + args.seconds
@@ -56,14 +68,8 @@ def legit(args) -> int:
                 s.settimeout(2.0)
                 s.bind((src, 0))
                 s.connect((args.relay, PORT))
-                s.sendall(b"ping %d\n" % i)
-                got = b""
-                while not got.endswith(b"\n") and len(got) < 64:
-                    chunk = s.recv(64)
-                    if not chunk:
-                        break
-                    got += chunk
-            if got == b"ping %d\n" % i:
+                right = exchange(s, i, src)
+            if right:
                 ok += 1
                 lat.append(time.monotonic() - t0)
             else:

@@ -12,8 +12,10 @@
 #include "sys/batch.hpp"
 #include "sys/caps.hpp"
 #include "sys/daemon_privs.hpp"
+#include "sys/limits.hpp"
 #include "sys/listen.hpp"
 #include "sys/splice.hpp"
+#include "tools/relay/budget.hpp"
 #include "tools/relay/defence.hpp"
 
 namespace reach::tools::relay {
@@ -31,12 +33,6 @@ Result<void> keep_privileges(bool net_admin, bool bind, const std::optional<std:
   if (bind)
     return user ? sys::switch_user(*user, {CAP_NET_BIND_SERVICE}) : sys::keep_only_capabilities({CAP_NET_BIND_SERVICE});
   return user ? sys::switch_user(*user, {}) : sys::drop_all_capabilities();
-}
-
-// Per connection: two pipes and what may wait in user space (a request head, a copy buffer);
-// an estimate for the memory cap, not an accounting of the kernel's socket buffers.
-std::uint64_t connection_bytes(const config::RelayConfig& c) {
-  return 2 * static_cast<std::uint64_t>(c.pipe_bytes) + (c.http ? c.max_head + 64 * 1024 : 0);
 }
 
 }  // namespace
@@ -121,6 +117,7 @@ Result<void> Server::start() {
   if (!r) return tl::unexpected(r.error());
   reactor_ = std::move(*r);
   gate_ = defence_gate(cfg_->limits, cfg_->head_timeout, {}, cfg_->accept_proxy);
+  nofile_ = sys::raise_fd_limit(fds_wanted(*cfg_));
   if (auto l = open_listeners(*cfg_); !l) return l;
   apply_backends(*cfg_);
   if (cfg_->metrics) {
@@ -162,9 +159,9 @@ Result<void> Server::start() {
   std::string to;
   for (const auto& b : backends_) to += (to.empty() ? "" : " ") + b.text;
   event("start",
-        fmt::format("relay {} -> {} (PROXY {}{})", where, to, config::proxy_send_word(cfg_->send_proxy),
-                    cfg_->http ? ", http" : ""),
-        {{"listen", listeners_.size()}, {"backends", backends_.size()}});
+        fmt::format("relay {} -> {} (PROXY {}{}){}", where, to, config::proxy_send_word(cfg_->send_proxy),
+                    cfg_->http ? ", http" : "", fd_note(*cfg_)),
+        {{"listen", listeners_.size()}, {"backends", backends_.size()}, {"nofile", nofile_}});
   return {};
 }
 
@@ -227,7 +224,8 @@ void Server::on_accept(Listener& l) {
     auto c = std::make_unique<Conn>(*this, *reactor_, id, std::move(**a), cfg_, gate_->head_deadline(now));
     Conn* cp = c.get();
     conns_.emplace(id, std::move(c));
-    gate_->memory_in_use(conns_.size() * connection_bytes(*cfg_));
+    high_water_ = std::max(high_water_, conns_.size());
+    update_memory();
     cp->start();
   }
 }
@@ -263,7 +261,10 @@ Result<void> Server::reload() {
     next->metrics = cfg_->metrics;
     next->metrics_line = cfg_->metrics_line;
   }
+  nofile_ = sys::raise_fd_limit(fds_wanted(*next));
+  if (auto n = fd_note(*next); !n.empty()) notes.push_back(n.substr(2));
   cfg_ = std::make_shared<const config::RelayConfig>(std::move(*next));
+  update_memory();
   ++reloads_;
   schedule_checks();
   std::string text = fmt::format("reloaded: {} listeners, {} backends, {} connections kept", listeners_.size(),
@@ -273,10 +274,25 @@ Result<void> Server::reload() {
   return {};
 }
 
+void Server::update_memory() {
+  gate_->memory_in_use(memory_estimate(*cfg_, conns_.size(), forwarding_));
+}
+
+std::string Server::fd_note(const config::RelayConfig& c) const {
+  if (nofile_ >= fds_wanted(c)) return "";
+  return fmt::format("; open files limited to {} (max_conns {} wants {}): raise LimitNOFILE", nofile_,
+                     c.limits.max_conns, fds_wanted(c));
+}
+
 std::optional<std::size_t> Server::pick_backend(const std::vector<bool>& tried) { return pool_->pick(tried); }
 BackendRef Server::backend(std::size_t i) const { return backends_.at(i); }
-void Server::backend_opened(std::size_t i) { pool_->opened(i); }
+void Server::backend_opened(std::size_t i) {
+  pool_->opened(i);
+  ++forwarding_;
+  update_memory();
+}
 void Server::backend_closed(const std::string& text) {
+  --forwarding_;
   for (std::size_t i = 0; i < backends_.size(); ++i)
     if (backends_[i].text == text) pool_->closed(i);
 }
@@ -300,16 +316,22 @@ void Server::finished(std::uint64_t id, Reject why) {
   if (it == conns_.end()) return;
   ++rejects_[static_cast<std::size_t>(why)];
   gate_->released(it->second->counted(), reactor_->now());
-  gate_->memory_in_use((conns_.size() - 1) * connection_bytes(*cfg_));
   // The Conn is on the stack of its own callback: destroyed on the next turn.
   finished_.push_back(std::move(it->second));
   conns_.erase(it);
+  update_memory();
   if (finished_.size() == 1) reactor_->post([this] { finished_.clear(); });
 }
 
 // The defences' batch of bans to the kernel, and their events.
 void Server::on_tick() {
   gate_->tick(reactor_->now());
+  // A flood has ebbed: what its connections used goes back to the kernel (fds close by
+  // themselves; the heap does not shrink without asking).
+  if (high_water_ >= 256 && conns_.size() * 4 <= high_water_) {
+    sys::release_free_heap();
+    high_water_ = conns_.size();
+  }
   // The defences hand over NDJSON; through event() they become text lines without --json and get
   // the relay's timestamp with it.
   for (const auto& line : gate_->take_events()) {

@@ -65,6 +65,10 @@ class Server final : public Hooks {
   Result<void> reload();
   void apply_backends(const config::RelayConfig& cfg);
   void start_metrics();
+  // The memory cap's estimate: forwarding connections at their pipes, pending ones at their head.
+  void update_memory();
+  // "; open files limited to ..." when the fd limit is below what c's max_conns needs, else "".
+  std::string fd_note(const config::RelayConfig& c) const;
   std::string metrics_text() const;
   // A text line, or with --json an NDJSON object {type: relay_<kind>, version, time, message, fields...}.
   void event(const std::string& kind, const std::string& text, nlohmann::json fields = nlohmann::json::object());
@@ -93,6 +97,9 @@ class Server final : public Hooks {
   std::map<std::string, std::uint64_t> refusals_;  // by the gate's reason
   std::array<std::uint64_t, kRejectCount> rejects_{};
   std::uint64_t reloads_ = 0, reload_failures_ = 0;
+  std::size_t forwarding_ = 0;  // connections with a backend (and pipes); the rest are pending
+  std::size_t high_water_ = 0;  // most connections open since the heap was last trimmed
+  std::size_t nofile_ = 0;  // the soft RLIMIT_NOFILE in force
   int exit_code_ = 0;
 };
 
