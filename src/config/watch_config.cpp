@@ -10,6 +10,7 @@
 #include "base/address.hpp"
 #include "base/ip_addr.hpp"
 #include "config/config_words.hpp"
+#include "config/watch_dnsbl.hpp"
 #include "config/yaml_walk.hpp"
 
 namespace reach::config {
@@ -95,13 +96,14 @@ bool is_listen(std::string_view s) {
 }
 
 std::optional<model::WatchProbe> probe_from(std::string_view s) {
-  static constexpr std::array<std::pair<std::string_view, model::WatchProbe>, 6> kKinds = {
+  static constexpr std::array<std::pair<std::string_view, model::WatchProbe>, 7> kKinds = {
       {{"icmp", model::WatchProbe::icmp},
        {"tcp", model::WatchProbe::tcp},
        {"syn", model::WatchProbe::syn},
        {"udp", model::WatchProbe::udp},
        {"http", model::WatchProbe::http},
-       {"dns", model::WatchProbe::dns}}};
+       {"dns", model::WatchProbe::dns},
+       {"dnsbl", model::WatchProbe::dnsbl}}};
   for (auto [n, k] : kKinds)
     if (n == s) return k;
   return std::nullopt;
@@ -156,7 +158,8 @@ RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) 
   }
   for (auto& [k, v] : w.entries(n, path,
                                 {"name", "probe", "module", "host", "port", "url", "packets", "interval", "timeout",
-                                 "expect_status", "body", "body_regex", "cert_days", "dns", "labels"})) {
+                                 "expect_status", "body", "body_regex", "cert_days", "dns", "labels", "zones",
+                                 "dns_server"})) {
     auto p = at(path, k);
     if (k == "name") {
       if (auto s = w.str(v, p)) {
@@ -167,7 +170,7 @@ RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) 
       r.has_probe = true;
       if (auto s = w.str(v, p)) {
         if (auto kind = probe_from(*s)) t.probe = *kind;
-        else w.error(v, p, "must be one of icmp, tcp, syn, udp, http, dns");
+        else w.error(v, p, "must be one of icmp, tcp, syn, udp, http, dns, dnsbl");
       }
     } else if (k == "module") {
       if (auto s = w.str(v, p)) t.module = *s;
@@ -226,6 +229,8 @@ RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) 
     } else if (k == "dns") {
       r.has_dns = true;
       parse_dns(w, v, p, t.dns);
+    } else if (k == "zones" || k == "dns_server") {
+      parse_dnsbl_key(w, k, v, path, t);
     } else if (k == "labels") {
       if (auto m = w.str_map(v, p)) {
         for (auto& [name, value] : *m) {
@@ -261,6 +266,7 @@ void check_target_fields(Walker& w, RawTarget& r, const std::string& path) {
   if (!r.has_probe) {  // inferred from the fields given
     t.probe = r.has_url ? model::WatchProbe::http
               : r.has_dns ? model::WatchProbe::dns
+              : r.node["zones"].IsDefined() ? model::WatchProbe::dnsbl
               : r.has_port ? model::WatchProbe::tcp
                            : model::WatchProbe::icmp;
   }
@@ -273,6 +279,7 @@ void check_target_fields(Walker& w, RawTarget& r, const std::string& path) {
     refuse(r.has_cert, "cert_days", "only for probe http");
   }
   if (!dns) refuse(r.has_dns, "dns", "only for probe dns");
+  check_dnsbl_fields(w, r.node, path, t, r.has_port);
   if (!icmp) refuse(r.has_packets, "packets", "only for probe icmp");
   if (http) {
     refuse(r.has_host, "host", "probe http takes url (host and port are in it)");
@@ -307,11 +314,12 @@ void resolve_timing(Walker* w, WatchTarget& t, const WatchConfig& c, std::option
   t.own_interval = interval.has_value();
   t.own_timeout = timeout.has_value();
   t.own_packets = packets.has_value();
-  t.interval = interval.value_or(c.default_interval);
+  const bool dnsbl = t.probe == model::WatchProbe::dnsbl && t.module.empty();
+  t.interval = interval.value_or(dnsbl ? kDnsblInterval : c.default_interval);
   if (timeout) {
     t.timeout = *timeout;
   } else {
-    t.timeout = std::min(t.interval, c.default_timeout.value_or(kNsPerSec));
+    t.timeout = std::min(t.interval, dnsbl ? kDnsblTimeout : c.default_timeout.value_or(kNsPerSec));
   }
   if (packets) t.packets = *packets;
   else if (c.default_packets) t.packets = *c.default_packets;
@@ -679,7 +687,8 @@ namespace {
 
 bool same_probe(const WatchTarget& a, const WatchTarget& b) {
   return a.probe == b.probe && a.module == b.module && a.host == b.host && a.port == b.port && a.url == b.url &&
-         a.packets == b.packets && a.dns.server == b.dns.server && a.dns.name == b.dns.name && a.dns.type == b.dns.type;
+         a.packets == b.packets && a.dns.server == b.dns.server && a.dns.name == b.dns.name && a.dns.type == b.dns.type &&
+         a.zones == b.zones && a.dns_server == b.dns_server;
 }
 
 bool same_verdict(const WatchTarget& a, const WatchTarget& b) {

@@ -108,6 +108,7 @@ BlackboxProber blackbox_prober_for(model::WatchProbe p) {
     case model::WatchProbe::tcp:
     case model::WatchProbe::syn:
     case model::WatchProbe::udp: return BlackboxProber::tcp;
+    case model::WatchProbe::dnsbl: return BlackboxProber::tcp;  // blackbox has no such prober: the common series only
   }
   return BlackboxProber::tcp;
 }

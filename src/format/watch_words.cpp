@@ -11,6 +11,7 @@ const char* watch_probe_word(model::WatchProbe p) {
     case model::WatchProbe::udp: return "udp";
     case model::WatchProbe::http: return "http";
     case model::WatchProbe::dns: return "dns";
+    case model::WatchProbe::dnsbl: return "dnsbl";
   }
   return "unknown";
 }

@@ -8,10 +8,11 @@
 #include <vector>
 
 #include "base/time.hpp"
+#include "model/dnsbl.hpp"
 
 namespace reach::model {
 
-enum class WatchProbe : std::uint8_t { icmp, tcp, syn, udp, http, dns };
+enum class WatchProbe : std::uint8_t { icmp, tcp, syn, udp, http, dns, dnsbl };
 
 // One round of one target: `sent` packets (ICMP: `packets` per round, spaced, as SmokePing;
 // other kinds: 1), the RTT of each answered one, and the verdict. `start_wall` is unix ns (for
@@ -46,6 +47,11 @@ struct RoundResult {
   // DNS only.
   int dns_rcode = -1;
   int dns_answer_rrs = 0, dns_authority_rrs = 0, dns_additional_rrs = 0;
+  // DNSBL only: one row per zone (listed / not listed / error), and whether the round said
+  // anything at all: when no zone answered it is a failed probe that leaves the alert state as
+  // it was (engine/watch_dnsbl.hpp, docs/WATCH.md "DNS blocklists").
+  std::vector<DnsblOutcome> dnsbl;
+  bool no_verdict = false;
 };
 
 // Alert state of one target as the damping rules see it (persisted across restarts).

@@ -21,6 +21,7 @@
 #include "sys/fd.hpp"
 #include "sys/socket.hpp"
 #include "tools/connect_result.hpp"
+#include "tools/watch/dnsbl_prober.hpp"
 #include "tools/watch/names.hpp"
 #include "tools/watch/packet_rounds.hpp"
 
@@ -82,9 +83,11 @@ struct Probers::Impl {
   std::unordered_map<std::uint32_t, std::uint32_t> dns_jobs;  // job -> target (cancel = forget)
   std::vector<std::uint8_t> buf = std::vector<std::uint8_t>(2048);
   NameCache names;
+  DnsblProber dnsbl;
 
   Impl(io::Reactor& r, std::uint64_t key)
-      : reactor(r), echo(key, static_cast<std::uint16_t>(key >> 48)), packets(r, engine::mix64(key)), names(r) {}
+      : reactor(r), echo(key, static_cast<std::uint16_t>(key >> 48)), packets(r, engine::mix64(key)), names(r),
+        dnsbl(r) {}
 
   // Completes a round on a later turn (never re-entrantly from run()).
   void finish_later(Done done, RoundResult r) {
@@ -402,6 +405,7 @@ struct Probers::Impl {
       return finish_later(std::move(done), std::move(r));
     }
     if (spec.kind == WatchProbe::http) return run_http(spec, std::move(done), std::move(r));
+    if (spec.kind == WatchProbe::dnsbl) return dnsbl.run(spec, std::move(done), std::move(r));  // host is an address
     // Names come from the cache or, on a later turn, from c-ares: never a blocking lookup here.
     auto addr = names.lookup(spec.host, spec.family, spec.family_fallback, spec.id, spec.timeout,
                              [this, spec, done, r, start](Result<IpAddr> a) mutable {
@@ -463,6 +467,7 @@ struct Probers::Impl {
     std::erase_if(dns_jobs, [&](const auto& kv) { return kv.second == id; });
     packets.cancel(id);
     names.cancel(id);
+    dnsbl.cancel(id);
   }
 };
 

@@ -46,6 +46,9 @@ struct ProbeSpec {
   io::DnsQuery dns;                  // server filled from host/port when empty
   std::vector<std::string> dns_valid_rcodes = {"NOERROR"};
   std::string error;                 // the spec could not be built: every round fails with it
+  // dnsbl: `host` is looked up in each zone through this resolver (empty: resolv.conf's first).
+  std::vector<std::string> dnsbl_zones;
+  std::string dnsbl_server;
 };
 
 class Probers {
