@@ -63,8 +63,7 @@ targets:
 
 TEST(WatchConfigDnsbl, ErrorsNameTheLine) {
   struct Case {
-    const char* yaml;
-    const char* error;
+    std::string yaml, error;
   } cases[] = {
       {"targets:\n  - name: a\n    probe: dnsbl\n    host: mx1.example.org\n",
        "w.yml:4: targets[0].host: \"mx1.example.org\" is not an IP address (blocklists list addresses, not names)"},
