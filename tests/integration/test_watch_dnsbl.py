@@ -5,7 +5,8 @@ that drops every query. reach watch runs in the client's namespace with three ta
 (198.18.77.2) becomes listed on dnsbl.test when the file gains its name and dnsmasq is reloaded,
 and its alert fires at a webhook and in the event file with the zone, code and TXT, then resolves
 when the listing goes; mx2 (198.18.77.3) is never listed and stays up; mx3 asks only the silent
-zone: no verdict, never "down". Needs root (skips otherwise)."""
+zone: no verdict, never "down"; and while mx1 is listed, a resolver that stops answering neither
+resolves its alert nor changes its state. Needs root (skips otherwise)."""
 
 import signal
 import subprocess
@@ -116,6 +117,19 @@ def test_an_address_that_gets_listed_fires_and_resolves(blocklist, lab, reach, t
         assert 'reach_watch_state{target="mx3",probe="dnsbl",state="unknown"} 1' in body, body
         code, api = http_get(p.client, "http://127.0.0.1:9798/api/v1/targets/mx1")
         assert code == 200 and '"result":"listed"' in api and '"state":"down"' in api, api
+
+        # The resolver goes silent while mx1 is listed: rounds without a verdict neither resolve
+        # the alert nor move the state.
+        p.server.nft("table inet dnsblk {\n chain input {\n type filter hook input priority 0;\n"
+                     " udp dport 53 drop\n }\n}\n")
+        try:
+            silent = lambda: [e for e in events_of(events, "round") if e["target"] == "mx1" and e.get("no_verdict")]
+            assert wait_for(lambda: len(silent()) >= 4, 20), events.read_text()
+            assert "no zone told: dnsbl.test: no answer within 0.4s" in silent()[-1]["reason"], silent()[-1]
+        finally:
+            p.server.run(["nft", "delete", "table", "inet", "dnsblk"])
+        assert [m["body"]["status"] for m in received(hook)] == ["firing"], received(hook)
+        assert [e["to"] for e in changes(events, "mx1")] == ["up", "down"], events.read_text()
 
         listed_in_dnsmasq(p, reach, dnsmasq, hosts, False)
         assert wait_for(lambda: [m for m in received(hook) if m["body"]["status"] == "resolved"], 20), \
