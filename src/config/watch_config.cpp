@@ -11,6 +11,7 @@
 #include "base/ip_addr.hpp"
 #include "config/config_words.hpp"
 #include "config/watch_snmp_parse.hpp"
+#include "config/watch_dnsbl.hpp"
 #include "config/yaml_walk.hpp"
 
 namespace reach::config {
@@ -96,14 +97,15 @@ bool is_listen(std::string_view s) {
 }
 
 std::optional<model::WatchProbe> probe_from(std::string_view s) {
-  static constexpr std::array<std::pair<std::string_view, model::WatchProbe>, 7> kKinds = {
+  static constexpr std::array<std::pair<std::string_view, model::WatchProbe>, 8> kKinds = {
       {{"icmp", model::WatchProbe::icmp},
        {"tcp", model::WatchProbe::tcp},
        {"syn", model::WatchProbe::syn},
        {"udp", model::WatchProbe::udp},
        {"http", model::WatchProbe::http},
        {"dns", model::WatchProbe::dns},
-       {"snmp", model::WatchProbe::snmp}}};
+       {"snmp", model::WatchProbe::snmp},
+       {"dnsbl", model::WatchProbe::dnsbl}}};
   for (auto [n, k] : kKinds)
     if (n == s) return k;
   return std::nullopt;
@@ -159,7 +161,8 @@ RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) 
   }
   for (auto& [k, v] : w.entries(n, path,
                                 {"name", "probe", "module", "host", "port", "url", "packets", "interval", "timeout",
-                                 "expect_status", "body", "body_regex", "cert_days", "dns", "snmp", "oids", "labels"})) {
+                                 "expect_status", "body", "body_regex", "cert_days", "dns", "snmp", "oids", "labels",
+                                 "zones", "dns_server"})) {
     auto p = at(path, k);
     if (k == "name") {
       if (auto s = w.str(v, p)) {
@@ -170,7 +173,7 @@ RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) 
       r.has_probe = true;
       if (auto s = w.str(v, p)) {
         if (auto kind = probe_from(*s)) t.probe = *kind;
-        else w.error(v, p, "must be one of icmp, tcp, syn, udp, http, dns, snmp");
+        else w.error(v, p, "must be one of icmp, tcp, syn, udp, http, dns, snmp, dnsbl");
       }
     } else if (k == "module") {
       if (auto s = w.str(v, p)) t.module = *s;
@@ -235,6 +238,8 @@ RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) 
     } else if (k == "oids") {
       r.has_oids = true;
       parse_watch_snmp_oids(w, v, p, t.snmp.oids);
+    } else if (k == "zones" || k == "dns_server") {
+      parse_dnsbl_key(w, k, v, path, t);
     } else if (k == "labels") {
       if (auto m = w.str_map(v, p)) {
         for (auto& [name, value] : *m) {
@@ -272,6 +277,7 @@ void check_target_fields(Walker& w, RawTarget& r, const std::string& path) {
     t.probe = r.has_url ? model::WatchProbe::http
               : r.has_dns ? model::WatchProbe::dns
               : r.has_oids ? model::WatchProbe::snmp
+              : r.node["zones"].IsDefined() ? model::WatchProbe::dnsbl
               : r.has_port ? model::WatchProbe::tcp
                            : model::WatchProbe::icmp;
   }
@@ -295,6 +301,7 @@ void check_target_fields(Walker& w, RawTarget& r, const std::string& path) {
       if (name == "oid" || name == "name")
         w.error(r.node, at(at(path, "labels"), name), "is a label of every SNMP series here; choose another name");
   }
+  check_dnsbl_fields(w, r.node, path, t, r.has_port);
   if (!icmp) refuse(r.has_packets, "packets", "only for probe icmp");
   if (http) {
     refuse(r.has_host, "host", "probe http takes url (host and port are in it)");
@@ -329,11 +336,12 @@ void resolve_timing(Walker* w, WatchTarget& t, const WatchConfig& c, std::option
   t.own_interval = interval.has_value();
   t.own_timeout = timeout.has_value();
   t.own_packets = packets.has_value();
-  t.interval = interval.value_or(c.default_interval);
+  const bool dnsbl = t.probe == model::WatchProbe::dnsbl && t.module.empty();
+  t.interval = interval.value_or(dnsbl ? kDnsblInterval : c.default_interval);
   if (timeout) {
     t.timeout = *timeout;
   } else {
-    t.timeout = std::min(t.interval, c.default_timeout.value_or(kNsPerSec));
+    t.timeout = std::min(t.interval, dnsbl ? kDnsblTimeout : c.default_timeout.value_or(kNsPerSec));
   }
   if (packets) t.packets = *packets;
   else if (c.default_packets) t.packets = *c.default_packets;
@@ -702,7 +710,7 @@ namespace {
 bool same_probe(const WatchTarget& a, const WatchTarget& b) {
   return a.probe == b.probe && a.module == b.module && a.host == b.host && a.port == b.port && a.url == b.url &&
          a.packets == b.packets && a.dns.server == b.dns.server && a.dns.name == b.dns.name && a.dns.type == b.dns.type &&
-         a.snmp == b.snmp;
+         a.snmp == b.snmp && a.zones == b.zones && a.dns_server == b.dns_server;
 }
 
 bool same_verdict(const WatchTarget& a, const WatchTarget& b) {

@@ -50,7 +50,8 @@ struct DnsQuery {
 
 struct WatchTarget {
   std::string name;  // unique; [A-Za-z0-9_.:-[]], 1..128 characters (URL path and label value)
-  // The probe kind: `probe:`, or inferred (url -> http, dns -> dns, oids -> snmp, port -> tcp,
+  // The probe kind: `probe:`, or inferred (url -> http, dns -> dns, oids -> snmp, zones -> dnsbl,
+  // port -> tcp,
   // else icmp).
   // With `module:` (exclusive with `probe:`) it is meaningless: the kind is the module's
   // (config::probe_kind in blackbox_modules.hpp), resolved by the tool once modules are loaded.
@@ -71,6 +72,11 @@ struct WatchTarget {
   int cert_days = 0;         // https: fail when the certificate expires within N days; 0 = off
   DnsQuery dns;              // dns only
   SnmpTarget snmp;           // snmp only: `snmp:` (default v2c, community public) and `oids:`
+  // dnsbl only (config/watch_dnsbl.hpp): `host` is the address looked up in each of `zones`
+  // (lower-cased, no trailing dot, default config::default_dnsbl_zones()) through `dns_server`
+  // ("ADDR", "ADDR:PORT", "[v6]:PORT"; empty: the system resolver, resolv.conf's first).
+  std::vector<std::string> zones;
+  std::string dns_server;
   std::vector<std::pair<std::string, std::string>> labels;  // sorted by name; Prometheus names
   int line = 0;              // where the entry starts
   // Which of interval/timeout/packets the entry set itself (a CLI override of the defaults
@@ -215,7 +221,7 @@ ConfigResult<WatchConfig> apply_overrides(WatchConfig config, const WatchOverrid
 // `changed` keep their history, alert state and probe phase; `changed` says what to redo.
 struct TargetChange {
   std::string name;
-  bool probe = false;     // kind, module, host, port, url, dns, snmp, packets: rebuild the prober
+  bool probe = false;     // kind, module, host, port, url, dns, snmp, packets, zones, dns_server: rebuild
   bool schedule = false;  // interval or timeout: re-time from the current phase
   bool verdict = false;   // expect_status, body, body_regex, cert_days: judge differently
   bool labels = false;    // exported labels only

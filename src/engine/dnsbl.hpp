@@ -8,15 +8,13 @@
 
 #include "base/error.hpp"
 #include "base/ip_addr.hpp"
+#include "config/dnsbl_zones.hpp"
 #include "model/dnsbl.hpp"
 
 namespace reach::engine {
 
-// A zone as given (`zen.spamhaus.org`, a trailing dot allowed), lower-cased and without the dot.
-// Errors: empty, an empty label, a label over 63 characters or with other characters than
-// letters, digits, '-' and '_', or longer than 189 characters (an IPv6 query adds 64 and a name
-// holds 253).
-Result<std::string> dnsbl_zone(std::string_view zone);
+// The zone parser sits in config/ (the watch config checks zones too).
+using config::dnsbl_zone;
 
 // The address to look up: an IPv4-mapped IPv6 address (::ffff:a.b.c.d) is its IPv4 address,
 // since DNSBLs list IPv4 addresses in the IPv4 form only.

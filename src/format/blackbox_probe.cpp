@@ -108,7 +108,8 @@ BlackboxProber blackbox_prober_for(model::WatchProbe p) {
     case model::WatchProbe::tcp:
     case model::WatchProbe::syn:
     case model::WatchProbe::udp:
-    case model::WatchProbe::snmp: return BlackboxProber::tcp;  // blackbox has no snmp prober: the generic series
+    case model::WatchProbe::snmp: return BlackboxProber::tcp;   // blackbox has no snmp prober: the generic series
+    case model::WatchProbe::dnsbl: return BlackboxProber::tcp;  // blackbox has no such prober: the common series only
   }
   return BlackboxProber::tcp;
 }

@@ -5,6 +5,7 @@
 
 #include "format/rtt_summary.hpp"
 #include "format/wall_time.hpp"
+#include "format/watch_dnsbl.hpp"
 #include "format/watch_words.hpp"
 
 namespace reach::format {
@@ -95,6 +96,10 @@ std::string watch_round_json(const model::RoundResult& r, const std::string& net
     j["dns_additional_rrs"] = r.dns_additional_rrs;
   }
   if (r.probe == model::WatchProbe::snmp && !r.snmp.empty()) j["snmp"] = watch_snmp_values_json(r.snmp);
+  if (r.probe == model::WatchProbe::dnsbl) {
+    j["dnsbl"] = watch_dnsbl_json(r.dnsbl);
+    if (r.no_verdict) j["no_verdict"] = true;
+  }
   return line(j);
 }
 

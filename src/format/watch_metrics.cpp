@@ -56,6 +56,29 @@ void add_snmp_families(Builder& b, const std::vector<model::TargetMetrics>& targ
   }
 }
 
+// Per zone of each dnsbl target's last round: listed 1/0 (left out for a zone that did not
+// tell), and whether the zone did not tell. Only when there is a dnsbl target.
+void dnsbl_families(Builder& b, const std::vector<model::TargetMetrics>& targets) {
+  Family* listed = nullptr;
+  Family* error = nullptr;
+  for (const auto& t : targets) {
+    if (t.probe != model::WatchProbe::dnsbl) continue;
+    if (!listed) {
+      listed = &b.add("reach_watch_dnsbl_listed", Type::gauge,
+                      "1 when the dnsbl target's address was listed on the zone in its last round, 0 when not");
+      error = &b.add("reach_watch_dnsbl_zone_error", Type::gauge,
+                     "1 when the zone did not tell in the dnsbl target's last round (no answer, a refusal)");
+    }
+    if (!t.last) continue;
+    const Labels l = target_labels(t);
+    for (const auto& z : t.last->dnsbl) {
+      const bool told = z.status != model::DnsblStatus::error;
+      if (told) listed->samples.push_back({with(l, "zone", z.zone), z.status == model::DnsblStatus::listed ? 1.0 : 0.0});
+      error->samples.push_back({with(l, "zone", z.zone), told ? 0.0 : 1.0});
+    }
+  }
+}
+
 }  // namespace
 
 bool watch_label_allowed(std::string_view name) {
@@ -114,6 +137,7 @@ std::vector<Family> watch_metric_families(const std::vector<model::TargetMetrics
     if (r.tls && r.tls_not_after > 0) tls.samples.push_back({l, static_cast<double>(r.tls_not_after)});
   }
   add_snmp_families(b, targets);
+  dnsbl_families(b, targets);
   b.add("reach_watch_targets", Type::gauge, "Targets in the running configuration")
       .samples.push_back({{}, static_cast<double>(process.targets)});
   auto& nsent = b.add("reach_watch_notifications_sent", Type::counter, "Notifications delivered, by notifier");

@@ -12,6 +12,7 @@ const char* watch_probe_word(model::WatchProbe p) {
     case model::WatchProbe::http: return "http";
     case model::WatchProbe::dns: return "dns";
     case model::WatchProbe::snmp: return "snmp";
+    case model::WatchProbe::dnsbl: return "dnsbl";
   }
   return "unknown";
 }

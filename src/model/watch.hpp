@@ -8,10 +8,11 @@
 #include <vector>
 
 #include "base/time.hpp"
+#include "model/dnsbl.hpp"
 
 namespace reach::model {
 
-enum class WatchProbe : std::uint8_t { icmp, tcp, syn, udp, http, dns, snmp };
+enum class WatchProbe : std::uint8_t { icmp, tcp, syn, udp, http, dns, snmp, dnsbl };
 
 // One OID of an snmp round: the value read (numbers only; a string or OID value counts as read
 // but has no number) and, for `rate: true`, the per-second rate since the previous round.
@@ -60,6 +61,11 @@ struct RoundResult {
   int dns_answer_rrs = 0, dns_authority_rrs = 0, dns_additional_rrs = 0;
   // SNMP only: one per configured OID, in config order (empty when the GET failed as a whole).
   std::vector<SnmpValue> snmp;
+  // DNSBL only: one row per zone (listed / not listed / error), and whether the round said
+  // anything at all: when no zone answered it is a failed probe that leaves the alert state as
+  // it was (engine/watch_dnsbl.hpp, docs/WATCH.md "DNS blocklists").
+  std::vector<DnsblOutcome> dnsbl;
+  bool no_verdict = false;
 };
 
 // Alert state of one target as the damping rules see it (persisted across restarts).

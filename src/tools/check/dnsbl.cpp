@@ -15,6 +15,7 @@
 #include "io/reactor.hpp"
 #include "sys/caps.hpp"
 #include "sys/clock.hpp"
+#include "tools/dnsbl_lookup.hpp"
 
 namespace reach::tools {
 namespace {
@@ -47,18 +48,6 @@ std::string foreign_option(const CheckOptions& o) {
   return {};
 }
 
-Result<io::DnsServer> dns_server(const std::string& text) {
-  if (text.empty()) {
-    auto s = io::system_dns_servers();
-    if (!s) return tl::unexpected(s.error());
-    return s->front();
-  }
-  auto a = parse_address(text, AddressForm::url);
-  if (!a || !a->literal || !a->zone.empty())
-    return fail("--dns-server", text, 0, "write ADDR, ADDR:PORT or [IPV6ADDR]:PORT (an address, not a name)");
-  return io::DnsServer{*a->literal, a->port.value_or(53)};
-}
-
 Result<Plan> plan(const CheckOptions& o) {
   if (auto f = foreign_option(o); !f.empty()) return fail(f, "", 0, "does not apply to --dnsbl");
   if (o.json && o.nagios) return fail("--json and --nagios", "", 0, "exclude each other");
@@ -69,7 +58,7 @@ Result<Plan> plan(const CheckOptions& o) {
   if (o.endpoints.empty()) return fail("--dnsbl", "", 0, "give the addresses to look up");
   Plan p;
   std::vector<std::string> zones;
-  for (const auto& z : o.dnsbl_zones.empty() ? default_dnsbl_zones() : o.dnsbl_zones) {
+  for (const auto& z : o.dnsbl_zones.empty() ? config::default_dnsbl_zones() : o.dnsbl_zones) {
     auto ok = engine::dnsbl_zone(z);
     if (!ok) return tl::unexpected(ok.error());
     if (std::find(zones.begin(), zones.end(), *ok) == zones.end()) zones.push_back(*ok);
@@ -85,19 +74,11 @@ Result<Plan> plan(const CheckOptions& o) {
     auto t = engine::dnsbl_target(*ip);
     if (std::find(seen.begin(), seen.end(), t.addr) != seen.end()) continue;  // ::ffff:a.b.c.d and a.b.c.d too
     seen.push_back(t.addr);
-    for (const auto& z : zones) {
-      DnsblOutcome r;
-      r.input = text;
-      r.addr = t.addr;
-      r.mapped_v4 = t.mapped_v4;
-      r.zone = z;
-      r.query = engine::dnsbl_query_name(t.addr, z);
-      p.rows.push_back(std::move(r));
-    }
+    for (const auto& z : zones) p.rows.push_back(dnsbl_row(text, *ip, z));
   }
   p.addresses = seen.size();
   p.zones = zones.size();
-  auto s = dns_server(o.dns_server);
+  auto s = dnsbl_dns_server(o.dns_server);
   if (!s) return tl::unexpected(s.error());
   p.server = *s;
   return p;
@@ -138,13 +119,7 @@ class Lookups {
   }
 
   io::DnsQuery query(std::size_t i, const char* type) const {
-    io::DnsQuery q;
-    q.server = plan_.server.addr;
-    q.port = plan_.server.port;
-    q.name = plan_.rows[i].query;
-    q.type = type;
-    q.timeout = timeout_;
-    return q;
+    return dnsbl_query(plan_.server, plan_.rows[i], type, timeout_);
   }
 
   void finish(std::size_t) {
@@ -169,19 +144,10 @@ class Lookups {
       ask_a(i);
       return;
     }
-    engine::DnsblAnswer a{r.answered, r.timed_out, r.error, r.rcode, r.rcode_name, r.answers};
-    auto v = engine::classify_dnsbl(a);
-    row.status = v.status;
-    row.codes = std::move(v.codes);
-    row.rcode = r.rcode_name;
-    row.reason = r.timed_out ? fmt::format("no answer within {:g}s x {} attempt{}", static_cast<double>(timeout_) / 1e9,
-                                           row.attempts, row.attempts == 1 ? "" : "s")
-                             : std::move(v.reason);
-    if (r.answered) row.time = r.duration;
-    if (row.status != DnsblStatus::listed) return finish(i);
+    if (!take_dnsbl_answer(row, r, timeout_)) return finish(i);
     // The reason of a listing, when the zone publishes one: one try, and no TXT is no error.
     auto sent = dns_.query(query(i, "TXT"), [this, i](io::DnsResult t) {
-      if (t.answered && t.rcode == 0) plan_.rows[i].txt = engine::dnsbl_txt_text(t.answers);
+      take_dnsbl_txt(plan_.rows[i], t);
       finish(i);
     });
     if (!sent) finish(i);
@@ -198,11 +164,6 @@ class Lookups {
 };
 
 }  // namespace
-
-const std::vector<std::string>& default_dnsbl_zones() {
-  static const std::vector<std::string> kZones = {"zen.spamhaus.org", "bl.spamcop.net", "b.barracudacentral.org"};
-  return kZones;
-}
 
 int run_dnsbl(const CheckOptions& o, std::ostream& out, std::ostream& err) {
   auto bad = [&](const std::string& why) {

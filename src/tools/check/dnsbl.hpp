@@ -10,9 +10,6 @@
 
 namespace reach::tools {
 
-// Used when no --dnsbl-zone is given (docs/CHECK.md says why these).
-const std::vector<std::string>& default_dnsbl_zones();
-
 // Exit code: 0 no address listed and every zone answered, 1 a listing or a zone that did not
 // tell, 2 bad input; --nagios: 0 OK, 2 CRITICAL (listed), 3 UNKNOWN (a zone did not tell, or bad
 // input).

@@ -11,6 +11,7 @@
 #include "format/blackbox_probe.hpp"
 #include "format/dashboard.hpp"
 #include "format/prom_exposition.hpp"
+#include "format/watch_dnsbl.hpp"
 #include "format/watch_metrics.hpp"
 #include "io/worker.hpp"
 #include "format/watch_words.hpp"
@@ -128,6 +129,10 @@ Result<void> Daemon::start_http() {
       j["last"] = {{"success", m.last->success}, {"reason", m.last->reason}, {"sent", m.last->sent},
                    {"received", m.last->received}, {"start", sec(m.last->start_wall)}};
       if (!m.last->snmp.empty()) j["last"]["snmp"] = format::watch_snmp_values_json(m.last->snmp);
+      if (m.last->probe == model::WatchProbe::dnsbl) {
+        j["last"]["dnsbl"] = format::watch_dnsbl_json(m.last->dnsbl);
+        if (m.last->no_verdict) j["last"]["no_verdict"] = true;
+      }
     }
     nlohmann::json alerts = nlohmann::json::object();
     for (const auto& [name, firing] : m.alerts) alerts[name] = firing ? "firing" : "inactive";

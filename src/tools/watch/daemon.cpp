@@ -97,6 +97,10 @@ ProbeSpec Daemon::spec_for(std::uint32_t id, const config::WatchTarget& t) const
       s.http.expect = std::move(*e);
     else
       s.error = e.error().message();
+    if (t.probe == model::WatchProbe::dnsbl) {
+      s.dnsbl_zones = t.zones;
+      s.dnsbl_server = t.dns_server;
+    }
     if (t.probe == model::WatchProbe::dns) {
       s.dns.name = t.dns.name;
       s.dns.type = t.dns.type;
@@ -380,14 +384,18 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
   if (opts_.config_path.empty() || opts_.rounds) t.all_rtts.insert(t.all_rtts.end(), r.rtts.begin(), r.rtts.end());
   if (writer_) writer_->add_round(r);
   if (opts_.events) *opts_.events << round_ndjson(r, opts_.netns) << '\n' << std::flush;
+  // A round that could not tell (no zone of a dnsbl target answered) is history and metrics,
+  // but neither a failure nor a success to the alert rules: the state stays as it was.
+  const bool judged = !r.no_verdict;
 
   const TimeNs wall = wall_now();
-  std::vector<WatchEvent> events = engine::on_round(t.shown, kShownRule, t.cfg.name, r.success, r.reason, wall, true);
+  std::vector<WatchEvent> events;
+  if (judged) events = engine::on_round(t.shown, kShownRule, t.cfg.name, r.success, r.reason, wall, true);
   std::erase_if(events, [](const WatchEvent& e) { return e.kind != WatchEvent::Kind::state_change; });
   bool any_rule = false, notified = false;
   std::vector<store::Store::Notification> outbox;
   for (const config::AlertRule& rule : opts_.config.alerts) {
-    if (!rule.applies_to(t.cfg.name)) continue;
+    if (!judged || !rule.applies_to(t.cfg.name)) continue;
     if (!any_rule) events.clear();  // the first rule's state changes replace the raw ones
     engine::AlertState& s = t.alerts[rule.name];
     const engine::AlertState before = s;

@@ -21,6 +21,7 @@
 #include "sys/fd.hpp"
 #include "sys/socket.hpp"
 #include "tools/connect_result.hpp"
+#include "tools/watch/dnsbl_prober.hpp"
 #include "tools/watch/names.hpp"
 #include "tools/watch/packet_rounds.hpp"
 #include "tools/watch/snmp_prober.hpp"
@@ -84,9 +85,11 @@ struct Probers::Impl {
   std::unordered_map<std::uint32_t, std::uint32_t> dns_jobs;  // job -> target (cancel = forget)
   std::vector<std::uint8_t> buf = std::vector<std::uint8_t>(2048);
   NameCache names;
+  DnsblProber dnsbl;
 
   Impl(io::Reactor& r, std::uint64_t key)
-      : reactor(r), echo(key, static_cast<std::uint16_t>(key >> 48)), packets(r, engine::mix64(key)), snmp(r), names(r) {}
+      : reactor(r), echo(key, static_cast<std::uint16_t>(key >> 48)), packets(r, engine::mix64(key)), snmp(r), names(r),
+        dnsbl(r) {}
 
   // Completes a round on a later turn (never re-entrantly from run()).
   void finish_later(Done done, RoundResult r) {
@@ -408,6 +411,7 @@ struct Probers::Impl {
       r.addr = spec.host;
       return snmp.run(spec.id, spec.snmp, std::move(r), start, std::move(done));
     }
+    if (spec.kind == WatchProbe::dnsbl) return dnsbl.run(spec, std::move(done), std::move(r));  // host is an address
     // Names come from the cache or, on a later turn, from c-ares: never a blocking lookup here.
     auto addr = names.lookup(spec.host, spec.family, spec.family_fallback, spec.id, spec.timeout,
                              [this, spec, done, r, start](Result<IpAddr> a) mutable {
@@ -470,6 +474,7 @@ struct Probers::Impl {
     packets.cancel(id);
     names.cancel(id);
     snmp.cancel(id);
+    dnsbl.cancel(id);
   }
 };
 

@@ -48,6 +48,9 @@ struct ProbeSpec {
   std::vector<std::string> dns_valid_rcodes = {"NOERROR"};
   config::SnmpTarget snmp;           // snmp: session (host, timeout filled) and numeric OIDs
   std::string error;                 // the spec could not be built: every round fails with it
+  // dnsbl: `host` is looked up in each zone through this resolver (empty: resolv.conf's first).
+  std::vector<std::string> dnsbl_zones;
+  std::string dnsbl_server;
 };
 
 class Probers {

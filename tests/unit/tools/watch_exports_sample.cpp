@@ -94,9 +94,18 @@ int main(int argc, char** argv) {
     b.last->tls_not_after = 1767225600;
     model::TargetMetrics c;  // no round yet
     c.name = "new";
+    model::TargetMetrics d;  // a dnsbl target: listed on one zone, another silent
+    d.name = "mx1";
+    d.probe = model::WatchProbe::dnsbl;
+    d.last = r;
+    d.last->probe = model::WatchProbe::dnsbl;
+    d.last->dnsbl.resize(2);
+    d.last->dnsbl[0].zone = "zen.example";
+    d.last->dnsbl[0].status = model::DnsblStatus::listed;
+    d.last->dnsbl[1].zone = "bl.example";
     model::WatchProcessMetrics p{3, {{"hook", 5, 1, 0}, {"mail", 1, 0, 2}}, 0, true, 1764499000 * kNsPerSec};
     auto body = format::write_watch_metrics(
-        {a, b, c}, p, what == "metrics" ? format::prom::Format::text : format::prom::Format::openmetrics);
+        {a, b, c, d}, p, what == "metrics" ? format::prom::Format::text : format::prom::Format::openmetrics);
     if (!body) {
       std::cerr << body.error().message() << '\n';
       return 1;
