@@ -39,7 +39,9 @@ def sample_bin() -> Path:
     return lablib.build_dir() / "tests" / "unit" / "watch_exports_sample"
 
 
-def test_rsyslog_parses_watch_messages(lab, tmp_path):
+def rsyslog_rows(lab, tmp_path, conf_text, out):
+    """Run rsyslogd with conf_text in a lab namespace, send it the sample's three framed messages
+    over TCP 127.0.0.1:6514 and return the JSON rows it wrote to out."""
     if not RSYSLOGD.exists():
         pytest.skip("rsyslogd not installed (Debian package rsyslog)")
     if not sample_bin().exists():
@@ -47,10 +49,9 @@ def test_rsyslog_parses_watch_messages(lab, tmp_path):
     framed = lablib.subprocess.run([str(sample_bin()), "syslog"], capture_output=True, check=True,
                                    timeout=10).stdout
     h = lab.host("sys")
-    out = tmp_path / "parsed.json"
     (tmp_path / "work").mkdir()
     conf = tmp_path / "rsyslog.conf"
-    conf.write_text(RSYSLOG_CONF.format(work=tmp_path / "work", out=out))
+    conf.write_text(conf_text)
     h.popen([str(RSYSLOGD), "-n", "-f", str(conf), "-i", str(tmp_path / "rsyslog.pid")])
     sender = ("import socket, sys, time\n"
               "data = sys.stdin.buffer.read()\n"
@@ -70,6 +71,12 @@ def test_rsyslog_parses_watch_messages(lab, tmp_path):
             break
         time.sleep(0.1)
     assert len(rows) == 3, rows
+    return rows
+
+
+def test_rsyslog_parses_watch_messages(lab, tmp_path):
+    out = tmp_path / "parsed.json"
+    rows = rsyslog_rows(lab, tmp_path, RSYSLOG_CONF.format(work=tmp_path / "work", out=out), out)
     for row in rows:
         assert row["facility"] == "16" and row["version"] == "1", row
         assert row["hostname"] == "mon1.example.net" and row["app"] == "reach", row
@@ -94,40 +101,12 @@ def test_contrib_rsyslog_recipe_types_the_structured_data(lab, tmp_path):
     """contrib/rsyslog/reach-watch.conf as shipped (only its output path and port moved into the
     lab): rsyslogd turns each message into one JSON document, SD params as fields, numbers as
     JSON numbers, escapes undone, for Logstash/Filebeat (docs/WATCH-EXPORTS.md)."""
-    if not RSYSLOGD.exists():
-        pytest.skip("rsyslogd not installed (Debian package rsyslog)")
-    if not sample_bin().exists():
-        pytest.skip(f"{sample_bin()} not built (cmake --build build --target watch_exports_sample)")
     out = tmp_path / "events.json"
     recipe = CONTRIB_RSYSLOG.read_text()
     assert 'file="/var/log/reach/watch-events.json"' in recipe and 'port="601"' in recipe
     recipe = recipe.replace("/var/log/reach/watch-events.json", str(out))
     recipe = recipe.replace('port="601"', 'address="127.0.0.1" port="6514"')
-    (tmp_path / "work").mkdir()
-    conf = tmp_path / "rsyslog.conf"
-    conf.write_text(f'global(workDirectory="{tmp_path / "work"}")\n' + recipe)
-    framed = lablib.subprocess.run([str(sample_bin()), "syslog"], capture_output=True, check=True,
-                                   timeout=10).stdout
-    h = lab.host("sys")
-    h.popen([str(RSYSLOGD), "-n", "-f", str(conf), "-i", str(tmp_path / "rsyslog.pid")])
-    sender = ("import socket, sys, time\n"
-              "data = sys.stdin.buffer.read()\n"
-              "for _ in range(50):\n"
-              "    try:\n"
-              "        s = socket.create_connection(('127.0.0.1', 6514), timeout=2); break\n"
-              "    except OSError: time.sleep(0.1)\n"
-              "s.sendall(data); s.close()\n")
-    r = lablib.subprocess.run(h.wrap(["python3", "-c", sender]), input=framed, capture_output=True,
-                              timeout=20)
-    assert r.returncode == 0, r.stderr
-    rows = []
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        rows = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
-        if len(rows) >= 3:
-            break
-        time.sleep(0.1)
-    assert len(rows) == 3, rows
+    rows = rsyslog_rows(lab, tmp_path, f'global(workDirectory="{tmp_path / "work"}")\n' + recipe, out)
     firing, resolved, change = rows
     assert firing == {"@timestamp": "2026-11-30T10:00:00.123456Z", "host": "mon1.example.net",
                       "app": "reach", "pid": 4242, "severity": 3, "event": "firing",
