@@ -108,7 +108,7 @@ Result<std::vector<IpAddr>> resolve(const AddressText& target, std::optional<Fam
     if (family && addr.family() != *family)
       return fail("resolve", host, 0,
                   family == Family::v4 ? "not an IPv4 address"
-                  : addr.is_v4()       ? "an IPv4-mapped address, IPv4 " + addr.to_string() + " on the wire, not IPv6"
+                  : !target.literal->is_v4() ? "an IPv4-mapped address, IPv4 " + addr.to_string() + " on the wire, not IPv6"
                                        : "not an IPv6 address");
     out.push_back(addr);
   } else {

@@ -216,6 +216,12 @@ if __name__ != "__main__":
     # What systemd gives a service: the relay must raise its own soft limit.
     NOFILE = ["prlimit", f"--nofile=1024:{resource.getrlimit(resource.RLIMIT_NOFILE)[1]}"]
     RSS_SLACK_KIB = 5 * 1024  # a leak of 53 bytes a connection (x 100,600) would exceed it
+    # ASan's allocator keeps freed memory in quarantine and ignores malloc_trim: RSS cannot come
+    # back there, so only the fd count is checked (LeakSanitizer checks leaks at exit instead).
+
+
+    def asan_build(reach):
+        return b"__asan_init" in open(reach, "rb").read()
 
     def p99(xs):
         xs = sorted(xs)
@@ -345,7 +351,7 @@ if __name__ != "__main__":
         assert ns.get("TcpExtSyncookiesSent", 0) > 0, ns  # the SYN queue overflowed: it was a flood
         assert busy["ok"] >= 0.99 * total and total > 100, busy
         assert after["fds"] == base["fds"], (base, after)
-        assert after["rss_kib"] <= base["rss_kib"] + RSS_SLACK_KIB, (base, after)
+        assert asan_build(reach) or after["rss_kib"] <= base["rss_kib"] + RSS_SLACK_KIB, (base, after)
         assert h.metric(h.metrics(), "reach_relay_syn_cookies") == 1
 
     @pytest.mark.skipif(resource.getrlimit(resource.RLIMIT_NOFILE)[1] < 16384,
@@ -406,7 +412,7 @@ if __name__ != "__main__":
         assert peak["fds"] >= base["fds"] + 2000, peak
         assert busy["ok"] >= 0.99 * total and total > 100, busy
         assert after["fds"] == base["fds"], (base, after)
-        assert after["rss_kib"] <= base["rss_kib"] + RSS_SLACK_KIB, (base, peak, after)
+        assert asan_build(reach) or after["rss_kib"] <= base["rss_kib"] + RSS_SLACK_KIB, (base, peak, after)
 
 
 if __name__ == "__main__":

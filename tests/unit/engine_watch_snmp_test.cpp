@@ -4,6 +4,12 @@
 
 #include "engine/watch_snmp.hpp"
 
+// GCC 12 at -O3 (the Release build) reports the std::string of an aggregate-initialized table
+// row as maybe-uninitialized: a known false positive (GCC PR 105562), not a bug of this table.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace reach::engine {
 namespace {
 
