@@ -323,6 +323,13 @@ const GuardAllowEntry* covers_allowed(const GuardPolicy& pol, const Impl& d, con
   return nullptr;
 }
 
+// The prefix a ban of `counted` (holding `a`) covers: the address alone where the prefix holds an
+// allowed address, so a ban never locks out an allowed neighbour. One rule for bans and `check`.
+IpPrefix ban_target(const GuardPolicy& pol, const Impl& d, const IpPrefix& counted, const IpAddr& a) {
+  if (!covers_allowed(pol, d, counted)) return counted;
+  return prefix_of(a, a.is_v4() ? 32 : 128);
+}
+
 // The position of the active ban holding a (widest first), or npos.
 std::uint32_t holding_ban(const Impl& d, const IpAddr& a, TimeNs now) {
   const int fam = a.is_v4() ? 0 : 1;
@@ -473,8 +480,7 @@ GuardRecord GuardDecider::record(const model::GuardMatch& m, TimeNs now) {
 
   const std::uint8_t rule = meta.rule, form = meta.form;
   erase_count(c, r, i);
-  IpPrefix target = counted;
-  if (covers_allowed(policy_, d, target)) target = prefix_of(a, fam == 0 ? 32 : 128);  // never lock out
+  const IpPrefix target = ban_target(policy_, d, counted, a);
   auto b = activate(d, policy_, target, now, 0, by_country ? model::GuardBanOrigin::country : model::GuardBanOrigin::threshold,
                     in_window, rule, form);
   BanEntry& e = d.bans.value(b);
@@ -609,6 +615,7 @@ model::GuardExplain GuardDecider::explain(const IpAddr& addr, TimeNs now) const 
   x.window = policy_.window;
   const int fam = a.is_v4() ? 0 : 1;
   x.counted_as = prefix_of(a, fam == 0 ? policy_.ipv4_prefix : policy_.ipv6_prefix);
+  x.would_ban = ban_target(policy_, d, x.counted_as, a);
   if (const char* why = never_label(a)) {
     x.verdict = model::GuardVerdict::loopback;
     x.allowed_by = why;
@@ -662,15 +669,19 @@ model::GuardExplain GuardDecider::explain(const IpAddr& addr, TimeNs now) const 
   if (country.rule == CountryRule::ban) {
     x.verdict = model::GuardVerdict::clean;  // any failure bans at once: none can be pending
     x.reason = fmt::format("its country {} is on countries.ban: its first failure bans {} for {}", country.cc,
-                           x.counted_as.to_string(), dur(x.next_duration));
+                           x.would_ban.to_string(), dur(x.next_duration));
   } else if (x.failures > 0) {
     x.verdict = model::GuardVerdict::counting;
-    x.reason = fmt::format("{} of {} failures within {} counted as {}; the next ban would last {}", x.failures,
-                           x.threshold, dur(x.window), x.counted_as.to_string(), dur(x.next_duration));
+    const std::string narrowed = x.would_ban == x.counted_as
+                                     ? ""
+                                     : fmt::format(" cover only {} (the {} holds an allowed address) and", x.would_ban.to_string(),
+                                                   x.counted_as.to_string());
+    x.reason = fmt::format("{} of {} failures within {} counted as {}; the next ban would{} last {}", x.failures,
+                           x.threshold, dur(x.window), x.counted_as.to_string(), narrowed, dur(x.next_duration));
   } else {
     x.verdict = model::GuardVerdict::clean;
     x.reason = fmt::format("no failures within {}; {} failures would ban {} for {}", dur(x.window), x.threshold,
-                           x.counted_as.to_string(), dur(x.next_duration));
+                           x.would_ban.to_string(), dur(x.next_duration));
   }
   return x;
 }

@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <optional>
+#include <unordered_set>
 
 #include "sys/listen.hpp"
 
@@ -113,6 +115,9 @@ struct HttpServer::Impl {
   std::vector<Route> exact, prefix;
   std::vector<std::weak_ptr<HttpReply::State>> live;  // for shutdown
   std::size_t served = 0;
+  // Connections whose request line decoded to a NUL (%00): a C string would cut the path or a
+  // query value there and answer for another name, so the request is refused instead.
+  std::unordered_set<MHD_Connection*> nul_in_url;
   bool run_posted = false;
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);  // posted callbacks check it
 
@@ -199,6 +204,11 @@ struct HttpServer::Impl {
       c->state->server = self;
       c->state->conn = mc;
       self->live.push_back(c->state);
+      if (self->nul_in_url.erase(mc)) {
+        c->state->sent = true;
+        c->handled = true;
+        return queue(mc, plain(400, "bad request: %00 (NUL) in the URL"));
+      }
       c->req.method = method ? method : "";
       c->req.path = url ? url : "";
       c->req.peer = peer_text(mc);
@@ -238,6 +248,19 @@ struct HttpServer::Impl {
       return queue(mc, r);
     }
     return MHD_YES;
+  }
+
+  // MHD's own percent-decoding, and a note when the result holds a NUL (see nul_in_url).
+  static size_t unescape(void* cls, MHD_Connection* mc, char* s) {
+    const size_t n = MHD_http_unescape(s);
+    if (std::strlen(s) == n) return n;
+    static_cast<Impl*>(cls)->nul_in_url.insert(mc);
+    s[0] = '\0';
+    return 0;
+  }
+
+  static void on_connection(void* cls, MHD_Connection* mc, void**, MHD_ConnectionNotificationCode code) {
+    if (code == MHD_CONNECTION_NOTIFY_CLOSED) static_cast<Impl*>(cls)->nul_in_url.erase(mc);
   }
 
   static void on_completed(void* cls, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode) {
@@ -336,7 +359,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(Reactor& reactor, HttpServ
     MHD_Daemon* d = MHD_start_daemon(
         flags, 0, nullptr, nullptr, &Impl::on_request, impl.get(), MHD_OPTION_LISTEN_SOCKET, raw,
         MHD_OPTION_CONNECTION_LIMIT, opts.connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
-        opts.connection_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, impl.get(), MHD_OPTION_END);
+        opts.connection_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, impl.get(),
+        MHD_OPTION_UNESCAPE_CALLBACK, &Impl::unescape, impl.get(), MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection,
+        impl.get(), MHD_OPTION_END);
     if (!d) {  // MHD closes the socket it was given on its failure path
       return fail("http server", opts.listen[i], 0, "libmicrohttpd refused to start");
     }

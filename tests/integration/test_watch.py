@@ -7,6 +7,7 @@ CPU load) are in test_watch_outage.py; the helpers all watch tests share in watc
 Needs root (skips otherwise)."""
 
 import json
+import select
 import signal
 import subprocess
 import time
@@ -193,11 +194,18 @@ def test_metrics_probe_and_api(lab, reach, tmp_path):
     code, body = http_get(p.client, "http://127.0.0.1:9798/api/v1/targets/web1/history")
     points = json.loads(body)["points"]
     assert code == 200 and len(points) >= 2 and all(pt["received"] >= 1 for pt in points), body
+    # A %00 would cut the name to web1 and answer for it: refused.
+    code, body = http_get(p.client, "http://127.0.0.1:9798/api/v1/targets/web1%00x/history")
+    assert code == 400 and "NUL" in body, (code, body)
     # The daemon kept CAP_NET_RAW and nothing else (bit 13), in every set.
     status = Path(f"/proc/{proc.pid}/status").read_text()
     caps = {l.split(":")[0]: int(l.split()[1], 16) for l in status.splitlines() if l.startswith("Cap")}
     assert caps["CapEff"] == caps["CapPrm"] == 1 << 13 and caps["CapInh"] == 0 and caps["CapAmb"] == 0, caps
     assert "NoNewPrivs:\t1" in status
+    # Started by hand, it said so, on stderr (stdout may carry NDJSON events); it is there already.
+    ready, _, _ = select.select([proc.stderr], [], [], 5)
+    first = proc.stderr.readline() if ready else ""
+    assert first == f"reach watch: {cfg}: watching 3 targets; HTTP on 127.0.0.1:9798; history in {tmp_path / 'watch.db'}\n", first
     assert lab.stop(proc) == 0
     # The history stays readable after the daemon stopped: text and MRTG's four lines.
     r = watch(p.client, reach, "--config", str(cfg), "--history", "web1-81")

@@ -211,7 +211,17 @@ TEST(GuardDecide, ABanNeverCoversAnAllowedAddress) {
   p.allow.push_back({pfx("2001:db8:a:b::5/128"), "ssh session"});
   GuardDecider d(p);
   const IpAddr attacker = ip("2001:db8:a:b::9");
-  for (int i = 0; i < 5; ++i) d.record(fail_from(attacker), i * kSec);
+  // `check` names the ban the daemon would make: the address alone, not the /64 it counts under.
+  const model::GuardExplain before = d.explain(attacker, 0);
+  EXPECT_EQ(before.counted_as.to_string(), "2001:db8:a:b::/64");
+  EXPECT_EQ(before.would_ban.to_string(), "2001:db8:a:b::9/128");
+  EXPECT_EQ(before.reason, "no failures within 10m; 5 failures would ban 2001:db8:a:b::9/128 for 1h");
+  EXPECT_EQ(d.explain(ip("2001:db8:a:c::9"), 0).would_ban.to_string(), "2001:db8:a:c::/64");
+  d.record(fail_from(attacker), 0);
+  EXPECT_EQ(d.explain(attacker, 0).reason,
+            "1 of 5 failures within 10m counted as 2001:db8:a:b::/64; the next ban would cover only "
+            "2001:db8:a:b::9/128 (the 2001:db8:a:b::/64 holds an allowed address) and last 1h");
+  for (int i = 1; i < 5; ++i) d.record(fail_from(attacker), i * kSec);
   auto bans = d.take_bans();
   ASSERT_EQ(bans.size(), 1u);
   EXPECT_EQ(bans[0].prefix.to_string(), "2001:db8:a:b::9/128");

@@ -105,6 +105,23 @@ TEST_F(HttpServerLoop, PrefixRoutesLongestWins) {
   EXPECT_EQ(get_on_thread(req("/api/other")).body, "short");
 }
 
+// A %00 would cut the decoded path or query value at the NUL (web1%00x answering for web1, or
+// /probe?target=a%00b probing a): the request is refused, and the connection serves on.
+TEST_F(HttpServerLoop, ANulInThePathOrAQueryValueIsRefused) {
+  server->route_prefix("GET", "/t/", [](const HttpServerRequest& rq, HttpReply reply) {
+    HttpServerResponse r;
+    r.body = rq.path.substr(3) + "|" + (rq.param("target") ? *rq.param("target") : "");
+    reply.send(r);
+  });
+  const auto cut = get_on_thread(req("/t/web1%00x"));
+  EXPECT_EQ(cut.status, 400);
+  EXPECT_EQ(cut.body.find("web1"), std::string::npos);
+  EXPECT_EQ(get_on_thread(req("/t/web1?target=a%00b")).status, 400);
+  const auto ok = get_on_thread(req("/t/web1%2500?target=a%20b"));
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "web1%00|a b");
+}
+
 TEST_F(HttpServerLoop, PostBodyAndOversizedBodyGets413) {
   server->route("POST", "/len", [](const HttpServerRequest& rq, HttpReply reply) {
     HttpServerResponse r;

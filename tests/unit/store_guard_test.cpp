@@ -11,18 +11,12 @@
 
 #include "store/guard_store.hpp"
 #include "store/store.hpp"
+#include "temp_dir.hpp"
 
 namespace reach::store {
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/reach-guard-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using test::TempDir;
 
 std::unique_ptr<GuardStore> open_at(const std::string& path, bool ro = false) {
   GuardStoreOptions o;

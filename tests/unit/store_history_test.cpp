@@ -11,24 +11,16 @@
 
 #include "store/codec.hpp"
 #include "store/store.hpp"
+#include "temp_dir.hpp"
 
 namespace reach::store {
 namespace {
 
 constexpr TimeNs kT0 = 1798149600LL * kNsPerSec;  // 2026-12-24T22:00:00Z, a whole hour
 
-class TempDb {
- public:
-  TempDb() {
-    char tmpl[] = "/tmp/reach-store-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    path_ = dir_ + "/watch.db";
-  }
-  ~TempDb() { std::filesystem::remove_all(dir_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string dir_, path_;
+// The store's file in a fresh directory.
+struct TempDb : test::TempDir {
+  std::string db() const { return file("watch.db"); }
 };
 
 model::RoundResult round(const std::string& target, TimeNs start, bool ok, std::vector<TimeNs> rtts, int sent = 0) {
@@ -52,7 +44,7 @@ std::unique_ptr<Store> open(const std::string& path, Options o = {}) {
 
 TEST(StoreHistory, RawRoundsComeBackWithTheirRtts) {
   TempDb tmp;
-  auto s = open(tmp.path());
+  auto s = open(tmp.db());
   s->add_round(round("web1", kT0, true, {1000000, 1200000, 5000000}, 3));
   s->add_round(round("web1", kT0 + kNsPerSec, false, {}, 3));
   s->add_round(round("db1", kT0, true, {300000}));
@@ -74,7 +66,7 @@ TEST(StoreHistory, RawRoundsComeBackWithTheirRtts) {
   EXPECT_TRUE(s->history("nobody", kT0, kT0 + kNsPerSec, 10)->empty());
   // A reopened store sees the same rounds.
   s.reset();
-  s = open(tmp.path());
+  s = open(tmp.db());
   EXPECT_EQ(s->history("web1", kT0, kT0 + 10 * kNsPerSec, 100)->size(), 2u);
 }
 
@@ -82,7 +74,7 @@ TEST(StoreHistory, MinuteAndHourRollups) {
   TempDb tmp;
   Options o;
   o.rollup_budget = 1000;
-  auto s = open(tmp.path(), o);
+  auto s = open(tmp.db(), o);
   // Two hours of one round every 10 s: RTT 1 ms, except 10 ms in the first minute of each
   // hour; every 6th round fails.
   for (int i = 0; i < 720; ++i) {
@@ -127,7 +119,7 @@ TEST(StoreHistory, AFinestResolutionKeepsALongGraphOffTheRawRounds) {
   TempDb tmp;
   Options o;
   o.rollup_budget = 1000;
-  auto s = open(tmp.path(), o);
+  auto s = open(tmp.db(), o);
   for (int i = 0; i < 720; ++i) s->add_round(round("a", kT0 + i * 10 * kNsPerSec, true, {kNsPerMs}));
   ASSERT_TRUE(s->flush(kT0 + 2 * 3600 * kNsPerSec + 31 * kNsPerSec));
   // 360 days back from the end: nothing covers that far, so the finest with data (raw) was read.
@@ -153,7 +145,7 @@ TEST(StoreHistory, ADowntimeGapIsSkippedNotWalked) {
   TempDb tmp;
   Options o;
   o.rollup_budget = 5;
-  auto s = open(tmp.path(), o);
+  auto s = open(tmp.db(), o);
   TimeNs later = kT0 + 10 * 3600 * kNsPerSec;  // the daemon was down for 10 hours
   s->add_round(round("a", kT0, true, {kNsPerMs}));
   s->add_round(round("a", later, true, {2 * kNsPerMs}));
@@ -168,7 +160,7 @@ TEST(StoreHistory, ADowntimeGapIsSkippedNotWalked) {
 
 TEST(StoreHistory, RecentRoundsNotYetRolledUpStillShow) {
   TempDb tmp;
-  auto s = open(tmp.path());
+  auto s = open(tmp.db());
   for (int i = 0; i < 600; ++i) s->add_round(round("a", kT0 + i * kNsPerSec, true, {kNsPerMs}));
   ASSERT_TRUE(s->flush(kT0 + 600 * kNsPerSec));
   // 10 minutes in at most 20 points: minute rollups for what is rolled up, raw rounds
@@ -187,7 +179,7 @@ TEST(StoreHistory, PruningIsBoundedAndKeepsRollups) {
   o.retention.raw = 2 * 60 * kNsPerSec;
   o.prune_budget = 100;
   o.rollup_budget = 1000;
-  auto s = open(tmp.path(), o);
+  auto s = open(tmp.db(), o);
   for (int i = 0; i < 600; ++i) s->add_round(round("a", kT0 + i * kNsPerSec, true, {kNsPerMs}));
   TimeNs now = kT0 + 600 * kNsPerSec;
   auto st = s->flush(now);
@@ -206,7 +198,7 @@ TEST(StoreHistory, PruningIsBoundedAndKeepsRollups) {
 
 TEST(StoreAlertState, SavedAndLoaded) {
   TempDb tmp;
-  auto s = open(tmp.path());
+  auto s = open(tmp.db());
   AlertState a{"web1", "down", model::TargetState::down, kT0, 4, 0, 0b1011, 21, true, true, kT0 + kNsPerSec,
                kT0 + 2 * kNsPerSec};
   AlertState b{"db1", "down", model::TargetState::up, kT0, 0, 7, 0, 3, false, false, 0};
@@ -214,7 +206,7 @@ TEST(StoreAlertState, SavedAndLoaded) {
   a.failures = 5;
   ASSERT_TRUE(s->save_alert_states({a}));
   s.reset();
-  s = open(tmp.path());
+  s = open(tmp.db());
   auto got = s->load_alert_states();
   ASSERT_TRUE(got);
   ASSERT_EQ(got->size(), 2u);
@@ -233,14 +225,14 @@ TEST(StoreAlertState, SavedAndLoaded) {
 TEST(StoreAlertState, AFileWithoutQuorumSinceGetsTheColumn) {
   TempDb tmp;
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(tmp.path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open(tmp.db().c_str(), &db), SQLITE_OK);
   const char* old = R"(CREATE TABLE alert_state(target TEXT NOT NULL, alert TEXT NOT NULL, state INTEGER,
   since INTEGER, failures INTEGER, successes INTEGER, flap_bits INTEGER, flap_rounds INTEGER,
   flapping INTEGER, firing INTEGER, last_notified INTEGER, PRIMARY KEY(target, alert)) WITHOUT ROWID;
   INSERT INTO alert_state VALUES('web1', 'down', 2, 7, 3, 0, 0, 3, 0, 1, 8);)";
   ASSERT_EQ(sqlite3_exec(db, old, nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
-  auto s = open(tmp.path());
+  auto s = open(tmp.db());
   auto got = s->load_alert_states();
   ASSERT_TRUE(got) << got.error().message();
   ASSERT_EQ(got->size(), 1u);
@@ -256,7 +248,7 @@ TEST(StoreAlertState, AFileWithoutQuorumSinceGetsTheColumn) {
 // them, committed by one call (watch's daemon relies on it to never decide a firing twice).
 TEST(StoreOutbox, NotificationsAndTheirAlertStateCommitTogether) {
   TempDb tmp;
-  auto s = open(tmp.path());
+  auto s = open(tmp.db());
   AlertState a{"web1", "down", model::TargetState::down, kT0, 3, 0, 0b111, 3, false, true, kT0};
   auto items = s->enqueue({{"hook", "firing web1"}, {"mail", "web1 is down"}}, {a}, kT0);
   ASSERT_TRUE(items) << items.error().message();
@@ -264,7 +256,7 @@ TEST(StoreOutbox, NotificationsAndTheirAlertStateCommitTogether) {
   EXPECT_NE((*items)[0].key, (*items)[1].key);
   EXPECT_EQ((*items)[1].notifier, "mail");
   s.reset();
-  s = open(tmp.path());
+  s = open(tmp.db());
   auto due = s->due(kT0, 10, Backoff{});
   ASSERT_TRUE(due);
   ASSERT_EQ(due->size(), 2u);
@@ -278,7 +270,7 @@ TEST(StoreOutbox, NotificationsAndTheirAlertStateCommitTogether) {
 
 TEST(StoreOutbox, RetriesWithBackoffAndDeliversOnce) {
   TempDb tmp;
-  auto s = open(tmp.path());
+  auto s = open(tmp.db());
   Backoff b;  // 1 s doubling to 5 min, expires after 24 h
   auto x = s->enqueue("hook", R"({"status":"firing"})", kT0);
   auto y = s->enqueue("mail", "down", kT0);
@@ -293,7 +285,7 @@ TEST(StoreOutbox, RetriesWithBackoffAndDeliversOnce) {
   EXPECT_TRUE(s->due(kT0 + 2 * kNsPerSec, 10, b)->empty());
   // A restart keeps what is pending and nothing delivered.
   s.reset();
-  s = open(tmp.path());
+  s = open(tmp.db());
   auto later = s->due(kT0 + 3 * kNsPerSec, 10, b);
   ASSERT_EQ(later->size(), 1u);
   EXPECT_EQ((*later)[0].key, x->key);
@@ -312,7 +304,7 @@ TEST(StoreOutbox, RetriesWithBackoffAndDeliversOnce) {
 
 TEST(StoreOutbox, CountsPendingPerNotifier) {
   TempDb tmp;
-  auto s = open(tmp.path());
+  auto s = open(tmp.db());
   Backoff b;
   EXPECT_TRUE(s->outbox_pending_by_notifier()->empty());
   auto a1 = s->enqueue("hook", "a", kT0);
@@ -349,7 +341,7 @@ TEST(StoreErrors, AFullDiskIsAnErrorValueAndRoundsWait) {
   Options o;
   o.max_bytes = 256 * 1024;
   o.max_pending = 5000;
-  auto s = open(tmp.path(), o);
+  auto s = open(tmp.db(), o);
   std::vector<TimeNs> rtts(20);
   for (std::size_t i = 0; i < rtts.size(); ++i) rtts[i] = static_cast<TimeNs>(i * 123457 + 1000000);
   Result<FlushStats> st;

@@ -18,20 +18,14 @@
 
 #include "store/store.hpp"
 #include "store/usage_store.hpp"
+#include "temp_dir.hpp"
 
 namespace reach::store {
 namespace {
 
 constexpr std::int64_t kT0 = 1798149600;  // a UTC hour
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/reach-usage-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using test::TempDir;
 
 std::unique_ptr<UsageStore> open_at(const std::string& path) {
   UsageStoreOptions o;

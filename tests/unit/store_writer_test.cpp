@@ -11,19 +11,16 @@
 #include <filesystem>
 #include <thread>
 
+#include "temp_dir.hpp"
+
 namespace reach::store {
 namespace {
 
 constexpr TimeNs kT0 = 1798149600LL * kNsPerSec;  // 2026-12-24T22:00:00Z, a whole hour
 
-struct TempDb {
-  std::string dir, path;
-  TempDb() {
-    char tmpl[] = "/tmp/reach-writer-XXXXXX";
-    dir = mkdtemp(tmpl);
-    path = dir + "/watch.db";
-  }
-  ~TempDb() { std::filesystem::remove_all(dir); }
+// The store's file in a fresh directory.
+struct TempDb : test::TempDir {
+  std::string db() const { return file("watch.db"); }
 };
 
 model::RoundResult round(const std::string& target, TimeNs start, int rtts = 1) {
@@ -54,7 +51,7 @@ bool wait_until(F f, double ms) {
 TEST(StoreWriter, RoundsAreCommittedAsTheyComeWithoutAFlush) {
   TempDb tmp;
   Options o;
-  o.path = tmp.path;
+  o.path = tmp.db();
   auto w = Writer::open(o);
   ASSERT_TRUE(w) << w.error().message();
   auto reader = Store::open(o);
@@ -86,7 +83,7 @@ TEST(StoreWriter, RoundsAreCommittedAsTheyComeWithoutAFlush) {
 TEST(StoreWriter, AFullDiskIsReportedAndRetriedOnceATickNotAtEveryRound) {
   TempDb tmp;
   Options o;
-  o.path = tmp.path;
+  o.path = tmp.db();
   o.max_bytes = 256 * 1024;
   auto w = Writer::open(o);
   ASSERT_TRUE(w);
@@ -120,7 +117,7 @@ TEST(StoreWriter, AFullDiskIsReportedAndRetriedOnceATickNotAtEveryRound) {
 TEST(StoreWriter, ALargeRollupNeverDelaysTheLoopThatQueuesRounds) {
   TempDb tmp;
   Options o;
-  o.path = tmp.path;
+  o.path = tmp.db();
   constexpr int kTargets = 2000, kRounds = 60;
   {
     // Two complete minutes of 2,000 targets, 5 RTTs a round: 240,000 raw rows to roll up.

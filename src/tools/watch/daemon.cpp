@@ -277,7 +277,22 @@ Result<void> Daemon::start() {
   if (store_) reactor_->after(kNsPerSec, [this] { pump_outbox(); });
   if (opts_.live) reactor_->after(0, [this] { redraw(); });
   configure_peers();
+  if (!opts_.config_path.empty()) err_ << startup_line() << std::flush;
   return {};
+}
+
+// One line on stderr when a daemon is up (stdout may carry NDJSON events): what it watches and
+// where it answers, so an operator starting it by hand sees it did start.
+std::string Daemon::startup_line() const {
+  const std::size_t n = opts_.config.targets.size();
+  std::string s = "reach watch: " + opts_.config_path + ": watching " + std::to_string(n) + (n == 1 ? " target" : " targets");
+  if (http_ && opts_.config.listen) {
+    s += "; HTTP on " + *opts_.config.listen;
+    const auto ports = http_->bound_ports();
+    if (!ports.empty() && opts_.config.listen->ends_with(":0")) s += " (port " + std::to_string(ports.front()) + ")";
+  }
+  s += opts_.config.db ? "; history in " + *opts_.config.db : "; no history (no db:)";
+  return s + '\n';
 }
 
 Result<void> Daemon::reload() {

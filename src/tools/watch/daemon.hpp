@@ -80,6 +80,7 @@ class Daemon {
   model::WatchProcessMetrics process_metrics() const;
   const Target* find(std::string_view name) const;
   Result<void> reload();  // re-reads the config file; keeps the old one on error
+  std::string startup_line() const;
   const std::string& last_reload_error() const { return reload_error_; }
 
  private:
