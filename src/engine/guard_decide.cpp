@@ -166,7 +166,7 @@ struct GuardDecider::Impl {
     DenseMap<std::uint64_t, CountMeta, U64Hash> map;
     std::vector<std::uint32_t> ring;  // `ring_size` ticks per entry, entry i at i * ring_size
   };
-  std::array<Counter, 2> counters;  // [0] IPv4, [1] IPv6
+  std::array<Counter, 3> counters;  // [0] IPv4, [1] IPv6 prefixes, [2] addresses counted alone (count_slot)
   DenseMap<BanKey, BanEntry, BanKeyHash> bans;
   DenseMap<std::uint64_t, std::uint32_t, U64Hash> escalation;  // wider prefix -> active narrower bans
   std::array<std::array<std::uint32_t, 129>, 2> active_by_len{};  // active bans per family and length
@@ -179,7 +179,7 @@ struct GuardDecider::Impl {
   bool have_base = false;
   std::size_t evicted = 0;
   std::uint64_t rng = 0x9e3779b97f4a7c15ULL;
-  std::uint32_t count_cursor[2] = {0, 0};
+  std::uint32_t count_cursor[3] = {0, 0, 0};
   std::uint32_t ban_cursor = 0;
 };
 
@@ -247,7 +247,8 @@ void GuardDecider::set_policy(GuardPolicy p) {
   Impl& d = *impl_;
   // Counts survive a reload: a family counted under another prefix length starts afresh (a /24's
   // count cannot be split into /32s), a new `failures` keeps each source's newest times, and
-  // sources the new allow-list covers are dropped.
+  // sources the new allow-list covers are dropped. Addresses counted alone start afresh (their
+  // keys are a mix, not an address the new allow-list could be checked against).
   const bool relen[2] = {p.ipv4_prefix != policy_.ipv4_prefix, p.ipv6_prefix != policy_.ipv6_prefix};
   const bool reescalate = relen[1] || p.ipv6_escalate_prefix != policy_.ipv6_escalate_prefix ||
                           p.ipv6_escalate_after != policy_.ipv6_escalate_after;
@@ -282,6 +283,8 @@ void GuardDecider::set_policy(GuardPolicy p) {
     }
     c.ring = std::move(ring);
   }
+  d.counters[2].map.clear();
+  d.counters[2].ring.clear();
   d.ring_size = r2;
   if (reescalate) {
     d.escalation.clear();
@@ -323,11 +326,23 @@ const GuardAllowEntry* covers_allowed(const GuardPolicy& pol, const Impl& d, con
   return nullptr;
 }
 
-// The prefix a ban of `counted` (holding `a`) covers: the address alone where the prefix holds an
-// allowed address, so a ban never locks out an allowed neighbour. One rule for bans and `check`.
-IpPrefix ban_target(const GuardPolicy& pol, const Impl& d, const IpPrefix& counted, const IpAddr& a) {
-  if (!covers_allowed(pol, d, counted)) return counted;
-  return prefix_of(a, a.is_v4() ? 32 : 128);
+// Where a source's failures count: its prefix (/32 or /24, /64), or the address alone when that
+// prefix holds an allowed address — the ban will then be the address alone, so a neighbour's
+// failures must not add up to it. Alone ones live in counters[2] under a 64-bit mix of the
+// address (IPv4 tagged apart; two sources share a slot with odds of 2^-64).
+struct CountSlot {
+  int slot;
+  std::uint64_t key;
+  IpPrefix counted;
+};
+
+CountSlot count_slot(const GuardPolicy& pol, const Impl& d, const IpAddr& a) {
+  const bool v4 = a.is_v4();
+  const IpPrefix p = prefix_of(a, v4 ? pol.ipv4_prefix : pol.ipv6_prefix);
+  if (!covers_allowed(pol, d, p)) return {v4 ? 0 : 1, key_of(p).hi, p};
+  const IpPrefix alone = prefix_of(a, v4 ? 32 : 128);
+  const BanKey k = key_of(alone);
+  return {2, v4 ? k.hi | (1ULL << 40) : mix64(k.hi ^ mix64(k.lo)), alone};
 }
 
 // The position of the active ban holding a (widest first), or npos.
@@ -436,16 +451,20 @@ GuardRecord GuardDecider::record(const model::GuardMatch& m, TimeNs now) {
   if (holding_ban(d, a, now) != decltype(d.bans)::npos) return GuardRecord::already_banned;
 
   const int fam = a.is_v4() ? 0 : 1;
-  const int len = fam == 0 ? policy_.ipv4_prefix : policy_.ipv6_prefix;
-  const IpPrefix counted = prefix_of(a, len);
-  const std::uint64_t key = key_of(counted).hi;
+  const CountSlot slot = count_slot(policy_, d, a);
+  const IpPrefix counted = slot.counted;
+  const std::uint64_t key = slot.key;
   const std::size_t r = d.ring_size;
-  auto& c = d.counters[fam];
+  auto& c = d.counters[slot.slot];
   auto i = c.map.find(key);
   if (i == decltype(c.map)::npos) {
-    if (d.counters[0].map.size() + d.counters[1].map.size() >= std::max<std::size_t>(policy_.max_sources, 1)) {
-      // Full: drop the least recently failing of 8 sampled sources (of the larger family).
-      auto& victim = d.counters[0].map.size() >= d.counters[1].map.size() ? d.counters[0] : d.counters[1];
+    if (d.counters[0].map.size() + d.counters[1].map.size() + d.counters[2].map.size() >=
+        std::max<std::size_t>(policy_.max_sources, 1)) {
+      // Full: drop the least recently failing of 8 sampled sources (of the largest table).
+      auto* victim_p = &d.counters[0];
+      for (auto& k : d.counters)
+        if (k.map.size() > victim_p->map.size()) victim_p = &k;
+      auto& victim = *victim_p;
       std::uint32_t best = 0, best_tick = 0xffffffffu;
       for (int s = 0; s < 8; ++s) {
         d.rng ^= d.rng << 13;
@@ -480,7 +499,7 @@ GuardRecord GuardDecider::record(const model::GuardMatch& m, TimeNs now) {
 
   const std::uint8_t rule = meta.rule, form = meta.form;
   erase_count(c, r, i);
-  const IpPrefix target = ban_target(policy_, d, counted, a);
+  const IpPrefix target = counted;
   auto b = activate(d, policy_, target, now, 0, by_country ? model::GuardBanOrigin::country : model::GuardBanOrigin::threshold,
                     in_window, rule, form);
   BanEntry& e = d.bans.value(b);
@@ -539,10 +558,11 @@ bool GuardDecider::unban(const IpPrefix& prefix, TimeNs now) {
   auto i = d.bans.find(key_of(prefix));
   if (i == decltype(d.bans)::npos || d.bans.value(i).until == 0) return false;
   deactivate(d, policy_, i, now);
-  const int fam = prefix.net.is_v4() ? 0 : 1;
-  if (prefix.len == (fam == 0 ? policy_.ipv4_prefix : policy_.ipv6_prefix)) {
-    auto& c = d.counters[fam];
-    auto j = c.map.find(key_of(prefix).hi);
+  // Its failures so far go with it (a source unbanned by hand starts afresh).
+  const CountSlot slot = count_slot(policy_, d, prefix.net);
+  if (slot.counted == prefix) {
+    auto& c = d.counters[slot.slot];
+    auto j = c.map.find(slot.key);
     if (j != decltype(c.map)::npos) erase_count(c, d.ring_size, j);
   }
   return true;
@@ -560,9 +580,9 @@ std::vector<model::GuardUnban> GuardDecider::expire(TimeNs now, std::size_t budg
   const std::size_t r = d.ring_size;
   const std::uint32_t t = tick_of(d, std::max(now, d.newest));
   const auto window_ticks = static_cast<std::uint32_t>(std::max<TimeNs>(1, policy_.window / kTick));
-  for (int fam = 0; fam < 2; ++fam) {
-    auto& c = d.counters[fam];
-    auto& cur = d.count_cursor[fam];
+  for (int slot = 0; slot < 3; ++slot) {
+    auto& c = d.counters[slot];
+    auto& cur = d.count_cursor[slot];
     std::size_t steps = budget ? std::min(budget, c.map.size()) : c.map.size();
     for (; steps > 0 && c.map.size() > 0; --steps) {
       if (cur >= c.map.size()) cur = 0;
@@ -613,9 +633,8 @@ model::GuardExplain GuardDecider::explain(const IpAddr& addr, TimeNs now) const 
   x.addr = a;
   x.threshold = policy_.failures;
   x.window = policy_.window;
-  const int fam = a.is_v4() ? 0 : 1;
-  x.counted_as = prefix_of(a, fam == 0 ? policy_.ipv4_prefix : policy_.ipv6_prefix);
-  x.would_ban = ban_target(policy_, d, x.counted_as, a);
+  const CountSlot slot = count_slot(policy_, d, a);
+  x.counted_as = slot.counted;
   if (const char* why = never_label(a)) {
     x.verdict = model::GuardVerdict::loopback;
     x.allowed_by = why;
@@ -651,8 +670,8 @@ model::GuardExplain GuardDecider::explain(const IpAddr& addr, TimeNs now) const 
                            ban_of(d, policy_, d.bans.key(held), e).reason);
     return x;
   }
-  const auto& c = d.counters[fam];
-  auto i = c.map.find(key_of(x.counted_as).hi);
+  const auto& c = d.counters[slot.slot];
+  auto i = c.map.find(slot.key);
   if (i != decltype(c.map)::npos) {
     const std::size_t r = d.ring_size;
     const auto& meta = c.map.value(i);
@@ -669,19 +688,15 @@ model::GuardExplain GuardDecider::explain(const IpAddr& addr, TimeNs now) const 
   if (country.rule == CountryRule::ban) {
     x.verdict = model::GuardVerdict::clean;  // any failure bans at once: none can be pending
     x.reason = fmt::format("its country {} is on countries.ban: its first failure bans {} for {}", country.cc,
-                           x.would_ban.to_string(), dur(x.next_duration));
+                           x.counted_as.to_string(), dur(x.next_duration));
   } else if (x.failures > 0) {
     x.verdict = model::GuardVerdict::counting;
-    const std::string narrowed = x.would_ban == x.counted_as
-                                     ? ""
-                                     : fmt::format(" cover only {} (the {} holds an allowed address) and", x.would_ban.to_string(),
-                                                   x.counted_as.to_string());
-    x.reason = fmt::format("{} of {} failures within {} counted as {}; the next ban would{} last {}", x.failures,
-                           x.threshold, dur(x.window), x.counted_as.to_string(), narrowed, dur(x.next_duration));
+    x.reason = fmt::format("{} of {} failures within {} counted as {}; the next ban would last {}", x.failures,
+                           x.threshold, dur(x.window), x.counted_as.to_string(), dur(x.next_duration));
   } else {
     x.verdict = model::GuardVerdict::clean;
     x.reason = fmt::format("no failures within {}; {} failures would ban {} for {}", dur(x.window), x.threshold,
-                           x.would_ban.to_string(), dur(x.next_duration));
+                           x.counted_as.to_string(), dur(x.next_duration));
   }
   return x;
 }

@@ -104,8 +104,8 @@ std::string guard_explain_text(const model::GuardExplain& e, TimeNs wall_offset)
                        e.counted_as.to_string());
       break;
     case model::GuardVerdict::clean:
-      if (e.country_rule == "ban") s += fmt::format(": its first failure would ban {}", e.would_ban.to_string());
-      else s += fmt::format(": {} failures within {} would ban {}", e.threshold, guard_duration(e.window), e.would_ban.to_string());
+      if (e.country_rule == "ban") s += fmt::format(": its first failure would ban {}", e.counted_as.to_string());
+      else s += fmt::format(": {} failures within {} would ban {}", e.threshold, guard_duration(e.window), e.counted_as.to_string());
       break;
   }
   if (e.verdict != model::GuardVerdict::allowed && e.verdict != model::GuardVerdict::loopback &&
@@ -129,7 +129,7 @@ std::string guard_explain_json(const model::GuardExplain& e, TimeNs wall_offset)
   j["verdict"] = guard_verdict_word(e.verdict);
   if (!e.allowed_by.empty()) j["allowed_by"] = e.allowed_by;
   j["counted_as"] = e.counted_as.to_string();
-  j["would_ban"] = e.would_ban.to_string();
+  j["would_ban"] = e.counted_as.to_string();
   j["failures"] = e.failures;
   j["threshold"] = e.threshold;
   j["window_s"] = static_cast<double>(e.window) / kNsPerSec;

@@ -1,8 +1,10 @@
 #include "io/nft_sets.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <map>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 namespace reach::io {
@@ -50,7 +52,37 @@ bool overlaps(const IpPrefix& a, const IpPrefix& b) {
   return a.len <= b.len ? a.contains(b.net) : b.contains(a.net);
 }
 
+bool ours(std::string_view kind, const std::string& name) {
+  static constexpr std::array<std::string_view, 5> chains{"prerouting", "usage_essential", "usage_input", "usage_forward",
+                                                          "usage_output"};
+  if (kind == "chain") return std::find(chains.begin(), chains.end(), name) != chains.end();
+  if (name == "refresh_probe" || name == "usage_block") return true;
+  return std::any_of(kSets.begin(), kSets.end(), [&](const SetSpec& s) { return name == s.name; });
+}
+
 }  // namespace
+
+std::string foreign_in_table(const std::string& listing_json) {
+  const auto doc = nlohmann::json::parse(listing_json, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("nftables") || !doc["nftables"].is_array())
+    return "unreadable listing";
+  for (const auto& item : doc["nftables"]) {
+    if (!item.is_object() || item.empty()) continue;
+    const std::string kind = item.begin().key();
+    if (kind == "metainfo" || kind == "table") continue;
+    const auto& obj = item.begin().value();
+    const std::string name = obj.is_object() ? obj.value("name", "") : "";
+    if (kind == "chain" || kind == "set") {
+      if (!ours(kind, name)) return kind + " " + name;
+    } else if (kind == "rule") {
+      const std::string chain = obj.is_object() ? obj.value("chain", "") : "";
+      if (!ours("chain", chain)) return "a rule in chain " + chain;
+    } else {
+      return kind + (name.empty() ? "" : " " + name);  // maps, flowtables, counters, quotas...
+    }
+  }
+  return "";
+}
 
 bool ban_refused(const IpPrefix& p, std::span<const IpPrefix> allow) {
   if (!spec_for(p)) return true;
@@ -110,8 +142,20 @@ Result<std::string> NftSets::run(const std::string& op, const std::string& cmds,
   return ctx_.run(op, "inet " + layout_.table, cmds, json);
 }
 
+// An error when a table of our name holds what we do not make; fine when it is absent.
+Result<void> NftSets::check_ours(const std::string& op) {
+  auto r = run(op, "list table inet " + layout_.table, true);
+  if (!r && r.error().err == ENOENT) return {};
+  if (!r) return tl::unexpected(r.error());
+  if (const std::string f = foreign_in_table(*r); !f.empty())
+    return fail(op, "inet " + layout_.table, 0,
+                "this table is not reach's (it holds " + f + "): left alone; give reach a table of its own (--table)");
+  return {};
+}
+
 Result<void> NftSets::ensure() {
   const std::string t = "inet " + layout_.table;
+  if (auto o = check_ours("nftables ensure"); !o) return o;
   std::string s = "add table " + t + "\n";
   for (const auto& set : kSets)
     s += "add set " + t + " " + set.name + " { type " + (set.v6 ? "ipv6_addr" : "ipv4_addr") +
@@ -228,6 +272,7 @@ Result<bool> NftSets::installed() {
 Result<void> NftSets::uninstall() {
   // add + delete in one transaction: deletes ours when present, no error when absent.
   const std::string t = "inet " + layout_.table;
+  if (auto o = check_ours("nftables uninstall"); !o) return o;
   auto r = run("nftables uninstall", "add table " + t + "\ndelete table " + t + "\n");
   if (!r) return tl::unexpected(r.error());
   return {};

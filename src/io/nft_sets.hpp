@@ -69,7 +69,8 @@ class NftSets {
   const std::vector<IpPrefix>& allow_list() const { return allow_; }
 
   // Creates the table, sets and chain when missing and (re)writes the chain's rules, in one
-  // transaction; elements already in the sets are kept (a restart of relay or guard keeps bans).
+  // transaction (refused when a table of that name holds what reach does not make); elements
+  // already in the sets are kept (a restart of relay or guard keeps bans).
   // Then probes, on a scratch set it removes again, whether this kernel refreshes an element's
   // timeout on a plain re-add (Linux 6.10+ does; before, only delete + add does).
   Result<void> ensure();
@@ -90,7 +91,8 @@ class NftSets {
   // True when our table exists.
   Result<bool> installed();
 
-  // Deletes our table (chain, sets, elements) and nothing else; no error when absent.
+  // Deletes our table (chain, sets, elements) and nothing else; no error when absent. A table of
+  // that name that holds anything reach does not make is someone's firewall: refused.
   Result<void> uninstall();
 
   const NftLayout& layout() const { return layout_; }
@@ -99,12 +101,18 @@ class NftSets {
   NftSets(NftLayout layout, NftCtx ctx);
   // Runs one command buffer; op names the operation for the error.
   Result<std::string> run(const std::string& op, const std::string& cmds, bool json = false);
+  Result<void> check_ours(const std::string& op);
 
   NftLayout layout_;
   NftCtx ctx_;
   std::vector<IpPrefix> allow_;
   bool readd_refreshes_ = false;
 };
+
+// What in a `list table` JSON listing (libnftables) reach did not make — "chain input", "map
+// m" —, empty when everything is ours: the ban sets and their prerouting chain, and reach usage's
+// block (set usage_block, chains usage_*). Unreadable JSON is "unreadable listing". Pure.
+std::string foreign_in_table(const std::string& listing_json);
 
 // The nft script for a batch (pure; exposed for unit tests): per set, one add, or add, delete,
 // add when !readd_refreshes.

@@ -76,9 +76,8 @@ struct GuardExplain {
   IpAddr addr;
   GuardVerdict verdict = GuardVerdict::clean;
   std::string allowed_by;   // allowed: "198.18.0.0/24 (allow)", "ssh session", ...
-  IpPrefix counted_as;      // the prefix failures are counted under (/32, /64)
-  IpPrefix would_ban;       // what a ban would cover: counted_as, or the address alone where
-                            // counted_as holds an allowed address (never lock out)
+  IpPrefix counted_as;      // what failures are counted under and a ban covers: the /32 or /64,
+                            // or the address alone where that prefix holds an allowed address
   int failures = 0;         // in the window now
   int threshold = 0;        // failures that lead to a ban
   TimeNs window = 0;

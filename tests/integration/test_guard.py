@@ -252,6 +252,15 @@ def test_uninstall_removes_only_our_table(lab, reach, tmp_path):
     r = h.run([str(reach), "guard", "--uninstall"], check=False)
     assert r.returncode == 0, r
     assert ruleset(h) == before
+    # A table of the operator's (Debian's stock firewall is `table inet filter`) is never removed,
+    # nor moved into by the daemon.
+    r = h.run([str(reach), "guard", "--uninstall", "--table", "other"], check=False)
+    assert (r.returncode, r.stdout) == (2, ""), r
+    assert r.stderr == ("reach guard: nftables uninstall inet other: this table is not reach's (it holds chain c): "
+                        "left alone; give reach a table of its own (--table)\n"), r
+    r = h.run([str(reach), "guard", "--config", str(cfg), "--table", "other"], check=False, timeout=20)
+    assert r.returncode == 2 and "this table is not reach's (it holds chain c)" in r.stderr, r
+    assert ruleset(h) == before
 
 
 def test_fresh_install_list_unban_check_answer(lab, reach, tmp_path):
@@ -313,6 +322,16 @@ def test_validate_test_rule_and_flags_say_what_is_wrong(lab, reach, tmp_path):
     for args in (["--bogus"], ["--config"], ["--list", "extra"], ["--test-rule", "sshd"]):
         r = subprocess.run([str(reach), "guard", *args], capture_output=True, text=True, timeout=20)
         assert r.returncode == 2 and r.stdout == "" and len(r.stderr.splitlines()) == 1, (args, r)
+    # A mode that another would silently drop is refused before anything runs: a rehearsal
+    # (--dry-run) never bans, --list never half-unbans.
+    base = [str(reach), "guard", "--config", str(good)]
+    for args, said in ((["--dry-run", "--ban", "198.18.6.6"], "--dry-run is the daemon's rehearsal; --ban does not take it"),
+                       (["--dry-run", "--uninstall"], "--dry-run is the daemon's rehearsal; --uninstall does not take it"),
+                       (["--list", "--unban", "198.18.6.6"], "--list and --unban are separate runs: give one of them"),
+                       (["--unban", "198.18.6.6", "--ban", "198.18.6.7"], "--unban and --ban are separate runs: give one of them"),
+                       (["--list", "--ban-time", "1h"], "--ban-time goes with --ban")):
+        r = subprocess.run(base + args, capture_output=True, text=True, timeout=20)
+        assert (r.returncode, r.stdout, r.stderr) == (2, "", f"reach guard: {said}\n"), (args, r)
     r = subprocess.run([str(reach), "guard", "--help"], capture_output=True, text=True, timeout=20)
     assert r.returncode == 0 and "--validate" in r.stdout and "--test-rule" in r.stdout, r
 

@@ -206,26 +206,55 @@ TEST(GuardDecide, AllowListLoopbackAndOwnAddressesAreNeverCountedOrBanned) {
 
 // The operator's own address sits in the attacker's /64 (a shared hosting /64, a campus LAN):
 // the ban narrows to the attacker's single address instead of locking the operator out.
+// The new-user case: the office /64 holds the admin's allowed address; two neighbours fail in
+// turn (threshold 2). Pooled per /64, the second one's first failure banned it and the first one
+// was never banned; counted per address, each is banned at its own second failure.
+TEST(GuardDecide, InAPrefixHoldingAnAllowedAddressEachAddressCountsAlone) {
+  auto p = policy();
+  p.failures = 2;
+  p.allow.push_back({pfx("2001:db8:5::1/128"), "allow"});
+  p.allow.push_back({pfx("198.18.9.1/32"), "allow"});
+  p.ipv4_prefix = 24;
+  GuardDecider d(p);
+  for (const char* pre : {"2001:db8:5::", "198.18.9."}) {
+    const IpAddr two = ip((std::string(pre) + "2").c_str()), three = ip((std::string(pre) + "3").c_str());
+    EXPECT_EQ(d.record(fail_from(two), kSec), GuardRecord::counted);
+    EXPECT_EQ(d.record(fail_from(three), 2 * kSec), GuardRecord::counted);
+    EXPECT_EQ(d.explain(three, 2 * kSec).failures, 1);
+    EXPECT_EQ(d.record(fail_from(two), 3 * kSec), GuardRecord::banned);
+    EXPECT_EQ(d.record(fail_from(three), 4 * kSec), GuardRecord::banned);
+    auto bans = d.take_bans();
+    ASSERT_EQ(bans.size(), 2u) << pre;
+    EXPECT_EQ(bans[0].prefix, prefix_of(two, two.is_v4() ? 32 : 128));
+    EXPECT_EQ(bans[1].prefix, prefix_of(three, three.is_v4() ? 32 : 128));
+    EXPECT_EQ(bans[0].count, 2);
+    // Unbanned by hand, it starts afresh: one failure is not a ban.
+    EXPECT_TRUE(d.unban(bans[0].prefix, 5 * kSec));
+    EXPECT_EQ(d.record(fail_from(two), 6 * kSec), GuardRecord::counted);
+  }
+  // A reload keeps prefix counts but restarts the per-address ones.
+  EXPECT_EQ(d.record(fail_from(ip("198.18.9.7")), 7 * kSec), GuardRecord::counted);
+  d.set_policy(p);
+  EXPECT_EQ(d.explain(ip("198.18.9.7"), 7 * kSec).failures, 0);
+}
+
 TEST(GuardDecide, ABanNeverCoversAnAllowedAddress) {
   auto p = policy();
   p.allow.push_back({pfx("2001:db8:a:b::5/128"), "ssh session"});
   GuardDecider d(p);
   const IpAddr attacker = ip("2001:db8:a:b::9");
-  // `check` names the ban the daemon would make: the address alone, not the /64 it counts under.
+  // Its /64 holds the operator: failures are counted per address, as the ban will be, and `check`
+  // says so.
   const model::GuardExplain before = d.explain(attacker, 0);
-  EXPECT_EQ(before.counted_as.to_string(), "2001:db8:a:b::/64");
-  EXPECT_EQ(before.would_ban.to_string(), "2001:db8:a:b::9/128");
+  EXPECT_EQ(before.counted_as.to_string(), "2001:db8:a:b::9/128");
   EXPECT_EQ(before.reason, "no failures within 10m; 5 failures would ban 2001:db8:a:b::9/128 for 1h");
-  EXPECT_EQ(d.explain(ip("2001:db8:a:c::9"), 0).would_ban.to_string(), "2001:db8:a:c::/64");
-  d.record(fail_from(attacker), 0);
-  EXPECT_EQ(d.explain(attacker, 0).reason,
-            "1 of 5 failures within 10m counted as 2001:db8:a:b::/64; the next ban would cover only "
-            "2001:db8:a:b::9/128 (the 2001:db8:a:b::/64 holds an allowed address) and last 1h");
-  for (int i = 1; i < 5; ++i) d.record(fail_from(attacker), i * kSec);
+  EXPECT_EQ(d.explain(ip("2001:db8:a:c::9"), 0).counted_as.to_string(), "2001:db8:a:c::/64");
+  for (int i = 0; i < 5; ++i) d.record(fail_from(attacker), i * kSec);
   auto bans = d.take_bans();
   ASSERT_EQ(bans.size(), 1u);
   EXPECT_EQ(bans[0].prefix.to_string(), "2001:db8:a:b::9/128");
   EXPECT_EQ(d.explain(ip("2001:db8:a:b::5"), kMin).verdict, model::GuardVerdict::allowed);
+  EXPECT_EQ(d.explain(attacker, kMin).counted_as.to_string(), "2001:db8:a:b::9/128");
   // Nor does an escalation: three /64s of 2001:db8:a::/48 banned, but the /48 holds the operator.
   TimeNs t = kMin;
   for (unsigned subnet = 1; subnet <= 3; ++subnet)

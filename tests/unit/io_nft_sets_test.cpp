@@ -62,5 +62,24 @@ TEST(NftSets, AddScriptGroupsBySetOneCommandEach) {
             "add element inet reach ban4 { 198.18.0.1 timeout 1s500ms }\n");
 }
 
+// What `list table` holds decides whether the table is reach's: the ban sets and chain, and reach
+// usage's block, are; anything else (an operator's `table inet filter`) is not, and is left alone.
+TEST(NftSets, ATableHoldingAnythingElseIsNotOurs) {
+  const std::string meta = R"({"metainfo": {"version": "1.0.6"}}, {"table": {"family": "inet", "name": "reach"}})";
+  auto listing = [&](const std::string& items) { return R"({"nftables": [)" + meta + items + "]}"; };
+  EXPECT_EQ(foreign_in_table(listing("")), "");
+  EXPECT_EQ(foreign_in_table(listing(R"(, {"set": {"name": "ban6_64"}}, {"chain": {"name": "prerouting"}},
+      {"rule": {"chain": "prerouting"}}, {"set": {"name": "usage_block"}}, {"chain": {"name": "usage_input"}},
+      {"rule": {"chain": "usage_essential"}})")),
+            "");
+  EXPECT_EQ(foreign_in_table(listing(R"(, {"chain": {"name": "prerouting"}}, {"chain": {"name": "input"}})")), "chain input");
+  EXPECT_EQ(foreign_in_table(listing(R"(, {"set": {"name": "blocklist"}})")), "set blocklist");
+  EXPECT_EQ(foreign_in_table(listing(R"(, {"rule": {"chain": "forward"}})")), "a rule in chain forward");
+  EXPECT_EQ(foreign_in_table(listing(R"(, {"map": {"name": "m"}})")), "map m");
+  EXPECT_EQ(foreign_in_table(listing(R"(, {"flowtable": {"name": "ft"}})")), "flowtable ft");
+  EXPECT_EQ(foreign_in_table("not json"), "unreadable listing");
+  EXPECT_EQ(foreign_in_table(R"({"nftables": 3})"), "unreadable listing");
+}
+
 }  // namespace
 }  // namespace reach::io

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string>
+#include <vector>
 
 #include "config/values.hpp"
 #include "format/guard_json.hpp"
@@ -310,7 +312,25 @@ int check(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream
 
 }  // namespace
 
+// One mode per run: a flag that another mode would silently drop (`--dry-run --ban`, `--list
+// --unban`) is an error, so a rehearsal never changes the firewall.
+static std::string mode_conflict(const GuardOptions& o) {
+  std::vector<std::string> modes;
+  if (!o.test_rule.empty()) modes.push_back("--test-rule");
+  if (o.uninstall) modes.push_back("--uninstall");
+  if (o.validate) modes.push_back("--validate");
+  if (!o.check.empty()) modes.push_back("check");
+  if (o.list) modes.push_back("--list");
+  if (!o.unban.empty()) modes.push_back("--unban");
+  if (!o.ban.empty()) modes.push_back("--ban");
+  if (modes.size() > 1) return modes[0] + " and " + modes[1] + " are separate runs: give one of them";
+  if (o.dry_run && !modes.empty()) return "--dry-run is the daemon's rehearsal; " + modes[0] + " does not take it";
+  if (!o.ban_time.empty() && o.ban.empty()) return "--ban-time goes with --ban";
+  return "";
+}
+
 int run_guard(const GuardOptions& o, std::ostream& out, std::ostream& err) {
+  if (auto c = mode_conflict(o); !c.empty()) return (err << "reach guard: " << c << '\n'), 2;
   if (!o.test_rule.empty()) {
     if (o.test_rule.size() != 2) return (err << "reach guard: --test-rule takes RULES LOGFILE\n"), 2;
     return test_rule(o, out, err);
