@@ -88,17 +88,19 @@ std::vector<WatchEvent> on_round(AlertState& s, const AlertRule& rule, const std
   const int down = (s.state == TargetState::down ? 1 : 0) + peers.down;
   const bool want = rule.quorum > 0 ? down >= rule.quorum : s.state == TargetState::down || s.flapping;
   const bool settled = rule.quorum > 0 || (s.state == TargetState::up && s.ok_run >= 2);
-  // A quorum alert starts when the quorum was reached, not when this agent's own state changed
-  // (it may be up, or have gone down long before the peers agreed).
+  // An alert keeps the start it fired with: the resolved notification comes after the state
+  // changed back (receivers take endsAt - startsAt as the outage). A quorum alert starts when the
+  // quorum was reached, not when this agent's own state changed (it may be up, or have gone
+  // down long before the peers agreed).
   auto alert_event = [&](WatchEvent::Kind k) {
     WatchEvent e = event(k, target, rule.name, s, wall);
-    if (rule.quorum > 0 && s.quorum_since > 0) e.since_wall = s.quorum_since;
+    if (s.alert_since > 0) e.since_wall = s.alert_since;
     return e;
   };
   if (want && !s.firing) {
     s.firing = true;
     s.notified = wall;
-    if (rule.quorum > 0) s.quorum_since = wall;
+    s.alert_since = rule.quorum > 0 ? wall : s.since;
     WatchEvent e = alert_event(WatchEvent::Kind::firing);
     if (s.flapping && s.state != TargetState::down) e.reason = "flapping";
     if (rule.quorum > 0) {
@@ -112,7 +114,7 @@ std::vector<WatchEvent> on_round(AlertState& s, const AlertRule& rule, const std
     s.firing = false;
     WatchEvent e = alert_event(WatchEvent::Kind::resolved);
     e.reason.clear();
-    s.quorum_since = 0;
+    s.alert_since = 0;
     out.push_back(e);
   } else if (want && s.firing && rule.reminder > 0 && wall - s.notified >= rule.reminder) {
     s.notified = wall;

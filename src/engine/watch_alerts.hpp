@@ -38,9 +38,10 @@ struct AlertState {
   bool firing = false;              // a firing notification went out and is not resolved yet
   TimeNs since = 0;                 // unix ns: when `state` began
   TimeNs notified = 0;              // unix ns of the last firing/reminder notification
-  // unix ns of the round that found the quorum reached (rules with `quorum`): the alert's
-  // startsAt in its firing, reminders and resolved, as Prometheus's activeAt; 0 = not firing.
-  TimeNs quorum_since = 0;
+  // unix ns the firing alert began — the state change that fired it, or for a rule with `quorum`
+  // the round that found the quorum reached (Prometheus's activeAt) —: its startsAt in the
+  // firing, the reminders and the resolved notification; 0 = not firing.
+  TimeNs alert_since = 0;
   std::string reason;               // the last failure's reason
 };
 
@@ -52,9 +53,8 @@ double percent_state_change(const AlertState& s, int window);
 // and came back during maintenance notifies nothing). Returns the events in order:
 // state_change, flapping, firing / resolved / reminder (each names `target` and the rule).
 // `peers`: what the peers see (count_peers), for a rule with a quorum; ignored without one.
-// An alert event's since_wall (Alertmanager startsAt) is when the state began, or for a quorum
-// rule when the quorum was reached (quorum_since; `since` before one was kept), the same in every
-// re-send of the alert.
+// An alert event's since_wall (Alertmanager startsAt) is alert_since (`since` for a state saved
+// before one was kept), the same in every re-send of the alert and in its resolved one.
 std::vector<model::WatchEvent> on_round(AlertState& s, const AlertRule& rule, const std::string& target,
                                         bool success, const std::string& reason, TimeNs wall, bool maintenance,
                                         QuorumCount peers = {});

@@ -187,7 +187,7 @@ Result<void> upsert_alert_states(sql::Db& db, const std::vector<AlertState>& sta
     s.bind(1, a.target).bind(2, a.alert).bind(3, static_cast<std::int64_t>(a.state)).bind(4, a.since_wall);
     s.bind(5, static_cast<std::int64_t>(a.failures)).bind(6, static_cast<std::int64_t>(a.successes));
     s.bind(7, static_cast<std::int64_t>(a.flap_bits)).bind(8, static_cast<std::int64_t>(a.flap_rounds));
-    s.bind(9, a.flapping).bind(10, a.firing).bind(11, a.last_notified_wall).bind(12, a.quorum_since_wall);
+    s.bind(9, a.flapping).bind(10, a.firing).bind(11, a.last_notified_wall).bind(12, a.alert_since_wall);
     if (int rc = s.step(); rc != SQLITE_DONE) return db.error("alert state", rc);
   }
   return {};
@@ -220,7 +220,7 @@ Result<std::vector<AlertState>> Store::load_alert_states() {
     a.flapping = s.i64(8) != 0;
     a.firing = s.i64(9) != 0;
     a.last_notified_wall = s.i64(10);
-    a.quorum_since_wall = s.i64(11);
+    a.alert_since_wall = s.i64(11);
     out.push_back(std::move(a));
   }
   if (rc != SQLITE_DONE) return db.error("alert state", rc);

@@ -100,7 +100,7 @@ struct AlertState {
   bool flapping = false;
   bool firing = false;               // a firing notification went out, no resolved yet
   TimeNs last_notified_wall = 0;     // unix ns; 0 = never
-  TimeNs quorum_since_wall = 0;      // unix ns the quorum was reached (a quorum alert's startsAt)
+  TimeNs alert_since_wall = 0;       // unix ns the firing alert began (its startsAt); column quorum_since
 };
 
 // One notification waiting in the outbox.

@@ -147,10 +147,16 @@ TEST(WatchAlerts, FiresAfterConsecutiveFailuresAndResolvesAfterSuccesses) {
   EXPECT_EQ(ev[1].alert, "down");
   EXPECT_EQ(ev[1].reason, "timed out");
   EXPECT_EQ(ev[1].since_wall, f.t);
+  const TimeNs fired = f.t;
   EXPECT_TRUE(f.round(false).empty());
   EXPECT_TRUE(f.round(true).empty());
   ev = f.round(true);
   ASSERT_EQ(kinds(ev), (std::vector{WatchEvent::Kind::state_change, WatchEvent::Kind::resolved}));
+  // The resolved alert keeps the start it fired with (receivers take endsAt - startsAt as the
+  // outage: it was 0 s when startsAt followed the state back up).
+  EXPECT_EQ(ev[1].since_wall, fired);
+  EXPECT_EQ(ev[1].wall - ev[1].since_wall, 3 * S);
+  EXPECT_EQ(f.st.alert_since, 0);
   EXPECT_EQ(f.count(WatchEvent::Kind::firing), 1);
 }
 

@@ -216,7 +216,7 @@ TEST(StoreAlertState, SavedAndLoaded) {
   EXPECT_EQ((*got)[1].state, model::TargetState::down);
   EXPECT_TRUE((*got)[1].firing);
   EXPECT_EQ((*got)[1].last_notified_wall, kT0 + kNsPerSec);
-  EXPECT_EQ((*got)[1].quorum_since_wall, kT0 + 2 * kNsPerSec);
+  EXPECT_EQ((*got)[1].alert_since_wall, kT0 + 2 * kNsPerSec);
   ASSERT_TRUE(s->forget_alert_states({"db1"}));
   EXPECT_EQ(s->load_alert_states()->size(), 1u);
 }
@@ -238,10 +238,10 @@ TEST(StoreAlertState, AFileWithoutQuorumSinceGetsTheColumn) {
   ASSERT_EQ(got->size(), 1u);
   EXPECT_TRUE((*got)[0].firing);
   EXPECT_EQ((*got)[0].last_notified_wall, 8);
-  EXPECT_EQ((*got)[0].quorum_since_wall, 0);
-  (*got)[0].quorum_since_wall = 9;
+  EXPECT_EQ((*got)[0].alert_since_wall, 0);
+  (*got)[0].alert_since_wall = 9;
   ASSERT_TRUE(s->save_alert_states(*got));
-  EXPECT_EQ(s->load_alert_states()->at(0).quorum_since_wall, 9);
+  EXPECT_EQ(s->load_alert_states()->at(0).alert_since_wall, 9);
 }
 
 // What a restart reads after a notification was decided: the items and the state that decided

@@ -256,7 +256,7 @@ Result<void> Daemon::start() {
         s.flapping = a.flapping;
         s.firing = a.firing;
         s.notified = a.last_notified_wall;
-        s.quorum_since = a.quorum_since_wall;
+        s.alert_since = a.alert_since_wall;
         targets_.at(it->second).alerts[a.alert] = s;
       }
     }
@@ -419,7 +419,7 @@ void Daemon::round_done(std::uint32_t id, RoundResult r) {
                                peers);
     // What a restart must not lose is saved within a second; the round counters once a minute.
     if (s.state != before.state || s.firing != before.firing || s.flapping != before.flapping ||
-        s.notified != before.notified || s.quorum_since != before.quorum_since)
+        s.notified != before.notified || s.alert_since != before.alert_since)
       dirty_.insert(t.id);
     for (WatchEvent& e : ev) {
       if (e.kind == WatchEvent::Kind::state_change && any_rule) continue;  // one per target
@@ -492,7 +492,7 @@ void Daemon::append_alert_rows(const Target& t, std::vector<store::AlertState>& 
     a.flapping = s.flapping;
     a.firing = s.firing;
     a.last_notified_wall = s.notified;
-    a.quorum_since_wall = s.quorum_since;
+    a.alert_since_wall = s.alert_since;
     out.push_back(std::move(a));
   }
 }
