@@ -148,7 +148,7 @@ def silent(args) -> int:
     """Connections that send nothing, at most --hold of them per /64 of --src (addresses counted
     up from ::1), each /64 opening at most --rate a second (0: as fast as it goes); a connection
     the relay closes is replaced, a connect not done within 1 s (a dropped SYN) given up. Prints
-    JSON counts: connects, cut (closed by the relay), peak held. Also bench/relay_flood.py's
+    JSON counts: connects, cut (closed by the relay), peak held connected. Also bench/relay_flood.py's
     flooder: the open-files limit is raised to its hard limit (~20,000 here)."""
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -159,7 +159,7 @@ def silent(args) -> int:
     pending = collections.deque()  # (started, sock, net) in connect order
     stats = {"attempts": 0, "connected": 0, "cut": 0, "timeouts": 0, "errors": 0, "peak": 0}
     deadline = time.monotonic() + args.seconds
-    i = total = 0
+    i = total = up = 0  # open sockets; of them connected
 
     def drop(s, n):
         nonlocal total
@@ -198,6 +198,7 @@ def silent(args) -> int:
             if not connected:
                 if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
                     stats["connected"] += 1
+                    up += 1
                     key.data[1] = True
                     sel.modify(s, selectors.EVENT_READ, key.data)
                     continue
@@ -209,6 +210,7 @@ def silent(args) -> int:
                 except OSError:
                     pass
                 stats["cut"] += 1
+                up -= 1
             drop(s, n)
         while pending and (pending[0][1].fileno() < 0 or sel.get_key(pending[0][1]).data[1]
                            or now - pending[0][0] > 1.0):
@@ -216,7 +218,7 @@ def silent(args) -> int:
             if s.fileno() >= 0 and not sel.get_key(s).data[1]:
                 stats["timeouts"] += 1
                 drop(s, n)
-        stats["peak"] = max(stats["peak"], total)
+        stats["peak"] = max(stats["peak"], up)
     for key in list(sel.get_map().values()):
         key.fileobj.close()
     print(json.dumps(stats), flush=True)
