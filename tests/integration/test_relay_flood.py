@@ -92,6 +92,21 @@ def legit(args, exchange=ping_exchange) -> int:
     return 0
 
 
+def connect_from(src: str, relay: str, stats: dict):
+    """A non-blocking connect from src (counted in stats: attempts, errors); None when it failed."""
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setblocking(False)
+    try:
+        s.bind((src, 0))
+        s.connect_ex((relay, PORT))
+    except OSError:
+        stats["errors"] += 1
+        s.close()
+        return None
+    stats["attempts"] += 1
+    return s
+
+
 def flood(args) -> int:
     """Non-blocking connects from random addresses of one /64, as fast as allowed, each held open
     for --hold s; at most --inflight at once; pending connects given up after 1 s."""
@@ -107,16 +122,9 @@ def flood(args) -> int:
             if len(socks) >= args.inflight:
                 break
             addr = socket.inet_ntop(socket.AF_INET6, (base | rng.getrandbits(64)).to_bytes(16, "big"))
-            s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-            s.setblocking(False)
-            try:
-                s.bind((addr, 0))
-                s.connect_ex((args.relay, PORT))
-            except OSError:
-                stats["errors"] += 1
-                s.close()
+            s = connect_from(addr, args.relay, stats)
+            if s is None:
                 continue
-            stats["attempts"] += 1
             socks[s] = [now, False]
             sel.register(s, selectors.EVENT_WRITE)
         for key, _ in sel.select(timeout=0.01):
@@ -179,16 +187,9 @@ def silent(args) -> int:
                     next_at[n] = max(next_at[n], now - 1.0) + 1.0 / args.rate
                 i += 1
                 opened += 1
-                s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-                s.setblocking(False)
-                try:
-                    s.bind((n + format(i % 60000 + 1, "x"), 0))
-                    s.connect_ex((args.relay, PORT))
-                except OSError:
-                    stats["errors"] += 1
-                    s.close()
+                s = connect_from(n + format(i % 60000 + 1, "x"), args.relay, stats)
+                if s is None:
                     continue
-                stats["attempts"] += 1
                 held[n] += 1
                 total += 1
                 sel.register(s, selectors.EVENT_WRITE, [n, False])

@@ -116,16 +116,22 @@ void Defence::evicted(const IpAddr& victim, Refusal reason, TimeNs) {
   } else {
     ++it->second;
   }
-  auto e = evicts_.find(p);
-  if (e == evicts_.end()) {
-    if (evicts_.size() >= kMaxHitClients) {
-      ++events_dropped_;
-      return;
-    }
-    e = evicts_.emplace(p, LimitHit{reason, p, 0}).first;
+  if (LimitHit* h = hit_slot(evicts_, p)) {
+    h->reason = reason;
+    h->prefix = p;
+    ++h->count;
   }
-  e->second.reason = reason;
-  ++e->second.count;
+}
+
+template <class K>
+Defence::LimitHit* Defence::hit_slot(std::map<K, LimitHit>& m, const K& k) {
+  auto it = m.find(k);
+  if (it != m.end()) return &it->second;
+  if (m.size() >= kMaxHitClients) {
+    ++events_dropped_;
+    return nullptr;
+  }
+  return &m.emplace(k, LimitHit{}).first->second;
 }
 
 void Defence::flush_evicts() {
@@ -147,17 +153,11 @@ void Defence::flush_evicts() {
 // and `banned` repeats what the relay_limit events before the ban already said.
 void Defence::note_hit(const IpAddr& client, const Admit& a) {
   if (a.ok || (a.reason != Refusal::per_prefix_conns && a.reason != Refusal::per_prefix_rate)) return;
-  auto it = hits_.find(client);
-  if (it == hits_.end()) {
-    if (hits_.size() >= kMaxHitClients) {
-      ++events_dropped_;
-      return;
-    }
-    it = hits_.emplace(client, LimitHit{a.reason, a.prefix, 0}).first;
+  if (LimitHit* h = hit_slot(hits_, client)) {
+    h->reason = a.reason;
+    h->prefix = a.prefix;
+    ++h->count;
   }
-  it->second.reason = a.reason;
-  it->second.prefix = a.prefix;
-  ++it->second.count;
 }
 
 void Defence::flush_hits() {

@@ -167,6 +167,9 @@ class Defence {
   std::map<IpPrefix, LimitHit> evicts_;
   std::map<IpPrefix, std::uint64_t> evicted_by_prefix_;
   void note_hit(const IpAddr& client, const Admit& a);
+  // The entry of k, created when there is room (kMaxHitClients); else nullptr, counted dropped.
+  template <class K>
+  LimitHit* hit_slot(std::map<K, LimitHit>& m, const K& k);
   void flush_hits();
   void flush_evicts();
   IpPrefix prefix_for(const IpAddr& a) const;  // the narrowest level `a` is limited at
