@@ -8,6 +8,10 @@ IPv4-only backend.
   kernel's nftables set (table inet reach, set ban6_64).
 - Established first: with the relay's global connection cap reached by long transfers, a storm
   of new connections is refused while the transfers keep flowing.
+- A silent flood spread over 40 /48s, each under its own per-prefix limits, fills the global
+  cap: new clients evict the oldest connection that has not forwarded a byte yet, so legitimate
+  clients keep >= 99 % success, established connections are never cut, and the evictions are
+  counted by reason and prefix.
 
 The load generators are this file run as a script (`--legit`, `--flood`, `--stream-server`,
 `--readers`), so the test needs nothing but the standard library. Every loop is bounded in
@@ -16,9 +20,11 @@ test fails.
 """
 
 import argparse
+import collections
 import json
 import os
 import random
+import resource
 import selectors
 import socket
 import statistics
@@ -33,6 +39,7 @@ if __name__ != "__main__":
 PORT = 8080
 BACKEND_PORT = 9000
 FLOOD_NET = "2001:db8:f1ff:1::"                       # the flooding /64
+SILENT_NETS = [f"2001:db8:f1{0xc0 + i:02x}:1::" for i in range(40)]  # 40 /48s, silent
 LEGIT_NETS = [f"2001:db8:f1{i:02x}:1::" for i in range(8)]  # 8 clients, 8 other /48s
 LOCAL6 = "2001:db8:f100::/40"                          # all of them, local to the client ns
 LOCAL4 = "198.19.0.0/24"                               # unused; local_addresses wants one
@@ -85,6 +92,21 @@ def legit(args, exchange=ping_exchange) -> int:
     return 0
 
 
+def connect_from(src: str, relay: str, stats: dict):
+    """A non-blocking connect from src (counted in stats: attempts, errors); None when it failed."""
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setblocking(False)
+    try:
+        s.bind((src, 0))
+        s.connect_ex((relay, PORT))
+    except OSError:
+        stats["errors"] += 1
+        s.close()
+        return None
+    stats["attempts"] += 1
+    return s
+
+
 def flood(args) -> int:
     """Non-blocking connects from random addresses of one /64, as fast as allowed, each held open
     for --hold s; at most --inflight at once; pending connects given up after 1 s."""
@@ -100,16 +122,9 @@ def flood(args) -> int:
             if len(socks) >= args.inflight:
                 break
             addr = socket.inet_ntop(socket.AF_INET6, (base | rng.getrandbits(64)).to_bytes(16, "big"))
-            s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-            s.setblocking(False)
-            try:
-                s.bind((addr, 0))
-                s.connect_ex((args.relay, PORT))
-            except OSError:
-                stats["errors"] += 1
-                s.close()
+            s = connect_from(addr, args.relay, stats)
+            if s is None:
                 continue
-            stats["attempts"] += 1
             socks[s] = [now, False]
             sel.register(s, selectors.EVENT_WRITE)
         for key, _ in sel.select(timeout=0.01):
@@ -134,6 +149,121 @@ def flood(args) -> int:
     for s in socks:
         s.close()
     print(json.dumps(stats), flush=True)
+    return 0
+
+
+def silent(args) -> int:
+    """Connections that send nothing, at most --hold of them per /64 of --src (addresses counted
+    up from ::1), each /64 opening at most --rate a second (0: as fast as it goes); a connection
+    the relay closes is replaced, a connect not done within 1 s (a dropped SYN) given up. Prints
+    JSON counts: connects, cut (closed by the relay), peak held connected. Also bench/relay_flood.py's
+    flooder: the open-files limit is raised to its hard limit (~20,000 here)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    sel = selectors.DefaultSelector()
+    nets = args.src
+    held = {n: 0 for n in nets}
+    next_at = {n: 0.0 for n in nets}
+    pending = collections.deque()  # (started, sock, net) in connect order
+    stats = {"attempts": 0, "connected": 0, "cut": 0, "timeouts": 0, "errors": 0, "peak": 0}
+    deadline = time.monotonic() + args.seconds
+    i = total = up = 0  # open sockets; of them connected
+
+    def drop(s, n):
+        nonlocal total
+        sel.unregister(s)
+        s.close()
+        held[n] -= 1
+        total -= 1
+
+    while time.monotonic() < deadline:
+        now = time.monotonic()
+        opened = 0
+        for n in nets:
+            while held[n] < args.hold and total < hard - 64 and opened < 256:
+                if args.rate > 0:
+                    if now < next_at[n]:
+                        break
+                    next_at[n] = max(next_at[n], now - 1.0) + 1.0 / args.rate
+                i += 1
+                opened += 1
+                s = connect_from(n + format(i % 60000 + 1, "x"), args.relay, stats)
+                if s is None:
+                    continue
+                held[n] += 1
+                total += 1
+                sel.register(s, selectors.EVENT_WRITE, [n, False])
+                pending.append((now, s, n))
+        for key, _ in sel.select(timeout=0.005):
+            s, (n, connected) = key.fileobj, key.data
+            if not connected:
+                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                    stats["connected"] += 1
+                    up += 1
+                    key.data[1] = True
+                    sel.modify(s, selectors.EVENT_READ, key.data)
+                    continue
+                stats["errors"] += 1
+            else:
+                try:
+                    if s.recv(4096):
+                        continue  # nothing is expected; a byte would not make it stay
+                except OSError:
+                    pass
+                stats["cut"] += 1
+                up -= 1
+            drop(s, n)
+        while pending and (pending[0][1].fileno() < 0 or sel.get_key(pending[0][1]).data[1]
+                           or now - pending[0][0] > 1.0):
+            _, s, n = pending.popleft()
+            if s.fileno() >= 0 and not sel.get_key(s).data[1]:
+                stats["timeouts"] += 1
+                drop(s, n)
+        stats["peak"] = max(stats["peak"], up)
+    for key in list(sel.get_map().values()):
+        key.fileobj.close()
+    print(json.dumps(stats), flush=True)
+    return 0
+
+
+def connect_all(args, timeout: float) -> list:
+    """--count blocking connects through the relay, each from its own address of --src-base."""
+    socks = []
+    for i in range(args.count):
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.bind((args.src_base + format(i + 1, "x"), 0))
+        s.connect((args.relay, PORT))
+        socks.append(s)
+    return socks
+
+
+def keepers(args) -> int:
+    """--count connections opened first, each exchanging a ping every --interval s until
+    --seconds; prints JSON: exchanges ok, and the connections that failed (any error ends one)."""
+    socks = connect_all(args, 2.0)
+    for i, s in enumerate(socks):  # established: each has forwarded bytes
+        assert ping_exchange(s, i, "")
+    print("connected", flush=True)
+    ok, failed = 0, {}
+    deadline = time.monotonic() + args.seconds
+    n = 0
+    while time.monotonic() < deadline and n < 100000:
+        n += 1
+        for i, s in enumerate(socks):
+            if i in failed:
+                continue
+            try:
+                if ping_exchange(s, n, ""):
+                    ok += 1
+                else:
+                    failed[i] = "short"
+            except OSError as e:
+                failed[i] = type(e).__name__
+        time.sleep(args.interval)
+    for s in socks:
+        s.close()
+    print(json.dumps({"ok": ok, "failed": failed}), flush=True)
     return 0
 
 
@@ -178,14 +308,9 @@ def stream_server(args) -> int:
 def readers(args) -> int:
     """--count long transfers through the relay, each from its own address; prints the bytes each
     got in every --window s, as JSON, after --seconds."""
-    socks = []
-    for i in range(args.count):
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        s.settimeout(5)
-        s.bind((args.src_base + format(i + 1, "x"), 0))
-        s.connect((args.relay, PORT))
+    socks = connect_all(args, 5)
+    for s in socks:
         s.setblocking(False)
-        socks.append(s)
     sel = selectors.DefaultSelector()
     for i, s in enumerate(socks):
         sel.register(s, selectors.EVENT_READ, i)
@@ -399,11 +524,51 @@ if __name__ != "__main__":
         assert statistics.mean(during) >= 0.9 * full, (during, full)
         assert 'reach_relay_admission_refused_total{reason="global_conns"}' in rl.metrics()
 
+    def metric(text: str, name: str) -> float:
+        for line in text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[-1])
+        return 0.0
+
+    def test_silent_flood_over_many_prefixes_evicts_head_phase_connections(relay_lab):
+        """40 /48s, each far under its per-prefix limits, hold silent connections that fill the
+        global cap (a plain TCP relay: a connection waits for its first byte); legitimate clients
+        from other prefixes evict the oldest silent one and stay served; the established ones
+        are never cut."""
+        cap = 100
+        rl = relay_lab(limits=f"  limits:\n    max_conns: {cap}\n    ban: off\n    blackhole: false\n")
+        kp = rl.popen_client("--keepers", "--relay", rl.relay6, "--count", "10", "--src-base",
+                             "2001:db8:f1a0:1::", "--seconds", "12", "--interval", "0.1", rt=True)
+        assert kp.stdout.readline().strip() == "connected"
+        fl = rl.popen_client("--silent", "--relay", rl.relay6, "--seconds", "11", "--hold", "8",
+                             "--rate", "20", *[a for n in SILENT_NETS for a in ("--src", n)])
+        time.sleep(2.5)  # 320 silent connections wanted: the cap is reached
+        full = metric(rl.metrics(), "reach_relay_connections_active")
+        busy = rl.run_client(*legit_args(rl.relay6, 5), rt=True)
+        m = rl.metrics()
+        fls = json.loads(fl.communicate(timeout=30)[0].strip().splitlines()[-1])
+        kps = json.loads(kp.communicate(timeout=30)[0].strip().splitlines()[-1])
+        total = busy["ok"] + busy["fail"]
+        evicted = metric(m, 'reach_relay_evictions_total{reason="global_conns"}')
+        print(f"active at the flood {full:.0f}/{cap}, legit {busy['ok']}/{total} {busy['errors']}, "
+              f"silent {fls}, keepers {kps}, evicted {evicted:.0f}")
+        assert full >= cap - 2, full                      # the silent flood filled the cap
+        assert busy["ok"] >= 0.99 * total and total > 500, busy
+        assert fls["connected"] > 2 * cap and fls["cut"] > cap, fls
+        assert not kps["failed"] and kps["ok"] > 500, kps  # established connections never cut
+        assert evicted > cap, m
+        assert metric(m, 'reach_relay_closed_total{reason="evicted"}') == evicted
+        assert 'reach_relay_eviction_hits_total{prefix="2001:db8:f1c' in m
+        assert "2001:db8:f1a0" not in "".join(l for l in m.splitlines() if "eviction_hits" in l)
+        ev = [e for e in rl.events() if e.get("type") == "relay_evict"]
+        assert ev and all(e["reason"] == "global_conns" for e in ev), ev[:3]
+        assert {e["prefix"] for e in ev} <= {n + "/64" for n in SILENT_NETS} | {n + "/64" for n in LEGIT_NETS}
+
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     mode = ap.add_mutually_exclusive_group(required=True)
-    for m in ("--legit", "--flood", "--stream-server", "--readers", "--storm"):
+    for m in ("--legit", "--flood", "--stream-server", "--readers", "--storm", "--silent", "--keepers"):
         mode.add_argument(m, action="store_true")
     ap.add_argument("--relay")
     ap.add_argument("--src", action="append", default=[])
@@ -426,4 +591,8 @@ if __name__ == "__main__":
         sys.exit(stream_server(a))
     if a.readers:
         sys.exit(readers(a))
+    if a.silent:
+        sys.exit(silent(a))
+    if a.keepers:
+        sys.exit(keepers(a))
     sys.exit(storm(a))

@@ -1,6 +1,7 @@
 // tools::relay budget: a connection waiting for its head is charged its head, not the pipes it
-// does not have yet (a half-open flood must not fill max_memory with nothing), and max_conns
-// asks for the open files its connections need.
+// does not have yet (a half-open flood must not fill max_memory with nothing); in plain TCP, where
+// it waits only for its backend connect, the pipes it is about to open. max_conns asks for the
+// open files its connections need.
 #include <gtest/gtest.h>
 
 #include "base/ip_prefix.hpp"
@@ -22,7 +23,7 @@ TEST(RelayBudget, PendingConnectionsCostTheirHeadForwardingOnesTheirPipes) {
     std::size_t open, forwarding;
     std::uint64_t bytes;
   } cases[] = {
-      {false, false, 10, 0, 0},                                   // plain, connecting: no buffers yet
+      {false, false, 10, 0, 10 * 128 * 1024},                     // plain, connecting: pipes in a round trip
       {false, false, 10, 10, 10 * 128 * 1024},                    // two 64 KiB pipes each
       {true, false, 10, 0, 10 * 16 * 1024},                       // --http: max_head each
       {true, false, 10, 4, 4 * (128 + 16 + 64) * 1024 + 6 * 16 * 1024},

@@ -161,15 +161,103 @@ TEST(RelayDefence, GateSaysTheReasonWord) {
   auto g = defence_gate(c.limits, 3 * kNsPerSec, fake.sink());
   EXPECT_EQ(g->head_deadline(10), 10 + 3 * kNsPerSec);
   EXPECT_EQ(g->tick_interval(), 100 * kNsPerMs);
-  for (int i = 0; i < 10; ++i) EXPECT_TRUE(g->admit(A("198.18.0.7"), 0).ok);
-  const auto v = g->admit(A("198.18.0.7"), 0);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(g->admit(A("198.18.0.7"), 0, false).ok);
+  const auto v = g->admit(A("198.18.0.7"), 0, false);
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.reason, "per_prefix_rate");
   g->memory_in_use(c.limits.max_memory);  // the relay's estimate reaches the memory cap
-  EXPECT_EQ(g->admit(A("198.18.0.8"), 0).reason, "memory");
+  EXPECT_EQ(g->admit(A("198.18.0.8"), 0, false).reason, "memory");
   g->memory_in_use(0);
-  EXPECT_TRUE(g->admit(A("198.18.0.8"), 0).ok);
+  EXPECT_TRUE(g->admit(A("198.18.0.8"), 0, false).ok);
   EXPECT_NE(g->metrics_text().find("reach_relay_limit_hits_total{prefix=\"198.18.0.7/32\"} 1\n"), std::string::npos);
+}
+
+// At the global cap a relay holding head-phase connections is told to evict (the refusal is
+// not counted, since it asks again); a per-prefix refusal never evicts anything.
+TEST(RelayDefence, GlobalCapOffersAnEvictionPerPrefixLimitsDoNot) {
+  DefenceConfig c = flood_config();
+  c.limits.max_conns = 2;
+  c.limits.v4 = {32, 1, 0, 0};  // one connection per /32, no rate
+  FakeSink fake;
+  auto d = Defence::create(c, fake.sink());
+  ASSERT_NE(d, nullptr);
+  (void)d->take_events();
+  EXPECT_TRUE(d->admit(A("198.18.0.1"), 0).ok);
+  EXPECT_TRUE(d->admit(A("198.18.0.2"), 0).ok);
+  const Admit full = d->admit(A("198.18.0.3"), 0, true);
+  EXPECT_FALSE(full.ok);
+  EXPECT_EQ(full.reason, Refusal::global_conns);
+  EXPECT_TRUE(d->evict_for(full));
+  EXPECT_EQ(d->counters().refused[static_cast<int>(Refusal::global_conns)], 0u);  // not yet
+  // The relay evicts its oldest head-phase connection and asks again.
+  d->evicted(A("198.18.0.1"), Refusal::global_conns, 0);
+  d->released(A("198.18.0.1"), 0);
+  EXPECT_TRUE(d->admit(A("198.18.0.3"), 0).ok);
+  // Without anything to evict, the cap refuses and counts as before.
+  EXPECT_EQ(d->admit(A("198.18.0.4"), 0).reason, Refusal::global_conns);
+  EXPECT_EQ(d->counters().refused[static_cast<int>(Refusal::global_conns)], 1u);
+  // A second connection of a /32 at its own limit: never an eviction, whatever the relay holds.
+  d->released(A("198.18.0.2"), 0);
+  const Admit own = d->admit(A("198.18.0.3"), 0, true);
+  EXPECT_EQ(own.reason, Refusal::per_prefix_conns);
+  EXPECT_FALSE(d->evict_for(own));
+  EXPECT_EQ(d->counters().refused[static_cast<int>(Refusal::per_prefix_conns)], 1u);
+  // The memory cap evicts too; its reason says which cap it was.
+  EXPECT_TRUE(d->admit(A("198.18.0.5"), 0).ok);
+  d->released(A("198.18.0.5"), 0);
+  d->set_memory_in_use(c.limits.max_memory);
+  const Admit mem = d->admit(A("198.18.0.6"), 0, true);
+  EXPECT_EQ(mem.reason, Refusal::memory);
+  EXPECT_TRUE(d->evict_for(mem));
+  EXPECT_EQ(d->counters().refused[static_cast<int>(Refusal::memory)], 0u);
+}
+
+// Evictions by reason and prefix: /metrics totals and top prefixes, one relay_evict event per
+// prefix and tick.
+TEST(RelayDefence, EvictionsCountedByReasonAndPrefix) {
+  FakeSink fake;
+  auto d = Defence::create(flood_config(), fake.sink());
+  ASSERT_NE(d, nullptr);
+  (void)d->take_events();
+  for (int i = 0; i < 3; ++i) d->evicted(A("2001:db8:1:2::7"), Refusal::global_conns, 0);
+  d->evicted(A("2001:db8:1:2:ffff::1"), Refusal::memory, 0);  // the same /64
+  d->evicted(A("::ffff:198.18.0.9"), Refusal::global_conns, 0);  // counted as IPv4
+  EXPECT_EQ(d->counters().evicted[static_cast<int>(Refusal::global_conns)], 4u);
+  EXPECT_EQ(d->counters().evicted[static_cast<int>(Refusal::memory)], 1u);
+  auto fams = d->metric_families();
+  ASSERT_TRUE(format::prom::check(fams));
+  auto body = format::prom::render(fams, format::prom::Format::text);
+  ASSERT_TRUE(body);
+  EXPECT_NE(body->find("reach_relay_evictions_total{reason=\"global_conns\"} 4\n"), std::string::npos) << *body;
+  EXPECT_NE(body->find("reach_relay_evictions_total{reason=\"memory\"} 1\n"), std::string::npos);
+  EXPECT_NE(body->find("reach_relay_eviction_hits_total{prefix=\"2001:db8:1:2::/64\"} 4\n"), std::string::npos);
+  EXPECT_NE(body->find("reach_relay_eviction_hits_total{prefix=\"198.18.0.9/32\"} 1\n"), std::string::npos);
+  ASSERT_TRUE(d->tick(kNsPerMs));
+  auto ev = d->take_events();
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_NE(ev[0].find(R"("count":1,)"), std::string::npos) << ev[0];
+  EXPECT_NE(ev[0].find(R"("prefix":"198.18.0.9/32","reason":"global_conns","type":"relay_evict")"),
+            std::string::npos) << ev[0];
+  EXPECT_NE(ev[1].find(R"("count":4,)"), std::string::npos) << ev[1];
+  EXPECT_NE(ev[1].find(R"("reason":"memory")"), std::string::npos) << ev[1];  // the latest cap
+  ASSERT_TRUE(d->tick(2 * kNsPerMs));
+  EXPECT_TRUE(d->take_events().empty());
+}
+
+TEST(RelayDefence, GateAsksForAnEvictionOnlyWhenOffered) {
+  DefenceConfig c = flood_config();
+  c.limits.max_conns = 1;
+  FakeSink fake;
+  auto g = defence_gate(c.limits, 3 * kNsPerSec, fake.sink());
+  EXPECT_TRUE(g->admit(A("198.18.0.1"), 0, false).ok);
+  const auto no = g->admit(A("198.18.0.2"), 0, false);
+  EXPECT_FALSE(no.evict);
+  EXPECT_EQ(no.reason, "global_conns");
+  const auto yes = g->admit_upstream(A("198.18.0.2"), 0, true);
+  EXPECT_TRUE(yes.evict);
+  EXPECT_EQ(yes.reason, "global_conns");
+  g->evicted(A("198.18.0.1"), yes.reason, 0);
+  EXPECT_NE(g->metrics_text().find("reach_relay_evictions_total{reason=\"global_conns\"} 1\n"), std::string::npos);
 }
 
 TEST(RelayDefence, SynCookiesSaysOnAndOff) {

@@ -9,7 +9,12 @@ std::uint64_t forwarding_bytes(const config::RelayConfig& c) {
 // Charged the forwarding cost instead, the silent connections of a half-open flood counted 13x
 // their size with --http: the default 256 MiB cap refused every new client at ~1,260 of them
 // while the relay held a few MiB (tests/integration/test_relay_halfopen.py).
+// Plain TCP has no head to wait for: a pending connection is a backend connect that gets its
+// pipes within a round trip. Charged nothing, a burst of them all passed a full memory cap
+// together and overshot it once connected, so that a new client that had just evicted a
+// connection to make room was still refused (bench/relay_flood.py, 40 /48s).
 std::uint64_t pending_bytes(const config::RelayConfig& c) {
+  if (!c.http && c.accept_proxy.empty()) return forwarding_bytes(c);
   return (c.http ? c.max_head : 0) + (c.accept_proxy.empty() ? 0 : 4096);
 }
 

@@ -12,7 +12,8 @@ namespace reach::tools::relay {
 // buffer); an estimate, not an accounting of the kernel's socket buffers.
 std::uint64_t forwarding_bytes(const config::RelayConfig& c);
 // A connection before its backend is connected has no pipes yet, only the head it may buffer
-// (the HTTP request head, the PROXY header).
+// (the HTTP request head, the PROXY header); in plain TCP, with no head to wait for, the pipes
+// its connect is about to open.
 std::uint64_t pending_bytes(const config::RelayConfig& c);
 // `open` connections of which `forwarding` have a backend.
 std::uint64_t memory_estimate(const config::RelayConfig& c, std::size_t open, std::size_t forwarding);

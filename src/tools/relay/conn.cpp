@@ -134,6 +134,7 @@ bool Conn::take_head_bytes(packet::Bytes in) {
     head_ = packet::Buffer();
     if (!cfg_->http) {
       up_.pending() = std::move(rest);
+      settle();
       connect_next();
       return false;
     }
@@ -158,6 +159,7 @@ bool Conn::take_head_bytes(packet::Bytes in) {
     return false;
   }
   if (http_->heads() > 0) {
+    settle();
     connect_next();
     return false;
   }
@@ -170,6 +172,12 @@ void Conn::refuse_http(int status, const char* text, Reject why) {
   // One try: a client that cannot take 80 bytes now does not get them.
   (void)sys::send_stream(fd_[client].get(), packet::Bytes(reinterpret_cast<const std::uint8_t*>(r.data()), r.size()));
   close(why);
+}
+
+void Conn::settle() {
+  if (settled_) return;
+  settled_ = true;
+  hooks_.settled(id_);
 }
 
 void Conn::connect_next() {
@@ -232,6 +240,9 @@ void Conn::forward(Side s, std::uint32_t ev) {
   if (!down) return close(Reject::backend_error);
   const std::size_t moved = up->in + up->out + down->in + down->out;
   if (up->out || down->out) hooks_.bytes(up->out, down->out);
+  // Without a head to wait for, a connection is established by its first byte from either side
+  // (our PROXY header does not count): until then a full relay may evict it.
+  if (up->in || down->in) settle();
   if (moved) {
     last_active_ = r_.now();
     parked_[0] = parked_[1] = false;
@@ -292,7 +303,8 @@ void Conn::close(Reject why) {
   }
   if (timer_) r_.cancel(timer_), timer_ = 0;
   // An early refusal leaves no TIME_WAIT behind (a flood must not fill the port space).
-  if ((why == Reject::bad_proxy_header || why == Reject::head_timeout || why == Reject::limited) &&
+  if ((why == Reject::bad_proxy_header || why == Reject::head_timeout || why == Reject::limited ||
+       why == Reject::evicted) &&
       fd_[client].valid())
     (void)sys::set_linger_zero(fd_[client].get());
   fd_[client] = sys::Fd();

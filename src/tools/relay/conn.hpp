@@ -51,6 +51,7 @@ class Conn {
   void arm(TimeNs at);
   void on_timer();
   void refuse_http(int status, const char* text, Reject why);
+  void settle();  // out of the head phase: never evicted (Hooks::settled)
 
   Hooks& hooks_;
   io::Reactor& r_;
@@ -67,6 +68,7 @@ class Conn {
   IpAddr client_, local_;              // what the PROXY header / Forwarded carry
   std::uint16_t client_port_ = 0, local_port_ = 0;
   bool want_proxy_ = false;            // a PROXY header is expected first
+  bool settled_ = false;               // see settle()
   packet::Buffer head_;
   std::unique_ptr<packet::HttpForward> http_;
   std::vector<bool> tried_;

@@ -1,5 +1,6 @@
 #include "tools/relay/defence.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,8 @@ constexpr std::size_t kTopPrefixes = 20;
 // relay_limit events per tick (further refusals: events_dropped): half the event buffer, so the
 // ban events of the same tick always find room.
 constexpr std::size_t kMaxHitClients = 500;
+// Prefixes whose evictions /metrics keeps a count of (the top ones are shown).
+constexpr std::size_t kMaxEvictPrefixes = 4096;
 
 }  // namespace
 
@@ -82,27 +85,79 @@ Admit Defence::counted(const Admit& a) {
   return a;
 }
 
-Admit Defence::admit(const IpAddr& peer, TimeNs now) {
-  const Admit a = counted(limits_.admit(peer, now));
+Admit Defence::admit(const IpAddr& peer, TimeNs now, bool can_evict) {
+  const Admit a = limits_.admit(peer, now);
+  if (can_evict && evict_for(a)) return a;  // asked again once a connection made room
+  counted(a);
   note_hit(peer, a);
   return a;
+}
+
+bool Defence::evict_for(const Admit& a) const {
+  if (a.ok) return false;
+  // memory is also the reason of a full prefix table: only the cap itself is moved by a close.
+  return a.reason == Refusal::global_conns || (a.reason == Refusal::memory && limits_.saturated());
+}
+
+IpPrefix Defence::prefix_for(const IpAddr& a) const {
+  const IpAddr u = unmap_v4(a);
+  return prefix_of(u, u.is_v4() ? config_.limits.v4.len : config_.limits.v6.len);
+}
+
+void Defence::evicted(const IpAddr& victim, Refusal reason, TimeNs) {
+  ++counters_.evicted[static_cast<std::size_t>(reason)];
+  const IpPrefix p = prefix_for(victim);
+  auto it = evicted_by_prefix_.find(p);
+  if (it == evicted_by_prefix_.end()) {
+    // Full: the prefixes evicted from once make room; a table of heavier ones stays as it is.
+    if (evicted_by_prefix_.size() >= kMaxEvictPrefixes)
+      std::erase_if(evicted_by_prefix_, [](const auto& kv) { return kv.second <= 1; });
+    if (evicted_by_prefix_.size() < kMaxEvictPrefixes) evicted_by_prefix_.emplace(p, 1);
+  } else {
+    ++it->second;
+  }
+  if (LimitHit* h = hit_slot(evicts_, p)) {
+    h->reason = reason;
+    h->prefix = p;
+    ++h->count;
+  }
+}
+
+template <class K>
+Defence::LimitHit* Defence::hit_slot(std::map<K, LimitHit>& m, const K& k) {
+  auto it = m.find(k);
+  if (it != m.end()) return &it->second;
+  if (m.size() >= kMaxHitClients) {
+    ++events_dropped_;
+    return nullptr;
+  }
+  return &m.emplace(k, LimitHit{}).first->second;
+}
+
+void Defence::flush_evicts() {
+  for (const auto& [p, h] : evicts_) {
+    const std::string reason(engine::refusal_name(h.reason));
+    nlohmann::json e = {{"type", "relay_evict"},
+                        {"version", 1},
+                        {"prefix", p.to_string()},
+                        {"reason", reason},
+                        {"count", h.count},
+                        {"message", "evicted " + std::to_string(h.count) + " connection(s) of " + p.to_string() +
+                                        " still in their head phase: " + reason + " reached"}};
+    event(e.dump());
+  }
+  evicts_.clear();
 }
 
 // Only the client's own prefix's limits name it: the global caps and memory are nobody's fault,
 // and `banned` repeats what the relay_limit events before the ban already said.
 void Defence::note_hit(const IpAddr& client, const Admit& a) {
   if (a.ok || (a.reason != Refusal::per_prefix_conns && a.reason != Refusal::per_prefix_rate)) return;
-  auto it = hits_.find(client);
-  if (it == hits_.end()) {
-    if (hits_.size() >= kMaxHitClients) {
-      ++events_dropped_;
-      return;
-    }
-    it = hits_.emplace(client, LimitHit{a.reason, a.prefix, 0}).first;
+  if (LimitHit* h = hit_slot(hits_, client)) {
+    h->reason = a.reason;
+    h->prefix = a.prefix;
+    ++h->count;
   }
-  it->second.reason = a.reason;
-  it->second.prefix = a.prefix;
-  ++it->second.count;
 }
 
 void Defence::flush_hits() {
@@ -123,8 +178,10 @@ void Defence::flush_hits() {
 
 void Defence::released(const IpAddr& peer, TimeNs now) { limits_.released(peer, now); }
 
-Admit Defence::admit_upstream(const IpAddr& upstream, TimeNs now) {
-  return counted(limits_.admit_upstream(upstream, now));
+Admit Defence::admit_upstream(const IpAddr& upstream, TimeNs now, bool can_evict) {
+  const Admit a = limits_.admit_upstream(upstream, now);
+  if (can_evict && evict_for(a)) return a;
+  return counted(a);
 }
 
 Admit Defence::handover(const IpAddr& upstream, const IpAddr& client, TimeNs now) {
@@ -168,6 +225,7 @@ Result<void> Defence::tick(TimeNs now) {
     last_evict_ = now;
   }
   flush_hits();
+  flush_evicts();
   for (const IpPrefix& p : limits_.take_new_bans()) {
     const bool kernel = sink_ && !io::ban_refused(p, config_.upstreams);
     if (sink_ && !kernel) ++counters_.bans_allowed;
@@ -203,6 +261,22 @@ std::vector<format::prom::Family> Defence::metric_families() const {
   for (const auto& h : limits_.top_hits(kTopPrefixes))
     hits.samples.push_back({{{"prefix", h.prefix.to_string()}}, static_cast<double>(h.count)});
   out.push_back(std::move(hits));
+  Family ev{"reach_relay_evictions", Type::counter,
+            "Connections still in their head phase closed to admit a new one at a global cap, by the cap.", {}};
+  for (Refusal r : {Refusal::global_conns, Refusal::memory})
+    ev.samples.push_back({{{"reason", std::string(engine::refusal_name(r))}},
+                          static_cast<double>(counters_.evicted[static_cast<std::size_t>(r)])});
+  out.push_back(std::move(ev));
+  std::vector<std::pair<std::uint64_t, IpPrefix>> most;
+  most.reserve(evicted_by_prefix_.size());
+  for (const auto& [p, n] : evicted_by_prefix_) most.emplace_back(n, p);
+  const std::size_t shown = std::min(kTopPrefixes, most.size());
+  std::partial_sort(most.begin(), most.begin() + static_cast<std::ptrdiff_t>(shown), most.end(),
+                    [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  Family eh{"reach_relay_eviction_hits", Type::counter, "Evictions of the prefixes evicted from most (IPv4 /32 or /24, IPv6 /64).", {}};
+  for (std::size_t i = 0; i < shown; ++i)
+    eh.samples.push_back({{{"prefix", most[i].second.to_string()}}, static_cast<double>(most[i].first)});
+  out.push_back(std::move(eh));
   out.push_back({"reach_relay_bans", Type::counter, "Black-hole bans, by result.",
                  {{{{"result", "kernel"}}, static_cast<double>(counters_.bans_pushed)},
                   {{{"result", "allow_listed"}}, static_cast<double>(counters_.bans_allowed)},
@@ -224,9 +298,14 @@ namespace {
 class DefenceGate final : public Gate {
  public:
   explicit DefenceGate(std::unique_ptr<Defence> d) : d_(std::move(d)) {}
-  Verdict admit(const IpAddr& peer, TimeNs now) override { return verdict(d_->admit(peer, now)); }
-  Verdict admit_upstream(const IpAddr& upstream, TimeNs now) override {
-    return verdict(d_->admit_upstream(upstream, now));
+  Verdict admit(const IpAddr& peer, TimeNs now, bool can_evict) override {
+    return verdict(d_->admit(peer, now, can_evict), can_evict);
+  }
+  Verdict admit_upstream(const IpAddr& upstream, TimeNs now, bool can_evict) override {
+    return verdict(d_->admit_upstream(upstream, now, can_evict), can_evict);
+  }
+  void evicted(const IpAddr& victim, const std::string& reason, TimeNs now) override {
+    d_->evicted(victim, reason == "memory" ? Refusal::memory : Refusal::global_conns, now);
   }
   Verdict handover(const IpAddr& upstream, const IpAddr& client, TimeNs now) override {
     return verdict(d_->handover(upstream, client, now));
@@ -248,8 +327,8 @@ class DefenceGate final : public Gate {
   std::vector<std::string> take_events() override { return d_->take_events(); }
 
  private:
-  static Verdict verdict(const Admit& a) {
-    return {a.ok, a.ok ? std::string() : std::string(engine::refusal_name(a.reason))};
+  Verdict verdict(const Admit& a, bool can_evict = false) const {
+    return {a.ok, a.ok ? std::string() : std::string(engine::refusal_name(a.reason)), can_evict && d_->evict_for(a)};
   }
   std::unique_ptr<Defence> d_;
 };

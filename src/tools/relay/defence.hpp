@@ -9,6 +9,10 @@
 //   from an accept_proxy source: defence.admit_upstream(balancer, now) at accept, then
 //                          defence.handover(balancer, client, now) once the PROXY header names
 //                          the client (limits count the client, not the balancer)
+//   at a global cap     -> defence.admit(peer, now, true) while the relay holds a connection still
+//                          in its head phase: a refusal by the cap alone (evict_for) is not
+//                          counted; the relay closes its oldest such connection, calls
+//                          defence.evicted(its counted address, reason, now) and asks again
 //   connection closed   -> defence.released(counted, now) (exactly once per admitted connection,
 //                          under the client after a handover, else the socket's peer)
 //   buffers grow/shrink -> defence.set_memory_in_use(bytes)
@@ -20,7 +24,8 @@
 //
 // Time is passed in; the rules live in engine::RelayLimits (pure, unit-tested on a fake clock).
 // Refused connections never take from an established one: the global and memory caps refuse
-// new connections only, they never close existing ones (established first).
+// new connections, or evict a connection that has not forwarded a byte yet (a silent flood
+// spread over many prefixes must not lock legitimate clients out), never an established one.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -75,6 +80,7 @@ struct DefenceCounters {
   std::uint64_t ban_batches = 0;
   std::uint64_t ban_errors = 0;
   std::uint64_t bans_allowed = 0;                     // refused by the allow-list
+  std::uint64_t evicted[engine::kRefusalCount] = {};  // by the cap that was full
 };
 
 class Defence {
@@ -85,10 +91,19 @@ class Defence {
   // net.ipv4.tcp_syncookies once.
   static std::unique_ptr<Defence> create(DefenceConfig config, BanSink sink = {});
 
-  Admit admit(const IpAddr& peer, TimeNs now);
+  // can_evict: the relay holds a connection it may evict (one still in its head phase). A
+  // refusal by a global cap alone (evict_for) is then returned uncounted, to be asked again
+  // once evicted() made room.
+  Admit admit(const IpAddr& peer, TimeNs now, bool can_evict = false);
+  // True when `a` was refused by the global connection or memory cap only: closing one
+  // connection makes room (a per-prefix refusal, a ban or a full prefix table does not move).
+  bool evict_for(const Admit& a) const;
+  // The relay closed a head-phase connection counted under `victim` to admit a new one, because
+  // of `reason` (global_conns or memory): counted by reason and prefix, a relay_evict event.
+  void evicted(const IpAddr& victim, Refusal reason, TimeNs now);
   void released(const IpAddr& peer, TimeNs now);
   // Behind a trusted balancer (--accept-proxy): engine::RelayLimits::admit_upstream / handover.
-  Admit admit_upstream(const IpAddr& upstream, TimeNs now);
+  Admit admit_upstream(const IpAddr& upstream, TimeNs now, bool can_evict = false);
   Admit handover(const IpAddr& upstream, const IpAddr& client, TimeNs now);
   // A reload: new limits and header deadline, state kept (RelayLimits::reconfigure). Whether bans
   // go to nftables stays as at start (the capability for it may be gone): a change is returned as
@@ -114,7 +129,8 @@ class Defence {
   // NDJSON lines since the last call: {"type":"relay_defence",...} once at start (SYN cookies,
   // black-hole), {"type":"relay_limit","client":...} per client its own prefix's limits refused
   // since the previous tick (reach guard's `relay` rule reads these), {"type":"relay_ban",...},
-  // {"type":"relay_ban_error",...}
+  // {"type":"relay_ban_error",...}, {"type":"relay_evict","prefix":...,"reason":...,"count":n}
+  // per prefix evicted from since the previous tick,
   // (at most 1000 kept between calls; the rest are counted in events_dropped).
   std::vector<std::string> take_events();
   std::uint64_t events_dropped() const { return events_dropped_; }
@@ -147,8 +163,16 @@ class Defence {
     std::uint64_t count = 0;
   };
   std::map<IpAddr, LimitHit> hits_;
+  // Evictions by prefix: since the last tick (events) and in all (/metrics, bounded).
+  std::map<IpPrefix, LimitHit> evicts_;
+  std::map<IpPrefix, std::uint64_t> evicted_by_prefix_;
   void note_hit(const IpAddr& client, const Admit& a);
+  // The entry of k, created when there is room (kMaxHitClients); else nullptr, counted dropped.
+  template <class K>
+  LimitHit* hit_slot(std::map<K, LimitHit>& m, const K& k);
   void flush_hits();
+  void flush_evicts();
+  IpPrefix prefix_for(const IpAddr& a) const;  // the narrowest level `a` is limited at
   void event(std::string line);
   Admit counted(const Admit& a);  // admitted or refused by reason
 };

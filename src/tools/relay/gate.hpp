@@ -20,12 +20,20 @@ class Gate {
   struct Verdict {
     bool ok = true;
     std::string reason;
+    // Refused by a global cap (connections, memory) alone, not counted yet: asked with
+    // can_evict, the relay closes its oldest connection still in the head phase, reports it to
+    // evicted() and asks again without.
+    bool evict = false;
   };
-  virtual Verdict admit(const IpAddr& peer, TimeNs now) = 0;
+  // can_evict: the relay holds a connection that has not forwarded a byte yet.
+  virtual Verdict admit(const IpAddr& peer, TimeNs now, bool can_evict) = 0;
   // From a trusted balancer (--accept-proxy), before its PROXY header: counted against the
   // balancer for concurrency only; the header's client is then admitted by handover(). Refused
   // there, the connection stays the balancer's until released.
-  virtual Verdict admit_upstream(const IpAddr& upstream, TimeNs now) = 0;
+  virtual Verdict admit_upstream(const IpAddr& upstream, TimeNs now, bool can_evict) = 0;
+  // A head-phase connection counted under `victim` was closed to make room (`reason`: the
+  // Verdict's, global_conns or memory).
+  virtual void evicted(const IpAddr& victim, const std::string& reason, TimeNs now) = 0;
   virtual Verdict handover(const IpAddr& upstream, const IpAddr& client, TimeNs now) = 0;
   // Once for every admitted connection, with the address it is counted under (the client after
   // a handover, else the socket's peer).

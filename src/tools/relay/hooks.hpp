@@ -25,8 +25,9 @@ enum class Reject : std::uint8_t {
   idle_timeout,
   shutdown,          // the relay stopped
   limited,           // the client a PROXY header named is over its per-source limits
+  evicted,           // still in its head phase when a new connection met a full global cap
 };
-inline constexpr std::size_t kRejectCount = 11;
+inline constexpr std::size_t kRejectCount = 12;
 const char* reject_word(Reject r);
 
 struct BackendRef {
@@ -50,6 +51,10 @@ class Hooks {
   // A trusted balancer's PROXY header named `client`: the per-source limits now count it instead
   // of the balancer. False: refused (counted by reason), the connection must close.
   virtual bool handover(const IpAddr& upstream, const IpAddr& client) = 0;
+  // The connection left its head phase (the end of which a full relay may evict it): its PROXY
+  // header / request head is complete, or, without either, it forwarded its first byte in
+  // either direction. At most once per connection.
+  virtual void settled(std::uint64_t id) = 0;
   // Exactly once per connection; the Conn may be destroyed after the current callback.
   virtual void finished(std::uint64_t id, Reject why) = 0;
 };

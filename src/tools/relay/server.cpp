@@ -41,7 +41,7 @@ const char* reject_word(Reject r) {
   static const char* const words[kRejectCount] = {"none",        "bad_proxy_header", "head_timeout",
                                                   "bad_request", "head_too_large",   "no_backend",
                                                   "client_error", "backend_error",   "idle_timeout",
-                                                  "shutdown",    "limited"};
+                                                  "shutdown",    "limited",         "evicted"};
   return words[static_cast<std::size_t>(r)];
 }
 
@@ -213,7 +213,17 @@ void Server::on_accept(Listener& l) {
     const IpAddr& peer = (*a)->peer;
     const bool upstream = std::any_of(cfg_->accept_proxy.begin(), cfg_->accept_proxy.end(),
                                       [&](const IpPrefix& p) { return p.contains(peer); });
-    const Gate::Verdict v = upstream ? gate_->admit_upstream(peer, now) : gate_->admit(peer, now);
+    auto ask = [&](bool can_evict) {
+      return upstream ? gate_->admit_upstream(peer, now, can_evict) : gate_->admit(peer, now, can_evict);
+    };
+    Gate::Verdict v = ask(!heads_.empty());
+    // At a global cap: the oldest connection that has not forwarded a byte yet makes room
+    // (a silent flood spread over many prefixes, each under its own limits, must not lock
+    // everyone else out until the head deadline); an established one never does.
+    if (v.evict) {
+      evict_oldest(v.reason, now);
+      v = ask(false);
+    }
     if (!v.ok) {
       ++refusals_[v.reason];
       (void)sys::set_linger_zero((*a)->fd.get());
@@ -224,6 +234,7 @@ void Server::on_accept(Listener& l) {
     auto c = std::make_unique<Conn>(*this, *reactor_, id, std::move(**a), cfg_, gate_->head_deadline(now));
     Conn* cp = c.get();
     conns_.emplace(id, std::move(c));
+    heads_.insert(heads_.end(), id);  // ids grow: the set's order is the order of arrival
     high_water_ = std::max(high_water_, conns_.size());
     update_memory();
     cp->start();
@@ -311,7 +322,21 @@ bool Server::handover(const IpAddr& upstream, const IpAddr& client) {
   return v.ok;
 }
 
+void Server::evict_oldest(const std::string& reason, TimeNs now) {
+  const std::uint64_t id = *heads_.begin();
+  auto it = conns_.find(id);
+  if (it == conns_.end()) {  // not expected: finished() takes it out of both
+    heads_.erase(heads_.begin());
+    return;
+  }
+  gate_->evicted(it->second->counted(), reason, now);
+  it->second->close(Reject::evicted);  // finished() takes it out of heads_ and the counts
+}
+
+void Server::settled(std::uint64_t id) { heads_.erase(id); }
+
 void Server::finished(std::uint64_t id, Reject why) {
+  heads_.erase(id);
   auto it = conns_.find(id);
   if (it == conns_.end()) return;
   ++rejects_[static_cast<std::size_t>(why)];

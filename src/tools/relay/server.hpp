@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <ostream>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -44,6 +45,7 @@ class Server final : public Hooks {
   void bytes(std::uint64_t up, std::uint64_t down) override;
   void head_timed_out(const IpAddr& peer) override;
   bool handover(const IpAddr& upstream, const IpAddr& client) override;
+  void settled(std::uint64_t id) override;
   void finished(std::uint64_t id, Reject why) override;
 
  private:
@@ -60,6 +62,8 @@ class Server final : public Hooks {
   Result<void> open_listeners(const config::RelayConfig& cfg);
   Result<void> watch_listeners();
   void on_accept(Listener& l);
+  // Closes the oldest connection of heads_ to admit a new one at a global cap (`reason`).
+  void evict_oldest(const std::string& reason, TimeNs now);
   void on_tick();
   // The old config keeps running when the new one fails; the error names every cause.
   Result<void> reload();
@@ -90,6 +94,9 @@ class Server final : public Hooks {
   std::map<std::size_t, Check> checks_;
   std::unordered_map<std::uint64_t, std::unique_ptr<Conn>> conns_;
   std::vector<std::unique_ptr<Conn>> finished_;  // destroyed on the next turn
+  // Open connections still in their head phase (Hooks::settled), by id = order of arrival: the
+  // ones a full relay evicts, oldest first. O(log n) per accept and close.
+  std::set<std::uint64_t> heads_;
   std::uint64_t next_id_ = 1;
   std::unique_ptr<io::HttpServer> http_;
   // Counters for /metrics.
