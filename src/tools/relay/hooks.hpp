@@ -9,6 +9,7 @@
 
 #include "base/ip_addr.hpp"
 #include "config/relay_config.hpp"
+#include "tools/relay/pipe_pool.hpp"
 
 namespace reach::tools::relay {
 
@@ -50,6 +51,8 @@ class Hooks {
   // A trusted balancer's PROXY header named `client`: the per-source limits now count it instead
   // of the balancer. False: refused (counted by reason), the connection must close.
   virtual bool handover(const IpAddr& upstream, const IpAddr& client) = 0;
+  // Idle pipes shared by the connections (the relay's lifetime).
+  virtual PipePool& pipes() = 0;
   // Exactly once per connection; the Conn may be destroyed after the current callback.
   virtual void finished(std::uint64_t id, Reject why) = 0;
 };
