@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -54,6 +55,13 @@ Result<std::optional<std::size_t>> splice_move(int in, int out, std::size_t max)
     if (errno == EAGAIN) return std::optional<std::size_t>();
     return fail("splice", "", errno);
   }
+}
+
+Result<void> delay_handshake_ack(int fd) {
+  const int off = 0;
+  if (::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof off) != 0)
+    return fail("setsockopt(TCP_QUICKACK)", "", errno);
+  return {};
 }
 
 Result<void> shutdown_write(int fd) {

@@ -33,6 +33,10 @@ Result<OpenPipe> open_pipe(int bytes);
 // block (in == empty or out == full).
 Result<std::optional<std::size_t>> splice_move(int in, int out, std::size_t max);
 
+// TCP_QUICKACK off before a connect that sends at once: the handshake's last ACK then leaves
+// with the first bytes instead of in a packet of its own (HAProxy does the same).
+Result<void> delay_handshake_ack(int fd);
+
 // shutdown(SHUT_WR): our side's FIN after the other side's end of stream.
 Result<void> shutdown_write(int fd);
 // Local address and port of a connected socket (the relay address the client reached).

@@ -192,6 +192,9 @@ void Conn::connect_next() {
       hooks_.backend_failed(*trying_, fd.error().message());
       continue;
     }
+    // Only when bytes leave at once (a PROXY header, what the head phase read): a backend that
+    // speaks first would otherwise see its accept wait for the delayed ACK (40 ms).
+    if (b.send_proxy != config::ProxySend::none || !up_.pending().empty()) (void)sys::delay_handshake_ack(fd->get());
     auto c = sys::connect_nonblocking(fd->get(), b.addr, b.port);
     if (!c) {
       hooks_.backend_failed(*trying_, failed_connect(c.error().err).text);
