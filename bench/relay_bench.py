@@ -271,7 +271,8 @@ def main() -> int:
     ap.add_argument("--latency-n", type=int, default=500)
     ap.add_argument("--flood-conns", type=int, default=2000,
                     help="connections the flooding /64 tries to hold open at once (default 2000)")
-    ap.add_argument("--only", help="comma-separated relays to run, e.g. 'reach relay,HAProxy' (default: all)")
+    ap.add_argument("--only", action="append",
+                    help="a relay to run (repeat it), e.g. --only 'reach relay' --only HAProxy (default: all)")
     ap.add_argument("--out", help="write the results as JSON here too")
     a = ap.parse_args()
     if not lablib.is_root():
@@ -312,8 +313,7 @@ def main() -> int:
         c.run(["curl", "-s", "-o", "/dev/null", "--max-time", "60", f"http://{b4}:9001/big"], timeout=90, check=False)
         tools = relays(tmp, reach, b4, client_net)
         if a.only:
-            wanted = [w.strip() for w in a.only.split(",") if w.strip()]
-            tools = {k: v for k, v in tools.items() if k in wanted}
+            tools = {k: v for k, v in tools.items() if k in a.only}
             if not tools:
                 print(f"relay_bench: --only names none of {', '.join(relays(tmp, reach, b4, client_net))}",
                       file=sys.stderr)
