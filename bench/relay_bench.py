@@ -238,7 +238,8 @@ def main() -> int:
     ap.add_argument("--latency-n", type=int, default=500)
     ap.add_argument("--no-flood", action="store_true", help="skip the floods (bench/relay_flood.py)")
     ap.add_argument("--flood-only", action="store_true", help="only the floods")
-    ap.add_argument("--only", action="append", help="only this tool (repeatable)")
+    ap.add_argument("--only", action="append",
+                    help="a relay to run (repeat it), e.g. --only 'reach relay' --only HAProxy (default: all)")
     ap.add_argument("--out", help="write the results as JSON here too")
     a = ap.parse_args()
     if not lablib.is_root():
@@ -280,6 +281,10 @@ def main() -> int:
         tools = relays(tmp, reach, b4, client_net)
         if a.only:
             tools = {k: v for k, v in tools.items() if k in a.only}
+            if not tools:
+                print(f"relay_bench: --only names none of {', '.join(relays(tmp, reach, b4, client_net))}",
+                      file=sys.stderr)
+                return 2
         for run in range(a.runs):
             row = []
             for name, spec in tools.items():

@@ -74,6 +74,14 @@ void Reactor::unwatch(int fd) {
   --watched_;
 }
 
+void Reactor::unwatch_closing(int fd) {
+  auto i = static_cast<std::size_t>(fd);
+  if (fd < 0 || i >= fds_.size() || !fds_[i]) return;
+  // As unwatch(): the generation dies with the entry, so an event already fetched is dropped.
+  fds_[i].reset();
+  --watched_;
+}
+
 Reactor::TimerId Reactor::at(TimeNs deadline, std::function<void()> f) {
   TimerId id = next_timer_++;
   timer_fns_.emplace(id, std::move(f));

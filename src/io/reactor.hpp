@@ -50,6 +50,10 @@ class Reactor {
   // Safe from inside any handler, also its own: events of this turn for the fd are dropped.
   // No-op for an fd that is not watched.
   void unwatch(int fd);
+  // unwatch() for an fd the caller closes right after, and that no other descriptor shares
+  // (no dup, no fork child holding it): the close takes it out of the epoll set, so the
+  // epoll_ctl(DEL) is saved. A relay connection's two sockets, thousands a second.
+  void unwatch_closing(int fd);
 
   // Timers on CLOCK_MONOTONIC in ns. A deadline in the past runs on the next turn. Ids are never
   // reused (0 is never an id, so it can mean "no timer").

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,15 +33,19 @@ Result<std::optional<Accepted>> accept_connection(int listen_fd, const std::stri
   }
 }
 
-Result<std::pair<Fd, Fd>> open_pipe(int bytes) {
+Result<OpenPipe> open_pipe(int bytes) {
   int p[2];
   if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) return fail("pipe2", "", errno);
+  OpenPipe o;
+  o.r = Fd(p[0]);
+  o.w = Fd(p[1]);
   // Best effort: over /proc/sys/fs/pipe-max-size (or the per-user pipe quota) keeps the default.
-  if (bytes > 0) (void)::fcntl(p[1], F_SETPIPE_SZ, bytes);
-  return std::pair<Fd, Fd>(Fd(p[0]), Fd(p[1]));
+  // F_SETPIPE_SZ answers with the capacity set, so no F_GETPIPE_SZ is needed after it.
+  int cap = bytes > 0 ? ::fcntl(p[1], F_SETPIPE_SZ, bytes) : -1;
+  if (cap <= 0) cap = ::fcntl(p[1], F_GETPIPE_SZ);
+  o.capacity = cap > 0 ? static_cast<std::size_t>(cap) : 65536;
+  return o;
 }
-
-int pipe_capacity(int fd) { return ::fcntl(fd, F_GETPIPE_SZ); }
 
 Result<std::optional<std::size_t>> splice_move(int in, int out, std::size_t max) {
   for (;;) {
@@ -50,6 +55,13 @@ Result<std::optional<std::size_t>> splice_move(int in, int out, std::size_t max)
     if (errno == EAGAIN) return std::optional<std::size_t>();
     return fail("splice", "", errno);
   }
+}
+
+Result<void> delay_handshake_ack(int fd) {
+  const int off = 0;
+  if (::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof off) != 0)
+    return fail("setsockopt(TCP_QUICKACK)", "", errno);
+  return {};
 }
 
 Result<void> shutdown_write(int fd) {

@@ -1,6 +1,7 @@
 #pragma once
 // The calls relay forwards with: accept, splice through a pipe (zero-copy between two TCP
 // sockets), half-close. Each returns nullopt where the call would block.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -21,14 +22,20 @@ struct Accepted {
 // back as nullopt too: they say nothing about the listener.
 Result<std::optional<Accepted>> accept_connection(int listen_fd, const std::string& name);
 
-// A non-blocking pipe; its capacity raised to `bytes` (F_SETPIPE_SZ) where the limit allows.
-Result<std::pair<Fd, Fd>> open_pipe(int bytes);
-// Bytes the pipe can hold (F_GETPIPE_SZ).
-int pipe_capacity(int fd);
+// A non-blocking pipe; its capacity set to `bytes` (F_SETPIPE_SZ) where the limit allows.
+struct OpenPipe {
+  Fd r, w;
+  std::size_t capacity = 0;  // bytes it holds: F_SETPIPE_SZ's answer, else the default
+};
+Result<OpenPipe> open_pipe(int bytes);
 
 // splice(2) non-blocking both ends: bytes moved, 0 at end of stream, nullopt when it would
 // block (in == empty or out == full).
 Result<std::optional<std::size_t>> splice_move(int in, int out, std::size_t max);
+
+// TCP_QUICKACK off before a connect that sends at once: the handshake's last ACK then leaves
+// with the first bytes instead of in a packet of its own (HAProxy does the same).
+Result<void> delay_handshake_ack(int fd);
 
 // shutdown(SHUT_WR): our side's FIN after the other side's end of stream.
 Result<void> shutdown_write(int fd);

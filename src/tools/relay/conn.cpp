@@ -36,10 +36,6 @@ Conn::~Conn() {
 
 void Conn::start() {
   last_active_ = r_.now();
-  if (auto l = sys::local_endpoint(fd_[client].get())) {
-    local_ = l->first;
-    local_port_ = l->second;
-  }
   want_proxy_ = std::any_of(cfg_->accept_proxy.begin(), cfg_->accept_proxy.end(),
                             [&](const IpPrefix& p) { return p.contains(peer_); });
   if (!want_proxy_ && !cfg_->http) return connect_next();
@@ -47,8 +43,13 @@ void Conn::start() {
   update_interest();
 }
 
+// One timer at a time, moved only ever earlier: one that fires before `at` finds the phase's
+// deadline not reached and re-arms for it (a connection that ends within its connect timeout
+// costs one timer, not one per phase).
 void Conn::arm(TimeNs at) {
+  if (timer_ && timer_at_ <= at) return;
   if (timer_) r_.cancel(timer_);
+  timer_at_ = at;
   timer_ = r_.at(at, [this] {
     timer_ = 0;
     on_timer();
@@ -59,9 +60,11 @@ void Conn::on_timer() {
   const TimeNs now = r_.now();
   switch (phase_) {
     case Phase::head:
+      if (now < deadline_) return arm(deadline_);
       hooks_.head_timed_out(peer_);
       return close(Reject::head_timeout);
     case Phase::connecting: {
+      if (now < deadline_) return arm(deadline_);
       const engine::ConnectVerdict v = timed_out_connect(fd_[backend].get());
       hooks_.backend_failed(*trying_, v.text);
       r_.unwatch(fd_[backend].get());
@@ -121,6 +124,7 @@ bool Conn::take_head_bytes(packet::Bytes in) {
       client_port_ = p.header.endpoints.src_port;
       local_ = p.header.endpoints.dst;
       local_port_ = p.header.endpoints.dst_port;
+      have_local_ = true;
       // From now on the limits count the client, not the balancer.
       if (!hooks_.handover(peer_, client_)) {
         close(Reject::limited);
@@ -196,6 +200,9 @@ void Conn::connect_next() {
       hooks_.backend_failed(*trying_, fd.error().message());
       continue;
     }
+    // Only when bytes leave at once (a PROXY header, what the head phase read): a backend that
+    // speaks first would otherwise see its accept wait for the delayed ACK (40 ms).
+    if (b.send_proxy != config::ProxySend::none || !up_.pending().empty()) (void)sys::delay_handshake_ack(fd->get());
     auto c = sys::connect_nonblocking(fd->get(), b.addr, b.port);
     if (!c) {
       hooks_.backend_failed(*trying_, failed_connect(c.error().err).text);
@@ -203,7 +210,8 @@ void Conn::connect_next() {
     }
     fd_[backend] = std::move(*fd);
     if (*c) return on_connected();
-    arm(r_.now() + cfg_->connect_timeout);
+    deadline_ = r_.now() + cfg_->connect_timeout;
+    arm(deadline_);
     update_interest();
     return;
   }
@@ -215,6 +223,14 @@ void Conn::on_connected() {
   phase_ = Phase::open;
   packet::Buffer header;
   if (backend_->send_proxy != config::ProxySend::none) {
+    // The address the client reached: only the PROXY header needs it (Forwarded carries the
+    // client alone), so only then a getsockname, unless a balancer's header named it.
+    if (!have_local_) {
+      if (auto l = sys::local_endpoint(fd_[client].get())) {
+        local_ = l->first;
+        local_port_ = l->second;
+      }
+    }
     const auto e = packet::proxy::header_endpoints(client_, client_port_, local_, local_port_);
     header = backend_->send_proxy == config::ProxySend::v1 ? packet::proxy::build_v1(e) : packet::proxy::build_v2(e);
   }
@@ -224,8 +240,9 @@ void Conn::on_connected() {
     filter = [this](packet::Bytes in, packet::Buffer& out) {
       return http_->feed(in, out) == packet::HttpForward::Status::ok;
     };
-  if (auto o = up_.open(cfg_->pipe_bytes, std::move(filter)); !o) return close(Reject::client_error);
-  if (auto o = down_.open(cfg_->pipe_bytes); !o) return close(Reject::client_error);
+  const auto limit = static_cast<std::size_t>(cfg_->pipe_bytes);
+  up_.open(limit, &hooks_.pipes(), std::move(filter));
+  down_.open(limit, &hooks_.pipes());
   last_active_ = r_.now();
   arm(last_active_ + cfg_->idle_timeout);
   forward(backend, EPOLLOUT);
@@ -234,9 +251,19 @@ void Conn::on_connected() {
 void Conn::forward(Side s, std::uint32_t ev) {
   if ((ev & EPOLLERR) && sys::socket_error(fd_[s].get()) != 0)
     return close(s == client ? Reject::client_error : Reject::backend_error);
-  auto up = up_.pump(fd_[client].get(), fd_[backend].get());
+  // Only the directions this event concerns: readable `s` feeds the flow that reads it, writable
+  // `s` the flow that writes it (a flow needs nothing from the other side's fd), so no read is
+  // tried that epoll did not announce. A hang-up or error concerns both.
+  const bool gone = ev & (EPOLLHUP | EPOLLERR);
+  const bool readable = gone || (ev & (EPOLLIN | EPOLLRDHUP));
+  const bool writable = gone || (ev & EPOLLOUT);
+  const bool to_eof = ev & (EPOLLRDHUP | EPOLLHUP);  // the peer's FIN is in: read up to it
+  Flow::Progress none;
+  auto up = (s == client ? readable : writable) ? up_.pump(fd_[client].get(), fd_[backend].get(), s == client && to_eof)
+                                                : Result<Flow::Progress>(none);
   if (!up) return close(up.error().err == EPROTO ? Reject::bad_request : Reject::client_error);
-  auto down = down_.pump(fd_[backend].get(), fd_[client].get());
+  auto down = (s == backend ? readable : writable) ? down_.pump(fd_[backend].get(), fd_[client].get(), s == backend && to_eof)
+                                                   : Result<Flow::Progress>(none);
   if (!down) return close(Reject::backend_error);
   const std::size_t moved = up->in + up->out + down->in + down->out;
   if (up->out || down->out) hooks_.bytes(up->out, down->out);
@@ -249,13 +276,14 @@ void Conn::forward(Side s, std::uint32_t ev) {
   } else if (ev & (EPOLLHUP | EPOLLERR)) {
     parked_[s] = true;  // level-triggered HUP would fire every turn: wait for progress elsewhere
   }
-  // Half-close: one side's end of stream, once all of it is written, becomes our FIN.
+  // Half-close: one side's end of stream, once all of it is written, becomes our FIN. The last
+  // one is left to the close just below (both ends read to their end: it sends a FIN, no reset).
   if (up_.drained() && !up_.shut()) {
-    (void)sys::shutdown_write(fd_[backend].get());
+    if (!down_.drained()) (void)sys::shutdown_write(fd_[backend].get());
     up_.mark_shut();
   }
   if (down_.drained() && !down_.shut()) {
-    (void)sys::shutdown_write(fd_[client].get());
+    if (!up_.shut()) (void)sys::shutdown_write(fd_[client].get());
     down_.mark_shut();
   }
   if (up_.shut() && down_.shut()) return close(Reject::none);
@@ -274,7 +302,7 @@ void Conn::update_interest() {
     } else if (phase_ == Phase::open) {
       const Flow& from = s == client ? up_ : down_;  // reads this fd
       const Flow& to = s == client ? down_ : up_;    // writes this fd
-      if (from.wants_read()) want |= EPOLLIN;
+      if (from.wants_read()) want |= EPOLLIN | EPOLLRDHUP;
       if (to.wants_write()) want |= EPOLLOUT;
     }
     const bool should = !parked_[s] && want != 0;
@@ -297,8 +325,9 @@ void Conn::update_interest() {
 void Conn::close(Reject why) {
   if (phase_ == Phase::closed) return;
   phase_ = Phase::closed;
+  // The sockets close just below: the close takes them out of the epoll set.
   for (int s : {0, 1}) {
-    if (watching_[s]) r_.unwatch(fd_[s].get());
+    if (watching_[s]) r_.unwatch_closing(fd_[s].get());
     watching_[s] = false;
   }
   if (timer_) r_.cancel(timer_), timer_ = 0;

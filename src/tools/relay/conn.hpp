@@ -67,6 +67,7 @@ class Conn {
   std::uint16_t peer_port_ = 0;
   IpAddr client_, local_;              // what the PROXY header / Forwarded carry
   std::uint16_t client_port_ = 0, local_port_ = 0;
+  bool have_local_ = false;            // local_ is known (from a balancer's PROXY header)
   bool want_proxy_ = false;            // a PROXY header is expected first
   bool settled_ = false;               // see settle()
   packet::Buffer head_;
@@ -76,6 +77,7 @@ class Conn {
   std::optional<BackendRef> backend_;  // the one connected to
   Flow up_, down_;                     // client -> backend, backend -> client
   io::Reactor::TimerId timer_ = 0;
+  TimeNs timer_at_ = 0;                // when timer_ fires
   TimeNs deadline_ = 0;                // of the current phase (head, connect)
   TimeNs last_active_ = 0;
 };

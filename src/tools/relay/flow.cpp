@@ -1,5 +1,6 @@
 #include "tools/relay/flow.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
@@ -8,25 +9,23 @@
 
 namespace reach::tools::relay {
 
-Result<void> Flow::open(int pipe_bytes, Filter filter) {
+Flow::~Flow() {
+  if (pipe_.valid() && pipes_) pipes_->give(std::move(pipe_), in_pipe_ == 0);
+}
+
+void Flow::open(std::size_t limit, PipePool* pipes, Filter filter) {
   filter_ = std::move(filter);
-  if (filter_) return {};
-  auto p = sys::open_pipe(pipe_bytes);
-  if (!p) return tl::unexpected(p.error());
-  pipe_r_ = std::move(p->first);
-  pipe_w_ = std::move(p->second);
-  const int cap = sys::pipe_capacity(pipe_w_.get());
-  pipe_cap_ = cap > 0 ? static_cast<std::size_t>(cap) : 65536;
-  return {};
+  pipes_ = filter_ ? nullptr : pipes;
+  limit_ = filter_ ? kCopyLimit : std::max<std::size_t>(limit, 1);
 }
 
 bool Flow::wants_read() const {
   if (in_eof_) return false;
-  if (filter_) return pending_.size() - sent_ < kCopyLimit;
-  return sent_ >= pending_.size() && in_pipe_ < pipe_cap_ && !pipe_full_;
+  if (!pipe_.valid()) return waiting() < limit_;
+  return waiting() == 0 && in_pipe_ < pipe_.cap && !pipe_full_;
 }
 
-bool Flow::wants_write() const { return sent_ < pending_.size() || in_pipe_ > 0; }
+bool Flow::wants_write() const { return waiting() > 0 || in_pipe_ > 0; }
 
 Result<std::size_t> Flow::write_pending(int out) {
   std::size_t total = 0;
@@ -40,52 +39,103 @@ Result<std::size_t> Flow::write_pending(int out) {
   if (sent_ == pending_.size()) {
     pending_.clear();
     sent_ = 0;
+    // Splicing from now on: the copy buffer is not needed again.
+    if (pipe_.valid()) pending_.shrink_to_fit();
   }
   return total;
 }
 
-Result<Flow::Progress> Flow::pump(int in, int out) {
+// One read into a stack buffer. Straight on to `out` when nothing waits (no heap for a short
+// exchange), else behind what waits; with a filter, through it.
+Result<Flow::Progress> Flow::copy_in(int in, int out) {
+  std::array<std::uint8_t, kReadChunk> buf;
+  const std::size_t asked = filter_ ? buf.size() : std::min(buf.size(), limit_ - waiting());
+  auto n = sys::read_stream(in, std::span<std::uint8_t>(buf.data(), asked));
+  if (!n) return tl::unexpected(n.error());
   Progress p;
+  short_ = !*n || **n < asked;
+  if (!*n) return p;
+  if (**n == 0) {
+    in_eof_ = true;
+    return p;
+  }
+  const std::size_t got = **n;
+  p.in = got;
+  packet::Bytes data(buf.data(), got);
+  if (filter_) {
+    if (!filter_(data, pending_)) return fail("request", "", EPROTO);
+    return p;
+  }
+  moved_ += got;
+  if (waiting() == 0) {
+    auto w = sys::send_stream(out, data);
+    if (!w) return tl::unexpected(w.error());
+    p.out = *w ? **w : 0;
+    data = data.subspan(p.out);
+  }
+  pending_.insert(pending_.end(), data.begin(), data.end());
+  // Bulk: splice the rest. A pipe that cannot be had (out of fds) leaves it copying.
+  if (pipes_ && bulk(moved_)) {
+    if (auto p = pipes_->take(static_cast<int>(limit_))) pipe_ = std::move(*p);
+    pipes_ = pipe_.valid() ? pipes_ : nullptr;
+  }
+  return p;
+}
+
+Result<std::size_t> Flow::splice_in(int in) {
+  const std::size_t asked = pipe_.cap - in_pipe_;
+  auto n = sys::splice_move(in, pipe_.w.get(), asked);
+  if (!n) return tl::unexpected(n.error());
+  short_ = !*n || **n < asked;
+  if (!*n) {
+    // EAGAIN with bytes in the pipe: the pipe may be out of slots before it is out of bytes;
+    // wait until the writer made room rather than spin on a readable socket.
+    if (in_pipe_ > 0) pipe_full_ = true;
+    return 0;
+  }
+  if (**n == 0) {
+    in_eof_ = true;
+    return 0;
+  }
+  in_pipe_ += **n;
+  return **n;
+}
+
+Result<std::size_t> Flow::splice_out(int out) {
+  if (!pipe_.valid() || waiting() > 0 || in_pipe_ == 0) return 0;
+  auto n = sys::splice_move(pipe_.r.get(), out, in_pipe_);
+  if (!n) return tl::unexpected(n.error());
+  if (!*n || **n == 0) return 0;
+  in_pipe_ -= **n;
+  pipe_full_ = false;
+  return **n;
+}
+
+Result<Flow::Progress> Flow::pump(int in, int out, bool to_eof) {
+  Progress p;
+  bool dry = false;
   for (int round = 0; round < 4; ++round) {
     const Progress before = p;
-    // Write first: what waits is older than what could be read.
+    // Read first: a PROXY header waiting in `pending` then leaves in one send with the request.
+    if (!dry && wants_read()) {
+      if (pipe_.valid()) {
+        auto n = splice_in(in);
+        if (!n) return tl::unexpected(n.error());
+        p.in += *n;
+      } else {
+        auto n = copy_in(in, out);
+        if (!n) return tl::unexpected(n.error());
+        p.in += n->in;
+        p.out += n->out;
+      }
+      dry = short_ && !to_eof;
+    }
     auto w = write_pending(out);
     if (!w) return tl::unexpected(w.error());
     p.out += *w;
-    if (!filter_ && sent_ >= pending_.size() && in_pipe_ > 0) {
-      auto n = sys::splice_move(pipe_r_.get(), out, in_pipe_);
-      if (!n) return tl::unexpected(n.error());
-      if (*n && **n > 0) {
-        in_pipe_ -= **n;
-        p.out += **n;
-        pipe_full_ = false;
-      }
-    }
-    if (wants_read()) {
-      if (filter_) {
-        std::array<std::uint8_t, 16384> buf;
-        auto n = sys::read_stream(in, buf);
-        if (!n) return tl::unexpected(n.error());
-        if (*n && **n == 0) in_eof_ = true;
-        if (*n && **n > 0) {
-          p.in += **n;
-          if (!filter_(packet::Bytes(buf.data(), **n), pending_)) return fail("request", "", EPROTO);
-        }
-      } else {
-        auto n = sys::splice_move(in, pipe_w_.get(), pipe_cap_ - in_pipe_);
-        if (!n) return tl::unexpected(n.error());
-        if (!*n) {
-          // EAGAIN with bytes in the pipe: the pipe may be out of slots before it is out of
-          // bytes; wait until the writer made room rather than spin on a readable socket.
-          if (in_pipe_ > 0) pipe_full_ = true;
-        } else if (**n == 0) {
-          in_eof_ = true;
-        } else {
-          in_pipe_ += **n;
-          p.in += **n;
-        }
-      }
-    }
+    auto s = splice_out(out);
+    if (!s) return tl::unexpected(s.error());
+    p.out += *s;
     if (p.in == before.in && p.out == before.out) break;
   }
   return p;

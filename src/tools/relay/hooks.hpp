@@ -9,6 +9,7 @@
 
 #include "base/ip_addr.hpp"
 #include "config/relay_config.hpp"
+#include "tools/relay/pipe_pool.hpp"
 
 namespace reach::tools::relay {
 
@@ -55,6 +56,8 @@ class Hooks {
   // header / request head is complete, or, without either, it forwarded its first byte in
   // either direction. At most once per connection.
   virtual void settled(std::uint64_t id) = 0;
+  // Idle pipes shared by the connections (the relay's lifetime).
+  virtual PipePool& pipes() = 0;
   // Exactly once per connection; the Conn may be destroyed after the current callback.
   virtual void finished(std::uint64_t id, Reject why) = 0;
 };

@@ -31,6 +31,8 @@ config::ConfigResult<config::RelayConfig> build_config(const RelayOptions& opts)
 
 class Server final : public Hooks {
  public:
+  // Idle pipes kept for reuse: 128 fds at most, within the slack fds_wanted() leaves.
+  static constexpr std::size_t kIdlePipes = 64;
   static Result<std::unique_ptr<Server>> create(const RelayOptions& opts, config::RelayConfig cfg,
                                                 std::ostream& out, std::ostream& err);
   ~Server() override;
@@ -46,6 +48,7 @@ class Server final : public Hooks {
   void head_timed_out(const IpAddr& peer) override;
   bool handover(const IpAddr& upstream, const IpAddr& client) override;
   void settled(std::uint64_t id) override;
+  PipePool& pipes() override { return pipes_; }
   void finished(std::uint64_t id, Reject why) override;
 
  private:
@@ -92,6 +95,8 @@ class Server final : public Hooks {
   std::vector<BackendRef> backends_;
   std::uint64_t pool_generation_ = 0;
   std::map<std::size_t, Check> checks_;
+  // Before the connections: theirs come back to it when they are destroyed.
+  PipePool pipes_{kIdlePipes};
   std::unordered_map<std::uint64_t, std::unique_ptr<Conn>> conns_;
   std::vector<std::unique_ptr<Conn>> finished_;  // destroyed on the next turn
   // Open connections still in their head phase (Hooks::settled), by id = order of arrival: the
