@@ -12,6 +12,7 @@
 #include "config/config_words.hpp"
 #include "config/watch_snmp_parse.hpp"
 #include "config/watch_dnsbl.hpp"
+#include "config/watch_path_parse.hpp"
 #include "config/yaml_walk.hpp"
 
 namespace reach::config {
@@ -162,7 +163,7 @@ RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) 
   for (auto& [k, v] : w.entries(n, path,
                                 {"name", "probe", "module", "host", "port", "url", "packets", "interval", "timeout",
                                  "expect_status", "body", "body_regex", "cert_days", "dns", "snmp", "oids", "labels",
-                                 "zones", "dns_server"})) {
+                                 "zones", "dns_server", "path"})) {
     auto p = at(path, k);
     if (k == "name") {
       if (auto s = w.str(v, p)) {
@@ -302,6 +303,7 @@ void check_target_fields(Walker& w, RawTarget& r, const std::string& path) {
         w.error(r.node, at(at(path, "labels"), name), "is a label of every SNMP series here; choose another name");
   }
   check_dnsbl_fields(w, r.node, path, t, r.has_port);
+  check_path_fields(w, r.node, path, t);
   if (!icmp) refuse(r.has_packets, "packets", "only for probe icmp");
   if (http) {
     refuse(r.has_host, "host", "probe http takes url (host and port are in it)");
@@ -358,7 +360,7 @@ void resolve_timing(Walker* w, WatchTarget& t, const WatchConfig& c, std::option
 }
 
 void parse_defaults(Walker& w, const yaml::Node& n, WatchConfig& c) {
-  for (auto& [k, v] : w.entries(n, "defaults", {"interval", "timeout", "packets"})) {
+  for (auto& [k, v] : w.entries(n, "defaults", {"interval", "timeout", "packets", "path"})) {
     auto p = at("defaults", k);
     if (k == "interval") {
       if (auto d = w.duration(v, p, kMinInterval, kMaxInterval)) c.default_interval = *d;
@@ -366,6 +368,8 @@ void parse_defaults(Walker& w, const yaml::Node& n, WatchConfig& c) {
       c.default_timeout = w.duration(v, p, kNsPerMs, kMaxInterval);
     } else if (k == "packets") {
       if (auto x = w.integer(v, p, 1, 1000)) c.default_packets = static_cast<int>(*x);
+    } else if (k == "path") {
+      c.default_path = parse_path_settings(w, v, p, c.default_path);
     }
   }
   if (c.default_timeout && *c.default_timeout > c.default_interval)
@@ -641,6 +645,8 @@ ConfigResult<WatchConfig> parse_watch_config(std::string_view text, const std::s
           auto p = idx("targets", i);
           RawTarget r = parse_target(w, items[i], p);
           if (!items[i].IsMap()) continue;
+          r.t.path = items[i]["path"].IsDefined() ? parse_path_settings(w, items[i]["path"], at(p, "path"), c.default_path)
+                                                  : c.default_path;
           check_target_fields(w, r, p);
           resolve_timing(&w, r.t, c, r.interval, r.timeout, r.packets, p);
           c.targets.push_back(std::move(r.t));
@@ -780,8 +786,8 @@ ConfigDiff diff(const WatchConfig& before, const WatchConfig& after) {
       ++j;
     } else {
       TargetChange ch{a->name, !same_probe(*a, *b), a->interval != b->interval || a->timeout != b->timeout,
-                      !same_verdict(*a, *b), a->labels != b->labels};
-      if (ch.probe || ch.schedule || ch.verdict || ch.labels) d.changed.push_back(std::move(ch));
+                      !same_verdict(*a, *b), a->labels != b->labels, !(a->path == b->path)};
+      if (ch.probe || ch.schedule || ch.verdict || ch.labels || ch.path) d.changed.push_back(std::move(ch));
       else d.unchanged.push_back(a->name);
       ++i;
       ++j;

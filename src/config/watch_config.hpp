@@ -19,6 +19,7 @@
 #include "base/error.hpp"
 #include "base/time.hpp"
 #include "config/values.hpp"
+#include "config/watch_path.hpp"
 #include "config/watch_snmp.hpp"
 #include "model/watch.hpp"
 
@@ -77,6 +78,7 @@ struct WatchTarget {
   // ("ADDR", "ADDR:PORT", "[v6]:PORT"; empty: the system resolver, resolv.conf's first).
   std::vector<std::string> zones;
   std::string dns_server;
+  PathSettings path;         // `path:` over `defaults.path` (icmp/tcp/syn/udp; the tcp port resolved)
   std::vector<std::pair<std::string, std::string>> labels;  // sorted by name; Prometheus names
   int line = 0;              // where the entry starts
   // Which of interval/timeout/packets the entry set itself (a CLI override of the defaults
@@ -189,6 +191,7 @@ struct WatchConfig {
   TimeNs default_interval = kNsPerSec;  // `defaults:` (interval, timeout, packets)
   std::optional<TimeNs> default_timeout;
   std::optional<int> default_packets;
+  PathSettings default_path;           // `defaults.path`
   std::vector<WatchTarget> targets;    // in file order
   std::vector<AlertRule> alerts;       // in file order
   std::vector<Notifier> notifiers;     // sorted by name
@@ -225,6 +228,7 @@ struct TargetChange {
   bool schedule = false;  // interval or timeout: re-time from the current phase
   bool verdict = false;   // expect_status, body, body_regex, cert_days: judge differently
   bool labels = false;    // exported labels only
+  bool path = false;      // `path:` settings: the next trace uses them
 };
 struct ConfigDiff {
   std::vector<std::string> added, removed, unchanged;  // sorted by name

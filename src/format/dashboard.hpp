@@ -41,8 +41,10 @@ std::string dashboard_overview_html(const std::vector<DashRow>& rows, std::strin
                                     std::string_view sort, bool desc);
 // {"targets":[{name, probe, state, since, median_rtt_seconds?, loss_ratio, sparkline, reason}]}
 std::string dashboard_rows_json(const std::vector<DashRow>& rows);
-// A target's page: its row and one graph per range, drawn by target.js from the series API.
-std::string dashboard_target_html(const DashRow& row);
+// A target's page: its row and one graph per range, drawn by target.js from the series API;
+// with `paths` (watch traces this target) the path section: the last up path beside the last
+// trace, hop by hop, filled by target.js from /api/v1/targets/NAME/path, and a "Trace now" form.
+std::string dashboard_target_html(const DashRow& row, bool paths = false);
 
 // --- series: what one smoke graph shows ---
 

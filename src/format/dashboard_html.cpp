@@ -133,7 +133,7 @@ std::string dashboard_rows_json(const std::vector<DashRow>& rows) {
   return nlohmann::json{{"targets", list}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-std::string dashboard_target_html(const DashRow& row) {
+std::string dashboard_target_html(const DashRow& row, bool paths) {
   const std::string name = html_escape(row.name);
   std::string h = kHead;
   h += "<title>" + name + " · reach watch</title><script src=\"/assets/chart.min.js\" defer></script>"
@@ -151,6 +151,17 @@ std::string dashboard_target_html(const DashRow& row) {
     h += fmt::format("<section class=\"graph\" data-range=\"{0}\"><h2>last {0}</h2><div class=\"box\">"
                      "<canvas id=\"g{0}\"></canvas></div><p class=\"info\"></p></section>\n",
                      r.name);
+  if (paths) {
+    // Filled by target.js from /api/v1/targets/NAME/path; the form asks for a trace without it.
+    const std::string api = "/api/v1/targets/" + html_escape(url_segment(row.name)) + "/path";
+    h += fmt::format(
+        "<section id=\"path\" data-api=\"{0}\"><h2>path</h2>\n<form method=\"post\" action=\"{0}\">"
+        "<button type=\"submit\" id=\"trace\">Trace now</button> <span class=\"info\" id=\"path-info\"></span>"
+        "</form>\n<table id=\"hops\"><thead><tr><th>TTL</th><th>last path while up</th><th>last trace</th>"
+        "<th>change</th></tr></thead><tbody></tbody></table>\n<noscript><p>The paths as JSON: <a href=\"{0}\">{0}</a>"
+        "</p></noscript></section>\n",
+        api);
+  }
   h += "</body></html>\n";
   return h;
 }

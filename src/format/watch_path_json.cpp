@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "format/trace_writer.hpp"
 #include "format/wall_time.hpp"
 #include "format/watch_words.hpp"
 
@@ -22,18 +23,39 @@ const char* change_word(model::HopChange c) {
   return "unknown";
 }
 
+// MDA's other interfaces of a hop, only when there are some.
+void also(nlohmann::json& j, const char* key, const std::vector<IpAddr>& v) {
+  if (v.empty()) return;
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& x : v) a.push_back(x.to_string());
+  j[key] = std::move(a);
+}
+
 nlohmann::json path_json(const model::WatchPath& p) {
   nlohmann::json hops = nlohmann::json::array();
-  for (const auto& h : p.hops) hops.push_back({{"ttl", h.ttl}, {"addr", addr(h.addr)}});
-  return {{"time", unix_seconds(p.wall)}, {"timestamp", rfc3339_micro(p.wall)},
-          {"state", watch_state_word(p.state)}, {"reached", p.reached}, {"hops", hops}};
+  for (const auto& h : p.hops) {
+    nlohmann::json hj{{"ttl", h.ttl}, {"addr", addr(h.addr)}};
+    also(hj, "also", h.also);
+    hops.push_back(std::move(hj));
+  }
+  nlohmann::json j{{"time", unix_seconds(p.wall)}, {"timestamp", rfc3339_micro(p.wall)},
+                   {"state", watch_state_word(p.state)}, {"reached", p.reached},
+                   {"protocol", trace_method_name(p.protocol)}};
+  if (p.port) j["port"] = p.port;
+  j["mda"] = p.mda;
+  j["hops"] = std::move(hops);
+  return j;
 }
 
 nlohmann::json diff_json(const std::vector<model::PathDiffHop>& d) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& h : d)
-    out.push_back({{"ttl", h.ttl}, {"before", addr(h.before)}, {"after", addr(h.after)},
-                   {"change", change_word(h.change)}, {"changed", h.changed()}});
+  for (const auto& h : d) {
+    nlohmann::json hj{{"ttl", h.ttl}, {"before", addr(h.before)}, {"after", addr(h.after)},
+                      {"change", change_word(h.change)}, {"changed", h.changed()}};
+    also(hj, "before_also", h.before_also);
+    also(hj, "after_also", h.after_also);
+    out.push_back(std::move(hj));
+  }
   return out;
 }
 

@@ -172,8 +172,12 @@ std::string snmp_peer_name(const std::string& host) {
 }
 
 Result<std::unique_ptr<SnmpSession>> SnmpSession::open(const config::SnmpSource& s) {
-  std::lock_guard lock(lib_lock());
   init_library();
+  // The single-session API is thread-safe per session; the process-wide USM user table (v3)
+  // and the MIB tree are not, so v3 sessions take turns, and v2c ones run side by side (one
+  // silent v2c agent must not hold every other GET of watch's pool for its timeout).
+  std::unique_lock lock(lib_lock(), std::defer_lock);
+  if (s.version != 2) lock.lock();
   if (s.version != 2 && s.version != 3)
     return fail("snmp open", s.host, 0, "SNMP version " + std::to_string(s.version) + " (2 for v2c, or 3)");
   netsnmp_session sess;
@@ -193,10 +197,12 @@ Result<std::unique_ptr<SnmpSession>> SnmpSession::open(const config::SnmpSource&
   }
   std::unique_ptr<SnmpSession> out(new SnmpSession);
   out->host_ = s.host;
+  out->v3_ = s.version == 3;
   out->sess_ = snmp_sess_open(&sess);  // copies what it needs from `sess`
   if (!out->sess_) {
     int liberr = 0, syserr = 0;
     char* msg = nullptr;
+    if (!lock.owns_lock()) lock.lock();  // its message text is built in a static buffer
     snmp_error(&sess, &liberr, &syserr, &msg);
     std::string detail = msg ? msg : "cannot open a session";
     free(msg);
@@ -207,7 +213,8 @@ Result<std::unique_ptr<SnmpSession>> SnmpSession::open(const config::SnmpSource&
 
 SnmpSession::~SnmpSession() {
   if (!sess_) return;
-  std::lock_guard lock(lib_lock());
+  std::unique_lock lock(lib_lock(), std::defer_lock);
+  if (v3_) lock.lock();
   // net-snmp keeps a v3 session's user, keys included, in its process-wide USM table and gives
   // the first keys to every later session of the same user and engine: a wrong pass phrase
   // once (or a right one after a wrong one) would stick. Forget the user with the session.
@@ -226,7 +233,8 @@ SnmpSession::~SnmpSession() {
 }
 
 Result<std::vector<SnmpVarbind>> SnmpSession::request(int command, const std::vector<SnmpOid>& oids) {
-  std::lock_guard lock(lib_lock());
+  std::unique_lock lock(lib_lock(), std::defer_lock);
+  if (v3_) lock.lock();
   netsnmp_pdu* pdu = snmp_pdu_create(command);
   if (!pdu) return fail("snmp get", host_, ENOMEM);
   for (const auto& o : oids) {
@@ -239,7 +247,10 @@ Result<std::vector<SnmpVarbind>> SnmpSession::request(int command, const std::ve
     if (p) snmp_free_pdu(p);
   });
   if (status == STAT_TIMEOUT) return fail("snmp get", host_, 0, "no answer (timeout)");
-  if (status != STAT_SUCCESS || !response) return fail("snmp get", host_, 0, session_error(sess_));
+  if (status != STAT_SUCCESS || !response) {
+    if (!lock.owns_lock()) lock.lock();  // net-snmp's error text: a static buffer
+    return fail("snmp get", host_, 0, session_error(sess_));
+  }
   if (response->errstat != SNMP_ERR_NOERROR)
     return fail("snmp get", host_, 0,
                 std::string("the agent answered ") + snmp_errstring(static_cast<int>(response->errstat)) +

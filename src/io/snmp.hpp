@@ -42,6 +42,7 @@ class SnmpSession {
   Result<std::vector<SnmpVarbind>> request(int command, const std::vector<SnmpOid>& oids);
   void* sess_ = nullptr;
   std::string host_;
+  bool v3_ = false;  // v3 calls hold the library lock (USM); v2c calls do not
 };
 
 // Opens a session, resolves `if_name` when `if_index` is 0, reads the counters, closes.

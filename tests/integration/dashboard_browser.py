@@ -32,12 +32,39 @@ def attr_at_least(selector, name, n):
     return check
 
 
+def path_rows(d):
+    return [{"ttl": int(tr.get_attribute("data-ttl")), "class": tr.get_attribute("class"),
+             "cells": [td.text for td in tr.find_elements(By.TAG_NAME, "td")],
+             "background": tr.find_element(By.TAG_NAME, "td").value_of_css_property("background-color")}
+            for tr in d.find_elements(By.CSS_SELECTOR, "#hops tbody tr")]
+
+
+def path_page(d, wait, a):
+    """The path section as loaded, then after a click on Trace now (the new trace shown)."""
+    d.get(a.url + "/targets/" + urllib.parse.quote(a.path_target, safe=""))
+    wait.until(attr_at_least("section#path", "data-ready", 1))
+    sec = d.find_element(By.ID, "path")
+    out = {"rows": path_rows(d), "info": d.find_element(By.ID, "path-info").text,
+           "changed": sec.get_attribute("data-changed")}
+    d.find_element(By.ID, "hops").location_once_scrolled_into_view
+    safe = "".join(ch if ch.isalnum() else "_" for ch in a.path_target)
+    d.save_screenshot(f"{a.out}/path-{safe}.png")
+    d.find_element(By.ID, "trace").click()
+    # Polled until the new trace is in: at least one more load, nothing tracing, the button back.
+    wait.until(lambda d: int(sec.get_attribute("data-ready") or 0) >= 2 and sec.get_attribute("data-tracing") == "false"
+               and d.find_element(By.ID, "trace").is_enabled())
+    out["after"] = {"rows": path_rows(d), "info": d.find_element(By.ID, "path-info").text}
+    d.save_screenshot(f"{a.out}/path-{safe}-traced.png")
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--profile", required=True)
     ap.add_argument("--target", action="append", default=[])
+    ap.add_argument("--path-target", help="only the path section of this target, and its Trace now button")
     ap.add_argument("--timeout", type=float, default=90)
     a = ap.parse_args()
     signal.alarm(int(a.timeout * 4))  # a hung browser ends this run, and finally quits it
@@ -54,6 +81,10 @@ def main():
     try:
         d.set_page_load_timeout(a.timeout)
         wait = WebDriverWait(d, a.timeout, poll_frequency=0.2)
+        if a.path_target:
+            result = path_page(d, wait, a)
+            result["console"] = [e["message"] for e in d.get_log("browser")]
+            return
         d.get(a.url + "/")
         # Two refreshes from /api/v1/overview: the table is live, not just rendered once.
         wait.until(lambda d: int(d.find_element(By.TAG_NAME, "body").get_attribute("data-refreshed") or 0) >= 2)
@@ -95,7 +126,7 @@ def main():
         result["console"] = [e["message"] for e in console]
     finally:
         d.quit()
-    json.dump(result, sys.stdout)
+        json.dump(result, sys.stdout)
 
 
 if __name__ == "__main__":

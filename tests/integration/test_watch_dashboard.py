@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import lab as lablib
-from watch_lab import daemon_config, http_get, receiver, start_daemon, wait_for
+from watch_lab import block_icmp, daemon_config, events_of, http_get, receiver, start_daemon, two_routes, wait_for
 
 HERE = Path(__file__).resolve().parent
 BROWSER = HERE / "dashboard_browser.py"
@@ -28,6 +28,20 @@ def artifacts() -> Path:
     d = Path(os.environ.get("REACH_BUILD_DIR", HERE.parents[1] / "build")) / "artifacts" / "dashboard"
     d.mkdir(parents=True, exist_ok=True)
     return d
+
+
+def run_browser(host, argv):
+    """dashboard_browser.py in `host`'s namespace; what it saw. Its own session, so the browser
+    and its driver are ended by group id if it hangs."""
+    proc = host.popen(argv, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=400)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 0, stderr[-3000:]
+    return json.loads(stdout)
 
 
 def curl_head(host, url, *extra):
@@ -100,16 +114,7 @@ def test_chromium_shows_every_target_and_the_smoke_graphs(dash, tmp_path):
             "--profile", str(tmp_path / "chromium"), "--timeout", "90"]
     for n in (NAMES[0], NAMES[2]):
         argv += ["--target", n]
-    # Its own session, so the browser and its driver are ended by group id if it hangs.
-    proc = dash.client.popen(argv, start_new_session=True)
-    try:
-        stdout, stderr = proc.communicate(timeout=400)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    assert proc.returncode == 0, stderr[-3000:]
-    r = json.loads(stdout)
+    r = run_browser(dash.client, argv)
     (out / "result.json").write_text(json.dumps(r, indent=1))
     seen = {row["name"]: row["state"] for row in r["overview"]}
     assert seen == {NAMES[0]: "up", NAMES[1]: "up", NAMES[2]: "down"}, r["overview"]
@@ -131,3 +136,49 @@ def test_chromium_shows_every_target_and_the_smoke_graphs(dash, tmp_path):
     assert not bad, bad
     for f in ("overview.png", "target-web_1.png", "target-db_down.png"):
         assert (out / f).stat().st_size > 10000, f
+
+
+def test_chromium_shows_the_path_that_changed(lab, reach, tmp_path):
+    """The target's page shows the last up path beside the last trace, the hop that differs
+    highlighted, and its Trace now button asks for a trace (a `path` event with trigger api).
+
+        client - r1 - r2a - server      r1 routes the target via r2a, then via r2b
+                    \\- r2b -/
+    """
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        pytest.skip("chromium and chromium-driver not installed (scripts/install-deps.sh)")
+    client, r1, server, hop1, via_a, via_b = two_routes(lab)
+    target = "198.19.77.1"
+    cfg = daemon_config(tmp_path, [{"name": "t", "host": target}], failures=2, successes=2)
+    events = tmp_path / "events.ndjson"
+    proc = start_daemon(client, reach, cfg, events)
+    paths = lambda trigger: [e for e in events_of(events, "path") if e["trigger"] == trigger]
+    try:
+        assert wait_for(lambda: paths("start"), 20), events_of(events)
+        r1.ip("route", "replace", "198.19.77.0/24", "via", via_b)
+        block_icmp(server, True)
+        assert wait_for(lambda: paths("down"), 30), events_of(events)
+
+        out = artifacts()
+        argv = [lablib.python_bin(), "-B", str(BROWSER), "--url", URL, "--out", str(out),
+                "--profile", str(tmp_path / "chromium"), "--timeout", "90", "--path-target", "t"]
+        r = run_browser(client, argv)
+        (out / "path-result.json").write_text(json.dumps(r, indent=1))
+        rows = {row["ttl"]: row for row in r["rows"]}
+        assert sorted(rows) == [1, 2, 3], r
+        assert rows[1]["cells"] == ["1", hop1, hop1, "same"] and not rows[1]["class"], rows
+        assert rows[2]["cells"] == ["2", via_a, via_b, "changed"] and rows[2]["class"] == "changed", rows
+        assert rows[3]["cells"] == ["3", target, "*", "removed"] and rows[3]["class"] == "changed", rows
+        assert rows[2]["background"] != rows[1]["background"], rows  # highlighted, not only a class
+        assert r["changed"] == "true" and "the path changed" in r["info"], r
+        # Trace now: a new trace while down, through r2b, still differing at hop 2.
+        api = paths("api")
+        assert len(api) == 1 and api[0]["path"]["state"] == "down", api
+        after = {row["ttl"]: row for row in r["after"]["rows"]}
+        assert after[2]["cells"][1:3] == [via_a, via_b] and after[2]["class"] == "changed", after
+        bad = [m for m in r["console"] if re.search("Content Security Policy|Refused to|Uncaught", m)]
+        assert not bad, bad
+        for f in ("path-t.png", "path-t-traced.png"):
+            assert (out / f).stat().st_size > 10000, f
+    finally:
+        lab.stop(proc)

@@ -146,6 +146,39 @@ def test_a_rate_above_max_fires_the_alert(snmp_pair, reach, tmp_path):
     assert lab.stop(proc) == 0
 
 
+def test_a_silent_agent_does_not_delay_a_healthy_one(snmp_pair, reach, tmp_path):
+    """Three agents that never answer (the server drops their port) each hold a GET for 3 x 900 ms
+    (timeout x tries) every round; the healthy target's GETs still take milliseconds, each round
+    up, because every GET has a helper thread of its own (one shared thread queued them behind
+    the silent ones: a second or more each)."""
+    lab, p, mibs = snmp_pair
+    p.server.nft("table inet silent {\n chain input {\n type filter hook input priority 0;\n"
+                 " udp dport 1161 drop\n }\n}\n")
+    silent = [{"name": f"silent{i}", "probe": "snmp", "host": p.server4, "port": 1161, "timeout": "900ms",
+               "snmp": {"community": "public", "retries": 2}, "oids": [SYS_UPTIME]} for i in range(3)]
+    healthy = {"name": "healthy", "probe": "snmp", "host": p.server4, "oids": [SYS_UPTIME]}
+    cfg = write_config(tmp_path, [*silent, healthy])
+    events = tmp_path / "events.jsonl"
+    proc = start(p.client, reach, cfg, events, mibs)
+
+    def rounds(name):
+        text = events.read_text() if events.exists() else ""
+        return [e for e in lablib.parse_ndjson(text[:text.rfind("\n") + 1])
+                if e["type"] == "round" and e["target"] == name]
+    try:
+        # The silent GETs are in flight from their first round on; 8 healthy rounds among them
+        # (the first two left out: the targets' phases are spread over the first interval).
+        timed_out = lambda: [r for r in rounds("silent0") if "timed out" in r.get("reason", "")]
+        assert wait_for(lambda: len(rounds("healthy")) >= 10 and timed_out(), 30, step=0.3), \
+            events.read_text()[-3000:]
+    finally:
+        assert lab.stop(proc) == 0
+    got = rounds("healthy")[2:10]
+    assert all(r["success"] for r in got), got
+    assert max(r["duration_ms"] for r in got) < 400, [r["duration_ms"] for r in got]
+    assert not any(r["success"] for r in rounds("silent0")), rounds("silent0")
+
+
 def test_validate_names_each_bad_line(tmp_path, reach):
     cfg = tmp_path / "watch.yml"
     cfg.write_text("""targets:

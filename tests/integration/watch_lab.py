@@ -111,3 +111,19 @@ def events_of(path, kind=None):
     text = path.read_text() if path.exists() else ""
     text = text[:text.rfind("\n") + 1]  # not a line the daemon is writing right now
     return [e for e in lablib.parse_ndjson(text) if kind is None or e["type"] == kind]
+
+
+def two_routes(lab):
+    """client - r1 - r2a - server, r1 - r2b - server; the server owns 198.19.77.0/24, which r1
+    routes via r2a (switch with r1.ip("route", "replace", ..., "via", via_b)). Returns the hosts
+    (client, r1, server), r1's address on the client's link, via_a and via_b."""
+    client, r1, r2a, r2b, server = (lab.host(n) for n in ("client", "r1", "r2a", "r2b", "server"))
+    l1 = lab.link(client, r1)
+    l2 = lab.link(r1, r2a)
+    l3 = lab.link(r1, r2b)
+    lab.link(r2a, server)
+    lab.link(r2b, server)
+    lab.local_addresses(server, "198.19.77.0/24")
+    via_a, via_b = l2.addr4(r2a), l3.addr4(r2b)
+    r1.ip("route", "replace", "198.19.77.0/24", "via", via_a)
+    return client, r1, server, l1.addr4(r1), via_a, via_b

@@ -21,7 +21,7 @@ std::vector<PathHop> path(const std::string& words) {
     std::string w = words.substr(i, j - i);
     i = j + 1;
     if (w.empty()) continue;
-    PathHop h{++ttl, std::nullopt};
+    PathHop h{++ttl, std::nullopt, {}};
     if (w != "*") h.addr = IpAddr::parse("198.18.0." + w);
     out.push_back(h);
   }
@@ -109,6 +109,33 @@ TEST(WatchPathHops, StopsAtTheFinalHop) {
   r.hops.push_back({2, {probe(2, TraceAnswer::reply, "198.18.0.7")}});
   auto h = path_hops(r);
   ASSERT_EQ(h.size(), 1u);
+}
+
+// MDA: every interface of a hop, the lowest in addr; the trailing silent hops cut; a hop
+// compares by its whole set of interfaces.
+TEST(WatchPathHops, FromAnMdaGraph) {
+  model::MultipathGraph g;
+  auto ip = [](const char* s) { return *IpAddr::parse(s); };
+  g.hops.push_back({1, {{ip("198.18.0.1"), false, {0}}}, 1, 1, 0, false, false});
+  g.hops.push_back({2, {{ip("198.18.0.9"), false, {0}}, {ip("198.18.0.3"), false, {1}}, {ip("198.18.0.9"), false, {2}}},
+                    6, 6, 0, false, false});
+  g.hops.push_back({3, {}, 2, 0, 2, false, false});
+  g.hops.push_back({4, {{ip("198.18.0.4"), true, {0, 1}}}, 2, 2, 0, false, false});
+  g.hops.push_back({5, {}, 2, 0, 2, false, false});
+  auto hops = path_hops(g);
+  ASSERT_EQ(hops.size(), 4u);
+  EXPECT_EQ(hops[1].addr, ip("198.18.0.3"));
+  EXPECT_EQ(hops[1].also, std::vector<IpAddr>{ip("198.18.0.9")});
+  EXPECT_FALSE(hops[2].addr);
+  EXPECT_EQ(hops[3].addr, ip("198.18.0.4"));
+
+  auto other = hops;
+  other[1].also.clear();  // one branch of the balancer gone
+  auto d = diff_paths(hops, other);
+  EXPECT_EQ(changes(d), "=C?=");
+  EXPECT_EQ(d[1].before_also, std::vector<IpAddr>{ip("198.18.0.9")});
+  EXPECT_TRUE(d[1].after_also.empty());
+  EXPECT_EQ(changes(diff_paths(hops, hops)), "==?=");
 }
 
 }  // namespace

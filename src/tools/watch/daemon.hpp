@@ -135,8 +135,8 @@ class Daemon {
   void path_after_round(Target& t, const std::vector<model::WatchEvent>& events);
   // False when the rate limit held it back (it then runs once a token is there).
   bool start_path(Target& t, const std::string& trigger);
-  void path_done(std::uint32_t id, const std::string& trigger, TimeNs wall, const model::TraceResult& r,
-                 const std::string& error);
+  void path_done(std::uint32_t id, const std::string& trigger, TimeNs wall, const config::PathSettings& how,
+                 const PathTraceResult& r, const std::string& error);
   void route_path_api();
   void serve_path(const std::string& name, io::HttpReply reply);
   std::unique_ptr<PathTracer> paths_;

@@ -116,7 +116,7 @@ void Daemon::start_dashboard() {
   h.route_prefix("GET", "/targets/", [this](const io::HttpServerRequest& req, io::HttpReply reply) {
     const Target* t = find(std::string_view(req.path).substr(std::string_view("/targets/").size()));
     if (!t) return reply.send(page(404, "text/plain; charset=utf-8", "no such target\n"));
-    reply.send(page(200, "text/html; charset=utf-8", format::dashboard_target_html(dash_row(*t))));
+    reply.send(page(200, "text/html; charset=utf-8", format::dashboard_target_html(dash_row(*t), path_enabled(*t))));
   });
   h.route_prefix("GET", "/assets/", serve_asset);
 }

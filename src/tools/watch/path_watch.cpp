@@ -18,7 +18,6 @@ namespace reach::tools::watch {
 using model::WatchEvent;
 
 namespace {
-constexpr int kMaxTtl = 30;
 constexpr std::size_t kApiHistory = 20;       // stored path events in GET .../path
 constexpr double kBurst = 4;                  // traces at once (start, down, up, one more) ...
 constexpr TimeNs kRefill = 60 * kNsPerSec;    // ... then one a minute: a flapping target cannot trace all the time
@@ -47,6 +46,7 @@ TimeNs until_token(const PathState& p) {
 
 bool Daemon::path_enabled(const Target& t) const {
   if (opts_.config_path.empty() || opts_.rounds) return false;  // a daemon, not a one-off check
+  if (!t.cfg.path.enabled) return false;                          // `path: off`
   switch (t.spec.kind) {
     case model::WatchProbe::icmp:
     case model::WatchProbe::tcp:
@@ -103,14 +103,15 @@ bool Daemon::start_path(Target& t, const std::string& trigger) {
   t.path.pending.clear();
   const std::uint32_t id = t.id;
   const TimeNs wall = sys::WallClock().now();
-  paths_->trace(*addr, kMaxTtl, [this, id, trigger, wall](const model::TraceResult& r, const std::string& error) {
-    path_done(id, trigger, wall, r, error);
+  const config::PathSettings how = t.cfg.path;
+  paths_->trace(*addr, how, [this, id, trigger, wall, how](const PathTraceResult& r, const std::string& error) {
+    path_done(id, trigger, wall, how, r, error);
   });
   return true;
 }
 
-void Daemon::path_done(std::uint32_t id, const std::string& trigger, TimeNs wall, const model::TraceResult& r,
-                       const std::string& error) {
+void Daemon::path_done(std::uint32_t id, const std::string& trigger, TimeNs wall, const config::PathSettings& how,
+                       const PathTraceResult& r, const std::string& error) {
   auto it = targets_.find(id);
   if (it == targets_.end()) return;  // removed by a reload while it ran
   Target& t = it->second;
@@ -123,7 +124,10 @@ void Daemon::path_done(std::uint32_t id, const std::string& trigger, TimeNs wall
     p.wall = wall;
     p.state = t.shown.state;
     p.reached = r.reached;
-    p.hops = engine::path_hops(r);
+    p.hops = r.hops;
+    p.protocol = how.protocol;
+    p.port = how.protocol == model::TraceMethod::icmp ? 0 : how.port;
+    p.mda = how.mda;
     const model::WatchPath* up = t.path.up ? &*t.path.up : nullptr;
     const auto diff = up ? engine::diff_paths(up->hops, p.hops) : std::vector<model::PathDiffHop>{};
     const std::string line = format::watch_path_event_json(t.cfg.name, trigger, p, up, diff, opts_.netns);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "base/text.hpp"
 #include "config/values.hpp"
 #include "io/snmp.hpp"
@@ -91,18 +93,18 @@ void SnmpProber::run(std::uint32_t id, const config::SnmpTarget& target, model::
       r.reason = "the previous round's SNMP GET is still waiting for its answer";
       return finish(std::move(done), std::move(r));
     }
-  if (!worker_) {
-    auto w = io::Worker::create(reactor_);
-    if (!w) {
-      r.reason = w.error().message();
-      return finish(std::move(done), std::move(r));
-    }
-    worker_ = std::move(*w);
+  std::size_t slot = 0;
+  std::string error;
+  io::Worker* worker = pick(slot, error);
+  if (!worker) {
+    r.reason = error;
+    return finish(std::move(done), std::move(r));
   }
   const std::uint32_t job = next_job_++;
   jobs_[job] = id;
+  ++busy_[slot];
   r.sent = 1;
-  worker_->run([this, job, id, target, r = std::move(r), start, done = std::move(done)]() mutable -> io::Worker::Continuation {
+  worker->run([this, slot, job, id, target, r = std::move(r), start, done = std::move(done)]() mutable -> io::Worker::Continuation {
     // The helper thread: only the session, no reactor state.
     auto answer = std::make_shared<Answer>();
     std::vector<io::SnmpOid> oids;
@@ -111,7 +113,8 @@ void SnmpProber::run(std::uint32_t id, const config::SnmpTarget& target, model::
     auto session = io::SnmpSession::open(target.session);
     answer->vbs = session ? (*session)->get(oids) : Result<std::vector<io::SnmpVarbind>>(tl::unexpected(session.error()));
     answer->at = sys::MonotonicClock().now();
-    return [this, job, id, target, r = std::move(r), start, done = std::move(done), answer]() mutable {
+    return [this, slot, job, id, target, r = std::move(r), start, done = std::move(done), answer]() mutable {
+      --busy_[slot];
       if (jobs_.erase(job) == 0) return;  // cancelled
       r.duration = answer->at - start;
       if (!answer->vbs) {
@@ -127,6 +130,26 @@ void SnmpProber::run(std::uint32_t id, const config::SnmpTarget& target, model::
       done(std::move(r));
     };
   });
+}
+
+io::Worker* SnmpProber::pick(std::size_t& slot, std::string& error) {
+  for (slot = 0; slot < workers_.size(); ++slot)
+    if (busy_[slot] == 0) return workers_[slot].get();
+  if (workers_.size() < kMaxWorkers) {
+    auto w = io::Worker::create(reactor_);
+    if (w) {
+      workers_.push_back(std::move(*w));
+      busy_.push_back(0);
+      slot = workers_.size() - 1;
+      return workers_.back().get();
+    }
+    if (workers_.empty()) {
+      error = w.error().message();
+      return nullptr;
+    }
+  }
+  slot = static_cast<std::size_t>(std::min_element(busy_.begin(), busy_.end()) - busy_.begin());
+  return workers_[slot].get();
 }
 
 void SnmpProber::cancel(std::uint32_t id) {

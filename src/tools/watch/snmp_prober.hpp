@@ -1,7 +1,9 @@
 #pragma once
 // The snmp probe kind of `reach watch`: one GET of the target's OIDs through io::SnmpSession on a
 // helper thread (io::Worker: net-snmp's requests block), judged on the reactor's thread by
-// engine::judge_snmp, which keeps each counter's last sample for its rate.
+// engine::judge_snmp, which keeps each counter's last sample for its rate. A bounded pool of
+// helpers, a GET going to an idle one: a silent agent holds one helper for its timeout x tries,
+// not every other target's round (docs/WATCH.md, "Probes").
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,6 +24,7 @@ namespace reach::tools::watch {
 
 class SnmpProber {
  public:
+  static constexpr std::size_t kMaxWorkers = 8;
   using Done = std::function<void(model::RoundResult)>;
   explicit SnmpProber(io::Reactor& reactor) : reactor_(reactor) {}
   // `target`: the session (host, timeout, credentials) and the OIDs, all numeric already.
@@ -29,8 +32,12 @@ class SnmpProber {
   void cancel(std::uint32_t id);  // its callback is not called; its rates start over
 
  private:
+  // An idle helper, started on first need; the least busy one once kMaxWorkers are all busy.
+  io::Worker* pick(std::size_t& slot, std::string& error);
+
   io::Reactor& reactor_;
-  std::unique_ptr<io::Worker> worker_;
+  std::vector<std::unique_ptr<io::Worker>> workers_;
+  std::vector<int> busy_;  // per helper: GETs given to it and not finished
   std::uint32_t next_job_ = 1;
   std::unordered_map<std::uint32_t, std::uint32_t> jobs_;  // job -> target
   std::unordered_map<std::uint32_t, std::vector<std::optional<engine::SnmpSample>>> last_;  // by target

@@ -124,4 +124,70 @@
     draw();
   }
   document.querySelectorAll("section.graph").forEach(graph);
+
+  // The path: the last path seen while up beside the last trace, TTL by TTL from the API's diff
+  // (or the one path there is), the hops that differ marked; "Trace now" POSTs and then polls
+  // until the new trace is in (at most 40 s: a trace ends within 20 s).
+  const section = document.getElementById("path");
+  if (!section) return;
+  const api = section.dataset.api, body = section.querySelector("#hops tbody");
+  const info = document.getElementById("path-info"), button = document.getElementById("trace");
+  const hop = (a, also) => (a === null || a === undefined ? "*" : a) + (also && also.length ? " + " + also.join(", ") : "");
+  const when = (p) => (p ? `${p.state} at ${full(p.time)}, ${p.protocol}${p.port ? " port " + p.port : ""}` +
+    `${p.mda ? " (MDA)" : ""}${p.reached ? "" : ", did not reach the target"}` : "none yet");
+  function cell(tr, text, cls) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (cls) td.className = cls;
+    tr.appendChild(td);
+  }
+  function rows(j) {
+    if (j.diff.length) return j.diff.map((d) => ({ ttl: d.ttl, before: hop(d.before, d.before_also), after: hop(d.after, d.after_also), change: d.change, changed: d.changed }));
+    const only = j.latest_path || j.up_path;  // nothing to compare yet
+    return only ? only.hops.map((h) => ({ ttl: h.ttl, before: j.up_path ? hop(h.addr, h.also) : "", after: j.latest_path ? hop(h.addr, h.also) : "", change: "", changed: false })) : [];
+  }
+  let shown = null;  // the time of the latest trace on screen
+  async function load() {
+    const res = await fetch(api, { cache: "no-store" });
+    const j = await res.json();
+    if (!res.ok) throw new Error(j.error || `HTTP ${res.status}`);
+    body.replaceChildren();
+    for (const r of rows(j)) {
+      const tr = document.createElement("tr");
+      tr.dataset.ttl = String(r.ttl);
+      if (r.changed) tr.className = "changed";
+      cell(tr, String(r.ttl), "num");
+      cell(tr, r.before, "addr");
+      cell(tr, r.after, "addr");
+      cell(tr, r.change, "change");
+      body.appendChild(tr);
+    }
+    shown = j.latest_path ? j.latest_path.time : null;
+    section.dataset.changed = String(j.changed);
+    section.dataset.tracing = String(j.tracing);
+    section.dataset.ready = String(Number(section.dataset.ready || 0) + 1);
+    info.textContent = `up path: ${when(j.up_path)} · last trace: ${when(j.latest_path)}` +
+      (j.changed ? " · the path changed" : "") + (j.tracing ? " · tracing…" : "");
+    return j;
+  }
+  section.querySelector("form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    button.disabled = true;
+    try {
+      const before = shown;
+      const res = await fetch(api, { method: "POST" });
+      if (res.status !== 202) throw new Error((await res.json()).error || `HTTP ${res.status}`);
+      info.textContent = "tracing…";
+      for (let i = 0; i < 40; i++) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const j = await load();
+        if (!j.tracing && j.latest_path && j.latest_path.time !== before) break;
+      }
+    } catch (e) {
+      info.textContent = "trace: " + e.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  load().catch((e) => { info.textContent = "could not load the path: " + e.message; });
 })();
