@@ -11,20 +11,21 @@
 
 namespace reach::app {
 
-struct RelayCommand {
-  tools::RelayOptions opts;
+// One daemon command: its options, --netns, and its CLI11 subcommand once added.
+template <class Options>
+struct DaemonCommand {
+  Options opts;
   NetnsOption netns;
   CLI::App* sub = nullptr;
   void add_to(CLI::App& app);
   int run(std::ostream& out);  // after sub->parsed()
 };
 
-struct GuardCommand {
-  tools::GuardOptions opts;
-  NetnsOption netns;
-  CLI::App* sub = nullptr;
-  void add_to(CLI::App& app);
-  int run(std::ostream& out);  // after sub->parsed()
-};
+using RelayCommand = DaemonCommand<tools::RelayOptions>;
+using GuardCommand = DaemonCommand<tools::GuardOptions>;
+template <> void RelayCommand::add_to(CLI::App& app);
+template <> int RelayCommand::run(std::ostream& out);
+template <> void GuardCommand::add_to(CLI::App& app);
+template <> int GuardCommand::run(std::ostream& out);
 
 }  // namespace reach::app

@@ -4,6 +4,7 @@
 
 namespace reach::app {
 
+template <>
 void GuardCommand::add_to(CLI::App& app) {
   auto& go = opts;
   auto* g = sub = app.add_subcommand("guard", "ban brute-force sources in the kernel (nftables sets) from log lines, never the operator (docs/GUARD.md)");
@@ -28,6 +29,7 @@ void GuardCommand::add_to(CLI::App& app) {
   g_check->add_option("addr", go.check, "the address")->required();
 }
 
+template <>
 int GuardCommand::run(std::ostream& out) {
   if (!netns.enter("reach guard")) return 2;
   opts.netns = netns.json_label();

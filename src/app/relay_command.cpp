@@ -4,6 +4,7 @@
 
 namespace reach::app {
 
+template <>
 void RelayCommand::add_to(CLI::App& app) {
   auto& ro = opts;
   auto* rl = sub = app.add_subcommand("relay", "a dual-stack front door: forward connections to backends with the client's address (PROXY protocol, Forwarded)");
@@ -27,6 +28,7 @@ void RelayCommand::add_to(CLI::App& app) {
   netns.add_to(rl);
 }
 
+template <>
 int RelayCommand::run(std::ostream& out) {
   if (!netns.enter("reach relay")) return 2;
   return tools::run_relay(opts, out, std::cerr);
