@@ -3,7 +3,7 @@
 # Needs root: every packet stays inside network namespaces built by tests/lab/lab.py.
 #   REACH_BUILD_DIR  build directory holding src/app/reach and tests/lab/reach-linkem (default: build)
 #   extra arguments go to bench/ping_precision.py (e.g. --out FILE, --loads idle, --count 50);
-#   bench/sockets_bench.py, bench/trace_bench.py, bench/mda_bench.py, bench/scan_bench.py, bench/check_bench.py, bench/watch_bench.py, bench/usage_bench.py and bench/relay_bench.py run after it with their defaults
+#   bench/sockets_bench.py, bench/trace_bench.py, bench/mda_bench.py, bench/scan_bench.py, bench/check_bench.py, bench/watch_bench.py, bench/usage_bench.py, bench/relay_bench.py and bench/daemon_memory.py run after it with their defaults
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export REACH_BUILD_DIR="${REACH_BUILD_DIR:-$PWD/build}"
@@ -27,4 +27,5 @@ timeout --signal=TERM --kill-after=20 900 /usr/bin/python3 bench/check_bench.py
 timeout --signal=TERM --kill-after=20 900 /usr/bin/python3 bench/watch_bench.py
 timeout --signal=TERM --kill-after=20 1800 /usr/bin/python3 bench/usage_bench.py
 timeout --signal=TERM --kill-after=20 1500 /usr/bin/python3 bench/relay_bench.py
+timeout --signal=TERM --kill-after=20 600 /usr/bin/python3 bench/daemon_memory.py --held 3000
 echo "bench/run.sh: done in $(( $(date +%s) - start )) s" >&2

@@ -1,51 +1,27 @@
 // reach: parse the command line and hand over to the tool. Nothing else lives here.
 #include <CLI/CLI.hpp>
-#include <cstdio>
-#include <unistd.h>
 
-#include <algorithm>
-#include <cstring>
-#include <exception>
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
+#include "app/cli.hpp"
+#include "app/daemon_commands.hpp"
+#include "app/lean_image.hpp"
 #include "config/values.hpp"
-#include "sys/caps.hpp"
-#include "sys/netns.hpp"
-#include "sys/output.hpp"
-
-#include "base/version.hpp"
 #include "tools/check/check.hpp"
 #include "tools/ping/ping.hpp"
 #include "tools/scan/scan.hpp"
 #include "tools/sockets/sockets.hpp"
 #include "tools/trace/trace.hpp"
 #include "tools/usage/usage.hpp"
-#include "tools/guard/guard.hpp"
-#include "tools/relay/relay.hpp"
 #include "tools/watch/watch.hpp"
 
 namespace {
 
-// "reach ping" when the error is about ping's arguments, else "reach".
-std::string command_name(CLI::App& app) {
-  for (const auto* sub : app.get_subcommands())
-    return app.get_name() + " " + sub->get_name();
-  return app.get_name();
-}
-
-int parse_error(CLI::App& app, const CLI::ParseError& e, bool nagios, std::ostream& out) {
-  // A Nagios plugin reports bad arguments as UNKNOWN on stdout, exit 3.
-  if (nagios) {
-    out << "CHECK UNKNOWN: " << e.what() << '\n';
-    return 3;
-  }
-  std::string name = command_name(app);
-  std::cerr << name << ": " << e.what() << " (see " << name << " --help)\n";
-  return 2;
-}
+using reach::app::NetnsOption;
 
 // --geo and --geo-db FILE of the commands that print addresses (docs/GEO.md).
 void add_geo(CLI::App* a, reach::tools::GeoOptions& g) {
@@ -54,97 +30,18 @@ void add_geo(CLI::App* a, reach::tools::GeoOptions& g) {
       ->allow_extra_args(false);
 }
 
-// --netns NAME|PATH and --netns-pid PID of the probing commands.
-struct NetnsOption {
-  std::string name;
-  int pid = 0;
-  void add_to(CLI::App* a) {
-    auto* n = a->add_option("--netns", name, "probe from inside this network namespace: NAME (/run/netns/NAME) or a path");
-    a->add_option("--netns-pid", pid, "probe from inside the network namespace of process PID (docker inspect's .State.Pid)")
-        ->excludes(n);
-  }
-  // Enters the namespace for the rest of the run (before any socket is opened or capability
-  // dropped) and says so on stderr; false after printing why it could not.
-  bool enter(const std::string& cmd) const {
-    if (name.empty() && pid == 0) return true;
-    if (!reach::sys::real_root()) {
-      std::cerr << cmd << ": --netns and --netns-pid enter a namespace, which only root may do\n";
-      return false;
-    }
-    std::string path, label;
-    if (pid != 0) {
-      if (pid < 0) return (std::cerr << cmd << ": --netns-pid " << pid << ": not a process id\n"), false;
-      path = "/proc/" + std::to_string(pid) + "/ns/net";
-      label = "of pid " + std::to_string(pid);
-    } else if (name.find('/') == std::string::npos) {
-      auto ns = reach::sys::named_netns(name);
-      if (!ns) return (std::cerr << cmd << ": " << ns.error().message() << '\n'), false;
-      path = ns->path;
-      label = name;
-    } else {
-      path = label = name;
-    }
-    if (auto r = reach::sys::enter_netns(path); !r) return (std::cerr << cmd << ": " << r.error().message() << '\n'), false;
-    std::cerr << cmd << ": probing from network namespace " << label << " (" << path << ")\n";
-    return true;
-  }
-  // How JSON names the namespace (the key `netns`, as `reach sockets`): NAME, the path given,
-  // or pid:N; empty without the options.
-  std::string json_label() const { return pid != 0 ? "pid:" + std::to_string(pid) : name; }
-};
-
 int run(int argc, char** argv, std::ostream& out);
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  // A set-user-ID reach would read any file for its caller and print parts of it: the way to
-  // give it privilege is `setcap cap_net_raw+ep`, which this does not prevent.
-  if (reach::sys::set_id_execution()) {
-    std::cerr << "reach: refusing to run set-user-ID or set-group-ID; grant the capability instead: setcap "
-                 "cap_net_raw+ep reach\n";
-    return 2;
-  }
-  std::string cmd = "reach";
-  if (argc > 1)
-    for (const char* c : {"ping", "trace", "scan", "sockets", "check", "watch", "usage", "relay", "guard"})
-      if (std::strcmp(argv[1], c) == 0) cmd += std::string(" ") + c;
-  // Anything thrown that no layer caught (an allocation that failed, a library's exception):
-  // one line and exit 2, never an abort with a core dump.
-  std::set_terminate([] {
-    static const char m[] = "reach: internal error: unexpected exception\n";
-    (void)!::write(2, m, sizeof m - 1);
-    _exit(2);
-  });
-  reach::sys::FdOutput out_buf(STDOUT_FILENO);
-  std::ostream out(&out_buf);
-  int code = 2;
-  try {
-    code = run(argc, argv, out);
-  } catch (const std::bad_alloc&) {
-    std::cerr << cmd << ": out of memory\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << cmd << ": internal error: " << e.what() << '\n';
-    return 2;
-  }
-  out.flush();
-  std::cout.flush();  // --help, --version: through stdio, whose errors show only after fflush
-  const bool stdio_failed = std::fflush(stdout) != 0 || std::ferror(stdout);
-  if (int e = out_buf.error(); e != 0 || !std::cout || stdio_failed) {
-    std::cerr << cmd << ": write error: " << std::strerror(e ? e : stdio_failed && errno ? errno : EIO) << '\n';
-    return 2;
-  }
-  return code;
-}
+int main(int argc, char** argv) { return reach::app::reach_main(argc, argv, run); }
 
 namespace {
 
 int run(int argc, char** argv, std::ostream& out) {
-  CLI::App app{"reach: network reachability toolkit", "reach"};
-  app.require_subcommand(1);
-  // "reach 0.1.0", the form help2man reads when it writes the man pages (src/app/CMakeLists.txt).
-  app.set_version_flag("-V,--version", "reach " + std::string(reach::kVersion), "print the version and exit");
+  reach::app::exec_lean_image(argc, argv);  // relay, guard: their own process image, if installed
+  CLI::App app;
+  reach::app::init_app(app);
 
   reach::tools::PingOptions ping;
   bool tcp = false, connect = false, udp = false, icmp = false, v4 = false, v6 = false;
@@ -264,12 +161,6 @@ int run(int argc, char** argv, std::ostream& out) {
   NetnsOption scan_ns;
   scan_ns.add_to(c);
 
-  // nmap's `-iL FILE` is a two-letter short option, which CLI11 cannot name: rename it.
-  std::vector<std::string> args(argv + 1, argv + argc);
-  for (auto& a : args)
-    if (a == "-iL") a = "--input-list";
-  std::reverse(args.begin(), args.end());  // CLI11 takes the vector in reverse order
-
   reach::tools::CheckOptions co;
   bool c4 = false, c6 = false;
   auto* k = app.add_subcommand("check", "are my backends answering, is my network segmented? endpoints checked concurrently, with the reason of each failure");
@@ -329,49 +220,10 @@ int run(int argc, char** argv, std::ostream& out) {
   NetnsOption watch_ns;
   watch_ns.add_to(w);
 
-  reach::tools::GuardOptions go;
-  auto* g = app.add_subcommand("guard", "ban brute-force sources in the kernel (nftables sets) from log lines, never the operator (docs/GUARD.md)");
-  g->fallthrough();
-  g->add_option("--config", go.config, "the YAML file with a guard: section (docs/GUARD.md)");
-  g->add_flag("--validate", go.validate, "check the config (rules compiled) and print every error with its line; exit 2 on errors");
-  g->add_flag("--dry-run", go.dry_run, "print the ban decisions as NDJSON and change nothing (no netlink writes)");
-  g->add_flag("--json", go.json, "NDJSON: the daemon's decisions, --list, check, --test-rule (docs/JSON.md)");
-  g->add_flag("--list", go.list, "the bans in force, from the state file (and whether the kernel holds each)");
-  g->add_option("--unban", go.unban, "lift the ban holding ADDR (or the prefix ADDR/N), also in a running daemon");
-  g->add_option("--ban", go.ban, "ban ADDR or ADDR/N by hand (the allow-list still applies)");
-  g->add_option("--ban-time", go.ban_time, "how long --ban lasts (default: as the escalation says)");
-  g->add_flag("--uninstall", go.uninstall, "delete guard's nftables table (inet reach) and nothing else");
-  g->add_flag("--no-allow-ssh-client", go.no_allow_ssh_client, "do not add the client of $SSH_CONNECTION to the allow-list");
-  g->add_option("--test-rule", go.test_rule, "RULES LOGFILE: which lines of LOGFILE the rules match (RULES: sshd, a config file or a regex with <HOST>), as fail2ban-regex")->expected(2);
-  g->add_flag("-v,--verbose", go.verbose, "--test-rule: list every matched line");
-  g->add_option("--listen", go.listen, "serve /metrics on this address (host:port)");
-  g->add_option("--state", go.state, "the ban list and read positions (SQLite; default guard.state, db:, /var/lib/reach/guard.db)");
-  g->add_option("--table", go.table, "the nftables table (inet) guard owns (default reach)");
-  NetnsOption guard_ns;
-  guard_ns.add_to(g);
-  auto* g_check = g->add_subcommand("check", "whether and why ADDR would be banned");
-  g_check->add_option("addr", go.check, "the address")->required();
-  reach::tools::RelayOptions ro;
-  auto* rl = app.add_subcommand("relay", "a dual-stack front door: forward connections to backends with the client's address (PROXY protocol, Forwarded)");
-  rl->add_option("listen", ro.listen, "addresses to accept on: '[::]:80' (IPv6), 0.0.0.0:80, :80 (both families)");
-  rl->add_option("--to", ro.to, "backends, address:port or [IPv6]:port (several: round-robin)");
-  rl->add_option("--send-proxy", ro.send_proxy, "tell the backends the client's address with a PROXY header: v1, v2 or none (default)");
-  rl->add_option("--accept-proxy", ro.accept_proxy, "expect a PROXY header (v1 or v2) from clients in these prefixes (a load balancer in front)");
-  rl->add_flag("--http", ro.http, "HTTP/1: add Forwarded, X-Forwarded-For and X-Forwarded-Proto to every request");
-  rl->add_option("--trusted", ro.trusted, "with --http: keep the Forwarded/X-Forwarded-* of clients in these prefixes (else dropped)");
-  rl->add_option("--balance", ro.balance, "roundrobin (default) or leastconn");
-  rl->add_option("--connect-timeout", ro.connect_timeout, "time a backend has to accept (default 5s)");
-  rl->add_option("--idle-timeout", ro.idle_timeout, "close a connection quiet this long (default 5m)");
-  rl->add_option("--head-timeout", ro.head_timeout, "time for the PROXY header / first request head (default 5s)");
-  rl->add_flag("--no-health-checks", ro.no_health, "do not check the backends (every one counts as up)");
-  rl->add_flag("--no-blackhole", ro.no_blackhole, "keep bans in the relay instead of dropping banned prefixes in nftables (table inet reach)");
-  rl->add_option("--metrics", ro.metrics, "serve Prometheus /metrics on this address (host:port)");
-  rl->add_option("--user", ro.user, "run as this user");
-  rl->add_option("--config", ro.config, "YAML file with a relay: section, reloaded on SIGHUP (docs/RELAY.md)");
-  rl->add_flag("--validate", ro.validate, "check the options and config, then exit");
-  rl->add_flag("--json", ro.json, "NDJSON events on stdout (docs/RELAY.md)");
-  NetnsOption relay_ns;
-  relay_ns.add_to(rl);
+  reach::app::GuardCommand guard;
+  guard.add_to(app);
+  reach::app::RelayCommand relay;
+  relay.add_to(app);
 
   reach::tools::UsageOptions uo;
   auto* u = app.add_subcommand("usage", "bytes per billing cycle against a data cap: counts (--daemon), warns before the cap, reports like vnstat");
@@ -401,17 +253,8 @@ int run(int argc, char** argv, std::ostream& out) {
   bool nagios_args = false;
   for (int i = 1; i < argc; ++i)
     if (std::string_view(argv[i]) == "--nagios") nagios_args = true;
-  try {
-    app.parse(args);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return parse_error(app, e, nagios_args && argc > 1 && (std::string_view(argv[1]) == "check" || std::string_view(argv[1]) == "usage"), out);
-  }
+  const bool nagios = nagios_args && argc > 1 && (std::string_view(argv[1]) == "check" || std::string_view(argv[1]) == "usage");
+  if (int code = reach::app::parse(app, argc, argv, nagios, out); code >= 0) return code;
 
   if (p->parsed()) {
     if (tcp + connect + udp + icmp > 1) {
@@ -484,17 +327,9 @@ int run(int argc, char** argv, std::ostream& out) {
     wo.netns = watch_ns.json_label();
     return reach::tools::run_watch(wo, out, std::cerr);
   }
-  if (g->parsed()) {
-    if (!guard_ns.enter("reach guard")) return 2;
-    go.netns = guard_ns.json_label();
-    (void)g_check;
-    return reach::tools::run_guard(go, out, std::cerr);
-  }
+  if (guard.sub->parsed()) return guard.run(out);
   if (u->parsed()) return reach::tools::run_usage(uo, out, std::cerr);
-  if (rl->parsed()) {
-    if (!relay_ns.enter("reach relay")) return 2;
-    return reach::tools::run_relay(ro, out, std::cerr);
-  }
+  if (relay.sub->parsed()) return relay.run(out);
   if (k->parsed()) {
     if (c4 && c6) {
       if (co.nagios) return (out << "CHECK UNKNOWN: -4 and -6 exclude each other\n"), 3;

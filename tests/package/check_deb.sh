@@ -39,7 +39,8 @@ commands=$("$bin" --help | _reach_commands)
 [ -n "$commands" ] || fail "no commands in reach --help"
 want=(/usr/bin/reach /usr/share/man/man1/reach.1.gz
       /usr/share/bash-completion/completions/reach /usr/share/zsh/vendor-completions/_reach
-      /usr/lib/systemd/system/reach-watch.service
+      /usr/lib/systemd/system/reach-watch.service /usr/lib/systemd/system/reach-relay.service
+      /usr/libexec/reach/reach-relay /usr/libexec/reach/reach-guard
       /usr/share/doc/reach/copyright /usr/share/doc/reach/README.md
       /usr/share/doc/reach/CHANGELOG.md /usr/share/doc/reach/docs/PING.md)
 for c in $commands; do want+=("/usr/share/man/man1/reach-$c.1.gz"); done
@@ -47,6 +48,22 @@ for f in "${want[@]}"; do grep -qx "$f" "$work/files" || fail "missing $f"; done
 grep -v '^/usr\(/\|$\)' "$work/files" | grep -v '^/$' && fail "files outside /usr"
 grep -E 'linkem|/tests?/' "$work/files" && fail "test tools in the package"
 [ -z "$(find "$work/root" -perm -4000)" ] || fail "setuid file in the package"
+
+# The daemons' lean images: what `reach relay|guard` runs (its help is theirs), linked without
+# the other commands' libraries; the relay unit starts the image itself (ambient capabilities).
+mkdir "$work/alone" && cp "$bin" "$work/alone/reach"  # no image beside it: runs in-process
+for c in relay guard; do
+  img="$work/root/usr/libexec/reach/reach-$c"
+  needed=$(readelf -d "$img" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+  not_needed="libnetsnmp libcares"  # watch's probers
+  [ $c = relay ] && not_needed+=" libcurl libsqlite3 libre2 libsystemd"
+  for lib in $not_needed; do
+    [[ $needed == *"$lib"* ]] && fail "reach-$c needs $lib: $needed"
+  done
+  [ "$("$img" "$c" --help)" = "$("$work/alone/reach" "$c" --help)" ] || fail "reach-$c $c --help differs from reach's"
+done
+grep -qx 'ExecStart=/usr/libexec/reach/reach-relay relay --config /etc/reach/relay.yaml --json' \
+  "$work/root/usr/lib/systemd/system/reach-relay.service" || fail "reach-relay.service does not start the lean image"
 
 # The man page of each command says every option its --help says.
 for c in $commands; do
@@ -63,6 +80,7 @@ post="$work/control/postinst"
 sh -n "$post" || fail "postinst is not valid sh"
 grep -q 'setcap cap_net_raw+ep /usr/bin/reach' "$post" || fail "postinst does not setcap /usr/bin/reach"
 grep -q 'chmod.*[us]+s' "$post" && fail "postinst makes something setuid"
+grep -q 'setcap.*libexec' "$post" && fail "postinst gives the lean images a file capability"
 
 # The unit is valid and keeps its hardening (systemd-analyze, when this machine has it).
 unit="$work/root/usr/lib/systemd/system/reach-watch.service"

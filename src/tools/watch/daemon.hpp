@@ -28,6 +28,7 @@
 #include "model/watch_metrics.hpp"
 #include "store/store.hpp"
 #include "store/writer.hpp"
+#include "tools/notify/mail_passwords.hpp"
 #include "tools/notify/outbox_sender.hpp"
 #include "tools/usage/runner.hpp"
 #include "tools/watch/path_tracer.hpp"
@@ -48,8 +49,7 @@ struct DaemonOptions {
   bool nagios = false;                // with rounds: print a Nagios report at the end
 };
 
-// The passwords of the email notifiers, read from their password_file (at start and reload).
-Result<std::map<std::string, std::string>> read_mail_passwords(const config::WatchConfig& cfg);
+using notify::read_mail_passwords;  // tools/notify/mail_passwords.hpp
 
 class Daemon {
  public:

@@ -6,7 +6,6 @@
 
 #include "format/watch_words.hpp"
 #include "sys/clock.hpp"
-#include "sys/input_file.hpp"
 #include "tools/watch/daemon.hpp"
 #include "tools/watch/payloads.hpp"
 
@@ -49,20 +48,6 @@ void Daemon::commit_notifications(const Target& t, std::vector<store::Store::Not
   // rows after it keep the last write the newest.
   if (writer_) writer_->save_alert_states(std::move(rows));
   reactor_->post([this] { pump_outbox(); });
-}
-
-Result<std::map<std::string, std::string>> read_mail_passwords(const config::WatchConfig& cfg) {
-  std::map<std::string, std::string> out;
-  for (const config::Notifier& n : cfg.notifiers) {
-    const auto* m = std::get_if<config::EmailNotifier>(&n.kind);
-    if (!m || m->password_file.empty()) continue;
-    auto text = sys::read_input_file(m->password_file, 4096);
-    if (!text) return tl::unexpected(text.error());
-    std::string pw = std::move(*text);
-    while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();  // one line
-    out[n.name] = std::move(pw);
-  }
-  return out;
 }
 
 void Daemon::pump_outbox() {

@@ -1,0 +1,90 @@
+"""The daemons' lean images (docs/ARCHITECTURE.md, "Lean daemon images"): `reach relay` and
+`reach guard` exec reach-relay / reach-guard, which map none of the other commands' libraries,
+and behave exactly as the command run inside `reach` (a copy of reach with no image beside it
+runs in-process, as an install without them would)."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from guard_lab import guard_config, start_guard, stop, wait_for
+from test_guard import failure_lines
+from test_relay import Topo
+
+# Libraries only other commands use: a lean image must not even map them. (guard sends webhooks
+# through libcurl; watch's probers bring net-snmp and c-ares.)
+NOT_IN_RELAY = ("libnetsnmp", "libcares", "libcurl", "libsqlite3", "libre2", "libsystemd")
+NOT_IN_GUARD = ("libnetsnmp", "libcares")
+
+
+@pytest.fixture
+def in_process(reach, tmp_path) -> Path:
+    """A copy of reach alone in a directory: no lean image beside it, so it runs in-process."""
+    d = tmp_path / "bin"
+    d.mkdir()
+    copy = d / "reach"
+    shutil.copy2(reach, copy)
+    return copy
+
+
+def image(pid: int) -> tuple[str, str]:
+    """The running executable of pid and the libraries it maps."""
+    exe = os.readlink(f"/proc/{pid}/exe")
+    libs = {l.split()[-1] for l in Path(f"/proc/{pid}/maps").read_text().splitlines() if ".so" in l}
+    return exe, " ".join(sorted(libs))
+
+
+def run(binary, *args):
+    r = subprocess.run([str(binary), *args], capture_output=True, text=True, timeout=30)
+    return r.returncode, r.stdout, r.stderr.replace(str(binary), "REACH")
+
+
+@pytest.mark.parametrize("args", [
+    ["relay", "--help"], ["guard", "--help"], ["guard", "check", "--help"],
+    ["relay", "--bogus"], ["relay", "--send-proxy"], ["guard", "check"], ["guard", "--version"],
+    ["relay", "--validate", "[::]:80", "--to", "198.18.1.2:80", "--send-proxy", "v3"],
+    ["relay", "--validate", "[::]:80", "--to", "198.18.1.2:80", "--send-proxy", "v2"],
+    ["guard", "--validate", "--config", "/nonexistent/guard.yml"],
+    ["relay", "--netns", "reach-lean-none", "[::]:80", "--to", "198.18.1.2:80"],
+])
+def test_same_help_messages_and_exit_codes_as_in_process(reach, in_process, args):
+    lean = run(reach, *args)
+    assert lean == run(in_process, *args)
+    assert lean[1] + lean[2], "said nothing"
+
+
+def test_relay_runs_its_lean_image_and_in_process_without_it(lab, reach, in_process, tmp_path):
+    t = Topo(lab)
+    t.serve(tmp_path)
+    for binary, exe_name, lean in ((reach, "reach-relay", True), (in_process, str(in_process), False)):
+        proc = t.start_relay(binary, "[::]:80", "--to", f"{t.backends[0][1]}:80", "--no-blackhole",
+                             "--no-health-checks")
+        try:
+            exe, libs = image(proc.pid)
+            assert exe.endswith(exe_name), exe
+            for lib in NOT_IN_RELAY:
+                assert (lib in libs) != lean, f"{exe} maps {libs}"
+            assert bytes.fromhex(t.connect("through")["reply"]) == b"ok 7"
+        finally:
+            assert lab.stop(proc) == 0
+
+
+def test_guard_runs_its_lean_image(lab, reach, tmp_path):
+    h = lab.host("guard")
+    log = tmp_path / "auth.log"
+    log.touch()
+    out = tmp_path / "guard.out"
+    g = start_guard(h, reach, guard_config(tmp_path, log, failures=3), out, "--dry-run", ready="dry run: watching")
+    try:
+        exe, libs = image(g.pid)
+        assert exe.endswith("reach-guard"), exe
+        for lib in NOT_IN_GUARD:
+            assert lib not in libs, f"{exe} maps {libs}"
+        with open(log, "a") as f:
+            f.write(failure_lines(["198.18.5.5"], 3))
+        assert wait_for(lambda: '"type":"ban"' in out.read_text(), 10), out.read_text()
+    finally:
+        assert stop(h, g) == 0
