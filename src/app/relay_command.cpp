@@ -9,11 +9,14 @@ void RelayCommand::add_to(CLI::App& app) {
   auto& ro = opts;
   auto* rl = sub = app.add_subcommand("relay", "a dual-stack front door: forward connections to backends with the client's address (PROXY protocol, Forwarded)");
   rl->add_option("listen", ro.listen, "addresses to accept on: '[::]:80' (IPv6), 0.0.0.0:80, :80 (both families)");
-  rl->add_option("--to", ro.to, "backends, address:port or [IPv6]:port (several: round-robin)");
+  // One value per flag: `--to A B` would take listen address B for a backend without a word.
+  rl->add_option("--to", ro.to, "a backend, address:port or [IPv6]:port (repeat the flag for several)")->allow_extra_args(false);
   rl->add_option("--send-proxy", ro.send_proxy, "tell the backends the client's address with a PROXY header: v1, v2 or none (default)");
-  rl->add_option("--accept-proxy", ro.accept_proxy, "expect a PROXY header (v1 or v2) from clients in these prefixes (a load balancer in front)");
+  rl->add_option("--accept-proxy", ro.accept_proxy, "expect a PROXY header (v1 or v2) from clients in this prefix (a load balancer in front; repeat for several)")
+      ->allow_extra_args(false);
   rl->add_flag("--http", ro.http, "HTTP/1: add Forwarded, X-Forwarded-For and X-Forwarded-Proto to every request");
-  rl->add_option("--trusted", ro.trusted, "with --http: keep the Forwarded/X-Forwarded-* of clients in these prefixes (else dropped)");
+  rl->add_option("--trusted", ro.trusted, "with --http: keep the Forwarded/X-Forwarded-* of clients in this prefix (else dropped; repeat for several)")
+      ->allow_extra_args(false);
   rl->add_option("--balance", ro.balance, "roundrobin (default) or leastconn");
   rl->add_option("--connect-timeout", ro.connect_timeout, "time a backend has to accept (default 5s)");
   rl->add_option("--idle-timeout", ro.idle_timeout, "close a connection quiet this long (default 5m)");

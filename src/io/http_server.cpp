@@ -32,6 +32,7 @@ namespace {
 // A burst of scrapers or /probe calls must not overflow the accept queue (a dropped SYN costs
 // the client a 1 s retransmit); the kernel caps it at net.core.somaxconn.
 constexpr int kBacklog = 1024;
+const std::string kGet = "GET";
 
 struct Route {
   std::string method, path;
@@ -150,15 +151,18 @@ struct HttpServer::Impl {
   }
 
   const HttpHandler* find(const HttpServerRequest& req, std::string& allow) const {
+    // HEAD is GET without the body (RFC 9110 §9.3.2; MHD leaves the body out): `curl -I` and
+    // uptime checkers use it.
+    const std::string& method = req.method == "HEAD" ? kGet : req.method;
     for (const auto& r : exact)
       if (r.path == req.path) {
-        if (r.method == req.method) return &r.handler;
+        if (r.method == method) return &r.handler;
         allow += (allow.empty() ? "" : ", ") + r.method;
       }
     const Route* best = nullptr;
     for (const auto& r : prefix) {
       if (req.path.compare(0, r.path.size(), r.path) != 0) continue;
-      if (r.method != req.method) {
+      if (r.method != method) {
         allow += (allow.empty() ? "" : ", ") + r.method;
         continue;
       }

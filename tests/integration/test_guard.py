@@ -329,7 +329,11 @@ def test_validate_test_rule_and_flags_say_what_is_wrong(lab, reach, tmp_path):
                        (["--dry-run", "--uninstall"], "--dry-run is the daemon's rehearsal; --uninstall does not take it"),
                        (["--list", "--unban", "198.18.6.6"], "--list and --unban are separate runs: give one of them"),
                        (["--unban", "198.18.6.6", "--ban", "198.18.6.7"], "--unban and --ban are separate runs: give one of them"),
-                       (["--list", "--ban-time", "1h"], "--ban-time goes with --ban")):
+                       (["--list", "--ban-time", "1h"], "--ban-time goes with --ban"),
+                       (["--ban", "198.18.0.0/20"],
+                        "--ban 198.18.0.0/20: a /20 has no ban set (IPv4: /32 or /24; IPv6: /128, /64 or /48)"),
+                       (["--ban", "224.0.0.1"],
+                        "--ban 224.0.0.1: never banned (loopback, link-local, multicast or unspecified)")):
         r = subprocess.run(base + args, capture_output=True, text=True, timeout=20)
         assert (r.returncode, r.stdout, r.stderr) == (2, "", f"reach guard: {said}\n"), (args, r)
     r = subprocess.run([str(reach), "guard", "--help"], capture_output=True, text=True, timeout=20)

@@ -330,6 +330,11 @@ def test_validate_prints_every_error_with_its_line(reach, tmp_path):
     r = subprocess.run([str(reach), "relay", ":80", "--to", "198.18.1.2:80", "--metrics", "bad", "--validate"],
                        capture_output=True, text=True, timeout=20)
     assert r.returncode == 2 and r.stderr.startswith('command line: --metrics: listen address "bad"'), r
+    # One backend per --to: a listen address written after it stays a listen address.
+    r = subprocess.run([str(reach), "relay", "[::]:8080", "--to", "198.18.2.2:80", "198.18.1.1:8080", "--validate"],
+                       capture_output=True, text=True, timeout=20)
+    assert (r.returncode, r.stderr) == (0, ""), r
+    assert r.stdout == "reach relay: options: ok: listen [::]:8080, 198.18.1.1:8080 -> 198.18.2.2:80\n", r
 
 
 def test_reload_applies_limits_keeps_connections_and_names_failures(lab, reach, tmp_path):

@@ -26,6 +26,7 @@ import os
 import random
 import resource
 import selectors
+import signal
 import socket
 import statistics
 import sys
@@ -495,6 +496,40 @@ if __name__ != "__main__":
         defence = [e for e in rl.events() if e.get("type") == "relay_defence"]
         assert defence and defence[0]["blackhole"] is True, defence
         assert any(e.get("type") == "relay_ban" and e["prefix"] == "2001:db8:f1ff:1::/64" for e in rl.events())
+
+    def test_a_deleted_table_is_made_again_and_the_hosts_own_prefix_never_goes_to_the_kernel(relay_lab):
+        """`reach guard --uninstall` or `nft flush ruleset` (a restart of nftables) deleted the table
+        under a running relay: its next ban makes it again. A flood from a /64 that holds one of
+        the relay host's own addresses is refused by the relay but never cut off in the kernel."""
+        rl = relay_lab()
+        rl.relay.run(["nft", "delete", "table", "inet", "reach"])
+        flooder = rl.popen_client("--flood", "--relay", rl.relay6, "--net", FLOOD_NET, "--seconds", "3",
+                                  "--inflight", "400", "--hold", "1")
+        flooder.communicate(timeout=30)
+        deadline = time.monotonic() + 5
+        while "2001:db8:f1ff:1::" not in rl.ban6_64() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "2001:db8:f1ff:1::" in rl.ban6_64(), rl.events()[-5:]
+        assert "reach_relay_blackhole_ready 1" in rl.metrics()
+        # The host's own address in the next /64, known from the next reload.
+        own_net = "2001:db8:f1ff:2::"
+        rl.relay.run(["ip", "-6", "addr", "add", own_net + "1/128", "dev", "lo"])
+        rl.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 5
+        while not any(e.get("type") == "relay_reload" for e in rl.events()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert any(e.get("type") == "relay_reload" and e.get("ok") for e in rl.events()), rl.events()[-5:]
+        flooder = rl.popen_client("--flood", "--relay", rl.relay6, "--net", own_net, "--seconds", "3",
+                                  "--inflight", "400", "--hold", "1")
+        flooder.communicate(timeout=30)
+        deadline = time.monotonic() + 5
+        while not any(e.get("type") == "relay_ban" and e["prefix"] == own_net + "/64" for e in rl.events()) \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert any(e.get("type") == "relay_ban" and e["prefix"] == own_net + "/64" for e in rl.events())
+        time.sleep(0.5)  # two ticks: a batch would be in the kernel by now
+        assert own_net not in rl.ban6_64()
+        assert metric(rl.metrics(), 'reach_relay_bans_total{result="allow_listed"}') >= 1
 
     def test_established_first_when_the_connection_cap_is_reached(relay_lab):
         cap = 12

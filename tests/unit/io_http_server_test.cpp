@@ -88,6 +88,13 @@ TEST_F(HttpServerLoop, RoutesQueryHeadersAndErrors) {
   EXPECT_EQ(r.body, "a=x y&z x=Hello peer4=1");
   EXPECT_EQ(get_on_thread(req("/nothing")).status, 404);
   EXPECT_EQ(get_on_thread(req("/post")).status, 405);
+  // HEAD is answered as GET, without the body.
+  auto head = req("/echo?a=1");
+  head.headers = {"x-Test: h"};
+  head.method = "HEAD";
+  const auto h = get_on_thread(head);
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.body, "");
 }
 
 TEST_F(HttpServerLoop, PrefixRoutesLongestWins) {

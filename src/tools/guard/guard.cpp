@@ -261,6 +261,14 @@ int unban(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream
 int manual_ban(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream& err) {
   auto target = parse_target(o.ban, s, true);
   if (!target) return (err << "reach guard: --ban " << o.ban << ": not an address or prefix\n"), 2;
+  // Said as what it is, before anything opens (the kernel batch would only count it as refused).
+  if (io::set_for(*target).empty())
+    return (err << "reach guard: --ban " << o.ban << ": a /" << target->len
+                << " has no ban set (IPv4: /32 or /24; IPv6: /128, /64 or /48)\n"),
+           2;
+  if (io::ban_refused(*target, {}))
+    return (err << "reach guard: --ban " << o.ban << ": never banned (loopback, link-local, multicast or unspecified)\n"),
+           2;
   TimeNs duration = 0;
   if (!o.ban_time.empty()) {
     auto d = config::parse_duration(o.ban_time);

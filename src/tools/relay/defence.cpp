@@ -4,12 +4,15 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "sys/own_addresses.hpp"
 #include "sys/procfs.hpp"
 
 namespace reach::tools::relay {
 
 namespace {
 
+// A sink that keeps failing is said this often at most (the tick is 100 ms).
+constexpr TimeNs kBanErrorEvery = 10 * kNsPerSec;
 constexpr std::size_t kMaxEvents = 1000;
 constexpr std::size_t kMaxPending = 100000;  // bans waiting for the kernel (a failing sink)
 constexpr std::size_t kTopPrefixes = 20;
@@ -18,6 +21,15 @@ constexpr std::size_t kTopPrefixes = 20;
 constexpr std::size_t kMaxHitClients = 500;
 // Prefixes whose evictions /metrics keeps a count of (the top ones are shown).
 constexpr std::size_t kMaxEvictPrefixes = 4096;
+
+// What the kernel sets never take: the allow-list and this host's own addresses (a flood that
+// shares the relay's /64 must not cut the host off from itself, as guard never bans them either).
+std::vector<IpPrefix> kernel_allow(const std::vector<IpPrefix>& allow) {
+  std::vector<IpPrefix> out = allow;
+  if (auto own = sys::own_addresses())
+    for (const IpAddr& a : *own) out.push_back(prefix_of(a, a.is_v4() ? 32 : 128));
+  return out;
+}
 
 }  // namespace
 
@@ -56,7 +68,7 @@ std::unique_ptr<Defence> Defence::create(DefenceConfig config, BanSink sink) {
     auto sets = io::NftSets::open(d->config_.nft);
     Result<void> ready = sets ? Result<void>{} : Result<void>(tl::unexpected(sets.error()));
     if (sets) {
-      sets->set_allow_list(d->config_.limits.allow);
+      sets->set_allow_list(kernel_allow(d->config_.limits.allow));
       ready = sets->ensure();
     }
     if (ready) {
@@ -202,7 +214,7 @@ std::string Defence::reconfigure(const engine::RelayLimitsConfig& limits, TimeNs
   config_.limits = next;
   config_.head_deadline = head_deadline;
   config_.upstreams = std::move(upstreams);
-  if (nft_) nft_->set_allow_list(next.allow);
+  if (nft_) nft_->set_allow_list(kernel_allow(next.allow));
   limits_.reconfigure(std::move(next), open, now);
   return note;
 }
@@ -239,13 +251,29 @@ Result<void> Defence::tick(TimeNs now) {
   }
   if (pending_.empty() || !sink_) return {};
   auto r = sink_(pending_);
+  if (!r && nft_) {
+    // The table deleted from outside (`reach guard --uninstall`, `nft flush ruleset` when
+    // nftables restarts): make it again, as guard does, and retry the batch once.
+    if (auto again = nft_->ensure(); again) r = sink_(pending_);
+  }
   if (!r) {
     ++counters_.ban_errors;
-    nlohmann::json e = {{"type", "relay_ban_error"}, {"version", 1}, {"error", r.error().message()},
-                        {"pending", pending_.size()}};
-    event(e.dump());
+    sink_failing_ = true;
+    const std::string msg = r.error().message();
+    if (msg != last_ban_error_ || now - last_ban_error_event_ >= kBanErrorEvery) {
+      nlohmann::json e = {{"type", "relay_ban_error"}, {"version", 1}, {"error", msg}, {"pending", pending_.size()}};
+      event(e.dump());
+      last_ban_error_ = msg;
+      last_ban_error_event_ = now;
+    }
     return tl::unexpected(r.error());
   }
+  if (sink_failing_) {
+    nlohmann::json e = {{"type", "relay_ban_recovered"}, {"version", 1}, {"message", "bans reach the kernel again"}};
+    event(e.dump());
+  }
+  sink_failing_ = false;
+  last_ban_error_.clear();
   ++counters_.ban_batches;
   counters_.bans_pushed += r->added;
   counters_.bans_allowed += r->allowed;

@@ -138,7 +138,9 @@ class Defence {
   const SynCookies& syn_cookies() const { return syn_cookies_; }
   // "black-hole: nftables table inet reach" or "black-hole off: <why>".
   const std::string& blackhole_status() const { return blackhole_status_; }
-  bool blackhole_ready() const { return static_cast<bool>(sink_); }
+  // False while the last batch failed (e.g. the table was deleted from outside, until a tick
+  // recreates it).
+  bool blackhole_ready() const { return static_cast<bool>(sink_) && !sink_failing_; }
 
   const engine::RelayLimits& limits() const { return limits_; }
 
@@ -155,6 +157,9 @@ class Defence {
   SynCookies syn_cookies_;
   std::string blackhole_status_;
   TimeNs last_evict_ = 0;
+  bool sink_failing_ = false;
+  TimeNs last_ban_error_event_ = 0;  // a failing sink is said once per kBanErrorEvery, not per tick
+  std::string last_ban_error_;
   // Clients refused for their own prefix's limits since the last tick: one relay_limit event
   // each per tick, however many attempts (a flood makes one line per client per 100 ms).
   struct LimitHit {

@@ -11,7 +11,12 @@ int run_relay(const RelayOptions& opts, std::ostream& out, std::ostream& err) {
     return 2;
   }
   if (opts.validate) {
-    out << "reach relay: " << (opts.config.empty() ? "options" : opts.config) << ": ok\n";
+    // What it would run, so a flag that took a value it should not have shows here.
+    std::string listen, to;
+    for (const auto& l : cfg->listen) listen += (listen.empty() ? "" : ", ") + l;
+    for (const auto& b : cfg->backends) to += (to.empty() ? "" : ", ") + b.text;
+    out << "reach relay: " << (opts.config.empty() ? "options" : opts.config) << ": ok: listen " << listen << " -> " << to
+        << '\n';
     return 0;
   }
   auto s = relay::Server::create(opts, std::move(*cfg), out, err);
