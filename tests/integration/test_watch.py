@@ -270,6 +270,20 @@ def test_an_ipv6_target_is_named_in_brackets_everywhere(lab, reach, tmp_path):
     assert rounds == want, rounds
 
 
+def stderr_lines(proc, n, timeout):
+    """Up to n lines the process wrote on stderr, waiting at most `timeout` seconds for them."""
+    out, end = [], time.monotonic() + timeout
+    while len(out) < n and not proc.stderr.closed:
+        ready, _, _ = select.select([proc.stderr], [], [], max(0.0, end - time.monotonic()))
+        if not ready:
+            break
+        line = proc.stderr.readline()
+        if not line:
+            break
+        out.append(line.rstrip("\n"))
+    return out
+
+
 def test_reload_keeps_the_rhythm_of_targets_that_stayed(lab, reach, tmp_path):
     p = lab.pair()
     lab.local_addresses(p.server, "198.18.250.0/28")
@@ -289,7 +303,15 @@ def test_reload_keeps_the_rhythm_of_targets_that_stayed(lab, reach, tmp_path):
         assert "reloaded" in r.stdout
         time.sleep(0.4)
     time.sleep(1.5)
+    # Said on stderr: the start, each SIGHUP reload; a failed one once (it was twice).
+    cfg.write_text(cfg.read_text() + "bogus_key: 1\n")
+    proc.send_signal(signal.SIGHUP)
+    said = stderr_lines(proc, 6, 3)  # a sixth line would be the failure said twice
     assert lab.stop(proc) == 0
+    assert said[0].startswith(f"reach watch: {cfg}: watching 2 targets"), said
+    assert said[1:4] == [f"reach watch: {cfg}: reloaded: watching 2 targets"] * 3, said
+    assert said[4].startswith("reach watch: reload failed: ") and "bogus_key" in said[4], said
+    assert len(said) == 5, said
     rounds = [e for e in lablib.parse_ndjson(events.read_text()) if e["type"] == "round"]
     times = {}
     for e in rounds:

@@ -268,7 +268,10 @@ Result<void> Daemon::start() {
   stop_on(SIGTERM);
   if (!opts_.config_path.empty())
     (void)reactor_->on_signal(SIGHUP, [this] {
-      if (auto r = reload(); !r) err_ << "reach watch: reload: " << r.error().message() << '\n';
+      // A failure was said once by reload() (its error event); success is said here.
+      if (reload())
+        err_ << "reach watch: " << opts_.config_path << ": reloaded: watching " << targets_.size() << " targets\n"
+             << std::flush;
     });
   // The history thread only now: it inherits the capabilities this one kept and the signals
   // the loop blocked (a stop signal must go to the loop's signalfd, not kill the process there).
@@ -298,8 +301,10 @@ std::string Daemon::startup_line() const {
 Result<void> Daemon::reload() {
   std::ifstream in(opts_.config_path, std::ios::binary);
   if (!in) {
+    const int e = errno;
     reload_error_ = fmt::format("{}: cannot read", opts_.config_path);
-    return fail("reload", opts_.config_path, errno, "cannot read the file");
+    emit(WatchEvent{WatchEvent::Kind::error, wall_now(), {}, {}, {}, {}, "reload failed: " + reload_error_, 0});
+    return fail("reload", opts_.config_path, e, "cannot read the file");
   }
   std::stringstream text;
   text << in.rdbuf();
@@ -311,8 +316,13 @@ Result<void> Daemon::reload() {
     return tl::unexpected(cfg.error().to_error());
   }
   if (cfg->modules != opts_.config.modules && cfg->modules) {
-    if (auto m = load_modules(*cfg->modules)) opts_.modules = *m;
-    else return tl::unexpected(m.error());
+    if (auto m = load_modules(*cfg->modules)) {
+      opts_.modules = *m;
+    } else {
+      reload_error_ = m.error().message();
+      emit(WatchEvent{WatchEvent::Kind::error, wall_now(), {}, {}, {}, {}, "reload failed: " + reload_error_, 0});
+      return tl::unexpected(m.error());
+    }
   }
   if (cfg->listen != opts_.config.listen || cfg->db != opts_.config.db)
     err_ << "reach watch: reload: listen and db changes take effect at the next start\n";
