@@ -14,4 +14,12 @@ Result<Fd> lock_file(const std::string& path) {
   return fd;
 }
 
+Result<Fd> lock_for_daemon(const std::string& data_path, const std::string& daemon) {
+  const std::string lock = data_path + "." + daemon + ".lock";
+  auto fd = lock_file(lock);
+  if (!fd && fd.error().err == EWOULDBLOCK)
+    return fail(daemon, data_path, 0, "another reach " + daemon + " is already writing this file (it holds " + lock + ")");
+  return fd;
+}
+
 }  // namespace reach::sys

@@ -12,4 +12,9 @@ namespace reach::sys {
 // process holds it.
 Result<Fd> lock_file(const std::string& path);
 
+// One daemon of a kind per data file: locks DATA.DAEMON.lock ("watch.db.watch.lock"). When another
+// process holds it: {op DAEMON, addr DATA, "another reach DAEMON is already writing this file
+// (it holds LOCK)"} — two watch daemons on one database wrote every round twice.
+Result<Fd> lock_for_daemon(const std::string& data_path, const std::string& daemon);
+
 }  // namespace reach::sys

@@ -247,6 +247,9 @@ def test_uninstall_removes_only_our_table(lab, reach, tmp_path):
     log.touch()
     cfg = guard_config(tmp_path, log)
     g = start_guard(h, reach, cfg, tmp_path / "guard.out")
+    # A second daemon on the same state file is refused (both banned, both wrote it).
+    r = h.run([str(reach), "guard", "--config", str(cfg)], check=False, timeout=20)
+    assert r.returncode == 2 and "another reach guard is already writing this file" in r.stderr, r
     assert stop(h, g) == 0
     assert "table inet reach" in ruleset(h)
     r = h.run([str(reach), "guard", "--uninstall"], check=False)

@@ -194,6 +194,11 @@ def test_metrics_probe_and_api(lab, reach, tmp_path):
     code, body = http_get(p.client, "http://127.0.0.1:9798/api/v1/targets/web1/history")
     points = json.loads(body)["points"]
     assert code == 200 and len(points) >= 2 and all(pt["received"] >= 1 for pt in points), body
+    # A second daemon on the same database is refused (it wrote every round a second time).
+    r = p.client.run([str(reach), "watch", "--config", str(cfg), "--listen", "127.0.0.1:9797"], check=False, timeout=20)
+    assert r.returncode == 2 and r.stdout == "", r
+    assert (f"{tmp_path / 'watch.db'}: another reach watch is already writing this file "
+            f"(it holds {tmp_path / 'watch.db'}.watch.lock)") in r.stderr, r
     # A %00 would cut the name to web1 and answer for it: refused.
     code, body = http_get(p.client, "http://127.0.0.1:9798/api/v1/targets/web1%00x/history")
     assert code == 400 and "NUL" in body, (code, body)

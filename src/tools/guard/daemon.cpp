@@ -22,6 +22,7 @@
 #include "sys/caps.hpp"
 #include "sys/daemon_privs.hpp"
 #include "sys/log_file.hpp"
+#include "sys/file_lock.hpp"
 #include "sys/own_addresses.hpp"
 #include "tools/guard/countries.hpp"
 #include "tools/guard/setup.hpp"
@@ -113,6 +114,7 @@ class Daemon {
   std::ostream& err_;
   engine::GuardDecider decider_;
   std::unique_ptr<store::GuardStore> store_;
+  sys::Fd state_lock_;  // one guard daemon per state file (sys::lock_for_daemon)
   std::unique_ptr<store::Store> outbox_;
   std::unique_ptr<notify::OutboxSender> sender_;
   std::optional<io::NftSets> nft_;
@@ -141,6 +143,11 @@ Result<void> Daemon::start() {
     store::GuardStoreOptions so;
     so.path = s_.state_path;
     so.read_only = dry;
+    if (!dry) {
+      auto lock = sys::lock_for_daemon(so.path, "guard");
+      if (!lock) return tl::unexpected(lock.error());
+      state_lock_ = std::move(*lock);
+    }
     auto st = store::GuardStore::open(so);
     if (!st && !dry) return tl::unexpected(st.error());
     if (st) {

@@ -14,6 +14,7 @@
 #include "sys/caps.hpp"
 #include "sys/clock.hpp"
 #include "sys/daemon_privs.hpp"
+#include "sys/file_lock.hpp"
 #include "sys/localtime.hpp"
 #include "sys/random.hpp"
 #include "tools/watch/module_spec.hpp"
@@ -192,6 +193,9 @@ Result<void> Daemon::start() {
     store::Options so;
     so.path = *opts_.config.db;
     so.retention = {opts_.config.history.raw, opts_.config.history.minute, opts_.config.history.hour};
+    auto lock = sys::lock_for_daemon(so.path, "watch");
+    if (!lock) return tl::unexpected(lock.error());
+    db_lock_ = std::move(*lock);
     auto s = store::Store::open(so);
     if (!s) return tl::unexpected(s.error());
     store_ = std::move(*s);

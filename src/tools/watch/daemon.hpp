@@ -28,6 +28,7 @@
 #include "model/watch_metrics.hpp"
 #include "store/store.hpp"
 #include "store/writer.hpp"
+#include "sys/fd.hpp"
 #include "tools/notify/mail_passwords.hpp"
 #include "tools/notify/outbox_sender.hpp"
 #include "tools/usage/runner.hpp"
@@ -155,6 +156,7 @@ class Daemon {
   std::unique_ptr<io::HttpServer> http_;
   std::unique_ptr<io::Worker> metrics_worker_;  // renders /metrics off the loop; before http_ dies
   engine::WatchScheduler sched_;
+  sys::Fd db_lock_;  // one watch daemon per database (sys::lock_for_daemon)
   std::unordered_map<std::uint32_t, Target> targets_;
   std::map<std::string, std::uint32_t, std::less<>> by_name_;
   std::uint32_t next_id_ = 1;
