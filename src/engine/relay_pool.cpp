@@ -7,9 +7,17 @@ namespace reach::engine {
 RelayPool::RelayPool(std::size_t backends, PoolBalance balance, int fall, int rise)
     : b_(backends), balance_(balance), fall_(std::max(fall, 1)), rise_(std::max(rise, 1)) {}
 
-std::optional<std::size_t> RelayPool::pick(const std::vector<bool>& tried) {
+std::optional<std::size_t> RelayPool::pick(const std::vector<bool>& tried, TimeNs now) {
+  const auto fresh = pick_from(tried, now);
+  // Every usable one failed lately: trying one again beats refusing the client.
+  return fresh ? fresh : pick_from(tried, 0);
+}
+
+std::optional<std::size_t> RelayPool::pick_from(const std::vector<bool>& tried, TimeNs now) {
   const std::size_t n = b_.size();
-  auto usable = [&](std::size_t i) { return b_[i].up && (i >= tried.size() || !tried[i]); };
+  auto usable = [&](std::size_t i) {
+    return b_[i].up && (i >= tried.size() || !tried[i]) && (now == 0 || b_[i].avoid_until <= now);
+  };
   if (balance_ == PoolBalance::leastconn) {
     // Ties go round-robin, so equal backends share a burst of new connections.
     std::optional<std::size_t> best;
@@ -34,6 +42,7 @@ std::optional<bool> RelayPool::checked(std::size_t i, bool ok, std::string reaso
   Backend& b = b_[i];
   b.last_reason = std::move(reason);
   if (ok) {
+    b.avoid_until = 0;
     b.fail_run = 0;
     ++b.ok_run;
     if (!b.up && b.ok_run >= rise_) return b.up = true;

@@ -247,6 +247,25 @@ def test_failover_recovery_and_reload_keeps_connections(lab, reach, tmp_path):
         assert lab.stop(relay) == 0
 
 
+def test_a_backend_whose_connect_failed_is_set_aside_without_health_checks(lab, reach, tmp_path):
+    """`--to DEAD --to ALIVE --no-health-checks`: every new connection went to the dead backend
+    first and paid its connect timeout. Now one does; the next ones go straight to the live one."""
+    t = Topo(lab, backends=2)
+    out = t.serve(tmp_path, i=1)
+    dead_host, dead = t.backends[0]
+    dead_host.nft("table inet drop80 {\n chain input {\n type filter hook input priority 0;\n"
+                  " tcp dport 80 drop\n }\n}\n")  # connects time out, as to a host that is gone
+    alive = t.backends[1][1]
+    t.start_relay(reach, "[::]:80", "--to", f"{dead}:80", "--to", f"{alive}:80", "--connect-timeout", "300ms",
+                  "--no-health-checks", "--no-blackhole", "--metrics", "127.0.0.1:9799")
+    for i in range(8):
+        assert t.connect(f"hello{i}", source_port=41300 + i) is not None
+    assert len(records(out, 8)) == 8
+    metrics = t.relay.run(["curl", "-s", "http://127.0.0.1:9799/metrics"]).stdout
+    assert f'reach_relay_backend_connect_failures_total{{backend="{dead}:80"}} 1' in metrics, metrics
+    assert f'reach_relay_backend_connections_total{{backend="{alive}:80"}} 8' in metrics, metrics
+
+
 def test_slow_head_is_cut_and_bad_input_refused(lab, reach, tmp_path):
     t = Topo(lab)
     out = t.serve(tmp_path, mode="http")

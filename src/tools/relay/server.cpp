@@ -295,7 +295,9 @@ std::string Server::fd_note(const config::RelayConfig& c) const {
                      c.limits.max_conns, fds_wanted(c));
 }
 
-std::optional<std::size_t> Server::pick_backend(const std::vector<bool>& tried) { return pool_->pick(tried); }
+std::optional<std::size_t> Server::pick_backend(const std::vector<bool>& tried) {
+  return pool_->pick(tried, reactor_->now());
+}
 BackendRef Server::backend(std::size_t i) const { return backends_.at(i); }
 void Server::backend_opened(std::size_t i) {
   pool_->opened(i);
@@ -308,8 +310,8 @@ void Server::backend_closed(const std::string& text) {
     if (backends_[i].text == text) pool_->closed(i);
 }
 void Server::backend_failed(std::size_t i, const std::string& reason) {
-  pool_->connect_failed(i);
-  (void)reason;  // counted; the health check says when it is out
+  pool_->connect_failed(i, reactor_->now());
+  (void)reason;  // counted; set aside for a while, and the health check says when it is out
 }
 void Server::bytes(std::uint64_t up, std::uint64_t down) {
   bytes_up_ += up;
