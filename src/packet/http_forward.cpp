@@ -29,6 +29,22 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
+// Equal ignoring case, and with '_' in `name` standing for '-' in `dashed`.
+bool same_header(std::string_view name, std::string_view dashed) {
+  return name.size() == dashed.size() && std::equal(name.begin(), name.end(), dashed.begin(), [](char x, char y) {
+           return ((x == '_' ? '-' : x) | 0x20) == (y | 0x20);
+         });
+}
+
+// Headers besides ours that frameworks read as the client's address, host or scheme (nginx's
+// X-Real-IP, X-Forwarded-Host/-Port, Akamai's True-Client-IP...): kept from a trusted client only.
+bool client_claim(std::string_view f) {
+  for (std::string_view h : {"x-real-ip", "x-forwarded-host", "x-forwarded-port", "x-forwarded-server", "x-client-ip",
+                             "true-client-ip", "x-cluster-client-ip", "client-ip"})
+    if (same_header(f, h)) return true;
+  return false;
+}
+
 void add(Buffer& out, std::string_view s) { out.insert(out.end(), s.begin(), s.end()); }
 
 }  // namespace
@@ -72,6 +88,13 @@ struct HttpForward::Impl {
     auto join = [](std::string& list, const std::string& v) { list += (list.empty() ? "" : ", ") + v; };
     for (const auto& [f, v] : headers) {
       const bool ours = iequals(f, "forwarded") || iequals(f, "x-forwarded-for") || iequals(f, "x-forwarded-proto");
+      // X_Forwarded_For is never passed on: CGI, PHP and WSGI give it the same variable as
+      // X-Forwarded-For (why nginx and Apache drop underscored names). Look-alikes of the
+      // client's address go on from a trusted client only.
+      const bool underscored = f.find('_') != std::string::npos;
+      if (!ours && (same_header(f, "x-forwarded-for") || same_header(f, "x-forwarded-proto") ||
+                    same_header(f, "forwarded") || (client_claim(f) && (underscored || !who.trusted))))
+        continue;
       if (!ours) {
         add(out, f);
         add(out, ": ");

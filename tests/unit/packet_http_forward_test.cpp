@@ -51,6 +51,22 @@ TEST(HttpForward, ForgedHeadersDroppedAtEverySplit) {
   }
 }
 
+// Look-alikes (new-user finding): X_Forwarded_For reaches a CGI/PHP/WSGI app as X-Forwarded-For;
+// X-Real-IP and X-Forwarded-Host are read as the client and host by many frameworks.
+TEST(HttpForward, LookAlikesOfTheClientsAddressAreDroppedUnlessTrusted) {
+  const std::string in =
+      "GET / HTTP/1.1\r\nHost: s\r\nX_Forwarded_For: 198.18.7.7\r\nX-Real-IP: 198.18.9.8\r\nx-forwarded-host: evil\r\n"
+      "X_Real_IP: 198.18.8.4\r\nTrue-Client-IP: 6.6.6.6\r\nX-Request-Id: 42\r\n\r\n";
+  HttpForward untrusted(v6_client());
+  EXPECT_EQ(run(untrusted, in, 1000), std::string("GET / HTTP/1.1\r\nHost: s\r\nX-Request-Id: 42\r\n") + kAdded);
+  HttpForward trusted(v6_client(true));
+  const std::string out = run(trusted, in, 1000);
+  EXPECT_NE(out.find("X-Real-IP: 198.18.9.8\r\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("x-forwarded-host: evil\r\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("X_Forwarded_For"), std::string::npos) << out;
+  EXPECT_EQ(out.find("X_Real_IP"), std::string::npos) << out;
+}
+
 TEST(HttpForward, TrustedUpstreamKeepsAndAppends) {
   HttpForward f(v6_client(true));
   const std::string out = run(f,
