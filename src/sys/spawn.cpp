@@ -1,6 +1,7 @@
 #include "sys/spawn.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -175,6 +176,19 @@ Result<void> kill_child(pid_t pid, int signo) {
   ::kill(-pid, signo);  // its group (may be gone already or changed by the child)
   if (::kill(pid, signo) != 0 && errno != ESRCH) return fail("kill", std::to_string(pid), errno);
   return {};
+}
+
+void exec_beside_self(const std::vector<std::string>& beside, char** argv) {
+  char self[PATH_MAX];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return;
+  self[n] = '\0';
+  std::string dir(self);
+  dir.erase(dir.rfind('/') + 1);
+  for (const std::string& rel : beside) {
+    const std::string path = dir + rel;
+    if (::access(path.c_str(), X_OK) == 0) ::execv(path.c_str(), argv);
+  }
 }
 
 }  // namespace reach::sys

@@ -26,6 +26,11 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, const std::vector<std:
 // reactor). Past `timeout` the group is killed (SIGKILL) and reaped: error "timed out after N
 // ms". Output over `max_bytes` or a non-zero exit / death by a signal is an error too, naming
 // argv[0].
+// Replaces this process with the first of `beside` (paths relative to the directory of this
+// binary's real path, /proc/self/exe — never argv[0] or PATH) that is executable, with `argv`
+// and the environment as they are. Returns only when none could be run.
+void exec_beside_self(const std::vector<std::string>& beside, char** argv);
+
 Result<std::string> run_command(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                                 TimeNs timeout, std::size_t max_bytes = 64 * 1024);
 
