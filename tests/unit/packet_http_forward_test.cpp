@@ -84,7 +84,7 @@ TEST(HttpForward, BodiesPassAndKeepAliveRequestsAreRewritten) {
   const std::string in =
       "POST /p HTTP/1.1\r\nHost: s\r\nContent-Length: 5\r\n\r\nhello"
       "POST /c HTTP/1.1\r\nHost: s\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
-      "GET /last HTTP/1.1\r\nX-Forwarded-For: 1.1.1.1\r\n\r\n";
+      "GET /last HTTP/1.1\r\nX-Forwarded-For: 198.18.1.1\r\n\r\n";
   const std::string want = std::string("POST /p HTTP/1.1\r\nHost: s\r\nContent-Length: 5\r\n") + kAdded + "hello" +
                            "POST /c HTTP/1.1\r\nHost: s\r\nTransfer-Encoding: chunked\r\n" + kAdded +
                            "3\r\nabc\r\n0\r\n\r\n" + "GET /last HTTP/1.1\r\n" + kAdded;
