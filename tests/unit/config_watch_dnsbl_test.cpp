@@ -6,14 +6,10 @@
 
 #include "config/dnsbl_zones.hpp"
 #include "config/watch_config.hpp"
+#include "watch_config_errors.hpp"
 
 namespace reach::config {
 namespace {
-
-std::string errors_of(const std::string& text) {
-  auto c = parse_watch_config(text, "w.yml");
-  return c ? std::string("OK") : c.error().message();
-}
 
 TEST(WatchConfigDnsbl, TheBriefsExampleParses) {
   auto c = parse_watch_config(R"(targets:

@@ -5,14 +5,10 @@
 #include <string>
 
 #include "config/watch_config.hpp"
+#include "watch_config_errors.hpp"
 
 namespace reach::config {
 namespace {
-
-std::string errors_of(const std::string& text) {
-  auto c = parse_watch_config(text, "w.yml");
-  return c ? std::string("OK") : c.error().message();
-}
 
 TEST(WatchConfigPath, DefaultIsAnIcmpTraceOfThirtyHops) {
   auto c = parse_watch_config("targets:\n  - { name: a, host: 198.18.1.2 }\n", "w.yml");

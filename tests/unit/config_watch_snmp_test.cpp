@@ -5,14 +5,10 @@
 #include <string>
 
 #include "config/watch_config.hpp"
+#include "watch_config_errors.hpp"
 
 namespace reach::config {
 namespace {
-
-std::string errors_of(const std::string& text) {
-  auto c = parse_watch_config(text, "watch.yml");
-  return c ? std::string("OK") : c.error().message();
-}
 
 TEST(WatchSnmpConfig, TheDocumentedExampleParses) {
   auto c = parse_watch_config(R"(targets:
@@ -28,7 +24,7 @@ TEST(WatchSnmpConfig, TheDocumentedExampleParses) {
     port: 1161
     snmp: { version: 3, user: mon, auth_protocol: sha, auth_password: authpass1, priv_protocol: AES, priv_password: privpass1 }
     oids: [.1.3.6.1.2.1.1.3.0]
-)", "watch.yml");
+)", "w.yml");
   ASSERT_TRUE(c) << c.error().message();
   const WatchTarget& a = c->targets[0];
   EXPECT_EQ(a.probe, model::WatchProbe::snmp);
@@ -58,42 +54,42 @@ TEST(WatchSnmpConfig, EveryErrorHasItsLine) {
     const char* error;
   } cases[] = {
       {"targets:\n  - {name: a, probe: snmp, host: h, oids: ['1.3.6.1.2.1.1.3.0.', '1.3.x']}\n",
-       "watch.yml:2: targets[0].oids[0]: \"1.3.6.1.2.1.1.3.0.\" is not a numeric OID (1.3.6.1..., 2..128 numbers "
+       "w.yml:2: targets[0].oids[0]: \"1.3.6.1.2.1.1.3.0.\" is not a numeric OID (1.3.6.1..., 2..128 numbers "
        "below 2^32, the first 0, 1 or 2)\n"
-       "watch.yml:2: targets[0].oids[1]: \"1.3.x\" is not a numeric OID (1.3.6.1..., 2..128 numbers below 2^32, the "
+       "w.yml:2: targets[0].oids[1]: \"1.3.x\" is not a numeric OID (1.3.6.1..., 2..128 numbers below 2^32, the "
        "first 0, 1 or 2)"},
       {"targets:\n  - name: a\n    probe: snmp\n    host: h\n    oids:\n      - 1.3.6.1\n      - 'IF MIB::x'\n"
        "      - '9.1'\n      - '1.4294967296'\n",
-       "watch.yml:7: targets[0].oids[1]: must be a numeric OID (1.3.6.1.2.1.1.3.0) or a MIB name "
+       "w.yml:7: targets[0].oids[1]: must be a numeric OID (1.3.6.1.2.1.1.3.0) or a MIB name "
        "(SNMPv2-MIB::sysUpTime.0)\n"
-       "watch.yml:8: targets[0].oids[2]: \"9.1\" is not a numeric OID (1.3.6.1..., 2..128 numbers below 2^32, the "
+       "w.yml:8: targets[0].oids[2]: \"9.1\" is not a numeric OID (1.3.6.1..., 2..128 numbers below 2^32, the "
        "first 0, 1 or 2)\n"
-       "watch.yml:9: targets[0].oids[3]: \"1.4294967296\" is not a numeric OID (1.3.6.1..., 2..128 numbers below "
+       "w.yml:9: targets[0].oids[3]: \"1.4294967296\" is not a numeric OID (1.3.6.1..., 2..128 numbers below "
        "2^32, the first 0, 1 or 2)"},
       {"targets:\n  - {name: a, probe: snmp, host: h, snmp: {version: 3, user: u}, oids: [1.3.6]}\n",
-       "watch.yml:2: targets[0].snmp: version 3 needs auth_protocol and auth_password (noAuthNoPriv is not "
+       "w.yml:2: targets[0].snmp: version 3 needs auth_protocol and auth_password (noAuthNoPriv is not "
        "supported)"},
       {"targets:\n  - {name: a, probe: snmp, host: h, snmp: {version: 3, user: u, auth_protocol: SHA, auth_password: "
        "x, priv_protocol: AES}, oids: [1.3.6]}\n",
-       "watch.yml:2: targets[0].snmp.auth_password: must be at least 8 characters (SNMPv3 refuses shorter pass "
+       "w.yml:2: targets[0].snmp.auth_password: must be at least 8 characters (SNMPv3 refuses shorter pass "
        "phrases)\n"
-       "watch.yml:2: targets[0].snmp: priv_protocol and priv_password go together"},
+       "w.yml:2: targets[0].snmp: priv_protocol and priv_password go together"},
       {"targets:\n  - {name: a, probe: snmp, host: h, snmp: {version: 3, community: c, user: u, auth_protocol: SHA, "
        "auth_password: 12345678}, oids: [1.3.6]}\n",
-       "watch.yml:2: targets[0].snmp.community: is for version 2c; version 3 uses user"},
+       "w.yml:2: targets[0].snmp.community: is for version 2c; version 3 uses user"},
       {"targets:\n  - {name: a, probe: snmp, host: h, snmp: {version: 1}, oids: [1.3.6]}\n",
-       "watch.yml:2: targets[0].snmp.version: must be 2c (or 2) or 3"},
+       "w.yml:2: targets[0].snmp.version: must be 2c (or 2) or 3"},
       {"targets:\n  - {name: a, probe: snmp, host: h}\n",
-       "watch.yml:2: targets[0].oids: is required for probe snmp (the OIDs to GET)"},
-      {"targets:\n  - {name: a, probe: snmp, oids: [1.3.6]}\n", "watch.yml:2: targets[0].host: is required for probe snmp"},
-      {"targets:\n  - {name: a, host: h, snmp: {community: c}}\n", "watch.yml:2: targets[0].snmp: only for probe snmp"},
-      {"targets:\n  - {name: a, probe: snmp, host: h, oids: []}\n", "watch.yml:2: targets[0].oids: needs at least one OID"},
+       "w.yml:2: targets[0].oids: is required for probe snmp (the OIDs to GET)"},
+      {"targets:\n  - {name: a, probe: snmp, oids: [1.3.6]}\n", "w.yml:2: targets[0].host: is required for probe snmp"},
+      {"targets:\n  - {name: a, host: h, snmp: {community: c}}\n", "w.yml:2: targets[0].snmp: only for probe snmp"},
+      {"targets:\n  - {name: a, probe: snmp, host: h, oids: []}\n", "w.yml:2: targets[0].oids: needs at least one OID"},
       {"targets:\n  - {name: a, probe: snmp, host: h, oids: [{oid: 1.3.6, min: 5, max: 1}, {name: x}]}\n",
-       "watch.yml:2: targets[0].oids[0]: min is above max\nwatch.yml:2: targets[0].oids[1].oid: is required"},
+       "w.yml:2: targets[0].oids[0]: min is above max\nw.yml:2: targets[0].oids[1].oid: is required"},
       {"targets:\n  - {name: a, probe: snmp, host: h, labels: {oid: x}, oids: [1.3.6]}\n",
-       "watch.yml:2: targets[0].labels.oid: is a label of every SNMP series here; choose another name"},
+       "w.yml:2: targets[0].labels.oid: is a label of every SNMP series here; choose another name"},
       {"targets:\n  - {name: a, probe: snmp, host: h, oids: [{oid: 1.3.6, name: n}, {oid: 1.3.7, name: n}]}\n",
-       "watch.yml:2: targets[0].oids[1]: another OID of this target has the name \"n\" (give name:)"},
+       "w.yml:2: targets[0].oids[1]: another OID of this target has the name \"n\" (give name:)"},
   };
   for (const auto& c : cases) EXPECT_EQ(errors_of(c.text), c.error) << c.text;
 }
