@@ -7,6 +7,7 @@ CPU load) are in test_watch_outage.py; the helpers all watch tests share in watc
 Needs root (skips otherwise)."""
 
 import json
+import os
 import select
 import signal
 import subprocess
@@ -208,9 +209,8 @@ def test_metrics_probe_and_api(lab, reach, tmp_path):
     assert caps["CapEff"] == caps["CapPrm"] == 1 << 13 and caps["CapInh"] == 0 and caps["CapAmb"] == 0, caps
     assert "NoNewPrivs:\t1" in status
     # Started by hand, it said so, on stderr (stdout may carry NDJSON events); it is there already.
-    ready, _, _ = select.select([proc.stderr], [], [], 5)
-    first = proc.stderr.readline() if ready else ""
-    assert first == f"reach watch: {cfg}: watching 3 targets; HTTP on 127.0.0.1:9798; history in {tmp_path / 'watch.db'}\n", first
+    first = stderr_lines(proc, 1, 5)
+    assert first == [f"reach watch: {cfg}: watching 3 targets; HTTP on 127.0.0.1:9798; history in {tmp_path / 'watch.db'}"], first
     assert lab.stop(proc) == 0
     # The history stays readable after the daemon stopped: text and MRTG's four lines.
     r = watch(p.client, reach, "--config", str(cfg), "--history", "web1-81")
@@ -276,17 +276,19 @@ def test_an_ipv6_target_is_named_in_brackets_everywhere(lab, reach, tmp_path):
 
 
 def stderr_lines(proc, n, timeout):
-    """Up to n lines the process wrote on stderr, waiting at most `timeout` seconds for them."""
-    out, end = [], time.monotonic() + timeout
-    while len(out) < n and not proc.stderr.closed:
-        ready, _, _ = select.select([proc.stderr], [], [], max(0.0, end - time.monotonic()))
+    """Up to n lines the process wrote on stderr, waiting at most `timeout` seconds for them. Reads
+    the pipe's fd itself: a buffered readline would take several lines at once and select() would
+    then see nothing left to read."""
+    fd, buf, end = proc.stderr.fileno(), b"", time.monotonic() + timeout
+    while buf.count(b"\n") < n:
+        ready, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
         if not ready:
             break
-        line = proc.stderr.readline()
-        if not line:
+        chunk = os.read(fd, 65536)
+        if not chunk:
             break
-        out.append(line.rstrip("\n"))
-    return out
+        buf += chunk
+    return buf.decode(errors="replace").splitlines()[:n]
 
 
 def test_reload_keeps_the_rhythm_of_targets_that_stayed(lab, reach, tmp_path):
