@@ -102,16 +102,23 @@ def test_notifier_down_60s_and_kill_9_in_the_middle_every_notification_arrives_o
         (t, s) for t in "abcd" for s in ("firing", "resolved")), want
     keys = [m["key"] for m in got]
     assert len(keys) == len(set(keys)) == 8, got  # Idempotency-Key: none twice
-    # Each one carried the alert it was decided for: its target, status and startsAt (when the
-    # state it reports began), the same as the daemon's event says.
+    # Each one carried the alert it was decided for: its target, status, and the startsAt the
+    # alert fired with, the same as the daemon's event says. Firing and resolved of one alert
+    # share fingerprint and startsAt (as Alertmanager's do); the resolved one ends when it was
+    # decided, so endsAt - startsAt is the outage.
     sent = {}
     for m in got:
         assert m["path"] == "/alert" and len(m["body"]["alerts"]) == 1, m
         a = m["body"]["alerts"][0]
-        sent[(a["labels"]["target"], a["status"])] = (a["fingerprint"], a["startsAt"])
-    assert len(sent) == len(set(sent.values())) == 8, got
+        sent[(a["labels"]["target"], a["status"])] = (a["fingerprint"], a["startsAt"], a["endsAt"])
+    assert len(sent) == 8, got
+    alerts = {(f, s) for f, s, _ in sent.values()}
+    assert len(alerts) == 4 and all(sent[(t, "firing")][:2] == sent[(t, "resolved")][:2] for t in "abcd"), sent
     for e in want:
-        assert abs(unix(sent[(e["target"], e["type"])][1]) - e["since"]) < 0.001, (e, sent)
+        fingerprint, starts, ends = sent[(e["target"], e["type"])]
+        assert abs(unix(starts) - e["since"]) < 0.001, (e, sent)
+        if e["type"] == "resolved":
+            assert abs(unix(ends) - e["time"]) < 0.001 and unix(ends) > unix(starts), (e, sent)
     assert outage >= OUTAGE
 
 
