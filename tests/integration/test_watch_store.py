@@ -24,15 +24,18 @@ def test_kill_9_loses_at_most_the_round_in_flight(lab, reach, tmp_path):
     events = tmp_path / "events.jsonl"
     proc = p.client.popen([str(reach), "watch", "--config", str(cfg), "--events", str(events)])
     # The API reads what the writer thread committed, without waiting for a flush: 8 rounds of
-    # 200 ms, polled (a slow start under ASan and load is not what this measures).
-    deadline = time.monotonic() + 30
-    points, r = [], None
-    while time.monotonic() < deadline and len(points) < 8:
-        time.sleep(0.25)
-        r = p.client.run(["curl", "-s", "-m", "5", "http://127.0.0.1:9798/api/v1/targets/a/history?points=1000"],
+    # 200 ms of every target, polled (a slow start under ASan and load is not what this measures).
+    def stored_points(name):
+        r = p.client.run(["curl", "-s", "-m", "5", f"http://127.0.0.1:9798/api/v1/targets/{name}/history?points=1000"],
                          check=False, timeout=10)
-        points = json.loads(r.stdout)["points"] if r.returncode == 0 and r.stdout else []
-    assert len(points) >= 8, r.stdout if r else "no answer"
+        return len(json.loads(r.stdout)["points"]) if r.returncode == 0 and r.stdout else 0
+
+    deadline = time.monotonic() + 30
+    seen = {}
+    while time.monotonic() < deadline and (len(seen) < 4 or min(seen.values()) < 8):
+        time.sleep(0.25)
+        seen = {name: stored_points(name) for name in "abcd"}
+    assert len(seen) == 4 and min(seen.values()) >= 8, seen
     time.sleep(0.37)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
@@ -53,7 +56,7 @@ def test_kill_9_loses_at_most_the_round_in_flight(lab, reach, tmp_path):
         con.close()
     assert set(rounds) == {"a", "b", "c", "d"}, rounds
     for name, n in rounds.items():
-        assert n >= 10, rounds
+        assert n >= seen[name] - 1, (rounds, seen)  # what the API had read, less the event not yet written
         # An event is written right after its round is queued: the kill may fall between the
         # two (one more in the database) or before the commit (one fewer), never more.
         assert abs(stored.get(name, 0) - n) <= 1, (name, n, stored)
