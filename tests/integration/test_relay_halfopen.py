@@ -86,17 +86,19 @@ def http_exchange(s, i: int, src: str) -> bool:
 def silent(args) -> int:
     """Opens --total connections at --rate a second, round robin over the silent sources, after a
     burst of --over-conns from addresses of --over-net; never sends a byte (every
-    --halfclose-every'th shuts its side down at once). Each stays open until the relay ends it
-    (counted as EOF or reset), at most --seconds in all. Prints JSON: counts, the most open at
-    once, the time taken."""
+    --halfclose-every'th shuts its side down as soon as it is seen connected). Each stays open
+    until the relay ends it (counted as EOF or reset), at most --seconds in all. A shutdown this
+    process made more than --late seconds after its connect() is counted in halfclosed_late too:
+    its FIN may meet the relay's head timeout. Prints JSON: counts, the most open at once, the
+    time taken."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     srcs = silent_sources()
     over = [f"{args.over_net}{i % 64 + 1:x}" for i in range(args.over_conns)]
     plan = over + [srcs[i % len(srcs)] for i in range(args.total)]
     ep = select.epoll()
-    socks = {}      # fd -> [sock, connected]
-    stats = {"planned": len(plan), "connected": 0, "failed": 0, "halfclosed": 0, "ended_eof": 0, "ended_rst": 0, "got_data": 0,
+    socks = {}      # fd -> [sock, connected, time of connect()]
+    stats = {"planned": len(plan), "connected": 0, "failed": 0, "halfclosed": 0, "halfclosed_late": 0, "ended_eof": 0, "ended_rst": 0, "got_data": 0,
              "max_open": 0, "bind_errors": 0}
     pending = 0
     start = time.monotonic()
@@ -123,7 +125,7 @@ def silent(args) -> int:
                 continue
             n += 1
             s.connect_ex((args.relay, PORT))
-            socks[s.fileno()] = [s, False]
+            socks[s.fileno()] = [s, False, time.monotonic()]
             pending += 1
             ep.register(s.fileno(), select.EPOLLOUT)
         stats["max_open"] = max(stats["max_open"], len(socks))
@@ -146,6 +148,7 @@ def silent(args) -> int:
                 if args.halfclose_every and stats["connected"] % args.halfclose_every == 0:
                     s.shutdown(socket.SHUT_WR)
                     stats["halfclosed"] += 1
+                    stats["halfclosed_late"] += time.monotonic() - entry[2] > args.late
                 ep.modify(fd, select.EPOLLIN)
                 continue
             try:
@@ -404,7 +407,9 @@ if __name__ != "__main__":
                       for r in ("per_prefix_rate", "per_prefix_conns", "global_conns", "memory"))
         assert OVER_CONNS - 256 <= refused < OVER_CONNS, m
         assert hits == refused, (hits, m)
-        assert closed("bad_request") == fl["halfclosed"], m
+        # A FIN sent in time is a bad request; one this slow flooder sent late (past half the head
+        # timeout after its connect) may have met the timeout first, never more than those.
+        assert fl["halfclosed"] - fl["halfclosed_late"] <= closed("bad_request") <= fl["halfclosed"], (fl, m)
         assert closed("head_timeout") + closed("bad_request") == planned - refused, m
         assert fl["ended_rst"] == closed("head_timeout") + refused, (fl, m)
         assert h.metric(m, "reach_relay_connections_active") == 0, m
@@ -429,6 +434,7 @@ if __name__ == "__main__":
     ap.add_argument("--over-net", default=OVER_NET)
     ap.add_argument("--over-conns", type=int, default=0)
     ap.add_argument("--halfclose-every", type=int, default=0)
+    ap.add_argument("--late", type=float, default=1.0)
     ap.add_argument("--inflight", type=int, default=2000)
     ap.add_argument("--dst")
     ap.add_argument("--net")
