@@ -44,7 +44,7 @@ unit: compile
 fuzz:
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREACH_FUZZ=ON \
 	  -DREACH_WERROR=$(WERROR)
-	cmake --build $(FUZZ) -j$(JOBS)
+	cmake --build $(FUZZ) -j$(JOBS) --target fuzzers
 	bash scripts/run-fuzzers.sh $(FUZZ) $(FUZZ_SECONDS)
 
 # Release as packaged (installed under /usr): unit tests, then the .deb is built and inspected.
