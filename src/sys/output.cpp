@@ -5,8 +5,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "sys/signals.hpp"
+#include "sys/syslog.hpp"
 
 namespace reach::sys {
 namespace {
@@ -21,7 +23,31 @@ namespace {
   _exit(141);  // as the shell reports a death by SIGPIPE, should the signal not arrive
 }
 
+std::string g_daemon;  // keep_serving_when_output_fails: who the daemon is; empty for a one-shot
+
 }  // namespace
+
+void keep_serving_when_output_fails(std::string who) {
+  g_daemon = who.empty() ? "reach" : std::move(who);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+bool FdOutput::dropped(int e) {
+  closed_ = closed_ || e == EPIPE;
+  if (said_) return true;
+  said_ = true;
+  const std::string line =
+      g_daemon + ": standard output: " + std::strerror(e) +
+      (e == EPIPE ? " (its reader went away): its output is dropped from now on"
+                  : ": this output is dropped, the next is tried again") +
+      "; still running\n";
+  if (::write(STDERR_FILENO, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    // stderr went with it (`2>&1 | head`): the journal then. daemon.warning, as logger(1) writes it.
+    const std::string ident = g_daemon.substr(0, g_daemon.find(' ')) + "[" + std::to_string(::getpid()) + "]: ";
+    (void)send_local_syslog("<28>" + ident + line.substr(0, line.size() - 1));
+  }
+  return true;
+}
 
 FdOutput::FdOutput(int fd) : fd_(fd) { setp(buf_, buf_ + sizeof buf_); }
 
@@ -29,10 +55,12 @@ FdOutput::~FdOutput() { sync(); }
 
 bool FdOutput::write_out(const char* p, std::size_t n) {
   if (err_) return false;
+  if (closed_) return true;
   while (n > 0) {
     ssize_t w = ::write(fd_, p, n);
     if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && errno == EPIPE) die_of_sigpipe();
+    if (w < 0 && errno == EPIPE && g_daemon.empty()) die_of_sigpipe();
+    if (w <= 0 && !g_daemon.empty()) return dropped(w < 0 ? errno : EIO);
     if (w <= 0) {
       err_ = w < 0 ? errno : EIO;
       request_stop();

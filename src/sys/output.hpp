@@ -4,9 +4,21 @@
 // this a ping without -c would run on forever into a closed pipe. Any other failed write (a full
 // disk, /dev/full) is remembered for main to report and asks the run to stop; later output is
 // dropped.
+//
+// A daemon (watch, usage, relay, guard) is not ended by its output: `reach relay --json | logger`
+// whose logger restarts must not take every client connection down with it (HAProxy and nginx
+// ignore SIGPIPE and log the write error). After keep_serving_when_output_fails(), a failed
+// write is said once on stderr (or to the local syslog/journal when stderr fails too) and its
+// bytes are dropped: after EPIPE all later output too (the reader cannot come back), after any
+// other error (a full disk) the next output is tried again.
 #include <streambuf>
+#include <string>
 
 namespace reach::sys {
+
+// From now on the process outlives a failed standard output (see above); also ignores SIGPIPE.
+// `who` begins the line that says it ("reach relay").
+void keep_serving_when_output_fails(std::string who);
 
 class FdOutput final : public std::streambuf {
  public:
@@ -24,8 +36,11 @@ class FdOutput final : public std::streambuf {
 
  private:
   bool write_out(const char* p, std::size_t n);
+  bool dropped(int e);  // a daemon's failed write: said once, the bytes dropped
   int fd_;
   int err_ = 0;
+  bool closed_ = false;  // a daemon's reader went away: later output is dropped unwritten
+  bool said_ = false;
   char buf_[16384];
 };
 

@@ -13,6 +13,7 @@
 
 #include "format/guard_json.hpp"
 #include "format/prom_exposition.hpp"
+#include "io/daemon_signals.hpp"
 #include "io/http_server.hpp"
 #include "io/journal.hpp"
 #include "io/log_follow.hpp"
@@ -634,9 +635,9 @@ int run_daemon(const GuardOptions& o, Setup s, std::ostream& out, std::ostream& 
   io::Reactor& loop = **reactor;
   Daemon d(loop, o, std::move(s), out, err);
   // Taken before start() logs that it is watching: a signal from then on is the loop's to handle.
-  for (int sig : {SIGINT, SIGTERM})
-    if (auto r = loop.on_signal(sig, [&d] { d.stop(); }); !r) return (err << "reach guard: " << r.error().message() << '\n'), 2;
-  if (auto r = loop.on_signal(SIGHUP, [&d] { d.reload(); }); !r) return (err << "reach guard: " << r.error().message() << '\n'), 2;
+  // guard always has a config file (--config is required): SIGHUP always reloads it.
+  if (auto r = io::handle_daemon_signals(loop, {"reach guard", [&d] { d.stop(); }, [&d] { d.reload(); }, {}}); !r)
+    return (err << "reach guard: " << r.error().message() << '\n'), 2;
   if (auto r = d.start(); !r) {
     err << "reach guard: " << r.error().message() << '\n';
     return 2;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "io/daemon_signals.hpp"
 #include "sys/batch.hpp"
 #include "sys/caps.hpp"
 #include "sys/daemon_privs.hpp"
@@ -116,6 +117,18 @@ Result<void> Server::start() {
   auto r = io::Reactor::create();
   if (!r) return tl::unexpected(r.error());
   reactor_ = std::move(*r);
+  io::DaemonSignals sig{"reach relay", [this] {
+                          exit_code_ = 0;
+                          reactor_->stop();
+                        }, {}, [this](const std::string& line) { event("reload", line, {{"ok", false}}); }};
+  if (!opts_.config.empty())
+    sig.reload = [this] {
+      if (auto r = reload(); !r) {
+        ++reload_failures_;
+        event("reload", r.error().message(), {{"ok", false}});
+      }
+    };
+  if (auto h = io::handle_daemon_signals(*reactor_, std::move(sig)); !h) return h;
   gate_ = defence_gate(cfg_->limits, cfg_->head_timeout, {}, cfg_->accept_proxy);
   nofile_ = sys::raise_fd_limit(fds_wanted(*cfg_));
   if (auto l = open_listeners(*cfg_); !l) return l;
@@ -139,19 +152,6 @@ Result<void> Server::start() {
   const bool admin = cfg_->limits.blackhole && sys::has_capability(CAP_NET_ADMIN);
   if (auto p = keep_privileges(admin, bind, cfg_->user); !p) return p;
 
-  auto stop = [this] {
-    exit_code_ = 0;
-    reactor_->stop();
-  };
-  (void)reactor_->on_signal(SIGINT, stop);
-  (void)reactor_->on_signal(SIGTERM, stop);
-  (void)reactor_->on_signal(SIGHUP, [this] {
-    if (opts_.config.empty()) return;
-    if (auto r = reload(); !r) {
-      ++reload_failures_;
-      event("reload", r.error().message(), {{"ok", false}});
-    }
-  });
   if (gate_->tick_interval() > 0) reactor_->after(gate_->tick_interval(), [this] { on_tick(); });
   schedule_checks();
   std::string where;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "io/daemon_signals.hpp"
 #include "io/nft_usage_block.hpp"
 #include "sys/caps.hpp"
 #include "sys/daemon_privs.hpp"
@@ -109,12 +110,14 @@ int daemon(const config::UsageConfig& cfg, std::ostream& out, std::ostream& err)
     (*runner)->finish();
     loop.stop();
   };
-  for (int sig : {SIGINT, SIGTERM})
-    if (auto s = loop.on_signal(sig, stop); !s) {
-      err << "reach usage: " << s.error().message() << '\n';
-      return 2;
-    }
-  (void)loop.on_signal(SIGHUP, [&log] { log("usage: SIGHUP: a changed config takes effect at the next start"); });
+  // usage always has a config file (--config is required), read once: a SIGHUP says so.
+  if (auto s = io::handle_daemon_signals(loop, {"reach usage", stop, [&log] {
+                                                  log("usage: SIGHUP: a changed config takes effect at the next start");
+                                                }, {}});
+      !s) {
+    err << "reach usage: " << s.error().message() << '\n';
+    return 2;
+  }
   log(fmt::format("usage: counting {} plans every {} ms into {}", cfg.plans.size(), cfg.poll / kNsPerMs, *cfg.db));
   (*runner)->start();
   if (sender) sender->pump();  // what an earlier run left in the outbox

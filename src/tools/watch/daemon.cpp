@@ -10,6 +10,7 @@
 
 #include "base/address.hpp"
 #include "config/values.hpp"
+#include "io/daemon_signals.hpp"
 #include "tools/watch/payloads.hpp"
 #include "sys/caps.hpp"
 #include "sys/clock.hpp"
@@ -176,6 +177,18 @@ Result<void> Daemon::start() {
   auto r = io::Reactor::create();
   if (!r) return tl::unexpected(r.error());
   reactor_ = std::move(*r);
+  // Before anything that starts a thread (it inherits the blocked signals) or writes stdout.
+  io::DaemonSignals sig{"reach watch", [this] { stop(exit_code_); }, {}, [this](const std::string& line) {
+                          err_ << "reach watch: " << line << '\n' << std::flush;
+                        }, !opts_.rounds};
+  if (!opts_.config_path.empty())
+    sig.reload = [this] {
+      // A failure was said once by reload() (its error event); success is said here.
+      if (reload())
+        err_ << "reach watch: " << opts_.config_path << ": reloaded: watching " << targets_.size() << " targets\n"
+             << std::flush;
+    };
+  if (auto h = io::handle_daemon_signals(*reactor_, std::move(sig)); !h) return h;
   key_ = sys::random64();
   auto p = Probers::create(*reactor_, key_);
   if (!p) return tl::unexpected(p.error());
@@ -267,16 +280,6 @@ Result<void> Daemon::start() {
   }
   last_reload_wall_ = wall_now();
 
-  auto stop_on = [this](int sig) { (void)reactor_->on_signal(sig, [this] { stop(exit_code_); }); };
-  stop_on(SIGINT);
-  stop_on(SIGTERM);
-  if (!opts_.config_path.empty())
-    (void)reactor_->on_signal(SIGHUP, [this] {
-      // A failure was said once by reload() (its error event); success is said here.
-      if (reload())
-        err_ << "reach watch: " << opts_.config_path << ": reloaded: watching " << targets_.size() << " targets\n"
-             << std::flush;
-    });
   // The history thread only now: it inherits the capabilities this one kept and the signals
   // the loop blocked (a stop signal must go to the loop's signalfd, not kill the process there).
   if (writer_) writer_->start();
