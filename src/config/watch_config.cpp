@@ -10,6 +10,7 @@
 #include "base/address.hpp"
 #include "base/ip_addr.hpp"
 #include "config/config_words.hpp"
+#include "config/values.hpp"
 #include "config/watch_snmp_parse.hpp"
 #include "config/watch_dnsbl.hpp"
 #include "config/watch_path_parse.hpp"
@@ -117,6 +118,7 @@ struct RawTarget {
   WatchTarget t;
   std::optional<TimeNs> interval, timeout;
   std::optional<int> packets;
+  std::optional<std::uint64_t> body_size_limit;
   bool has_probe = false, has_port = false, has_host = false, has_dns = false, has_url = false;
   bool has_packets = false, has_http_fields = false, has_cert = false;
   bool has_snmp = false, has_oids = false;
@@ -151,6 +153,15 @@ void parse_dns(Walker& w, const yaml::Node& n, const std::string& path, DnsQuery
     w.error(n, path + ".name", "is required");
 }
 
+// `body_size_limit: 1MiB` (a byte size as usage caps take it; 0 = no limit).
+std::optional<std::uint64_t> parse_body_size_limit(Walker& w, const yaml::Node& v, const std::string& p) {
+  auto s = w.str(v, p);
+  if (!s) return std::nullopt;
+  auto size = parse_byte_size(*s);
+  if (!size) w.error(v, p, size.error().detail + " (0 = no limit)");
+  return size ? std::optional(*size) : std::nullopt;
+}
+
 RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) {
   RawTarget r;
   r.node = n;
@@ -163,7 +174,7 @@ RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) 
   for (auto& [k, v] : w.entries(n, path,
                                 {"name", "probe", "module", "host", "port", "url", "packets", "interval", "timeout",
                                  "expect_status", "body", "body_regex", "cert_days", "dns", "snmp", "oids", "labels",
-                                 "zones", "dns_server", "path"})) {
+                                 "zones", "dns_server", "path", "body_size_limit"})) {
     auto p = at(path, k);
     if (k == "name") {
       if (auto s = w.str(v, p)) {
@@ -227,6 +238,8 @@ RawTarget parse_target(Walker& w, const yaml::Node& n, const std::string& path) 
         if (s->size() <= 4096) t.body_regex = *s;
         else w.error(v, p, "must be at most 4096 characters");
       }
+    } else if (k == "body_size_limit") {
+      r.body_size_limit = parse_body_size_limit(w, v, p);
     } else if (k == "cert_days") {
       r.has_cert = true;
       if (auto x = w.integer(v, p, 0, 36500)) t.cert_days = static_cast<int>(*x);
@@ -271,6 +284,7 @@ void check_target_fields(Walker& w, RawTarget& r, const std::string& path) {
     if (!r.has_host && !r.has_url) w.error(r.node, path, "a module target needs host (and port) or url");
     refuse(r.has_http_fields || r.has_cert || r.has_dns, "module",
            "expect_status, body, body_regex, cert_days and dns come from the module, not the target");
+    refuse(r.node["body_size_limit"].IsDefined(), "body_size_limit", "comes from the module (its body_size_limit)");
     refuse(r.has_snmp || r.has_oids, "module", "snmp and oids are for probe snmp (blackbox modules have no snmp)");
     return;
   }
@@ -289,6 +303,7 @@ void check_target_fields(Walker& w, RawTarget& r, const std::string& path) {
     refuse(r.has_url, "url", "only for probe http");
     refuse(r.has_http_fields, "expect_status", "expect_status, body and body_regex are only for probe http");
     refuse(r.has_cert, "cert_days", "only for probe http");
+    refuse(r.node["body_size_limit"].IsDefined(), "body_size_limit", "only for probe http");
   }
   if (!dns) refuse(r.has_dns, "dns", "only for probe dns");
   const bool snmp = t.probe == model::WatchProbe::snmp;
@@ -360,7 +375,7 @@ void resolve_timing(Walker* w, WatchTarget& t, const WatchConfig& c, std::option
 }
 
 void parse_defaults(Walker& w, const yaml::Node& n, WatchConfig& c) {
-  for (auto& [k, v] : w.entries(n, "defaults", {"interval", "timeout", "packets", "path"})) {
+  for (auto& [k, v] : w.entries(n, "defaults", {"interval", "timeout", "packets", "path", "body_size_limit"})) {
     auto p = at("defaults", k);
     if (k == "interval") {
       if (auto d = w.duration(v, p, kMinInterval, kMaxInterval)) c.default_interval = *d;
@@ -370,6 +385,8 @@ void parse_defaults(Walker& w, const yaml::Node& n, WatchConfig& c) {
       if (auto x = w.integer(v, p, 1, 1000)) c.default_packets = static_cast<int>(*x);
     } else if (k == "path") {
       c.default_path = parse_path_settings(w, v, p, c.default_path);
+    } else if (k == "body_size_limit") {
+      c.default_body_size_limit = parse_body_size_limit(w, v, p);
     }
   }
   if (c.default_timeout && *c.default_timeout > c.default_interval)
@@ -649,6 +666,7 @@ ConfigResult<WatchConfig> parse_watch_config(std::string_view text, const std::s
                                                   : c.default_path;
           check_target_fields(w, r, p);
           resolve_timing(&w, r.t, c, r.interval, r.timeout, r.packets, p);
+          r.t.body_size_limit = r.body_size_limit.value_or(c.default_body_size_limit.value_or(kBodySizeLimit));
           c.targets.push_back(std::move(r.t));
         }
       } else if (k == "alerts") {
@@ -721,7 +739,7 @@ bool same_probe(const WatchTarget& a, const WatchTarget& b) {
 
 bool same_verdict(const WatchTarget& a, const WatchTarget& b) {
   return a.expect_status_text == b.expect_status_text && a.body == b.body && a.body_regex == b.body_regex &&
-         a.cert_days == b.cert_days;
+         a.cert_days == b.cert_days && a.body_size_limit == b.body_size_limit;
 }
 
 bool same_alert(const AlertRule& a, const AlertRule& b) {

@@ -49,6 +49,10 @@ struct DnsQuery {
   std::string type = "A";  // A AAAA CNAME MX NS PTR SOA SRV TXT CAA ANY (upper-cased)
 };
 
+// The body size limit of http targets by default: a 200 whose body never ends (a stream) is read
+// this far and judged, where it was a timeout; and a 1 s interval cannot pull hundreds of MB a round.
+inline constexpr std::uint64_t kBodySizeLimit = 1 << 20;
+
 struct WatchTarget {
   std::string name;  // unique; [A-Za-z0-9_.:-[]], 1..128 characters (URL path and label value)
   // The probe kind: `probe:`, or inferred (url -> http, dns -> dns, oids -> snmp, zones -> dnsbl,
@@ -71,6 +75,9 @@ struct WatchTarget {
   std::string body;          // http: substring the body must contain, empty = none
   std::string body_regex;    // http: RE2 pattern (compiled by the engine), empty = none
   int cert_days = 0;         // https: fail when the certificate expires within N days; 0 = off
+  // http: bytes of body read at most (`body_size_limit`, else `defaults.body_size_limit`, else
+  // 1 MiB); 0 = no limit. Reaching it stops the transfer; status and body are judged on what came.
+  std::uint64_t body_size_limit = kBodySizeLimit;
   DnsQuery dns;              // dns only
   SnmpTarget snmp;           // snmp only: `snmp:` (default v2c, community public) and `oids:`
   // dnsbl only (config/watch_dnsbl.hpp): `host` is the address looked up in each of `zones`
@@ -192,6 +199,7 @@ struct WatchConfig {
   std::optional<TimeNs> default_timeout;
   std::optional<int> default_packets;
   PathSettings default_path;           // `defaults.path`
+  std::optional<std::uint64_t> default_body_size_limit;  // `defaults.body_size_limit`
   std::vector<WatchTarget> targets;    // in file order
   std::vector<AlertRule> alerts;       // in file order
   std::vector<Notifier> notifiers;     // sorted by name
@@ -226,7 +234,7 @@ struct TargetChange {
   std::string name;
   bool probe = false;     // kind, module, host, port, url, dns, snmp, packets, zones, dns_server: rebuild
   bool schedule = false;  // interval or timeout: re-time from the current phase
-  bool verdict = false;   // expect_status, body, body_regex, cert_days: judge differently
+  bool verdict = false;   // expect_status, body, body_regex, cert_days, body_size_limit: judge differently
   bool labels = false;    // exported labels only
   bool path = false;      // `path:` settings: the next trace uses them
 };

@@ -14,10 +14,18 @@ namespace {
 
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
-  std::size_t len = size * n;
+  const std::size_t len = size * n;
+  std::size_t take = len;
+  // At the limit the transfer stops: a short count makes curl end it (CURLE_WRITE_ERROR, which
+  // collect() reads as a complete response). A body that streams for ever is then up, not a timeout.
+  if (const std::uint64_t limit = t->req->body_limit; limit > 0 && len > limit - t->received) {
+    take = static_cast<std::size_t>(limit - t->received);
+    t->resp->truncated = true;
+  }
+  t->received += take;
   std::size_t room = t->req->max_body > t->resp->body.size() ? t->req->max_body - t->resp->body.size() : 0;
-  t->resp->body.append(data, std::min(len, room));
-  return len;
+  t->resp->body.append(data, std::min(take, room));
+  return take;
 }
 
 // SMTP: curl pulls the message (after DATA) through this.
@@ -161,7 +169,7 @@ void collect(Transfer& t, CURLcode code) {
   long status = 0;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
   r.status = static_cast<int>(status);
-  r.completed = code == CURLE_OK;
+  r.completed = code == CURLE_OK || (code == CURLE_WRITE_ERROR && r.truncated);
   if (!r.completed) r.error = t.errbuf[0] ? t.errbuf : curl_easy_strerror(code);
   long oserr = 0;
   curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &oserr);
@@ -185,6 +193,7 @@ void collect(Transfer& t, CURLcode code) {
   r.redirects = static_cast<int>(redirects);
   curl_off_t got = 0;
   if (curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &got) == CURLE_OK && status > 0) r.content_length = got;
+  if (r.truncated) r.content_length = static_cast<std::int64_t>(t.received);  // not the chunk refused
   char* url = nullptr;
   if (curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) r.effective_url = url;
   curl_certinfo* ci = nullptr;

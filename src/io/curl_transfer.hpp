@@ -17,6 +17,7 @@ struct Transfer {
   curl_slist* headers = nullptr;
   curl_slist* rcpt = nullptr;      // SMTP recipients
   std::size_t uploaded = 0;        // SMTP: bytes of req->body handed to curl so far
+  std::uint64_t received = 0;      // bytes of body read so far (up to req->body_limit)
   char errbuf[CURL_ERROR_SIZE] = {};
   Transfer() = default;
   Transfer(const Transfer&) = delete;

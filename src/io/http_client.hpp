@@ -34,6 +34,9 @@ struct HttpRequest {
   std::optional<std::string> body;   // request body (POST); Content-Type goes in `headers`
   long max_redirects = 0;            // redirects followed (0: none, the 3xx is the answer)
   std::optional<MailEnvelope> mail;  // set: SMTP instead of HTTP (see MailEnvelope)
+  // > 0: the transfer stops once this many bytes of body came; the response counts as complete
+  // (status and body as read, HttpResponse::truncated). 0: the whole body is read (max_body of it kept).
+  std::uint64_t body_limit = 0;
 };
 
 struct HttpResponse {
@@ -58,6 +61,7 @@ struct HttpResponse {
   bool tls_failed = false;  // handshake or verification failed
   bool connect_failed = false;
   bool resolve_failed = false;
+  bool truncated = false;   // the body reached HttpRequest::body_limit: the transfer stopped there
 };
 
 // One request, blocking. Errors only when curl cannot even be set up.

@@ -133,6 +133,43 @@ TEST(WatchConfig, EveryErrorHasItsLineAndPath) {
 
 // An IPv6 target is named as it is written with its port ([::1]:8080, RFC 5952 §6), and a dns
 // target's server from host and port is bracketed the same way (base/address join_host_port).
+// An http body is read to 1 MiB by default (a 200 that streams for ever was a timeout, and a
+// 1 s interval pulled hundreds of MB a round); defaults.body_size_limit and the target's own
+// key change it, 0 lifts it.
+TEST(WatchConfig, HttpBodySizeLimitDefaultsToOneMebibyte) {
+  auto c = parse_watch_config(R"(
+targets:
+  - { name: a, url: "http://198.18.1.2/" }
+  - { name: b, url: "http://198.18.1.2/", body_size_limit: 64KiB }
+  - { name: c, url: "http://198.18.1.2/", body_size_limit: 0 }
+)", "watch.yml");
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_EQ(c->targets[0].body_size_limit, 1048576u);
+  EXPECT_EQ(c->targets[1].body_size_limit, 65536u);
+  EXPECT_EQ(c->targets[2].body_size_limit, 0u);
+  auto d = parse_watch_config(R"(
+targets:
+  - { name: a, url: "http://198.18.1.2/" }
+  - { name: b, url: "http://198.18.1.2/", body_size_limit: 2MB }
+defaults: { body_size_limit: 10MiB }
+)", "watch.yml");
+  ASSERT_TRUE(d.has_value()) << d.error().message();
+  EXPECT_EQ(d->targets[0].body_size_limit, 10485760u);
+  EXPECT_EQ(d->targets[1].body_size_limit, 2000000u);
+  // A changed limit is a changed verdict for a reload.
+  auto e = parse_watch_config("targets:\n  - { name: a, url: \"http://198.18.1.2/\", body_size_limit: 1KiB }\n", "w");
+  ASSERT_TRUE(e.has_value());
+  auto changed = diff(*c, *e).changed;
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_TRUE(changed[0].name == "a" && changed[0].verdict && !changed[0].probe);
+  EXPECT_EQ(errors_of("targets:\n  - { name: a, url: \"http://h/\", body_size_limit: 1mb }\n").substr(0, 42),
+            "watch.yml:2: targets[0].body_size_limit: ");
+  EXPECT_NE(errors_of("targets:\n  - { name: a, url: \"http://h/\", body_size_limit: 1mb }\n").find("(0 = no limit)"),
+            std::string::npos);
+  EXPECT_EQ(errors_of("targets:\n  - { name: a, host: h, port: 80, body_size_limit: 1KiB }\n"),
+            "watch.yml:2: targets[0].body_size_limit: only for probe http");
+}
+
 TEST(WatchConfig, TargetNamesMayHoldTheBracketsOfAnIpv6Address) {
   auto c = parse_watch_config(R"(
 targets:

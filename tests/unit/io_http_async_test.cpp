@@ -232,6 +232,65 @@ s.serve_forever()
   std::filesystem::remove_all(dir);
 }
 
+// A 200 whose body never ends (a stream, SSE): with body_limit the transfer stops at the limit
+// and the response is complete with its status; without, it runs into the timeout.
+TEST_F(HttpAsyncLoop, BodyLimitStopsAnEndlessBodyAtTheLimit) {
+  auto dir = std::filesystem::temp_directory_path() / ("reach-http-endless-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto port_file = dir / "port";
+  const char* script = R"(
+import os, socket, sys, threading, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1])); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+def serve(c):
+    try:
+        c.recv(65536)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            c.sendall(b"x" * 65536)
+    except OSError:
+        pass
+    c.close()
+end = time.monotonic() + 60
+s.settimeout(1)
+while time.monotonic() < end:
+    try:
+        threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+    except socket.timeout:
+        pass
+)";
+  auto pid = sys::spawn({"python3", "-c", script, port_file.string()}, sys::current_environment(), "");
+  ASSERT_TRUE(pid.has_value()) << pid.error().message();
+  bool exited = false;
+  ASSERT_TRUE(reactor->watch_child(*pid, [&](int) { exited = true; }).has_value());
+  run_until([&] { return std::filesystem::exists(port_file) || exited; });
+  std::string port;
+  std::ifstream(port_file) >> port;
+  const std::string url = "http://127.0.0.1:" + port + "/";
+
+  HttpResponse limited, endless;
+  int got = 0;
+  auto q = req(url, 5 * kNsPerSec);
+  q.body_limit = 256 * 1024;
+  q.max_body = q.body_limit;
+  ASSERT_TRUE(http->start(q, [&](HttpResponse r) { limited = std::move(r), ++got; }).has_value());
+  ASSERT_TRUE(http->start(req(url, 500 * kNsPerMs), [&](HttpResponse r) { endless = std::move(r), ++got; }).has_value());
+  run_until([&] { return got == 2; });
+  EXPECT_TRUE(limited.completed) << limited.error;
+  EXPECT_TRUE(limited.truncated);
+  EXPECT_EQ(limited.status, 200);
+  EXPECT_EQ(limited.body, std::string(256 * 1024, 'x'));
+  EXPECT_EQ(limited.content_length, 256 * 1024);
+  EXPECT_LT(limited.timings.total, 4 * kNsPerSec) << "stopped at the limit, not by the timeout";
+  EXPECT_FALSE(endless.completed);
+  EXPECT_TRUE(endless.timed_out);
+  EXPECT_FALSE(endless.truncated);
+  ASSERT_TRUE(sys::kill_child(*pid, SIGKILL).has_value());
+  run_until([&] { return exited; });
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(HttpAsyncLoop, TlsVersionAndCertificateExpiry) {
   auto dir = std::filesystem::temp_directory_path() / ("reach-https-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);

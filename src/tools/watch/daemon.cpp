@@ -95,6 +95,7 @@ ProbeSpec Daemon::spec_for(std::uint32_t id, const config::WatchTarget& t) const
     s.url = t.url;
     s.packets = t.packets;
     s.timeout = t.timeout;
+    s.http.body_limit = t.body_size_limit;
     if (auto e = http_expect(t.expect_status, t.expect_status_text, t.body, t.body_regex, t.cert_days))
       s.http.expect = std::move(*e);
     else

@@ -75,6 +75,10 @@ Result<ProbeSpec> spec_from_module(const config::BbModule& m, const std::string&
       s.http.verify_tls = !m.http.tls_config.insecure_skip_verify;
       s.http.fail_if_ssl = m.http.fail_if_ssl;
       s.http.fail_if_not_ssl = m.http.fail_if_not_ssl;
+      // blackbox: 0 reads the whole body; here the watch default then bounds a body that never
+      // ends (judged on what came, as a native target).
+      s.http.body_limit = m.http.body_size_limit > 0 ? m.http.body_size_limit : config::kBodySizeLimit;
+      s.http.fail_over_limit = m.http.body_size_limit > 0;
       // blackbox: valid_status_codes empty means any 2xx.
       if (m.http.valid_status_codes.empty()) {
         s.http.expect.statuses = {{200, 299}};

@@ -301,6 +301,8 @@ struct Probers::Impl {
     req.max_redirects = spec.http.max_redirects;
     req.timeout = spec.timeout;
     req.verify_tls = spec.http.verify_tls;
+    req.body_limit = spec.http.body_limit;
+    if (req.body_limit > 0) req.max_body = static_cast<std::size_t>(req.body_limit);  // a match sees all it read
     const std::uint32_t job = next_job++;
     const TimeNs start = reactor.refresh_now();
     auto cb = [this, job, spec, start, r, done](io::HttpResponse h) mutable {
@@ -340,6 +342,10 @@ struct Probers::Impl {
     }
     r.received = 1;
     r.rtts = {t.total};
+    if (h.truncated && spec.http.fail_over_limit) {  // blackbox's body_size_limit: over it fails
+      r.reason = fmt::format("body over body_size_limit ({} bytes)", spec.http.body_limit);
+      return;
+    }
     std::optional<double> days;
     if (h.cert_expiry_unix) days = static_cast<double>(*h.cert_expiry_unix - wall_now() / kNsPerSec) / 86400.0;
     auto c = engine::judge_http_response(h.status, h.body, days, spec.http.expect);

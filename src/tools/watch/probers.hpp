@@ -10,6 +10,7 @@
 
 #include "base/error.hpp"
 #include "base/ip_addr.hpp"
+#include "config/watch_config.hpp"
 #include "config/watch_snmp.hpp"
 #include "engine/check_http.hpp"
 #include "engine/pattern.hpp"
@@ -28,6 +29,10 @@ struct HttpProbe {
   bool fail_if_ssl = false, fail_if_not_ssl = false;
   engine::HttpExpect expect;         // statuses, body substring, pattern, certificate days
   std::vector<engine::Pattern> fail_if_body_matches;  // blackbox: any match fails the probe
+  // Bytes of body read at most (0: all): the transfer stops there and the round is judged on
+  // what came; with fail_over_limit (a blackbox module's body_size_limit) reaching it fails it.
+  std::uint64_t body_limit = config::kBodySizeLimit;
+  bool fail_over_limit = false;
 };
 
 struct ProbeSpec {
