@@ -17,4 +17,11 @@ Result<Fd> lock_file(const std::string& path);
 // (it holds LOCK)"} — two watch daemons on one database wrote every round twice.
 Result<Fd> lock_for_daemon(const std::string& data_path, const std::string& daemon);
 
+// What a daemon's start needs of its database file, checked without creating anything, so
+// --validate refuses what the start would (a missing directory is the common first-deploy
+// mistake): the file readable and writable when it exists, else its directory there and
+// writable. Errors: {op "db", addr PATH, errno, "the directory DIR"} ("db /x/w.db: No such
+// file or directory (the directory /x)").
+Result<void> check_data_file(const std::string& path);
+
 }  // namespace reach::sys

@@ -13,7 +13,9 @@
 #include "io/nft_usage_block.hpp"
 #include "sys/caps.hpp"
 #include "sys/daemon_privs.hpp"
+#include "sys/file_lock.hpp"
 #include "sys/input_file.hpp"
+#include "sys/link_stats.hpp"
 #include "tools/notify/outbox_sender.hpp"
 #include "tools/usage/report.hpp"
 #include "tools/usage/runner.hpp"
@@ -165,18 +167,39 @@ int unblock(const config::UsageConfig& cfg, const std::string& name, std::ostrea
   return 0;
 }
 
-// What the parser cannot know: a database to keep the counts in, and tzdata for each cycle's
-// zone. Every problem, one line each; refused before any file is created or opened.
-std::vector<std::string> setup_problems(const std::string& file, const config::UsageConfig& cfg) {
+// What the parser cannot know: a database to keep the counts in (for the daemon, one it can
+// create or write: --validate refuses what the start would), and tzdata for each cycle's zone.
+// Every problem, one line each; refused before any file is created or opened.
+std::vector<std::string> setup_problems(const std::string& file, const config::UsageConfig& cfg, bool writes) {
   std::vector<std::string> problems;
   if (!cfg.db)
     problems.push_back("reach usage: " + file +
                        ": the counts live in a database: set `db:` (e.g. /var/lib/reach/usage.db) or give --db");
+  else if (writes)
+    if (auto d = sys::check_data_file(*cfg.db); !d) problems.push_back("reach usage: " + d.error().message());
   for (const config::UsagePlan& p : cfg.plans)
     if (auto z = SystemZone::open(p.cycle.tz); !z)
       problems.push_back(fmt::format("{}:{}: usage.plans[{}].cycle.tz: no time zone '{}' on this system (tzdata)", file,
                                      p.cycle.tz_line ? p.cycle.tz_line : p.line, &p - cfg.plans.data(), p.cycle.tz));
   return problems;
+}
+
+// An interface named in a plan that this host does not have now: a warning, not an error (vnStat
+// refuses it): ppp0, wwan0 and VPN links exist only while connected, and the daemon counts one
+// from when it appears. A typo is then said here and at the start instead of counting nothing.
+std::vector<std::string> interface_warnings(const std::string& file, const config::UsageConfig& cfg) {
+  std::vector<std::string> lines;
+  auto links = sys::read_link_stats();
+  if (!links) return lines;  // the daemon says it at its first poll
+  for (const config::UsagePlan& p : cfg.plans)
+    for (const config::UsageSource& s : p.sources) {
+      if (s.kind != config::UsageSource::Kind::interface || s.interface.empty() || !s.mac.empty()) continue;
+      if (std::none_of(links->begin(), links->end(), [&](const sys::LinkStats& l) { return l.name == s.interface; }))
+        lines.push_back(fmt::format("reach usage: {}:{}: warning: usage.plans[{}].interfaces: no interface named {} here "
+                                    "now; it is counted from when it appears (check the name if it should be here)",
+                                    file, s.line ? s.line : p.line, &p - cfg.plans.data(), s.interface));
+    }
+  return lines;
 }
 
 }  // namespace
@@ -202,10 +225,12 @@ int run_usage(const UsageOptions& o, std::ostream& out, std::ostream& err) {
     return 2;
   }
   if (o.db) cfg->db = *o.db;
-  if (auto problems = setup_problems(o.config, *cfg); !problems.empty()) {
+  if (auto problems = setup_problems(o.config, *cfg, o.validate || o.daemon); !problems.empty()) {
     for (const std::string& p : problems) err << p << '\n';
     return 2;
   }
+  if (o.validate || o.daemon)
+    for (const std::string& w : interface_warnings(o.config, *cfg)) err << w << '\n';
   if (o.validate) {
     out << "reach usage: " << o.config << ": ok\n";
     return 0;

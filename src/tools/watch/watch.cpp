@@ -10,6 +10,7 @@
 #include "format/watch_mrtg.hpp"
 #include "store/store.hpp"
 #include "sys/clock.hpp"
+#include "sys/file_lock.hpp"
 #include "sys/input_file.hpp"
 #include "sys/resolve.hpp"
 #include "sys/terminal.hpp"
@@ -179,6 +180,10 @@ int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
     else if (!cfg->db)
       problems.push_back(source + ": usage: counts into the database: set `db:` (e.g. /var/lib/reach/watch.db)");
   }
+  // The database the daemon creates or opens: --validate refuses what the start would, with the
+  // same line (--history and --mrtg only read it).
+  if (cfg->db && o.history.empty() && o.mrtg.empty())
+    if (auto d = sys::check_data_file(*cfg->db); !d) problems.push_back("reach watch: " + d.error().message());
   if (o.validate) {
     for (const std::string& w : modules.warnings(cfg->modules.value_or("")))
       out << "warning: " << w << '\n';
