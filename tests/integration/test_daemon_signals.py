@@ -6,14 +6,12 @@ that restarts) is said once on stderr and the daemon keeps serving (both died of
 The one-shot commands still end as ping does: test_boundary.py."""
 
 import json
-import os
-import select
 import signal
 import time
 from pathlib import Path
 
 import lab as lablib
-from watch_lab import http_get, wait_for
+from watch_lab import http_get, read_lines, wait_for
 
 PEERS = Path(__file__).resolve().parent / "relay_peers.py"
 NOTHING = "SIGHUP: started from the command line, nothing to reload"
@@ -27,20 +25,6 @@ def stop_and_rest(lab, proc):
         proc.wait(timeout=5)
     rest = proc.stderr.read()
     return lab.stop(proc), rest
-
-
-def read_lines(stream, n, timeout):
-    """Up to n lines from a process pipe, read from its fd (no buffered read-ahead), within timeout s."""
-    fd, buf, end = stream.fileno(), b"", time.monotonic() + timeout
-    while buf.count(b"\n") < n:
-        ready, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
-        if not ready:
-            break
-        chunk = os.read(fd, 1)
-        if not chunk:
-            break
-        buf += chunk
-    return buf.decode(errors="replace").splitlines()
 
 
 def test_relay_outlives_its_stdout_reader_and_says_a_flags_only_sighup(lab, reach, tmp_path):

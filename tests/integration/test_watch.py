@@ -7,8 +7,6 @@ CPU load) are in test_watch_outage.py; the helpers all watch tests share in watc
 Needs root (skips otherwise)."""
 
 import json
-import os
-import select
 import signal
 import subprocess
 import time
@@ -17,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import lab as lablib
-from watch_lab import (RECEIVER, TIMEOUT, block_icmp, daemon_config, http_get, receiver, received,  # noqa: F401
-                       start_daemon, unix, wait_for, watch)
+from watch_lab import (RECEIVER, TIMEOUT, block_icmp, daemon_config, http_get, read_lines, receiver,  # noqa: F401
+                       received, start_daemon, unix, wait_for, watch)
 
 
 # ------------------------------------------------------------------------ command line
@@ -276,19 +274,8 @@ def test_an_ipv6_target_is_named_in_brackets_everywhere(lab, reach, tmp_path):
 
 
 def stderr_lines(proc, n, timeout):
-    """Up to n lines the process wrote on stderr, waiting at most `timeout` seconds for them. Reads
-    the pipe's fd itself: a buffered readline would take several lines at once and select() would
-    then see nothing left to read."""
-    fd, buf, end = proc.stderr.fileno(), b"", time.monotonic() + timeout
-    while buf.count(b"\n") < n:
-        ready, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
-        if not ready:
-            break
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            break
-        buf += chunk
-    return buf.decode(errors="replace").splitlines()[:n]
+    """Up to n lines the process wrote on stderr, waiting at most `timeout` seconds for them."""
+    return read_lines(proc.stderr, n, timeout)
 
 
 def test_reload_keeps_the_rhythm_of_targets_that_stayed(lab, reach, tmp_path):
@@ -330,3 +317,31 @@ def test_reload_keeps_the_rhythm_of_targets_that_stayed(lab, reach, tmp_path):
     last_b = max(e["time"] for e in times["b"])
     first_c = min(e["time"] for e in times["c"])
     assert last_b < max(e["time"] for e in times["a"]) and first_c > min(e["time"] for e in times["a"])
+
+
+def test_ups_and_downs_leave_a_line_on_stderr_without_events_or_notifiers(lab, reach, tmp_path):
+    """A target going down and up flipped /metrics, the API and the dashboard, but an operator
+    without --events or notifiers had no trail in the journal. Each state change is one line on
+    stderr; rounds stay quiet, and so does the start's first verdict of up."""
+    client, server = lab.host("nwclient"), lab.host("nwserver")
+    link = lab.link(client, server)
+    listener = server.listen(tcp=[8080])
+    cfg = tmp_path / "w.yml"
+    cfg.write_text("defaults: { interval: 200ms, timeout: 150ms }\ntargets:\n"
+                   f"  - {{ name: web, probe: tcp, host: {link.b4}, port: 8080 }}\n"
+                   f"  - {{ name: self, probe: tcp, host: {link.a4}, port: 9 }}\n")
+    proc = client.popen([str(reach), "watch", "--config", str(cfg)], stdout=subprocess.DEVNULL)
+    try:
+        said = stderr_lines(proc, 2, 15)
+        assert said[0].startswith(f"reach watch: {cfg}: watching 2 targets"), said
+        # `self` is refused from its first round: its first verdict, down, is said.
+        assert said[1].startswith("reach watch: self: unknown -> down (") and "refused" in said[1], said
+        time.sleep(1)  # rounds of an up target: nothing
+        lab.stop(listener)
+        down = stderr_lines(proc, 1, 10)
+        assert down and down[0].startswith("reach watch: web: up -> down (") and "refused" in down[0], down
+        listener = server.listen(tcp=[8080])
+        assert stderr_lines(proc, 1, 10) == ["reach watch: web: down -> up"]
+        assert stderr_lines(proc, 1, 1.5) == [], "rounds say nothing"
+    finally:
+        lab.stop(proc)

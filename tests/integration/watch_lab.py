@@ -4,6 +4,8 @@ inside a namespace, waiting for a condition, and an ICMP outage of a host."""
 
 import datetime
 import json
+import os
+import select
 import subprocess
 import time
 from pathlib import Path
@@ -62,6 +64,22 @@ def wait_up(host, url, timeout=20):
 
 def unix(rfc3339):
     return datetime.datetime.fromisoformat(rfc3339.replace("Z", "+00:00")).timestamp()
+
+
+def read_lines(stream, n, timeout):
+    """Up to n lines from a process pipe within timeout seconds, read from its fd a byte at a time: a
+    buffered readline would take several lines at once (select() then sees nothing left), and a
+    larger read could take a line past the n-th that the next call must still see."""
+    fd, buf, end = stream.fileno(), b"", time.monotonic() + timeout
+    while buf.count(b"\n") < n:
+        ready, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
+        if not ready:
+            break
+        chunk = os.read(fd, 1)
+        if not chunk:
+            break
+        buf += chunk
+    return buf.decode(errors="replace").splitlines()
 
 
 def wait_for(pred, timeout, step=0.1):

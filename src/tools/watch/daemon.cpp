@@ -473,6 +473,10 @@ void Daemon::emit(const WatchEvent& e) {
   if (opts_.events) *opts_.events << event_ndjson(e, opts_.netns) << '\n' << std::flush;
   if (opts_.lines && e.kind != WatchEvent::Kind::state_change) out_ << event_text(e) << '\n' << std::flush;
   if (e.kind == WatchEvent::Kind::error) err_ << "reach watch: " << e.reason << '\n';
+  // Ups and downs leave a trail with or without --events and notifiers (rounds stay quiet); not
+  // over the live table, nor in a bounded run (its summary says it).
+  if (!opts_.live && !opts_.rounds)
+    if (auto line = state_trail(e)) err_ << "reach watch: " << *line << '\n' << std::flush;
 }
 
 // Once a second: the writer thread rolls up and prunes; its outcome since the last call turns

@@ -38,6 +38,15 @@ std::string event_text(const model::WatchEvent& e) {
   return s;
 }
 
+std::optional<std::string> state_trail(const model::WatchEvent& e) {
+  using model::TargetState;
+  if (e.kind != model::WatchEvent::Kind::state_change || e.from == e.to) return std::nullopt;
+  if (e.from == TargetState::unknown && e.to == TargetState::up) return std::nullopt;
+  std::string s = e.target + ": " + format::watch_state_word(e.from) + " -> " + format::watch_state_word(e.to);
+  if (e.to == TargetState::down && !e.reason.empty()) s += " (" + e.reason + ")";
+  return s;
+}
+
 std::string notifier_payload(const config::Notifier& n, const model::WatchEvent& e, const AlertContext& ctx) {
   format::AlertInput a{e, ctx.labels};
   a.labels.emplace_back("probe", ctx.probe);

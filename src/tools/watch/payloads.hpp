@@ -1,6 +1,7 @@
 #pragma once
 // What each notifier and the event stream receive for a watch event: the bytes are built once,
 // when the event happens, and stored in the outbox as they will be sent.
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,10 @@ std::string notifier_payload(const config::Notifier& n, const model::WatchEvent&
 std::string event_ndjson(const model::WatchEvent& e, const std::string& netns = {});
 std::string round_ndjson(const model::RoundResult& r, const std::string& netns = {});
 std::string event_text(const model::WatchEvent& e);
+// The one-line trail a state change leaves on stderr (the journal) with or without --events and
+// notifiers: "web1: up -> down (Connection refused)", "web1: down -> up". Nothing for other
+// events, nor for a first verdict of up (unknown -> up: every target says it at the start).
+std::optional<std::string> state_trail(const model::WatchEvent& e);
 // `reach watch --once --nagios`: the plugin line (STATUS: text | perfdata) and exit code.
 std::pair<std::string, int> nagios_report(const std::vector<model::RoundResult>& rounds);
 
