@@ -89,6 +89,7 @@ def main():
         # Two refreshes from /api/v1/overview: the table is live, not just rendered once.
         wait.until(lambda d: int(d.find_element(By.TAG_NAME, "body").get_attribute("data-refreshed") or 0) >= 2)
         result["overview"] = rows(d)
+        result["status"] = d.find_element(By.ID, "status").text
         console += d.get_log("browser")
         d.save_screenshot(f"{a.out}/overview.png")
         # Sorting by state (a click on its header) puts down first; the filter hides the rest.

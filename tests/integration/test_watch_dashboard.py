@@ -103,6 +103,14 @@ def test_the_overview_is_complete_without_javascript(dash):
     assert code == 200 and s["points"] and all(p["loss"] == 1 for p in s["points"]), series[:500]
     assert any(e["to"] == "down" for e in s["events"]), s["events"]
     assert http_get(dash.client, URL + f"/api/v1/targets/{NAMES[2]}/series?range=7h")[0] == 400
+    # The API's root answers with its endpoints (it was a 404).
+    for root in ("/api/v1", "/api/v1/"):
+        code, body = http_get(dash.client, URL + root)
+        index = json.loads(body)
+        assert code == 200 and index["api"] == "reach watch", body
+        paths = {(e["method"], e["path"]) for e in index["endpoints"]}
+        assert {("GET", "/api/v1/targets"), ("GET", "/api/v1/targets/NAME/history"),
+                ("GET", "/api/v1/overview"), ("POST", "/api/v1/targets/NAME/path")} <= paths, body
 
 
 def test_chromium_shows_every_target_and_the_smoke_graphs(dash, tmp_path):
@@ -121,6 +129,8 @@ def test_chromium_shows_every_target_and_the_smoke_graphs(dash, tmp_path):
     assert all(row["link"].endswith("/targets/" + row["name"].replace(":", "%3A")) for row in r["overview"])
     assert r["by_state"][0] == "down", r["by_state"]
     assert r["filtered"] == [NAMES[0]], r["filtered"]
+    # In UTC like every other time on the page (it was the browser's local 12-hour time).
+    assert re.fullmatch(r"updated \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ", r["status"]), r["status"]
     web, down = r["targets"][NAMES[0]], r["targets"][NAMES[2]]
     assert web["h1"] == NAMES[0] and web["state"] == "up"
     assert set(web["graphs"]) == {"3h", "30h", "10d", "360d"}
@@ -131,6 +141,10 @@ def test_chromium_shows_every_target_and_the_smoke_graphs(dash, tmp_path):
     assert down["graphs"]["3h"]["events"] >= 1, down
     for page in (web, down):
         assert "zoomed" in page["zoomed"], page
+        for g in page["graphs"].values():  # "1 event", "2 events" (it said "1 events")
+            m = re.match(r"(\d+) (points?) \(\w+\), (\d+) (events?)", g["info"])
+            assert m and int(m[3]) == g["events"], g
+            assert (m[2] == "point") == (m[1] == "1") and (m[4] == "event") == (m[3] == "1"), g
     assert web["zoomed_points"] > 0, web
     bad = [m for m in r["console"] if re.search("Content Security Policy|Refused to|Uncaught", m)]
     assert not bad, bad

@@ -63,6 +63,20 @@ std::optional<TimeNs> unix_param(const std::string* v) {
 
 double sec(TimeNs ns) { return static_cast<double>(ns) / 1e9; }
 
+// GET /api/v1's answer: the endpoints of docs/WATCH.md "HTTP API" under /api/v1.
+struct ApiEndpoint {
+  const char *method, *path, *what;
+};
+constexpr ApiEndpoint kApiIndex[] = {
+    {"GET", "/api/v1/targets", "every target: state, counters, loss, median RTT, last round, alerts"},
+    {"GET", "/api/v1/targets/NAME", "one target, the same object as in the list"},
+    {"GET", "/api/v1/targets/NAME/history", "stored history (from, to: unix seconds; points)"},
+    {"GET", "/api/v1/targets/NAME/series", "one dashboard graph's points and events (range, from, to)"},
+    {"GET", "/api/v1/targets/NAME/path", "the last up path, the latest path and their diff"},
+    {"POST", "/api/v1/targets/NAME/path", "trace the target's path now"},
+    {"GET", "/api/v1/overview", "the dashboard's rows"},
+};
+
 }  // namespace
 
 Result<void> Daemon::start_http() {
@@ -149,6 +163,14 @@ Result<void> Daemon::start_http() {
     for (const model::TargetMetrics& m : target_metrics()) list.push_back(target_json(m));
     reply.send(json(200, {{"targets", list}}));
   });
+  // GET /api/v1: what the API holds (a client's first try; Uptime Kuma and Prometheus users).
+  auto index = [](const io::HttpServerRequest&, io::HttpReply reply) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [method, path, what] : kApiIndex) list.push_back({{"method", method}, {"path", path}, {"what", what}});
+    reply.send(json(200, {{"api", "reach watch"}, {"version", 1}, {"endpoints", list}, {"docs", "docs/WATCH.md"}}));
+  };
+  h.route("GET", "/api/v1", index);
+  h.route("GET", "/api/v1/", index);
   // The server hands the path over percent-decoded: /api/v1/targets/%5B%3A%3A1%5D%3A8080 and
   // /api/v1/targets/[::1]:8080 are the same target. Errors are one line of JSON (docs/WATCH.md).
   h.route_prefix("GET", "/api/v1/targets/", [this, target_json](const io::HttpServerRequest& req, io::HttpReply reply) {

@@ -61,7 +61,7 @@
       if (!res.ok) throw new Error("HTTP " + res.status);
       rows = (await res.json()).targets;
       render();
-      status.textContent = "updated " + new Date().toLocaleTimeString();
+      status.textContent = "updated " + since(Date.now() / 1000);  // UTC, as every time on the page
       document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed || 0) + 1);
     } catch (e) {
       status.textContent = "refresh failed: " + e.message;

@@ -109,7 +109,8 @@
       canvas.dataset.events = String(s.events.length);
       section.dataset.ready = String(Number(section.dataset.ready || 0) + 1);
       const res = s.points.length ? s.points[0].resolution : "none";
-      info.textContent = `${s.points.length} points (${res}), ${s.events.length} events` +
+      const n = (k, word) => `${k} ${word}${k === 1 ? "" : "s"}`;
+      info.textContent = `${n(s.points.length, "point")} (${res}), ${n(s.events.length, "event")}` +
         (from !== undefined ? " · zoomed: double-click to go back" : "");
     }
     canvas.addEventListener("mousedown", (e) => { dragFrom = e.offsetX; });
