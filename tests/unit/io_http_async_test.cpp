@@ -75,6 +75,27 @@ struct HttpAsyncLoop : ::testing::Test {
     return status;
   }
 
+  // A Python server on the loop: `script` gets `args`, then `port_file`, where it writes the port
+  // it listens on (renamed into place). Its port, once it is there; the child stays in `server_pid`.
+  pid_t server_pid = -1;
+  bool server_exited = false;
+  std::string python_server(const char* script, std::vector<std::string> args, const std::filesystem::path& port_file) {
+    args.insert(args.begin(), {"python3", "-c", script});
+    args.push_back(port_file.string());
+    auto pid = sys::spawn(args, sys::current_environment(), "");
+    if (!pid) return ADD_FAILURE() << pid.error().message(), "";
+    server_pid = *pid;
+    if (!reactor->watch_child(*pid, [this](int) { server_exited = true; })) return ADD_FAILURE(), "";
+    run_until([&] { return std::filesystem::exists(port_file) || server_exited; });
+    std::string port;
+    std::ifstream(port_file) >> port;
+    return port;
+  }
+  void stop_python_server() {
+    ASSERT_TRUE(sys::kill_child(server_pid, SIGKILL).has_value());
+    run_until([&] { return server_exited; });
+  }
+
   HttpRequest req(const std::string& url, TimeNs timeout = 5 * kNsPerSec) {
     HttpRequest q;
     q.url = url;
@@ -210,13 +231,7 @@ open(sys.argv[2] + ".tmp", "w").write(str(s.server_address[1]))
 __import__("os").rename(sys.argv[2] + ".tmp", sys.argv[2])
 s.serve_forever()
 )";
-  auto pid = sys::spawn({"python3", "-c", script, dir.string(), port_file.string()}, sys::current_environment(), "");
-  ASSERT_TRUE(pid.has_value()) << pid.error().message();
-  bool exited = false;
-  ASSERT_TRUE(reactor->watch_child(*pid, [&](int) { exited = true; }).has_value());
-  run_until([&] { return std::filesystem::exists(port_file) || exited; });
-  std::string port;
-  std::ifstream(port_file) >> port;
+  const std::string port = python_server(script, {dir.string()}, port_file);
   constexpr int kN = 100;
   int ok = 0, got = 0;
   for (int i = 0; i < kN; ++i)
@@ -227,8 +242,7 @@ s.serve_forever()
   run_until([&] { return got == kN; });
   EXPECT_EQ(ok, kN);
   EXPECT_LT(max_gap, 500 * kNsPerMs);
-  ASSERT_TRUE(sys::kill_child(*pid, SIGKILL).has_value());
-  run_until([&] { return exited; });
+  stop_python_server();
   std::filesystem::remove_all(dir);
 }
 
@@ -260,14 +274,7 @@ while time.monotonic() < end:
     except socket.timeout:
         pass
 )";
-  auto pid = sys::spawn({"python3", "-c", script, port_file.string()}, sys::current_environment(), "");
-  ASSERT_TRUE(pid.has_value()) << pid.error().message();
-  bool exited = false;
-  ASSERT_TRUE(reactor->watch_child(*pid, [&](int) { exited = true; }).has_value());
-  run_until([&] { return std::filesystem::exists(port_file) || exited; });
-  std::string port;
-  std::ifstream(port_file) >> port;
-  const std::string url = "http://127.0.0.1:" + port + "/";
+  const std::string url = "http://127.0.0.1:" + python_server(script, {}, port_file) + "/";
 
   HttpResponse limited, endless;
   int got = 0;
@@ -286,8 +293,7 @@ while time.monotonic() < end:
   EXPECT_FALSE(endless.completed);
   EXPECT_TRUE(endless.timed_out);
   EXPECT_FALSE(endless.truncated);
-  ASSERT_TRUE(sys::kill_child(*pid, SIGKILL).has_value());
-  run_until([&] { return exited; });
+  stop_python_server();
   std::filesystem::remove_all(dir);
 }
 
