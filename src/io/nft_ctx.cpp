@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 
 namespace reach::io {
 
@@ -43,11 +45,28 @@ Result<std::string> NftCtx::run(const std::string& op, const std::string& where,
   nft_ctx* n = impl_->nft;
   const unsigned flags = nft_ctx_output_get_flags(n);
   nft_ctx_output_set_flags(n, json ? (flags | NFT_CTX_OUTPUT_JSON) : (flags & ~NFT_CTX_OUTPUT_JSON));
+  // libnftables 1.0.6 writes "Operation not permitted (you must be root)" to the process's
+  // stderr itself, past the error buffer: an unprefixed stray line under a daemon's own. The
+  // global `stderr` is swapped for a memory stream for the call, and what it caught joins the
+  // error value (std::cerr keeps the FILE it was made with, so our own lines are not caught).
+  char* stray = nullptr;
+  std::size_t stray_size = 0;
+  FILE* catcher = open_memstream(&stray, &stray_size);
+  FILE* const saved = stderr;
+  if (catcher) stderr = catcher;
   const int rc = nft_run_cmd_from_buffer(n, cmds.c_str());
+  stderr = saved;
+  std::string caught;
+  if (catcher) {
+    std::fclose(catcher);
+    caught = first_line(stray);
+    std::free(stray);
+  }
   nft_ctx_output_set_flags(n, flags);
   std::string out = nft_ctx_get_output_buffer(n);
   std::string err = first_line(nft_ctx_get_error_buffer(n));
   if (rc != 0) {
+    if (!caught.empty()) err += (err.empty() ? "" : "; ") + caught;
     int e = EIO;
     if (err.find("No such file or directory") != std::string::npos) e = ENOENT;
     if (err.find("Operation not permitted") != std::string::npos) e = EPERM;
