@@ -11,6 +11,7 @@ import shutil
 import signal
 import struct
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -408,10 +409,14 @@ def test_reload_of_a_low_port_after_dropping_privileges_says_restart(lab, reach,
     in the notes of every reload."""
     t = Topo(lab)
     t.serve(tmp_path)
-    cfg = tmp_path / "relay.yaml"
+    # Where nobody can read it again at the reload (pytest's tmp_path is root's alone).
+    readable = Path(tempfile.mkdtemp(prefix="nr-relay-"))
+    readable.chmod(0o755)
+    cfg = readable / "relay.yaml"
     text = ("user: nobody\nrelay:\n  listen: \"[::]:8080\"\n  backends: 198.18.1.2:80\n  health: false\n"
             "  limits: { blackhole: false }\n")
     cfg.write_text(text)
+    cfg.chmod(0o644)
     ev = tmp_path / "events.jsonl"
     with open(ev, "wb") as evf:
         # A hard limit of open files below what max_conns (10,000) wants: the start event says so.
@@ -438,6 +443,7 @@ def test_reload_of_a_low_port_after_dropping_privileges_says_restart(lab, reach,
         ok = [e for e in events(ev) if e["type"] == "relay_reload" and e["ok"]][-1]
         assert not any("open files" in n for n in ok["notes"]), ok
         assert lab.stop(relay) == 0
+    shutil.rmtree(readable)
 
 
 def test_unprivileged_relay_prints_no_stray_library_line(lab, reach, tmp_path):
