@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "engine/guard_decide.hpp"
 #include "engine/guard_table.hpp"
@@ -318,11 +319,16 @@ TEST(GuardDecide, SetPolicyKeepsCountsAndBans) {
   EXPECT_EQ(d.stats().bans, 3u);
 }
 
+// Five failures of a, one a second from 0: the one ban they make.
+std::vector<model::GuardBan> five_failures(GuardDecider& d, const IpAddr& a) {
+  for (int i = 0; i < 5; ++i) d.record(fail_from(a), i * kSec);
+  return d.take_bans();
+}
+
 TEST(GuardDecide, UnbanRestoreAndActiveBans) {
   GuardDecider d(policy());
   const IpAddr a = ip("203.0.113.1");
-  for (int i = 0; i < 5; ++i) d.record(fail_from(a), i * kSec);
-  auto first = d.take_bans();
+  auto first = five_failures(d, a);
   ASSERT_EQ(first.size(), 1u);
   EXPECT_TRUE(d.unban(pfx("203.0.113.1/32"), kMin));
   EXPECT_FALSE(d.unban(pfx("203.0.113.1/32"), kMin));
@@ -353,8 +359,7 @@ TEST(GuardDecide, UnbanRestoreAndActiveBans) {
 TEST(GuardDecide, ExplainOfASavedBanSaysItsOwnWordsInWholeSeconds) {
   GuardDecider daemon(policy());
   const IpAddr a = ip("198.18.6.6");
-  for (int i = 0; i < 5; ++i) daemon.record(fail_from(a), i * kSec);
-  auto made = daemon.take_bans();
+  auto made = five_failures(daemon, a);
   ASSERT_EQ(made.size(), 1u);
   model::GuardBan saved = made[0];
   saved.origin = model::GuardBanOrigin::restored;  // as the state file gives it back
