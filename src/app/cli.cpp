@@ -72,9 +72,14 @@ int parse(CLI::App& app, int argc, char** argv, bool nagios, std::ostream& out) 
   return -1;
 }
 
-void NetnsOption::add_to(CLI::App* a) {
-  auto* n = a->add_option("--netns", name, "probe from inside this network namespace: NAME (/run/netns/NAME) or a path");
-  a->add_option("--netns-pid", pid, "probe from inside the network namespace of process PID (docker inspect's .State.Pid)")
+void NetnsOption::add_to(CLI::App* a, NetnsUse how) {
+  use = how;
+  const bool probe = how == NetnsUse::probe;
+  const std::string inside = probe ? "probe from inside" : "run inside";
+  auto* n = a->add_option("--netns", name,
+                          inside + " this network namespace" + (probe ? "" : " (its addresses and nftables ruleset)") +
+                              ": NAME (/run/netns/NAME) or a path");
+  a->add_option("--netns-pid", pid, inside + " the network namespace of process PID (docker inspect's .State.Pid)")
       ->excludes(n);
 }
 
@@ -98,7 +103,8 @@ bool NetnsOption::enter(const std::string& cmd) const {
     path = label = name;
   }
   if (auto r = reach::sys::enter_netns(path); !r) return (std::cerr << cmd << ": " << r.error().message() << '\n'), false;
-  std::cerr << cmd << ": probing from network namespace " << label << " (" << path << ")\n";
+  std::cerr << cmd << (use == NetnsUse::probe ? ": probing from" : ": running in") << " network namespace " << label
+            << " (" << path << ")\n";
   return true;
 }
 

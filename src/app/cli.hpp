@@ -5,6 +5,7 @@
 // their commands from the same code, so help, messages and exit codes cannot differ.
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -24,11 +25,14 @@ int parse_error(CLI::App& app, const CLI::ParseError& e, bool nagios, std::ostre
 // printed). nagios: a parse error is a Nagios UNKNOWN.
 int parse(CLI::App& app, int argc, char** argv, bool nagios, std::ostream& out);
 
-// --netns NAME|PATH and --netns-pid PID of the probing commands.
+// --netns NAME|PATH and --netns-pid PID: the probing commands probe from the namespace, the
+// daemons that probe nothing (relay, guard) run in it; the help and the line say which.
+enum class NetnsUse : std::uint8_t { probe, run };
 struct NetnsOption {
   std::string name;
   int pid = 0;
-  void add_to(CLI::App* a);
+  NetnsUse use = NetnsUse::probe;
+  void add_to(CLI::App* a, NetnsUse how = NetnsUse::probe);
   // Enters the namespace for the rest of the run (before any socket is opened or capability
   // dropped) and says so on stderr; false after printing why it could not.
   bool enter(const std::string& cmd) const;

@@ -24,7 +24,7 @@ void GuardCommand::add_to(CLI::App& app) {
   g->add_option("--listen", go.listen, "serve /metrics on this address (host:port)");
   g->add_option("--state", go.state, "the ban list and read positions (SQLite; default guard.state, db:, /var/lib/reach/guard.db)");
   g->add_option("--table", go.table, "the nftables table (inet) guard owns (default reach)");
-  netns.add_to(g);
+  netns.add_to(g, NetnsUse::run);
   auto* g_check = g->add_subcommand("check", "whether and why ADDR would be banned");
   g_check->add_option("addr", go.check, "the address")->required();
 }

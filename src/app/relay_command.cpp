@@ -28,7 +28,7 @@ void RelayCommand::add_to(CLI::App& app) {
   rl->add_option("--config", ro.config, "YAML file with a relay: section, reloaded on SIGHUP (docs/RELAY.md)");
   rl->add_flag("--validate", ro.validate, "check the options and config, then exit");
   rl->add_flag("--json", ro.json, "NDJSON events on stdout (docs/RELAY.md)");
-  netns.add_to(rl);
+  netns.add_to(rl, NetnsUse::run);
 }
 
 template <>

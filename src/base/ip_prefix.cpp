@@ -60,4 +60,21 @@ std::optional<IpPrefix> parse_prefix(std::string_view text) {
   return p;
 }
 
+std::string prefix_error(std::string_view text) {
+  const std::string quoted = "\"" + std::string(text) + "\"";
+  const auto slash = text.find('/');
+  auto addr = IpAddr::parse(text.substr(0, slash));
+  const int width = addr ? static_cast<int>(addr->size() * 8) : 0;
+  int n = -1;
+  if (addr && slash != std::string_view::npos) {
+    const std::string_view p = text.substr(slash + 1);
+    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
+    if (p.empty() || ec != std::errc{} || end != p.data() + p.size() || n < 0 || n > width)
+      return quoted + ": the length after '/' must be 0 to " + std::to_string(width);
+    if (!(masked(*addr, n).net == *addr))
+      return quoted + " has host bits set: the prefix is " + masked(*addr, n).to_string();
+  }
+  return quoted + " is not a prefix like 198.18.0.0/15 or 2001:db8::/32";
+}
+
 }  // namespace reach

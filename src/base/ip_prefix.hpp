@@ -28,6 +28,9 @@ struct IpPrefix {
 // An IPv4-mapped prefix of length 96 or more is returned as the IPv4 prefix it is
 // (::ffff:198.18.5.7 -> 198.18.5.7/32, ::ffff:198.18.5.0/120 -> 198.18.5.0/24).
 std::optional<IpPrefix> parse_prefix(std::string_view text);
+// Why parse_prefix refused text, for messages: host bits set (naming the prefix meant), a length
+// out of range, or not a prefix at all. Quotes the text.
+std::string prefix_error(std::string_view text);
 
 // The prefix of the given length that holds a (host bits cleared; len clamped to the family's
 // width). An IPv4-mapped IPv6 address is unmapped first, so ::ffff:198.18.0.1 gives 198.18.0.0/24.

@@ -19,6 +19,10 @@ std::optional<ProxySend> parse_proxy_send(std::string_view s) {
   return std::nullopt;
 }
 
+std::string must_be(std::string_view value, const char* words) {
+  return fmt::format("\"{}\" must be {}", value, words);
+}
+
 const char* proxy_send_word(ProxySend p) {
   return p == ProxySend::v1 ? "v1" : p == ProxySend::v2 ? "v2" : "none";
 }
@@ -52,7 +56,7 @@ std::vector<IpPrefix> prefixes(Walker& w, const yaml::Node& n, const std::string
     auto s = w.str(item, p);
     if (!s) continue;
     if (auto pre = parse_prefix(*s)) out.push_back(*pre);
-    else w.error(item, p, fmt::format("\"{}\" is not a prefix like 198.18.0.0/15 or 2001:db8::/32", *s));
+    else w.error(item, p, prefix_error(*s));
   }
   return out;
 }
@@ -68,7 +72,7 @@ void parse_backend_item(Walker& w, const yaml::Node& n, const std::string& path,
         addr = w.str(v, at(path, k));
       } else if (auto s = w.str(v, at(path, k))) {
         send = parse_proxy_send(*s);
-        if (!send) w.error(v, at(path, k), "must be v1, v2 or none");
+        if (!send) w.error(v, at(path, k), must_be(*s, kProxyWords));
       }
     }
     if (!addr && n.IsMap()) w.error(n, path, "needs an address");
@@ -84,6 +88,16 @@ void parse_backend_item(Walker& w, const yaml::Node& n, const std::string& path,
   c.backends.push_back(std::move(*b));
 }
 
+// `listen:` and `backends:` alike: one value, or a list of them; an empty one is this file's
+// error at the key's line (flags never make up for the file: it must stand on its own).
+std::vector<yaml::Node> one_or_list(Walker& w, const yaml::Node& n, const std::string& path, const char* what) {
+  if (n.IsScalar()) return {n};
+  auto items = w.items(n, path);
+  if (items.empty() && (n.IsNull() || n.IsSequence()))
+    w.error(n, path, fmt::format("needs at least one {}", what));
+  return items;
+}
+
 void parse_section(Walker& w, const yaml::Node& v, RelayConfig& c) {
   const std::string k = "relay";
   for (auto& [rk, rv] : w.entries(v, k, {"listen", "backends", "send_proxy", "balance", "http", "trusted",
@@ -92,7 +106,7 @@ void parse_section(Walker& w, const yaml::Node& v, RelayConfig& c) {
     const std::string p = at(k, rk);
     if (rk == "listen") {
       // One line per address, for the tool's checks of each (tools/relay/options.cpp).
-      const std::vector<yaml::Node> items = rv.IsScalar() ? std::vector<yaml::Node>{rv} : w.items(rv, p);
+      const auto items = one_or_list(w, rv, p, "listen address");
       for (std::size_t i = 0; i < items.size(); ++i) {
         if (auto l = w.str(items[i], rv.IsScalar() ? p : idx(p, i))) {
           c.listen.push_back(*l);
@@ -100,17 +114,17 @@ void parse_section(Walker& w, const yaml::Node& v, RelayConfig& c) {
         }
       }
     } else if (rk == "backends") {
-      std::size_t i = 0;
-      for (const auto& item : w.items(rv, p)) parse_backend_item(w, item, idx(p, i++), c);
+      const auto items = one_or_list(w, rv, p, "backend");
+      for (std::size_t i = 0; i < items.size(); ++i) parse_backend_item(w, items[i], rv.IsScalar() ? p : idx(p, i), c);
     } else if (rk == "send_proxy") {
       if (auto s = w.str(rv, p)) {
         if (auto m = parse_proxy_send(*s)) c.send_proxy = *m;
-        else w.error(rv, p, "must be v1, v2 or none");
+        else w.error(rv, p, must_be(*s, kProxyWords));
       }
     } else if (rk == "balance") {
       if (auto s = w.str(rv, p)) {
         if (auto b = parse_balance(*s)) c.balance = *b;
-        else w.error(rv, p, "must be roundrobin or leastconn");
+        else w.error(rv, p, must_be(*s, kBalanceWords));
       }
     } else if (rk == "http") {
       if (auto b = w.boolean(rv, p)) c.http = *b;
@@ -151,7 +165,7 @@ void parse_section(Walker& w, const yaml::Node& v, RelayConfig& c) {
   // Only when the key is missing: a bad entry already has its own error.
   if (!v.IsMap()) return;
   if (!v["listen"].IsDefined()) w.error(v, k, "needs listen: (one address or a list)");
-  if (!v["backends"].IsDefined()) w.error(v, k, "needs backends: (at least one address:port)");
+  if (!v["backends"].IsDefined()) w.error(v, k, "needs backends: (one address:port or a list)");
 }
 
 }  // namespace

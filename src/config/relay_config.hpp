@@ -67,6 +67,10 @@ ConfigErrors parse_relay_config_into(std::string_view text, const std::string& s
 // Pieces the command line shares: "v1", "v2", "none"; "roundrobin", "leastconn";
 // "198.18.1.2:80" / "[2001:db8::2]:80".
 std::optional<ProxySend> parse_proxy_send(std::string_view s);
+// What the file and the flags say of a word they refused: "\"random\" must be roundrobin or leastconn".
+inline constexpr const char* kProxyWords = "v1, v2 or none";
+inline constexpr const char* kBalanceWords = "roundrobin or leastconn";
+std::string must_be(std::string_view value, const char* words);
 std::optional<Balance> parse_balance(std::string_view s);
 Result<RelayBackend> parse_backend(std::string_view text);
 const char* proxy_send_word(ProxySend p);

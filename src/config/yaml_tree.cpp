@@ -18,7 +18,17 @@ class Builder : public YAML::EventHandler {
 
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& m, YAML::anchor_t a) override { leaf(Type::null, m, a, {}); }
+  // An empty value (`key:` and nothing) is marked where the next token starts, often the next
+  // key's line: it is on its key's line.
+  void OnNull(const YAML::Mark& m, YAML::anchor_t a) override {
+    YAML::Mark at = m;
+    if (!open_.empty() && doc_.nodes[open_.back().first].type == Type::map &&
+        (pending_.size() - open_.back().second) % 2 == 1) {
+      const int key_line = doc_.nodes[pending_.back()].line;
+      if (key_line > 0 && at.line >= key_line) at.line = key_line - 1;
+    }
+    leaf(Type::null, at, a, {});
+  }
   void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t a, const std::string& v) override {
     leaf(Type::scalar, m, a, v);
   }

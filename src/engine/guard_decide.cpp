@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <unordered_map>
 
 #include "config/values.hpp"
 #include "engine/guard_table.hpp"
@@ -174,6 +175,8 @@ struct GuardDecider::Impl {
   std::vector<GuardAllowEntry> own;
   std::vector<model::GuardBan> queued;
   std::vector<std::string> names;  // rule and form names, by id (id 0 = "")
+  // The words a restored ban was saved with (`check` reads them; the daemon keeps none).
+  std::unordered_map<BanKey, std::string, BanKeyHash> saved_reasons;
   std::size_t ring_size = 5;
   TimeNs base = 0, newest = 0;
   bool have_base = false;
@@ -406,7 +409,11 @@ model::GuardBan ban_of(const Impl& d, const GuardPolicy& p, const BanKey& k, con
                              b.form, again);
       break;
     case model::GuardBanOrigin::manual: b.reason = "manual ban" + again; break;
-    case model::GuardBanOrigin::restored: b.reason = "restored from the ban list" + again; break;
+    case model::GuardBanOrigin::restored: {
+      auto saved = d.saved_reasons.find(k);
+      b.reason = saved != d.saved_reasons.end() ? saved->second : "restored from the ban list" + again;
+      break;
+    }
   }
   return b;
 }
@@ -542,6 +549,7 @@ bool GuardDecider::restore(const model::GuardBan& b, TimeNs now) {
   e.offences = static_cast<std::uint16_t>(std::clamp(b.offence, 1, 65535));
   e.until = b.until;
   const BanKey k = d.bans.key(i);
+  if (b.origin == model::GuardBanOrigin::restored && !b.reason.empty()) d.saved_reasons[k] = b.reason;
   if (k.v6 && k.len == policy_.ipv6_prefix && policy_.ipv6_escalate_after > 0 &&
       (b.origin == model::GuardBanOrigin::threshold || b.origin == model::GuardBanOrigin::country)) {
     e.escalation_counted = true;
@@ -666,7 +674,9 @@ model::GuardExplain GuardDecider::explain(const IpAddr& addr, TimeNs now) const 
     x.verdict = model::GuardVerdict::banned;
     x.ban_prefix = prefix_of_key(d.bans.key(held));
     x.ban_until = e.until;
-    x.reason = fmt::format("banned as {} for {} more: {}", x.ban_prefix.to_string(), dur(e.until - now),
+    // Whole seconds, as every other time reach prints for people (not 59m58s225ms694us802ns).
+    const TimeNs left = std::max<TimeNs>(kNsPerSec, (e.until - now + kNsPerSec / 2) / kNsPerSec * kNsPerSec);
+    x.reason = fmt::format("banned as {} for {} more: {}", x.ban_prefix.to_string(), dur(left),
                            ban_of(d, policy_, d.bans.key(held), e).reason);
     return x;
   }

@@ -96,7 +96,8 @@ class GuardDecider {
   Result<model::GuardBan> ban(const IpPrefix& prefix, TimeNs now, TimeNs duration = 0);
   // Takes back a persisted ban at start (false, skipped, when the allow-list now covers it or it
   // has run out): it holds its sources and keeps its offence count. Not queued: the daemon
-  // re-applies what it restored with the remaining timeout.
+  // re-applies what it restored with the remaining timeout. A restored ban with a `reason` (its
+  // saved words) gives it back in explain(); without one it is "restored from the ban list".
   bool restore(const model::GuardBan& ban, TimeNs now);
   // `--unban`: ends the ban of exactly this prefix and drops the counts under its key; the offence
   // count is kept (a repeat offence still escalates). False when no such ban is active.

@@ -278,6 +278,14 @@ std::string user_reason(std::string error, std::string_view user_pattern, bool t
 std::string compile_user_form(Form& f, const std::string& text) {
   if (count_of(text, "<HOST>") + count_of(text, "(?P<host>") > 1)
     return "more than one host field: which address would be banned?";
+  // A fail2ban filter pasted as is: "%(__prefix_line)s" is a valid regex that matches nothing.
+  if (auto at = text.find("%("); at != std::string::npos) {
+    const auto end = text.find(")s", at);
+    if (end != std::string::npos)
+      return fmt::format("{}: fail2ban's %(name)s interpolation is not supported; patterns match the message "
+                         "after the syslog time, host and program[pid]: (drop it)",
+                         text.substr(at, end + 2 - at));
+  }
   std::string err = compile_form(f, expand_user(text), kPatternMem);
   if (!err.empty() && !f.re->ok()) return user_reason(err, text, f.re->error_code() == RE2::ErrorPatternTooLarge);
   return err;

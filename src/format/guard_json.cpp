@@ -1,6 +1,7 @@
 #include "format/guard_json.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <nlohmann/json.hpp>
 
@@ -146,10 +147,13 @@ std::string guard_explain_json(const model::GuardExplain& e, TimeNs wall_offset)
 }
 
 std::string guard_test_rule_text(const model::RuleTestReport& r, std::string_view log_name, bool verbose) {
+  // The skipped lines are among the missed ones: said as a part of them, so the counts add up.
   std::string s = fmt::format("Lines: {} lines read from {}, {} matched, {} missed", r.lines, log_name, r.matched,
                               r.lines - r.matched);
-  if (r.too_long) s += fmt::format(", {} over the line limit (skipped)", r.too_long);
-  if (r.unparsed) s += fmt::format(", {} refused by the relay rule (not JSON, or a forged event; skipped)", r.unparsed);
+  std::vector<std::string> of;
+  if (r.too_long) of.push_back(fmt::format("{} over the line limit, skipped", r.too_long));
+  if (r.unparsed) of.push_back(fmt::format("{} refused by the relay rule: not JSON, or a forged event", r.unparsed));
+  if (!of.empty()) s += fmt::format(" (of which {})", fmt::join(of, "; "));
   s += "\n\nMatched lines:\n";
   std::size_t shown = 0;
   for (const auto& h : r.hits) {

@@ -1,9 +1,12 @@
 #include "io/nft_ctx.hpp"
 
+#include <linux/capability.h>
 #include <nftables/libnftables.h>
 
 #include <algorithm>
 #include <cerrno>
+
+#include "sys/caps.hpp"
 
 namespace reach::io {
 
@@ -40,6 +43,11 @@ Result<NftCtx> NftCtx::open() {
 }
 
 Result<std::string> NftCtx::run(const std::string& op, const std::string& where, const std::string& cmds, bool json) {
+  // Without CAP_NET_ADMIN every netlink request of nftables is refused, and libnftables 1.0.6
+  // then writes "(you must be root)" to the process's stderr itself, past its error buffer: an
+  // unprefixed stray line under a daemon's own. Said here instead, as our error.
+  if (!sys::has_capability(CAP_NET_ADMIN))
+    return fail(op, where, EPERM, "Operation not permitted (needs root or CAP_NET_ADMIN)");
   nft_ctx* n = impl_->nft;
   const unsigned flags = nft_ctx_output_get_flags(n);
   nft_ctx_output_set_flags(n, json ? (flags | NFT_CTX_OUTPUT_JSON) : (flags & ~NFT_CTX_OUTPUT_JSON));

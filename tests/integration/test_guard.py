@@ -294,6 +294,38 @@ def test_fresh_install_list_unban_check_answer(lab, reach, tmp_path):
     assert (r.returncode, r.stdout, r.stderr) == (1, "reach guard: 198.18.6.6: not banned\n", ""), r
 
 
+def test_an_unreadable_ban_list_is_an_error_for_check_too(lab, reach, tmp_path):
+    """check said "clean" (exit 0) over a corrupt state file, with the reason on stderr only: an
+    operator must never read "clean" when the ban list could not be read. It is exit 2 with no
+    answer, as for --list and --unban."""
+    h = lab.host("guard")
+    cfg = guard_config(tmp_path, tmp_path / "auth.log")
+    (tmp_path / "guard.db").write_bytes(b"this is no SQLite database, only text\n" * 200)
+    base = [str(reach), "guard", "--config", str(cfg)]
+    for args in (["check", "198.18.6.6"], ["--list"], ["--unban", "198.18.6.6"]):
+        r = h.run(base + args, check=False)
+        assert (r.returncode, r.stdout) == (2, ""), (args, r)
+        assert len(r.stderr.splitlines()) == 1 and "file is not a database" in r.stderr, (args, r)
+    r = h.run(base + ["check", "198.18.6.6"], check=False)
+    assert r.stderr == (f"reach guard: check 198.18.6.6: guard store open {tmp_path / 'guard.db'}: file is not a "
+                        "database (no answer without the ban list)\n"), r
+
+
+def test_netns_line_says_guard_runs_there_not_that_it_probes(lab, reach, tmp_path):
+    """`reach guard --netns NS` said "probing from network namespace NS": guard probes nothing."""
+    h = lab.host("guard")
+    cfg = guard_config(tmp_path, tmp_path / "auth.log")
+    r = subprocess.run([str(reach), "guard", "--netns", h.ns, "--config", str(cfg), "check", "198.18.6.6"],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0 and r.stdout.startswith("198.18.6.6: clean"), r
+    assert r.stderr == f"reach guard: running in network namespace {h.ns} (/run/netns/{h.ns})\n", r
+    for cmd, inside in (("guard", "run inside this network namespace (its addresses and nftables ruleset)"),
+                        ("relay", "run inside this network namespace (its addresses and nftables ruleset)"),
+                        ("ping", "probe from inside this network namespace")):
+        r = subprocess.run([str(reach), cmd, "--help"], capture_output=True, text=True, timeout=20)
+        assert inside in " ".join(r.stdout.split()), (cmd, r.stdout)
+
+
 def test_validate_test_rule_and_flags_say_what_is_wrong(lab, reach, tmp_path):
     """--validate prints every error with file:line (RE2's among them) and exits 2; a bad
     --test-rule regex is one line naming the pattern as written; wrong flags are one line."""

@@ -11,6 +11,7 @@ import shutil
 import signal
 import struct
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -400,6 +401,68 @@ def test_reload_applies_limits_keeps_connections_and_names_failures(lab, reach, 
         assert held.finish().startswith("ok "), "the connection across the reloads was cut"
         assert second.finish().startswith("ok ")
         assert lab.stop(relay) == 0
+
+
+def test_reload_of_a_low_port_after_dropping_privileges_says_restart(lab, reach, tmp_path):
+    """Started on a high port as `user: nobody`, the relay kept no CAP_NET_BIND_SERVICE: a reload
+    adding port 81 said a bare "Permission denied". And the open-files note, unchanged, came back
+    in the notes of every reload."""
+    t = Topo(lab)
+    t.serve(tmp_path)
+    # Where nobody can read it again at the reload (pytest's tmp_path is root's alone).
+    readable = Path(tempfile.mkdtemp(prefix="nr-relay-"))
+    readable.chmod(0o755)
+    cfg = readable / "relay.yaml"
+    text = ("user: nobody\nrelay:\n  listen: \"[::]:8080\"\n  backends: 198.18.1.2:80\n  health: false\n"
+            "  limits: { blackhole: false }\n")
+    cfg.write_text(text)
+    cfg.chmod(0o644)
+    ev = tmp_path / "events.jsonl"
+    with open(ev, "wb") as evf:
+        # A hard limit of open files below what max_conns (10,000) wants: the start event says so.
+        relay = t.relay.popen(["prlimit", "--nofile=4096:4096", str(reach), "relay", "--config", str(cfg), "--json"],
+                              stdout=evf, text=False)
+        assert wait_for(lambda: any(e["type"] == "relay_start" for e in events(ev)), 10)
+        start = [e for e in events(ev) if e["type"] == "relay_start"][0]
+        assert "open files limited to 4096" in start["message"], start
+
+        cfg.write_text(text.replace('"[::]:8080"', '["[::]:8080", "[::]:81"]'))
+        relay.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: any(e["type"] == "relay_reload" for e in events(ev)), 10)
+        failed = [e for e in events(ev) if e["type"] == "relay_reload"][-1]
+        assert not failed["ok"], failed
+        assert failed["message"] == (
+            "reload: listen [::]:81: Permission denied ([::]:81 needs a restart: a port below 1024 needs "
+            "CAP_NET_BIND_SERVICE, which was not kept (no listen port below 1024 at start)) (old config kept)"), failed
+        assert t.connect(port=8080, source_port=44000)["reply"] != ""  # the old set still serves
+
+        # A reload that changes nothing of the open files does not say it again.
+        cfg.write_text(text.replace("health: false", "health: false\n  balance: leastconn"))
+        relay.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: any(e["type"] == "relay_reload" and e["ok"] for e in events(ev)), 10)
+        ok = [e for e in events(ev) if e["type"] == "relay_reload" and e["ok"]][-1]
+        assert not any("open files" in n for n in ok["notes"]), ok
+        assert lab.stop(relay) == 0
+    shutil.rmtree(readable)
+
+
+def test_unprivileged_relay_prints_no_stray_library_line(lab, reach, tmp_path):
+    """As nobody the black-hole cannot start; libnftables also wrote its own unprefixed
+    "Operation not permitted (you must be root)" on stderr. The relay now says why itself, once."""
+    t = Topo(lab)
+    out, err = tmp_path / "relay.out", tmp_path / "relay.err"
+    with open(out, "wb") as o, open(err, "wb") as e:
+        relay = t.relay.popen([str(reach), "relay", "[::]:8099", "--to", "198.18.1.2:80", "--no-health-checks"],
+                              user="nobody", stdout=o, stderr=e, text=False)
+        assert wait_for(lambda: b"black-hole off" in out.read_bytes() + err.read_bytes(), 10), (out.read_bytes(),
+                                                                                                err.read_bytes())
+        assert wait_for(lambda: b"relay [::]:8099" in out.read_bytes(), 10), out.read_bytes()
+        lab.stop(relay)
+    said = out.read_text() + err.read_text()
+    assert said, "nothing printed"
+    for line in said.splitlines():
+        assert line.startswith("reach relay: "), said
+    assert "nftables" in said and "CAP_NET_ADMIN" in said and "you must be root" not in said, said
 
 
 def test_accept_proxy_limits_count_the_client_not_the_balancer(lab, reach, tmp_path):

@@ -40,6 +40,7 @@ commands=$("$bin" --help | _reach_commands)
 want=(/usr/bin/reach /usr/share/man/man1/reach.1.gz
       /usr/share/bash-completion/completions/reach /usr/share/zsh/vendor-completions/_reach
       /usr/lib/systemd/system/reach-watch.service /usr/lib/systemd/system/reach-relay.service
+      /usr/lib/systemd/system/reach-usage.service /usr/lib/systemd/system/reach-guard.service
       /usr/libexec/reach/reach-relay /usr/libexec/reach/reach-guard
       /usr/share/doc/reach/copyright /usr/share/doc/reach/README.md
       /usr/share/doc/reach/CHANGELOG.md /usr/share/doc/reach/docs/PING.md)
@@ -64,6 +65,8 @@ for c in relay guard; do
 done
 grep -qx 'ExecStart=/usr/libexec/reach/reach-relay relay --config /etc/reach/relay.yaml --json' \
   "$work/root/usr/lib/systemd/system/reach-relay.service" || fail "reach-relay.service does not start the lean image"
+grep -qx 'ExecStart=/usr/libexec/reach/reach-guard guard --config /etc/reach/guard.yaml' \
+  "$work/root/usr/lib/systemd/system/reach-guard.service" || fail "reach-guard.service does not start the lean image"
 
 # The man page of each command says every option its --help says.
 for c in $commands; do
@@ -82,21 +85,26 @@ grep -q 'setcap cap_net_raw+ep /usr/bin/reach' "$post" || fail "postinst does no
 grep -q 'chmod.*[us]+s' "$post" && fail "postinst makes something setuid"
 grep -q 'setcap.*libexec' "$post" && fail "postinst gives the lean images a file capability"
 
-# The unit is valid and keeps its hardening (systemd-analyze, when this machine has it).
-unit="$work/root/usr/lib/systemd/system/reach-watch.service"
-for line in DynamicUser=yes AmbientCapabilities=CAP_NET_RAW CapabilityBoundingSet=CAP_NET_RAW \
-    NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes StateDirectory=reach PrivateTmp=yes \
-    SystemCallFilter=@system-service; do
-  grep -qx "$line" "$unit" || fail "reach-watch.service lacks $line"
-done
-if command -v systemd-analyze >/dev/null; then
+# The units are valid and keep their hardening (systemd-analyze, when this machine has it).
+check_unit() {  # NAME LINE...: the unit holds each line, verifies, and stays exposed 2.5 at most
+  local name=$1 unit="$work/root/usr/lib/systemd/system/$1.service"
+  shift
+  for line in "$@"; do grep -qx "$line" "$unit" || fail "$name.service lacks $line"; done
+  command -v systemd-analyze >/dev/null || return 0
   # Only the unit's own errors: the command and man page exist once the package is installed.
-  systemd-analyze verify --man=no "$unit" 2>&1 | grep -v 'Command reach is not executable' \
-    | grep . && fail "systemd-analyze verify reach-watch.service"
+  systemd-analyze verify --man=no "$unit" 2>&1 | grep -v 'Command .* is not executable' \
+    | grep . && fail "systemd-analyze verify $name.service"
   exposure=$(systemd-analyze security --offline=true "$unit" 2>/dev/null \
-    | sed -n 's/.*Overall exposure level for reach-watch.service: \([0-9.]*\).*/\1/p')
-  echo "systemd-analyze security: exposure $exposure"
-  awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 2.5) }' || fail "exposure $exposure > 2.5"
-fi
+    | sed -n "s/.*Overall exposure level for $name.service: \([0-9.]*\).*/\1/p")
+  echo "systemd-analyze security: $name exposure $exposure"
+  awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 2.5) }' || fail "$name exposure $exposure > 2.5"
+}
+check_unit reach-watch DynamicUser=yes AmbientCapabilities=CAP_NET_RAW CapabilityBoundingSet=CAP_NET_RAW \
+  NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes StateDirectory=reach PrivateTmp=yes \
+  SystemCallFilter=@system-service
+# guard runs as root (the logs' owner) with CAP_NET_ADMIN alone in its bounding set.
+check_unit reach-guard CapabilityBoundingSet=CAP_NET_ADMIN NoNewPrivileges=yes ProtectSystem=strict \
+  ProtectHome=yes StateDirectory=reach PrivateTmp=yes SystemCallFilter=@system-service \
+  ExecReload='/bin/kill -HUP $MAINPID'
 [ $failed -eq 0 ] && echo "package ok: $(wc -l <"$work/files") paths"
 exit $failed

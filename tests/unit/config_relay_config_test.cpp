@@ -78,9 +78,18 @@ TEST(RelayConfig, ErrorsWithLines) {
       {"relay:\n  listen: ':80'\n", "needs backends:"},
       {"relay:\n  listen: ':80'\n  backends: [www.example.com:80]\n", "names are not resolved"},
       {"relay:\n  listen: ':80'\n  backends: [198.18.1.2]\n", "r.yaml:3"},
-      {"relay:\n  listen: ':80'\n  backends: [198.18.1.2:80]\n  send_proxy: v3\n", "r.yaml:4: relay.send_proxy: must be v1, v2 or none"},
-      {"relay:\n  listen: ':80'\n  backends: [198.18.1.2:80]\n  balance: random\n", "must be roundrobin or leastconn"},
-      {"relay:\n  listen: ':80'\n  backends: [198.18.1.2:80]\n  trusted: [198.18.0.1/24]\n", "not a prefix"},
+      {"relay:\n  listen: ':80'\n  backends: [198.18.1.2:80]\n  send_proxy: v3\n", "r.yaml:4: relay.send_proxy: \"v3\" must be v1, v2 or none"},
+      {"relay:\n  listen: ':80'\n  backends: [198.18.1.2:80]\n  balance: random\n", "r.yaml:4: relay.balance: \"random\" must be roundrobin or leastconn"},
+      {"relay:\n  listen: ':80'\n  backends: [198.18.1.2:80]\n  trusted: [198.18.0.1/24]\n",
+       "r.yaml:4: relay.trusted[0]: \"198.18.0.1/24\" has host bits set: the prefix is 198.18.0.0/24"},
+      {"relay:\n  listen: ':80'\n  backends: [198.18.1.2:80]\n  trusted: [2001:db8::/129]\n",
+       "\"2001:db8::/129\": the length after '/' must be 0 to 128"},
+      {"relay:\n  listen: ':80'\n  backends: [198.18.1.2:80]\n  trusted: [nowhere]\n", "\"nowhere\" is not a prefix like"},
+      {"relay:\n  listen: ':80'\n  backends: [198.18.1.2:80]\n  accept_proxy: [198.18.0.0/24, 2001:db8::1/64]\n",
+       "r.yaml:4: relay.accept_proxy[1]: \"2001:db8::1/64\" has host bits set: the prefix is 2001:db8::/64"},
+      {"relay:\n  listen:\n  backends: [198.18.1.2:80]\n", "r.yaml:2: relay.listen: needs at least one listen address"},
+      {"relay:\n  listen: ':80'\n  backends: {}\n", "r.yaml:3: relay.backends: must be a list, not a map"},
+      {"relay:\n  listen: ':80'\n  backends: []\n", "r.yaml:3: relay.backends: needs at least one backend"},
       {"relay:\n  listen: ':80'\n  backends: [198.18.1.2:80]\n  timeouts: {connect: forever}\n", "relay.timeouts.connect"},
       {"relay:\n  listen: ':80'\n  backends: [198.18.1.2:80]\n  colour: red\n", "colour"},
       {"relay:\n  listen: ':80'\n  backends: [198.18.1.2:80]\n  limits: {max_conns: -1}\n", "max_conns"},
@@ -90,6 +99,19 @@ TEST(RelayConfig, ErrorsWithLines) {
     ASSERT_FALSE(c) << b.yaml;
     EXPECT_NE(c.error().message().find(b.message), std::string::npos) << c.error().message();
   }
+}
+
+// `listen:` took one value or a list while `backends:` wanted a list: both take either.
+TEST(RelayConfig, OneValueOrAListForBoth) {
+  auto c = parse_relay_config("relay:\n  listen: '[::]:80'\n  backends: 198.18.1.2:80\n", "r.yaml");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->listen, (std::vector<std::string>{"[::]:80"}));
+  ASSERT_EQ(c->backends.size(), 1u);
+  EXPECT_EQ(c->backends[0].text, "198.18.1.2:80");
+  EXPECT_EQ(c->backends[0].line, 3);
+  auto bad = parse_relay_config("relay:\n  listen: ':80'\n  backends: 198.18.1.2\n", "r.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(), "r.yaml:3: relay.backends: address 198.18.1.2: no port (write host:port or [IPv6]:port)");
 }
 
 TEST(RelayConfig, CommandLinePieces) {

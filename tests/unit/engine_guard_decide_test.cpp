@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "engine/guard_decide.hpp"
 #include "engine/guard_table.hpp"
@@ -318,11 +319,16 @@ TEST(GuardDecide, SetPolicyKeepsCountsAndBans) {
   EXPECT_EQ(d.stats().bans, 3u);
 }
 
+// Five failures of a, one a second from 0: the one ban they make.
+std::vector<model::GuardBan> five_failures(GuardDecider& d, const IpAddr& a) {
+  for (int i = 0; i < 5; ++i) d.record(fail_from(a), i * kSec);
+  return d.take_bans();
+}
+
 TEST(GuardDecide, UnbanRestoreAndActiveBans) {
   GuardDecider d(policy());
   const IpAddr a = ip("203.0.113.1");
-  for (int i = 0; i < 5; ++i) d.record(fail_from(a), i * kSec);
-  auto first = d.take_bans();
+  auto first = five_failures(d, a);
   ASSERT_EQ(first.size(), 1u);
   EXPECT_TRUE(d.unban(pfx("203.0.113.1/32"), kMin));
   EXPECT_FALSE(d.unban(pfx("203.0.113.1/32"), kMin));
@@ -346,6 +352,28 @@ TEST(GuardDecide, UnbanRestoreAndActiveBans) {
   ASSERT_EQ(gone.size(), 1u);
   EXPECT_EQ(gone[0].prefix, first[0].prefix);
   EXPECT_TRUE(fresh.active_bans(first[0].until).empty());
+}
+
+// `check` of a ban the running daemon had just made said "59m58s225ms694us802ns more: restored
+// from the ban list": the time left is in whole seconds, and a saved ban says its saved words.
+TEST(GuardDecide, ExplainOfASavedBanSaysItsOwnWordsInWholeSeconds) {
+  GuardDecider daemon(policy());
+  const IpAddr a = ip("198.18.6.6");
+  auto made = five_failures(daemon, a);
+  ASSERT_EQ(made.size(), 1u);
+  model::GuardBan saved = made[0];
+  saved.origin = model::GuardBanOrigin::restored;  // as the state file gives it back
+  GuardDecider check(policy());
+  ASSERT_TRUE(check.restore(saved, 5 * kSec));
+  const TimeNs now = 5 * kSec + 774 * kNsPerMs + 305198;  // 59m58s225ms694us802ns left
+  EXPECT_EQ(check.explain(a, now).reason,
+            "banned as 198.18.6.6/32 for 59m58s more: 5 failures within 10m (sshd failed-password)");
+  // Without the saved words (the daemon keeps none) it says where the ban came from.
+  saved.reason.clear();
+  GuardDecider restarted(policy());
+  ASSERT_TRUE(restarted.restore(saved, 5 * kSec));
+  EXPECT_EQ(restarted.explain(a, 4 * kSec + kHour - kNsPerMs).reason,
+            "banned as 198.18.6.6/32 for 1s more: restored from the ban list");
 }
 
 TEST(GuardDecide, ExplainSaysWhy) {

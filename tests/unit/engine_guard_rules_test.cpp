@@ -313,6 +313,11 @@ TEST(GuardRules, ASinglePatternForTestRule) {
       {"^fail from <HOST> (x$", "--test-rule: '^fail from <HOST> (x$': not a valid RE2 pattern: missing )"},
       {"^<HOST> [z-a]$", "--test-rule: '^<HOST> [z-a]$': not a valid RE2 pattern: invalid character class range: z-a"},
       {"<HOST> <HOST>", "--test-rule: '<HOST> <HOST>': more than one host field: which address would be banned?"},
+      // A fail2ban filter line pasted as is matched nothing, silently.
+      {"^%(__prefix_line)sFailed \\S+ for .* from <HOST>",
+       "--test-rule: '^%(__prefix_line)sFailed \\S+ for .* from <HOST>': %(__prefix_line)s: fail2ban's %(name)s "
+       "interpolation is not supported; patterns match the message after the syslog time, host and program[pid]: "
+       "(drop it)"},
   };
   for (const auto& [pattern, want] : bad) {
     auto r2 = GuardRules::from_pattern(pattern);

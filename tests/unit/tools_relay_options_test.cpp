@@ -65,6 +65,71 @@ TEST(RelayOptions, EveryFileErrorWithItsLine) {
   EXPECT_EQ(p, want);
 }
 
+// A reload of `listen: []` said "command line: relay.listen: ..." without the file's line.
+TEST(RelayOptions, EmptyListsInTheFileNameTheFileAndLine) {
+  TempFile f("relay:\n  listen: []\n  backends:\n");
+  RelayOptions o;
+  o.config = f.path;
+  EXPECT_EQ(problems(o), (std::vector<std::string>{f.path + ":2: relay.listen: needs at least one listen address",
+                                                   f.path + ":3: relay.backends: needs at least one backend"}));
+  // The flags do not stand in for the file's empty list: --validate of the file alone fails alike.
+  o.listen = {"[::]:8080"};
+  o.to = {"198.18.1.2:80"};
+  const auto p = problems(o);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].rfind(f.path + ":2: ", 0), 0u) << p[0];
+}
+
+TEST(RelayOptions, NothingToListenOnFromTheFlags) {
+  RelayOptions o;
+  o.to = {"198.18.1.2:80"};
+  EXPECT_EQ(problems(o), (std::vector<std::string>{
+                             "command line: LISTEN: needs at least one listen address (LISTEN... or relay.listen)"}));
+}
+
+// `--to X --to X` gave two /metrics series with one label set (Prometheus drops the scrape).
+TEST(RelayOptions, DuplicatesAreRefused) {
+  RelayOptions o;
+  o.listen = {"[::]:8080", "[0::0]:8080", "0.0.0.0:8080"};
+  o.to = {"198.18.2.2:80", "198.18.2.3:80", "[::ffff:198.18.2.2]:80", "198.18.2.2:81"};
+  EXPECT_EQ(problems(o), (std::vector<std::string>{
+                             "command line: LISTEN: [::]:8080 is given twice: list each listen address once",
+                             "command line: --to: [::ffff:198.18.2.2]:80 is given twice: list each backend once"}));
+  TempFile f(
+      "relay:\n"
+      "  listen: [\"[::]:8080\", \"[::]:8080\"]\n"
+      "  backends:\n"
+      "    - 198.18.2.2:80\n"
+      "    - { address: 198.18.2.2:80, send_proxy: v1 }\n");
+  RelayOptions from_file;
+  from_file.config = f.path;
+  EXPECT_EQ(problems(from_file),
+            (std::vector<std::string>{f.path + ":2: relay.listen[1]: [::]:8080 is given twice: list each listen address once",
+                                      f.path + ":5: relay.backends: 198.18.2.2:80 is given twice: list each backend once"}));
+}
+
+// A duration that is no timeout and a prefix with host bits set said "is not a duration" and
+// "is not a prefix"; each names the flag, the value and what is wrong with it.
+TEST(RelayOptions, WhatIsWrongWithAValue) {
+  RelayOptions o;
+  o.listen = {"[::]:8080"};
+  o.to = {"198.18.1.2:80"};
+  o.idle_timeout = "0s";
+  o.connect_timeout = "-1s";
+  o.head_timeout = "1.5s";
+  o.trusted = {"198.18.0.1/24"};
+  o.accept_proxy = {"198.18.0.0/33"};
+  o.balance = "random";
+  EXPECT_EQ(problems(o), (std::vector<std::string>{
+                             "command line: --balance: \"random\" must be roundrobin or leastconn",
+                             "command line: --accept-proxy: \"198.18.0.0/33\": the length after '/' must be 0 to 32",
+                             "command line: --trusted: \"198.18.0.1/24\" has host bits set: the prefix is 198.18.0.0/24",
+                             "command line: --connect-timeout: \"-1s\" must be more than 0 (like 5s or 500ms)",
+                             "command line: --idle-timeout: \"0s\" must be more than 0 (like 5s or 500ms)",
+                             "command line: --head-timeout: \"1.5s\" is not a duration like 5s or 500ms",
+                         }));
+}
+
 TEST(RelayOptions, EveryFlagErrorNamesTheFlagAndTheValue) {
   RelayOptions o;
   o.listen = {"198.18.0.1:80", "[::1]"};

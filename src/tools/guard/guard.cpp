@@ -82,6 +82,7 @@ engine::GuardDecider decider_with_saved_bans(const Setup& s, const std::vector<s
     if (!parse_prefix(r.prefix)) continue;
     model::GuardBan b = ban_of(r, s.wall_offset);
     b.origin = model::GuardBanOrigin::restored;
+    if (restored) b.reason.clear();  // the daemon: a reason per ban would only take memory
     if (b.until <= now) continue;
     if (d.restore(b, now) && restored) restored->push_back(b);
   }
@@ -306,13 +307,12 @@ int manual_ban(const Setup& s, const GuardOptions& o, std::ostream& out, std::os
 int check(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream& err) {
   auto a = IpAddr::parse(o.check);
   if (!a) return (err << "reach guard: check " << o.check << ": not an address\n"), 2;
-  std::vector<store::GuardBanRow> rows;
+  // A ban list that cannot be read is an error here as for --list: "clean" would be a guess.
   auto st = open_store(s, true);
-  auto r = st ? (*st)->bans() : Result<std::vector<store::GuardBanRow>>(tl::unexpected(st.error()));
-  if (r) rows = std::move(*r);
-  else err << "reach guard: " << r.error().message() << " (the answer below leaves saved bans out)\n";
+  auto rows = st ? (*st)->bans() : Result<std::vector<store::GuardBanRow>>(tl::unexpected(st.error()));
+  if (!rows) return (err << "reach guard: check " << o.check << ": " << rows.error().message() << " (no answer without the ban list)\n"), 2;
   const TimeNs now = sys::MonotonicClock().now();
-  engine::GuardDecider d = guard::decider_with_saved_bans(s, rows, now);
+  engine::GuardDecider d = guard::decider_with_saved_bans(s, *rows, now);
   const model::GuardExplain e = d.explain(*a, now);
   out << (o.json ? format::guard_explain_json(e, s.wall_offset) : format::guard_explain_text(e, s.wall_offset));
   return e.verdict == model::GuardVerdict::banned ? 1 : 0;

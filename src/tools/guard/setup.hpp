@@ -38,6 +38,8 @@ std::optional<IpAddr> ssh_client_address();
 // A saved ban on the monotonic timeline of this process.
 model::GuardBan ban_of(const store::GuardBanRow& r, TimeNs wall_offset);
 // A decider with the policy, own addresses and the saved bans (for check, --ban, the daemon).
+// Without `restored` (check, --ban) a ban held keeps the words it was saved with; the daemon's
+// (`restored` given) say "restored from the ban list" and cost no memory per ban.
 engine::GuardDecider decider_with_saved_bans(const Setup& s, const std::vector<store::GuardBanRow>& rows, TimeNs now,
                                              std::vector<model::GuardBan>* restored = nullptr);
 // Every prefix never to insert: the allow-list, the SSH client, the own addresses.

@@ -26,6 +26,10 @@ class Problems {
   void add(int line, std::string key, std::string message) {
     errors_.items.push_back({line > 0 ? file_ : kCommandLine, line, std::move(key), std::move(message)});
   }
+  // From the file without a line of its own: named by the file, never blamed on the flags.
+  void in_file(std::string key, std::string message) {
+    errors_.items.push_back({file_, 0, std::move(key), std::move(message)});
+  }
   void take(config::ConfigErrors e) {
     for (auto& i : e.items) errors_.items.push_back(std::move(i));
   }
@@ -47,15 +51,18 @@ std::vector<IpPrefix> prefixes(const std::vector<std::string>& texts, const char
   std::vector<IpPrefix> out;
   for (const auto& t : texts) {
     if (auto pre = parse_prefix(t)) out.push_back(*pre);
-    else p.add(0, flag, fmt::format("\"{}\" is not a prefix like 198.18.0.0/15 or 2001:db8::/32", t));
+    else p.add(0, flag, prefix_error(t));
   }
   return out;
 }
 
 void duration(const std::optional<std::string>& text, TimeNs& into, const char* flag, Problems& p) {
   if (!text) return;
-  auto d = config::parse_duration(*text);
-  if (!d || *d <= 0) return p.add(0, flag, fmt::format("\"{}\" is not a duration like 5s or 500ms", *text));
+  // "-1s" and "0s" are durations, only not ones a timeout can be.
+  const bool negative = text->size() > 1 && text->front() == '-';
+  auto d = config::parse_duration(negative ? text->substr(1) : *text);
+  if (!d) return p.add(0, flag, fmt::format("\"{}\" is not a duration like 5s or 500ms", *text));
+  if (negative || *d <= 0) return p.add(0, flag, fmt::format("\"{}\" must be more than 0 (like 5s or 500ms)", *text));
   into = *d;
 }
 
@@ -81,6 +88,10 @@ bool collide(const io::ListenAddress& a, const io::ListenAddress& b) {
   if (a.addr && b.addr && a.addr->is_v4() != b.addr->is_v4()) return false;
   if (!a.addr || !b.addr || unspecified(*a.addr) || unspecified(*b.addr)) return true;
   return unmap_v4(*a.addr) == unmap_v4(*b.addr);
+}
+
+std::string twice(const std::string& what, const char* kind) {
+  return fmt::format("{} is given twice: list each {} once", what, kind);
 }
 
 }  // namespace
@@ -109,11 +120,11 @@ config::ConfigResult<config::RelayConfig> build_config(const RelayOptions& o) {
   }
   if (o.send_proxy) {
     if (auto m = config::parse_proxy_send(*o.send_proxy)) c.send_proxy = *m;
-    else p.add(0, "--send-proxy", fmt::format("\"{}\" must be v1, v2 or none", *o.send_proxy));
+    else p.add(0, "--send-proxy", config::must_be(*o.send_proxy, config::kProxyWords));
   }
   if (o.balance) {
     if (auto b = config::parse_balance(*o.balance)) c.balance = *b;
-    else p.add(0, "--balance", fmt::format("\"{}\" must be roundrobin or leastconn", *o.balance));
+    else p.add(0, "--balance", config::must_be(*o.balance, config::kBalanceWords));
   }
   if (!o.accept_proxy.empty()) c.accept_proxy = prefixes(o.accept_proxy, "--accept-proxy", p);
   if (!o.trusted.empty()) c.trusted = prefixes(o.trusted, "--trusted", p);
@@ -126,14 +137,30 @@ config::ConfigResult<config::RelayConfig> build_config(const RelayOptions& o) {
   duration(o.idle_timeout, c.idle_timeout, "--idle-timeout", p);
   duration(o.head_timeout, c.head_timeout, "--head-timeout", p);
 
-  // Each listen address with its own line (or as the flag gave it).
+  // Each listen address with its own line (or as the flag gave it). One given twice is refused,
+  // as nginx refuses a repeated `listen`: it is a typo, never a second socket.
   std::vector<io::ListenAddress> listen;
   for (std::size_t i = 0; i < c.listen.size(); ++i) {
     const int line = i < c.listen_lines.size() ? c.listen_lines[i] : 0;
     const std::string key = line ? fmt::format("relay.listen[{}]", i) : "LISTEN";
-    if (auto a = io::parse_listen_address(c.listen[i])) listen.push_back(*a);
-    else p.add(line, key, a.error().message());
+    auto a = io::parse_listen_address(c.listen[i]);
+    if (!a) {
+      p.add(line, key, a.error().message());
+      continue;
+    }
+    const auto same = [&](const io::ListenAddress& l) { return l.to_string() == a->to_string(); };
+    if (std::any_of(listen.begin(), listen.end(), same)) p.add(line, key, twice(a->to_string(), "listen address"));
+    else listen.push_back(*a);
   }
+  // A backend given twice would be two pool entries with one name: duplicate series in
+  // /metrics, which Prometheus refuses. Refused, not merged (a weight is not what it says).
+  for (std::size_t i = 0; i < c.backends.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (c.backends[j].port == c.backends[i].port && unmap_v4(c.backends[j].addr) == unmap_v4(c.backends[i].addr)) {
+        const int line = c.backends[i].line;
+        p.add(line, line ? "relay.backends" : "--to", twice(c.backends[i].text, "backend"));
+        break;
+      }
   if (c.metrics) {
     const std::string key = c.metrics_line ? "relay.metrics" : "--metrics";
     if (auto a = io::parse_listen_address(*c.metrics); !a) p.add(c.metrics_line, key, a.error().message());
@@ -172,10 +199,13 @@ config::ConfigResult<config::RelayConfig> build_config(const RelayOptions& o) {
         }
     }
   }
-  if (p.ok() && c.listen.empty())
-    p.add(0, o.config.empty() ? "LISTEN" : "relay.listen", "needs at least one listen address (LISTEN... or relay.listen)");
-  if (p.ok() && c.backends.empty())
-    p.add(0, o.config.empty() ? "--to" : "relay.backends", "needs at least one backend (--to or relay.backends)");
+  // The file's own empty lists are its errors (config/relay_config); these are the flags'.
+  auto missing = [&](const char* flag, const char* key, const char* message) {
+    if (o.config.empty()) p.add(0, flag, message);
+    else p.in_file(key, message);
+  };
+  if (p.ok() && c.listen.empty()) missing("LISTEN", "relay.listen", "needs at least one listen address (LISTEN... or relay.listen)");
+  if (p.ok() && c.backends.empty()) missing("--to", "relay.backends", "needs at least one backend (--to or relay.backends)");
   if (!p.ok()) return tl::unexpected(p.done());
   return c;
 }

@@ -36,6 +36,17 @@ Result<void> keep_privileges(bool net_admin, bool bind, const std::optional<std:
   return user ? sys::switch_user(*user, {}) : sys::drop_all_capabilities();
 }
 
+// A port below 1024 refused: say why. After the start the relay holds CAP_NET_BIND_SERVICE
+// only when it listened below 1024 then (keep_privileges), so only a restart can add one.
+Error low_port_hint(Error e, const io::ListenAddress& a, bool reloading) {
+  if (e.err != EACCES || a.port >= 1024 || sys::has_capability(CAP_NET_BIND_SERVICE)) return e;
+  e.detail = reloading ? fmt::format("{} needs a restart: a port below 1024 needs CAP_NET_BIND_SERVICE, which was "
+                                     "not kept (no listen port below 1024 at start)",
+                                     a.to_string())
+                       : "a port below 1024 needs root or CAP_NET_BIND_SERVICE";
+  return e;
+}
+
 }  // namespace
 
 const char* reject_word(Reject r) {
@@ -72,7 +83,7 @@ Result<std::unique_ptr<Server>> Server::create(const RelayOptions& opts, config:
   return s;
 }
 
-Result<void> Server::open_listeners(const config::RelayConfig& cfg) {
+Result<void> Server::open_listeners(const config::RelayConfig& cfg, bool reloading) {
   std::map<std::string, Listener> next;
   std::vector<std::string> taken;  // from the old set
   // On a failure the listeners taken over go back (the new ones close): the old set stays whole.
@@ -93,7 +104,7 @@ Result<void> Server::open_listeners(const config::RelayConfig& cfg) {
       continue;
     }
     auto fd = sys::listen_tcp(a->addr, a->port, kBacklog, key);
-    if (!fd) return give_back(fd.error());
+    if (!fd) return give_back(low_port_hint(std::move(fd.error()), *a, reloading));
     next.emplace(key, Listener{*a, std::move(*fd)});
   }
   // Only now that every new one opened: the old set closes (connections stay).
@@ -131,7 +142,7 @@ Result<void> Server::start() {
   if (auto h = io::handle_daemon_signals(*reactor_, std::move(sig)); !h) return h;
   gate_ = defence_gate(cfg_->limits, cfg_->head_timeout, {}, cfg_->accept_proxy);
   nofile_ = sys::raise_fd_limit(fds_wanted(*cfg_));
-  if (auto l = open_listeners(*cfg_); !l) return l;
+  if (auto l = open_listeners(*cfg_, false); !l) return l;
   apply_backends(*cfg_);
   if (cfg_->metrics) {
     io::HttpServerOptions o;
@@ -158,9 +169,10 @@ Result<void> Server::start() {
   for (const auto& [key, l] : listeners_) where += (where.empty() ? "" : " ") + key;
   std::string to;
   for (const auto& b : backends_) to += (to.empty() ? "" : " ") + b.text;
+  fd_note_said_ = fd_note(*cfg_);
   event("start",
         fmt::format("relay {} -> {} (PROXY {}{}){}", where, to, config::proxy_send_word(cfg_->send_proxy),
-                    cfg_->http ? ", http" : "", fd_note(*cfg_)),
+                    cfg_->http ? ", http" : "", fd_note_said_),
         {{"listen", listeners_.size()}, {"backends", backends_.size()}, {"nofile", nofile_}});
   return {};
 }
@@ -248,7 +260,7 @@ Result<void> Server::reload() {
     for (const auto& e : next.error().items) why += (why.empty() ? "" : "; ") + e.text();
     return fail("reload", "", 0, why + " (old config kept)");
   }
-  if (auto l = open_listeners(*next); !l) return fail("reload", "", 0, l.error().message() + " (old config kept)");
+  if (auto l = open_listeners(*next, true); !l) return fail("reload", "", 0, l.error().message() + " (old config kept)");
   apply_backends(*next);
   // Limits apply to new connections; the open ones stay counted, under their addresses.
   std::vector<IpAddr> open;
@@ -273,7 +285,11 @@ Result<void> Server::reload() {
     next->metrics_line = cfg_->metrics_line;
   }
   nofile_ = sys::raise_fd_limit(fds_wanted(*next));
-  if (auto n = fd_note(*next); !n.empty()) notes.push_back(n.substr(2));
+  // Said again only when it changed: the same note at every reload is noise to log alerting.
+  if (auto n = fd_note(*next); n != fd_note_said_) {
+    if (!n.empty()) notes.push_back(n.substr(2));
+    fd_note_said_ = std::move(n);
+  }
   cfg_ = std::make_shared<const config::RelayConfig>(std::move(*next));
   update_memory();
   ++reloads_;

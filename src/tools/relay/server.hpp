@@ -62,7 +62,7 @@ class Server final : public Hooks {
   };
   Server(const RelayOptions& opts, config::RelayConfig cfg, std::ostream& out, std::ostream& err);
   Result<void> start();
-  Result<void> open_listeners(const config::RelayConfig& cfg);
+  Result<void> open_listeners(const config::RelayConfig& cfg, bool reloading);
   Result<void> watch_listeners();
   void on_accept(Listener& l);
   // Closes the oldest connection of heads_ to admit a new one at a global cap (`reason`).
@@ -112,6 +112,7 @@ class Server final : public Hooks {
   std::size_t forwarding_ = 0;  // connections with a backend (and pipes); the rest are pending
   std::size_t high_water_ = 0;  // most connections open since the heap was last trimmed
   std::size_t nofile_ = 0;  // the soft RLIMIT_NOFILE in force
+  std::string fd_note_said_;  // the open-files note last printed (start or reload)
   int exit_code_ = 0;
 };
 
