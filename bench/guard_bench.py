@@ -3,7 +3,7 @@
 auth log, a new sshd pid per line as real sshd forks (docs/BENCHMARKS.md, "reach guard").
 
 A benchmark, not a test: it never fails on the numbers; it exits non-zero only when it could not
-run (not root, reach not built). fail2ban and sshguard are installed here when missing (with
+run (not root, reach not built). fail2ban, sshguard and python3-nftables are installed here when missing (with
 Debian's policy-rc.d keeping their services from starting), never in CI.
 
 Each tool runs alone in a lab namespace of its own (tests/lab/lab.py), so every ruleset it writes
@@ -19,12 +19,15 @@ Thresholds: 5 failures (sshguard: -a 50, 10 points per failure), ban 1 h.
   idle      --samples times: 5 failures of a new source written at once -> its element appears.
   load      the same while a writer appends 10k failure lines/s from sources that never reach
             the threshold.
-  burst     1,000 attackers x 5 failures written at once: bans/s to the 1,000th element.
+  burst     1,000 attackers x 5 failures written at once: bans/s until every one of them is in a
+            set, seen by listing the ruleset every 2 ms (not by `nft monitor`, whose per-element
+            events would be built inside the tool's own transaction); --bursts N runs, median.
   CPU s and peak RSS (VmHWM, summed over the tool's processes) over the whole run of each tool.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -137,6 +140,9 @@ class Tool:
                     p.wait(10)
                 except subprocess.TimeoutExpired:
                     p.kill()
+        # sshguard's firewall script deletes its table as it exits, after the wrapper we waited
+        # for: a late delete would remove the next run's table.
+        wait(lambda: not self.host.pids(), 5, 0.05)
         self.host.run(["nft", "flush", "ruleset"], check=False)
         self.procs = []
 
@@ -260,20 +266,54 @@ def bench_latency(tool: Tool, samples: int, background: bool, block: int):
     return lat
 
 
-def bench_burst(tool: Tool, cap: float, block: int):
+# Run in the tool's namespace: every 2 ms, libnftables (python3-nftables) lists the ruleset and
+# counts the burst's addresses found in any set; prints CLOCK_MONOTONIC (one clock for every
+# namespace) when all are there. Unlike `nft monitor`, it adds no work to the tool's own
+# transaction (the kernel builds a monitor event per element inside it: 2-3 ms for 1,000
+# elements alone, 15-17 ms with a monitor listening).
+POLLER = r"""
+import json, sys, time, nftables
+want = set(open(sys.argv[1]).read().split())
+cap = time.monotonic() + float(sys.argv[2])
+n = nftables.Nftables()
+n.set_json_output(True)
+while time.monotonic() < cap:
+    rc, out, _ = n.cmd("list ruleset")
+    seen = set()
+    for o in json.loads(out or '{"nftables": []}')["nftables"] if rc == 0 else []:
+        for e in o.get("set", {}).get("elem", []):
+            v = e["elem"]["val"] if isinstance(e, dict) and "elem" in e else e
+            v = v.get("prefix", {}).get("addr", "") if isinstance(v, dict) else v
+            if isinstance(v, str):
+                seen.add(v.split("/")[0])
+    got = len(want & seen)
+    if got == len(want):
+        break
+    time.sleep(0.002)
+print(json.dumps({"got": got, "when": time.monotonic()}), flush=True)
+"""
+
+
+def bench_burst(tool: Tool, cap: float, k: int):
+    """The k-th burst (k < 8): attackers of its own, so no tool remembers them from another."""
     tool.threshold = 5
     tool.start()
-    mon = Monitor(tool.host)
-    srcs = [addr(block, i) for i in range(1000)]
+    srcs = sorted({addr(3, 2000 + 1100 * k + i) for i in range(1000)})  # 996: addr() skips .0
+    want = tool.tmp / "burst.addrs"
+    want.write_text("\n".join(srcs))
+    poller = tool.host.popen([sys.executable, "-c", POLLER, str(want), str(cap)], stdout=subprocess.PIPE, text=True)
+    time.sleep(0.5)
     t0 = time.monotonic()
     append(tool.log, "".join(line(s) for _ in range(5) for s in srcs))
-    wait(lambda: mon.count(srcs) >= 1000, cap, 0.01)
-    n = mon.count(srcs)
-    last = max((mon.when(s) for s in srcs if mon.when(s)), default=t0)
-    mon.stop()
+    out = json.loads(poller.communicate(timeout=cap + 30)[0].strip().splitlines()[-1])
     tool.stop()
+    if tool.name == "reach":  # its own account of each batch: size, latency, time in nftables
+        for l in (tool.tmp / "reach.out").read_text().splitlines():
+            if "batch:" in l:
+                print(f"reach: {l[l.find('batch:'):]}", flush=True)
     tool.log.write_text("")
-    return n, (n / (last - t0) if n else 0)
+    n = out["got"]
+    return n, (n / (out["when"] - t0) if n == len(srcs) else None)
 
 
 def pct(v, p):
@@ -292,6 +332,8 @@ def main():
     ap.add_argument("--tools", default="reach,fail2ban,sshguard")
     ap.add_argument("--samples", type=int, default=20)
     ap.add_argument("--cap", type=float, default=60.0, help="seconds a run may take")
+    ap.add_argument("--bursts", type=int, default=3, help="burst runs per tool, at most 8 (the median is reported)")
+    ap.add_argument("--burst-only", action="store_true", help="only the burst")
     a = ap.parse_args()
     if not lablib.is_root():
         sys.exit("guard_bench: needs root (network namespaces)")
@@ -299,6 +341,8 @@ def main():
         sys.exit(f"guard_bench: {lablib.reach_bin()} not built")
     need = [p for t, p in (("fail2ban", "fail2ban"), ("sshguard", "sshguard")) if t in a.tools and not shutil.which(
         "fail2ban-server" if t == "fail2ban" else "sshguard")]
+    if subprocess.run([sys.executable, "-c", "import nftables"], capture_output=True).returncode != 0:
+        need.append("python3-nftables")  # the burst's poller
     if need:
         subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *need], check=True)
     classes = {"reach": Reach, "fail2ban": Fail2ban, "sshguard": Sshguard}
@@ -310,6 +354,11 @@ def main():
             d.mkdir()
             tool = classes[name](lab, d, 5)
             r = {}
+            if a.burst_only:
+                runs = [bench_burst(tool, a.cap, k) for k in range(min(8, max(1, a.bursts)))]
+                print(f"{name}: bans/s of 1,000 attackers, {len(runs)} bursts: "
+                      f"{', '.join(fmt(x[1]) + ' (' + str(x[0]) + ')' for x in runs)}", flush=True)
+                continue
             for i, s in enumerate((1000, 10000, 100000)):
                 r[f"lines_{s}"], r[f"use_{s}"] = bench_lines(tool, s, a.cap, i % 2)
                 print(f"{name}: {s} sources: {fmt(r[f'lines_{s}'])} lines/s, CPU {r[f'use_{s}'][0]:.1f} s, "
@@ -320,9 +369,14 @@ def main():
             r["load"] = bench_latency(tool, a.samples, True, 0)
             print(f"{name}: under 10k lines/s p50 {fmt(pct(r['load'], 50))} ms p99 {fmt(pct(r['load'], 99))} ms "
                   f"({len(r['load'])}/{a.samples} banned)", flush=True)
-            r["burst"] = bench_burst(tool, a.cap, 1)
-            print(f"{name}: 1,000 attackers: {r['burst'][0]} banned, {fmt(r['burst'][1])} bans/s", flush=True)
+            runs = []
+            for k in range(min(8, max(1, a.bursts))):
+                runs.append(bench_burst(tool, a.cap, k))
+                print(f"{name}: 1,000 attackers: {runs[-1][0]} banned, {fmt(runs[-1][1])} bans/s", flush=True)
+            r["burst"] = sorted(runs, key=lambda x: x[1] or 0)[len(runs) // 2]
             rows[name] = r
+    if a.burst_only:
+        return
     print("\n| tool | lines/s 1k src | 10k src | 100k src | ban idle p50 / p99 ms | under 10k lines/s p50 / p99 ms "
           "| bans/s (1,000 at once) | CPU s / peak RSS MiB (100k src) |")
     print("|---|---|---|---|---|---|---|---|")
@@ -330,7 +384,7 @@ def main():
         print(f"| {name} | {fmt(r['lines_1000'])} | {fmt(r['lines_10000'])} | {fmt(r['lines_100000'])} | "
               f"{fmt(pct(r['idle'], 50))} / {fmt(pct(r['idle'], 99))} ({len(r['idle'])}/{a.samples}) | "
               f"{fmt(pct(r['load'], 50))} / {fmt(pct(r['load'], 99))} ({len(r['load'])}/{a.samples}) | "
-              f"{fmt(r['burst'][1])} ({r['burst'][0]}/1000) | {r['use_100000'][0]:.1f} / {r['use_100000'][1]:.1f} |")
+              f"{fmt(r['burst'][1])} ({r['burst'][0]}/996) | {r['use_100000'][0]:.1f} / {r['use_100000'][1]:.1f} |")
 
 
 if __name__ == "__main__":
