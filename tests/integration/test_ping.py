@@ -484,13 +484,15 @@ def test_thousands_of_targets_at_once_lose_nothing(lab, reach):
     pair = lab.pair()
     lab.local_addresses(pair.server, "198.19.0.0/20")
     targets = [f"198.19.{i // 250}.{i % 250 + 1}" for i in range(3000)]
-    r = reach_ping(pair.client, reach, "-c", 3, "-i", 0.2, "-W", 1, "--json", *targets, timeout=120)
+    # -W 5: an answer the kernel kept but a slow run (ASan on a loaded machine) read after 1 s
+    # would count as lost; what this checks is that none is dropped at the socket.
+    r = reach_ping(pair.client, reach, "-c", 3, "-i", 0.2, "-W", 5, "--json", *targets, timeout=120)
     evs = events(r.stdout)
     sums = of_type(evs, "summary")
     assert len(sums) == 3000, r.stderr
+    assert all(s["socket_drops"] == 0 for s in sums), sums[0]
     short = [(s["addr"], s["received"]) for s in sums if s["received"] != 3]
     assert not short, short[:20]
-    assert all(s["socket_drops"] == 0 for s in sums), sums[0]
     assert r.returncode == 0
 
 
