@@ -11,13 +11,13 @@ PathSettings parse_path_settings(yaml::Walker& w, const yaml::Node& n, const std
     return s;
   }
   if (!n.IsMap()) {
-    w.error(n, path, "must be off, on or a map ({protocol: tcp, port: 443, max_hops: 20, mda: true})");
+    w.error(n, path, "must be off, on or a map ({protocol: tcp, port: 443, max_hops: 20, mda: true, alpha: 0.01})");
     return s;
   }
   s.enabled = true;
   bool port_given = false;
   yaml::Node port_node;
-  for (auto& [k, v] : w.entries(n, path, {"protocol", "port", "max_hops", "mda"})) {
+  for (auto& [k, v] : w.entries(n, path, {"protocol", "port", "max_hops", "mda", "alpha"})) {
     const std::string p = words::at(path, k);
     if (k == "protocol") {
       auto str = w.str(v, p);
@@ -34,6 +34,8 @@ PathSettings parse_path_settings(yaml::Walker& w, const yaml::Node& n, const std
       if (auto x = w.integer(v, p, 1, 255)) s.max_hops = static_cast<int>(*x);
     } else if (k == "mda") {
       if (auto b = w.boolean(v, p)) s.mda = *b;
+    } else if (k == "alpha") {
+      if (auto x = w.number(v, p, 1e-9, 0.5)) s.alpha = *x;
     }
   }
   // A port given here only makes sense for the protocol given with it; a protocol changed here

@@ -14,6 +14,7 @@ struct PathSettings {
                      // udp 33434 (traceroute's)
   int max_hops = 30; // 1..255
   bool mda = false;  // every load-balanced path (engine/mda), as `reach trace --mda`
+  double alpha = 0.05;  // MDA: the chance of missing a next hop at a vertex, as `--alpha`
   friend bool operator==(const PathSettings&, const PathSettings&) = default;
 };
 

@@ -19,6 +19,20 @@ TEST(WatchConfigPath, DefaultIsAnIcmpTraceOfThirtyHops) {
   EXPECT_EQ(p.port, 0);
   EXPECT_EQ(p.max_hops, 30);
   EXPECT_FALSE(p.mda);
+  EXPECT_DOUBLE_EQ(p.alpha, 0.05);  // scamper's and Paris traceroute's 95 %
+}
+
+TEST(WatchConfigPath, AlphaIsMdasChanceOfMissingANextHop) {
+  auto c = parse_watch_config(R"(defaults: { path: { mda: true, alpha: 0.001 } }
+targets:
+  - { name: a, host: 198.18.1.2 }
+  - { name: b, host: 198.18.1.3, path: { alpha: 1e-6 } }
+)",
+                              "w.yml");
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_DOUBLE_EQ(c->targets[0].path.alpha, 0.001);
+  EXPECT_DOUBLE_EQ(c->targets[1].path.alpha, 1e-6);
+  EXPECT_TRUE(c->targets[1].path.mda);
 }
 
 TEST(WatchConfigPath, TargetsOverrideTheDefaultsKeyByKey) {
@@ -82,16 +96,18 @@ TEST(WatchConfigPath, BadValuesAreErrorsWithTheirLines) {
   - { name: f, host: 198.18.1.7, path: [icmp] }
   - { name: g, probe: http, url: "http://198.18.1.8/", path: { protocol: tcp } }
   - { name: h, host: 198.18.1.9, path: { protocol: tcp, port: 70000 } }
+  - { name: i, host: 198.18.1.10, path: { mda: true, alpha: 0.9 } }
 )"),
             "w.yml:2: targets[0].path.protocol: must be one of icmp, udp, tcp\n"
             "w.yml:3: targets[1].path.max_hops: must be a whole number from 1 to 255, not '0'\n"
             "w.yml:8: targets[2].path.port: only for protocol udp or tcp\n"
             "w.yml:9: targets[3].path: must be true or false, not 'sometimes'\n"
-            "w.yml:10: targets[4].path.hops: unknown key (known: protocol, port, max_hops, mda)\n"
+            "w.yml:10: targets[4].path.hops: unknown key (known: protocol, port, max_hops, mda, alpha)\n"
             "w.yml:10: targets[4].path.mda: must be true or false, not 'maybe'\n"
-            "w.yml:11: targets[5].path: must be off, on or a map ({protocol: tcp, port: 443, max_hops: 20, mda: true})\n"
+            "w.yml:11: targets[5].path: must be off, on or a map ({protocol: tcp, port: 443, max_hops: 20, mda: true, alpha: 0.01})\n"
             "w.yml:12: targets[6].path: watch traces only icmp, tcp, syn and udp targets (path: off is accepted)\n"
-            "w.yml:13: targets[7].path.port: must be a whole number from 1 to 65535, not '70000'");
+            "w.yml:13: targets[7].path.port: must be a whole number from 1 to 65535, not '70000'\n"
+            "w.yml:14: targets[8].path.alpha: must be a number from 1e-09 to 0.5, not '0.9'");
 }
 
 TEST(WatchConfigPath, DefaultsAreCheckedToo) {

@@ -98,6 +98,7 @@ std::string PathTracer::open(const Job& j) {
     mo.destination = j.target;
     mo.max_ttl = j.how.max_hops;
     mo.max_probes = kMdaProbes;
+    mo.alpha = j.how.alpha;
     mda_ = std::make_unique<engine::MdaEngine>(mo);
   }
   return {};
