@@ -186,11 +186,13 @@ TEST(StoreWriter, ALargeRollupNeverDelaysTheLoopThatQueuesRounds) {
   std::printf("rollup %.0f ms, loop lateness max %.1f ms, in writer calls max %.1f ms, outbox enqueue max %.1f ms\n",
               rollup_ms, late_max, call_max, enqueue_max);
   // The rollup was long enough to matter, the loop never waited for it, and a commit of its
-  // own waited for one chunk (of 40), not for the rollup. (Bounds leave room for a loaded
-  // machine's scheduling: both would be the whole rollup if it ran on the loop's thread.)
+  // own waited for one chunk (of 40), not for the rollup. In one piece, the rollup would hold
+  // the commit made ~100 ms into it for the rest of it; the floor leaves room for a loaded
+  // machine's scheduling (a commit waited 121 ms for one chunk of a 302 ms rollup under
+  // ctest -j2 beside a build).
   EXPECT_GT(rollup_ms, 100);
-  EXPECT_LT(call_max, std::max(100.0, rollup_ms / 3));
-  EXPECT_LT(enqueue_max, std::max(100.0, rollup_ms / 3));
+  EXPECT_LT(call_max, std::max(150.0, rollup_ms / 3));
+  EXPECT_LT(enqueue_max, std::max(150.0, rollup_ms / 3));
 }
 
 }  // namespace
