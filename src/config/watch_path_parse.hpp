@@ -7,8 +7,8 @@
 
 namespace reach::config {
 
-// `path: off|on` or `path: {protocol, port, max_hops, mda}`; the keys given replace those of
-// `base` (the defaults' settings), the others stay.
+// `path: off|on` or `path: {protocol, port, max_hops, mda, alpha}`; the keys given replace
+// those of `base` (the defaults' settings), the others stay.
 PathSettings parse_path_settings(yaml::Walker& w, const yaml::Node& n, const std::string& path, PathSettings base);
 
 // Once the probe kind is known: `path:` only where watch traces (icmp, tcp, syn, udp), and the
