@@ -1095,9 +1095,17 @@ table inet lab_prohibit {
                     os.kill(pid_in, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-            r = _run_root(["ip", "netns", "del", ns], check=False, timeout=10)
-            if r.returncode == 0:
-                deleted.append(ns)
+            # A killed `ip netns exec` child that has not exited yet still holds the namespace
+            # file in its mount namespace: the delete then fails with EBUSY (seen under load).
+            end = time.monotonic() + 5
+            while _netns_pids(ns) and time.monotonic() < end:
+                time.sleep(0.05)
+            for attempt in range(3):
+                r = _run_root(["ip", "netns", "del", ns], check=False, timeout=10)
+                if r.returncode == 0:
+                    deleted.append(ns)
+                    break
+                time.sleep(0.2)
         tmp = Path(tempfile.gettempdir())
         for d in tmp.glob(f"{NS_PREFIX}*x*-*"):
             m = _NS_RE.match(d.name)
