@@ -89,16 +89,19 @@ def silent(args) -> int:
     --halfclose-every'th shuts its side down as soon as it is seen connected). Each stays open
     until the relay ends it (counted as EOF or reset), at most --seconds in all. A shutdown this
     process made more than --late seconds after its connect() is counted in halfclosed_late too:
-    its FIN may meet the relay's head timeout. Prints JSON: counts, the most open at once, the
-    time taken."""
+    its FIN may meet the relay's head timeout; one on a --over-net connection in halfclosed_over
+    (the relay may have refused it, with a reset still on its way). A half-closed connection the
+    relay then ended with a FIN is counted in halfclosed_eof. Prints JSON: counts, the most open
+    at once, the time taken."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     srcs = silent_sources()
     over = [f"{args.over_net}{i % 64 + 1:x}" for i in range(args.over_conns)]
     plan = over + [srcs[i % len(srcs)] for i in range(args.total)]
     ep = select.epoll()
-    socks = {}      # fd -> [sock, connected, time of connect()]
-    stats = {"planned": len(plan), "connected": 0, "failed": 0, "halfclosed": 0, "halfclosed_late": 0, "ended_eof": 0, "ended_rst": 0, "got_data": 0,
+    socks = {}      # fd -> [sock, connected, time of connect(), from --over-net, half-closed]
+    stats = {"planned": len(plan), "connected": 0, "failed": 0, "halfclosed": 0, "halfclosed_late": 0,
+             "halfclosed_over": 0, "halfclosed_eof": 0, "ended_eof": 0, "ended_rst": 0, "got_data": 0,
              "max_open": 0, "bind_errors": 0}
     pending = 0
     start = time.monotonic()
@@ -106,10 +109,11 @@ def silent(args) -> int:
     n = 0
 
     def end(fd, kind):
-        s = socks.pop(fd)[0]
+        s, _, _, _, halfclosed = socks.pop(fd)
         ep.unregister(fd)
         s.close()
         stats[kind] += 1
+        stats["halfclosed_eof"] += halfclosed and kind == "ended_eof"
 
     while (n < len(plan) or socks) and time.monotonic() < deadline:
         due = len(over) + int((time.monotonic() - start) * args.rate)
@@ -125,7 +129,7 @@ def silent(args) -> int:
                 continue
             n += 1
             s.connect_ex((args.relay, PORT))
-            socks[s.fileno()] = [s, False, time.monotonic()]
+            socks[s.fileno()] = [s, False, time.monotonic(), n <= len(over), False]
             pending += 1
             ep.register(s.fileno(), select.EPOLLOUT)
         stats["max_open"] = max(stats["max_open"], len(socks))
@@ -149,6 +153,8 @@ def silent(args) -> int:
                     s.shutdown(socket.SHUT_WR)
                     stats["halfclosed"] += 1
                     stats["halfclosed_late"] += time.monotonic() - entry[2] > args.late
+                    stats["halfclosed_over"] += entry[3]
+                    entry[4] = True
                 ep.modify(fd, select.EPOLLIN)
                 continue
             try:
@@ -407,9 +413,12 @@ if __name__ != "__main__":
                       for r in ("per_prefix_rate", "per_prefix_conns", "global_conns", "memory"))
         assert OVER_CONNS - 256 <= refused < OVER_CONNS, m
         assert hits == refused, (hits, m)
-        # A FIN sent in time is a bad request; one this slow flooder sent late (past half the head
-        # timeout after its connect) may have met the timeout first, never more than those.
-        assert fl["halfclosed"] - fl["halfclosed_late"] <= closed("bad_request") <= fl["halfclosed"], (fl, m)
+        # A FIN that reached the relay is a bad request, which it ends with a FIN of its own (a
+        # timeout or a refusal resets): exactly the half-closed connections that saw an EOF. Only
+        # a FIN this slow flooder sent late (past half the head timeout after its connect) may
+        # have met the timeout first, and one on a burst connection a refusal.
+        assert closed("bad_request") == fl["halfclosed_eof"], (fl, m)
+        assert fl["halfclosed_eof"] >= fl["halfclosed"] - fl["halfclosed_late"] - fl["halfclosed_over"], fl
         assert closed("head_timeout") + closed("bad_request") == planned - refused, m
         assert fl["ended_rst"] == closed("head_timeout") + refused, (fl, m)
         assert h.metric(m, "reach_relay_connections_active") == 0, m
