@@ -1,11 +1,13 @@
 #include "sys/output.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "sys/signals.hpp"
 #include "sys/syslog.hpp"
@@ -37,7 +39,7 @@ bool FdOutput::dropped(int e) {
   if (said_) return true;
   said_ = true;
   const std::string line =
-      g_daemon + ": standard output: " + std::strerror(e) +
+      g_daemon + ": " + name_ + ": " + std::strerror(e) +
       (e == EPIPE ? " (its reader went away): its output is dropped from now on"
                   : ": this output is dropped, the next is tried again") +
       "; still running\n";
@@ -49,7 +51,13 @@ bool FdOutput::dropped(int e) {
   return true;
 }
 
-FdOutput::FdOutput(int fd) : fd_(fd) { setp(buf_, buf_ + sizeof buf_); }
+Result<Fd> open_for_append(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644));
+  if (!fd.valid()) return fail("open", path, errno);
+  return fd;
+}
+
+FdOutput::FdOutput(int fd, std::string name) : fd_(fd), name_(std::move(name)) { setp(buf_, buf_ + sizeof buf_); }
 
 FdOutput::~FdOutput() { sync(); }
 

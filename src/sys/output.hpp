@@ -14,15 +14,23 @@
 #include <streambuf>
 #include <string>
 
+#include "base/error.hpp"
+#include "sys/fd.hpp"
+
 namespace reach::sys {
 
 // From now on the process outlives a failed standard output (see above); also ignores SIGPIPE.
 // `who` begins the line that says it ("reach relay").
 void keep_serving_when_output_fails(std::string who);
 
+// A file output such as `--events FILE` (O_APPEND, created 0644): the same rules as standard
+// output, named by what the user gave. Error: {op "open", addr PATH, errno}.
+Result<Fd> open_for_append(const std::string& path);
+
 class FdOutput final : public std::streambuf {
  public:
-  explicit FdOutput(int fd);
+  // `name` says which output failed ("standard output", "--events /var/log/w.ndjson").
+  explicit FdOutput(int fd, std::string name = "standard output");
   ~FdOutput() override;
   FdOutput(const FdOutput&) = delete;
   FdOutput& operator=(const FdOutput&) = delete;
@@ -38,6 +46,7 @@ class FdOutput final : public std::streambuf {
   bool write_out(const char* p, std::size_t n);
   bool dropped(int e);  // a daemon's failed write: said once, the bytes dropped
   int fd_;
+  std::string name_;
   int err_ = 0;
   bool closed_ = false;  // a daemon's reader went away: later output is dropped unwritten
   bool said_ = false;

@@ -345,3 +345,37 @@ def test_ups_and_downs_leave_a_line_on_stderr_without_events_or_notifiers(lab, r
         assert stderr_lines(proc, 1, 1.5) == [], "rounds say nothing"
     finally:
         lab.stop(proc)
+
+
+def test_a_failed_events_write_is_said_once_and_the_daemon_goes_on(lab, reach, tmp_path):
+    """--events FILE went through an ofstream: once a write failed (a full disk) every later
+    event was dropped without a word. Now a daemon says it once and tries each next event again;
+    a bounded run stops with exit 2, as for a failed stdout."""
+    client, server = lab.host("evclient"), lab.host("evserver")
+    link = lab.link(client, server)
+    listener = server.listen(tcp=[8080])
+    cfg = tmp_path / "w.yml"
+    cfg.write_text("defaults: { interval: 200ms, timeout: 150ms }\ntargets:\n"
+                   f"  - {{ name: web, probe: tcp, host: {link.b4}, port: 8080 }}\n")
+    proc = client.popen([str(reach), "watch", "--config", str(cfg), "--events", "/dev/full"],
+                        stdout=subprocess.DEVNULL)
+    try:
+        said = stderr_lines(proc, 2, 15)
+        assert said[0].startswith(f"reach watch: {cfg}: watching 1 target"), said
+        assert said[1] == ("reach watch: --events /dev/full: No space left on device: this output is "
+                           "dropped, the next is tried again; still running"), said
+        lab.stop(listener)  # the daemon still probes and says its state changes, the write error not again
+        down = stderr_lines(proc, 1, 10)
+        assert down and down[0].startswith("reach watch: web: up -> down ("), down
+        assert proc.poll() is None
+    finally:
+        lab.stop(proc)
+    r = client.run([str(reach), "watch", "--once", "--no-live", f"tcp://{link.b4}:8080", "--events", "/dev/full"],
+                   check=False)
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert r.stderr.strip().splitlines()[-1] == ("reach watch: --events /dev/full: write error: "
+                                                 "No space left on device"), r.stderr
+    missing = tmp_path / "no-such-dir" / "e.ndjson"
+    r = client.run([str(reach), "watch", "--once", "--no-live", f"tcp://{link.b4}:8080", "--events", str(missing)],
+                   check=False)
+    assert r.returncode == 2 and r.stderr == f"reach watch: --events {missing}: No such file or directory\n", r.stderr

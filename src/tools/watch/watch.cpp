@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
+#include <cstring>
+#include <memory>
 
 #include "base/address.hpp"
 #include "config/blackbox_modules.hpp"
@@ -12,6 +13,7 @@
 #include "sys/clock.hpp"
 #include "sys/file_lock.hpp"
 #include "sys/input_file.hpp"
+#include "sys/output.hpp"
 #include "sys/resolve.hpp"
 #include "sys/terminal.hpp"
 #include "tools/watch/cli_targets.hpp"
@@ -207,7 +209,10 @@ int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
   if (!o.history.empty()) return print_history(o, *cfg, out, err, false);
   if (!o.mrtg.empty()) return print_history(o, *cfg, out, err, true);
 
-  std::ofstream events_file;
+  // Not an ofstream: its failed writes (a full disk) went unseen and every later event was lost.
+  sys::Fd events_fd;
+  std::unique_ptr<sys::FdOutput> events_buf;
+  std::unique_ptr<std::ostream> events_file;
   DaemonOptions d;
   d.config = std::move(*cfg);
   d.modules = std::move(modules);
@@ -217,12 +222,15 @@ int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
   if (o.events == "-") {
     d.events = &out;
   } else if (!o.events.empty()) {
-    events_file.open(o.events, std::ios::app);
-    if (!events_file) {
-      err << "reach watch: --events " << o.events << ": cannot open for appending\n";
+    auto fd = sys::open_for_append(o.events);
+    if (!fd) {
+      err << "reach watch: --events " << o.events << ": " << std::strerror(fd.error().err) << '\n';
       return 2;
     }
-    d.events = &events_file;
+    events_fd = std::move(*fd);
+    events_buf = std::make_unique<sys::FdOutput>(events_fd.get(), "--events " + o.events);
+    events_file = std::make_unique<std::ostream>(events_buf.get());
+    d.events = events_file.get();
   }
   if (o.once) d.rounds = 1;
   if (o.count) d.rounds = *o.count;
@@ -235,7 +243,14 @@ int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
     err << "reach watch: " << daemon.error().message() << '\n';
     return 2;
   }
-  return (*daemon)->run();
+  const int code = (*daemon)->run();
+  if (events_file) events_file->flush();
+  // A bounded run stops at a failed write (a daemon said it and went on): say it, exit 2.
+  if (events_buf && events_buf->error() != 0) {
+    err << "reach watch: --events " << o.events << ": write error: " << std::strerror(events_buf->error()) << '\n';
+    return 2;
+  }
+  return code;
 }
 
 }  // namespace reach::tools
