@@ -336,3 +336,23 @@ def test_abandoned_run_is_cleaned_up(linkem):
         for ns in namespaces:
             subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
     assert not set(namespaces) & set(lablib._netns_list())
+
+
+def test_a_reused_pid_does_not_keep_a_stale_lab_alive():
+    """The namespaces of a killed run were kept as live when another process got the killed
+    creator's pid within seconds (a busy machine): the name carries the creator's start time too."""
+    if not lablib.is_root():
+        pytest.skip("needs root")
+    me = os.getpid()
+    stale = f"rl{me}s1x0000-reused"  # our pid, another start time: a creator that is gone
+    subprocess.run(["ip", "netns", "add", stale], check=True, capture_output=True, timeout=10)
+    try:
+        with Lab() as lab:
+            h = lab.host("alive")
+            assert h.ns.startswith(f"rl{me}s{lablib._start_time(me)}x"), h.ns
+            deleted = Lab.cleanup_stale()
+            assert stale in deleted, deleted
+            assert h.ns not in deleted and h.ns in lablib._netns_list()
+    finally:
+        subprocess.run(["ip", "netns", "del", stale], capture_output=True, timeout=10)
+    assert stale not in lablib._netns_list()

@@ -46,7 +46,10 @@ __all__ = [
 # Every lab namespace is named "rl<creator pid>x<4 hex>-<name>", so leftovers of a crashed run
 # can be recognised (and told apart from a concurrent run, whose creator is still alive).
 NS_PREFIX = "rl"
-_NS_RE = re.compile(r"^rl(\d+)x[0-9a-f]{4}-")
+# rl<creator pid>s<its start time, clock ticks since boot>x<random>-: the start time tells a
+# creator that is gone from a new process that got its pid (a stale lab's namespaces were kept as
+# live when a busy machine reused the pid within seconds).
+_NS_RE = re.compile(r"^rl(\d+)(?:s(\d+))?x[0-9a-f]{4}-")
 
 DEFAULT_TIMEOUT = 30.0
 LAB_NET4 = ipaddress.ip_network("198.18.0.0/15")
@@ -122,14 +125,29 @@ def _run_root(cmd: Sequence[str], *, check: bool = True, timeout: float = DEFAUL
     return r
 
 
-def _pid_alive(pid: int) -> bool:
+def _start_time(pid: int) -> int | None:
+    """The process's start time (/proc/PID/stat field 22), None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _pid_alive(pid: int, start: str | None = None) -> bool:
+    """Whether the lab creator `pid` still runs: with its start time from the namespace name,
+    a process that reused the pid does not count."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    return start is None or _start_time(pid) == int(start)
+
+
+def _creator_alive(m: re.Match) -> bool:
+    return _pid_alive(int(m.group(1)), m.group(2))
 
 
 def _netns_list() -> list[str]:
@@ -628,7 +646,7 @@ class Lab:
             raise LabError("the lab needs root (network namespaces, veth, nftables)")
         if shutil.which("ip") is None:
             raise LabError("iproute2 `ip` not found")
-        self.id = f"{NS_PREFIX}{os.getpid()}x{secrets.token_hex(2)}"
+        self.id = f"{NS_PREFIX}{os.getpid()}s{_start_time(os.getpid())}x{secrets.token_hex(2)}"
         self.hosts: dict[str, Host] = {}
         self.links: list[Link] = []
         self.namespaces: list[str] = []
@@ -1087,8 +1105,7 @@ table inet lab_prohibit {
             m = _NS_RE.match(ns)
             if not m:
                 continue
-            pid = int(m.group(1))
-            if not include_live and _pid_alive(pid):
+            if not include_live and _creator_alive(m):
                 continue
             for pid_in in _netns_pids(ns):
                 try:
@@ -1109,7 +1126,7 @@ table inet lab_prohibit {
         tmp = Path(tempfile.gettempdir())
         for d in tmp.glob(f"{NS_PREFIX}*x*-*"):
             m = _NS_RE.match(d.name)
-            if m and d.is_dir() and (include_live or not _pid_alive(int(m.group(1)))):
+            if m and d.is_dir() and (include_live or not _creator_alive(m)):
                 shutil.rmtree(d, ignore_errors=True)
         return deleted
 
@@ -1119,6 +1136,6 @@ table inet lab_prohibit {
         out = []
         for ns in _netns_list():
             m = _NS_RE.match(ns)
-            if m and (include_live or not _pid_alive(int(m.group(1)))):
+            if m and (include_live or not _creator_alive(m)):
                 out.append(ns)
         return out
