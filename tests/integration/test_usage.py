@@ -520,7 +520,7 @@ def test_validate_prints_every_error_with_its_line_and_creates_nothing(reach, tm
                        timeout=20)
     assert r.returncode == 2 and r.stdout == "", r
     assert r.stderr.splitlines() == [
-        f"reach usage: {cfg}: the counts live in a database: set `db:` (e.g. /var/lib/reach/usage.db) or give --db",
+        f"reach usage: {cfg}: the counts live in a database: set `db:` (e.g. /var/lib/reach/usage/usage.db) or give --db",
         f"{cfg}:6: usage.plans[0].cycle.tz: no time zone 'Mars/Olympus_Mons' on this system (tzdata)",
         f"{cfg}:11: usage.plans[1].cycle.tz: no time zone 'Venus/Maxwell' on this system (tzdata)"], r.stderr
     cfg.write_text("usage:\n  plans:\n    - name: a\n      interfaces: lo\n      cap: 0\n      warn_at: 200%\n")

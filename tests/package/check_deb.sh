@@ -100,8 +100,9 @@ check_unit() {  # NAME LINE...: the unit holds each line, verifies, and stays ex
   awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 2.5) }' || fail "$name exposure $exposure > 2.5"
 }
 check_unit reach-watch DynamicUser=yes AmbientCapabilities=CAP_NET_RAW CapabilityBoundingSet=CAP_NET_RAW \
-  NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes StateDirectory=reach PrivateTmp=yes \
+  NoNewPrivileges=yes ProtectSystem=strict ProtectHome=yes StateDirectory=reach/watch PrivateTmp=yes \
   SystemCallFilter=@system-service
+check_unit reach-usage DynamicUser=yes StateDirectory=reach/usage NoNewPrivileges=yes ProtectSystem=strict
 # guard runs as root (the logs' owner) with CAP_NET_ADMIN alone in its bounding set.
 check_unit reach-guard CapabilityBoundingSet=CAP_NET_ADMIN NoNewPrivileges=yes ProtectSystem=strict \
   ProtectHome=yes StateDirectory=reach PrivateTmp=yes SystemCallFilter=@system-service \

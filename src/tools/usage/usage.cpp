@@ -174,7 +174,7 @@ std::vector<std::string> setup_problems(const std::string& file, const config::U
   std::vector<std::string> problems;
   if (!cfg.db)
     problems.push_back("reach usage: " + file +
-                       ": the counts live in a database: set `db:` (e.g. /var/lib/reach/usage.db) or give --db");
+                       ": the counts live in a database: set `db:` (e.g. /var/lib/reach/usage/usage.db) or give --db");
   else if (writes)
     if (auto d = sys::check_data_file(*cfg.db); !d) problems.push_back("reach usage: " + d.error().message());
   for (const config::UsagePlan& p : cfg.plans)

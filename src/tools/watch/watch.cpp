@@ -38,7 +38,7 @@ std::vector<std::string> deep_check(const config::WatchConfig& cfg, const config
     for (const config::AlertRule& a : cfg.alerts)
       if (!a.notify.empty()) {
         out.push_back(fmt::format("{}:{}: alerts.{}.notify: notifications go through the outbox in the "
-                                  "database: set `db:` (e.g. /var/lib/reach/watch.db)",
+                                  "database: set `db:` (e.g. /var/lib/reach/watch/watch.db)",
                                   cfg.source, a.line, a.name));
         break;
       }
@@ -180,7 +180,7 @@ int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
     if (auto u = config::parse_usage_config(text, source); !u)
       for (const config::ConfigError& e : u.error().items) problems.push_back(e.text());
     else if (!cfg->db)
-      problems.push_back(source + ": usage: counts into the database: set `db:` (e.g. /var/lib/reach/watch.db)");
+      problems.push_back(source + ": usage: counts into the database: set `db:` (e.g. /var/lib/reach/watch/watch.db)");
   }
   // The database the daemon creates or opens: --validate refuses what the start would, with the
   // same line (--history and --mrtg only read it).
