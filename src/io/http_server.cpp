@@ -1,7 +1,6 @@
 #include "io/http_server.hpp"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 
@@ -13,6 +12,7 @@
 #include <optional>
 #include <unordered_set>
 
+#include "io/mhd_api.hpp"
 #include "sys/listen.hpp"
 
 namespace reach::io {
@@ -28,6 +28,9 @@ struct HttpReply::State {
 };
 
 namespace {
+
+// The library's functions; HttpServer::start loaded them before anything here runs.
+const MhdApi& mhd() { return **load_mhd(); }
 
 // A burst of scrapers or /probe calls must not overflow the accept queue (a dropped SYN costs
 // the client a 1 s retransmit); the kernel caps it at net.core.somaxconn.
@@ -55,7 +58,7 @@ std::string lower(std::string_view s) {
 }
 
 std::string peer_text(MHD_Connection* c) {
-  const auto* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const auto* info = mhd().get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   if (!info || !info->client_addr) return "";
   const sockaddr* sa = info->client_addr;
   char buf[INET6_ADDRSTRLEN] = {};
@@ -84,13 +87,13 @@ MHD_Result collect_pair(void* cls, MHD_ValueKind kind, const char* key, const ch
 }
 
 MHD_Result queue(MHD_Connection* c, const HttpServerResponse& r) {
-  MHD_Response* resp = MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()),
+  MHD_Response* resp = mhd().create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()),
                                                        MHD_RESPMEM_MUST_COPY);
   if (!resp) return MHD_NO;
-  if (!r.content_type.empty()) MHD_add_response_header(resp, "Content-Type", r.content_type.c_str());
-  for (const auto& [k, v] : r.headers) MHD_add_response_header(resp, k.c_str(), v.c_str());
-  MHD_Result ok = MHD_queue_response(c, static_cast<unsigned>(r.status), resp);
-  MHD_destroy_response(resp);
+  if (!r.content_type.empty()) mhd().add_response_header(resp, "Content-Type", r.content_type.c_str());
+  for (const auto& [k, v] : r.headers) mhd().add_response_header(resp, k.c_str(), v.c_str());
+  MHD_Result ok = mhd().queue_response(c, static_cast<unsigned>(r.status), resp);
+  mhd().destroy_response(resp);
   return ok;
 }
 
@@ -125,7 +128,7 @@ struct HttpServer::Impl {
   explicit Impl(Reactor& r, HttpServerOptions o) : reactor(r), opts(std::move(o)) {}
 
   void run(Daemon& d) {
-    MHD_run(d.d);
+    mhd().run(d.d);
     schedule(d);
   }
   // MHD may have work that no fd shows (a resumed connection, buffered data): it says when.
@@ -133,7 +136,7 @@ struct HttpServer::Impl {
     MHD_UNSIGNED_LONG_LONG ms = 0;
     if (d.timer) reactor.cancel(d.timer);
     d.timer = 0;
-    if (MHD_get_timeout(d.d, &ms) != MHD_YES) return;
+    if (mhd().get_timeout(d.d, &ms) != MHD_YES) return;
     Daemon* dp = &d;
     d.timer = reactor.after(static_cast<TimeNs>(std::min<MHD_UNSIGNED_LONG_LONG>(ms, 3600000)) * kNsPerMs, [this, dp] {
       dp->timer = 0;
@@ -193,7 +196,7 @@ struct HttpServer::Impl {
       return queue(mc, r);
     }
     st.suspended = true;
-    MHD_suspend_connection(mc);
+    mhd().suspend_connection(mc);
     return MHD_YES;
   }
 
@@ -216,8 +219,8 @@ struct HttpServer::Impl {
       c->req.method = method ? method : "";
       c->req.path = url ? url : "";
       c->req.peer = peer_text(mc);
-      MHD_get_connection_values(mc, MHD_HEADER_KIND, collect_pair, &c->req);
-      MHD_get_connection_values(mc, MHD_GET_ARGUMENT_KIND, collect_pair, &c->req);
+      mhd().get_connection_values(mc, MHD_HEADER_KIND, collect_pair, &c->req);
+      mhd().get_connection_values(mc, MHD_GET_ARGUMENT_KIND, collect_pair, &c->req);
       // A declared body over the limit is refused before it is read (and before 100-continue).
       if (const std::string* len = c->req.header("content-length")) {
         char* end = nullptr;
@@ -256,7 +259,7 @@ struct HttpServer::Impl {
 
   // MHD's own percent-decoding, and a note when the result holds a NUL (see nul_in_url).
   static size_t unescape(void* cls, MHD_Connection* mc, char* s) {
-    const size_t n = MHD_http_unescape(s);
+    const size_t n = mhd().http_unescape(s);
     if (std::strlen(s) == n) return n;
     static_cast<Impl*>(cls)->nul_in_url.insert(mc);
     s[0] = '\0';
@@ -280,7 +283,7 @@ struct HttpServer::Impl {
   void complete(HttpReply::State& st) {
     if (st.in_handler || !st.conn || !st.suspended) return;
     st.suspended = false;
-    MHD_resume_connection(st.conn);
+    mhd().resume_connection(st.conn);
     run_all_soon();
   }
 
@@ -299,8 +302,8 @@ struct HttpServer::Impl {
     for (auto& d : daemons) {
       if (d.timer) reactor.cancel(d.timer);
       if (d.epoll_fd >= 0) reactor.unwatch(d.epoll_fd);
-      MHD_run(d.d);
-      MHD_stop_daemon(d.d);
+      mhd().run(d.d);
+      mhd().stop_daemon(d.d);
     }
   }
 };
@@ -345,6 +348,7 @@ HttpServer::~HttpServer() = default;
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(Reactor& reactor, HttpServerOptions opts) {
   if (opts.listen.empty()) return fail("http server", "", EINVAL, "no listen address");
+  if (auto api = load_mhd(); !api) return tl::unexpected(api.error());
   auto impl = std::make_unique<Impl>(reactor, opts);
   // Parse everything first: a typo in the third address must not leave two servers running.
   std::vector<ListenAddress> addrs;
@@ -360,7 +364,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(Reactor& reactor, HttpServ
     unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (!addrs[i].addr || !addrs[i].addr->is_v4()) flags |= MHD_USE_IPv6;
     int raw = fd->release();  // MHD closes it in MHD_stop_daemon
-    MHD_Daemon* d = MHD_start_daemon(
+    MHD_Daemon* d = mhd().start_daemon(
         flags, 0, nullptr, nullptr, &Impl::on_request, impl.get(), MHD_OPTION_LISTEN_SOCKET, raw,
         MHD_OPTION_CONNECTION_LIMIT, opts.connection_limit, MHD_OPTION_CONNECTION_TIMEOUT,
         opts.connection_timeout_s, MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, impl.get(),
@@ -371,8 +375,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(Reactor& reactor, HttpServ
     }
     Impl::Daemon dm;
     dm.d = d;
-    const MHD_DaemonInfo* di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
-    const MHD_DaemonInfo* pi = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    const MHD_DaemonInfo* di = mhd().get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
+    const MHD_DaemonInfo* pi = mhd().get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     dm.port = pi ? pi->port : addrs[i].port;
     impl->daemons.push_back(dm);
     if (!di) return fail("http server", opts.listen[i], 0, "no epoll fd from libmicrohttpd");

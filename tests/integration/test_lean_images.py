@@ -72,6 +72,27 @@ def test_relay_runs_its_lean_image_and_in_process_without_it(lab, reach, in_proc
             assert lab.stop(proc) == 0
 
 
+def test_the_relay_maps_the_http_server_only_with_metrics(lab, reach, tmp_path):
+    """libmicrohttpd (with GnuTLS, p11-kit, nettle: ~2.3 MiB of RSS) was linked into the relay's
+    image and mapped by every relay; it is loaded now when --metrics starts an HTTP server."""
+    t = Topo(lab)
+    t.serve(tmp_path)
+    for metrics in ((), ("--metrics", "127.0.0.1:9799")):
+        proc = t.start_relay(reach, "[::]:80", "--to", f"{t.backends[0][1]}:80", "--no-blackhole",
+                             "--no-health-checks", *metrics)
+        try:
+            exe, libs = image(proc.pid)
+            assert exe.endswith("reach-relay"), exe
+            for lib in ("libmicrohttpd", "libgnutls"):
+                assert (lib in libs) == bool(metrics), f"{metrics}: {exe} maps {libs}"
+            assert bytes.fromhex(t.connect("through")["reply"]) == b"ok 7"
+            if metrics:
+                m = t.relay.run(["curl", "-s", "http://127.0.0.1:9799/metrics"]).stdout
+                assert "\nreach_relay_connections_total 1\n" in m, m
+        finally:
+            assert lab.stop(proc) == 0
+
+
 def test_guard_runs_its_lean_image(lab, reach, tmp_path):
     h = lab.host("guard")
     log = tmp_path / "auth.log"

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "io/http_client.hpp"
+#include "io/mhd_api.hpp"
 
 namespace reach::io {
 namespace {
@@ -301,6 +302,34 @@ TEST(HttpServer, ListensOnIpv6AndDualStack) {
   auto s = HttpServer::start(**r, o);
   ASSERT_TRUE(s.has_value()) << s.error().message();
   EXPECT_EQ((*s)->bound_ports().size(), 2u);
+}
+
+}  // namespace
+}  // namespace reach::io
+
+namespace reach::io {
+namespace {
+
+// libmicrohttpd is loaded, not linked (mhd_api.hpp): every function the server calls resolves
+// in the library Debian ships, so no start fails on a missing symbol.
+TEST(MhdApi, EveryFunctionResolves) {
+  auto api = load_mhd();
+  ASSERT_TRUE(api) << api.error().message();
+  const MhdApi& a = **api;
+  for (const void* p : {reinterpret_cast<const void*>(a.start_daemon), reinterpret_cast<const void*>(a.stop_daemon),
+                        reinterpret_cast<const void*>(a.run), reinterpret_cast<const void*>(a.get_timeout),
+                        reinterpret_cast<const void*>(a.get_daemon_info),
+                        reinterpret_cast<const void*>(a.get_connection_info),
+                        reinterpret_cast<const void*>(a.get_connection_values),
+                        reinterpret_cast<const void*>(a.suspend_connection),
+                        reinterpret_cast<const void*>(a.resume_connection),
+                        reinterpret_cast<const void*>(a.http_unescape),
+                        reinterpret_cast<const void*>(a.create_response_from_buffer),
+                        reinterpret_cast<const void*>(a.add_response_header),
+                        reinterpret_cast<const void*>(a.queue_response),
+                        reinterpret_cast<const void*>(a.destroy_response)})
+    EXPECT_NE(p, nullptr);
+  EXPECT_EQ(*api, *load_mhd());  // loaded once
 }
 
 }  // namespace
