@@ -296,7 +296,8 @@ def main() -> int:
                     continue
                 res = measure(lab, c, r, name, spec, relay6, direct, a) if not a.flood_only else {"tool": name}
                 if not a.no_flood and "error" not in res:
-                    res["flood"] = relay_flood.measure_flood(lab, c, r, spec, relay6, wait_port, lablib.python_bin())
+                    res["flood"] = relay_flood.measure_flood(lab, c, r, spec, relay6, wait_port, lablib.python_bin(),
+                                                            f"{b4}:9001")
                 print(json.dumps(res), flush=True)
                 row.append(res)
             runs.append(row)
@@ -314,7 +315,7 @@ def main() -> int:
         if floods:
             med[name]["flood"] = {
                 f: {k: statistics.median([x[f][k] for x in floods if k in x.get(f, {})])
-                    for k in ("served_pct", "p99_ms", "idle_p99_ms", "held") if any(k in x.get(f, {}) for x in floods)}
+                    for k in ("served_pct", "p99_ms", "idle_p99_ms", "direct_p99_ms", "direct_idle_p99_ms", "held") if any(k in x.get(f, {}) for x in floods)}
                 for f in relay_flood.FLOODS}
         errs = [row[i]["error"] for row in runs if "error" in row[i]]
         if errs:

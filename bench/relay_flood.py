@@ -16,7 +16,10 @@ one process holds at most FLOOD_PER_PROC connections):
 
 Legitimate clients: 8 sources in 8 other /48s, a new connection and an HTTP GET every 10 ms,
 2 s before the flood (idle p99) and 5 s from 7 s after its start (when it holds what it can); a
-request counts as served when the answer starts with "HTTP/1.1 200" within 2 s. Every loop is
+request counts as served when the answer starts with "HTTP/1.1 200" within 2 s. Every other
+request of that client goes straight to the backend instead (IPv4, no PROXY header): the
+control, what the flood costs this 2-CPU lab whatever relays (the flooders' CPU, the kernel's
+work on their SYNs), against which a relay's p99 is read. Every loop is
 bounded in count and time; the flooders end by themselves after --seconds.
 """
 from __future__ import annotations
@@ -42,20 +45,24 @@ FLOODS = {
 
 LEGIT_CLIENT = r"""
 import json, socket, sys, time
-relay, seconds, srcs = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+relay, seconds, direct, srcs = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4:]
+dhost, dport = direct.rsplit(":", 1)
 ok = fail = 0
-lat = []
+lat, dlat = [], []
 deadline = time.monotonic() + seconds
 i = 0
 while time.monotonic() < deadline and i < 100000:
     t0 = time.monotonic()
     src = srcs[i % len(srcs)]
     i += 1
+    # Every other request goes straight to the backend: the same client, the same moment, no relay.
+    straight = i % 2 == 0
     try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+        with socket.socket(socket.AF_INET if straight else socket.AF_INET6, socket.SOCK_STREAM) as s:
             s.settimeout(2.0)
-            s.bind((src, 0))
-            s.connect((relay, 8080))
+            if not straight:
+                s.bind((src, 0))
+            s.connect((dhost, int(dport)) if straight else (relay, 8080))
             s.sendall(b"GET / HTTP/1.0\r\n\r\n")
             got = b""
             while len(got) < 4096:
@@ -66,14 +73,18 @@ while time.monotonic() < deadline and i < 100000:
         good = got.startswith(b"HTTP/1.1 200")
     except OSError:
         good = False
-    ok += good
-    fail += not good
-    if good:
-        lat.append(time.monotonic() - t0)
+    if straight:
+        if good:
+            dlat.append(time.monotonic() - t0)
+    else:
+        ok += good
+        fail += not good
+        if good:
+            lat.append(time.monotonic() - t0)
     pause = 0.01 - (time.monotonic() - t0)
     if pause > 0:
         time.sleep(pause)
-print(json.dumps({"ok": ok, "fail": fail, "lat": lat}))
+print(json.dumps({"ok": ok, "fail": fail, "lat": lat, "direct_lat": dlat}))
 """
 
 
@@ -82,9 +93,11 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(len(xs) * q))] if xs else float("nan")
 
 
-def measure_flood(lab, c, r, spec: dict, relay6: str, wait_port, python: str) -> dict:
+def measure_flood(lab, c, r, spec: dict, relay6: str, wait_port, python: str, direct: str) -> dict:
     """Runs the relay of `spec` afresh once per flood; returns {flood name: {served_pct,
-    idle_p99_ms, p99_ms, held}} (or {"error": ...})."""
+    idle_p99_ms, p99_ms, direct_idle_p99_ms, direct_p99_ms, held}} (or {"error": ...}). `direct`
+    is the backend's HOST:PORT without PROXY protocol, asked every other request as the control:
+    what the flood costs the machine (SYNs, the flooders' CPU) whatever relays."""
     out: dict = {}
     for name, (nets, procs, hold, rate) in FLOODS.items():
         argv = spec.get("flood_argv", spec["argv"])
@@ -95,7 +108,7 @@ def measure_flood(lab, c, r, spec: dict, relay6: str, wait_port, python: str) ->
                 out[name] = {"error": "did not listen"}
                 continue
             time.sleep(0.5)
-            idle = json.loads(c.run([python, "-c", LEGIT_CLIENT, relay6, "2", *LEGIT], timeout=60).stdout)
+            idle = json.loads(c.run([python, "-c", LEGIT_CLIENT, relay6, "2", direct, *LEGIT], timeout=60).stdout)
             seconds = 14.0
             for p in range(procs):
                 mine = nets[p::procs] if len(nets) >= procs else nets
@@ -103,13 +116,15 @@ def measure_flood(lab, c, r, spec: dict, relay6: str, wait_port, python: str) ->
                                        "--rate", str(rate), "--seconds", str(seconds),
                                        *[x for n in mine for x in ("--src", n)]], stdout=subprocess.PIPE))
             time.sleep(7.0)  # the floods hold what they can by now (the paced one needs ~6 s)
-            busy = json.loads(c.run([python, "-c", LEGIT_CLIENT, relay6, "5", *LEGIT], timeout=60).stdout)
+            busy = json.loads(c.run([python, "-c", LEGIT_CLIENT, relay6, "5", direct, *LEGIT], timeout=60).stdout)
             stats = [json.loads(f.communicate(timeout=60)[0].strip().splitlines()[-1]) for f in floods]
             floods = []
             total = busy["ok"] + busy["fail"]
             out[name] = {"served_pct": 100.0 * busy["ok"] / max(1, total),
                          "idle_p99_ms": pct(idle["lat"], 0.99) * 1e3,
                          "p99_ms": pct(busy["lat"], 0.99) * 1e3,
+                         "direct_idle_p99_ms": pct(idle["direct_lat"], 0.99) * 1e3,
+                         "direct_p99_ms": pct(busy["direct_lat"], 0.99) * 1e3,
                          "held": sum(s["peak"] for s in stats),
                          "attempts": sum(s["attempts"] for s in stats)}
         finally:
@@ -123,12 +138,15 @@ def measure_flood(lab, c, r, spec: dict, relay6: str, wait_port, python: str) ->
 
 def print_table(meds: dict[str, dict]) -> None:
     """meds: tool -> flood name -> medians."""
-    print("\nunder a flood (medians): legitimate requests served %, p99 ms (idle p99 ms), flood connections held")
-    print(f"{'tool':14} " + " ".join(f"{n:>32}" for n in FLOODS))
+    print("\nunder a flood (medians): legitimate requests served %, p99 ms (idle p99 ms), the same client's "
+          "p99 ms straight to the backend meanwhile (idle), flood connections held")
+    print(f"{'tool':14} " + " ".join(f"{n:>44}" for n in FLOODS))
     for tool, per in meds.items():
         cells = []
         for n in FLOODS:
             m = per.get(n, {})
-            cells.append(f"{m['served_pct']:6.1f}% {m['p99_ms']:7.1f} ({m['idle_p99_ms']:4.1f}) {m['held']:6.0f}"
-                         if "served_pct" in m else f"{m.get('error', '-'):>32}")
-        print(f"{tool:14} " + " ".join(f"{x:>32}" for x in cells))
+            cells.append(f"{m['served_pct']:6.1f}% {m['p99_ms']:7.1f} ({m['idle_p99_ms']:4.1f}) "
+                         f"{m.get('direct_p99_ms', float('nan')):6.1f} ({m.get('direct_idle_p99_ms', float('nan')):4.1f}) "
+                         f"{m['held']:6.0f}"
+                         if "served_pct" in m else f"{m.get('error', '-'):>44}")
+        print(f"{tool:14} " + " ".join(f"{x:>44}" for x in cells))
