@@ -2,8 +2,6 @@
 
 #include "base/version.hpp"
 
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cstring>
@@ -43,30 +41,30 @@ Result<void> setup_mail(Transfer& t) {
   CURL* e = t.easy;
   const HttpRequest& q = *t.req;
   const MailEnvelope& m = *q.mail;
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(e, CURLOPT_MAIL_FROM, m.from.c_str());
+  curl().easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl().easy_setopt(e, CURLOPT_MAIL_FROM, m.from.c_str());
   for (const auto& r : m.rcpt) {
-    curl_slist* n = curl_slist_append(t.rcpt, r.c_str());
+    curl_slist* n = curl().slist_append(t.rcpt, r.c_str());
     if (!n) return fail("curl_slist_append", r, ENOMEM);
     t.rcpt = n;
   }
-  curl_easy_setopt(e, CURLOPT_MAIL_RCPT, t.rcpt);
+  curl().easy_setopt(e, CURLOPT_MAIL_RCPT, t.rcpt);
   if (!m.username.empty()) {
-    curl_easy_setopt(e, CURLOPT_USERNAME, m.username.c_str());
-    curl_easy_setopt(e, CURLOPT_PASSWORD, m.password.c_str());
+    curl().easy_setopt(e, CURLOPT_USERNAME, m.username.c_str());
+    curl().easy_setopt(e, CURLOPT_PASSWORD, m.password.c_str());
   }
-  if (m.require_tls) curl_easy_setopt(e, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
-  curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(e, CURLOPT_READFUNCTION, on_upload);
-  curl_easy_setopt(e, CURLOPT_READDATA, &t);
-  curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(q.body ? q.body->size() : 0));
+  if (m.require_tls) curl().easy_setopt(e, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  curl().easy_setopt(e, CURLOPT_UPLOAD, 1L);
+  curl().easy_setopt(e, CURLOPT_READFUNCTION, on_upload);
+  curl().easy_setopt(e, CURLOPT_READDATA, &t);
+  curl().easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(q.body ? q.body->size() : 0));
   return {};
 }
 
 std::optional<std::int64_t> not_after(const X509* cert) {
-  const ASN1_TIME* t = X509_get0_notAfter(cert);
+  const ASN1_TIME* t = curl().x509_get0_not_after(cert);
   std::tm tm{};
-  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
+  if (!t || curl().asn1_time_to_tm(t, &tm) != 1) return std::nullopt;
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
@@ -75,19 +73,20 @@ std::optional<std::int64_t> not_after(const X509* cert) {
 int on_connected(void* user, char*, char*, int, int) {
   auto* t = static_cast<Transfer*>(user);
   curl_tlssessioninfo* info = nullptr;
-  if (curl_easy_getinfo(t->easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || !info ||
+  if (curl().easy_getinfo(t->easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || !info ||
       info->backend != CURLSSLBACKEND_OPENSSL || !info->internals)
     return CURL_PREREQFUNC_OK;
   auto* ssl = static_cast<SSL*>(info->internals);
   HttpResponse& r = *t->resp;
-  r.tls_version = SSL_get_version(ssl);
-  if (X509* leaf = SSL_get1_peer_certificate(ssl)) {
+  r.tls_version = curl().ssl_get_version(ssl);
+  if (X509* leaf = curl().ssl_get1_peer_certificate(ssl)) {
     r.cert_expiry_unix = not_after(leaf);
-    X509_free(leaf);
+    curl().x509_free(leaf);
   }
-  if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl)) {
-    for (int i = 0; i < sk_X509_num(chain); ++i) {
-      auto e = not_after(sk_X509_value(chain, i));
+  if (STACK_OF(X509)* chain = curl().ssl_get_peer_cert_chain(ssl)) {
+    const auto* stack = reinterpret_cast<const OPENSSL_STACK*>(chain);  // what sk_X509_num() passes on
+    for (int i = 0; i < curl().sk_num(stack); ++i) {
+      auto e = not_after(static_cast<const X509*>(curl().sk_value(stack, i)));
       if (e && (!r.chain_earliest_expiry_unix || *e < *r.chain_earliest_expiry_unix)) r.chain_earliest_expiry_unix = e;
     }
   }
@@ -96,69 +95,64 @@ int on_connected(void* user, char*, char*, int, int) {
 
 TimeNs us(CURL* e, CURLINFO what) {
   curl_off_t v = 0;
-  curl_easy_getinfo(e, what, &v);
+  curl().easy_getinfo(e, what, &v);
   return static_cast<TimeNs>(v) * kNsPerUs;
 }
 
 }  // namespace
 
-bool curl_global_once() {
-  static const bool ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-  return ok;
-}
-
 Transfer::~Transfer() {
-  if (headers) curl_slist_free_all(headers);
-  if (rcpt) curl_slist_free_all(rcpt);
-  if (easy) curl_easy_cleanup(easy);
+  if (headers) curl().slist_free_all(headers);
+  if (rcpt) curl().slist_free_all(rcpt);
+  if (easy) curl().easy_cleanup(easy);
 }
 
 Result<void> setup(Transfer& t) {
-  t.easy = curl_easy_init();
+  t.easy = curl().easy_init();
   if (!t.easy) return fail("curl_easy_init", t.req->url, 0);
   CURL* e = t.easy;
   const HttpRequest& q = *t.req;
-  curl_easy_setopt(e, CURLOPT_URL, q.url.c_str());
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout / kNsPerMs));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(q.timeout / kNsPerMs));
-  curl_easy_setopt(e, CURLOPT_USERAGENT, kUserAgent);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_connected);
-  curl_easy_setopt(e, CURLOPT_PREREQDATA, &t);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, q.verify_tls ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, q.verify_tls ? 2L : 0L);
-  curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
-  if (!q.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, q.ca_file.c_str());
-  curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+  curl().easy_setopt(e, CURLOPT_URL, q.url.c_str());
+  curl().easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl().easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout / kNsPerMs));
+  curl().easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(q.timeout / kNsPerMs));
+  curl().easy_setopt(e, CURLOPT_USERAGENT, kUserAgent);
+  curl().easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
+  curl().easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+  curl().easy_setopt(e, CURLOPT_WRITEDATA, &t);
+  curl().easy_setopt(e, CURLOPT_PREREQFUNCTION, on_connected);
+  curl().easy_setopt(e, CURLOPT_PREREQDATA, &t);
+  curl().easy_setopt(e, CURLOPT_SSL_VERIFYPEER, q.verify_tls ? 1L : 0L);
+  curl().easy_setopt(e, CURLOPT_SSL_VERIFYHOST, q.verify_tls ? 2L : 0L);
+  curl().easy_setopt(e, CURLOPT_CERTINFO, 1L);
+  if (!q.ca_file.empty()) curl().easy_setopt(e, CURLOPT_CAINFO, q.ca_file.c_str());
+  curl().easy_setopt(e, CURLOPT_PRIVATE, &t);
   if (q.mail) {
     if (!q.body) return fail("smtp", q.url, EINVAL, "no message");
     return setup_mail(t);
   }
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl().easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   if (q.max_redirects > 0) {
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, q.max_redirects);
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl().easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl().easy_setopt(e, CURLOPT_MAXREDIRS, q.max_redirects);
+    curl().easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   }
   if (q.body) {
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(q.body->size()));
-    curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, q.body->c_str());
+    curl().easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(q.body->size()));
+    curl().easy_setopt(e, CURLOPT_COPYPOSTFIELDS, q.body->c_str());
   }
   if (q.method == "HEAD")
-    curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    curl().easy_setopt(e, CURLOPT_NOBODY, 1L);
   else if (!q.method.empty() && q.method != "GET" && q.method != "POST")
-    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q.method.c_str());
+    curl().easy_setopt(e, CURLOPT_CUSTOMREQUEST, q.method.c_str());
   else if (q.method == "POST" && !q.body)
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L), curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, "");
+    curl().easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L), curl().easy_setopt(e, CURLOPT_COPYPOSTFIELDS, "");
   for (const auto& h : q.headers) {
-    curl_slist* n = curl_slist_append(t.headers, h.c_str());
+    curl_slist* n = curl().slist_append(t.headers, h.c_str());
     if (!n) return fail("curl_slist_append", h, ENOMEM);
     t.headers = n;
   }
-  if (t.headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+  if (t.headers) curl().easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
   return {};
 }
 
@@ -167,12 +161,12 @@ void collect(Transfer& t, CURLcode code) {
   CURL* e = t.easy;
   r.curl_code = code;
   long status = 0;
-  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+  curl().easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
   r.status = static_cast<int>(status);
   r.completed = code == CURLE_OK || (code == CURLE_WRITE_ERROR && r.truncated);
-  if (!r.completed) r.error = t.errbuf[0] ? t.errbuf : curl_easy_strerror(code);
+  if (!r.completed) r.error = t.errbuf[0] ? t.errbuf : curl().easy_strerror(code);
   long oserr = 0;
-  curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &oserr);
+  curl().easy_getinfo(e, CURLINFO_OS_ERRNO, &oserr);
   r.os_errno = static_cast<int>(oserr);
   r.timed_out = code == CURLE_OPERATION_TIMEDOUT;
   r.resolve_failed = code == CURLE_COULDNT_RESOLVE_HOST;
@@ -182,22 +176,22 @@ void collect(Transfer& t, CURLcode code) {
   r.timings = {us(e, CURLINFO_NAMELOOKUP_TIME_T), us(e, CURLINFO_CONNECT_TIME_T), us(e, CURLINFO_APPCONNECT_TIME_T),
                us(e, CURLINFO_STARTTRANSFER_TIME_T), us(e, CURLINFO_TOTAL_TIME_T)};
   long ver = 0;
-  curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &ver);
+  curl().easy_getinfo(e, CURLINFO_HTTP_VERSION, &ver);
   r.http_version = ver == CURL_HTTP_VERSION_1_0   ? "1.0"
                    : ver == CURL_HTTP_VERSION_1_1 ? "1.1"
                    : ver == CURL_HTTP_VERSION_2_0 ? "2"
                    : ver == CURL_HTTP_VERSION_3   ? "3"
                                                   : "";
   long redirects = 0;
-  curl_easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
+  curl().easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
   r.redirects = static_cast<int>(redirects);
   curl_off_t got = 0;
-  if (curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &got) == CURLE_OK && status > 0) r.content_length = got;
+  if (curl().easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &got) == CURLE_OK && status > 0) r.content_length = got;
   if (r.truncated) r.content_length = static_cast<std::int64_t>(t.received);  // not the chunk refused
   char* url = nullptr;
-  if (curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) r.effective_url = url;
+  if (curl().easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) r.effective_url = url;
   curl_certinfo* ci = nullptr;
-  if (curl_easy_getinfo(e, CURLINFO_CERTINFO, &ci) == CURLE_OK && ci && ci->num_of_certs > 0) {
+  if (curl().easy_getinfo(e, CURLINFO_CERTINFO, &ci) == CURLE_OK && ci && ci->num_of_certs > 0) {
     for (curl_slist* s = ci->certinfo[0]; s; s = s->next) {
       constexpr const char* kKey = "Expire date:";
       if (std::strncmp(s->data, kKey, std::strlen(kKey)) == 0) r.cert_expire = std::string(s->data + std::strlen(kKey));

@@ -2,13 +2,10 @@
 // One libcurl easy transfer built from an HttpRequest and read back into an HttpResponse:
 // shared by the blocking client (http_client, check) and the reactor-driven one (http_async,
 // watch), so both send and report requests the same way. Internal to io/.
-#include <curl/curl.h>
-
+#include "io/curl_api.hpp"
 #include "io/http_client.hpp"
 
 namespace reach::io::detail {
-
-bool curl_global_once();  // curl_global_init, once per process
 
 struct Transfer {
   const HttpRequest* req = nullptr;
@@ -25,7 +22,7 @@ struct Transfer {
   ~Transfer();
 };
 
-// Creates t.easy with every option of *t.req; CURLOPT_PRIVATE points at `t`.
+// Creates t.easy with every option of *t.req; CURLOPT_PRIVATE points at `t`. After load_curl().
 Result<void> setup(Transfer& t);
 // Fills *t.resp after curl finished the transfer with `code`.
 void collect(Transfer& t, CURLcode code);

@@ -29,9 +29,9 @@ struct HttpAsync::Impl {
   explicit Impl(Reactor& r) : reactor(r) {}
 
   ~Impl() {
-    for (auto& [id, q] : reqs) curl_multi_remove_handle(multi, q->t.easy);
+    for (auto& [id, q] : reqs) detail::curl().multi_remove_handle(multi, q->t.easy);
     reqs.clear();
-    if (multi) curl_multi_cleanup(multi);  // closes cached connections (socket callbacks first)
+    if (multi) detail::curl().multi_cleanup(multi);  // closes cached connections (socket callbacks first)
     for (int fd : watched) reactor.unwatch(fd);
     if (timer) reactor.cancel(timer);
   }
@@ -80,21 +80,21 @@ struct HttpAsync::Impl {
 
   void action(curl_socket_t s, int flags) {
     int running = 0;
-    curl_multi_socket_action(multi, s, flags, &running);
+    detail::curl().multi_socket_action(multi, s, flags, &running);
     finish_done();
   }
 
   void finish_done() {
     std::vector<std::unique_ptr<Req>> done;
     int left = 0;
-    while (CURLMsg* m = curl_multi_info_read(multi, &left)) {
+    while (CURLMsg* m = detail::curl().multi_info_read(multi, &left)) {
       if (m->msg != CURLMSG_DONE) continue;
       Req* q = nullptr;
-      curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &q);
+      detail::curl().easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &q);
       CURLcode code = m->data.result;
       if (!q) continue;
       detail::collect(q->t, code);
-      curl_multi_remove_handle(multi, m->easy_handle);
+      detail::curl().multi_remove_handle(multi, m->easy_handle);
       auto it = reqs.find(q->id);
       if (it == reqs.end()) continue;
       done.push_back(std::move(it->second));
@@ -112,15 +112,15 @@ HttpAsync::HttpAsync(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpAsync::~HttpAsync() = default;
 
 Result<std::unique_ptr<HttpAsync>> HttpAsync::create(Reactor& reactor) {
-  if (!detail::curl_global_once()) return fail("curl_global_init", "", 0);
+  if (auto api = detail::load_curl(); !api) return tl::unexpected(api.error());
   auto impl = std::make_unique<Impl>(reactor);
-  impl->multi = curl_multi_init();
+  impl->multi = detail::curl().multi_init();
   if (!impl->multi) return fail("curl_multi_init", "", 0);
   CURLM* m = impl->multi;
-  curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
-  curl_multi_setopt(m, CURLMOPT_SOCKETDATA, impl.get());
-  curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
-  curl_multi_setopt(m, CURLMOPT_TIMERDATA, impl.get());
+  detail::curl().multi_setopt(m, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
+  detail::curl().multi_setopt(m, CURLMOPT_SOCKETDATA, impl.get());
+  detail::curl().multi_setopt(m, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
+  detail::curl().multi_setopt(m, CURLMOPT_TIMERDATA, impl.get());
   return std::unique_ptr<HttpAsync>(new HttpAsync(std::move(impl)));
 }
 
@@ -132,9 +132,9 @@ Result<HttpAsync::RequestId> HttpAsync::start(HttpRequest req, Callback cb) {
   q->t.req = &q->req;
   q->t.resp = &q->resp;
   if (auto r = detail::setup(q->t); !r) return tl::unexpected(r.error());
-  curl_easy_setopt(q->t.easy, CURLOPT_PRIVATE, q.get());
-  if (CURLMcode c = curl_multi_add_handle(impl_->multi, q->t.easy); c != CURLM_OK)
-    return fail("curl_multi_add_handle", q->req.url, 0, curl_multi_strerror(c));
+  detail::curl().easy_setopt(q->t.easy, CURLOPT_PRIVATE, q.get());
+  if (CURLMcode c = detail::curl().multi_add_handle(impl_->multi, q->t.easy); c != CURLM_OK)
+    return fail("curl_multi_add_handle", q->req.url, 0, detail::curl().multi_strerror(c));
   RequestId id = q->id;
   impl_->reqs.emplace(id, std::move(q));
   return id;
@@ -143,7 +143,7 @@ Result<HttpAsync::RequestId> HttpAsync::start(HttpRequest req, Callback cb) {
 void HttpAsync::cancel(RequestId id) {
   auto it = impl_->reqs.find(id);
   if (it == impl_->reqs.end()) return;
-  curl_multi_remove_handle(impl_->multi, it->second->t.easy);
+  detail::curl().multi_remove_handle(impl_->multi, it->second->t.easy);
   impl_->reqs.erase(it);
 }
 

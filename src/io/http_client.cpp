@@ -10,10 +10,11 @@ using detail::setup;
 using detail::Transfer;
 
 Result<std::vector<HttpResponse>> fetch_all(const std::vector<HttpRequest>& reqs, std::size_t concurrency) {
-  if (!detail::curl_global_once()) return fail("curl_global_init", "", 0);
+  if (auto api = detail::load_curl(); !api) return tl::unexpected(api.error());
   std::vector<HttpResponse> out(reqs.size());
   std::vector<std::unique_ptr<Transfer>> transfers(reqs.size());
-  std::unique_ptr<CURLM, decltype(&curl_multi_cleanup)> multi(curl_multi_init(), curl_multi_cleanup);
+  std::unique_ptr<CURLM, decltype(detail::CurlApi::multi_cleanup)> multi(detail::curl().multi_init(),
+                                                                          detail::curl().multi_cleanup);
   if (!multi) return fail("curl_multi_init", "", 0);
   std::size_t next = 0, running = 0;
   if (concurrency == 0) concurrency = 1;
@@ -23,7 +24,7 @@ Result<std::vector<HttpResponse>> fetch_all(const std::vector<HttpRequest>& reqs
       t->req = &reqs[next];
       t->resp = &out[next];
       if (auto r = setup(*t); !r) return r;
-      if (curl_multi_add_handle(multi.get(), t->easy) != CURLM_OK) return fail("curl_multi_add_handle", reqs[next].url, 0);
+      if (detail::curl().multi_add_handle(multi.get(), t->easy) != CURLM_OK) return fail("curl_multi_add_handle", reqs[next].url, 0);
       transfers[next] = std::move(t);
       ++next;
       ++running;
@@ -33,19 +34,19 @@ Result<std::vector<HttpResponse>> fetch_all(const std::vector<HttpRequest>& reqs
   if (auto r = add_more(); !r) return tl::unexpected(r.error());
   while (running > 0) {
     int still = 0;
-    if (curl_multi_perform(multi.get(), &still) != CURLM_OK) return fail("curl_multi_perform", "", 0);
+    if (detail::curl().multi_perform(multi.get(), &still) != CURLM_OK) return fail("curl_multi_perform", "", 0);
     int left = 0;
-    while (CURLMsg* m = curl_multi_info_read(multi.get(), &left)) {
+    while (CURLMsg* m = detail::curl().multi_info_read(multi.get(), &left)) {
       if (m->msg != CURLMSG_DONE) continue;
       Transfer* t = nullptr;
-      curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &t);
+      detail::curl().easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &t);
       CURLcode code = m->data.result;
-      curl_multi_remove_handle(multi.get(), m->easy_handle);
+      detail::curl().multi_remove_handle(multi.get(), m->easy_handle);
       if (t) collect(*t, code);
       --running;
     }
     if (auto r = add_more(); !r) return tl::unexpected(r.error());
-    if (running > 0 && curl_multi_poll(multi.get(), nullptr, 0, 200, nullptr) != CURLM_OK)
+    if (running > 0 && detail::curl().multi_poll(multi.get(), nullptr, 0, 200, nullptr) != CURLM_OK)
       return fail("curl_multi_poll", "", 0);
   }
   return out;
