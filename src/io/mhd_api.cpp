@@ -1,8 +1,5 @@
 #include "io/mhd_api.hpp"
 
-#include <string>
-#include <type_traits>
-
 #include "sys/shared_library.hpp"
 
 namespace reach::io {
@@ -15,12 +12,7 @@ Result<MhdApi> resolve() {
   auto h = sys::load_library(kSoname);
   if (!h) return tl::unexpected(h.error());
   MhdApi a{};
-  Error missing;
-  auto bind = [&](auto& slot, const char* name) {
-    void* p = sys::library_symbol(*h, name);
-    if (!p && missing.op.empty()) missing = Error{"load", kSoname, 0, std::string("no symbol ") + name};
-    slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(p);
-  };
+  sys::SymbolBinder bind(*h, kSoname);
   bind(a.start_daemon, "MHD_start_daemon");
   bind(a.stop_daemon, "MHD_stop_daemon");
   bind(a.run, "MHD_run");
@@ -35,7 +27,7 @@ Result<MhdApi> resolve() {
   bind(a.add_response_header, "MHD_add_response_header");
   bind(a.queue_response, "MHD_queue_response");
   bind(a.destroy_response, "MHD_destroy_response");
-  if (!missing.op.empty()) return tl::unexpected(missing);
+  if (auto ok = bind.status(); !ok) return tl::unexpected(ok.error());
   return a;
 }
 

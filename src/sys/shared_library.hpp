@@ -3,6 +3,7 @@
 // daemons' lean images map libmicrohttpd and its TLS stack (~2.3 MiB of RSS) only when an HTTP
 // server is asked for. Loaded once and kept for the life of the process.
 #include <string>
+#include <utility>
 
 #include "base/error.hpp"
 
@@ -14,5 +15,28 @@ Result<void*> load_library(const std::string& soname);
 
 // `name` in a handle from load_library, nullptr when it has none.
 void* library_symbol(void* handle, const char* name);
+
+// Fills a table of function pointers from one loaded library, each typed by its slot
+// (`decltype(&::fn)`); the first name the library lacks makes status() an error: {op "load",
+// addr SONAME, 0, "no symbol NAME"}.
+class SymbolBinder {
+ public:
+  SymbolBinder(void* handle, std::string soname) : handle_(handle), soname_(std::move(soname)) {}
+  template <class F>
+  void operator()(F& slot, const char* name) {
+    void* p = library_symbol(handle_, name);
+    if (!p && missing_.empty()) missing_ = name;
+    slot = reinterpret_cast<F>(p);
+  }
+  Result<void> status() const {
+    if (missing_.empty()) return {};
+    return fail("load", soname_, 0, "no symbol " + missing_);
+  }
+
+ private:
+  void* handle_;
+  std::string soname_;
+  std::string missing_;
+};
 
 }  // namespace reach::sys
