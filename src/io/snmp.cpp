@@ -14,8 +14,9 @@ namespace {
 
 constexpr std::size_t kMaxWalkRows = 10000;
 
-std::mutex& lib_lock() {
-  static std::mutex m;
+// Recursive: get_once holds it around open, get and close, which each take it too.
+std::recursive_mutex& lib_lock() {
+  static std::recursive_mutex m;
   return m;
 }
 
@@ -209,6 +210,15 @@ Result<std::unique_ptr<SnmpSession>> SnmpSession::open(const config::SnmpSource&
     return fail("snmp open", s.host, 0, detail);
   }
   return out;
+}
+
+Result<std::vector<SnmpVarbind>> SnmpSession::get_once(const config::SnmpSource& source,
+                                                      const std::vector<SnmpOid>& oids) {
+  std::unique_lock hold(lib_lock(), std::defer_lock);
+  if (source.version != 2) hold.lock();
+  auto session = open(source);  // closed before `hold` lets go
+  if (!session) return tl::unexpected(session.error());
+  return (*session)->get(oids);
 }
 
 SnmpSession::~SnmpSession() {

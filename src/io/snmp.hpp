@@ -28,6 +28,12 @@ class SnmpSession {
   // One GET of all `oids`. Errors: {op "snmp get", addr host, detail net-snmp's message, or the
   // agent's error-status}.
   Result<std::vector<SnmpVarbind>> get(const std::vector<SnmpOid>& oids);
+  // open, get, close as one, for a probe that opens a session per round (watch): a v3 one holds
+  // the library for all three, so no other v3 session exists meanwhile. net-snmp signs with the
+  // keys of the first session of a user and engine it knows, process-wide, so two at once (a
+  // right and a wrong pass phrase on one agent, probed side by side) used each other's keys:
+  // a wrong one came up, a right one went down. Errors: open's and get's.
+  static Result<std::vector<SnmpVarbind>> get_once(const config::SnmpSource& source, const std::vector<SnmpOid>& oids);
   // The ifIndex whose ifName (else ifDescr) equals `name`, walking at most 10000 rows. Of
   // several rows with that name (a re-created interface leaves its old row behind, down, in
   // net-snmp), the newest (highest ifIndex) that is up, else the newest.

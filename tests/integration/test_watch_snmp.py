@@ -78,6 +78,47 @@ def snmp_pair(lab, tmp_path):
     snmpd.stop()
 
 
+def test_one_user_with_a_right_and_a_wrong_pass_phrase_never_mixes_keys(lab, reach, tmp_path):
+    """net-snmp signs every v3 request of a user and engine with the keys of whichever session
+    put that user in its process-wide table first. Probed side by side on watch's workers, a
+    target with a wrong pass phrase came up now and then (a CI run saw it up in its last round)
+    and could have taken a right one down. Each request now signs with its own session's keys.
+    A 20 ms link (each session then lasts a few round trips) makes the sessions overlap."""
+    need_snmpd()
+    p = lab.pair(delay_ms=20)
+    snmpd = Snmpd(lab, p.server, p.server4)
+    snmpd.start()
+    mibs = tmp_path / "mibs"
+    mibs.mkdir()
+    host = p.server4
+    assert wait_for(lambda: p.client.run(["snmpget", "-v2c", "-c", "public", "-t", "0.5", "-r", "0", host, SYS_UPTIME],
+                                         check=False, timeout=5).returncode == 0, 15, step=0.2), "snmpd did not answer"
+    right = [{"name": f"right{i}", "probe": "snmp", "host": host, "snmp": V3, "oids": [SYS_UPTIME],
+              "interval": "500ms", "timeout": "400ms"} for i in range(3)]
+    wrong = [{"name": f"wrong{i}", "probe": "snmp", "host": host, "snmp": dict(V3, auth_password=f"wrong-pass-{i}"),
+              "oids": [SYS_UPTIME], "interval": "500ms", "timeout": "400ms"} for i in range(3)]
+    cfg = write_config(tmp_path, right + wrong)
+    events = tmp_path / "events.jsonl"
+    proc = start(p.client, reach, cfg, events, mibs)
+    try:
+        def rounds():
+            out = {}
+            for line in events.read_text().splitlines() if events.exists() else []:
+                e = json.loads(line)
+                if e.get("type") == "round":
+                    out.setdefault(e["target"], []).append(e["success"])
+            return out
+        assert wait_for(lambda: all(len(rounds().get(t["name"], [])) >= 10 for t in right + wrong), 40, step=0.5), rounds()
+    finally:
+        lab.stop(proc)
+        snmpd.stop()
+    seen = rounds()
+    for t in right:
+        assert all(seen[t["name"]]), (t["name"], seen[t["name"]])
+    for t in wrong:
+        assert not any(seen[t["name"]]), (t["name"], seen[t["name"]])
+
+
 def test_credentials_up_and_down_with_clear_reasons(snmp_pair, reach, tmp_path):
     lab, p, mibs = snmp_pair
     host = p.server4

@@ -110,8 +110,7 @@ void SnmpProber::run(std::uint32_t id, const config::SnmpTarget& target, model::
     std::vector<io::SnmpOid> oids;
     for (const auto& o : target.oids) oids.push_back(o.numeric);
     answer->asked = sys::MonotonicClock().now();
-    auto session = io::SnmpSession::open(target.session);
-    answer->vbs = session ? (*session)->get(oids) : Result<std::vector<io::SnmpVarbind>>(tl::unexpected(session.error()));
+    answer->vbs = io::SnmpSession::get_once(target.session, oids);
     answer->at = sys::MonotonicClock().now();
     return [this, slot, job, id, target, r = std::move(r), start, done = std::move(done), answer]() mutable {
       --busy_[slot];
