@@ -368,7 +368,7 @@ if __name__ != "__main__":
     def test_100k_silent_connections_are_cut_counted_and_leave_nothing_behind(lab, reach):
         # The limits as shipped (256 connections a /64, 1024 a /48, max_conns 10000, max_memory
         # 256MiB), bans off (test_relay_flood.py covers them): the flood stays under every cap
-        # but the /64 that bursts over its own.
+        # but the /64 that bursts over its own (and, on a slowed-down relay, max_conns: below).
         h = HalfOpenLab(lab, reach, HEAD_TIMEOUT, "  limits:\n    ban: off\n    blackhole: false\n")
         idle = h.legit(2)
         assert idle["fail"] == 0, idle
@@ -419,8 +419,13 @@ if __name__ != "__main__":
         # have met the timeout first, and one on a burst connection a refusal.
         assert closed("bad_request") == fl["halfclosed_eof"], (fl, m)
         assert fl["halfclosed_eof"] >= fl["halfclosed"] - fl["halfclosed_late"] - fl["halfclosed_over"], fl
-        assert closed("head_timeout") + closed("bad_request") == planned - refused, m
-        assert fl["ended_rst"] == closed("head_timeout") + refused, (fl, m)
+        # At ~4,000 a second with a 2 s head deadline about 8,600 are open at once; a relay slowed
+        # down (ASan, a busy machine) reaches its 10,000-connection cap, where each newcomer evicts
+        # the oldest silent one (reset, counted as evicted): the CI run of 2026-12-01 evicted 5,501.
+        evicted = closed("evicted")
+        assert sum(h.metric(m, f'reach_relay_evictions_total{{reason="{r}"}}') for r in ("global_conns", "memory")) == evicted, m
+        assert closed("head_timeout") + closed("bad_request") + evicted == planned - refused, m
+        assert fl["ended_rst"] == closed("head_timeout") + evicted + refused, (fl, m)
         assert h.metric(m, "reach_relay_connections_active") == 0, m
         # They were held (one fd each) until their deadline: thousands at once.
         assert peak["fds"] >= base["fds"] + 2000, peak
