@@ -44,12 +44,17 @@ class FdOutput final : public std::streambuf {
 
  private:
   bool write_out(const char* p, std::size_t n);
-  bool dropped(int e);  // a daemon's failed write: said once, the bytes dropped
+  bool put(const char*& p, std::size_t& n);
+  bool dropped(int e, const char* rest, std::size_t n);  // a daemon's failed write: said, `rest` dropped
+  void recovered();                                       // a daemon's write after failed ones
   int fd_;
   std::string name_;
   int err_ = 0;
   bool closed_ = false;  // a daemon's reader went away: later output is dropped unwritten
-  bool said_ = false;
+  bool said_ = false;    // this spell of failed writes was said (a success ends the spell)
+  bool at_line_start_ = true;  // the last byte written ended a line
+  bool torn_ = false;    // the output ends in a line cut short: a newline goes first
+  std::size_t lost_ = 0;  // lines (newlines) dropped in this spell
   char buf_[16384];
 };
 
