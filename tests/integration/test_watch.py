@@ -379,3 +379,36 @@ def test_a_failed_events_write_is_said_once_and_the_daemon_goes_on(lab, reach, t
     r = client.run([str(reach), "watch", "--once", "--no-live", f"tcp://{link.b4}:8080", "--events", str(missing)],
                    check=False)
     assert r.returncode == 2 and r.stderr == f"reach watch: --events {missing}: No such file or directory\n", r.stderr
+
+
+def test_a_blackbox_module_ca_file_is_trusted(lab, reach, tmp_path):
+    """A module's tls_config.ca_file was read and documented as supported but never reached curl:
+    every target behind a private CA was down ("self-signed certificate") where blackbox_exporter
+    has it up."""
+    p = lab.pair()
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=private-ca.lab", "-addext", f"subjectAltName=IP:{p.server4}"],
+                   check=True, capture_output=True, timeout=60)
+    for f in (tmp_path, key, cert):
+        f.chmod(0o755 if f.is_dir() else 0o644)
+    server = p.server.popen([lablib.python_bin(), str(Path(__file__).parent / "check_http_server.py"),
+                             "--port", "8000", "--tls-port", "8443", "--cert", str(cert), "--key", str(key),
+                             "--max-seconds", "60"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=False, bufsize=0)
+    lablib._wait_for_line(server, b"ready", timeout=15)
+    (tmp_path / "bb.yml").write_text(f"""modules:
+  private_ca: {{ prober: http, http: {{ tls_config: {{ ca_file: {cert} }} }} }}
+  system_ca: {{ prober: http }}
+""")
+    cfg = tmp_path / "w.yml"
+    url = f"https://{p.server4}:8443/ok"
+    cfg.write_text(f"modules: {tmp_path / 'bb.yml'}\ndefaults: {{ interval: 3s, timeout: 3s }}\ntargets:\n"
+                   f"  - {{ name: trusted, module: private_ca, url: \"{url}\" }}\n"
+                   f"  - {{ name: untrusted, module: system_ca, url: \"{url}\" }}\n")
+    r = watch(p.client, reach, "--config", str(cfg), "--once", "--events", "-")
+    assert r.stdout, r.stderr
+    states = {e["target"]: e for e in map(json.loads, r.stdout.splitlines()) if e["type"] == "state_change"}
+    assert states["trusted"]["to"] == "up", r.stdout + r.stderr
+    assert states["untrusted"]["to"] == "down" and "self-signed" in states["untrusted"]["reason"], r.stdout
+    assert r.returncode == 1, r.stderr
