@@ -45,14 +45,16 @@ void keep_serving_when_output_fails(std::string who) {
 }
 
 bool FdOutput::dropped(int e, const char* rest, std::size_t n) {
-  closed_ = closed_ || e == EPIPE;
+  // A standard output's reader cannot come back; a named pipe's can (a log shipper restarting).
+  const bool gone = e == EPIPE && fd_ == STDOUT_FILENO;
+  closed_ = closed_ || gone;
   lost_ += static_cast<std::size_t>(std::count(rest, rest + n, '\n'));
   // A line cut short (a disk filling up mid-write) must not take the next one with it.
   torn_ = torn_ || !at_line_start_;
   if (said_) return true;
   said_ = true;
   say(g_daemon + ": " + name_ + ": " + std::strerror(e) +
-      (e == EPIPE ? " (its reader went away): its output is dropped from now on"
+      (gone ? " (its reader went away): its output is dropped from now on"
                   : ": this output is dropped, the next is tried again") +
       "; still running\n");
   return true;
@@ -106,7 +108,9 @@ bool FdOutput::write_out(const char* p, std::size_t n) {
     return true;
   }
   const int e = errno;
-  if (e == EPIPE && g_daemon.empty()) die_of_sigpipe();
+  // `reach ping X | head -1`: ended as ping is. Not a named output (`--events FIFO`): the run
+  // stops with a write error, its summary on a standard output that still works.
+  if (e == EPIPE && g_daemon.empty() && fd_ == STDOUT_FILENO) die_of_sigpipe();
   if (!g_daemon.empty()) return dropped(e, p, n);
   err_ = e;
   request_stop();

@@ -7,6 +7,7 @@ CPU load) are in test_watch_outage.py; the helpers all watch tests share in watc
 Needs root (skips otherwise)."""
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -412,3 +413,18 @@ def test_a_blackbox_module_ca_file_is_trusted(lab, reach, tmp_path):
     assert states["trusted"]["to"] == "up", r.stdout + r.stderr
     assert states["untrusted"]["to"] == "down" and "self-signed" in states["untrusted"]["reason"], r.stdout
     assert r.returncode == 1, r.stderr
+
+
+def test_a_bounded_run_whose_events_reader_goes_away_says_it_and_exits_2(lab, reach, tmp_path):
+    """`--events FIFO` whose reader went away ended `-c N` as `| head -1` ends ping: killed by
+    SIGPIPE (141) in silence, the summary on stdout lost with it, though stdout was fine."""
+    p = lab.pair()
+    p.server.listen(tcp=[8080])
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    reader = p.client.popen(["head", "-n", "1", str(fifo)], stdout=subprocess.DEVNULL)  # then goes away
+    r = watch(p.client, reach, "-c", "6", "-i", "300ms", "--no-live", f"tcp://{p.server4}:8080", "--events", str(fifo))
+    reader.wait(timeout=10)
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert r.stderr.splitlines()[-1] == f"reach watch: --events {fifo}: write error: Broken pipe", r.stderr
+    assert "--- reach watch summary ---" in r.stdout, r.stdout

@@ -3,7 +3,9 @@
 // as a filling tmpfs does) and refuses the rest (EFBIG), which a raised limit lets through again.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -114,6 +116,37 @@ TEST_F(DaemonOutput, EachSpellOfFailedWritesIsSaidAndItsEndWithWhatWasLost) {
                       pre + "File too large: this output is dropped, the next is tried again; still running\n" +
                       pre + "written again; 1 line was dropped\n");
   EXPECT_EQ(slurp(path_), std::string(kLine) + kLine + kLine);
+}
+
+TEST_F(DaemonOutput, AFifoWhoseReaderComesBackGetsTheNextLines) {
+  // A named pipe (`--events /run/reach.fifo` read by a log shipper) is not standard output: the
+  // shipper restarts and opens it again, so its output is tried again, not dropped for good.
+  const std::string fifo = ::testing::TempDir() + "sys_output_test.fifo";
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  auto fd = open_for_append(fifo);
+  ASSERT_TRUE(fd);
+  std::string got;
+  const std::string said = stderr_of([&] {
+    FdOutput buf(fd->get(), "--events " + fifo);
+    std::ostream out(&buf);
+    out << kLine << std::flush;
+    char b[512];
+    EXPECT_EQ(::read(reader, b, sizeof b), static_cast<ssize_t>(kLen));
+    ::close(reader);              // the shipper stops
+    out << kLine << std::flush;   // EPIPE: dropped
+    reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // and starts again
+    out << kLine << std::flush;
+    for (ssize_t n; (n = ::read(reader, b, sizeof b)) > 0;) got.append(b, static_cast<std::size_t>(n));
+    ::close(reader);
+  });
+  ::unlink(fifo.c_str());
+  EXPECT_EQ(got, kLine);
+  const std::string pre = "reach watch: --events " + fifo + ": ";
+  EXPECT_EQ(said, pre + "Broken pipe: this output is dropped, the next is tried again; still running\n" + pre +
+                      "written again; 1 line was dropped\n");
 }
 
 }  // namespace
