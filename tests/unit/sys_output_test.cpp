@@ -67,6 +67,17 @@ class DaemonOutput : public ::testing::Test {
     ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &r), 0);
   }
   void unlimit() { setrlimit(RLIMIT_FSIZE, &saved_); }
+  // Runs `body` on the daemon's `--events PATH` output; returns what it said on stderr.
+  template <class F>
+  std::string events(F body) {
+    auto fd = open_for_append(path_);
+    if (!fd) return fd.error().message();
+    return stderr_of([&] {
+      FdOutput buf(fd->get(), "--events " + path_);
+      std::ostream out(&buf);
+      body(out, buf);
+    });
+  }
   rlimit saved_{};
   std::string path_;
 };
@@ -75,11 +86,7 @@ constexpr const char* kLine = "{\"type\":\"round\",\"target\":\"web\",\"success\
 const rlim_t kLen = std::strlen(kLine);
 
 TEST_F(DaemonOutput, ALineCutShortByAFullDiskDoesNotSwallowTheNextOne) {
-  auto fd = open_for_append(path_);
-  ASSERT_TRUE(fd);
-  const std::string said = stderr_of([&] {
-    FdOutput buf(fd->get(), "--events " + path_);
-    std::ostream out(&buf);
+  const std::string said = events([&](std::ostream& out, FdOutput& buf) {
     limit(kLen + 20);  // the second line fits by 20 bytes only
     out << kLine << std::flush << kLine << std::flush << kLine << std::flush;
     unlimit();  // space again
@@ -96,11 +103,7 @@ TEST_F(DaemonOutput, ALineCutShortByAFullDiskDoesNotSwallowTheNextOne) {
 }
 
 TEST_F(DaemonOutput, EachSpellOfFailedWritesIsSaidAndItsEndWithWhatWasLost) {
-  auto fd = open_for_append(path_);
-  ASSERT_TRUE(fd);
-  const std::string said = stderr_of([&] {
-    FdOutput buf(fd->get(), "--events " + path_);
-    std::ostream out(&buf);
+  const std::string said = events([&](std::ostream& out, FdOutput&) {
     limit(kLen);
     out << kLine << std::flush << kLine << std::flush << kLine << std::flush;  // 2 lines lost
     unlimit();
