@@ -8,6 +8,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <type_traits>
+
 #include "base/error.hpp"
 
 namespace reach::io::detail {
@@ -48,5 +50,56 @@ Result<const CurlApi*> load_curl();
 
 // The table; only after load_curl() succeeded (every transfer starts there).
 const CurlApi& curl();
+
+// Whether option O (CURLoption, CURLMoption) takes a T: its number says which type
+// (CURLOPTTYPE_*). Through the variadic call another type is undefined behaviour, and C++ gets
+// no <curl/typecheck-gcc.h>: setopt, multi_setopt and getinfo below check it at compile time.
+template <class T>
+inline constexpr bool kIsCallback = std::is_pointer_v<T> && std::is_function_v<std::remove_pointer_t<T>>;
+
+template <long O, class T>
+constexpr bool option_takes() {
+  switch (O / 10000 * 10000) {
+    case CURLOPTTYPE_LONG: return std::is_same_v<T, long>;
+    case CURLOPTTYPE_OBJECTPOINT: return std::is_pointer_v<T> && !kIsCallback<T>;
+    case CURLOPTTYPE_FUNCTIONPOINT: return kIsCallback<T>;
+    case CURLOPTTYPE_OFF_T: return std::is_same_v<T, curl_off_t>;
+    default: return false;  // blobs: none used
+  }
+}
+
+// Whether CURLINFO I fills a T (a pointer): its type bits (CURLINFO_TYPEMASK) say which.
+template <long I, class T>
+constexpr bool info_fills() {
+  using V = std::remove_pointer_t<T>;
+  if (!std::is_pointer_v<T>) return false;
+  switch (I & CURLINFO_TYPEMASK) {
+    case CURLINFO_LONG: return std::is_same_v<V, long>;
+    case CURLINFO_OFF_T: return std::is_same_v<V, curl_off_t>;
+    case CURLINFO_DOUBLE: return std::is_same_v<V, double>;
+    case CURLINFO_STRING:  // char*, or CURLINFO_PRIVATE's own pointer
+    case CURLINFO_PTR: return std::is_pointer_v<V> && !kIsCallback<V>;
+    case CURLINFO_SOCKET: return std::is_same_v<V, curl_socket_t>;
+    default: return false;
+  }
+}
+
+template <CURLoption O, class T>
+CURLcode setopt(CURL* e, T v) {
+  static_assert(option_takes<O, T>(), "curl_easy_setopt: not the option's type (long, curl_off_t, pointer, callback)");
+  return curl().easy_setopt(e, O, v);
+}
+
+template <CURLMoption O, class T>
+CURLMcode multi_setopt(CURLM* m, T v) {
+  static_assert(option_takes<O, T>(), "curl_multi_setopt: not the option's type (long, curl_off_t, pointer, callback)");
+  return curl().multi_setopt(m, O, v);
+}
+
+template <CURLINFO I, class T>
+CURLcode getinfo(CURL* e, T out) {
+  static_assert(info_fills<I, T>(), "curl_easy_getinfo: not a pointer to the info's type");
+  return curl().easy_getinfo(e, I, out);
+}
 
 }  // namespace reach::io::detail

@@ -41,23 +41,23 @@ Result<void> setup_mail(Transfer& t) {
   CURL* e = t.easy;
   const HttpRequest& q = *t.req;
   const MailEnvelope& m = *q.mail;
-  curl().easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl().easy_setopt(e, CURLOPT_MAIL_FROM, m.from.c_str());
+  setopt<CURLOPT_PROTOCOLS_STR>(e, "smtp,smtps");
+  setopt<CURLOPT_MAIL_FROM>(e, m.from.c_str());
   for (const auto& r : m.rcpt) {
     curl_slist* n = curl().slist_append(t.rcpt, r.c_str());
     if (!n) return fail("curl_slist_append", r, ENOMEM);
     t.rcpt = n;
   }
-  curl().easy_setopt(e, CURLOPT_MAIL_RCPT, t.rcpt);
+  setopt<CURLOPT_MAIL_RCPT>(e, t.rcpt);
   if (!m.username.empty()) {
-    curl().easy_setopt(e, CURLOPT_USERNAME, m.username.c_str());
-    curl().easy_setopt(e, CURLOPT_PASSWORD, m.password.c_str());
+    setopt<CURLOPT_USERNAME>(e, m.username.c_str());
+    setopt<CURLOPT_PASSWORD>(e, m.password.c_str());
   }
-  if (m.require_tls) curl().easy_setopt(e, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
-  curl().easy_setopt(e, CURLOPT_UPLOAD, 1L);
-  curl().easy_setopt(e, CURLOPT_READFUNCTION, on_upload);
-  curl().easy_setopt(e, CURLOPT_READDATA, &t);
-  curl().easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(q.body ? q.body->size() : 0));
+  if (m.require_tls) setopt<CURLOPT_USE_SSL>(e, static_cast<long>(CURLUSESSL_ALL));
+  setopt<CURLOPT_UPLOAD>(e, 1L);
+  setopt<CURLOPT_READFUNCTION>(e, on_upload);
+  setopt<CURLOPT_READDATA>(e, &t);
+  setopt<CURLOPT_INFILESIZE_LARGE>(e, static_cast<curl_off_t>(q.body ? q.body->size() : 0));
   return {};
 }
 
@@ -73,7 +73,7 @@ std::optional<std::int64_t> not_after(const X509* cert) {
 int on_connected(void* user, char*, char*, int, int) {
   auto* t = static_cast<Transfer*>(user);
   curl_tlssessioninfo* info = nullptr;
-  if (curl().easy_getinfo(t->easy, CURLINFO_TLS_SSL_PTR, &info) != CURLE_OK || !info ||
+  if (getinfo<CURLINFO_TLS_SSL_PTR>(t->easy, &info) != CURLE_OK || !info ||
       info->backend != CURLSSLBACKEND_OPENSSL || !info->internals)
     return CURL_PREREQFUNC_OK;
   auto* ssl = static_cast<SSL*>(info->internals);
@@ -93,9 +93,10 @@ int on_connected(void* user, char*, char*, int, int) {
   return CURL_PREREQFUNC_OK;
 }
 
-TimeNs us(CURL* e, CURLINFO what) {
+template <CURLINFO What>
+TimeNs us(CURL* e) {
   curl_off_t v = 0;
-  curl().easy_getinfo(e, what, &v);
+  getinfo<What>(e, &v);
   return static_cast<TimeNs>(v) * kNsPerUs;
 }
 
@@ -112,47 +113,47 @@ Result<void> setup(Transfer& t) {
   if (!t.easy) return fail("curl_easy_init", t.req->url, 0);
   CURL* e = t.easy;
   const HttpRequest& q = *t.req;
-  curl().easy_setopt(e, CURLOPT_URL, q.url.c_str());
-  curl().easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl().easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(q.timeout / kNsPerMs));
-  curl().easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(q.timeout / kNsPerMs));
-  curl().easy_setopt(e, CURLOPT_USERAGENT, kUserAgent);
-  curl().easy_setopt(e, CURLOPT_ERRORBUFFER, t.errbuf);
-  curl().easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-  curl().easy_setopt(e, CURLOPT_WRITEDATA, &t);
-  curl().easy_setopt(e, CURLOPT_PREREQFUNCTION, on_connected);
-  curl().easy_setopt(e, CURLOPT_PREREQDATA, &t);
-  curl().easy_setopt(e, CURLOPT_SSL_VERIFYPEER, q.verify_tls ? 1L : 0L);
-  curl().easy_setopt(e, CURLOPT_SSL_VERIFYHOST, q.verify_tls ? 2L : 0L);
-  curl().easy_setopt(e, CURLOPT_CERTINFO, 1L);
-  if (!q.ca_file.empty()) curl().easy_setopt(e, CURLOPT_CAINFO, q.ca_file.c_str());
-  curl().easy_setopt(e, CURLOPT_PRIVATE, &t);
+  setopt<CURLOPT_URL>(e, q.url.c_str());
+  setopt<CURLOPT_NOSIGNAL>(e, 1L);
+  setopt<CURLOPT_TIMEOUT_MS>(e, static_cast<long>(q.timeout / kNsPerMs));
+  setopt<CURLOPT_CONNECTTIMEOUT_MS>(e, static_cast<long>(q.timeout / kNsPerMs));
+  setopt<CURLOPT_USERAGENT>(e, kUserAgent);
+  setopt<CURLOPT_ERRORBUFFER>(e, t.errbuf);
+  setopt<CURLOPT_WRITEFUNCTION>(e, on_body);
+  setopt<CURLOPT_WRITEDATA>(e, &t);
+  setopt<CURLOPT_PREREQFUNCTION>(e, on_connected);
+  setopt<CURLOPT_PREREQDATA>(e, &t);
+  setopt<CURLOPT_SSL_VERIFYPEER>(e, q.verify_tls ? 1L : 0L);
+  setopt<CURLOPT_SSL_VERIFYHOST>(e, q.verify_tls ? 2L : 0L);
+  setopt<CURLOPT_CERTINFO>(e, 1L);
+  if (!q.ca_file.empty()) setopt<CURLOPT_CAINFO>(e, q.ca_file.c_str());
+  setopt<CURLOPT_PRIVATE>(e, &t);
   if (q.mail) {
     if (!q.body) return fail("smtp", q.url, EINVAL, "no message");
     return setup_mail(t);
   }
-  curl().easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  setopt<CURLOPT_PROTOCOLS_STR>(e, "http,https");
   if (q.max_redirects > 0) {
-    curl().easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl().easy_setopt(e, CURLOPT_MAXREDIRS, q.max_redirects);
-    curl().easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    setopt<CURLOPT_FOLLOWLOCATION>(e, 1L);
+    setopt<CURLOPT_MAXREDIRS>(e, q.max_redirects);
+    setopt<CURLOPT_REDIR_PROTOCOLS_STR>(e, "http,https");
   }
   if (q.body) {
-    curl().easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(q.body->size()));
-    curl().easy_setopt(e, CURLOPT_COPYPOSTFIELDS, q.body->c_str());
+    setopt<CURLOPT_POSTFIELDSIZE_LARGE>(e, static_cast<curl_off_t>(q.body->size()));
+    setopt<CURLOPT_COPYPOSTFIELDS>(e, q.body->c_str());
   }
   if (q.method == "HEAD")
-    curl().easy_setopt(e, CURLOPT_NOBODY, 1L);
+    setopt<CURLOPT_NOBODY>(e, 1L);
   else if (!q.method.empty() && q.method != "GET" && q.method != "POST")
-    curl().easy_setopt(e, CURLOPT_CUSTOMREQUEST, q.method.c_str());
+    setopt<CURLOPT_CUSTOMREQUEST>(e, q.method.c_str());
   else if (q.method == "POST" && !q.body)
-    curl().easy_setopt(e, CURLOPT_POSTFIELDSIZE, 0L), curl().easy_setopt(e, CURLOPT_COPYPOSTFIELDS, "");
+    setopt<CURLOPT_POSTFIELDSIZE>(e, 0L), setopt<CURLOPT_COPYPOSTFIELDS>(e, "");
   for (const auto& h : q.headers) {
     curl_slist* n = curl().slist_append(t.headers, h.c_str());
     if (!n) return fail("curl_slist_append", h, ENOMEM);
     t.headers = n;
   }
-  if (t.headers) curl().easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+  if (t.headers) setopt<CURLOPT_HTTPHEADER>(e, t.headers);
   return {};
 }
 
@@ -161,37 +162,37 @@ void collect(Transfer& t, CURLcode code) {
   CURL* e = t.easy;
   r.curl_code = code;
   long status = 0;
-  curl().easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+  getinfo<CURLINFO_RESPONSE_CODE>(e, &status);
   r.status = static_cast<int>(status);
   r.completed = code == CURLE_OK || (code == CURLE_WRITE_ERROR && r.truncated);
   if (!r.completed) r.error = t.errbuf[0] ? t.errbuf : curl().easy_strerror(code);
   long oserr = 0;
-  curl().easy_getinfo(e, CURLINFO_OS_ERRNO, &oserr);
+  getinfo<CURLINFO_OS_ERRNO>(e, &oserr);
   r.os_errno = static_cast<int>(oserr);
   r.timed_out = code == CURLE_OPERATION_TIMEDOUT;
   r.resolve_failed = code == CURLE_COULDNT_RESOLVE_HOST;
   r.connect_failed = code == CURLE_COULDNT_CONNECT;
   r.tls_failed = code == CURLE_SSL_CONNECT_ERROR || code == CURLE_PEER_FAILED_VERIFICATION ||
                  code == CURLE_SSL_CERTPROBLEM || code == CURLE_SSL_CACERT_BADFILE;
-  r.timings = {us(e, CURLINFO_NAMELOOKUP_TIME_T), us(e, CURLINFO_CONNECT_TIME_T), us(e, CURLINFO_APPCONNECT_TIME_T),
-               us(e, CURLINFO_STARTTRANSFER_TIME_T), us(e, CURLINFO_TOTAL_TIME_T)};
+  r.timings = {us<CURLINFO_NAMELOOKUP_TIME_T>(e), us<CURLINFO_CONNECT_TIME_T>(e), us<CURLINFO_APPCONNECT_TIME_T>(e),
+               us<CURLINFO_STARTTRANSFER_TIME_T>(e), us<CURLINFO_TOTAL_TIME_T>(e)};
   long ver = 0;
-  curl().easy_getinfo(e, CURLINFO_HTTP_VERSION, &ver);
+  getinfo<CURLINFO_HTTP_VERSION>(e, &ver);
   r.http_version = ver == CURL_HTTP_VERSION_1_0   ? "1.0"
                    : ver == CURL_HTTP_VERSION_1_1 ? "1.1"
                    : ver == CURL_HTTP_VERSION_2_0 ? "2"
                    : ver == CURL_HTTP_VERSION_3   ? "3"
                                                   : "";
   long redirects = 0;
-  curl().easy_getinfo(e, CURLINFO_REDIRECT_COUNT, &redirects);
+  getinfo<CURLINFO_REDIRECT_COUNT>(e, &redirects);
   r.redirects = static_cast<int>(redirects);
   curl_off_t got = 0;
-  if (curl().easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &got) == CURLE_OK && status > 0) r.content_length = got;
+  if (getinfo<CURLINFO_SIZE_DOWNLOAD_T>(e, &got) == CURLE_OK && status > 0) r.content_length = got;
   if (r.truncated) r.content_length = static_cast<std::int64_t>(t.received);  // not the chunk refused
   char* url = nullptr;
-  if (curl().easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) r.effective_url = url;
+  if (getinfo<CURLINFO_EFFECTIVE_URL>(e, &url) == CURLE_OK && url) r.effective_url = url;
   curl_certinfo* ci = nullptr;
-  if (curl().easy_getinfo(e, CURLINFO_CERTINFO, &ci) == CURLE_OK && ci && ci->num_of_certs > 0) {
+  if (getinfo<CURLINFO_CERTINFO>(e, &ci) == CURLE_OK && ci && ci->num_of_certs > 0) {
     for (curl_slist* s = ci->certinfo[0]; s; s = s->next) {
       constexpr const char* kKey = "Expire date:";
       if (std::strncmp(s->data, kKey, std::strlen(kKey)) == 0) r.cert_expire = std::string(s->data + std::strlen(kKey));

@@ -90,7 +90,7 @@ struct HttpAsync::Impl {
     while (CURLMsg* m = detail::curl().multi_info_read(multi, &left)) {
       if (m->msg != CURLMSG_DONE) continue;
       Req* q = nullptr;
-      detail::curl().easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &q);
+      detail::getinfo<CURLINFO_PRIVATE>(m->easy_handle, &q);
       CURLcode code = m->data.result;
       if (!q) continue;
       detail::collect(q->t, code);
@@ -117,10 +117,10 @@ Result<std::unique_ptr<HttpAsync>> HttpAsync::create(Reactor& reactor) {
   impl->multi = detail::curl().multi_init();
   if (!impl->multi) return fail("curl_multi_init", "", 0);
   CURLM* m = impl->multi;
-  detail::curl().multi_setopt(m, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
-  detail::curl().multi_setopt(m, CURLMOPT_SOCKETDATA, impl.get());
-  detail::curl().multi_setopt(m, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
-  detail::curl().multi_setopt(m, CURLMOPT_TIMERDATA, impl.get());
+  detail::multi_setopt<CURLMOPT_SOCKETFUNCTION>(m, &Impl::on_socket);
+  detail::multi_setopt<CURLMOPT_SOCKETDATA>(m, impl.get());
+  detail::multi_setopt<CURLMOPT_TIMERFUNCTION>(m, &Impl::on_timer);
+  detail::multi_setopt<CURLMOPT_TIMERDATA>(m, impl.get());
   return std::unique_ptr<HttpAsync>(new HttpAsync(std::move(impl)));
 }
 
@@ -132,7 +132,7 @@ Result<HttpAsync::RequestId> HttpAsync::start(HttpRequest req, Callback cb) {
   q->t.req = &q->req;
   q->t.resp = &q->resp;
   if (auto r = detail::setup(q->t); !r) return tl::unexpected(r.error());
-  detail::curl().easy_setopt(q->t.easy, CURLOPT_PRIVATE, q.get());
+  detail::setopt<CURLOPT_PRIVATE>(q->t.easy, q.get());
   if (CURLMcode c = detail::curl().multi_add_handle(impl_->multi, q->t.easy); c != CURLM_OK)
     return fail("curl_multi_add_handle", q->req.url, 0, detail::curl().multi_strerror(c));
   RequestId id = q->id;

@@ -39,7 +39,7 @@ Result<std::vector<HttpResponse>> fetch_all(const std::vector<HttpRequest>& reqs
     while (CURLMsg* m = detail::curl().multi_info_read(multi.get(), &left)) {
       if (m->msg != CURLMSG_DONE) continue;
       Transfer* t = nullptr;
-      detail::curl().easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &t);
+      detail::getinfo<CURLINFO_PRIVATE>(m->easy_handle, &t);
       CURLcode code = m->data.result;
       detail::curl().multi_remove_handle(multi.get(), m->easy_handle);
       if (t) collect(*t, code);

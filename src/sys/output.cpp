@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -27,6 +28,15 @@ namespace {
 
 std::string g_daemon;  // keep_serving_when_output_fails: who the daemon is; empty for a one-shot
 
+// One line on stderr, or in the journal when stderr went with the output (`2>&1 | head`).
+void say(const std::string& line) {
+  if (::write(STDERR_FILENO, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    // daemon.warning, as logger(1) writes it.
+    const std::string ident = g_daemon.substr(0, g_daemon.find(' ')) + "[" + std::to_string(::getpid()) + "]: ";
+    (void)send_local_syslog("<28>" + ident + line.substr(0, line.size() - 1));
+  }
+}
+
 }  // namespace
 
 void keep_serving_when_output_fails(std::string who) {
@@ -34,21 +44,28 @@ void keep_serving_when_output_fails(std::string who) {
   signal(SIGPIPE, SIG_IGN);
 }
 
-bool FdOutput::dropped(int e) {
-  closed_ = closed_ || e == EPIPE;
+bool FdOutput::dropped(int e, const char* rest, std::size_t n) {
+  // A standard output's reader cannot come back; a named pipe's can (a log shipper restarting).
+  const bool gone = e == EPIPE && fd_ == STDOUT_FILENO;
+  closed_ = closed_ || gone;
+  lost_ += static_cast<std::size_t>(std::count(rest, rest + n, '\n'));
+  // A line cut short (a disk filling up mid-write) must not take the next one with it.
+  torn_ = torn_ || !at_line_start_;
   if (said_) return true;
   said_ = true;
-  const std::string line =
-      g_daemon + ": " + name_ + ": " + std::strerror(e) +
-      (e == EPIPE ? " (its reader went away): its output is dropped from now on"
+  say(g_daemon + ": " + name_ + ": " + std::strerror(e) +
+      (gone ? " (its reader went away): its output is dropped from now on"
                   : ": this output is dropped, the next is tried again") +
-      "; still running\n";
-  if (::write(STDERR_FILENO, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
-    // stderr went with it (`2>&1 | head`): the journal then. daemon.warning, as logger(1) writes it.
-    const std::string ident = g_daemon.substr(0, g_daemon.find(' ')) + "[" + std::to_string(::getpid()) + "]: ";
-    (void)send_local_syslog("<28>" + ident + line.substr(0, line.size() - 1));
-  }
+      "; still running\n");
   return true;
+}
+
+// The first write after a spell of failed ones: what was lost is said, and the next spell will be.
+void FdOutput::recovered() {
+  say(g_daemon + ": " + name_ + ": written again; " + std::to_string(lost_) +
+      (lost_ == 1 ? " line was dropped\n" : " lines were dropped\n"));
+  said_ = false;
+  lost_ = 0;
 }
 
 Result<Fd> open_for_append(const std::string& path) {
@@ -61,23 +78,43 @@ FdOutput::FdOutput(int fd, std::string name) : fd_(fd), name_(std::move(name)) {
 
 FdOutput::~FdOutput() { sync(); }
 
-bool FdOutput::write_out(const char* p, std::size_t n) {
-  if (err_) return false;
-  if (closed_) return true;
+// Writes all of p..p+n: false with errno set when a write failed (`p`, `n` then say what is left).
+bool FdOutput::put(const char*& p, std::size_t& n) {
   while (n > 0) {
     ssize_t w = ::write(fd_, p, n);
     if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && errno == EPIPE && g_daemon.empty()) die_of_sigpipe();
-    if (w <= 0 && !g_daemon.empty()) return dropped(w < 0 ? errno : EIO);
     if (w <= 0) {
-      err_ = w < 0 ? errno : EIO;
-      request_stop();
+      if (w == 0) errno = EIO;
       return false;
     }
+    at_line_start_ = p[w - 1] == '\n';
     p += w;
     n -= static_cast<std::size_t>(w);
   }
   return true;
+}
+
+bool FdOutput::write_out(const char* p, std::size_t n) {
+  if (err_) return false;
+  if (closed_) return true;
+  if (!g_daemon.empty() && torn_) {  // end the line a failed write cut short, or this one joins it
+    const char* nl = "\n";
+    std::size_t one = 1;
+    if (!put(nl, one)) return dropped(errno, p, n);
+    torn_ = false;
+  }
+  if (put(p, n)) {
+    if (said_) recovered();
+    return true;
+  }
+  const int e = errno;
+  // `reach ping X | head -1`: ended as ping is. Not a named output (`--events FIFO`): the run
+  // stops with a write error, its summary on a standard output that still works.
+  if (e == EPIPE && g_daemon.empty() && fd_ == STDOUT_FILENO) die_of_sigpipe();
+  if (!g_daemon.empty()) return dropped(e, p, n);
+  err_ = e;
+  request_stop();
+  return false;
 }
 
 int FdOutput::sync() {

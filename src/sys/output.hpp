@@ -2,15 +2,16 @@
 // Standard output that loses no failure. A reader that went away (EPIPE: `reach ping X | head
 // -1`) ends the process as SIGPIPE ends ping: reach ignores SIGPIPE for its sockets, so without
 // this a ping without -c would run on forever into a closed pipe. Any other failed write (a full
-// disk, /dev/full) is remembered for main to report and asks the run to stop; later output is
-// dropped.
+// disk, /dev/full, a named output's closed pipe) is remembered for main to report and asks the
+// run to stop; later output is dropped.
 //
 // A daemon (watch, usage, relay, guard) is not ended by its output: `reach relay --json | logger`
 // whose logger restarts must not take every client connection down with it (HAProxy and nginx
 // ignore SIGPIPE and log the write error). After keep_serving_when_output_fails(), a failed
 // write is said once on stderr (or to the local syslog/journal when stderr fails too) and its
-// bytes are dropped: after EPIPE all later output too (the reader cannot come back), after any
-// other error (a full disk) the next output is tried again.
+// bytes are dropped: after EPIPE on standard output all later output too (the reader cannot come
+// back), after any other error (a full disk, a named pipe whose reader may open it again) the
+// next output is tried again, and the first that gets through says how many lines were lost.
 #include <streambuf>
 #include <string>
 
@@ -44,12 +45,17 @@ class FdOutput final : public std::streambuf {
 
  private:
   bool write_out(const char* p, std::size_t n);
-  bool dropped(int e);  // a daemon's failed write: said once, the bytes dropped
+  bool put(const char*& p, std::size_t& n);
+  bool dropped(int e, const char* rest, std::size_t n);  // a daemon's failed write: said, `rest` dropped
+  void recovered();                                       // a daemon's write after failed ones
   int fd_;
   std::string name_;
   int err_ = 0;
   bool closed_ = false;  // a daemon's reader went away: later output is dropped unwritten
-  bool said_ = false;
+  bool said_ = false;    // this spell of failed writes was said (a success ends the spell)
+  bool at_line_start_ = true;  // the last byte written ended a line
+  bool torn_ = false;    // the output ends in a line cut short: a newline goes first
+  std::size_t lost_ = 0;  // lines (newlines) dropped in this spell
   char buf_[16384];
 };
 

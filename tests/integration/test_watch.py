@@ -7,6 +7,7 @@ CPU load) are in test_watch_outage.py; the helpers all watch tests share in watc
 Needs root (skips otherwise)."""
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -379,3 +380,51 @@ def test_a_failed_events_write_is_said_once_and_the_daemon_goes_on(lab, reach, t
     r = client.run([str(reach), "watch", "--once", "--no-live", f"tcp://{link.b4}:8080", "--events", str(missing)],
                    check=False)
     assert r.returncode == 2 and r.stderr == f"reach watch: --events {missing}: No such file or directory\n", r.stderr
+
+
+def test_a_blackbox_module_ca_file_is_trusted(lab, reach, tmp_path):
+    """A module's tls_config.ca_file was read and documented as supported but never reached curl:
+    every target behind a private CA was down ("self-signed certificate") where blackbox_exporter
+    has it up."""
+    p = lab.pair()
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=private-ca.lab", "-addext", f"subjectAltName=IP:{p.server4}"],
+                   check=True, capture_output=True, timeout=60)
+    for f in (tmp_path, key, cert):
+        f.chmod(0o755 if f.is_dir() else 0o644)
+    server = p.server.popen([lablib.python_bin(), str(Path(__file__).parent / "check_http_server.py"),
+                             "--port", "8000", "--tls-port", "8443", "--cert", str(cert), "--key", str(key),
+                             "--max-seconds", "60"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=False, bufsize=0)
+    lablib._wait_for_line(server, b"ready", timeout=15)
+    (tmp_path / "bb.yml").write_text(f"""modules:
+  private_ca: {{ prober: http, http: {{ tls_config: {{ ca_file: {cert} }} }} }}
+  system_ca: {{ prober: http }}
+""")
+    cfg = tmp_path / "w.yml"
+    url = f"https://{p.server4}:8443/ok"
+    cfg.write_text(f"modules: {tmp_path / 'bb.yml'}\ndefaults: {{ interval: 3s, timeout: 3s }}\ntargets:\n"
+                   f"  - {{ name: trusted, module: private_ca, url: \"{url}\" }}\n"
+                   f"  - {{ name: untrusted, module: system_ca, url: \"{url}\" }}\n")
+    r = watch(p.client, reach, "--config", str(cfg), "--once", "--events", "-")
+    assert r.stdout, r.stderr
+    states = {e["target"]: e for e in map(json.loads, r.stdout.splitlines()) if e["type"] == "state_change"}
+    assert states["trusted"]["to"] == "up", r.stdout + r.stderr
+    assert states["untrusted"]["to"] == "down" and "self-signed" in states["untrusted"]["reason"], r.stdout
+    assert r.returncode == 1, r.stderr
+
+
+def test_a_bounded_run_whose_events_reader_goes_away_says_it_and_exits_2(lab, reach, tmp_path):
+    """`--events FIFO` whose reader went away ended `-c N` as `| head -1` ends ping: killed by
+    SIGPIPE (141) in silence, the summary on stdout lost with it, though stdout was fine."""
+    p = lab.pair()
+    p.server.listen(tcp=[8080])
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    reader = p.client.popen(["head", "-n", "1", str(fifo)], stdout=subprocess.DEVNULL)  # then goes away
+    r = watch(p.client, reach, "-c", "6", "-i", "300ms", "--no-live", f"tcp://{p.server4}:8080", "--events", str(fifo))
+    reader.wait(timeout=10)
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert r.stderr.splitlines()[-1] == f"reach watch: --events {fifo}: write error: Broken pipe", r.stderr
+    assert "--- reach watch summary ---" in r.stdout, r.stdout

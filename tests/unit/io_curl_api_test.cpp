@@ -1,10 +1,35 @@
 // io::detail::load_curl: libcurl and OpenSSL are loaded at the first transfer, not linked.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "io/curl_api.hpp"
 
 namespace reach::io::detail {
 namespace {
+
+// What the variadic setopt/getinfo may be given, checked at compile time as curl's
+// typecheck-gcc.h checks C callers: an int, a size_t or a std::string where curl reads a long,
+// a curl_off_t or a pointer is undefined behaviour, and compiled quietly through the table.
+using WriteCb = std::size_t (*)(char*, std::size_t, std::size_t, void*);
+static_assert(option_takes<CURLOPT_MAXREDIRS, long>());
+static_assert(!option_takes<CURLOPT_MAXREDIRS, int>());
+static_assert(!option_takes<CURLOPT_TIMEOUT_MS, bool>());
+static_assert(option_takes<CURLOPT_URL, const char*>());
+static_assert(!option_takes<CURLOPT_URL, std::string>());
+static_assert(option_takes<CURLOPT_INFILESIZE_LARGE, curl_off_t>());
+static_assert(!option_takes<CURLOPT_INFILESIZE_LARGE, std::size_t>());
+static_assert(option_takes<CURLOPT_WRITEFUNCTION, WriteCb>());
+static_assert(!option_takes<CURLOPT_WRITEFUNCTION, void*>());
+static_assert(!option_takes<CURLOPT_WRITEDATA, WriteCb>());
+static_assert(option_takes<CURLMOPT_TIMERDATA, void*>());
+static_assert(info_fills<CURLINFO_RESPONSE_CODE, long*>());
+static_assert(!info_fills<CURLINFO_RESPONSE_CODE, int*>());
+static_assert(info_fills<CURLINFO_TOTAL_TIME_T, curl_off_t*>());
+static_assert(!info_fills<CURLINFO_TOTAL_TIME_T, double*>());
+static_assert(info_fills<CURLINFO_EFFECTIVE_URL, char**>());
+static_assert(!info_fills<CURLINFO_EFFECTIVE_URL, std::string*>());
+static_assert(info_fills<CURLINFO_CERTINFO, curl_certinfo**>());
 
 TEST(CurlApi, EveryFunctionResolvesOnceAndCurlRuns) {
   auto api = load_curl();

@@ -73,6 +73,7 @@ Result<ProbeSpec> spec_from_module(const config::BbModule& m, const std::string&
       if (!m.http.body.empty()) s.http.body = m.http.body;
       s.http.max_redirects = m.http.follow_redirects ? 10 : 0;
       s.http.verify_tls = !m.http.tls_config.insecure_skip_verify;
+      s.http.ca_file = m.http.tls_config.ca_file;  // a private CA: without it every such target was down
       s.http.fail_if_ssl = m.http.fail_if_ssl;
       s.http.fail_if_not_ssl = m.http.fail_if_not_ssl;
       // blackbox: 0 reads the whole body; here the watch default then bounds a body that never

@@ -301,6 +301,7 @@ struct Probers::Impl {
     req.max_redirects = spec.http.max_redirects;
     req.timeout = spec.timeout;
     req.verify_tls = spec.http.verify_tls;
+    req.ca_file = spec.http.ca_file;
     req.body_limit = spec.http.body_limit;
     if (req.body_limit > 0) req.max_body = static_cast<std::size_t>(req.body_limit);  // a match sees all it read
     const std::uint32_t job = next_job++;

@@ -26,6 +26,7 @@ struct HttpProbe {
   std::optional<std::string> body;
   long max_redirects = 10;
   bool verify_tls = true;
+  std::string ca_file;               // blackbox tls_config.ca_file: trust these CAs instead of the system's
   bool fail_if_ssl = false, fail_if_not_ssl = false;
   engine::HttpExpect expect;         // statuses, body substring, pattern, certificate days
   std::vector<engine::Pattern> fail_if_body_matches;  // blackbox: any match fails the probe
