@@ -121,7 +121,10 @@ def test_chain_delay_rtt_and_emulator_timing(lab, linkem, record_property):
     assert res.received == 20, r.stdout
     assert set(res.ttls) == {61}
     record_property("ping_rtt_avg_ms", res.rtt_avg)
-    assert abs(res.rtt_avg - 20.0) < 0.5, r.stdout
+    # The median: one reply held up by the host's scheduler (44 ms once, under ASan beside a build)
+    # moved the mean of 20 by 1.2 ms; the emulator's own timing error is bounded below.
+    median = sorted(res.rtts)[len(res.rtts) // 2]
+    assert abs(median - 20.0) < 0.5, r.stdout
     assert res.rtt_min >= 20.0, r.stdout  # never faster than the configured delay
     stats = c.emulated.stop_emulator()
     err = stats["timing_error_us"]
