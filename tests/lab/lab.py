@@ -633,8 +633,8 @@ class Lab:
     """A set of network namespaces, links and processes, all removed on exit.
 
     Use as a context manager (or call close()). Also registered with atexit as a safety net.
-    Namespaces are named rl<pid>x<rand>-<name>; Lab.cleanup_stale() removes those whose
-    creating process is gone.
+    Namespaces are named rl<pid>s<its start time>x<rand>-<name>; Lab.cleanup_stale() removes
+    those whose creating process is gone (a new process with the same pid does not count).
 
     icmp_ratelimit=False turns the kernel's ICMP error rate limits off in every namespace
     (an answer for every probe); pass True to keep the kernel defaults.
