@@ -156,6 +156,17 @@ def counted(tmp_path):
     return rx, tx
 
 
+def outbox_pending(tmp_path):
+    """Notifications not yet marked delivered. The receiver records a POST before the daemon
+    commits `delivered`; a kill -9 in between sends it again under the same key (at-least-once,
+    ARCHITECTURE.md), so a test about what a restart remembers waits for this to reach 0."""
+    db = sqlite3.connect(f"file:{tmp_path / 'usage.db'}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT count(*) FROM outbox WHERE status = 0").fetchone()[0]
+    finally:
+        db.close()
+
+
 def report_json(link, reach, cfg):
     r = link.c.run([str(reach), "usage", "--config", str(cfg), "--json"], timeout=20, check=False)
     assert r.returncode == 0, r.stderr
@@ -345,6 +356,7 @@ def test_thresholds_fire_once_each_across_restarts_and_again_next_cycle(lab, rea
     baseline(d)
     link.push(41_000_000)  # 82..85 % of 50 MB with the headers
     assert wait_for(lambda: fired(hook) == [("80", "lab")], 10), (received(hook), d.lines, d.errors)
+    assert wait_for(lambda: outbox_pending(tmp_path) == 0, 10), d.lines
     assert d.stop(signal.SIGKILL) == -signal.SIGKILL
     d = Daemon(link, reach, cfg)  # a restart neither repeats 80 nor forgets it
     d.wait_line("counting")
