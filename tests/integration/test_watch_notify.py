@@ -2,18 +2,22 @@
 down and comes back sends exactly one firing and one resolved mail (Subject, Message-ID, the
 envelope, AUTH PLAIN with the password_file's text) to a real SMTP server; a server that is down
 at first gets the mail from the outbox once it is up, and reach_watch_notifications_queued
-counts it meanwhile. syn and udp probes: up, refused/port unreachable, silent, and a syn probe
+counts it meanwhile. A stop waits (5 s at most) for a webhook's answer already on its way, so a
+restart sends nothing twice. syn and udp probes: up, refused/port unreachable, silent, and a syn probe
 without CAP_NET_RAW that says so. Needs root (skips otherwise)."""
 
 import email
 import json
 import re
 import shutil
+import signal
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
 
-from watch_lab import block_icmp, http_get, mails, smtp_sink, start_daemon, wait_for
+from watch_lab import (block_icmp, daemon_config, events_of, http_get, mails, receiver, received, smtp_sink,
+                       start_daemon, wait_for)
 
 
 def mail_config(tmp_path, host4, failures=2):
@@ -100,6 +104,67 @@ def test_email_reaches_a_server_that_comes_up_later(lab, reach, tmp_path):
 
 
 # ------------------------------------------------------------------------ syn and udp probes
+
+def outbox(tmp_path):
+    """(status, key suffix) of every outbox item: 0 pending, 1 delivered."""
+    db = sqlite3.connect(f"file:{tmp_path / 'watch.db'}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT status, id FROM outbox ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+def firing_on_its_way(lab, reach, tmp_path, delay):
+    """A watch daemon whose firing webhook the receiver has recorded and answers `delay` s later."""
+    p = lab.pair()
+    rx, hook = receiver(p.client, tmp_path, delay=delay)
+    cfg = daemon_config(tmp_path, [{"name": "web1", "probe": "icmp", "host": p.server4}], failures=2)
+    events = tmp_path / "events.jsonl"
+    proc = start_daemon(p.client, reach, cfg, events)
+    assert wait_for(lambda: [e for e in events_of(events) if e.get("to") == "up"], 10), events.read_text()
+    block_icmp(p.server, True)
+    assert wait_for(lambda: len(received(hook)) == 1, 10), events_of(events)
+    return p, rx, hook, cfg, events, proc
+
+
+def test_a_stop_waits_for_the_answer_on_its_way_and_the_restart_sends_nothing_twice(lab, reach, tmp_path):
+    """SIGTERM between the receiver's recording of a POST and its answer: the daemon waits for the
+    answer and commits the delivery before it exits. It used to exit at once, and the next start
+    sent the same notification again (`reach usage` sent a 90 % alert twice over a restart)."""
+    p, _, hook, cfg, events, proc = firing_on_its_way(lab, reach, tmp_path, delay=1.5)
+    assert lab.stop(proc, timeout=20) == 0
+    assert [s for s, _ in outbox(tmp_path)] == [1], outbox(tmp_path)
+    proc = start_daemon(p.client, reach, cfg, events)
+    block_icmp(p.server, False)
+    assert wait_for(lambda: len(received(hook)) >= 2, 15), events_of(events)
+    time.sleep(2)  # the outbox's 1 s retry timer has run: nothing else may arrive
+    assert lab.stop(proc, timeout=20) == 0
+    got = received(hook)
+    assert [m["body"]["status"] for m in got] == ["firing", "resolved"], got
+    assert len({m["key"] for m in got}) == 2, got
+
+
+def test_a_stop_waits_five_seconds_at_most_and_the_next_start_sends_it_again(lab, reach, tmp_path):
+    """A receiver that never answers holds a stop 5 s, not for ever; the item stays in the outbox
+    and the next start sends it again under the same key (at-least-once, docs/WATCH.md)."""
+    p, rx, hook, cfg, events, proc = firing_on_its_way(lab, reach, tmp_path, delay=120)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    took = time.monotonic() - t0
+    assert proc.returncode == 0, err
+    assert 4.5 <= took < 25, took
+    assert "stopping with 1 deliveries unconfirmed" in err, err
+    assert [s for s, _ in outbox(tmp_path)] == [0], outbox(tmp_path)
+    assert lab.stop(rx) is not None
+    hook.unlink()
+    receiver(p.client, tmp_path)
+    proc = start_daemon(p.client, reach, cfg, events)
+    assert wait_for(lambda: len(received(hook)) == 1, 15), events_of(events)
+    assert lab.stop(proc, timeout=20) == 0
+    assert [s for s, _ in outbox(tmp_path)] == [1], outbox(tmp_path)
+    assert received(hook)[0]["body"]["status"] == "firing"
+
 
 def packet_rounds(host, reach, tmp_path, targets, user=None):
     cfg = tmp_path / "packets.yml"

@@ -22,16 +22,17 @@ def watch(host, reach, *args, timeout=TIMEOUT):
     return host.run([str(reach), "watch", *args], check=False, timeout=timeout)
 
 
-def recording_server(host, script, out, port, max_seconds=300):
+def recording_server(host, script, out, port, max_seconds=300, args=()):
     """Start one of the recording servers in host's namespace; returns (proc, out) once it listens."""
     proc = host.popen([lablib.python_bin(), "-B", str(script), "--port", str(port), "--out", str(out),
-                       "--max-seconds", str(max_seconds)], text=False, bufsize=0)
+                       "--max-seconds", str(max_seconds), *args], text=False, bufsize=0)
     lablib._wait_for_line(proc, b"ready", timeout=10)
     return proc, out
 
 
-def receiver(host, tmp_path, port=9099, name="hook.jsonl"):
-    return recording_server(host, RECEIVER, tmp_path / name, port)
+def receiver(host, tmp_path, port=9099, name="hook.jsonl", delay=0.0):
+    """The webhook receiver; `delay`: seconds between recording a POST and answering it."""
+    return recording_server(host, RECEIVER, tmp_path / name, port, args=("--delay", str(delay)))
 
 
 def smtp_sink(host, tmp_path, port=2525):

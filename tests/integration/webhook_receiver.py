@@ -1,16 +1,18 @@
 #!/usr/bin/python3
 """A webhook receiver for the `reach watch` lab tests (stdlib only): every POST is appended to
 --out as one JSON line {"path", "key" (Idempotency-Key header), "body" (parsed JSON or text)}
-and answered 200 (or --status). Prints "ready" once listening; exits after --max-seconds."""
+and answered 200 (or --status), --delay seconds after it was recorded (an answer on its way
+while the sender is told to stop). Prints "ready" once listening; exits after --max-seconds."""
 
 import http.server
 import json
+import time
 
 import lab_server
 
 
 def main() -> None:
-    a = lab_server.parse_args(("--status", {"type": int, "default": 200}))
+    a = lab_server.parse_args(("--status", {"type": int, "default": 200}), ("--delay", {"type": float, "default": 0}))
     record = lab_server.Record(a.out)
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -22,6 +24,7 @@ def main() -> None:
             except ValueError:
                 body = raw
             record.append({"path": self.path, "key": self.headers.get("Idempotency-Key"), "body": body})
+            time.sleep(a.delay)
             self.send_response(a.status)
             self.send_header("Content-Length", "0")
             self.end_headers()

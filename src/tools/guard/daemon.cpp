@@ -583,10 +583,14 @@ void Daemon::reload() {
 }
 
 void Daemon::stop() {
-  flush();
-  save({});
-  if (store_) (void)store_->checkpoint();
-  loop_.stop();
+  auto finish = [this] {
+    flush();
+    save({});
+    if (store_) (void)store_->checkpoint();
+    loop_.stop();
+  };
+  if (!sender_) return finish();
+  sender_->drain(notify::OutboxSender::kStopWait, finish);
 }
 
 std::string Daemon::metrics() const {

@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <utility>
+
 #include "sys/clock.hpp"
 #include "sys/spawn.hpp"
 #include "sys/syslog.hpp"
@@ -33,10 +35,33 @@ OutboxSender::OutboxSender(io::Reactor& reactor, store::Store& store, Hooks hook
 
 OutboxSender::~OutboxSender() {
   if (timer_) reactor_.cancel(timer_);
+  if (drain_timer_) reactor_.cancel(drain_timer_);
   http_.reset();
 }
 
+void OutboxSender::drain(TimeNs limit, std::function<void()> then) {
+  if (draining_) return drained();
+  draining_ = true;
+  then_ = std::move(then);
+  if (timer_) reactor_.cancel(timer_);
+  timer_ = 0;
+  if (delivering_.empty()) return drained();
+  drain_timer_ = reactor_.after(limit, [this] {
+    drain_timer_ = 0;
+    hooks_.error(fmt::format("outbox: stopping with {} deliveries unconfirmed; the next start sends them again",
+                             delivering_.size()));
+    drained();
+  });
+}
+
+void OutboxSender::drained() {
+  if (drain_timer_) reactor_.cancel(drain_timer_);
+  drain_timer_ = 0;
+  if (auto then = std::exchange(then_, nullptr)) then();
+}
+
 void OutboxSender::pump() {
+  if (draining_) return;
   auto due = [&] {
     store::Writer::Hold hold(hooks_.writer);
     return store_.due(wall_now(), 64, kBackoff);
@@ -58,6 +83,13 @@ void OutboxSender::deliver(const store::OutboxItem& item) {
   const config::Notifier* n = hooks_.find(item.notifier);
   auto done = [this, id = item.id, name = item.notifier](bool ok, std::string error) {
     delivering_.erase(id);
+    // Run last, after the outcome is committed.
+    struct AfterDone {
+      OutboxSender* s;
+      ~AfterDone() {
+        if (s->draining_ && s->delivering_.empty()) s->drained();
+      }
+    } after{this};
     auto& st = stats_[name];
     st.name = name;
     if (ok) {

@@ -40,11 +40,19 @@ class OutboxSender {
   // Starts every due item not already in flight and keeps one retry timer (1 s) armed, so
   // failed items and what a killed process left are picked up. Call after enqueueing.
   void pump();
+  // For a stop: starts nothing more and calls `then` once every delivery in flight has its
+  // outcome committed, or after `limit`, whichever is first (at once when none is in flight).
+  // Without it a receiver could have an item whose `delivered` was never committed, and the
+  // next start would send it again (at-least-once); a `systemctl restart` must not do that.
+  // A second call, or the stop signal again, ends the wait.
+  void drain(TimeNs limit, std::function<void()> then);
+  static constexpr TimeNs kStopWait = 5 * kNsPerSec;  // a daemon's drain() limit
   // Deliveries and failed attempts per notifier since start (queued is not filled here).
   const std::map<std::string, model::NotifierMetrics>& stats() const { return stats_; }
 
  private:
   void deliver(const store::OutboxItem& item);
+  void drained();
 
   io::Reactor& reactor_;
   store::Store& store_;
@@ -52,6 +60,9 @@ class OutboxSender {
   std::unique_ptr<io::HttpAsync> http_;  // webhook and email share one curl multi handle
   std::set<std::int64_t> delivering_;    // outbox ids in flight
   io::Reactor::TimerId timer_ = 0;
+  bool draining_ = false;
+  std::function<void()> then_;             // drain()'s continuation, run once
+  io::Reactor::TimerId drain_timer_ = 0;
   std::map<std::string, model::NotifierMetrics> stats_;
 };
 

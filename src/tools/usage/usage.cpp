@@ -110,7 +110,8 @@ int daemon(const config::UsageConfig& cfg, std::ostream& out, std::ostream& err)
   }
   auto stop = [&] {
     (*runner)->finish();
-    loop.stop();
+    if (!sender) return loop.stop();
+    sender->drain(notify::OutboxSender::kStopWait, [&loop] { loop.stop(); });
   };
   // usage always has a config file (--config is required), read once: a SIGHUP says so.
   if (auto s = io::handle_daemon_signals(loop, {"reach usage", stop, [&log] {

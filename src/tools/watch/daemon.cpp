@@ -521,7 +521,8 @@ void Daemon::append_alert_rows(const Target& t, std::vector<store::AlertState>& 
 
 void Daemon::stop(int code) {
   exit_code_ = code;
-  reactor_->stop();
+  if (!sender_) return reactor_->stop();
+  sender_->drain(notify::OutboxSender::kStopWait, [this] { reactor_->stop(); });
 }
 
 int Daemon::run() {
