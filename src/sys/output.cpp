@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -75,6 +76,34 @@ Result<Fd> open_for_append(const std::string& path) {
 }
 
 FdOutput::FdOutput(int fd, std::string name) : fd_(fd), name_(std::move(name)) { setp(buf_, buf_ + sizeof buf_); }
+
+void FdOutput::switch_to(int fd) {
+  sync();
+  fd_ = fd;
+  closed_ = false;
+  torn_ = false;
+  at_line_start_ = true;
+}
+
+FileOutput::FileOutput(std::string path, Fd fd, std::string name)
+    : path_(std::move(path)), fd_(std::move(fd)), buf_(fd_.get(), std::move(name)), stream_(&buf_) {}
+
+Result<std::unique_ptr<FileOutput>> FileOutput::open(const std::string& path, std::string name) {
+  auto fd = open_for_append(path);
+  if (!fd) return tl::unexpected(fd.error());
+  return std::unique_ptr<FileOutput>(new FileOutput(path, std::move(*fd), std::move(name)));
+}
+
+Result<void> FileOutput::reopen() {
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) == 0 && S_ISFIFO(st.st_mode)) return {};
+  auto fd = open_for_append(path_);
+  if (!fd) return tl::unexpected(fd.error());
+  stream_.flush();
+  buf_.switch_to(fd->get());
+  fd_ = std::move(*fd);  // closes the rotated file
+  return {};
+}
 
 FdOutput::~FdOutput() { sync(); }
 

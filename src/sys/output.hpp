@@ -12,6 +12,8 @@
 // bytes are dropped: after EPIPE on standard output all later output too (the reader cannot come
 // back), after any other error (a full disk, a named pipe whose reader may open it again) the
 // next output is tried again, and the first that gets through says how many lines were lost.
+#include <memory>
+#include <ostream>
 #include <streambuf>
 #include <string>
 
@@ -37,6 +39,9 @@ class FdOutput final : public std::streambuf {
   FdOutput& operator=(const FdOutput&) = delete;
 
   int error() const { return err_; }  // errno of the first failed write, 0 when none failed
+  // Writes what is buffered to the old descriptor, then goes on on `fd` (the caller owns both):
+  // a new file starts at a line's start, with nothing torn and no reader gone.
+  void switch_to(int fd);
 
  protected:
   int_type overflow(int_type c) override;
@@ -57,6 +62,27 @@ class FdOutput final : public std::streambuf {
   bool torn_ = false;    // the output ends in a line cut short: a newline goes first
   std::size_t lost_ = 0;  // lines (newlines) dropped in this spell
   char buf_[16384];
+};
+
+// A named file output (`--events FILE`) that follows logrotate: reopen(), on SIGHUP, writes what
+// is buffered to the file as it was and appends to PATH anew (the file `create` left, or a new
+// one), as rsyslog and nginx do. A FIFO is kept: it is not rotated, and opening one blocks until
+// a reader comes. Errors: {op "open", addr PATH, errno}; a failed reopen keeps the old file.
+class FileOutput {
+ public:
+  // `name` says which output failed ("--events /var/log/w.ndjson").
+  static Result<std::unique_ptr<FileOutput>> open(const std::string& path, std::string name);
+  std::ostream& stream() { return stream_; }
+  Result<void> reopen();
+  int error() const { return buf_.error(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  FileOutput(std::string path, Fd fd, std::string name);
+  std::string path_;
+  Fd fd_;
+  FdOutput buf_;
+  std::ostream stream_;
 };
 
 }  // namespace reach::sys

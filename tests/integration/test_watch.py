@@ -382,6 +382,50 @@ def test_a_failed_events_write_is_said_once_and_the_daemon_goes_on(lab, reach, t
     assert r.returncode == 2 and r.stderr == f"reach watch: --events {missing}: No such file or directory\n", r.stderr
 
 
+@pytest.mark.parametrize("from_file", [True, False], ids=["config", "command-line"])
+def test_sighup_reopens_the_events_file_logrotate_moved_away(lab, reach, tmp_path, from_file):
+    """logrotate renames --events FILE and sends SIGHUP (its postrotate): the daemon wrote on into
+    the renamed file for ever. Now SIGHUP appends to FILE anew; the old file gets nothing more,
+    and no line is lost or cut between the two."""
+    p = lab.pair()
+    listener = p.server.listen(tcp=[8080])
+    ev, old = tmp_path / "events.ndjson", tmp_path / "events.ndjson.1"
+    if from_file:
+        cfg = tmp_path / "w.yml"
+        cfg.write_text("defaults: { interval: 200ms, timeout: 150ms }\ntargets:\n"
+                       f"  - {{ name: web, probe: tcp, host: {p.server4}, port: 8080 }}\n")
+        args, said = ["--config", str(cfg)], f"reach watch: {cfg}: reloaded: watching 1 targets"
+    else:
+        args, said = ["--no-live", "-i", "200ms", f"tcp://{p.server4}:8080"], \
+            "reach watch: SIGHUP: started from the command line, nothing to reload"
+    proc = p.client.popen([str(reach), "watch", *args, "--events", str(ev)], stdout=subprocess.DEVNULL)
+    try:
+        rounds = lambda f: [e for e in lablib.parse_ndjson(f.read_text()) if e["type"] == "round"] if f.exists() else []
+        assert wait_for(lambda: len(rounds(ev)) >= 3, 15)
+        ev.rename(old)
+        n = len(rounds(old))
+        assert wait_for(lambda: len(rounds(old)) >= n + 2, 15)  # still written: the same open file
+        proc.send_signal(signal.SIGHUP)
+        lines, t0 = [], time.monotonic()
+        while said not in lines and time.monotonic() - t0 < 15:
+            lines += stderr_lines(proc, 1, 1)
+        assert said in lines, lines
+        assert wait_for(lambda: len(rounds(ev)) >= 3, 15)
+        size = old.stat().st_size
+        time.sleep(1)
+        assert old.stat().st_size == size
+    finally:
+        lab.stop(proc)
+        lab.stop(listener)
+    a, b = old.read_text(), ev.read_text()
+    assert a.endswith("\n") and b.endswith("\n")
+    a, b = lablib.parse_ndjson(a), lablib.parse_ndjson(b)  # every line whole
+    assert a[-1]["time"] <= b[0]["time"], (a[-1], b[0])
+    times = [e["time"] for e in a + b if e["type"] == "round"]
+    gaps = [t1 - t0 for t0, t1 in zip(times, times[1:])]
+    assert max(gaps) < 2.0, gaps  # a round every 200 ms on both sides of the rotation: none lost
+
+
 def test_a_blackbox_module_ca_file_is_trusted(lab, reach, tmp_path):
     """A module's tls_config.ca_file was read and documented as supported but never reached curl:
     every target behind a private CA was down ("self-signed certificate") where blackbox_exporter

@@ -152,5 +152,47 @@ TEST_F(DaemonOutput, AFifoWhoseReaderComesBackGetsTheNextLines) {
                       "written again; 1 line was dropped\n");
 }
 
+TEST_F(DaemonOutput, ReopenAppendsToThePathAnewAfterARotation) {
+  // logrotate renames the file, then SIGHUP: what was buffered goes to the renamed file, the
+  // next lines to a new file at the path; the renamed one gets nothing more.
+  auto f = FileOutput::open(path_, "--events " + path_);
+  ASSERT_TRUE(f);
+  const std::string rotated = path_ + ".1";
+  (*f)->stream() << kLine;  // buffered, not yet written
+  ASSERT_EQ(::rename(path_.c_str(), rotated.c_str()), 0);
+  ASSERT_TRUE((*f)->reopen());
+  (*f)->stream() << kLine << kLine << std::flush;
+  EXPECT_EQ(slurp(rotated), kLine);
+  EXPECT_EQ(slurp(path_), std::string(kLine) + kLine);
+  ::unlink(rotated.c_str());
+  // A path that cannot be opened now: the error names it, and the old file is kept.
+  const std::string dir = ::testing::TempDir() + "sys_output_test.d";
+  ::mkdir(dir.c_str(), 0700);
+  auto g = FileOutput::open(dir + "/e.ndjson", "--events");
+  ASSERT_TRUE(g);
+  ::unlink((dir + "/e.ndjson").c_str());
+  ::rmdir(dir.c_str());
+  auto r = (*g)->reopen();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().err, ENOENT);
+  EXPECT_NE(r.error().message().find(dir + "/e.ndjson"), std::string::npos) << r.error().message();
+  (*g)->stream() << kLine << std::flush;
+  EXPECT_EQ((*g)->error(), 0);
+}
+
+TEST_F(DaemonOutput, ReopenKeepsAFifoWithoutBlocking) {
+  // Opening a FIFO for writing blocks until a reader comes; a FIFO is not rotated either.
+  const std::string fifo = ::testing::TempDir() + "sys_output_test2.fifo";
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  auto f = FileOutput::open(fifo, "--events " + fifo);
+  ASSERT_TRUE(f);
+  ::close(reader);  // no reader now: a reopen that opened it again would hang here
+  EXPECT_TRUE((*f)->reopen());
+  ::unlink(fifo.c_str());
+}
+
 }  // namespace
 }  // namespace reach::sys

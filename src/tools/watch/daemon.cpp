@@ -182,8 +182,13 @@ Result<void> Daemon::start() {
   io::DaemonSignals sig{"reach watch", [this] { stop(exit_code_); }, {}, [this](const std::string& line) {
                           err_ << "reach watch: " << line << '\n' << std::flush;
                         }, !opts_.rounds};
-  if (!opts_.config_path.empty())
+  if (!opts_.config_path.empty() || opts_.reopen_events)
     sig.reload = [this] {
+      if (opts_.reopen_events) opts_.reopen_events();
+      if (opts_.config_path.empty()) {
+        err_ << "reach watch: " << io::kNothingToReload << '\n' << std::flush;
+        return;
+      }
       // A failure was said once by reload() (its error event); success is said here.
       if (reload())
         err_ << "reach watch: " << opts_.config_path << ": reloaded: watching " << targets_.size() << " targets\n"

@@ -5,6 +5,7 @@
 // view.cpp add their parts to this class).
 #include <deque>
 #include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -43,6 +44,7 @@ struct DaemonOptions {
   std::string config_path;            // empty: targets from the command line (no reload)
   config::WatchOverrides overrides;   // re-applied on every reload
   std::ostream* events = nullptr;     // NDJSON events (--events)
+  std::function<void()> reopen_events;  // SIGHUP: --events FILE anew (logrotate); empty for none
   std::string netns;                  // --netns: named in every event (already entered by main)
   bool live = false;                  // redraw a table on the terminal
   bool lines = false;                 // a text line per finished round

@@ -210,9 +210,7 @@ int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
   if (!o.mrtg.empty()) return print_history(o, *cfg, out, err, true);
 
   // Not an ofstream: its failed writes (a full disk) went unseen and every later event was lost.
-  sys::Fd events_fd;
-  std::unique_ptr<sys::FdOutput> events_buf;
-  std::unique_ptr<std::ostream> events_file;
+  std::unique_ptr<sys::FileOutput> events_file;
   DaemonOptions d;
   d.config = std::move(*cfg);
   d.modules = std::move(modules);
@@ -222,15 +220,18 @@ int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
   if (o.events == "-") {
     d.events = &out;
   } else if (!o.events.empty()) {
-    auto fd = sys::open_for_append(o.events);
-    if (!fd) {
-      err << "reach watch: --events " << o.events << ": " << std::strerror(fd.error().err) << '\n';
+    auto f = sys::FileOutput::open(o.events, "--events " + o.events);
+    if (!f) {
+      err << "reach watch: --events " << o.events << ": " << std::strerror(f.error().err) << '\n';
       return 2;
     }
-    events_fd = std::move(*fd);
-    events_buf = std::make_unique<sys::FdOutput>(events_fd.get(), "--events " + o.events);
-    events_file = std::make_unique<std::ostream>(events_buf.get());
-    d.events = events_file.get();
+    events_file = std::move(*f);
+    d.events = &events_file->stream();
+    d.reopen_events = [&events_file, &err] {
+      if (auto r = events_file->reopen(); !r)
+        err << "reach watch: SIGHUP: --events " << events_file->path() << ": " << std::strerror(r.error().err)
+            << ": still writing to the file opened before\n" << std::flush;
+    };
   }
   if (o.once) d.rounds = 1;
   if (o.count) d.rounds = *o.count;
@@ -244,10 +245,10 @@ int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
     return 2;
   }
   const int code = (*daemon)->run();
-  if (events_file) events_file->flush();
+  if (events_file) events_file->stream().flush();
   // A bounded run stops at a failed write (a daemon said it and went on): say it, exit 2.
-  if (events_buf && events_buf->error() != 0) {
-    err << "reach watch: --events " << o.events << ": write error: " << std::strerror(events_buf->error()) << '\n';
+  if (events_file && events_file->error() != 0) {
+    err << "reach watch: --events " << o.events << ": write error: " << std::strerror(events_file->error()) << '\n';
     return 2;
   }
   return code;
