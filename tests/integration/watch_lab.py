@@ -5,6 +5,7 @@ inside a namespace, waiting for a condition, and an ICMP outage of a host."""
 import datetime
 import json
 import os
+import re
 import select
 import subprocess
 import time
@@ -81,6 +82,15 @@ def read_lines(stream, n, timeout):
             break
         buf += chunk
     return buf.decode(errors="replace").splitlines()
+
+
+def queued(host, notifier):
+    """reach_watch_notifications_queued of one notifier (None before the daemon answers): what its
+    outbox has not marked delivered. A recording server has a message before the daemon commits
+    `delivered`; a test that then takes that server or the daemon away waits for this to be 0."""
+    code, body = http_get(host, "http://127.0.0.1:9798/metrics")
+    m = re.search(rf'^reach_watch_notifications_queued\{{notifier="{notifier}"\}} (\S+)$', body, re.M)
+    return float(m.group(1)) if code == 200 and m else None
 
 
 def wait_for(pred, timeout, step=0.1):
