@@ -178,7 +178,17 @@ def test_metrics_probe_and_api(lab, reach, tmp_path):
                                    {"name": "web1-81", "probe": "tcp", "host": p.server4, "port": 8081}])
     events = tmp_path / "events.jsonl"
     proc = start_daemon(p.client, reach, cfg, events)
-    time.sleep(2)
+
+    def states():
+        code, body = http_get(p.client, "http://127.0.0.1:9798/api/v1/targets")
+        return {t["name"]: t["state"] for t in json.loads(body)["targets"]} if code == 200 else {}
+
+    def points():
+        code, body = http_get(p.client, "http://127.0.0.1:9798/api/v1/targets/web1/history")
+        return json.loads(body)["points"] if code == 200 else []
+    # The rounds this reads, waited for (4 rounds of 500 ms; the ASan build is slow to start them).
+    want = {"web1": "up", "web1-80": "up", "web1-81": "down"}
+    assert wait_for(lambda: states() == want and len(points()) >= 2, 20), (states(), points())
     code, metrics = http_get(p.client, "http://127.0.0.1:9798/metrics")
     assert code == 200
     assert 'target="web1"' in metrics and 'site="lab"' in metrics, metrics
@@ -188,12 +198,7 @@ def test_metrics_probe_and_api(lab, reach, tmp_path):
     assert code == 200 and "probe_success 0" in body, body
     code, body = http_get(p.client, "http://127.0.0.1:9798/probe?target=x&module=nope")
     assert code == 400 and "Unknown module" in body
-    code, body = http_get(p.client, "http://127.0.0.1:9798/api/v1/targets")
-    states = {t["name"]: t["state"] for t in json.loads(body)["targets"]}
-    assert states == {"web1": "up", "web1-80": "up", "web1-81": "down"}, body
-    code, body = http_get(p.client, "http://127.0.0.1:9798/api/v1/targets/web1/history")
-    points = json.loads(body)["points"]
-    assert code == 200 and len(points) >= 2 and all(pt["received"] >= 1 for pt in points), body
+    assert all(pt["received"] >= 1 for pt in points()), points()
     # A second daemon on the same database is refused (it wrote every round a second time).
     r = p.client.run([str(reach), "watch", "--config", str(cfg), "--listen", "127.0.0.1:9797"], check=False, timeout=20)
     assert r.returncode == 2 and r.stdout == "", r
