@@ -245,7 +245,7 @@ def test_an_ipv6_target_is_named_in_brackets_everywhere(lab, reach, tmp_path):
                                "127.0.0.1:9798", "--events", str(events), *names], stdout=lines, text=True)
     api = "http://127.0.0.1:9798/api/v1/targets"
     try:
-        assert wait_for(lambda: http_get(p.client, api, 2)[0] == 200, 15), \
+        assert wait_for(lambda: http_get(p.client, api, 2)[0] == 200, 30), \
             proc.stderr.read() if proc.poll() is not None else ""
         want = set(names.values())
 
@@ -351,7 +351,7 @@ def test_ups_and_downs_leave_a_line_on_stderr_without_events_or_notifiers(lab, r
                    f"  - {{ name: self, probe: tcp, host: {link.a4}, port: 9 }}\n")
     proc = client.popen([str(reach), "watch", "--config", str(cfg)], stdout=subprocess.DEVNULL)
     try:
-        said = stderr_lines(proc, 2, 15)
+        said = stderr_lines(proc, 2, 30)
         assert said[0].startswith(f"reach watch: {cfg}: watching 2 targets"), said
         # `self` is refused from its first round: its first verdict, down, is said.
         assert said[1].startswith("reach watch: self: unknown -> down (") and "refused" in said[1], said
@@ -379,7 +379,7 @@ def test_a_failed_events_write_is_said_once_and_the_daemon_goes_on(lab, reach, t
     proc = client.popen([str(reach), "watch", "--config", str(cfg), "--events", "/dev/full"],
                         stdout=subprocess.DEVNULL)
     try:
-        said = stderr_lines(proc, 2, 15)
+        said = stderr_lines(proc, 2, 30)
         assert said[0].startswith(f"reach watch: {cfg}: watching 1 target"), said
         assert said[1] == ("reach watch: --events /dev/full: No space left on device: this output is "
                            "dropped, the next is tried again; still running"), said

@@ -50,7 +50,7 @@ notifiers:
 def start(host, reach, cfg, events, mibs):
     proc = host.popen(["env", f"MIBDIRS={mibs}", str(reach), "watch", "--config", str(cfg), "--events", str(events)],
                       stdout=subprocess.DEVNULL, text=True)
-    ok = wait_for(lambda: http_get(host, "http://127.0.0.1:9798/-/healthy", 2)[0] == 200, 10)
+    ok = wait_for(lambda: http_get(host, "http://127.0.0.1:9798/-/healthy", 2)[0] == 200, 30)
     assert ok, f"reach watch did not start: {proc.poll()}"
     return proc
 

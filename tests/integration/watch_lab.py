@@ -59,7 +59,7 @@ def http_get(host, url, timeout=10):
     return int(code or 0), body
 
 
-def wait_up(host, url, timeout=20):
+def wait_up(host, url, timeout=30):
     """True once url answers 200 (within timeout seconds)."""
     return bool(wait_for(lambda: http_get(host, url, 2)[0] == 200, timeout, step=0.2))
 
@@ -130,7 +130,7 @@ notifiers:
 def start_daemon(host, reach, cfg, events):
     proc = host.popen([str(reach), "watch", "--config", str(cfg), "--events", str(events)],
                       stdout=subprocess.DEVNULL, text=True)
-    ok = wait_for(lambda: http_get(host, "http://127.0.0.1:9798/-/healthy", 2)[0] == 200, 10)
+    ok = wait_for(lambda: http_get(host, "http://127.0.0.1:9798/-/healthy", 2)[0] == 200, 30)
     assert ok, f"reach watch did not start: {proc.poll()} {proc.stderr.read() if proc.poll() is not None else ''}"
     return proc
 

@@ -830,7 +830,7 @@ class Lab:
         self._track(proc)
         link.emulator = proc
         try:
-            _wait_for_line(proc, b"ready", timeout=10)
+            _wait_for_line(proc, b"ready", timeout=30)  # an ASan build's start on a busy machine: seconds
         except LabError as e:
             raise LabError(f"{e}\nlinkem log: {self._read_log(f'linkem-{link.index}')}") from e
 
