@@ -41,7 +41,7 @@ def start_guard(host, reach, cfg, out, *args, env=None, ready="watching"):
     return proc
 
 
-def stop(host, proc, timeout=10):
+def stop(host, proc, timeout=20):
     """SIGTERM and wait (the lab kills it by pid at teardown if this fails)."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)

@@ -132,7 +132,7 @@ class Daemon:
     def stop(self, sig=signal.SIGTERM):
         self.proc.send_signal(sig)
         try:
-            return self.proc.wait(timeout=10)
+            return self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return self.proc.wait(timeout=5)

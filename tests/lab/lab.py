@@ -522,7 +522,7 @@ class Link:
     def addr6(self, host: Host) -> str:
         return self.a6 if self._side(host) == "a" else self.b6
 
-    def stop_emulator(self, timeout: float = 5.0) -> dict:
+    def stop_emulator(self, timeout: float = 20.0) -> dict:
         """Stop reach-linkem (SIGTERM) and return its statistics (parsed JSON):
         {"ab": {...frames...}, "ba": {...}, "forwarded", "dropped",
          "timing_error_us": {"count","mean","min","p50","p90","p99","p999","max"},
@@ -1027,8 +1027,10 @@ table inet lab_prohibit {
                           un4, un6, from4, from6)
 
     # -- processes
-    def stop(self, proc: subprocess.Popen, timeout: float = 3.0) -> int | None:
-        """SIGTERM a tracked process (by pid), SIGKILL after timeout; returns its exit code."""
+    def stop(self, proc: subprocess.Popen, timeout: float = 20.0) -> int | None:
+        """SIGTERM a tracked process (by pid), SIGKILL after timeout; returns its exit code. The
+        timeout is for an ASan daemon on a busy machine: its exit (leak check, threads joined, the
+        notifications in flight answered) takes seconds there, and a kill fails `== 0`."""
         if proc.poll() is None:
             try:
                 proc.send_signal(signal.SIGTERM)
@@ -1070,7 +1072,7 @@ table inet lab_prohibit {
                     errors.append(str(e))
         for p in self._procs:
             try:
-                self.stop(p)
+                self.stop(p, timeout=3)  # no exit code is asked for here: do not wait long
             except Exception as e:
                 errors.append(str(e))
         for ns in reversed(self.namespaces):
