@@ -7,9 +7,7 @@ known addresses, and where it helps against Debian's traceroute run on the same 
 import ipaddress
 import os
 import re
-import select
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -27,23 +25,9 @@ def reach_trace(host, reach, *args, user=None, timeout=TIMEOUT):
 
 
 def timed_trace(host, reach, *args):
-    """reach trace run as reach_trace does, with the seconds from its first output to its last:
-    what the trace took, without the start and the exit of the process (each takes seconds for
-    the ASan build on a busy machine). Needs its output flushed as it goes (it is: hop by hop)."""
-    proc = host.popen([str(reach), "trace", *[str(a) for a in args]], text=False, bufsize=0)
-    fd, out, first, last = proc.stdout.fileno(), b"", None, None
-    end = time.monotonic() + TIMEOUT
-    while time.monotonic() < end:
-        ready, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
-        chunk = os.read(fd, 65536) if ready else b""
-        if not chunk:
-            break
-        last = time.monotonic()
-        first = first or last
-        out += chunk
-    proc.wait(timeout=max(1.0, end - time.monotonic()))
-    r = subprocess.CompletedProcess(proc.args, proc.returncode, out.decode(), proc.stderr.read().decode())
-    return r, (last - first if first else None)
+    """reach trace as reach_trace runs it, and the seconds from its first output to its last (it
+    writes hop by hop): what the trace took, without the process's start and exit."""
+    return host.run_timed([str(reach), "trace", *[str(a) for a in args]], timeout=TIMEOUT)
 
 
 def events(stdout):
