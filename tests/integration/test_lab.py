@@ -157,10 +157,12 @@ def test_tcp_through_delayed_link(lab, linkem):
     assert 19.5 < rtt_ms < 40 and connect_ms > 19.5, out
     out6 = tcp_client(f.client, f.server6, f.open_port)
     assert out6.startswith("connected"), out6
-    text, flags = hping_flags(f.client, f.server4, f.open_port)
-    assert flags == ["SA"] * 3, text
+    # hping3 times its probes in user space: at load 25 it saw 60 and 50 ms beside 23. Each is
+    # at least the delay; the fastest of five is one round trip.
+    text, flags = hping_flags(f.client, f.server4, f.open_port, count=5)
+    assert flags == ["SA"] * 5, text
     rtts = [float(tok.split("=")[1]) for tok in text.split() if tok.startswith("rtt=")]
-    assert all(19.5 < x < 40 for x in rtts), text
+    assert len(rtts) == 5 and min(rtts) > 19.5 and min(rtts) < 40, text
 
 
 @pytest.mark.parametrize("offloads", [None, True], ids=["offloads-off", "offloads-on"])
