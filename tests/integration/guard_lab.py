@@ -36,12 +36,12 @@ def start_guard(host, reach, cfg, out, *args, env=None, ready="watching"):
     e.update(env or {})
     proc = host.popen([str(reach), "guard", "--config", str(cfg), *args], stdout=f, stderr=subprocess.STDOUT, env=e)
     f.close()
-    ok = wait_for(lambda: ready in Path(out).read_text() or proc.poll() is not None, 15)
+    ok = wait_for(lambda: ready in Path(out).read_text() or proc.poll() is not None, 30)
     assert ok and proc.poll() is None, f"reach guard did not start: {proc.poll()}\n{Path(out).read_text()}"
     return proc
 
 
-def stop(host, proc, timeout=10):
+def stop(host, proc, timeout=20):
     """SIGTERM and wait (the lab kills it by pid at teardown if this fails)."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)

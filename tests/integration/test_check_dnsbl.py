@@ -45,9 +45,9 @@ def blocklist(lab, reach):
                     f"--address=/{nibbles(LISTED6)}.dnsbl.test/127.0.0.10",
                     f"--host-record={v4name(REFUSED4)}.dnsbl.test,127.255.255.254"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # each try starts an ASan reach: seconds apiece under load
     while time.monotonic() < deadline:
-        r = check(p, reach, "--dnsbl-zone", "dnsbl.test", "-W", "0.5", "-r", "0", "--json", LISTED4, timeout=10)
+        r = check(p, reach, "--dnsbl-zone", "dnsbl.test", "-W", "0.5", "-r", "0", "--json", LISTED4, timeout=30)
         if '"result":"listed"' in r.stdout:
             break
         time.sleep(0.1)

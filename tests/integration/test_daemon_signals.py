@@ -22,7 +22,7 @@ def stop_and_rest(lab, proc):
     """SIGTERM, then the exit code and what stderr still held."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=5)
+        proc.wait(timeout=20)
     rest = proc.stderr.read()
     return lab.stop(proc), rest
 
@@ -43,7 +43,7 @@ def test_relay_outlives_its_stdout_reader_and_says_a_flags_only_sighup(lab, reac
         return r.returncode == 0 and bytes.fromhex(json.loads(r.stdout)["reply"]) == b"ok %d" % len(data)
 
     try:
-        start = read_lines(relay.stdout, 1, 10)
+        start = read_lines(relay.stdout, 1, 30)
         assert start and json.loads(start[0])["type"] == "relay_start", start
         relay.send_signal(signal.SIGHUP)
         said = [json.loads(l) for l in read_lines(relay.stdout, 3, 3)]  # relay_defence may come first
@@ -81,7 +81,7 @@ def test_watch_from_flags_survives_sighup_and_its_stdout_reader(lab, reach):
 
     try:
         # A line on stdout: the signals are the loop's by now (they are taken before any output).
-        assert read_lines(proc.stdout, 1, 15), proc.stderr.read() if proc.poll() is not None else ""
+        assert read_lines(proc.stdout, 1, 30), proc.stderr.read() if proc.poll() is not None else ""
         proc.send_signal(signal.SIGHUP)
         said = read_lines(proc.stderr, 1, 10)
         assert said == [f"reach watch: {NOTHING}"], said

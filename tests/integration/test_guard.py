@@ -193,7 +193,7 @@ def test_restart_reapplies_bans_list_check_unban(lab, reach, tmp_path):
     assert un.returncode == 0, un
     assert "198.18.6.6/32" not in banned(h)
     # The running daemon hears of it (its engine no longer holds the ban).
-    assert wait_for(lambda: "unban 198.18.6.6/32" in out.read_text(), 5), out.read_text()
+    assert wait_for(lambda: "unban 198.18.6.6/32" in out.read_text(), 20), out.read_text()
     chk = h.run([str(reach), "guard", "--config", str(cfg), "check", "198.18.6.6"], check=False)
     assert chk.returncode == 0, chk
     assert stop(h, g) == 0
@@ -397,7 +397,7 @@ def test_sighup_applies_a_changed_config_and_keeps_the_old_one_on_errors(lab, re
     assert wait_for(lambda: "SIGHUP: " in out.read_text() and " applied:" in out.read_text(), 10), out.read_text()
     text = out.read_text()
     assert "3 failures within 10m" in text and "unban 198.18.20.1/32 (the new allow-list covers it)" in text, text
-    assert wait_for(lambda: "198.18.20.1/32" not in banned(h), 5)
+    assert wait_for(lambda: "198.18.20.1/32" not in banned(h), 20)
     with open(log, "a") as f:
         f.write(failure_lines(["198.18.20.2"], 1, first_pid=3000))  # its 4th: over the new threshold of 3
         f.write(failure_lines(["198.18.20.1"], 5, first_pid=3100))  # allowed now

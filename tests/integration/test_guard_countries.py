@@ -69,7 +69,7 @@ def test_dry_run_bans_a_ban_country_at_its_first_line_and_never_an_allow_country
     out = tmp_path / "guard.out"
     g = start_guard(h, reach, cfg, out, "--dry-run", env={"REACH_GEOIP_DIR": str(geo)}, ready="dry run: watching")
     said = f"guard: country rules: ban CN, RU; allow DE (from {geo}/GeoLite2-Country.mmdb)"
-    assert wait_for(lambda: said in out.read_text(), 5), out.read_text()
+    assert wait_for(lambda: said in out.read_text(), 20), out.read_text()
     with open(log, "a") as f:
         f.write(traffic())
     assert wait_for(lambda: f"{UNKNOWN}/32" in ndjson_bans(out), 10), out.read_text()
@@ -138,7 +138,7 @@ def test_missing_database_is_a_notice_and_the_threshold_for_everyone(lab, reach,
     assert str(missing) in val.stderr, val
     out = tmp_path / "guard.out"
     g = start_guard(h, reach, cfg, out)
-    assert wait_for(lambda: "every source gets the threshold" in out.read_text(), 5), out.read_text()
+    assert wait_for(lambda: "every source gets the threshold" in out.read_text(), 20), out.read_text()
     assert "guard: country rules inactive:" in out.read_text() and str(missing) in out.read_text()
     with open(log, "a") as f:
         f.write(traffic())

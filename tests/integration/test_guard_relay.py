@@ -93,7 +93,7 @@ class RelayLab:
             self.proc = self.relay.popen([str(reach), "relay", "--config", str(rcfg), "--json"], stdout=f,
                                          text=False)
         assert wait_for(lambda: self.relay.run(["ss", "-Htln", f"sport = :{PORT}"], check=False).stdout.strip()
-                        or self.proc.poll() is not None, 10)
+                        or self.proc.poll() is not None, 30)
         assert self.proc.poll() is None, self.events.read_text()
 
     def stop(self):

@@ -121,7 +121,7 @@ class Daemon:
             threading.Thread(target=lambda s=stream, i=into: [i.append(l.rstrip("\n")) for l in s],
                              daemon=True).start()
 
-    def wait_line(self, text, timeout=10):
+    def wait_line(self, text, timeout=30):
         got = wait_for(lambda: [l for l in self.lines if text in l], timeout)
         assert got, f"no line with {text!r}: {self.lines} {self.errors}"
         return got
@@ -132,7 +132,7 @@ class Daemon:
     def stop(self, sig=signal.SIGTERM):
         self.proc.send_signal(sig)
         try:
-            return self.proc.wait(timeout=10)
+            return self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return self.proc.wait(timeout=5)
@@ -259,7 +259,7 @@ def test_reach_watch_counts_the_usage_section_too(lab, reach, tmp_path):
     link = Link(lab)
     cfg = config(tmp_path, extra='listen: "127.0.0.1:9798"\n')
     proc = link.c.popen([str(reach), "watch", "--config", str(cfg)], text=True)
-    assert wait_for(lambda: http_get(link.c, "http://127.0.0.1:9798/-/healthy", 2)[0] == 200, 10)
+    assert wait_for(lambda: http_get(link.c, "http://127.0.0.1:9798/-/healthy", 2)[0] == 200, 30)
     link.push(2_000_000)
     assert wait_for(lambda: counted(tmp_path)[1] > 2_000_000, 10), counted(tmp_path)
     rx1, tx1 = counted(tmp_path)

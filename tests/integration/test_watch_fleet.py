@@ -65,7 +65,7 @@ alerts:
                 procs.append(a.popen([str(reach), "watch", "--config", str(cfg)], stdout=subprocess.DEVNULL,
                                      stderr=err))
         for i, a in enumerate(self.agents):
-            assert wait_up(a, f"http://{self.addr[i]}:9798/-/healthy", 20), \
+            assert wait_up(a, f"http://{self.addr[i]}:9798/-/healthy", 60), \
                 (procs[i].poll(), (tmp_path / f"agent{i + 1}.err").read_text())
         return procs
 

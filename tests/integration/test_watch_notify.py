@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from watch_lab import (block_icmp, daemon_config, events_of, http_get, mails, receiver, received, smtp_sink,
+from watch_lab import (block_icmp, daemon_config, events_of, mails, queued, receiver, received, smtp_sink,
                        start_daemon, wait_for)
 
 
@@ -51,12 +51,6 @@ def message_id(m):
     return email.message_from_string(m["data"])["Message-ID"]
 
 
-def queued(host):
-    code, body = http_get(host, "http://127.0.0.1:9798/metrics")
-    m = re.search(r'^reach_watch_notifications_queued\{notifier="mail"\} (\S+)$', body, re.M)
-    return float(m.group(1)) if code == 200 and m else None
-
-
 def test_email_down_and_back_gives_one_firing_and_one_resolved_mail(lab, reach, tmp_path):
     p = lab.pair()
     _, out = smtp_sink(p.client, tmp_path)
@@ -68,6 +62,8 @@ def test_email_down_and_back_gives_one_firing_and_one_resolved_mail(lab, reach, 
     assert wait_for(lambda: len(mails(out)) >= 1, 10), events.read_text()
     block_icmp(p.server, False)
     assert wait_for(lambda: len(mails(out)) >= 2, 10), events.read_text()
+    # The sink has the mail before the daemon commits it delivered (an fsync).
+    assert wait_for(lambda: queued(p.client, "mail") == 0, 20)
     time.sleep(2)  # nothing more may arrive
     got = mails(out)
     assert [subject(m) for m in got] == ["[reach] FIRING down: web1 is down",
@@ -78,7 +74,6 @@ def test_email_down_and_back_gives_one_firing_and_one_resolved_mail(lab, reach, 
         assert m["from"] == "reach@mon1.example.net"
         assert m["rcpt"] == ["ops@example.net", "oncall@example.net"]
         assert m["auth"] == ["watcher", "s3cret"]
-    assert queued(p.client) == 0
     assert lab.stop(proc) == 0
 
 
@@ -88,16 +83,16 @@ def test_email_reaches_a_server_that_comes_up_later(lab, reach, tmp_path):
     events = tmp_path / "events.jsonl"
     proc = start_daemon(p.client, reach, cfg, events)
     assert wait_for(lambda: '"to":"up"' in events.read_text() if events.exists() else False, 10)
-    assert queued(p.client) == 0
+    assert queued(p.client, "mail") == 0
     block_icmp(p.server, True)
     assert wait_for(lambda: '"type":"firing"' in events.read_text(), 10), events.read_text()
     # Nothing listens on 2525: the mail waits in the outbox, and the gauge says so.
-    assert wait_for(lambda: queued(p.client) == 1, 5)
+    assert wait_for(lambda: queued(p.client, "mail") == 1, 10)
     assert wait_for(lambda: "notifier mail" in events.read_text(), 5), events.read_text()
     _, out = smtp_sink(p.client, tmp_path)
     got = wait_for(lambda: mails(out), 15)  # backoff: the next retry is at most 4 s away
     assert got and subject(got[0]) == "[reach] FIRING down: web1 is down", got
-    assert wait_for(lambda: queued(p.client) == 0, 5)
+    assert wait_for(lambda: queued(p.client, "mail") == 0, 20)  # delivered is committed after the sink has it
     time.sleep(2)
     assert len(mails(out)) == 1, mails(out)  # sent once, however many attempts failed
     assert lab.stop(proc) == 0

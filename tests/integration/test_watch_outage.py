@@ -18,8 +18,8 @@ import subprocess
 import time
 
 import lab as lablib
-from watch_lab import (daemon_config, events_of, http_get, read_jsonl, receiver, start_daemon, unix,
-                       wait_for)
+from watch_lab import (daemon_config, events_of, http_get, queued, read_jsonl, receiver, start_daemon,
+                       unix, wait_for)
 
 PREFIX = "198.18.250.0/24"  # local to the server: one address per target
 
@@ -54,6 +54,9 @@ def test_notifier_down_60s_and_kill_9_in_the_middle_every_notification_arrives_o
     # Before the outage: a goes down and the receiver has its firing.
     block(p.server, [names["a"]])
     assert wait_for(lambda: len(read_jsonl(hook)) == 1, 10), events.read_text()
+    # The receiver records the POST before it answers, and the daemon marks it delivered after
+    # the answer: a receiver stopped in between has the daemon send it again (same key) later.
+    assert wait_for(lambda: queued(p.client, "hook") == 0, 20), events.read_text()
 
     lab.stop(rx)
     t0 = time.monotonic()

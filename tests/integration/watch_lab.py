@@ -5,6 +5,7 @@ inside a namespace, waiting for a condition, and an ICMP outage of a host."""
 import datetime
 import json
 import os
+import re
 import select
 import subprocess
 import time
@@ -58,7 +59,7 @@ def http_get(host, url, timeout=10):
     return int(code or 0), body
 
 
-def wait_up(host, url, timeout=20):
+def wait_up(host, url, timeout=30):
     """True once url answers 200 (within timeout seconds)."""
     return bool(wait_for(lambda: http_get(host, url, 2)[0] == 200, timeout, step=0.2))
 
@@ -81,6 +82,15 @@ def read_lines(stream, n, timeout):
             break
         buf += chunk
     return buf.decode(errors="replace").splitlines()
+
+
+def queued(host, notifier):
+    """reach_watch_notifications_queued of one notifier (None before the daemon answers): what its
+    outbox has not marked delivered. A recording server has a message before the daemon commits
+    `delivered`; a test that then takes that server or the daemon away waits for this to be 0."""
+    code, body = http_get(host, "http://127.0.0.1:9798/metrics")
+    m = re.search(rf'^reach_watch_notifications_queued\{{notifier="{notifier}"\}} (\S+)$', body, re.M)
+    return float(m.group(1)) if code == 200 and m else None
 
 
 def wait_for(pred, timeout, step=0.1):
@@ -120,7 +130,7 @@ notifiers:
 def start_daemon(host, reach, cfg, events):
     proc = host.popen([str(reach), "watch", "--config", str(cfg), "--events", str(events)],
                       stdout=subprocess.DEVNULL, text=True)
-    ok = wait_for(lambda: http_get(host, "http://127.0.0.1:9798/-/healthy", 2)[0] == 200, 10)
+    ok = wait_for(lambda: http_get(host, "http://127.0.0.1:9798/-/healthy", 2)[0] == 200, 30)
     assert ok, f"reach watch did not start: {proc.poll()} {proc.stderr.read() if proc.poll() is not None else ''}"
     return proc
 

@@ -347,6 +347,31 @@ class Host:
         self.lab._track(proc)
         return proc
 
+    def run_timed(self, cmd: Sequence[str], timeout: float = DEFAULT_TIMEOUT
+                  ) -> tuple[subprocess.CompletedProcess, float | None]:
+        """run(cmd, check=False) and the seconds from its first output on stdout to its last: what
+        the work took without the start and exit of the process (seconds each for an ASan build on
+        a busy machine). Only for a program that writes as it goes (a header first)."""
+        proc = self.popen(cmd, text=False, bufsize=0)
+        fd, out, first, last = proc.stdout.fileno(), b"", None, None
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            ready, _, _ = select.select([fd], [], [], max(0.0, end - time.monotonic()))
+            chunk = os.read(fd, 65536) if ready else b""
+            if not chunk:
+                break
+            last = time.monotonic()
+            first = first or last
+            out += chunk
+        try:
+            proc.wait(timeout=max(1.0, end - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        r = subprocess.CompletedProcess(proc.args, proc.returncode, out.decode(errors="replace"),
+                                        proc.stderr.read().decode(errors="replace"))
+        return r, (last - first if first else None)
+
     def sysctl(self, key: str, value: str | int) -> None:
         self.run(["sysctl", "-q", "-w", f"{key}={value}"], timeout=10)
 
@@ -522,7 +547,7 @@ class Link:
     def addr6(self, host: Host) -> str:
         return self.a6 if self._side(host) == "a" else self.b6
 
-    def stop_emulator(self, timeout: float = 5.0) -> dict:
+    def stop_emulator(self, timeout: float = 20.0) -> dict:
         """Stop reach-linkem (SIGTERM) and return its statistics (parsed JSON):
         {"ab": {...frames...}, "ba": {...}, "forwarded", "dropped",
          "timing_error_us": {"count","mean","min","p50","p90","p99","p999","max"},
@@ -830,7 +855,7 @@ class Lab:
         self._track(proc)
         link.emulator = proc
         try:
-            _wait_for_line(proc, b"ready", timeout=10)
+            _wait_for_line(proc, b"ready", timeout=30)  # an ASan build's start on a busy machine: seconds
         except LabError as e:
             raise LabError(f"{e}\nlinkem log: {self._read_log(f'linkem-{link.index}')}") from e
 
@@ -1027,8 +1052,10 @@ table inet lab_prohibit {
                           un4, un6, from4, from6)
 
     # -- processes
-    def stop(self, proc: subprocess.Popen, timeout: float = 3.0) -> int | None:
-        """SIGTERM a tracked process (by pid), SIGKILL after timeout; returns its exit code."""
+    def stop(self, proc: subprocess.Popen, timeout: float = 20.0) -> int | None:
+        """SIGTERM a tracked process (by pid), SIGKILL after timeout; returns its exit code. The
+        timeout is for an ASan daemon on a busy machine: its exit (leak check, threads joined, the
+        notifications in flight answered) takes seconds there, and a kill fails `== 0`."""
         if proc.poll() is None:
             try:
                 proc.send_signal(signal.SIGTERM)
@@ -1070,7 +1097,7 @@ table inet lab_prohibit {
                     errors.append(str(e))
         for p in self._procs:
             try:
-                self.stop(p)
+                self.stop(p, timeout=3)  # no exit code is asked for here: do not wait long
             except Exception as e:
                 errors.append(str(e))
         for ns in reversed(self.namespaces):
