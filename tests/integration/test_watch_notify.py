@@ -166,6 +166,23 @@ def test_a_stop_waits_five_seconds_at_most_and_the_next_start_sends_it_again(lab
     assert received(hook)[0]["body"]["status"] == "firing"
 
 
+def test_the_stop_signal_again_ends_the_wait_at_once_and_says_what_it_leaves(lab, reach, tmp_path):
+    """A second SIGTERM (systemd's, an impatient operator's) ends the 5 s wait at once, and what it
+    leaves unconfirmed is said as the wait's end says it: it used to be left in silence."""
+    p, rx, hook, cfg, events, proc = firing_on_its_way(lab, reach, tmp_path, delay=120)
+    proc.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    took = time.monotonic() - t0
+    assert proc.returncode == 0, err
+    assert took < 3, took
+    assert err.count("outbox: stopping with 1 deliveries unconfirmed; the next start sends them again") == 1, err
+    assert [s for s, _ in outbox(tmp_path)] == [0], outbox(tmp_path)
+    assert lab.stop(rx) is not None
+
+
 def packet_rounds(host, reach, tmp_path, targets, user=None):
     cfg = tmp_path / "packets.yml"
     rows = "\n".join("  - " + json.dumps(t) for t in targets)

@@ -40,7 +40,7 @@ OutboxSender::~OutboxSender() {
 }
 
 void OutboxSender::drain(TimeNs limit, std::function<void()> then) {
-  if (draining_) return drained();
+  if (draining_) return give_up();  // the stop signal again: the wait ends, said as its timeout is
   draining_ = true;
   then_ = std::move(then);
   if (timer_) reactor_.cancel(timer_);
@@ -48,10 +48,15 @@ void OutboxSender::drain(TimeNs limit, std::function<void()> then) {
   if (delivering_.empty()) return drained();
   drain_timer_ = reactor_.after(limit, [this] {
     drain_timer_ = 0;
+    give_up();
+  });
+}
+
+void OutboxSender::give_up() {
+  if (!delivering_.empty() && then_)
     hooks_.error(fmt::format("outbox: stopping with {} deliveries unconfirmed; the next start sends them again",
                              delivering_.size()));
-    drained();
-  });
+  drained();
 }
 
 void OutboxSender::drained() {

@@ -53,6 +53,7 @@ class OutboxSender {
  private:
   void deliver(const store::OutboxItem& item);
   void drained();
+  void give_up();  // ends a drain() with deliveries in flight, saying how many
 
   io::Reactor& reactor_;
   store::Store& store_;
