@@ -183,6 +183,38 @@ def test_the_stop_signal_again_ends_the_wait_at_once_and_says_what_it_leaves(lab
     assert lab.stop(rx) is not None
 
 
+def running(pid):
+    """Whether pid still runs (a zombie left to an init that does not reap counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_a_stop_that_gives_up_on_an_exec_notifier_kills_it_as_its_timeout_would(lab, reach, tmp_path):
+    """An `exec` notifier still running when the 5 s wait ends was left running after the daemon
+    exited, while the next start ran it again for the same notification."""
+    p = lab.pair()
+    pids = tmp_path / "exec.pids"
+    cfg = daemon_config(tmp_path, [{"name": "web1", "probe": "icmp", "host": p.server4}], failures=2)
+    cfg.write_text(cfg.read_text().replace('hook: { webhook: "http://127.0.0.1:9099/alert" }',
+                                           f'hook: {{ exec: ["/bin/sh", "-c", "echo $$ >> {pids}; exec sleep 120"], '
+                                           'timeout: 5m }'))
+    events = tmp_path / "events.jsonl"
+    proc = start_daemon(p.client, reach, cfg, events)
+    assert wait_for(lambda: [e for e in events_of(events) if e.get("to") == "up"], 10), events.read_text()
+    block_icmp(p.server, True)
+    assert wait_for(lambda: pids.exists() and pids.read_text().strip(), 10), events_of(events)
+    pid = int(pids.read_text().split()[0])
+    assert running(pid)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "stopping with 1 deliveries unconfirmed" in err, err
+    assert wait_for(lambda: not running(pid), 2), f"the exec notifier {pid} outlived the daemon"
+    assert [s for s, _ in outbox(tmp_path)] == [0], outbox(tmp_path)
+
+
 def packet_rounds(host, reach, tmp_path, targets, user=None):
     cfg = tmp_path / "packets.yml"
     rows = "\n".join("  - " + json.dumps(t) for t in targets)
