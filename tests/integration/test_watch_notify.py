@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import lab as lablib
 from watch_lab import (block_icmp, daemon_config, events_of, http_get, mails, receiver, received, smtp_sink,
                        start_daemon, wait_for)
 
@@ -181,6 +182,42 @@ def test_the_stop_signal_again_ends_the_wait_at_once_and_says_what_it_leaves(lab
     assert err.count("outbox: stopping with 1 deliveries unconfirmed; the next start sends them again") == 1, err
     assert [s for s, _ in outbox(tmp_path)] == [0], outbox(tmp_path)
     assert lab.stop(rx) is not None
+
+
+SILENT_SMTP = """import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 2525))
+s.listen(4)
+print("ready", flush=True)
+c, _ = s.accept()
+print("accepted", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_stop_is_not_held_by_an_smtp_server_that_never_greets(lab, reach, tmp_path):
+    """An SMTP server that accepts and never says its 220: the 5 s wait ended, then curl's QUIT
+    on the way out waited for it up to the notifier's timeout (60 s here, 120 s at most)."""
+    p = lab.pair()
+    server = p.client.popen([lablib.python_bin(), "-c", SILENT_SMTP], text=False, bufsize=0)
+    lablib._wait_for_line(server, b"ready", timeout=10)
+    cfg = mail_config(tmp_path, p.server4)
+    cfg.write_text(cfg.read_text().replace("timeout: 5s", "timeout: 60s"))
+    events = tmp_path / "events.jsonl"
+    proc = start_daemon(p.client, reach, cfg, events)
+    assert wait_for(lambda: [e for e in events_of(events) if e.get("to") == "up"], 10), events.read_text()
+    block_icmp(p.server, True)
+    lablib._wait_for_line(server, b"accepted", timeout=10)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=40)
+    took = time.monotonic() - t0
+    assert proc.returncode == 0, err
+    assert "stopping with 1 deliveries unconfirmed" in err, err
+    assert 4.5 <= took < 10, took
+    assert [s for s, _ in outbox(tmp_path)] == [0], outbox(tmp_path)
+    assert lab.stop(server) is not None
 
 
 def running(pid):
