@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import lab as lablib
 from watch_lab import (block_icmp, daemon_config, events_of, mails, queued, receiver, received, smtp_sink,
                        start_daemon, wait_for)
 
@@ -159,6 +160,91 @@ def test_a_stop_waits_five_seconds_at_most_and_the_next_start_sends_it_again(lab
     assert lab.stop(proc, timeout=20) == 0
     assert [s for s, _ in outbox(tmp_path)] == [1], outbox(tmp_path)
     assert received(hook)[0]["body"]["status"] == "firing"
+
+
+def test_the_stop_signal_again_ends_the_wait_at_once_and_says_what_it_leaves(lab, reach, tmp_path):
+    """A second SIGTERM (systemd's, an impatient operator's) ends the 5 s wait at once, and what it
+    leaves unconfirmed is said as the wait's end says it: it used to be left in silence."""
+    p, rx, hook, cfg, events, proc = firing_on_its_way(lab, reach, tmp_path, delay=120)
+    proc.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    took = time.monotonic() - t0
+    assert proc.returncode == 0, err
+    assert took < 3, took
+    assert err.count("outbox: stopping with 1 deliveries unconfirmed; the next start sends them again") == 1, err
+    assert [s for s, _ in outbox(tmp_path)] == [0], outbox(tmp_path)
+    assert lab.stop(rx) is not None
+
+
+SILENT_SMTP = """import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 2525))
+s.listen(4)
+print("ready", flush=True)
+c, _ = s.accept()
+print("accepted", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_stop_is_not_held_by_an_smtp_server_that_never_greets(lab, reach, tmp_path):
+    """An SMTP server that accepts and never says its 220: the 5 s wait ended, then curl's QUIT
+    on the way out waited for it up to the notifier's timeout (60 s here, 120 s at most)."""
+    p = lab.pair()
+    server = p.client.popen([lablib.python_bin(), "-c", SILENT_SMTP], text=False, bufsize=0)
+    lablib._wait_for_line(server, b"ready", timeout=10)
+    cfg = mail_config(tmp_path, p.server4)
+    cfg.write_text(cfg.read_text().replace("timeout: 5s", "timeout: 60s"))
+    events = tmp_path / "events.jsonl"
+    proc = start_daemon(p.client, reach, cfg, events)
+    assert wait_for(lambda: [e for e in events_of(events) if e.get("to") == "up"], 10), events.read_text()
+    block_icmp(p.server, True)
+    lablib._wait_for_line(server, b"accepted", timeout=10)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=40)
+    took = time.monotonic() - t0
+    assert proc.returncode == 0, err
+    assert "stopping with 1 deliveries unconfirmed" in err, err
+    assert 4.5 <= took < 10, took
+    assert [s for s, _ in outbox(tmp_path)] == [0], outbox(tmp_path)
+    assert lab.stop(server) is not None
+
+
+def running(pid):
+    """Whether pid still runs (a zombie left to an init that does not reap counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+def test_a_stop_that_gives_up_on_an_exec_notifier_kills_it_as_its_timeout_would(lab, reach, tmp_path):
+    """An `exec` notifier still running when the 5 s wait ends was left running after the daemon
+    exited, while the next start ran it again for the same notification."""
+    p = lab.pair()
+    pids = tmp_path / "exec.pids"
+    cfg = daemon_config(tmp_path, [{"name": "web1", "probe": "icmp", "host": p.server4}], failures=2)
+    cfg.write_text(cfg.read_text().replace('hook: { webhook: "http://127.0.0.1:9099/alert" }',
+                                           f'hook: {{ exec: ["/bin/sh", "-c", "echo $$ >> {pids}; exec sleep 120"], '
+                                           'timeout: 5m }'))
+    events = tmp_path / "events.jsonl"
+    proc = start_daemon(p.client, reach, cfg, events)
+    assert wait_for(lambda: [e for e in events_of(events) if e.get("to") == "up"], 10), events.read_text()
+    block_icmp(p.server, True)
+    assert wait_for(lambda: pids.exists() and pids.read_text().strip(), 10), events_of(events)
+    pid = int(pids.read_text().split()[0])
+    assert running(pid)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "stopping with 1 deliveries unconfirmed" in err, err
+    assert wait_for(lambda: not running(pid), 2), f"the exec notifier {pid} outlived the daemon"
+    assert [s for s, _ in outbox(tmp_path)] == [0], outbox(tmp_path)
 
 
 def packet_rounds(host, reach, tmp_path, targets, user=None):

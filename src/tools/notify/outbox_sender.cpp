@@ -40,7 +40,7 @@ OutboxSender::~OutboxSender() {
 }
 
 void OutboxSender::drain(TimeNs limit, std::function<void()> then) {
-  if (draining_) return drained();
+  if (draining_) return give_up();  // the stop signal again: the wait ends, said as its timeout is
   draining_ = true;
   then_ = std::move(then);
   if (timer_) reactor_.cancel(timer_);
@@ -48,10 +48,17 @@ void OutboxSender::drain(TimeNs limit, std::function<void()> then) {
   if (delivering_.empty()) return drained();
   drain_timer_ = reactor_.after(limit, [this] {
     drain_timer_ = 0;
+    give_up();
+  });
+}
+
+void OutboxSender::give_up() {
+  if (!delivering_.empty() && then_)
     hooks_.error(fmt::format("outbox: stopping with {} deliveries unconfirmed; the next start sends them again",
                              delivering_.size()));
-    drained();
-  });
+  // Its outcome can no longer be recorded and the next start runs it again: as at its timeout.
+  for (const auto& [id, child] : children_) (void)sys::kill_child(child, SIGKILL);
+  drained();
 }
 
 void OutboxSender::drained() {
@@ -135,14 +142,16 @@ void OutboxSender::deliver(const store::OutboxItem& item) {
     auto pid = sys::spawn(x->argv, env, item.payload);
     if (!pid) return done(false, pid.error().message());
     const pid_t child = *pid;
+    children_[item.id] = child;
     auto timer = std::make_shared<io::Reactor::TimerId>(
         reactor_.after(x->timeout, [child] { (void)sys::kill_child(child, SIGKILL); }));
-    auto w = reactor_.watch_child(child, [this, done, timer](int status) {
+    auto w = reactor_.watch_child(child, [this, done, timer, id = item.id](int status) {
       reactor_.cancel(*timer);
+      children_.erase(id);
       if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return done(true, {});
       done(false, WIFEXITED(status) ? fmt::format("exit status {}", WEXITSTATUS(status)) : "killed (timeout?)");
     });
-    if (!w) done(false, w.error().message());
+    if (!w) children_.erase(item.id), done(false, w.error().message());
     return;
   }
   if (const auto* s = std::get_if<config::SyslogNotifier>(&n->kind)) {

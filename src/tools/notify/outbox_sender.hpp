@@ -3,6 +3,8 @@
 // email, exec, syslog), retrying failures with the store's backoff. Shared by `reach watch`
 // and `reach usage`: each decides what to say and enqueues it; this sends it. One sender per
 // database (the outbox's contract, store/store.hpp). Runs on the caller's Reactor.
+#include <sys/types.h>
+
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,12 +55,14 @@ class OutboxSender {
  private:
   void deliver(const store::OutboxItem& item);
   void drained();
+  void give_up();  // ends a drain() with deliveries in flight, saying how many
 
   io::Reactor& reactor_;
   store::Store& store_;
   Hooks hooks_;
   std::unique_ptr<io::HttpAsync> http_;  // webhook and email share one curl multi handle
   std::set<std::int64_t> delivering_;    // outbox ids in flight
+  std::map<std::int64_t, pid_t> children_;  // exec notifiers running, by outbox id
   io::Reactor::TimerId timer_ = 0;
   bool draining_ = false;
   std::function<void()> then_;             // drain()'s continuation, run once
