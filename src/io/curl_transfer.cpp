@@ -36,6 +36,12 @@ std::size_t on_upload(char* buf, std::size_t size, std::size_t n, void* user) {
   return len;
 }
 
+// curl calls it at least once a second, also while it waits blocking for an SMTP reply.
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* t = static_cast<const Transfer*>(user);
+  return t->req->cancel->load() ? 1 : 0;
+}
+
 // The SMTP options of a request with a mail envelope; no HTTP option applies to it.
 Result<void> setup_mail(Transfer& t) {
   CURL* e = t.easy;
@@ -58,6 +64,11 @@ Result<void> setup_mail(Transfer& t) {
   setopt<CURLOPT_READFUNCTION>(e, on_upload);
   setopt<CURLOPT_READDATA>(e, &t);
   setopt<CURLOPT_INFILESIZE_LARGE>(e, static_cast<curl_off_t>(q.body ? q.body->size() : 0));
+  // A connection per message, closed at its end: curl then says goodbye (QUIT) with this
+  // transfer's options (its cancel) instead of at the cleanup of its cache, where nothing ends
+  // the wait; and each reply within the timeout, the goodbye's too (curl's own default: 120 s).
+  setopt<CURLOPT_FORBID_REUSE>(e, 1L);
+  setopt<CURLOPT_SERVER_RESPONSE_TIMEOUT>(e, std::max(1L, static_cast<long>((q.timeout + kNsPerSec - 1) / kNsPerSec)));
   return {};
 }
 
@@ -128,6 +139,11 @@ Result<void> setup(Transfer& t) {
   setopt<CURLOPT_CERTINFO>(e, 1L);
   if (!q.ca_file.empty()) setopt<CURLOPT_CAINFO>(e, q.ca_file.c_str());
   setopt<CURLOPT_PRIVATE>(e, &t);
+  if (q.cancel) {
+    setopt<CURLOPT_NOPROGRESS>(e, 0L);
+    setopt<CURLOPT_XFERINFOFUNCTION>(e, on_progress);
+    setopt<CURLOPT_XFERINFODATA>(e, &t);
+  }
   if (q.mail) {
     if (!q.body) return fail("smtp", q.url, EINVAL, "no message");
     return setup_mail(t);

@@ -1,7 +1,9 @@
 #pragma once
 // HTTP(S) with libcurl: one blocking fetch (load balancer APIs), or many requests at once on
 // the multi interface (checks), with curl's timings and the server certificate's expiry.
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +39,9 @@ struct HttpRequest {
   // > 0: the transfer stops once this many bytes of body came; the response counts as complete
   // (status and body as read, HttpResponse::truncated). 0: the whole body is read (max_body of it kept).
   std::uint64_t body_limit = 0;
+  // Set to true (from any thread): the transfer ends within about a second, as failed. For a
+  // blocking fetch() on a helper thread that must not hold a daemon's stop.
+  std::shared_ptr<const std::atomic<bool>> cancel;
 };
 
 struct HttpResponse {

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import lab as lablib
-from watch_lab import (block_icmp, daemon_config, events_of, mails, queued, receiver, received, smtp_sink,
+from watch_lab import (block_icmp, daemon_config, events_of, http_get, mails, queued, receiver, received, smtp_sink,
                        start_daemon, wait_for)
 
 
@@ -211,6 +211,58 @@ def test_a_stop_is_not_held_by_an_smtp_server_that_never_greets(lab, reach, tmp_
     assert proc.returncode == 0, err
     assert "stopping with 1 deliveries unconfirmed" in err, err
     assert 4.5 <= took < 10, took
+    assert [s for s, _ in outbox(tmp_path)] == [0], outbox(tmp_path)
+    assert lab.stop(server) is not None
+
+
+STALLING_SMTP = """import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 2525))
+s.listen(4)
+print("ready", flush=True)
+c, _ = s.accept()
+f = c.makefile("rb")
+c.sendall(b"220 stall.test ESMTP\\r\\n")
+while True:
+    line = f.readline()
+    if not line:
+        sys.exit(0)
+    verb = line[:4].upper()
+    if verb == b"DATA":
+        c.sendall(b"354 go on\\r\\n")
+        while f.readline() not in (b".\\r\\n", b""):
+            pass
+        print("message", flush=True)
+        time.sleep(120)  # and never says 250
+    c.sendall(b"250 ok\\r\\n")
+"""
+
+
+def test_an_smtp_server_that_stalls_after_the_message_stops_no_probe(lab, reach, tmp_path):
+    """libcurl waits for the reply to a message's final "." blocking, on the multi interface too:
+    a server that stalled there froze the daemon's loop for the notifier's timeout (2 rounds in
+    12 s at 500 ms, no HTTP answer), and the stop took 138 s. Mail is sent off the loop now."""
+    p = lab.pair()
+    server = p.client.popen([lablib.python_bin(), "-c", STALLING_SMTP], text=False, bufsize=0)
+    lablib._wait_for_line(server, b"ready", timeout=10)
+    cfg = mail_config(tmp_path, p.server4)
+    cfg.write_text(cfg.read_text().replace("timeout: 5s", "timeout: 60s"))
+    events = tmp_path / "events.jsonl"
+    proc = start_daemon(p.client, reach, cfg, events)
+    assert wait_for(lambda: [e for e in events_of(events) if e.get("to") == "up"], 30), events.read_text()
+    block_icmp(p.server, True)
+    lablib._wait_for_line(server, b"message", timeout=30)
+    n = len(events_of(events, "round"))
+    assert wait_for(lambda: len(events_of(events, "round")) >= n + 4, 15), events_of(events)[-3:]
+    assert http_get(p.client, "http://127.0.0.1:9798/-/healthy", 10)[0] == 200
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    took = time.monotonic() - t0
+    assert proc.returncode == 0, err
+    assert "stopping with 1 deliveries unconfirmed" in err, err
+    assert took < 25, took  # 5 s of waiting, then the message is given up within a second
     assert [s for s, _ in outbox(tmp_path)] == [0], outbox(tmp_path)
     assert lab.stop(server) is not None
 

@@ -7,6 +7,7 @@
 
 #include <utility>
 
+#include "io/http_client.hpp"
 #include "sys/clock.hpp"
 #include "sys/spawn.hpp"
 #include "sys/syslog.hpp"
@@ -36,6 +37,8 @@ OutboxSender::OutboxSender(io::Reactor& reactor, store::Store& store, Hooks hook
 OutboxSender::~OutboxSender() {
   if (timer_) reactor_.cancel(timer_);
   if (drain_timer_) reactor_.cancel(drain_timer_);
+  cancel_->store(true);  // a message being sent ends within a second; the thread is joined
+  mail_.reset();
   http_.reset();
 }
 
@@ -58,6 +61,7 @@ void OutboxSender::give_up() {
                              delivering_.size()));
   // Its outcome can no longer be recorded and the next start runs it again: as at its timeout.
   for (const auto& [id, child] : children_) (void)sys::kill_child(child, SIGKILL);
+  cancel_->store(true);
   drained();
 }
 
@@ -113,9 +117,7 @@ void OutboxSender::deliver(const store::OutboxItem& item) {
     hooks_.error(fmt::format("notifier {}: {} (will retry)", name, error));
   };
   if (!n) return done(false, "notifier no longer configured");
-  const bool curl = std::holds_alternative<config::WebhookNotifier>(n->kind) ||
-                    std::holds_alternative<config::EmailNotifier>(n->kind);
-  if (curl && !http_) {
+  if (std::holds_alternative<config::WebhookNotifier>(n->kind) && !http_) {
     auto h = io::HttpAsync::create(reactor_);
     if (!h) return done(false, h.error().message());
     http_ = std::move(*h);
@@ -173,11 +175,23 @@ void OutboxSender::deliver(const store::OutboxItem& item) {
     env.password = hooks_.password(item.notifier);
     env.require_tls = m->starttls;
     req.mail = std::move(env);
-    auto id = http_->start(std::move(req), [done](io::HttpResponse h) {
-      if (h.completed) return done(true, {});  // curl saw 250 after DATA
-      done(false, h.status > 0 ? fmt::format("SMTP {}: {}", h.status, h.error) : h.error);
+    req.cancel = cancel_;
+    // libcurl waits for the answer to the message's final "." blocking, on the multi interface
+    // too: a server that stalled there froze every probe for the notifier's timeout. Mail goes
+    // out on a helper thread, one message at a time.
+    if (!mail_) {
+      auto w = io::Worker::create(reactor_);
+      if (!w) return done(false, w.error().message());
+      mail_ = std::move(*w);
+    }
+    mail_->run([req = std::move(req), done]() -> io::Worker::Continuation {
+      Result<io::HttpResponse> r = io::fetch(req);
+      return [r = std::move(r), done] {
+        if (!r) return done(false, r.error().message());
+        if (r->completed) return done(true, {});  // curl saw 250 after DATA
+        done(false, r->status > 0 ? fmt::format("SMTP {}: {}", r->status, r->error) : r->error);
+      };
     });
-    if (!id) done(false, id.error().message());
     return;
   }
 }

@@ -5,6 +5,7 @@
 // database (the outbox's contract, store/store.hpp). Runs on the caller's Reactor.
 #include <sys/types.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "config/watch_config.hpp"
 #include "io/http_async.hpp"
 #include "io/reactor.hpp"
+#include "io/worker.hpp"
 #include "model/watch_metrics.hpp"
 #include "store/store.hpp"
 #include "store/writer.hpp"
@@ -60,7 +62,10 @@ class OutboxSender {
   io::Reactor& reactor_;
   store::Store& store_;
   Hooks hooks_;
-  std::unique_ptr<io::HttpAsync> http_;  // webhook and email share one curl multi handle
+  std::unique_ptr<io::HttpAsync> http_;  // webhooks, on the loop
+  // Set when a stop gives up: a message being sent on mail_ ends (curl's progress callback).
+  std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
+  std::unique_ptr<io::Worker> mail_;       // SMTP, blocking in libcurl: off the loop
   std::set<std::int64_t> delivering_;    // outbox ids in flight
   std::map<std::int64_t, pid_t> children_;  // exec notifiers running, by outbox id
   io::Reactor::TimerId timer_ = 0;
