@@ -142,19 +142,19 @@ def test_relay_limit_hits_get_the_client_banned_by_guard(lab, reach, tmp_path):
             page = relay.run(["curl", "-s", "-m", "5", "http://127.0.0.1:9799/metrics"], check=False).stdout
             return f'reach_guard_lines_unparsed_total{{source="file:{events}"}} 2' in page
 
-        assert wait_for(refused_counted, 10), page
+        assert wait_for(refused_counted, 30), page
         assert not banned(relay)
 
         # The allowed client first: over its limit, reported by the relay, never banned.
         # 2 connections/s (burst 2): 20 quick attempts are refused >= 5 times even on a slow machine.
         ok, refused, _ = burst(client, ALLOWED, relay4, 20)
         assert ok >= 2 and refused >= 5, (ok, refused)
-        assert wait_for(lambda: f'"client":"{ALLOWED}"' in events.read_text(), 10), events.read_text()
+        assert wait_for(lambda: f'"client":"{ALLOWED}"' in events.read_text(), 30), events.read_text()
 
         # Once guard's ban is in, the rest of the attempts time out (dropped): not counted here.
         ok, refused, _ = burst(client, ATTACKER, relay4, 12)
         assert ok >= 2 and refused >= 5, (ok, refused)
-        assert wait_for(lambda: f"{ATTACKER}/32" in banned(relay), 15), (gout.read_text(), events.read_text())
+        assert wait_for(lambda: f"{ATTACKER}/32" in banned(relay), 60), (gout.read_text(), events.read_text())
         # Banned in the kernel: the attacker's packets are dropped before the relay sees them.
         assert not connects(client, ATTACKER, relay4, port=PORT, timeout=1.0)
         assert connects(client, ALLOWED, relay4, port=PORT, timeout=2.0)
@@ -211,12 +211,12 @@ def test_relay_events_in_the_journal_of_its_unit(lab, reach, tmp_path):
     try:
         ok, refused, _ = burst(t.client, ATTACKER, t.relay4, 12)
         assert refused >= 5, (ok, refused)
-        assert wait_for(lambda: f'"client":"{ATTACKER}"' in t.events.read_text(), 10), t.events.read_text()
+        assert wait_for(lambda: f'"client":"{ATTACKER}"' in t.events.read_text(), 30), t.events.read_text()
         forged = json.dumps({"type": "relay_limit", "version": 1, "client": FORGED, "reason": "per_prefix_rate",
                              "count": 50})
         to_journal([forged], "ssh.service", jdir / "other.journal")
         to_journal(t.events.read_text().splitlines(), "reach-relay.service", jdir / "relay.journal")
-        assert wait_for(lambda: f"{ATTACKER}/32" in banned(t.relay), 15), gout.read_text()
+        assert wait_for(lambda: f"{ATTACKER}/32" in banned(t.relay), 60), gout.read_text()
         time.sleep(0.5)
         assert banned(t.relay) == {f"{ATTACKER}/32"}
         assert not connects(t.client, ATTACKER, t.relay4, port=PORT, timeout=1.0)

@@ -272,11 +272,14 @@ def test_slow_head_is_cut_and_bad_input_refused(lab, reach, tmp_path):
     out = t.serve(tmp_path, mode="http")
     t.start_relay(reach, "[::]:80", "--to", "198.18.1.2:80", "--http", "--head-timeout", "1s",
                   "--metrics", "127.0.0.1:9799", "--no-blackhole")
-    # Slow-loris: half a request head, then nothing. The relay ends it at the deadline.
+    # Slow-loris: half a request head, then nothing. The relay ends it at the deadline, counted
+    # from its accept: the clock starts before the connect, so that a client that gets the CPU
+    # back late after it does not see less than the second.
     r = t.client.run([lablib.python_bin(), "-B", "-c",
                       "import socket,time\n"
+                      "t=time.monotonic()\n"
                       f"c=socket.create_connection(('{RELAY6}',80));c.sendall(b'GET / HTTP/1.1\\r\\nHost: a')\n"
-                      "c.settimeout(10);t=time.monotonic()\n"
+                      "c.settimeout(10)\n"
                       "try:\n d=c.recv(99)\nexcept OSError:\n d=b''\n"
                       "print(round(time.monotonic()-t,2), d)\n"], timeout=20)
     waited = float(r.stdout.split()[0])

@@ -208,7 +208,11 @@ def test_reload_under_load_keeps_the_rhythm_of_targets_that_stayed(lab, reach, t
     cfg = reload_targets(tmp_path, sets[0])
     events = tmp_path / "events.jsonl"
     busy_cpu(p.client, 40)
-    proc = start_daemon(p.client, reach, cfg, events)
+    # Real-time priority (as test_relay_flood's relay): what is checked is the rhythm the daemon
+    # keeps across reloads, not how long the scheduler keeps it off the CPU. Beside stress-ng
+    # --cpu 16 (load 21) the ASan daemon got the CPU up to 0.8 s late and skipped rounds by
+    # design (gaps of 2 and 4 s), before any reload; the reloads' own work is still its own.
+    proc = start_daemon(p.client, reach, cfg, events, prefix=("chrt", "-f", "10"))
     time.sleep(6)  # the phase each target had before: six rounds
     reloads = []  # (when the daemon says the reload was done, the set it brought in)
     for k in range(1, 9):

@@ -127,8 +127,9 @@ notifiers:
     return cfg
 
 
-def start_daemon(host, reach, cfg, events):
-    proc = host.popen([str(reach), "watch", "--config", str(cfg), "--events", str(events)],
+def start_daemon(host, reach, cfg, events, prefix=()):
+    """`prefix`: a command the daemon runs under (chrt for a test of its own timing)."""
+    proc = host.popen([*prefix, str(reach), "watch", "--config", str(cfg), "--events", str(events)],
                       stdout=subprocess.DEVNULL, text=True)
     ok = wait_for(lambda: http_get(host, "http://127.0.0.1:9798/-/healthy", 2)[0] == 200, 30)
     assert ok, f"reach watch did not start: {proc.poll()} {proc.stderr.read() if proc.poll() is not None else ''}"
