@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 import lab as lablib
-from watch_lab import (block_icmp, daemon_config, events_of, http_get, mails, queued, receiver, received, smtp_sink,
-                       start_daemon, wait_for)
+from watch_lab import (block_icmp, daemon_config, events_of, http_get, mails, queued, read_lines, receiver,
+                       received, smtp_sink, start_daemon, wait_for)
 
 
 def mail_config(tmp_path, host4, failures=2):
@@ -166,27 +166,41 @@ def test_the_stop_signal_again_ends_the_wait_at_once_and_says_what_it_leaves(lab
     """A second SIGTERM (systemd's, an impatient operator's) ends the 5 s wait at once, and what it
     leaves unconfirmed is said as the wait's end says it: it used to be left in silence."""
     p, rx, hook, cfg, events, proc = firing_on_its_way(lab, reach, tmp_path, delay=120)
-    proc.send_signal(signal.SIGTERM)
-    time.sleep(0.5)
+    said = "reach watch: outbox: stopping with 1 deliveries unconfirmed; the next start sends them again"
     t0 = time.monotonic()
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=30)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    # Timed to the line, said on the loop at the signal: the exit after it (an ASan binary's leak
+    # check) takes seconds on a loaded machine and is not what this is about. Without the second
+    # signal the line comes at the 5 s wait's end.
+    lines = []
+    while said not in lines and time.monotonic() - t0 < 30:
+        got = read_lines(proc.stderr, 1, 1)
+        if not got and proc.poll() is not None:
+            break
+        lines += got
     took = time.monotonic() - t0
+    assert said in lines, lines
+    assert took < 4.5, took
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert took < 3, took
-    assert err.count("outbox: stopping with 1 deliveries unconfirmed; the next start sends them again") == 1, err
+    assert (lines + err.splitlines()).count(said) == 1, (lines, err)
     assert [s for s, _ in outbox(tmp_path)] == [0], outbox(tmp_path)
     assert lab.stop(rx) is not None
 
 
-SILENT_SMTP = """import socket, sys, time
+# An SMTP server on 127.0.0.1:2525 for one client (`c`), which then does what follows.
+SMTP_ONE_CLIENT = """import socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", 2525))
 s.listen(4)
 print("ready", flush=True)
 c, _ = s.accept()
-print("accepted", flush=True)
+"""
+
+SILENT_SMTP = SMTP_ONE_CLIENT + """print("accepted", flush=True)
 time.sleep(120)
 """
 
@@ -210,19 +224,12 @@ def test_a_stop_is_not_held_by_an_smtp_server_that_never_greets(lab, reach, tmp_
     took = time.monotonic() - t0
     assert proc.returncode == 0, err
     assert "stopping with 1 deliveries unconfirmed" in err, err
-    assert 4.5 <= took < 10, took
+    assert 4.5 <= took < 30, took  # not the notifier's 60 s
     assert [s for s, _ in outbox(tmp_path)] == [0], outbox(tmp_path)
     assert lab.stop(server) is not None
 
 
-STALLING_SMTP = """import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 2525))
-s.listen(4)
-print("ready", flush=True)
-c, _ = s.accept()
-f = c.makefile("rb")
+STALLING_SMTP = SMTP_ONE_CLIENT + """f = c.makefile("rb")
 c.sendall(b"220 stall.test ESMTP\\r\\n")
 while True:
     line = f.readline()
