@@ -205,19 +205,26 @@ time.sleep(120)
 """
 
 
-def test_a_stop_is_not_held_by_an_smtp_server_that_never_greets(lab, reach, tmp_path):
-    """An SMTP server that accepts and never says its 220: the 5 s wait ended, then curl's QUIT
-    on the way out waited for it up to the notifier's timeout (60 s here, 120 s at most)."""
+def mailing_to(lab, reach, tmp_path, script, line):
+    """A watch daemon (mail timeout 60 s) whose firing mail went to the SMTP server `script`,
+    once that server printed `line`: (pair, server, daemon, events file)."""
     p = lab.pair()
-    server = p.client.popen([lablib.python_bin(), "-c", SILENT_SMTP], text=False, bufsize=0)
+    server = p.client.popen([lablib.python_bin(), "-c", script], text=False, bufsize=0)
     lablib._wait_for_line(server, b"ready", timeout=10)
     cfg = mail_config(tmp_path, p.server4)
     cfg.write_text(cfg.read_text().replace("timeout: 5s", "timeout: 60s"))
     events = tmp_path / "events.jsonl"
     proc = start_daemon(p.client, reach, cfg, events)
-    assert wait_for(lambda: [e for e in events_of(events) if e.get("to") == "up"], 10), events.read_text()
+    assert wait_for(lambda: [e for e in events_of(events) if e.get("to") == "up"], 30), events.read_text()
     block_icmp(p.server, True)
-    lablib._wait_for_line(server, b"accepted", timeout=10)
+    lablib._wait_for_line(server, line, timeout=30)
+    return p, server, proc, events
+
+
+def test_a_stop_is_not_held_by_an_smtp_server_that_never_greets(lab, reach, tmp_path):
+    """An SMTP server that accepts and never says its 220: the 5 s wait ended, then curl's QUIT
+    on the way out waited for it up to the notifier's timeout (60 s here, 120 s at most)."""
+    p, server, proc, events = mailing_to(lab, reach, tmp_path, SILENT_SMTP, b"accepted")
     t0 = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=40)
@@ -250,16 +257,7 @@ def test_an_smtp_server_that_stalls_after_the_message_stops_no_probe(lab, reach,
     """libcurl waits for the reply to a message's final "." blocking, on the multi interface too:
     a server that stalled there froze the daemon's loop for the notifier's timeout (2 rounds in
     12 s at 500 ms, no HTTP answer), and the stop took 138 s. Mail is sent off the loop now."""
-    p = lab.pair()
-    server = p.client.popen([lablib.python_bin(), "-c", STALLING_SMTP], text=False, bufsize=0)
-    lablib._wait_for_line(server, b"ready", timeout=10)
-    cfg = mail_config(tmp_path, p.server4)
-    cfg.write_text(cfg.read_text().replace("timeout: 5s", "timeout: 60s"))
-    events = tmp_path / "events.jsonl"
-    proc = start_daemon(p.client, reach, cfg, events)
-    assert wait_for(lambda: [e for e in events_of(events) if e.get("to") == "up"], 30), events.read_text()
-    block_icmp(p.server, True)
-    lablib._wait_for_line(server, b"message", timeout=30)
+    p, server, proc, events = mailing_to(lab, reach, tmp_path, STALLING_SMTP, b"message")
     n = len(events_of(events, "round"))
     assert wait_for(lambda: len(events_of(events, "round")) >= n + 4, 15), events_of(events)[-3:]
     assert http_get(p.client, "http://127.0.0.1:9798/-/healthy", 10)[0] == 200
