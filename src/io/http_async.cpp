@@ -1,7 +1,6 @@
 #include "io/http_async.hpp"
 
 #include <sys/epoll.h>
-#include <sys/socket.h>
 
 #include <map>
 #include <unordered_set>
@@ -30,9 +29,6 @@ struct HttpAsync::Impl {
   explicit Impl(Reactor& r) : reactor(r) {}
 
   ~Impl() {
-    // curl says goodbye to an SMTP server (QUIT) blocking, up to 120 s for a server that stalls:
-    // a daemon's stop waited that long after its 5 s. Shut down, the goodbye fails at once.
-    for (int fd : watched) ::shutdown(fd, SHUT_RDWR);
     for (auto& [id, q] : reqs) detail::curl().multi_remove_handle(multi, q->t.easy);
     reqs.clear();
     if (multi) detail::curl().multi_cleanup(multi);  // closes cached connections (socket callbacks first)
