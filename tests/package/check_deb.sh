@@ -57,7 +57,9 @@ for c in relay guard; do
   img="$work/root/usr/libexec/reach/reach-$c"
   needed=$(readelf -d "$img" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
   not_needed="libnetsnmp libcares"  # watch's probers
-  [ $c = relay ] && not_needed+=" libcurl libsqlite3 libre2 libsystemd"
+  # No shared C++ library: the images carry the C++ runtime, yaml-cpp, RE2 and fmt (src/app).
+  not_needed+=" libstdc++ libgcc_s libyaml-cpp libre2 libfmt"
+  [ $c = relay ] && not_needed+=" libcurl libsqlite3 libsystemd"
   for lib in $not_needed; do
     [[ $needed == *"$lib"* ]] && fail "reach-$c needs $lib: $needed"
   done
