@@ -415,7 +415,7 @@ def test_sighup_reopens_the_events_file_logrotate_moved_away(lab, reach, tmp_pat
         args, said = ["--config", str(cfg)], f"reach watch: {cfg}: reloaded: watching 1 targets"
     else:
         args, said = ["--no-live", "-i", "200ms", f"tcp://{p.server4}:8080"], \
-            "reach watch: SIGHUP: started from the command line, nothing to reload"
+            "reach watch: SIGHUP: started from the command line: reopened --events, nothing else to reload"
     proc = p.client.popen([str(reach), "watch", *args, "--events", str(ev)], stdout=subprocess.DEVNULL)
     try:
         rounds = lambda f: [e for e in lablib.parse_ndjson(f.read_text()) if e["type"] == "round"] if f.exists() else []

@@ -184,9 +184,12 @@ Result<void> Daemon::start() {
                         }, !opts_.rounds};
   if (!opts_.config_path.empty() || opts_.reopen_events)
     sig.reload = [this] {
-      if (opts_.reopen_events) opts_.reopen_events();
+      const bool reopened = opts_.reopen_events && opts_.reopen_events();
       if (opts_.config_path.empty()) {
-        err_ << "reach watch: " << io::kNothingToReload << '\n' << std::flush;
+        // Said so that a SIGHUP to a command-line daemon is not taken for one it ignored.
+        if (reopened)
+          err_ << "reach watch: SIGHUP: started from the command line: reopened --events, nothing else to reload\n"
+               << std::flush;
         return;
       }
       // A failure was said once by reload() (its error event); success is said here.

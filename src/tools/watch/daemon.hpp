@@ -44,7 +44,8 @@ struct DaemonOptions {
   std::string config_path;            // empty: targets from the command line (no reload)
   config::WatchOverrides overrides;   // re-applied on every reload
   std::ostream* events = nullptr;     // NDJSON events (--events)
-  std::function<void()> reopen_events;  // SIGHUP: --events FILE anew (logrotate); empty for none
+  std::function<bool()> reopen_events;  // SIGHUP: --events FILE anew (logrotate), false when it could
+                                        // not (said); empty for none
   std::string netns;                  // --netns: named in every event (already entered by main)
   bool live = false;                  // redraw a table on the terminal
   bool lines = false;                 // a text line per finished round

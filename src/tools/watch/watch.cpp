@@ -228,9 +228,11 @@ int run_watch(const WatchOptions& o, std::ostream& out, std::ostream& err) {
     events_file = std::move(*f);
     d.events = &events_file->stream();
     d.reopen_events = [&events_file, &err] {
-      if (auto r = events_file->reopen(); !r)
+      auto r = events_file->reopen();
+      if (!r)
         err << "reach watch: SIGHUP: --events " << events_file->path() << ": " << std::strerror(r.error().err)
             << ": still writing to the file opened before\n" << std::flush;
+      return r.has_value();
     };
   }
   if (o.once) d.rounds = 1;
