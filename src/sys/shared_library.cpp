@@ -13,6 +13,10 @@ Result<void*> load_library(const std::string& soname) {
   return h;
 }
 
+void unload_library(void* handle) {
+  if (handle) ::dlclose(handle);
+}
+
 void* library_symbol(void* handle, const char* name) { return ::dlsym(handle, name); }
 
 }  // namespace reach::sys
