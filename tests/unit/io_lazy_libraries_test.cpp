@@ -1,12 +1,17 @@
-// io::NftLibrary and NftCtx: libnftables is loaded by a context's first command and leaves the
-// address space (with libnftnl and libmnl) when the last reference is dropped.
+// The libraries the daemons load with dlopen only while they use them: libnftables
+// (io::NftLibrary, NftCtx) is loaded by a context's first command and leaves the address space
+// (with libnftnl and libmnl) when the last reference is dropped; libsystemd (io/journal_api) is
+// loaded when the first journal source opens.
 #include <gtest/gtest.h>
 #include <linux/capability.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "io/journal_api.hpp"
 #include "io/nft_api.hpp"
 #include "io/nft_ctx.hpp"
 #include "sys/caps.hpp"
@@ -65,6 +70,24 @@ TEST(NftCtx, LoadsAtTheFirstRunAndUnloadsAtRelease) {
     EXPECT_FALSE(c->loaded());
     EXPECT_FALSE(mapped("/libnftables.so"));
   }
+}
+
+TEST(JournalApi, LoadedOnceAtTheFirstCall) {
+  EXPECT_FALSE(mapped("/libsystemd.so"));
+  auto api = detail::load_journal_api();
+  ASSERT_TRUE(api) << api.error().message();
+  EXPECT_EQ(*api, *detail::load_journal_api());
+  EXPECT_TRUE(mapped("/libsystemd.so"));
+  // A directory with no journal files opens (and reads nothing).
+  char dir[] = "/tmp/reach-journal-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  sd_journal* j = nullptr;
+  EXPECT_GE((*api)->open_directory(&j, dir, 0), 0);
+  if (j) {
+    EXPECT_EQ((*api)->next(j), 0);
+    (*api)->close(j);
+  }
+  ::rmdir(dir);
 }
 
 }  // namespace
