@@ -9,6 +9,7 @@
 #include "io/nft_api.hpp"
 
 #include "sys/caps.hpp"
+#include "sys/shared_library.hpp"
 
 namespace reach::io {
 
@@ -58,7 +59,9 @@ NftCtx::~NftCtx() = default;
 Result<NftCtx> NftCtx::open() { return NftCtx(std::make_unique<Impl>()); }
 
 void NftCtx::release() {
-  if (impl_) impl_->drop();
+  if (!impl_ || !impl_->lib) return;
+  impl_->drop();
+  sys::trim_heap();  // the context's freed heap, else kept resident
 }
 
 bool NftCtx::loaded() const { return impl_ && impl_->lib.has_value(); }

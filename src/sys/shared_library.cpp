@@ -1,6 +1,7 @@
 #include "sys/shared_library.hpp"
 
 #include <dlfcn.h>
+#include <malloc.h>
 
 namespace reach::sys {
 
@@ -16,6 +17,8 @@ Result<void*> load_library(const std::string& soname) {
 void unload_library(void* handle) {
   if (handle) ::dlclose(handle);
 }
+
+void trim_heap() { ::malloc_trim(0); }
 
 void* library_symbol(void* handle, const char* name) { return ::dlsym(handle, name); }
 
