@@ -304,7 +304,7 @@ ConfigResult<GuardConfig> parse_guard_config(std::string_view text, const std::s
       } else if (k == "guard") {
         has_guard = true;
         for (auto& [gk, gv] : w.entries(v, k, {"sources", "threshold", "ban", "allow", "allow_ssh_client", "state",
-                                               "rules", "notify", "max_line", "countries", "geo_db"})) {
+                                               "rules", "notify", "max_line", "countries", "geo_db", "nft_idle"})) {
           auto p = at(k, gk);
           if (gk == "sources") {
             std::size_t i = 0;
@@ -332,6 +332,8 @@ ConfigResult<GuardConfig> parse_guard_config(std::string_view text, const std::s
             guard_detail::parse_geo_db(w, gv, p, c.countries);
           } else if (gk == "notify") {
             if (auto l = w.str_list(gv, p, true)) c.notify = *l;
+          } else if (gk == "nft_idle") {
+            if (auto d = w.duration(gv, p, 0, 86400 * kNsPerSec)) c.nft_idle = *d;
           } else {
             auto s = w.str(gv, p);
             auto bytes = s ? parse_byte_size(*s) : Result<std::uint64_t>(0);

@@ -92,6 +92,7 @@ struct GuardConfig {
   std::vector<std::string> notify;       // notifier names under `notifiers:`
   std::vector<Notifier> notifiers;       // as parsed by the watch parser, sorted by name
   std::size_t max_line = 8192;           // bytes of a line read (longer lines cut there), 256..1MiB
+  TimeNs nft_idle = 30 * kNsPerSec;      // libnftables unloaded this long after the last batch
   GuardCountries countries;              // `countries:` and `geo_db:`
 
   const GuardRuleDef* find_rule(std::string_view name) const;

@@ -48,7 +48,7 @@ void parse_level(Walker& w, const yaml::Node& n, const std::string& path, Prefix
 
 void parse_relay_limits_node(Walker& w, const yaml::Node& n, const std::string& path, RelayLimitsConfig& c) {
   for (auto& [k, v] : w.entries(n, path, {"ipv4", "ipv6", "ipv6_wide", "max_conns", "max_memory", "max_prefixes",
-                                          "ban", "blackhole", "allow"})) {
+                                          "ban", "blackhole", "nft_idle", "allow"})) {
     const std::string p = at(path, k);
     if (k == "ipv4") {
       parse_level(w, v, p, c.v4, {32, 24}, false);
@@ -82,6 +82,8 @@ void parse_relay_limits_node(Walker& w, const yaml::Node& n, const std::string& 
       }
     } else if (k == "blackhole") {
       if (auto b = w.boolean(v, p)) c.blackhole = *b;
+    } else if (k == "nft_idle") {
+      if (auto d = w.duration(v, p, 0, 86400 * kNsPerSec)) c.nft_idle = *d;
     } else {
       std::size_t i = 0;
       for (const auto& item : w.items(v, p)) {

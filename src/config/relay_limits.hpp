@@ -13,6 +13,7 @@
 //       max_prefixes: 100000
 //       ban: { after: 50, window: 10s, time: 10m }                   # or: off
 //       blackhole: true            # push bans to nftables (table inet reach)
+//       nft_idle: 30s              # libnftables unloaded this long after the last ban batch
 //       allow: [ "198.18.0.0/24" ]   # never limited, never banned
 #include <cstddef>
 #include <cstdint>
@@ -49,6 +50,7 @@ struct RelayLimitsConfig {
   TimeNs idle_evict = 60 * kNsPerSec;  // an idle prefix's state is dropped after this
   std::vector<IpPrefix> allow;         // never limited, never banned
   bool blackhole = true;               // bans go to the kernel's nftables sets too
+  TimeNs nft_idle = 30 * kNsPerSec;    // libnftables unloaded this long after the last batch
 };
 
 // Reads `relay.limits:`; defaults when the file has none. Other keys are not looked at.

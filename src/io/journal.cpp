@@ -1,6 +1,6 @@
 #include "io/journal.hpp"
 
-#include <systemd/sd-journal.h>
+#include "io/journal_api.hpp"
 
 #include <cerrno>
 #include <algorithm>
@@ -10,9 +10,10 @@
 namespace reach::io {
 
 struct JournalFollower::Impl {
+  const detail::JournalApi* sd = nullptr;  // loaded by start()
   sd_journal* j = nullptr;
   ~Impl() {
-    if (j) sd_journal_close(j);
+    if (j) sd->close(j);
   }
 };
 
@@ -44,15 +45,18 @@ void JournalFollower::note(const std::string& text) {
 }
 
 Result<void> JournalFollower::start() {
-  int r = opt_.directory.empty() ? sd_journal_open(&impl_->j, SD_JOURNAL_LOCAL_ONLY)
-                                 : sd_journal_open_directory(&impl_->j, opt_.directory.c_str(), 0);
+  auto api = detail::load_journal_api();
+  if (!api) return tl::unexpected(api.error());
+  impl_->sd = *api;
+  int r = opt_.directory.empty() ? impl_->sd->open(&impl_->j, SD_JOURNAL_LOCAL_ONLY)
+                                 : impl_->sd->open_directory(&impl_->j, opt_.directory.c_str(), 0);
   if (r < 0) return fail("journal open", opt_.directory.empty() ? "system journal" : opt_.directory, -r);
   sd_journal* j = impl_->j;
   bool any = false;
   auto match = [&](const std::string& field) {
-    if (any) sd_journal_add_disjunction(j);
+    if (any) impl_->sd->add_disjunction(j);
     any = true;
-    return sd_journal_add_match(j, field.data(), field.size());
+    return impl_->sd->add_match(j, field.data(), field.size());
   };
   if (!opt_.unit.empty())
     if (int m = match("_SYSTEMD_UNIT=" + opt_.unit); m < 0) return fail("journal match", opt_.unit, -m);
@@ -61,9 +65,9 @@ Result<void> JournalFollower::start() {
 
   bool positioned = false;
   if (!opt_.cursor.empty()) {
-    if (sd_journal_seek_cursor(j, opt_.cursor.c_str()) >= 0) {
+    if (impl_->sd->seek_cursor(j, opt_.cursor.c_str()) >= 0) {
       // seek_cursor lands on the saved entry (or the nearest one): skip it only when it is it.
-      if (sd_journal_next(j) > 0 && sd_journal_test_cursor(j, opt_.cursor.c_str()) <= 0) sd_journal_previous(j);
+      if (impl_->sd->next(j) > 0 && impl_->sd->test_cursor(j, opt_.cursor.c_str()) <= 0) impl_->sd->previous(j);
       positioned = true;
       cursor_ = opt_.cursor;
     } else {
@@ -72,16 +76,16 @@ Result<void> JournalFollower::start() {
   }
   if (!positioned) {
     if (opt_.from_start) {
-      sd_journal_seek_head(j);
+      impl_->sd->seek_head(j);
     } else {
-      sd_journal_seek_tail(j);
-      sd_journal_previous(j);  // the last entry: the next one read is the first new one
+      impl_->sd->seek_tail(j);
+      impl_->sd->previous(j);  // the last entry: the next one read is the first new one
     }
   }
-  fd_ = sd_journal_get_fd(j);
+  fd_ = impl_->sd->get_fd(j);
   if (fd_ >= 0) {
-    if (auto w = reactor_.watch(fd_, static_cast<std::uint32_t>(sd_journal_get_events(j)), [this](std::uint32_t) {
-          if (impl_->j) sd_journal_process(impl_->j);
+    if (auto w = reactor_.watch(fd_, static_cast<std::uint32_t>(impl_->sd->get_events(j)), [this](std::uint32_t) {
+          if (impl_->j) impl_->sd->process(impl_->j);
           poll();
         });
         !w)
@@ -100,7 +104,7 @@ Result<void> JournalFollower::start() {
 void JournalFollower::arm() {
   timer_ = reactor_.after(opt_.poll, [this] {
     timer_ = 0;
-    if (impl_->j) sd_journal_process(impl_->j);
+    if (impl_->j) impl_->sd->process(impl_->j);
     poll();
     arm();
   });
@@ -110,7 +114,7 @@ void JournalFollower::poll() {
   sd_journal* j = impl_->j;
   std::size_t n = 0;
   for (; n < opt_.max_entries_per_turn; ++n) {
-    int r = sd_journal_next(j);
+    int r = impl_->sd->next(j);
     if (r == 0) break;
     if (r < 0) {
       const std::string p = "cannot read (" + errtext(r) + "): trying again";
@@ -123,19 +127,19 @@ void JournalFollower::poll() {
     const void* data = nullptr;
     std::size_t len = 0;
     char* c = nullptr;
-    if (sd_journal_get_cursor(j, &c) >= 0 && c) {
+    if (impl_->sd->get_cursor(j, &c) >= 0 && c) {
       cursor_ = c;
       std::free(c);
     }
     ++entries_;
-    if (sd_journal_get_data(j, "MESSAGE", &data, &len) < 0) continue;
+    if (impl_->sd->get_data(j, "MESSAGE", &data, &len) < 0) continue;
     std::string_view m(static_cast<const char*>(data), len);
     m.remove_prefix(std::min<std::size_t>(8, m.size()));  // "MESSAGE="
     if (!m.empty() && m.back() == '\n') m.remove_suffix(1);
     // get_data's pointer is valid until the next call on the journal: copy the message first.
     message_.assign(m);
     std::string_view ident;
-    if (sd_journal_get_data(j, "SYSLOG_IDENTIFIER", &data, &len) >= 0 && len >= 18) {
+    if (impl_->sd->get_data(j, "SYSLOG_IDENTIFIER", &data, &len) >= 0 && len >= 18) {
       ident = std::string_view(static_cast<const char*>(data) + 18, len - 18);
     }
     if (hooks_.line) hooks_.line(message_, ident);

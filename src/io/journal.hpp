@@ -1,7 +1,8 @@
 #pragma once
-// Follows the systemd journal (sd-journal from libsystemd) for reach guard: the entries of one
-// unit (`_SYSTEMD_UNIT=ssh.service`, or any of `identifiers` as SYSLOG_IDENTIFIER) from a saved
-// cursor, so a restart neither misses nor repeats an entry; without a cursor from the end.
+// Follows the systemd journal (sd-journal from libsystemd, loaded at the first open:
+// io/journal_api.hpp) for reach guard: the entries of one unit (`_SYSTEMD_UNIT=ssh.service`,
+// or any of `identifiers` as SYSLOG_IDENTIFIER) from a saved cursor, so a restart neither
+// misses nor repeats an entry; without a cursor from the end.
 // libsystemd makes its own calls (it opens the journal files and watches them with inotify): it
 // sits in io/ like curl and c-ares, its fd on the Reactor, plus a timer that looks anyway.
 //

@@ -1,12 +1,15 @@
 #include "io/nft_ctx.hpp"
 
 #include <linux/capability.h>
-#include <nftables/libnftables.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
+
+#include "io/nft_api.hpp"
 
 #include "sys/caps.hpp"
+#include "sys/shared_library.hpp"
 
 namespace reach::io {
 
@@ -22,9 +25,29 @@ std::string first_line(const char* text) {
 }  // namespace
 
 struct NftCtx::Impl {
+  std::optional<NftLibrary> lib;
   nft_ctx* nft = nullptr;
-  ~Impl() {
-    if (nft) nft_ctx_free(nft);
+  void drop() {
+    if (nft) lib->api().ctx_free(nft);
+    nft = nullptr;
+    lib.reset();
+  }
+  ~Impl() { drop(); }
+  Result<void> make() {
+    if (nft) return {};
+    if (!lib) {
+      auto l = NftLibrary::load();
+      if (!l) return tl::unexpected(l.error());
+      lib.emplace(std::move(*l));
+    }
+    const NftApi& a = lib->api();
+    nft = a.ctx_new(NFT_CTX_DEFAULT);
+    if (!nft) return fail("nft_ctx_new", "", ENOMEM);
+    if (a.buffer_output(nft) != 0 || a.buffer_error(nft) != 0) {
+      drop();
+      return fail("nft_ctx_buffer_output", "", ENOMEM);
+    }
+    return {};
   }
 };
 
@@ -33,14 +56,15 @@ NftCtx::NftCtx(NftCtx&&) noexcept = default;
 NftCtx& NftCtx::operator=(NftCtx&&) noexcept = default;
 NftCtx::~NftCtx() = default;
 
-Result<NftCtx> NftCtx::open() {
-  auto impl = std::make_unique<Impl>();
-  impl->nft = nft_ctx_new(NFT_CTX_DEFAULT);
-  if (!impl->nft) return fail("nft_ctx_new", "", ENOMEM);
-  if (nft_ctx_buffer_output(impl->nft) != 0 || nft_ctx_buffer_error(impl->nft) != 0)
-    return fail("nft_ctx_buffer_output", "", ENOMEM);
-  return NftCtx(std::move(impl));
+Result<NftCtx> NftCtx::open() { return NftCtx(std::make_unique<Impl>()); }
+
+void NftCtx::release() {
+  if (!impl_ || !impl_->lib) return;
+  impl_->drop();
+  sys::trim_heap();  // the context's freed heap, else kept resident
 }
+
+bool NftCtx::loaded() const { return impl_ && impl_->lib.has_value(); }
 
 Result<std::string> NftCtx::run(const std::string& op, const std::string& where, const std::string& cmds, bool json) {
   // Without CAP_NET_ADMIN every netlink request of nftables is refused, and libnftables 1.0.6
@@ -48,13 +72,15 @@ Result<std::string> NftCtx::run(const std::string& op, const std::string& where,
   // unprefixed stray line under a daemon's own. Said here instead, as our error.
   if (!sys::has_capability(CAP_NET_ADMIN))
     return fail(op, where, EPERM, "Operation not permitted (needs root or CAP_NET_ADMIN)");
+  if (auto m = impl_->make(); !m) return tl::unexpected(m.error());
+  const NftApi& a = impl_->lib->api();
   nft_ctx* n = impl_->nft;
-  const unsigned flags = nft_ctx_output_get_flags(n);
-  nft_ctx_output_set_flags(n, json ? (flags | NFT_CTX_OUTPUT_JSON) : (flags & ~NFT_CTX_OUTPUT_JSON));
-  const int rc = nft_run_cmd_from_buffer(n, cmds.c_str());
-  nft_ctx_output_set_flags(n, flags);
-  std::string out = nft_ctx_get_output_buffer(n);
-  std::string err = first_line(nft_ctx_get_error_buffer(n));
+  const unsigned flags = a.output_get_flags(n);
+  a.output_set_flags(n, json ? (flags | NFT_CTX_OUTPUT_JSON) : (flags & ~NFT_CTX_OUTPUT_JSON));
+  const int rc = a.run_cmd_from_buffer(n, cmds.c_str());
+  a.output_set_flags(n, flags);
+  std::string out = a.get_output_buffer(n);
+  std::string err = first_line(a.get_error_buffer(n));
   if (rc != 0) {
     int e = EIO;
     if (err.find("No such file or directory") != std::string::npos) e = ENOENT;

@@ -1,7 +1,9 @@
 #pragma once
 // One libnftables context with buffered output and errors, shared by io/nft_sets and
 // io/nft_usage_block: runs one command buffer (one netlink transaction) in the calling thread's
-// network namespace, its error a value of one line.
+// network namespace, its error a value of one line. The library (io/nft_api) and the context
+// are made at the first run() and dropped again by release(): a daemon maps libnftables only
+// while it bans.
 #include <memory>
 #include <string>
 
@@ -12,13 +14,20 @@ namespace reach::io {
 
 class NftCtx {
  public:
+  // Makes no context and loads nothing yet: that is the first run()'s.
   static Result<NftCtx> open();
   NftCtx(NftCtx&&) noexcept;
   NftCtx& operator=(NftCtx&&) noexcept;
   ~NftCtx();
   // Runs `cmds`; op and where ("inet reach") name the operation for the error (errno ENOENT or
   // EPERM when nft says so, else EIO). json: the output as libnftables JSON.
+  // Loads libnftables and makes the context when released (errors: {op "load", addr
+  // "libnftables.so.1"}, {op "nft_ctx_new"}); never without CAP_NET_ADMIN.
   Result<std::string> run(const std::string& op, const std::string& where, const std::string& cmds, bool json = false);
+  // Frees the context and drops this context's reference to the library (its pages and heap go
+  // with the last one); the next run() makes them again.
+  void release();
+  bool loaded() const;
 
  private:
   struct Impl;

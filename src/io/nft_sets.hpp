@@ -58,7 +58,8 @@ std::string set_for(const IpPrefix& p);
 
 class NftSets {
  public:
-  // A libnftables context in the calling thread's network namespace. Makes no change yet.
+  // A libnftables context in the calling thread's network namespace. Makes no change and loads
+  // nothing yet (the first call that runs nft does).
   static Result<NftSets> open(NftLayout layout = {});
   NftSets(NftSets&&) noexcept;
   NftSets& operator=(NftSets&&) noexcept;
@@ -96,6 +97,10 @@ class NftSets {
   Result<void> uninstall();
 
   const NftLayout& layout() const { return layout_; }
+
+  // Unloads libnftables until the next call (NftCtx::release): a daemon between ban batches.
+  void release() { ctx_.release(); }
+  bool loaded() const { return ctx_.loaded(); }
 
  private:
   NftSets(NftLayout layout, NftCtx ctx);

@@ -1,6 +1,7 @@
 #include "sys/shared_library.hpp"
 
 #include <dlfcn.h>
+#include <malloc.h>
 
 namespace reach::sys {
 
@@ -12,6 +13,12 @@ Result<void*> load_library(const std::string& soname) {
   }
   return h;
 }
+
+void unload_library(void* handle) {
+  if (handle) ::dlclose(handle);
+}
+
+void trim_heap() { ::malloc_trim(0); }
 
 void* library_symbol(void* handle, const char* name) { return ::dlsym(handle, name); }
 

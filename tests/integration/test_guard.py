@@ -218,6 +218,40 @@ def test_deleted_table_is_recreated_with_its_bans(lab, reach, tmp_path):
     assert stop(h, g) == 0
 
 
+def maps(pid, lib):
+    return f"/{lib}.so" in open(f"/proc/{pid}/maps").read()
+
+
+def test_libnftables_is_mapped_only_around_batches_and_libsystemd_only_for_the_journal(lab, reach, tmp_path):
+    """A guard following a file maps libsystemd never, and libnftables (~1.4 MiB of RSS with
+    libnftnl, libmnl, libjansson, libgmp) only from a batch until nft_idle after it: at start it
+    sets its table up and unloads the library; every ban still lands."""
+    h = lab.host("guard")
+    log = tmp_path / "auth.log"
+    log.touch()
+    cfg = guard_config(tmp_path, log, failures=3, ban_time="1h", extra="  nft_idle: 2s\n")
+    out = tmp_path / "guard.out"
+    g = start_guard(h, reach, cfg, out)
+    try:
+        assert h.run(["nft", "list", "set", "inet", "reach", "ban4"]).returncode == 0  # set up at start
+        assert not maps(g.pid, "libsystemd")
+        # Every 5 s the table check loads libnftables for a moment: absent is seen within a second.
+        assert wait_for(lambda: not maps(g.pid, "libnftables"), 5)
+        for n, src in enumerate(("198.18.8.9", "198.18.8.10")):
+            with open(log, "a") as f:
+                f.write(failure_lines([src], 3))
+            assert wait_for(lambda: maps(g.pid, "libnftables"), 10), f"ban {n}: never loaded"
+            assert wait_for(lambda: f"{src}/32" in banned(h), 10), out.read_text()
+            # Unloaded at the first 1 s tick nft_idle (2 s) after the batch.
+            assert wait_for(lambda: not maps(g.pid, "libnftables"), 10), f"ban {n}: still mapped"
+        lat = batches(out)
+        assert len(lat) == 2, out.read_text()
+        print(f"batch latencies after an unload (ms): {[ms for _, ms in lat]}")
+        assert not maps(g.pid, "libsystemd")
+    finally:
+        assert stop(h, g) == 0
+
+
 def test_hostile_lines_and_manual_ban_of_an_allowed_address(lab, reach, tmp_path):
     h = lab.host("guard")
     log = tmp_path / "auth.log"

@@ -209,6 +209,7 @@ def test_relay_events_in_the_journal_of_its_unit(lab, reach, tmp_path):
     gout = tmp_path / "guard.out"
     guard = start_guard(t.relay, reach, gcfg, gout, env={"REACH_GUARD_JOURNAL_DIR": str(jdir)})
     try:
+        assert "/libsystemd.so" in open(f"/proc/{guard.pid}/maps").read()  # loaded for its journal source
         ok, refused, _ = burst(t.client, ATTACKER, t.relay4, 12)
         assert refused >= 5, (ok, refused)
         assert wait_for(lambda: f'"client":"{ATTACKER}"' in t.events.read_text(), 30), t.events.read_text()

@@ -17,12 +17,14 @@ from test_relay import Topo
 
 # Libraries only other commands use: a lean image must not even map them. (guard sends webhooks
 # through libcurl; watch's probers bring net-snmp and c-ares.)
-NOT_IN_RELAY = ("libnetsnmp", "libcares", "libsqlite3", "libre2", "libsystemd")
+NOT_IN_RELAY = ("libnetsnmp", "libcares", "libsqlite3", "libre2")
 NOT_IN_GUARD = ("libnetsnmp", "libcares")
-# Loaded at their first use (io/curl_api, io/mhd_api), by reach and the images alike: mapped by
-# no daemon that has made no HTTP transfer and serves no HTTP.
-# (reach maps OpenSSL anyway, through net-snmp; the images do not.)
-LOADED_WHEN_USED = ("libcurl", "libgnutls", "libkrb5", "libmicrohttpd")
+# Loaded at their first use (io/curl_api, io/mhd_api, io/journal_api, io/nft_api), by reach and
+# the images alike: mapped by no daemon that has made no HTTP transfer, serves no HTTP, reads no
+# journal and has no ban batch under way. (reach maps OpenSSL anyway, through net-snmp; the
+# images do not.)
+LOADED_WHEN_USED = ("libcurl", "libgnutls", "libkrb5", "libmicrohttpd", "libsystemd", "libgcrypt", "libnftables",
+                    "libnftnl", "libjansson")
 
 
 @pytest.fixture

@@ -531,6 +531,37 @@ if __name__ != "__main__":
         assert own_net not in rl.ban6_64()
         assert metric(rl.metrics(), 'reach_relay_bans_total{result="allow_listed"}') >= 1
 
+    def maps_nftables(pid: int) -> bool:
+        return "/libnftables.so" in open(f"/proc/{pid}/maps").read()
+
+    def wait_until(cond, seconds: float, step: float = 0.05) -> bool:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if cond():
+                return True
+            time.sleep(step)
+        return cond()
+
+    def test_libnftables_is_mapped_only_around_ban_batches(relay_lab):
+        """The relay sets its table up at start and unloads libnftables (with libnftnl, libmnl,
+        libjansson, libgmp: ~1.4 MiB of RSS) until a ban batch; limits.nft_idle after the last
+        batch it is gone again, and the next ban still lands (issue 14's idle memory)."""
+        rl = relay_lab(limits="  limits:\n    nft_idle: 2s\n")
+        pid = rl.proc.pid
+        assert rl.relay.run(["nft", "list", "set", "inet", "reach", "ban6_64"]).returncode == 0  # set up
+        assert not maps_nftables(pid)
+        for round_ in range(2):
+            net = FLOOD_NET if round_ == 0 else "2001:db8:f1fe:1::"
+            flooder = rl.popen_client("--flood", "--relay", rl.relay6, "--net", net, "--seconds", "3",
+                                      "--inflight", "400", "--hold", "1")
+            # Seen mapped while the batch is (or was within nft_idle) under way.
+            assert wait_until(lambda: maps_nftables(pid), 10), f"round {round_}: never loaded"
+            flooder.communicate(timeout=30)
+            assert wait_until(lambda: net in rl.ban6_64(), 5, 0.1), rl.events()[-5:]
+            # Unloaded nft_idle (2 s) after the last batch, at the next 100 ms tick.
+            assert wait_until(lambda: not maps_nftables(pid), 10), f"round {round_}: still mapped"
+        assert "reach_relay_blackhole_ready 1" in rl.metrics()
+
     def test_established_first_when_the_connection_cap_is_reached(relay_lab):
         cap = 12
         rl = relay_lab(limits=f"  limits:\n    max_conns: {cap}\n    ban: off\n    blackhole: false\n",

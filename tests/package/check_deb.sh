@@ -23,7 +23,7 @@ field() { sed -n "s/^ $1: //p" "$work/info"; }
 [ "$(field Version)" = "$version" ] || fail "Version: $(field Version), want $version"
 [ "$(field Section)" = net ] || fail "Section: $(field Section)"
 depends=$(field Depends)
-for dep in libcap2-bin libc6 libcurl4 libssl3 libcap2 libc-ares2 libmicrohttpd12; do
+for dep in libcap2-bin libc6 libcurl4 libssl3 libcap2 libc-ares2 libmicrohttpd12 libnftables1 libsystemd0; do
   grep -Eq "(^|, )$dep( |,|$)" <<<"$depends" || fail "Depends lacks $dep: $depends"
 done
 

@@ -43,6 +43,7 @@ TEST(GuardConfig, TheIssueExampleParsesAsWritten) {
   EXPECT_EQ(c->allow_lines, std::vector<int>{5});
   EXPECT_TRUE(c->allow_ssh_client);
   EXPECT_EQ(c->max_line, 8192u);
+  EXPECT_EQ(c->nft_idle, 30 * kNsPerSec);
 }
 
 TEST(GuardConfig, JournalSourcesUserRulesNotifiersAndEscalation) {
@@ -65,6 +66,7 @@ guard:
   allow_ssh_client: false
   state: /var/lib/reach/guard.bans
   max_line: 4KiB
+  nft_idle: 0s
   notify: [hook]
   rules:
     myapp:
@@ -98,6 +100,7 @@ notifiers:
   EXPECT_FALSE(c->allow_ssh_client);
   EXPECT_EQ(c->state, "/var/lib/reach/guard.bans");
   EXPECT_EQ(c->max_line, 4096u);
+  EXPECT_EQ(c->nft_idle, 0);
   EXPECT_EQ(c->notify, std::vector<std::string>{"hook"});
   ASSERT_EQ(c->notifiers.size(), 1u);
   const GuardRuleDef* r = c->find_rule("myapp");
@@ -105,7 +108,7 @@ notifiers:
   EXPECT_EQ(r->programs, std::vector<std::string>{"myapp"});
   EXPECT_EQ(r->weight, 2);
   ASSERT_EQ(r->patterns.size(), 2u);
-  EXPECT_EQ(r->pattern_lines, (std::vector<int>{26, 27}));
+  EXPECT_EQ(r->pattern_lines, (std::vector<int>{27, 28}));
   EXPECT_EQ(r->ignore.size(), 1u);
 }
 

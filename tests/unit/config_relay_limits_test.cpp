@@ -16,6 +16,7 @@ TEST(RelayLimitsConfig, DefaultsWithoutTheSection) {
   EXPECT_EQ(c->v6_wide.len, 48);
   EXPECT_EQ(c->max_conns, 10000u);
   EXPECT_TRUE(c->blackhole);
+  EXPECT_EQ(c->nft_idle, 30 * kNsPerSec);
   EXPECT_EQ(c->ban_after, 50u);
 }
 
@@ -30,6 +31,7 @@ TEST(RelayLimitsConfig, EveryKey) {
     max_prefixes: 2000
     ban: { after: 9, window: 3s, time: 2m }
     blackhole: false
+    nft_idle: 2s
     allow: [ "198.18.0.0/24", "2001:db8::1" ]
 )",
                               "f.yaml");
@@ -48,6 +50,7 @@ TEST(RelayLimitsConfig, EveryKey) {
   EXPECT_EQ(c->ban_window, 3 * kNsPerSec);
   EXPECT_EQ(c->ban_time, 120 * kNsPerSec);
   EXPECT_FALSE(c->blackhole);
+  EXPECT_EQ(c->nft_idle, 2 * kNsPerSec);
   ASSERT_EQ(c->allow.size(), 2u);
   EXPECT_EQ(c->allow[1].to_string(), "2001:db8::1/128");
   auto off = parse_relay_limits("relay:\n  limits:\n    ban: off\n", "f.yaml");
@@ -67,6 +70,7 @@ TEST(RelayLimitsConfig, ErrorsNameLineAndPath) {
       {"relay:\n  limits:\n    bans: 3\n", "f.yaml:3: relay.limits"},
       {"relay:\n  limits:\n    ban: { time: 0s }\n", "f.yaml:3: relay.limits.ban.time"},
       {"relay:\n  limits:\n    ipv6_wide: on\n", "relay.limits.ipv6_wide: is a map"},
+      {"relay:\n  limits:\n    nft_idle: 2d\n", "f.yaml:3: relay.limits.nft_idle"},
   };
   for (const auto& c : cases) {
     auto r = parse_relay_limits(c.yaml, "f.yaml");

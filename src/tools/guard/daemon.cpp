@@ -133,6 +133,7 @@ class Daemon {
   std::uint64_t unbans_ = 0, refused_ = 0, nft_errors_ = 0, batches_ = 0, recreated_ = 0;
   std::uint64_t reloads_ = 0, reload_failures_ = 0;
   double last_latency_ = 0, max_latency_ = 0;
+  TimeNs last_batch_ = 0;  // libnftables is unloaded cfg.nft_idle after the last batch
 };
 
 Result<void> Daemon::start() {
@@ -176,6 +177,7 @@ Result<void> Daemon::start() {
     std::vector<io::Ban> again;
     for (const auto& b : restored) again.push_back({b.prefix, b.until - now});
     if (!again.empty() && insert(again, "restore")) log(fmt::format("{} saved bans re-applied", again.size()));
+    nft_->release();  // libnftables is loaded again by the first batch (io/nft_ctx.hpp)
     if (auto p = store_->prune(now + s_.wall_offset); !p) error(p.error().message());
     if (s_.cfg.db && !s_.cfg.notify.empty()) {
       store::Options so;
@@ -313,6 +315,7 @@ void Daemon::schedule_flush() {
 }
 
 bool Daemon::insert(const std::vector<io::Ban>& bans, const char* what) {
+  last_batch_ = loop_.now();
   auto r = nft_->add(bans);
   if (!r) {
     // Someone deleted our table or a set: recreate it, say so, and try once more.
@@ -477,6 +480,8 @@ void Daemon::tick() {
       if (!drop.empty()) (void)nft_->remove(drop);
     }
   }
+  // The table checks above load libnftables for a moment; only a batch keeps it for nft_idle.
+  if (nft_->loaded() && now - last_batch_ >= s_.cfg.nft_idle) nft_->release();
   save(std::move(u));
 }
 

@@ -72,6 +72,7 @@ std::unique_ptr<Defence> Defence::create(DefenceConfig config, BanSink sink) {
       ready = sets->ensure();
     }
     if (ready) {
+      sets->release();  // loaded again by the first ban batch (io/nft_ctx.hpp)
       d->nft_ = std::make_unique<io::NftSets>(std::move(*sets));
       io::NftSets* n = d->nft_.get();
       d->sink_ = [n](std::span<const io::Ban> bans) { return n->add(bans); };
@@ -249,7 +250,10 @@ Result<void> Defence::tick(TimeNs now) {
     event(e.dump());
     if (kernel && pending_.size() < kMaxPending) pending_.push_back({p, config_.limits.ban_time});
   }
+  // libnftables leaves the address space once no batch ran for limits.nft_idle.
+  if (nft_ && pending_.empty() && nft_->loaded() && now - last_batch_ >= config_.limits.nft_idle) nft_->release();
   if (pending_.empty() || !sink_) return {};
+  last_batch_ = now;
   auto r = sink_(pending_);
   if (!r && nft_) {
     // The table deleted from outside (`reach guard --uninstall`, `nft flush ruleset` when

@@ -17,7 +17,8 @@
 //                          under the client after a handover, else the socket's peer)
 //   buffers grow/shrink -> defence.set_memory_in_use(bytes)
 //   a Reactor timer     -> every defence.flush_interval(): defence.tick(now) (pushes pending
-//                          black-hole bans to nftables in one batch, evicts idle prefixes)
+//                          black-hole bans to nftables in one batch, evicts idle prefixes,
+//                          unloads libnftables limits.nft_idle after the last batch)
 //   /metrics            -> defence.metric_families() (rendered with the relay's own families)
 //   NDJSON events       -> defence.take_events()
 //   the start line      -> defence.syn_cookies().text(), defence.blackhole_status()
@@ -85,7 +86,8 @@ struct DefenceCounters {
 
 class Defence {
  public:
-  // With config.limits.blackhole, opens libnftables and ensures the table, unless a sink is given
+  // With config.limits.blackhole, loads libnftables, ensures the table and unloads it again until
+  // the first ban batch, unless a sink is given
   // (tests). When that fails (no CAP_NET_ADMIN, no nf_tables) the relay still runs: bans are
   // then kept locally only (admit says banned) and blackhole_status() says why. Reads
   // net.ipv4.tcp_syncookies once.
@@ -157,6 +159,7 @@ class Defence {
   SynCookies syn_cookies_;
   std::string blackhole_status_;
   TimeNs last_evict_ = 0;
+  TimeNs last_batch_ = 0;  // of the last ban batch: libnftables is released limits.nft_idle after
   bool sink_failing_ = false;
   TimeNs last_ban_error_event_ = 0;  // a failing sink is said once per kBanErrorEvery, not per tick
   std::string last_ban_error_;
