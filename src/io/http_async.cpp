@@ -108,6 +108,11 @@ struct HttpAsync::Impl {
   }
 };
 
+Result<void> load_http_library() {
+  if (auto api = detail::load_curl(); !api) return tl::unexpected(api.error());
+  return {};
+}
+
 HttpAsync::HttpAsync(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpAsync::~HttpAsync() = default;
 

@@ -16,6 +16,12 @@
 
 namespace reach::io {
 
+// Loads libcurl now; it is otherwise loaded at the first transfer. A daemon whose config needs
+// HTTP calls it at start, so that a missing library fails the start (exit 2) instead of reporting
+// every HTTP target down or keeping every notification undelivered. Error as the load's:
+// {op "load", addr "libcurl.so.4", 0, why}.
+Result<void> load_http_library();
+
 class HttpAsync {
  public:
   static Result<std::unique_ptr<HttpAsync>> create(Reactor& reactor);

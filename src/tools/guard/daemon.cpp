@@ -138,6 +138,9 @@ class Daemon {
 
 Result<void> Daemon::start() {
   const bool dry = o_.dry_run;
+  // Before anything is written: a notifier that could never send fails the start.
+  if (!dry && s_.cfg.db && !s_.cfg.notify.empty())
+    if (auto l = notify::load_notifier_libraries(s_.cfg.notifiers); !l) return tl::unexpected(l.error());
   // The state: read-only in a dry run (and only when it exists), so it writes nothing anywhere.
   std::map<std::string, std::string> positions;
   std::vector<store::GuardBanRow> rows;

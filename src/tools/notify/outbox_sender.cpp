@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <utility>
+#include <variant>
 
 #include "io/http_client.hpp"
 #include "sys/clock.hpp"
@@ -194,6 +196,13 @@ void OutboxSender::deliver(const store::OutboxItem& item) {
     });
     return;
   }
+}
+
+Result<void> load_notifier_libraries(const std::vector<config::Notifier>& notifiers) {
+  const bool curl = std::any_of(notifiers.begin(), notifiers.end(), [](const config::Notifier& n) {
+    return std::holds_alternative<config::WebhookNotifier>(n.kind) || std::holds_alternative<config::EmailNotifier>(n.kind);
+  });
+  return curl ? io::load_http_library() : Result<void>{};
 }
 
 }  // namespace reach::tools::notify

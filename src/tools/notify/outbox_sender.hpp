@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/watch_config.hpp"
 #include "io/http_async.hpp"
@@ -22,6 +23,10 @@
 #include "store/writer.hpp"
 
 namespace reach::tools::notify {
+
+// Loads libcurl at a daemon's start when one of `notifiers` sends through it (webhook, email):
+// see io::load_http_library.
+Result<void> load_notifier_libraries(const std::vector<config::Notifier>& notifiers);
 
 class OutboxSender {
  public:

@@ -84,6 +84,10 @@ int daemon(const config::UsageConfig& cfg, std::ostream& out, std::ostream& err)
   auto error = [&err](const std::string& line) { err << "reach usage: " << line << '\n' << std::flush; };
   std::unique_ptr<notify::OutboxSender> sender;
   if (outbox) {
+    if (auto l = notify::load_notifier_libraries(cfg.notifiers); !l) {
+      err << "reach usage: " << l.error().message() << '\n';
+      return 2;
+    }
     notify::OutboxSender::Hooks h;
     h.find = [&cfg](std::string_view name) -> const config::Notifier* {
       for (const auto& n : cfg.notifiers)

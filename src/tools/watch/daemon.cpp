@@ -211,6 +211,8 @@ Result<void> Daemon::start() {
   // SYN rounds read ICMP errors about their SYNs on the raw ICMP socket.
   const bool any_syn = any(model::WatchProbe::syn);
   if (any(model::WatchProbe::icmp) || any_syn || !opts_.config_path.empty()) probers_->open_icmp_sockets();
+  if (any(model::WatchProbe::http))
+    if (auto h = io::load_http_library(); !h) return h;
   if (opts_.config.db) {
     store::Options so;
     so.path = *opts_.config.db;
@@ -225,6 +227,7 @@ Result<void> Daemon::start() {
     auto w = store::Writer::open(so);
     if (!w) return tl::unexpected(w.error());
     writer_ = std::move(*w);
+    if (auto l = notify::load_notifier_libraries(opts_.config.notifiers); !l) return l;
     notify::OutboxSender::Hooks hooks;
     hooks.find = [this](std::string_view name) { return opts_.config.find_notifier(name); };
     hooks.password = [this](std::string_view name) {
