@@ -71,7 +71,7 @@ Result<std::string> NftCtx::run(const std::string& op, const std::string& where,
   // then writes "(you must be root)" to the process's stderr itself, past its error buffer: an
   // unprefixed stray line under a daemon's own. Said here instead, as our error.
   if (!sys::has_capability(CAP_NET_ADMIN))
-    return fail(op, where, EPERM, "Operation not permitted (needs root or CAP_NET_ADMIN)");
+    return fail(op, where, EPERM, "needs root or CAP_NET_ADMIN");
   if (auto m = impl_->make(); !m) return tl::unexpected(m.error());
   const NftApi& a = impl_->lib->api();
   nft_ctx* n = impl_->nft;

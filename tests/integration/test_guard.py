@@ -218,6 +218,31 @@ def test_deleted_table_is_recreated_with_its_bans(lab, reach, tmp_path):
     assert stop(h, g) == 0
 
 
+def test_a_ban_after_the_table_was_deleted_brings_the_earlier_bans_back(lab, reach, tmp_path):
+    """The table deleted from outside, then a new ban before guard's 5 s table check: the batch
+    that found the table gone made it again with the new ban alone, and the earlier bans stayed
+    out of the kernel until a restart (the check then found a table). Now the batch brings every
+    active ban back with it."""
+    h = lab.host("guard")
+    log = tmp_path / "auth.log"
+    log.touch()
+    cfg = guard_config(tmp_path, log, failures=3, ban_time="1h")
+    out = tmp_path / "guard.out"
+    g = start_guard(h, reach, cfg, out)
+    with open(log, "a") as f:
+        f.write(failure_lines(["198.18.9.10"], 3))
+    assert wait_for(lambda: "198.18.9.10/32" in banned(h), 10)
+    h.run(["nft", "delete", "table", "inet", "reach"])
+    with open(log, "a") as f:
+        f.write(failure_lines(["198.18.9.11"], 3, first_pid=7000))
+    assert wait_for(lambda: {"198.18.9.10/32", "198.18.9.11/32"} <= banned(h), 12), out.read_text()
+    # Said by the batch (or, if the 5 s check came first, by the check): never the earlier ban lost.
+    said = out.read_text()
+    assert ("made again, inserting this batch with the 1 other active ban" in said
+            or "is gone (deleted from outside)" in said), said
+    assert stop(h, g) == 0
+
+
 def maps(pid, lib):
     return f"/{lib}.so" in open(f"/proc/{pid}/maps").read()
 

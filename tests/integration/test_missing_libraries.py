@@ -12,20 +12,25 @@ import subprocess
 
 import pytest
 
-from guard_lab import guard_config
+from guard_lab import banned, guard_config, start_guard, stop, wait_for
+from test_guard import failure_lines
 
 
-@pytest.fixture
-def broken(tmp_path):
-    """Environment in which libcurl.so.4 and libmicrohttpd.so.12 cannot be loaded."""
+def unloadable(tmp_path, *sonames) -> dict:
+    """The environment in which `sonames` cannot be loaded."""
     d = tmp_path / "broken-libs"
-    d.mkdir()
-    for name in ("libcurl.so.4", "libmicrohttpd.so.12"):
+    d.mkdir(exist_ok=True)
+    for name in sonames:
         (d / name).write_bytes(b"")
     env = dict(os.environ)
     env["LD_LIBRARY_PATH"] = str(d)
     env.pop("SSH_CONNECTION", None)
     return env
+
+
+@pytest.fixture
+def broken(tmp_path):
+    return unloadable(tmp_path, "libcurl.so.4", "libmicrohttpd.so.12")
 
 
 def refused(r: subprocess.CompletedProcess, prefix: str, soname: str):
@@ -59,3 +64,26 @@ def test_relay_with_metrics_refuses_to_start(lab, reach, broken):
     args = [str(reach), "relay", "127.0.0.1:18080", "--to", "127.0.0.1:18081", "--no-blackhole",
             "--metrics", "127.0.0.1:19100"]
     refused(h.run(args, check=False, timeout=60, env=broken), "reach relay", "libmicrohttpd.so.12")
+
+
+def test_an_unban_that_cannot_reach_the_kernel_is_an_error_and_changes_nothing(lab, reach, tmp_path):
+    """`reach guard --unban` without libnftables (or without CAP_NET_ADMIN) said the error, then
+    `unbanned ADDR`, exit 0, and dropped the saved ban: --list and check called the source clean
+    while the kernel went on dropping it for the rest of its hour."""
+    h = lab.host("u")
+    log = tmp_path / "auth.log"
+    log.touch()
+    cfg = guard_config(tmp_path, log, failures=3, ban_time="1h")
+    out = tmp_path / "guard.out"
+    g = start_guard(h, reach, cfg, out)
+    with open(log, "a") as f:
+        f.write(failure_lines(["198.18.77.1"], 3))
+    assert wait_for(lambda: "198.18.77.1/32" in banned(h), 10), out.read_text()
+    assert stop(h, g) == 0
+    r = h.run([str(reach), "guard", "--config", str(cfg), "--unban", "198.18.77.1"], check=False, timeout=60,
+              env=unloadable(tmp_path, "libnftables.so.1"))
+    refused(r, "reach guard", "libnftables.so.1")
+    assert r.stdout == "", r.stdout
+    assert "198.18.77.1/32" in banned(h)
+    lst = h.run([str(reach), "guard", "--config", str(cfg), "--list"], check=False, timeout=60)
+    assert lst.returncode == 0 and "198.18.77.1/32" in lst.stdout, lst

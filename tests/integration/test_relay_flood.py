@@ -499,17 +499,26 @@ if __name__ != "__main__":
 
     def test_a_deleted_table_is_made_again_and_the_hosts_own_prefix_never_goes_to_the_kernel(relay_lab):
         """`reach guard --uninstall` or `nft flush ruleset` (a restart of nftables) deleted the table
-        under a running relay: its next ban makes it again. A flood from a /64 that holds one of
+        under a running relay: its next ban makes it again, with every earlier ban the deleted sets
+        held (it used to come back with the new ban alone). A flood from a /64 that holds one of
         the relay host's own addresses is refused by the relay but never cut off in the kernel."""
         rl = relay_lab()
-        rl.relay.run(["nft", "delete", "table", "inet", "reach"])
-        flooder = rl.popen_client("--flood", "--relay", rl.relay6, "--net", FLOOD_NET, "--seconds", "3",
-                                  "--inflight", "400", "--hold", "1")
-        flooder.communicate(timeout=30)
-        deadline = time.monotonic() + 5
-        while "2001:db8:f1ff:1::" not in rl.ban6_64() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert "2001:db8:f1ff:1::" in rl.ban6_64(), rl.events()[-5:]
+        earlier, later = FLOOD_NET, "2001:db8:f1fd:1::"
+        for net in (earlier, later):
+            if net == later:
+                rl.relay.run(["nft", "delete", "table", "inet", "reach"])
+            flooder = rl.popen_client("--flood", "--relay", rl.relay6, "--net", net, "--seconds", "3",
+                                      "--inflight", "400", "--hold", "1")
+            flooder.communicate(timeout=30)
+            deadline = time.monotonic() + 5
+            while net not in rl.ban6_64() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert net in rl.ban6_64(), rl.events()[-5:]
+        assert earlier in rl.ban6_64(), rl.events()[-5:]
+        back = [e for e in rl.events() if e.get("type") == "relay_ban_recovered"]
+        assert back and back[-1]["restored"] >= 1 and "made again" in back[-1]["message"], back
+        ban = next(e for e in rl.events() if e.get("type") == "relay_ban" and e["prefix"] == later + "/64")
+        assert ban["message"].startswith(f"ban {later}/64 for ") and ban["message"].endswith("(kernel)"), ban
         assert "reach_relay_blackhole_ready 1" in rl.metrics()
         # The host's own address in the next /64, known from the next reload.
         own_net = "2001:db8:f1ff:2::"

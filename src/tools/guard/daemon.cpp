@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "format/guard_json.hpp"
@@ -134,6 +135,11 @@ class Daemon {
   std::uint64_t reloads_ = 0, reload_failures_ = 0;
   double last_latency_ = 0, max_latency_ = 0;
   TimeNs last_batch_ = 0;  // libnftables is unloaded cfg.nft_idle after the last batch
+  // A failure that repeats at every retry (a foreign table in the way) is said once and then
+  // every kNftErrorEvery, not every second: each line with when it was last said.
+  static constexpr TimeNs kNftErrorEvery = 10 * kNsPerSec;
+  std::map<std::string, TimeNs> nft_errors_said_;
+  void nft_error(const std::string& line);
 };
 
 Result<void> Daemon::start() {
@@ -321,18 +327,27 @@ bool Daemon::insert(const std::vector<io::Ban>& bans, const char* what) {
   last_batch_ = loop_.now();
   auto r = nft_->add(bans);
   if (!r) {
-    // Someone deleted our table or a set: recreate it, say so, and try once more.
+    // Someone deleted our table or a set: make it again and insert this batch with every active
+    // ban, which the deleted sets held (the 5 s check_table() may not have seen it gone yet).
     ++nft_errors_;
-    error(fmt::format("nftables {}: {}: recreating table inet {} and trying again", what, r.error().message(), o_.table));
     if (auto e = nft_->ensure(); !e) {
-      error("nftables: " + e.error().message() + " (the bans are tried again every second)");
+      nft_error("nftables: " + e.error().message() + " (the bans are tried again every second)");
       retry_.insert(retry_.end(), bans.begin(), bans.end());
       return false;
     }
     ++recreated_;
-    r = nft_->add(bans);
+    const TimeNs now = loop_.now();
+    std::vector<io::Ban> all = bans;
+    std::set<IpPrefix> batch;
+    for (const io::Ban& b : bans) batch.insert(b.prefix);
+    for (const auto& b : decider_.active_bans(now))
+      if (!batch.count(b.prefix)) all.push_back({b.prefix, b.until - now});
+    nft_error(fmt::format("nftables {}: {}: table inet {} made again, inserting this batch with the {} other active ban{}",
+                          what, r.error().message(), o_.table, all.size() - bans.size(),
+                          all.size() - bans.size() == 1 ? "" : "s"));
+    r = nft_->add(all);
     if (!r) {
-      error("nftables: " + r.error().message() + " (the bans are tried again every second)");
+      nft_error("nftables: " + r.error().message() + " (the bans are tried again every second)");
       retry_.insert(retry_.end(), bans.begin(), bans.end());
       return false;
     }
@@ -439,16 +454,25 @@ void Daemon::take_requests() {
   }
 }
 
+void Daemon::nft_error(const std::string& line) {
+  const TimeNs now = loop_.now();
+  if (nft_errors_said_.size() > 16) nft_errors_said_.clear();  // a few distinct lines at a time
+  auto [it, fresh] = nft_errors_said_.try_emplace(line, now);
+  if (!fresh && now - it->second < kNftErrorEvery) return;
+  it->second = now;
+  error(line);
+}
+
 void Daemon::check_table() {
   auto there = nft_->installed();
-  if (!there) return error("nftables: " + there.error().message());
+  if (!there) return nft_error("nftables: " + there.error().message());
   if (*there) return;
   const TimeNs now = loop_.now();
   std::vector<io::Ban> all;
   for (const auto& b : decider_.active_bans(now)) all.push_back({b.prefix, b.until - now});
-  error(fmt::format("table inet {} is gone (deleted from outside): recreating it and inserting the {} active bans again",
-                    o_.table, all.size()));
-  if (auto e = nft_->ensure(); !e) return error("nftables: " + e.error().message());
+  nft_error(fmt::format("table inet {} is gone (deleted from outside): recreating it and inserting the {} active ban{} again",
+                        o_.table, all.size(), all.size() == 1 ? "" : "s"));
+  if (auto e = nft_->ensure(); !e) return nft_error("nftables: " + e.error().message());
   ++recreated_;
   if (!all.empty()) insert(all, "re-insert");
 }
@@ -471,7 +495,8 @@ void Daemon::tick() {
   if (!retry_.empty()) {
     std::vector<io::Ban> again = std::move(retry_);
     retry_.clear();
-    if (insert(again, "retry")) log(fmt::format("{} bans inserted after a failed batch", again.size()));
+    if (insert(again, "retry"))
+      log(fmt::format("{} ban{} inserted after a failed batch", again.size(), again.size() == 1 ? "" : "s"));
   }
   if (ticks_ % 5 == 0) check_table();
   if (ticks_ % 30 == 0) {

@@ -228,20 +228,18 @@ int unban(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream
   io::NftLayout layout;
   layout.table = o.table;
   std::size_t removed = 0;
-  if (auto nft = io::NftSets::open(layout)) {
-    // Only what the kernel holds counts as removed (no table: nothing).
-    std::vector<IpPrefix> held;
-    if (auto l = nft->list()) {
-      for (const IpPrefix& p : prefixes)
-        if (std::any_of(l->begin(), l->end(), [&](const io::BanEntry& e) { return e.prefix == p; })) held.push_back(p);
-      if (auto r = nft->remove(held)) removed = *r;
-      else err << "reach guard: " << r.error().message() << '\n';
-    } else {
-      err << "reach guard: " << l.error().message() << '\n';
-    }
-  } else {
-    err << "reach guard: " << nft.error().message() << '\n';
-  }
+  // The kernel first: an unban that cannot reach it (no CAP_NET_ADMIN, libnftables missing) is an
+  // error, and the state is left as it was, so that --list and check do not call a source clean
+  // that the kernel still drops.
+  auto nft = io::NftSets::open(layout);
+  if (!nft) return (err << "reach guard: " << nft.error().message() << '\n'), 2;
+  auto l = nft->list();  // only what the kernel holds counts as removed (no table: nothing)
+  if (!l) return (err << "reach guard: " << l.error().message() << '\n'), 2;
+  std::vector<IpPrefix> held;
+  for (const IpPrefix& p : prefixes)
+    if (std::any_of(l->begin(), l->end(), [&](const io::BanEntry& e) { return e.prefix == p; })) held.push_back(p);
+  if (auto r = nft->remove(held)) removed = *r;
+  else return (err << "reach guard: " << r.error().message() << '\n'), 2;
   if ((*st)->exists()) {
     store::GuardUpdate u;
     u.removed = gone;

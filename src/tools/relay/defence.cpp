@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <set>
+
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "sys/own_addresses.hpp"
@@ -242,40 +245,72 @@ Result<void> Defence::tick(TimeNs now) {
   for (const IpPrefix& p : limits_.take_new_bans()) {
     const bool kernel = sink_ && !io::ban_refused(p, config_.upstreams);
     if (sink_ && !kernel) ++counters_.bans_allowed;
+    const std::int64_t ban_s = config_.limits.ban_time / kNsPerSec;
     nlohmann::json e = {{"type", "relay_ban"},
                         {"version", 1},
                         {"prefix", p.to_string()},
-                        {"ban_s", config_.limits.ban_time / kNsPerSec},
-                        {"kernel", kernel}};
+                        {"ban_s", ban_s},
+                        {"kernel", kernel},
+                        {"message", fmt::format("ban {} for {}s ({})", p.to_string(), ban_s,
+                                                kernel ? "kernel" : sink_ ? "relay only: allow-listed upstream" : "relay only")}};
     event(e.dump());
     if (kernel && pending_.size() < kMaxPending) pending_.push_back({p, config_.limits.ban_time});
   }
   // libnftables leaves the address space once no batch ran for limits.nft_idle.
   if (nft_ && pending_.empty() && nft_->loaded() && now - last_batch_ >= config_.limits.nft_idle) nft_->release();
+  if (now - last_prune_ >= 60 * kNsPerSec) {
+    std::erase_if(in_kernel_, [now](const auto& b) { return b.second <= now; });
+    last_prune_ = now;
+  }
   if (pending_.empty() || !sink_) return {};
   last_batch_ = now;
   auto r = sink_(pending_);
+  std::size_t restored = 0;
+  bool remade = false;
   if (!r && nft_) {
     // The table deleted from outside (`reach guard --uninstall`, `nft flush ruleset` when
-    // nftables restarts): make it again, as guard does, and retry the batch once.
-    if (auto again = nft_->ensure(); again) r = sink_(pending_);
+    // nftables restarts): make it again, as guard does, and insert this batch with every ban the
+    // deleted sets held. A table that cannot be made says why (a foreign one in the way), not
+    // the add's "No such file or directory".
+    if (auto made = nft_->ensure(); !made) {
+      r = tl::unexpected(made.error());
+    } else {
+      std::vector<io::Ban> all = pending_;
+      std::set<IpPrefix> batch;
+      for (const io::Ban& b : pending_) batch.insert(b.prefix);
+      for (const auto& [p, until] : in_kernel_)
+        if (until > now && !batch.count(p)) all.push_back({p, until - now});
+      restored = all.size() - pending_.size();
+      r = sink_(all);
+      remade = r.has_value();
+      if (remade) {
+        nlohmann::json e = {{"type", "relay_ban_recovered"}, {"version", 1}, {"restored", restored},
+                            {"message", fmt::format("table inet {} made again (deleted from outside): {} earlier "
+                                                    "ban{} inserted again", nft_->layout().table, restored,
+                                                    restored == 1 ? "" : "s")}};
+        event(e.dump());
+      }
+    }
   }
   if (!r) {
     ++counters_.ban_errors;
     sink_failing_ = true;
     const std::string msg = r.error().message();
     if (msg != last_ban_error_ || now - last_ban_error_event_ >= kBanErrorEvery) {
-      nlohmann::json e = {{"type", "relay_ban_error"}, {"version", 1}, {"error", msg}, {"pending", pending_.size()}};
+      nlohmann::json e = {{"type", "relay_ban_error"}, {"version", 1}, {"error", msg}, {"pending", pending_.size()},
+                          {"message", fmt::format("bans not in the kernel: {} ({} waiting)", msg, pending_.size())}};
       event(e.dump());
       last_ban_error_ = msg;
       last_ban_error_event_ = now;
     }
     return tl::unexpected(r.error());
   }
-  if (sink_failing_) {
+  if (sink_failing_ && !remade) {
     nlohmann::json e = {{"type", "relay_ban_recovered"}, {"version", 1}, {"message", "bans reach the kernel again"}};
     event(e.dump());
   }
+  for (const io::Ban& b : pending_)
+    if (in_kernel_.size() < kMaxPending || in_kernel_.count(b.prefix)) in_kernel_[b.prefix] = now + b.timeout;
   sink_failing_ = false;
   last_ban_error_.clear();
   ++counters_.ban_batches;

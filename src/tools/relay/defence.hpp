@@ -153,6 +153,10 @@ class Defence {
   BanSink sink_;
   std::unique_ptr<io::NftSets> nft_;
   std::vector<io::Ban> pending_;
+  // The bans in the kernel's sets and until when: a table deleted from outside comes back with
+  // empty sets, and they go in again with the batch that finds it gone. At most kMaxPending.
+  std::map<IpPrefix, TimeNs> in_kernel_;
+  TimeNs last_prune_ = 0;
   DefenceCounters counters_;
   std::vector<std::string> events_;
   std::uint64_t events_dropped_ = 0;
