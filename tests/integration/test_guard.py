@@ -201,16 +201,27 @@ def test_restart_reapplies_bans_list_check_unban(lab, reach, tmp_path):
     assert stop(h, g) == 0
 
 
+class Banning:
+    """A guard (threshold 3, bans of 1 h) in its own namespace that has banned `source`."""
+
+    def __init__(self, lab, reach, tmp_path, source: str, host: str = "guard"):
+        self.h = lab.host(host)
+        self.log = tmp_path / "auth.log"
+        self.log.touch()
+        self.cfg = guard_config(tmp_path, self.log, failures=3, ban_time="1h")
+        self.out = tmp_path / "guard.out"
+        self.g = start_guard(self.h, reach, self.cfg, self.out)
+        self.fail(source)
+        assert wait_for(lambda: f"{source}/32" in banned(self.h), 10), self.out.read_text()
+
+    def fail(self, source: str, first_pid: int = 1000):
+        with open(self.log, "a") as f:
+            f.write(failure_lines([source], 3, first_pid=first_pid))
+
+
 def test_deleted_table_is_recreated_with_its_bans(lab, reach, tmp_path):
-    h = lab.host("guard")
-    log = tmp_path / "auth.log"
-    log.touch()
-    cfg = guard_config(tmp_path, log, failures=3, ban_time="1h")
-    out = tmp_path / "guard.out"
-    g = start_guard(h, reach, cfg, out)
-    with open(log, "a") as f:
-        f.write(failure_lines(["198.18.8.8"], 3))
-    assert wait_for(lambda: "198.18.8.8/32" in banned(h), 10)
+    b = Banning(lab, reach, tmp_path, "198.18.8.8")
+    h, g, out = b.h, b.g, b.out
     h.run(["nft", "delete", "table", "inet", "reach"])
     assert wait_for(lambda: "198.18.8.8/32" in banned(h), 15), out.read_text()
     assert "is gone (deleted from outside)" in out.read_text()
@@ -223,18 +234,10 @@ def test_a_ban_after_the_table_was_deleted_brings_the_earlier_bans_back(lab, rea
     that found the table gone made it again with the new ban alone, and the earlier bans stayed
     out of the kernel until a restart (the check then found a table). Now the batch brings every
     active ban back with it."""
-    h = lab.host("guard")
-    log = tmp_path / "auth.log"
-    log.touch()
-    cfg = guard_config(tmp_path, log, failures=3, ban_time="1h")
-    out = tmp_path / "guard.out"
-    g = start_guard(h, reach, cfg, out)
-    with open(log, "a") as f:
-        f.write(failure_lines(["198.18.9.10"], 3))
-    assert wait_for(lambda: "198.18.9.10/32" in banned(h), 10)
+    b = Banning(lab, reach, tmp_path, "198.18.9.10")
+    h, g, out = b.h, b.g, b.out
     h.run(["nft", "delete", "table", "inet", "reach"])
-    with open(log, "a") as f:
-        f.write(failure_lines(["198.18.9.11"], 3, first_pid=7000))
+    b.fail("198.18.9.11", first_pid=7000)
     assert wait_for(lambda: {"198.18.9.10/32", "198.18.9.11/32"} <= banned(h), 12), out.read_text()
     # Said by the batch (or, if the 5 s check came first, by the check): never the earlier ban lost.
     said = out.read_text()

@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from guard_lab import banned, guard_config, start_guard, stop, wait_for
-from test_guard import failure_lines
+from guard_lab import banned, guard_config, stop
+from test_guard import Banning
 
 
 def unloadable(tmp_path, *sonames) -> dict:
@@ -70,16 +70,9 @@ def test_an_unban_that_cannot_reach_the_kernel_is_an_error_and_changes_nothing(l
     """`reach guard --unban` without libnftables (or without CAP_NET_ADMIN) said the error, then
     `unbanned ADDR`, exit 0, and dropped the saved ban: --list and check called the source clean
     while the kernel went on dropping it for the rest of its hour."""
-    h = lab.host("u")
-    log = tmp_path / "auth.log"
-    log.touch()
-    cfg = guard_config(tmp_path, log, failures=3, ban_time="1h")
-    out = tmp_path / "guard.out"
-    g = start_guard(h, reach, cfg, out)
-    with open(log, "a") as f:
-        f.write(failure_lines(["198.18.77.1"], 3))
-    assert wait_for(lambda: "198.18.77.1/32" in banned(h), 10), out.read_text()
-    assert stop(h, g) == 0
+    b = Banning(lab, reach, tmp_path, "198.18.77.1")
+    h, cfg = b.h, b.cfg
+    assert stop(h, b.g) == 0
     r = h.run([str(reach), "guard", "--config", str(cfg), "--unban", "198.18.77.1"], check=False, timeout=60,
               env=unloadable(tmp_path, "libnftables.so.1"))
     refused(r, "reach guard", "libnftables.so.1")
