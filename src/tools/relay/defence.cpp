@@ -252,7 +252,7 @@ Result<void> Defence::tick(TimeNs now) {
                         {"ban_s", ban_s},
                         {"kernel", kernel},
                         {"message", fmt::format("ban {} for {}s ({})", p.to_string(), ban_s,
-                                                kernel ? "kernel" : sink_ ? "relay only: allow-listed upstream" : "relay only")}};
+                                                kernel ? "kernel" : sink_ ? "relay only: it holds an allowed or own address" : "relay only")}};
     event(e.dump());
     if (kernel && pending_.size() < kMaxPending) pending_.push_back({p, config_.limits.ban_time});
   }
