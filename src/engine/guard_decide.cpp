@@ -1,5 +1,6 @@
-// guard's threshold engine (guard_decide.hpp). Per-source state is a ring of the last `failures`
-// failure times (4 bytes each, 100 ms ticks from the first time seen) in flat tables; bans and
+// guard's threshold engine (guard_decide.hpp). Per-source state, in flat tables: the newest
+// failure time (a 32-bit tick from the first time seen) and the ages of up to `failures` - 1 older
+// failures within the window (16-bit ticks), so 100k sources fit in about 2.5 MB. Bans and
 // remembered offences are a second flat table keyed by prefix. Policy: docs/GUARD-RULES.md.
 #include "engine/guard_decide.hpp"
 
@@ -19,7 +20,10 @@ namespace {
 using guard_detail::DenseMap;
 using guard_detail::mix64;
 
-constexpr TimeNs kTick = 100 * kNsPerMs;  // resolution of the window (13.6 years fit in 32 bits)
+// The finest tick: 100 ms (13.6 years fit in 32 bits). A window over 65535 ticks (109 minutes)
+// counts in window/65535 steps instead, so that every age within it fits 16 bits (tick_for).
+constexpr TimeNs kTick = 100 * kNsPerMs;
+constexpr std::size_t kMaxRing = 100;  // threshold.failures is at most 100
 
 struct U64Hash {
   std::size_t operator()(std::uint64_t k) const { return static_cast<std::size_t>(mix64(k)); }
@@ -92,9 +96,7 @@ bool overlaps(const IpPrefix& a, const IpPrefix& b) {
   return a.contains(b.net) || b.contains(a.net);
 }
 
-struct CountMeta {
-  std::uint8_t n = 0, head = 0, rule = 0, form = 0;
-};
+constexpr std::uint16_t kNoAge = 0xffff;  // an unused age slot (an age that counts is below 65535)
 
 struct BanEntry {
   TimeNs at = 0;
@@ -163,11 +165,22 @@ GuardPolicy guard_policy(const config::GuardConfig& c) {
 }
 
 struct GuardDecider::Impl {
+  template <class K>
   struct Counter {
-    DenseMap<std::uint64_t, CountMeta, U64Hash> map;
-    std::vector<std::uint32_t> ring;  // `ring_size` ticks per entry, entry i at i * ring_size
+    DenseMap<K, std::uint32_t, U64Hash> map;  // -> the tick of the newest failure
+    // ring_size - 1 per entry (entry i at i * (ring_size - 1)): the ages of its older failures at
+    // its newest one, in ticks, youngest first, then kNoAge.
+    std::vector<std::uint16_t> ages;
   };
-  std::array<Counter, 3> counters;  // [0] IPv4, [1] IPv6 prefixes, [2] addresses counted alone (count_slot)
+  Counter<std::uint32_t> v4;         // slot 0: IPv4 prefixes
+  Counter<std::uint64_t> v6, alone;  // slot 1: IPv6 prefixes; slot 2: addresses counted alone (count_slot)
+  std::size_t sources() const { return v4.map.size() + v6.map.size() + alone.map.size(); }
+  template <class F> void each_counter(F&& f) { f(v4, 0), f(v6, 1), f(alone, 2); }
+  template <class F> void each_counter(F&& f) const { f(v4, 0), f(v6, 1), f(alone, 2); }
+  template <class F> decltype(auto) with_counter(int slot, F&& f) { return slot == 0 ? f(v4) : slot == 1 ? f(v6) : f(alone); }
+  template <class F> decltype(auto) with_counter(int slot, F&& f) const {
+    return slot == 0 ? f(v4) : slot == 1 ? f(v6) : f(alone);
+  }
   DenseMap<BanKey, BanEntry, BanKeyHash> bans;
   DenseMap<std::uint64_t, std::uint32_t, U64Hash> escalation;  // wider prefix -> active narrower bans
   std::array<std::array<std::uint32_t, 129>, 2> active_by_len{};  // active bans per family and length
@@ -177,7 +190,8 @@ struct GuardDecider::Impl {
   std::vector<std::string> names;  // rule and form names, by id (id 0 = "")
   // The words a restored ban was saved with (`check` reads them; the daemon keeps none).
   std::unordered_map<BanKey, std::string, BanKeyHash> saved_reasons;
-  std::size_t ring_size = 5;
+  std::size_t ring_size = 5;  // failure times held per source: threshold.failures
+  TimeNs tick = kTick;
   TimeNs base = 0, newest = 0;
   bool have_base = false;
   std::size_t evicted = 0;
@@ -198,21 +212,67 @@ std::uint8_t intern(Impl& d, const std::string& name) {
   return static_cast<std::uint8_t>(d.names.size() - 1);
 }
 
+TimeNs tick_for(const GuardPolicy& p) { return std::max<TimeNs>(kTick, (p.window + 65534) / 65535); }
+
 std::uint32_t tick_of(const Impl& d, TimeNs now) {
   if (!d.have_base || now <= d.base) return 0;
-  return static_cast<std::uint32_t>((now - d.base) / kTick);
+  return static_cast<std::uint32_t>((now - d.base) / d.tick);
 }
 
-std::uint32_t newest_tick(const Impl::Counter& c, std::size_t r, std::uint32_t i) {
-  const auto& m = c.map.value(i);
-  return c.ring[i * r + (m.head + r - 1) % r];
+// The window in ticks: at most 65535, so every age that counts fits an age slot.
+std::uint32_t window_ticks(const Impl& d, const GuardPolicy& p) {
+  return static_cast<std::uint32_t>(std::clamp<TimeNs>(p.window / d.tick, 1, 65535));
 }
 
-void erase_count(Impl::Counter& c, std::size_t r, std::uint32_t i) {
+template <class C>
+void erase_count(C& c, std::size_t r1, std::uint32_t i) {
   auto moved = c.map.erase_at(i);
-  if (moved != decltype(c.map)::npos)
-    std::copy_n(c.ring.begin() + static_cast<std::ptrdiff_t>(moved * r), r, c.ring.begin() + static_cast<std::ptrdiff_t>(i * r));
-  c.ring.resize(c.map.size() * r);
+  if (moved != decltype(c.map)::npos && r1 > 0)
+    std::copy_n(c.ages.begin() + static_cast<std::ptrdiff_t>(moved * r1), r1, c.ages.begin() + static_cast<std::ptrdiff_t>(i * r1));
+  c.ages.resize(c.map.size() * r1);
+}
+
+// Adds `weight` failures at tick t to entry i (`fresh`: just inserted, nothing held yet) and
+// drops those the window left behind; returns how many it holds now (all within the window).
+template <class C>
+std::uint32_t add_failures(C& c, std::size_t r1, std::uint32_t i, bool fresh, std::uint32_t t, std::uint32_t wt, int weight) {
+  std::uint32_t& newest = c.map.value(i);
+  std::uint16_t* ages = c.ages.data() + i * r1;
+  std::array<std::uint32_t, kMaxRing> held{};  // ages at t, youngest first
+  std::size_t n = 0;
+  for (int k = 0; k < weight && n <= r1; ++k) held[n++] = 0;
+  const std::uint64_t shift = t > newest ? t - newest : 0;
+  for (std::size_t j = 0; !fresh && j <= r1 && n <= r1; ++j) {
+    if (j > 0 && ages[j - 1] == kNoAge) break;
+    const std::uint64_t age = shift + (j == 0 ? 0 : ages[j - 1]);
+    if (age >= wt) break;  // ages only grow from here on
+    held[n++] = static_cast<std::uint32_t>(age);
+  }
+  newest = t;
+  for (std::size_t j = 1; j <= r1; ++j) ages[j - 1] = j < n ? static_cast<std::uint16_t>(held[j]) : kNoAge;
+  return static_cast<std::uint32_t>(n);
+}
+
+// The tables are full: drop the least recently failing of 8 sampled sources of the largest one.
+void evict_one(Impl& d) {
+  int largest = 0;
+  std::size_t most = 0;
+  d.each_counter([&](const auto& c, int slot) {
+    if (c.map.size() > most) most = c.map.size(), largest = slot;
+  });
+  if (most == 0) return;
+  d.with_counter(largest, [&](auto& c) {
+    std::uint32_t best = 0, best_tick = 0xffffffffu;
+    for (int s = 0; s < 8; ++s) {
+      d.rng ^= d.rng << 13;
+      d.rng ^= d.rng >> 7;
+      d.rng ^= d.rng << 17;
+      const auto j = static_cast<std::uint32_t>(d.rng % c.map.size());
+      if (c.map.value(j) < best_tick) best = j, best_tick = c.map.value(j);
+    }
+    erase_count(c, d.ring_size - 1, best);
+  });
+  ++d.evicted;
 }
 
 void refresh_lens(Impl& d, int fam) {
@@ -232,7 +292,8 @@ void note_active(Impl& d, const BanKey& k, int delta) {
 
 GuardDecider::GuardDecider(GuardPolicy policy) : policy_(std::move(policy)), impl_(std::make_unique<Impl>()) {
   impl_->names.emplace_back();
-  impl_->ring_size = static_cast<std::size_t>(std::clamp(policy_.failures, 1, 100));
+  impl_->ring_size = static_cast<std::size_t>(std::clamp<int>(policy_.failures, 1, kMaxRing));
+  impl_->tick = tick_for(policy_);
 }
 GuardDecider::~GuardDecider() = default;
 GuardDecider::GuardDecider(GuardDecider&&) noexcept = default;
@@ -256,14 +317,19 @@ void GuardDecider::set_policy(GuardPolicy p) {
   const bool reescalate = relen[1] || p.ipv6_escalate_prefix != policy_.ipv6_escalate_prefix ||
                           p.ipv6_escalate_after != policy_.ipv6_escalate_after;
   policy_ = std::move(p);
-  const std::size_t r = d.ring_size;
-  const auto r2 = static_cast<std::size_t>(std::clamp(policy_.failures, 1, 100));
-  for (int fam = 0; fam < 2; ++fam) {
-    auto& c = d.counters[fam];
+  const std::size_t r1 = d.ring_size - 1;
+  const auto r2 = static_cast<std::size_t>(std::clamp<int>(policy_.failures, 1, kMaxRing));
+  const TimeNs old_tick = d.tick, new_tick = tick_for(policy_);
+  // A tick count in the new tick (a window across 109 minutes changes it). Times since the base
+  // fit TimeNs, so the product does not overflow.
+  auto retick = [&](std::uint32_t x) {
+    return static_cast<std::uint32_t>(std::min<TimeNs>(static_cast<TimeNs>(x) * old_tick / new_tick, 0xffffffffLL));
+  };
+  auto refit = [&](auto& c, int fam) {
     if (relen[fam]) {
       c.map.clear();
-      c.ring.clear();
-      continue;
+      c.ages.clear();
+      return;
     }
     const int len = fam == 0 ? policy_.ipv4_prefix : policy_.ipv6_prefix;
     for (std::uint32_t i = 0; i < c.map.size();) {
@@ -271,24 +337,28 @@ void GuardDecider::set_policy(GuardPolicy p) {
       const bool allowed = std::any_of(policy_.allow.begin(), policy_.allow.end(), [&](const GuardAllowEntry& e) {
         return e.prefix.len <= counted.len && e.prefix.contains(counted.net);
       }) || (!policy_.allow_countries.empty() && country_rule(policy_, counted.net).rule == CountryRule::allow);
-      if (allowed) erase_count(c, r, i);  // the last entry moved into i
+      if (allowed) erase_count(c, r1, i);  // the last entry moved into i
       else ++i;
     }
-    if (r2 == r) continue;
-    std::vector<std::uint32_t> ring(c.map.size() * r2, 0);
+    if (r2 - 1 == r1 && new_tick == old_tick) return;
+    std::vector<std::uint16_t> ages(c.map.size() * (r2 - 1), kNoAge);
     for (std::uint32_t i = 0; i < c.map.size(); ++i) {
-      CountMeta& m = c.map.value(i);
-      const std::size_t keep = std::min<std::size_t>(m.n, r2);
-      for (std::size_t j = 0; j < keep; ++j)  // oldest kept first
-        ring[i * r2 + j] = c.ring[i * r + (m.head + r - keep + j) % r];
-      m.n = static_cast<std::uint8_t>(keep);
-      m.head = static_cast<std::uint8_t>(keep % r2);
+      for (std::size_t j = 0; j < std::min(r1, r2 - 1); ++j) {  // the youngest ones
+        const std::uint16_t age = c.ages[i * r1 + j];
+        const std::uint32_t now_age = age == kNoAge ? kNoAge : retick(age);
+        if (now_age >= kNoAge) break;  // and the older ones
+        ages[i * (r2 - 1) + j] = static_cast<std::uint16_t>(now_age);
+      }
+      c.map.value(i) = retick(c.map.value(i));
     }
-    c.ring = std::move(ring);
-  }
-  d.counters[2].map.clear();
-  d.counters[2].ring.clear();
+    c.ages = std::move(ages);
+  };
+  refit(d.v4, 0);
+  refit(d.v6, 1);
+  d.alone.map.clear();
+  d.alone.ages.clear();
   d.ring_size = r2;
+  d.tick = new_tick;
   if (reescalate) {
     d.escalation.clear();
     for (std::uint32_t i = 0; i < d.bans.size(); ++i) {
@@ -331,7 +401,7 @@ const GuardAllowEntry* covers_allowed(const GuardPolicy& pol, const Impl& d, con
 
 // Where a source's failures count: its prefix (/32 or /24, /64), or the address alone when that
 // prefix holds an allowed address — the ban will then be the address alone, so a neighbour's
-// failures must not add up to it. Alone ones live in counters[2] under a 64-bit mix of the
+// failures must not add up to it. Alone ones live in slot 2 (Impl::alone) under a 64-bit mix of the
 // address (IPv4 tagged apart; two sources share a slot with odds of 2^-64).
 struct CountSlot {
   int slot;
@@ -460,52 +530,25 @@ GuardRecord GuardDecider::record(const model::GuardMatch& m, TimeNs now) {
   const int fam = a.is_v4() ? 0 : 1;
   const CountSlot slot = count_slot(policy_, d, a);
   const IpPrefix counted = slot.counted;
-  const std::uint64_t key = slot.key;
-  const std::size_t r = d.ring_size;
-  auto& c = d.counters[slot.slot];
-  auto i = c.map.find(key);
-  if (i == decltype(c.map)::npos) {
-    if (d.counters[0].map.size() + d.counters[1].map.size() + d.counters[2].map.size() >=
-        std::max<std::size_t>(policy_.max_sources, 1)) {
-      // Full: drop the least recently failing of 8 sampled sources (of the largest table).
-      auto* victim_p = &d.counters[0];
-      for (auto& k : d.counters)
-        if (k.map.size() > victim_p->map.size()) victim_p = &k;
-      auto& victim = *victim_p;
-      std::uint32_t best = 0, best_tick = 0xffffffffu;
-      for (int s = 0; s < 8; ++s) {
-        d.rng ^= d.rng << 13;
-        d.rng ^= d.rng >> 7;
-        d.rng ^= d.rng << 17;
-        const auto j = static_cast<std::uint32_t>(d.rng % victim.map.size());
-        const auto t = newest_tick(victim, r, j);
-        if (t < best_tick) best = j, best_tick = t;
-      }
-      erase_count(victim, r, best);
-      ++d.evicted;
-    }
-    i = c.map.insert(key, CountMeta{});
-    c.ring.resize(c.map.size() * r);
-  }
+  const std::size_t r1 = d.ring_size - 1;
   const std::uint32_t t = tick_of(d, now);
-  CountMeta& meta = c.map.value(i);
-  std::uint32_t* ring = c.ring.data() + i * r;
-  for (int w = 0; w < std::min<int>(m.weight, static_cast<int>(r)); ++w) {
-    ring[meta.head] = t;
-    meta.head = static_cast<std::uint8_t>((meta.head + 1) % r);
-    meta.n = static_cast<std::uint8_t>(std::min<std::size_t>(meta.n + 1u, r));
-  }
-  meta.rule = intern(d, m.rule);
-  meta.form = intern(d, m.form);
-  const auto window_ticks = static_cast<std::uint32_t>(std::max<TimeNs>(1, policy_.window / kTick));
-  std::uint32_t in_window = 0;
-  for (std::size_t j = 0; j < meta.n; ++j)
-    if (t - ring[(meta.head + r - 1 - j) % r] < window_ticks) ++in_window;
   const bool by_country = country.rule == CountryRule::ban;
+  const std::uint32_t in_window = d.with_counter(slot.slot, [&](auto& c) {
+    const auto k = static_cast<typename std::decay_t<decltype(c.map)>::Key>(slot.key);
+    auto i = c.map.find(k);
+    const bool fresh = i == decltype(c.map)::npos;
+    if (fresh) {
+      if (d.sources() >= std::max<std::size_t>(policy_.max_sources, 1)) evict_one(d);  // never k: not there
+      i = c.map.insert(k, t);
+      c.ages.resize(c.map.size() * r1);
+    }
+    const std::uint32_t held = add_failures(c, r1, i, fresh, t, window_ticks(d, policy_), m.weight);
+    if (by_country || held >= static_cast<std::uint32_t>(policy_.failures)) erase_count(c, r1, i);  // the ban holds it now
+    return held;
+  });
   if (!by_country && in_window < static_cast<std::uint32_t>(policy_.failures)) return GuardRecord::counted;
+  const std::uint8_t rule = intern(d, m.rule), form = intern(d, m.form);
 
-  const std::uint8_t rule = meta.rule, form = meta.form;
-  erase_count(c, r, i);
   const IpPrefix target = counted;
   auto b = activate(d, policy_, target, now, 0, by_country ? model::GuardBanOrigin::country : model::GuardBanOrigin::threshold,
                     in_window, rule, form);
@@ -569,9 +612,10 @@ bool GuardDecider::unban(const IpPrefix& prefix, TimeNs now) {
   // Its failures so far go with it (a source unbanned by hand starts afresh).
   const CountSlot slot = count_slot(policy_, d, prefix.net);
   if (slot.counted == prefix) {
-    auto& c = d.counters[slot.slot];
-    auto j = c.map.find(slot.key);
-    if (j != decltype(c.map)::npos) erase_count(c, d.ring_size, j);
+    d.with_counter(slot.slot, [&](auto& c) {
+      auto j = c.map.find(static_cast<typename std::decay_t<decltype(c.map)>::Key>(slot.key));
+      if (j != decltype(c.map)::npos) erase_count(c, d.ring_size - 1, j);
+    });
   }
   return true;
 }
@@ -585,19 +629,19 @@ std::vector<model::GuardBan> GuardDecider::take_bans() {
 std::vector<model::GuardUnban> GuardDecider::expire(TimeNs now, std::size_t budget) {
   Impl& d = *impl_;
   std::vector<model::GuardUnban> out;
-  const std::size_t r = d.ring_size;
+  const std::size_t r1 = d.ring_size - 1;
   const std::uint32_t t = tick_of(d, std::max(now, d.newest));
-  const auto window_ticks = static_cast<std::uint32_t>(std::max<TimeNs>(1, policy_.window / kTick));
-  for (int slot = 0; slot < 3; ++slot) {
-    auto& c = d.counters[slot];
+  const std::uint32_t wt = window_ticks(d, policy_);
+  d.each_counter([&](auto& c, int slot) {
     auto& cur = d.count_cursor[slot];
     std::size_t steps = budget ? std::min(budget, c.map.size()) : c.map.size();
     for (; steps > 0 && c.map.size() > 0; --steps) {
       if (cur >= c.map.size()) cur = 0;
-      if (t - newest_tick(c, r, cur) >= window_ticks) erase_count(c, r, cur);  // the last one moved here
+      const std::uint32_t newest = c.map.value(cur);
+      if (t >= newest && t - newest >= wt) erase_count(c, r1, cur);  // the last one moved here
       else ++cur;
     }
-  }
+  });
   std::size_t steps = budget ? std::min(budget, d.bans.size()) : d.bans.size();
   for (; steps > 0 && d.bans.size() > 0; --steps) {
     auto& cur = d.ban_cursor;
@@ -680,21 +724,20 @@ model::GuardExplain GuardDecider::explain(const IpAddr& addr, TimeNs now) const 
                            ban_of(d, policy_, d.bans.key(held), e).reason);
     return x;
   }
-  const auto& c = d.counters[slot.slot];
-  auto i = c.map.find(slot.key);
-  if (i != decltype(c.map)::npos) {
-    const std::size_t r = d.ring_size;
-    const auto& meta = c.map.value(i);
+  d.with_counter(slot.slot, [&](const auto& c) {
+    auto i = c.map.find(static_cast<typename std::decay_t<decltype(c.map)>::Key>(slot.key));
+    if (i == decltype(c.map)::npos) return;
+    const std::size_t r1 = d.ring_size - 1;
+    const std::uint32_t newest = c.map.value(i);
     const std::uint32_t t = tick_of(d, std::max(now, d.newest));
-    const auto window_ticks = static_cast<std::uint32_t>(std::max<TimeNs>(1, policy_.window / kTick));
-    for (std::size_t j = 0; j < meta.n; ++j) {
-      const auto tick = c.ring[i * r + (meta.head + r - 1 - j) % r];
-      if (t - tick < window_ticks) {
-        ++x.failures;
-        x.oldest = d.base + static_cast<TimeNs>(tick) * kTick;
-      }
+    const std::uint64_t since = t > newest ? t - newest : 0;
+    for (std::size_t j = 0; j <= r1; ++j) {
+      const std::uint32_t older = j == 0 ? 0 : c.ages[i * r1 + j - 1];
+      if (older == kNoAge || since + older >= window_ticks(d, policy_)) break;
+      ++x.failures;
+      x.oldest = d.base + static_cast<TimeNs>(newest - older) * d.tick;
     }
-  }
+  });
   if (country.rule == CountryRule::ban) {
     x.verdict = model::GuardVerdict::clean;  // any failure bans at once: none can be pending
     x.reason = fmt::format("its country {} is on countries.ban: its first failure bans {} for {}", country.cc,
@@ -714,15 +757,19 @@ model::GuardExplain GuardDecider::explain(const IpAddr& addr, TimeNs now) const 
 GuardDecider::Stats GuardDecider::stats() const {
   const Impl& d = *impl_;
   Stats s;
-  for (const auto& c : d.counters) {
-    s.sources += c.map.size();
-    s.bytes += c.map.bytes() + c.ring.capacity() * sizeof(std::uint32_t);
-  }
+  d.each_counter([&](const auto& c, int) { s.sources += c.map.size(); });
   for (std::uint32_t i = 0; i < d.bans.size(); ++i) s.bans += d.bans.value(i).until != 0 ? 1 : 0;
   s.remembered = d.bans.size();
   s.evicted = d.evicted;
-  s.bytes += d.bans.bytes() + d.escalation.bytes();
+  s.bytes = table_bytes();
   return s;
+}
+
+std::size_t GuardDecider::table_bytes() const {
+  const Impl& d = *impl_;
+  std::size_t bytes = d.bans.bytes() + d.escalation.bytes();
+  d.each_counter([&](const auto& c, int) { bytes += c.map.bytes() + c.ages.capacity() * sizeof(std::uint16_t); });
+  return bytes;
 }
 
 }  // namespace reach::engine
