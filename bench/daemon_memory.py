@@ -4,7 +4,7 @@ and 6tunnel, and `reach guard` idle, each with its resident pages per mapped fil
 "Memory of the daemons"; docs/ARCHITECTURE.md, "Lean daemon images").
 
 A benchmark, not a test: it exits non-zero only when it could not run (not root, reach not built).
-  daemon_memory.py [--reach PATH ...] [--held N]
+  daemon_memory.py [--reach PATH ...] [--held N] [--sources N] [--guard-only]
 
 Lab (tests/lab/lab.py): client (IPv6) <-> relay <-> backend (IPv4), the relays configured as in
 bench/relay_bench.py (reach: its YAML with default limits, the client's /64 allowed; once more
@@ -12,7 +12,10 @@ with --no-blackhole). The backend accepts and holds every connection. Per relay:
 processes 0.7 s after it listens; with --held N, again 1 s after N connections from the client
 are established and held. For reach also RssAnon/RssFile and Rss per mapped file
 (/proc/PID/smaps), which tells the libraries' share. Then `reach guard --config` watching an
-empty log file, idle, the same way. Several --reach PATHs (e.g. two build trees) are measured in
+empty log file, idle, the same way; with --sources N, again once it has read 4 failure lines
+from each of N addresses (threshold 5 in 10 minutes: every source tracked, none banned, each
+holding the most failure times it can; the bytes the daemon read, from /proc/PID/io, tell
+when it is through), with its peak (VmHWM) over the burst. Several --reach PATHs (e.g. two build trees) are measured in
 turn. The held count is bounded by the open-file limit of this machine (6 descriptors a relayed
 connection).
 """
@@ -158,7 +161,29 @@ def relays(lab, reaches: list[Path], held: int) -> list[tuple[str, float, float 
     return rows
 
 
-def guard_idle(lab, reach: Path, i: int) -> float:
+def read_bytes(pid: int) -> int:
+    """Bytes the process has read so far (rchar of /proc/PID/io: pread included)."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    return 0
+
+
+def failure_lines(n: int, rounds: int) -> str:
+    """`rounds` sshd failure lines from each of n IPv4 addresses of 198.18.0.0/15, a new sshd
+    pid per line as real sshd has."""
+    out = []
+    pid = 100000
+    for _ in range(rounds):
+        for k in range(1, n + 1):
+            pid += 1
+            a = f"198.{18 + k // 65536}.{k // 256 % 256}.{k % 256}"
+            out.append(f"Dec  2 01:00:00 lab sshd[{pid}]: Failed password for root from {a} port {40000 + pid % 20000} ssh2\n")
+    return "".join(out)
+
+
+def guard_memory(lab, reach: Path, i: int, sources: int) -> tuple[float, float | None, float | None]:
+    """(idle VmRSS, VmRSS while tracking `sources`, VmHWM over it) in MiB."""
     from guard_lab import guard_config, start_guard, stop
     h = lab.host(f"guard{i}")
     d = lab.tmpdir / f"guard{i}"
@@ -169,7 +194,26 @@ def guard_idle(lab, reach: Path, i: int) -> float:
     try:
         time.sleep(0.7)
         describe(f"reach guard ({reach})", g.pid)
-        return rb.rss_kib(g.pid) / 1024
+        idle = rb.rss_kib(g.pid) / 1024
+        if not sources:
+            return idle, None, None
+        if sources > 131000:
+            raise SystemExit("daemon_memory: --sources is at most 131000 (one /15 of lab addresses)")
+        text = failure_lines(sources, 4)
+        before = read_bytes(g.pid)
+        with open(log, "a") as f:
+            f.write(text)
+        end = time.monotonic() + 120
+        while read_bytes(g.pid) - before < len(text) and time.monotonic() < end and g.poll() is None:
+            time.sleep(0.2)
+        if read_bytes(g.pid) - before < len(text):
+            print(f"  guard read {read_bytes(g.pid) - before} of {len(text)} bytes in 120 s", flush=True)
+            return idle, None, None
+        time.sleep(1.0)
+        describe(f"reach guard ({reach}) tracking {sources} sources", g.pid)
+        hwm = next(int(x.split()[1]) for x in Path(f"/proc/{g.pid}/status").read_text().splitlines()
+                   if x.startswith("VmHWM"))
+        return idle, rb.rss_kib(g.pid) / 1024, hwm / 1024
     finally:
         stop(h, g)
 
@@ -178,6 +222,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reach", action="append", type=Path, help="reach binary (repeatable; default: the build's)")
     ap.add_argument("--held", type=int, default=0, help="connections to hold through each relay")
+    ap.add_argument("--sources", type=int, default=100000, help="sources for guard to track (0: idle only)")
+    ap.add_argument("--guard-only", action="store_true", help="measure guard alone (no relays)")
     a = ap.parse_args()
     if not lablib.is_root():
         print("daemon_memory: needs root (network namespaces)", file=sys.stderr)
@@ -187,14 +233,19 @@ def main() -> int:
         print(f"daemon_memory: reach not built: {reaches}", file=sys.stderr)
         return 2
     with lablib.Lab() as lab:
-        rows = relays(lab, reaches, a.held)
-        guards = [(f"reach guard ({p})", guard_idle(lab, p, i)) for i, p in enumerate(reaches)]
+        rows = [] if a.guard_only else relays(lab, reaches, a.held)
+        guards = [(f"reach guard ({p})", guard_memory(lab, p, i, a.sources)) for i, p in enumerate(reaches)]
     print(f"\n| daemon | idle VmRSS MiB |" + (f" with {a.held} held connections |" if a.held else ""))
     print("|---|---:|" + ("---:|" if a.held else ""))
     for name, idle, at in rows:
         print(f"| {name} | {idle:.1f} |" + (f" {at:.1f} |" if a.held and at is not None else " - |" if a.held else ""))
-    for name, idle in guards:
+    for name, (idle, tracking, peak) in guards:
         print(f"| {name} | {idle:.1f} |" + (" |" if a.held else ""))
+    if a.sources:
+        print(f"\n| daemon | idle VmRSS MiB | tracking {a.sources} sources | peak (VmHWM) |\n|---|---:|---:|---:|")
+        for name, (idle, tracking, peak) in guards:
+            cell = (lambda v: f"{v:.1f}" if v is not None else "-")
+            print(f"| {name} | {idle:.1f} | {cell(tracking)} | {cell(peak)} |")
     return 0
 
 
