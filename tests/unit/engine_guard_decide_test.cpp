@@ -127,6 +127,28 @@ TEST(GuardDecide, LongWindowsCountInCoarserTicks) {
   EXPECT_EQ(d.explain(b, 30 * kHour + kMin).failures, 2);
 }
 
+
+// FAILS at dcc38ac (gbreak): a reload from a window over 109 minutes to a short one converts the
+// newest failure's coarse tick (9.2 s for 7 days) down to the start of that tick, so a failure
+// made a moment ago is held as up to 9.2 s old and a short window forgets it at once. The lab
+// shows it too: after SIGHUP 7d -> 2s, failures: 2, two failures 0.57 s apart banned in 2 of 6
+// tries. Only the information the coarse tick lost can be lost; the newest need not lose any.
+TEST(GuardDecide, AReloadToAShortWindowKeepsAFailureOfJustNow) {
+  auto p = policy();
+  p.failures = 2;
+  p.window = 7 * 24 * kHour;  // 9.2 s ticks
+  GuardDecider d(p);
+  d.record(fail_from(ip("198.18.9.1")), 0);  // sets the engine's base
+  const IpAddr a = ip("198.18.9.2");
+  EXPECT_EQ(d.record(fail_from(a), 9 * kSec), GuardRecord::counted);  // late in its 9.2 s tick
+  p.window = 10 * kSec;  // 100 ms ticks
+  d.set_policy(p);
+  const auto x = d.explain(a, 9 * kSec);
+  EXPECT_EQ(x.failures, 1);
+  EXPECT_NEAR(static_cast<double>(x.oldest), static_cast<double>(9 * kSec), 1.0 * kSec) << "held as at 0 s";
+  // Two failures 1.5 s apart within a 10 s window.
+  EXPECT_EQ(d.record(fail_from(a), 10 * kSec + 500 * kNsPerMs), GuardRecord::banned);
+}
 TEST(GuardDecide, WeightsCountAndZeroIsIgnored) {
   GuardDecider d(policy());
   const IpAddr a = ip("203.0.113.1");
