@@ -1,6 +1,6 @@
 // guard's threshold engine (guard_decide.hpp). Per-source state, in flat tables: the newest
-// failure time (a 32-bit tick from the first time seen) and the ages of up to `failures` - 1 older
-// failures within the window (16-bit ticks), so 100k sources fit in about 2.5 MB. Bans and
+// failure time (a 32-bit tick of 100 ms from the first time seen) and up to `failures` - 1 older
+// failure times within the window (16 bits each, see kMod), so 100k sources fit in about 2.5 MB. Bans and
 // remembered offences are a second flat table keyed by prefix. Policy: docs/GUARD-RULES.md.
 #include "engine/guard_decide.hpp"
 
@@ -20,8 +20,7 @@ namespace {
 using guard_detail::DenseMap;
 using guard_detail::mix64;
 
-// The finest tick: 100 ms (13.6 years fit in 32 bits). A window over 65535 ticks (109 minutes)
-// counts in window/65535 steps instead, so that every age within it fits 16 bits (tick_for).
+// Failure times are ticks of 100 ms from the first time seen (13.6 years fit in 32 bits).
 constexpr TimeNs kTick = 100 * kNsPerMs;
 constexpr std::size_t kMaxRing = 100;  // threshold.failures is at most 100
 
@@ -96,7 +95,11 @@ bool overlaps(const IpPrefix& a, const IpPrefix& b) {
   return a.contains(b.net) || b.contains(a.net);
 }
 
-constexpr std::uint16_t kNoAge = 0xffff;  // an unused age slot (an age that counts is below 65535)
+// Older failure times are kept in units of Impl::unit ticks (1, or more for a window over 65535
+// ticks, 109 minutes, so that the window spans at most 65535 units), modulo kMod: 16 bits, told
+// apart from any other time of the window. kNone marks an unused slot.
+constexpr std::uint32_t kMod = 65535;
+constexpr std::uint16_t kNone = 0xffff;
 
 struct BanEntry {
   TimeNs at = 0;
@@ -168,9 +171,9 @@ struct GuardDecider::Impl {
   template <class K>
   struct Counter {
     DenseMap<K, std::uint32_t, U64Hash> map;  // -> the tick of the newest failure
-    // ring_size - 1 per entry (entry i at i * (ring_size - 1)): the ages of its older failures at
-    // its newest one, in ticks, youngest first, then kNoAge.
-    std::vector<std::uint16_t> ages;
+    // ring_size - 1 per entry (entry i at i * (ring_size - 1)): its older failures within the
+    // window of its newest one, youngest first, as (tick / unit) % kMod; then kNone.
+    std::vector<std::uint16_t> older;
   };
   Counter<std::uint32_t> v4;         // slot 0: IPv4 prefixes
   Counter<std::uint64_t> v6, alone;  // slot 1: IPv6 prefixes; slot 2: addresses counted alone (count_slot)
@@ -191,7 +194,7 @@ struct GuardDecider::Impl {
   // The words a restored ban was saved with (`check` reads them; the daemon keeps none).
   std::unordered_map<BanKey, std::string, BanKeyHash> saved_reasons;
   std::size_t ring_size = 5;  // failure times held per source: threshold.failures
-  TimeNs tick = kTick;
+  std::uint32_t unit = 1;  // ticks per unit of older failure times (unit_for)
   TimeNs base = 0, newest = 0;
   bool have_base = false;
   std::size_t evicted = 0;
@@ -212,44 +215,56 @@ std::uint8_t intern(Impl& d, const std::string& name) {
   return static_cast<std::uint8_t>(d.names.size() - 1);
 }
 
-TimeNs tick_for(const GuardPolicy& p) { return std::max<TimeNs>(kTick, (p.window + 65534) / 65535); }
-
 std::uint32_t tick_of(const Impl& d, TimeNs now) {
   if (!d.have_base || now <= d.base) return 0;
-  return static_cast<std::uint32_t>((now - d.base) / d.tick);
+  return static_cast<std::uint32_t>(std::min<TimeNs>((now - d.base) / kTick, 0xffffffffLL));
 }
 
-// The window in ticks: at most 65535, so every age that counts fits an age slot.
-std::uint32_t window_ticks(const Impl& d, const GuardPolicy& p) {
-  return static_cast<std::uint32_t>(std::clamp<TimeNs>(p.window / d.tick, 1, 65535));
+// The window in ticks (7 days: 6,048,000).
+std::uint32_t window_ticks(const GuardPolicy& p) { return static_cast<std::uint32_t>(std::max<TimeNs>(1, p.window / kTick)); }
+
+// The smallest unit in which the window spans at most 65535 units: 1 up to 109 minutes, 14 ticks
+// (1.4 s) for a day, 93 (9.3 s) for 7 days.
+std::uint32_t unit_for(const GuardPolicy& p) { return (window_ticks(p) + 65534) / 65535; }
+
+// An older failure's tick (the start of its unit) from its stored value and its entry's newest
+// tick; exact to the unit while it lies within 65535 units of the newest (all that are kept).
+std::uint32_t older_tick(std::uint32_t newest, std::uint16_t v, std::uint32_t unit) {
+  const std::uint32_t nu = newest / unit;
+  const std::uint32_t back = (nu % kMod + kMod - v) % kMod;
+  return back <= nu ? (nu - back) * unit : 0;
 }
 
 template <class C>
 void erase_count(C& c, std::size_t r1, std::uint32_t i) {
   auto moved = c.map.erase_at(i);
   if (moved != decltype(c.map)::npos && r1 > 0)
-    std::copy_n(c.ages.begin() + static_cast<std::ptrdiff_t>(moved * r1), r1, c.ages.begin() + static_cast<std::ptrdiff_t>(i * r1));
-  c.ages.resize(c.map.size() * r1);
+    std::copy_n(c.older.begin() + static_cast<std::ptrdiff_t>(moved * r1), r1, c.older.begin() + static_cast<std::ptrdiff_t>(i * r1));
+  c.older.resize(c.map.size() * r1);
 }
 
 // Adds `weight` failures at tick t to entry i (`fresh`: just inserted, nothing held yet) and
-// drops those the window left behind; returns how many it holds now (all within the window).
+// drops those the window left behind (wt: window_ticks); returns how many it holds now. An older
+// failure counts from the start of its unit: it may leave the window up to a unit early, never
+// late (no ban for a failure outside the window).
 template <class C>
-std::uint32_t add_failures(C& c, std::size_t r1, std::uint32_t i, bool fresh, std::uint32_t t, std::uint32_t wt, int weight) {
+std::uint32_t add_failures(C& c, std::size_t r1, std::uint32_t i, bool fresh, std::uint32_t t, std::uint32_t wt,
+                           std::uint32_t unit, int weight) {
   std::uint32_t& newest = c.map.value(i);
-  std::uint16_t* ages = c.ages.data() + i * r1;
-  std::array<std::uint32_t, kMaxRing> held{};  // ages at t, youngest first
+  std::uint16_t* older = c.older.data() + i * r1;
+  std::array<std::uint32_t, kMaxRing> held{};  // ticks, youngest first
   std::size_t n = 0;
-  for (int k = 0; k < weight && n <= r1; ++k) held[n++] = 0;
-  const std::uint64_t shift = t > newest ? t - newest : 0;
-  for (std::size_t j = 0; !fresh && j <= r1 && n <= r1; ++j) {
-    if (j > 0 && ages[j - 1] == kNoAge) break;
-    const std::uint64_t age = shift + (j == 0 ? 0 : ages[j - 1]);
-    if (age >= wt) break;  // ages only grow from here on
-    held[n++] = static_cast<std::uint32_t>(age);
+  for (int k = 0; k < weight && n <= r1; ++k) held[n++] = t;
+  if (!fresh && t >= newest && t - newest < wt && n <= r1) {
+    held[n++] = newest;
+    for (std::size_t j = 0; j < r1 && n <= r1 && older[j] != kNone; ++j) {
+      const std::uint32_t at = older_tick(newest, older[j], unit);
+      if (t - at >= wt) break;  // and the rest are older still
+      held[n++] = at;
+    }
   }
   newest = t;
-  for (std::size_t j = 1; j <= r1; ++j) ages[j - 1] = j < n ? static_cast<std::uint16_t>(held[j]) : kNoAge;
+  for (std::size_t j = 1; j <= r1; ++j) older[j - 1] = j < n ? static_cast<std::uint16_t>(held[j] / unit % kMod) : kNone;
   return static_cast<std::uint32_t>(n);
 }
 
@@ -293,7 +308,7 @@ void note_active(Impl& d, const BanKey& k, int delta) {
 GuardDecider::GuardDecider(GuardPolicy policy) : policy_(std::move(policy)), impl_(std::make_unique<Impl>()) {
   impl_->names.emplace_back();
   impl_->ring_size = static_cast<std::size_t>(std::clamp<int>(policy_.failures, 1, kMaxRing));
-  impl_->tick = tick_for(policy_);
+  impl_->unit = unit_for(policy_);
 }
 GuardDecider::~GuardDecider() = default;
 GuardDecider::GuardDecider(GuardDecider&&) noexcept = default;
@@ -319,16 +334,11 @@ void GuardDecider::set_policy(GuardPolicy p) {
   policy_ = std::move(p);
   const std::size_t r1 = d.ring_size - 1;
   const auto r2 = static_cast<std::size_t>(std::clamp<int>(policy_.failures, 1, kMaxRing));
-  const TimeNs old_tick = d.tick, new_tick = tick_for(policy_);
-  // A tick count in the new tick (a window across 109 minutes changes it). Times since the base
-  // fit TimeNs, so the product does not overflow.
-  auto retick = [&](std::uint32_t x) {
-    return static_cast<std::uint32_t>(std::min<TimeNs>(static_cast<TimeNs>(x) * old_tick / new_tick, 0xffffffffLL));
-  };
+  const std::uint32_t old_unit = d.unit, new_unit = unit_for(policy_), wt = window_ticks(policy_);
   auto refit = [&](auto& c, int fam) {
     if (relen[fam]) {
       c.map.clear();
-      c.ages.clear();
+      c.older.clear();
       return;
     }
     const int len = fam == 0 ? policy_.ipv4_prefix : policy_.ipv6_prefix;
@@ -340,25 +350,26 @@ void GuardDecider::set_policy(GuardPolicy p) {
       if (allowed) erase_count(c, r1, i);  // the last entry moved into i
       else ++i;
     }
-    if (r2 - 1 == r1 && new_tick == old_tick) return;
-    std::vector<std::uint16_t> ages(c.map.size() * (r2 - 1), kNoAge);
+    if (r2 - 1 == r1 && new_unit == old_unit) return;
+    // The newest times stay as they are; older ones move to the new unit, and those outside the
+    // new window of their newest go (they could not count again, and might not fit 16 bits).
+    std::vector<std::uint16_t> older(c.map.size() * (r2 - 1), kNone);
     for (std::uint32_t i = 0; i < c.map.size(); ++i) {
-      for (std::size_t j = 0; j < std::min(r1, r2 - 1); ++j) {  // the youngest ones
-        const std::uint16_t age = c.ages[i * r1 + j];
-        const std::uint32_t now_age = age == kNoAge ? kNoAge : retick(age);
-        if (now_age >= kNoAge) break;  // and the older ones
-        ages[i * (r2 - 1) + j] = static_cast<std::uint16_t>(now_age);
+      const std::uint32_t newest = c.map.value(i);
+      for (std::size_t j = 0; j < std::min(r1, r2 - 1) && c.older[i * r1 + j] != kNone; ++j) {
+        const std::uint32_t at = older_tick(newest, c.older[i * r1 + j], old_unit);
+        if (newest - at >= wt) break;
+        older[i * (r2 - 1) + j] = static_cast<std::uint16_t>(at / new_unit % kMod);
       }
-      c.map.value(i) = retick(c.map.value(i));
     }
-    c.ages = std::move(ages);
+    c.older = std::move(older);
   };
   refit(d.v4, 0);
   refit(d.v6, 1);
   d.alone.map.clear();
-  d.alone.ages.clear();
+  d.alone.older.clear();
   d.ring_size = r2;
-  d.tick = new_tick;
+  d.unit = new_unit;
   if (reescalate) {
     d.escalation.clear();
     for (std::uint32_t i = 0; i < d.bans.size(); ++i) {
@@ -540,9 +551,9 @@ GuardRecord GuardDecider::record(const model::GuardMatch& m, TimeNs now) {
     if (fresh) {
       if (d.sources() >= std::max<std::size_t>(policy_.max_sources, 1)) evict_one(d);  // never k: not there
       i = c.map.insert(k, t);
-      c.ages.resize(c.map.size() * r1);
+      c.older.resize(c.map.size() * r1);
     }
-    const std::uint32_t held = add_failures(c, r1, i, fresh, t, window_ticks(d, policy_), m.weight);
+    const std::uint32_t held = add_failures(c, r1, i, fresh, t, window_ticks(policy_), d.unit, m.weight);
     if (by_country || held >= static_cast<std::uint32_t>(policy_.failures)) erase_count(c, r1, i);  // the ban holds it now
     return held;
   });
@@ -631,7 +642,7 @@ std::vector<model::GuardUnban> GuardDecider::expire(TimeNs now, std::size_t budg
   std::vector<model::GuardUnban> out;
   const std::size_t r1 = d.ring_size - 1;
   const std::uint32_t t = tick_of(d, std::max(now, d.newest));
-  const std::uint32_t wt = window_ticks(d, policy_);
+  const std::uint32_t wt = window_ticks(policy_);
   d.each_counter([&](auto& c, int slot) {
     auto& cur = d.count_cursor[slot];
     std::size_t steps = budget ? std::min(budget, c.map.size()) : c.map.size();
@@ -730,12 +741,15 @@ model::GuardExplain GuardDecider::explain(const IpAddr& addr, TimeNs now) const 
     const std::size_t r1 = d.ring_size - 1;
     const std::uint32_t newest = c.map.value(i);
     const std::uint32_t t = tick_of(d, std::max(now, d.newest));
-    const std::uint64_t since = t > newest ? t - newest : 0;
-    for (std::size_t j = 0; j <= r1; ++j) {
-      const std::uint32_t older = j == 0 ? 0 : c.ages[i * r1 + j - 1];
-      if (older == kNoAge || since + older >= window_ticks(d, policy_)) break;
+    const std::uint32_t wt = window_ticks(policy_);
+    if (t < newest || t - newest >= wt) return;
+    ++x.failures;
+    x.oldest = d.base + static_cast<TimeNs>(newest) * kTick;
+    for (std::size_t j = 0; j < r1 && c.older[i * r1 + j] != kNone; ++j) {
+      const std::uint32_t at = older_tick(newest, c.older[i * r1 + j], d.unit);
+      if (t - at >= wt) break;
       ++x.failures;
-      x.oldest = d.base + static_cast<TimeNs>(newest - older) * d.tick;
+      x.oldest = d.base + static_cast<TimeNs>(at) * kTick;
     }
   });
   if (country.rule == CountryRule::ban) {
@@ -768,7 +782,7 @@ GuardDecider::Stats GuardDecider::stats() const {
 std::size_t GuardDecider::table_bytes() const {
   const Impl& d = *impl_;
   std::size_t bytes = d.bans.bytes() + d.escalation.bytes();
-  d.each_counter([&](const auto& c, int) { bytes += c.map.bytes() + c.ages.capacity() * sizeof(std::uint16_t); });
+  d.each_counter([&](const auto& c, int) { bytes += c.map.bytes() + c.older.capacity() * sizeof(std::uint16_t); });
   return bytes;
 }
 

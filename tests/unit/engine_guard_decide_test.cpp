@@ -92,13 +92,16 @@ TEST(GuardDecide, TheWindowSlides) {
   }
 }
 
-// Ages are held in 16 bits: a window over 65535 ticks of 100 ms (109 minutes) counts in
-// window/65535 steps (1.3 s for a day), and a change of window across that keeps the counts.
+// Older failure times are held in 16 bits: for a window over 65535 ticks of 100 ms (109 minutes)
+// in units of window/65535 (1.4 s for a day). An older failure counts from the start of its unit:
+// up to a unit early out of the window, never late. A change of window across that keeps counts.
 TEST(GuardDecide, LongWindowsCountInCoarserTicks) {
   const TimeNs kDay = 24 * kHour;
   const WindowCase cases[] = {
       {"five in a day", {0, 6 * kHour, 12 * kHour, 18 * kHour, kDay - 10 * kSec}, true},
       {"oldest 10 s outside a day", {0, 6 * kHour, 12 * kHour, 18 * kHour, kDay + 10 * kSec}, false},
+      {"oldest 0.1 s outside, mid-unit", {700 * kNsPerMs, 6 * kHour, 12 * kHour, 18 * kHour, kDay + 800 * kNsPerMs}, false},
+      {"oldest 1.5 s inside, mid-unit", {700 * kNsPerMs, 6 * kHour, 12 * kHour, 18 * kHour, kDay - 800 * kNsPerMs}, true},
       {"a week apart, the last four count", {0, 7 * kDay, 7 * kDay + kHour, 7 * kDay + 2 * kHour, 7 * kDay + 3 * kHour}, false},
   };
   for (const auto& c : cases) {
@@ -113,7 +116,7 @@ TEST(GuardDecide, LongWindowsCountInCoarserTicks) {
   GuardDecider d(p);  // 10 minutes: 100 ms ticks
   const IpAddr a = ip("198.18.9.2"), b = ip("198.18.9.3");
   for (int i = 0; i < 4; ++i) d.record(fail_from(a), 100 * kSec + i * kMin);
-  p.window = 7 * kDay;  // 9.2 s ticks
+  p.window = 7 * kDay;  // 9.3 s units
   d.set_policy(p);
   const auto x = d.explain(a, 5 * kMin);
   EXPECT_EQ(x.failures, 4);
@@ -127,21 +130,18 @@ TEST(GuardDecide, LongWindowsCountInCoarserTicks) {
   EXPECT_EQ(d.explain(b, 30 * kHour + kMin).failures, 2);
 }
 
-
-// FAILS at dcc38ac (gbreak): a reload from a window over 109 minutes to a short one converts the
-// newest failure's coarse tick (9.2 s for 7 days) down to the start of that tick, so a failure
-// made a moment ago is held as up to 9.2 s old and a short window forgets it at once. The lab
-// shows it too: after SIGHUP 7d -> 2s, failures: 2, two failures 0.57 s apart banned in 2 of 6
-// tries. Only the information the coarse tick lost can be lost; the newest need not lose any.
+// A reload from a window over 109 minutes to a short one: the newest failure keeps its 100 ms
+// time (it was once held in the long window's 9.3 s units, so a failure of just now looked up
+// to 9.3 s old and a 2 s window forgot it; found by a helper in the lab, SIGHUP 7d -> 2s).
 TEST(GuardDecide, AReloadToAShortWindowKeepsAFailureOfJustNow) {
   auto p = policy();
   p.failures = 2;
-  p.window = 7 * 24 * kHour;  // 9.2 s ticks
+  p.window = 7 * 24 * kHour;  // older failures in 9.3 s units
   GuardDecider d(p);
   d.record(fail_from(ip("198.18.9.1")), 0);  // sets the engine's base
   const IpAddr a = ip("198.18.9.2");
-  EXPECT_EQ(d.record(fail_from(a), 9 * kSec), GuardRecord::counted);  // late in its 9.2 s tick
-  p.window = 10 * kSec;  // 100 ms ticks
+  EXPECT_EQ(d.record(fail_from(a), 9 * kSec), GuardRecord::counted);  // late in its 9.3 s unit
+  p.window = 10 * kSec;  // 100 ms
   d.set_policy(p);
   const auto x = d.explain(a, 9 * kSec);
   EXPECT_EQ(x.failures, 1);
@@ -149,6 +149,7 @@ TEST(GuardDecide, AReloadToAShortWindowKeepsAFailureOfJustNow) {
   // Two failures 1.5 s apart within a 10 s window.
   EXPECT_EQ(d.record(fail_from(a), 10 * kSec + 500 * kNsPerMs), GuardRecord::banned);
 }
+
 TEST(GuardDecide, WeightsCountAndZeroIsIgnored) {
   GuardDecider d(policy());
   const IpAddr a = ip("203.0.113.1");
