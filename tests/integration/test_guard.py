@@ -187,8 +187,14 @@ def test_restart_reapplies_bans_list_check_unban(lab, reach, tmp_path):
     g = start_guard(h, reach, cfg, out)
     assert wait_for(lambda: {"198.18.6.6/32", "198.18.7.7/32"} <= banned(h), 10), out.read_text()
     assert "1 saved bans re-applied" in out.read_text()
-    lst = h.run([str(reach), "guard", "--config", str(cfg), "--list"], check=False)
-    assert lst.returncode == 0 and "198.18.6.6/32" in lst.stdout and "198.18.7.7/32" in lst.stdout, lst
+    # The state file is written just after the kernel's batch: the list may lag it by a moment.
+    lst = []
+
+    def listed():
+        lst[:] = [h.run([str(reach), "guard", "--config", str(cfg), "--list"], check=False)]
+        return lst[0].returncode == 0 and "198.18.6.6/32" in lst[0].stdout and "198.18.7.7/32" in lst[0].stdout
+
+    assert wait_for(listed, 10), lst
     chk = h.run([str(reach), "guard", "--config", str(cfg), "check", "198.18.6.6"], check=False)
     assert chk.returncode == 1 and "banned" in chk.stdout, chk
     un = h.run([str(reach), "guard", "--config", str(cfg), "--unban", "198.18.6.6"], check=False)
