@@ -1,7 +1,8 @@
 // guard's threshold engine (guard_decide.hpp). Per-source state, in flat tables: the newest
 // failure time (a 32-bit tick of 100 ms from the first time seen) and up to `failures` - 1 older
-// failure times within the window (16 bits each, see kMod), so 100k sources fit in about 2.5 MB. Bans and
-// remembered offences are a second flat table keyed by prefix. Policy: docs/GUARD-RULES.md.
+// failure times within the window (16 bits each, see kMod), so 100k sources fit in about 2.9 MB.
+// Bans and remembered offences are a second flat table keyed by prefix. Policy:
+// docs/GUARD-RULES.md.
 #include "engine/guard_decide.hpp"
 
 #include <fmt/format.h>
@@ -370,6 +371,7 @@ void GuardDecider::set_policy(GuardPolicy p) {
   d.alone.older.clear();
   d.ring_size = r2;
   d.unit = new_unit;
+  while (d.sources() > std::max<std::size_t>(policy_.max_sources, 1)) evict_one(d);  // a lower max_sources
   if (reescalate) {
     d.escalation.clear();
     for (std::uint32_t i = 0; i < d.bans.size(); ++i) {
@@ -644,27 +646,37 @@ std::vector<model::GuardUnban> GuardDecider::expire(TimeNs now, std::size_t budg
   const std::uint32_t t = tick_of(d, std::max(now, d.newest));
   const std::uint32_t wt = window_ticks(policy_);
   d.each_counter([&](auto& c, int slot) {
+    // An erase moves the last entry into cur, which is looked at next: only entries kept count
+    // as steps, so none is passed over (a walk that wrapped would otherwise skip one).
     auto& cur = d.count_cursor[slot];
-    std::size_t steps = budget ? std::min(budget, c.map.size()) : c.map.size();
-    for (; steps > 0 && c.map.size() > 0; --steps) {
+    for (std::size_t steps = budget ? std::min(budget, c.map.size()) : c.map.size(); steps > 0 && c.map.size() > 0;) {
       if (cur >= c.map.size()) cur = 0;
       const std::uint32_t newest = c.map.value(cur);
-      if (t >= newest && t - newest >= wt) erase_count(c, r1, cur);  // the last one moved here
-      else ++cur;
+      if (t >= newest && t - newest >= wt) {
+        erase_count(c, r1, cur);
+      } else {
+        ++cur;
+        --steps;
+      }
     }
+    if (c.map.shrink()) c.older.shrink_to_fit();  // a burst of sources has gone
   });
-  std::size_t steps = budget ? std::min(budget, d.bans.size()) : d.bans.size();
-  for (; steps > 0 && d.bans.size() > 0; --steps) {
-    auto& cur = d.ban_cursor;
+  auto& cur = d.ban_cursor;
+  for (std::size_t steps = budget ? std::min(budget, d.bans.size()) : d.bans.size(); steps > 0 && d.bans.size() > 0;) {
     if (cur >= d.bans.size()) cur = 0;
     BanEntry& e = d.bans.value(cur);
     if (e.until != 0 && e.until <= now) {
       out.push_back({prefix_of_key(d.bans.key(cur)), e.until, false});
       deactivate(d, policy_, cur, now);
     }
-    if (e.until == 0 && now - e.ended > policy_.forget) d.bans.erase_at(cur);
-    else ++cur;
+    if (e.until == 0 && now - e.ended > policy_.forget) {
+      d.bans.erase_at(cur);
+    } else {
+      ++cur;
+      --steps;
+    }
   }
+  d.bans.shrink();
   return out;
 }
 

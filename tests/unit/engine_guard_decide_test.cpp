@@ -466,6 +466,38 @@ TEST(GuardDecide, ExpiryDropsQuietSourcesAndMaxSourcesBoundsTheTables) {
   EXPECT_LT(d.stats().sources, 1000u);
   d.expire(10 * kMin + 3 * kSec);
   EXPECT_EQ(d.stats().sources, 0u);
+  // A lower max_sources (SIGHUP) applies at once, not at the next new source.
+  for (std::uint32_t i = 0; i < 900; ++i) d.record(fail_from(IpAddr::v4(0x0c000000 + i)), 11 * kMin);
+  p.max_sources = 500;
+  d.set_policy(p);
+  EXPECT_EQ(d.stats().sources, 500u);
+}
+
+// A walk that resumes where a budgeted one stopped and wraps around: an erase moves the last
+// entry into the hole, which must still be looked at (B was once passed over here).
+TEST(GuardDecide, ExpiryPassesNoSourceOver) {
+  GuardDecider d(policy());
+  for (const char* a : {"198.18.1.1", "198.18.1.2", "198.18.1.3"}) d.record(fail_from(ip(a)), 0);
+  d.record(fail_from(ip("198.18.1.4")), 5 * kMin);
+  d.expire(6 * kMin, 2);
+  d.expire(11 * kMin);
+  EXPECT_EQ(d.stats().sources, 1u);
+  EXPECT_EQ(d.explain(ip("198.18.1.4"), 11 * kMin).failures, 1);
+}
+
+// Once a burst of sources has gone, the tables give their capacity back (the daemon then returns
+// the pages to the kernel), and keep working.
+TEST(GuardDecide, TablesShrinkAfterABurst) {
+  GuardDecider d(policy());
+  for (std::uint32_t i = 0; i < 100000; ++i) d.record(fail_from(IpAddr::v4(0x0b000000 + i), 2), i * kNsPerUs);
+  EXPECT_GT(d.table_bytes(), 1u << 20);
+  d.record(fail_from(ip("198.18.1.9"), 2), 9 * kMin);
+  d.expire(10 * kMin + kSec);
+  EXPECT_EQ(d.stats().sources, 1u);
+  EXPECT_LT(d.table_bytes(), 64u << 10);
+  EXPECT_EQ(d.explain(ip("198.18.1.9"), 10 * kMin + kSec).failures, 2);
+  for (int i = 0; i < 3; ++i) d.record(fail_from(ip("198.18.1.9")), 10 * kMin + 2 * kSec);
+  EXPECT_EQ(d.take_bans().size(), 1u);
 }
 
 // The goal: <= 10 MiB RSS while tracking 100,000 sources, of which the process itself
