@@ -432,7 +432,12 @@ def test_validate_test_rule_and_flags_say_what_is_wrong(lab, reach, tmp_path):
                        (["--ban", "198.18.0.0/20"],
                         "--ban 198.18.0.0/20: a /20 has no ban set (IPv4: /32 or /24; IPv6: /128, /64 or /48)"),
                        (["--ban", "224.0.0.1"],
-                        "--ban 224.0.0.1: never banned (loopback, link-local, multicast or unspecified)")):
+                        "--ban 224.0.0.1: never banned (loopback, link-local, multicast or unspecified)"),
+                       # Host bits set: the prefix meant is named, as for every prefix of reach's.
+                       (["--ban", "2001:db8::1/64"], '--ban "2001:db8::1/64" has host bits set: the prefix is 2001:db8::/64'),
+                       (["--unban", "198.18.6.6/24"], '--unban "198.18.6.6/24" has host bits set: the prefix is 198.18.6.0/24'),
+                       (["--ban", "198.18.6.6/33"], "--ban \"198.18.6.6/33\": the length after '/' must be 0 to 32"),
+                       (["--ban", "nowhere"], '--ban "nowhere" is not a prefix like 198.18.0.0/15 or 2001:db8::/32')):
         r = subprocess.run(base + args, capture_output=True, text=True, timeout=20)
         assert (r.returncode, r.stdout, r.stderr) == (2, "", f"reach guard: {said}\n"), (args, r)
     r = subprocess.run([str(reach), "guard", "--help"], capture_output=True, text=True, timeout=20)

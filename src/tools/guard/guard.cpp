@@ -95,11 +95,16 @@ namespace {
 
 using guard::Setup;
 
-// ADDR or ADDR/N; a bare address is taken as the prefix failures of it are banned under.
-std::optional<IpPrefix> parse_target(const std::string& text, const Setup& s, bool bare_as_ban_prefix) {
-  if (text.find('/') != std::string::npos) return parse_prefix(text);
-  auto a = IpAddr::parse(text);
-  if (!a) return std::nullopt;
+// ADDR or ADDR/N; a bare address is taken as the prefix failures of it are banned under. On
+// failure `why` says what is wrong, as every prefix argument does (a prefix with host bits set
+// names the one meant).
+std::optional<IpPrefix> parse_target(const std::string& text, const Setup& s, bool bare_as_ban_prefix, std::string& why) {
+  auto a = text.find('/') == std::string::npos ? IpAddr::parse(text) : std::nullopt;
+  if (!a) {
+    auto p = parse_prefix(text);
+    if (!p) why = prefix_error(text);
+    return p;
+  }
   const IpAddr u = unmap_v4(*a);
   if (!bare_as_ban_prefix) return prefix_of(u, u.is_v4() ? 32 : 128);
   return prefix_of(u, u.is_v4() ? s.policy.ipv4_prefix : s.policy.ipv6_prefix);
@@ -206,8 +211,9 @@ int list(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream&
 }
 
 int unban(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream& err) {
-  auto target = parse_target(o.unban, s, true);
-  if (!target) return (err << "reach guard: --unban " << o.unban << ": not an address or prefix\n"), 2;
+  std::string why;
+  auto target = parse_target(o.unban, s, true, why);
+  if (!target) return (err << "reach guard: --unban " << why << '\n'), 2;
   // A state file no daemon has written yet is not created here: no saved ban, no daemon to tell.
   auto st = open_store(s, true);
   if (st && (*st)->exists()) st = open_store(s, false);
@@ -258,8 +264,9 @@ int unban(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream
 }
 
 int manual_ban(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream& err) {
-  auto target = parse_target(o.ban, s, true);
-  if (!target) return (err << "reach guard: --ban " << o.ban << ": not an address or prefix\n"), 2;
+  std::string why;
+  auto target = parse_target(o.ban, s, true, why);
+  if (!target) return (err << "reach guard: --ban " << why << '\n'), 2;
   // Said as what it is, before anything opens (the kernel batch would only count it as refused).
   if (io::set_for(*target).empty())
     return (err << "reach guard: --ban " << o.ban << ": a /" << target->len
