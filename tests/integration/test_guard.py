@@ -7,11 +7,15 @@ restart, --list, check, --unban; a table deleted from outside; --uninstall. guar
 inside a lab namespace: the root namespace's ruleset is compared before and after each test."""
 
 import json
+import os
+import pwd
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -491,3 +495,47 @@ def test_sighup_applies_a_changed_config_and_keeps_the_old_one_on_errors(lab, re
     assert banned(h) == {"198.18.20.2/32", "198.18.20.3/32"}
     assert g.poll() is None
     assert stop(h, g) == 0
+
+
+@pytest.fixture
+def nobody_dir():
+    """A directory user nobody may write (tmp_path's parents are root's alone), removed after."""
+    d = Path(tempfile.mkdtemp(prefix="reach-guard-nobody-"))
+    pw = pwd.getpwnam("nobody")
+    os.chown(d, pw.pw_uid, pw.pw_gid)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+NO_CAP = "nftables{} inet reach: Operation not permitted (needs root or CAP_NET_ADMIN)"
+
+
+def test_list_says_whether_the_kernel_holds_each_ban(lab, reach, tmp_path, nobody_dir):
+    """--list --json said nothing of a saved ban the kernel no longer holds (the table deleted
+    from outside while guard was stopped): `in_kernel`, and the text's marker. A user who cannot
+    read the sets is told once, and no ban is called in or out of the kernel."""
+    b = Banning(lab, reach, tmp_path, "198.18.8.20")
+    h = b.h
+    b.fail("198.18.8.21", first_pid=7000)
+    assert wait_for(lambda: "198.18.8.21/32" in banned(h), 10), b.out.read_text()
+    assert stop(h, b.g) == 0
+
+    def listed(cfg, user=None):
+        r = h.run([str(reach), "guard", "--config", str(cfg), "--list", "--json"], check=False, user=user)
+        assert r.returncode == 0, r
+        return {o["prefix"]: o.get("in_kernel") for o in map(json.loads, r.stdout.splitlines())}, r.stderr
+
+    assert listed(b.cfg) == ({"198.18.8.20/32": True, "198.18.8.21/32": True}, "")
+    h.run(["nft", "delete", "element", "inet", "reach", "ban4", "{ 198.18.8.21 }"])
+    assert listed(b.cfg) == ({"198.18.8.20/32": True, "198.18.8.21/32": False}, "")
+    h.run(["nft", "delete", "table", "inet", "reach"])
+    assert listed(b.cfg) == ({"198.18.8.20/32": False, "198.18.8.21/32": False}, "")
+    text = h.run([str(reach), "guard", "--config", str(b.cfg), "--list"]).stdout
+    assert text.count("[not in the kernel set]") == 2, text
+    # Without CAP_NET_ADMIN: one line on stderr, the field left out, the list itself still there.
+    for f in tmp_path.glob("guard.db*"):
+        if not f.name.endswith(".lock"):
+            shutil.copy(f, nobody_dir / f.name)
+    cfg = guard_config(nobody_dir, b.log)
+    said = f"reach guard: --list: whether the kernel holds each ban is not shown: {NO_CAP.format(' list')}\n"
+    assert listed(cfg, user="nobody") == ({"198.18.8.20/32": None, "198.18.8.21/32": None}, said)

@@ -181,28 +181,31 @@ int list(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream&
   auto rows = (*st)->bans();
   if (!rows) return (err << "reach guard: " << rows.error().message() << '\n'), 2;
   const TimeNs now_wall = s.wall_offset + sys::MonotonicClock().now();
-  std::vector<io::BanEntry> kernel;
-  bool kernel_known = false;
-  io::NftLayout layout;
-  layout.table = o.table;
-  if (auto nft = io::NftSets::open(layout)) {
-    if (auto l = nft->list()) {
-      kernel = std::move(*l);
-      kernel_known = true;
-    }
+  const bool any = std::any_of(rows->begin(), rows->end(), [&](const store::GuardBanRow& r) { return r.until_wall > now_wall; });
+  // Whether the kernel holds each ban (a table deleted from outside holds none). Sets that cannot
+  // be read (no CAP_NET_ADMIN) are said once, and no ban is called in or out of the kernel.
+  std::optional<std::vector<io::BanEntry>> kernel;
+  if (any) {
+    io::NftLayout layout;
+    layout.table = o.table;
+    auto nft = io::NftSets::open(layout);
+    auto l = nft ? nft->list() : Result<std::vector<io::BanEntry>>(tl::unexpected(nft.error()));
+    if (l) kernel = std::move(*l);
+    else err << "reach guard: --list: whether the kernel holds each ban is not shown: " << l.error().message() << '\n';
   }
   std::size_t n = 0;
   for (const store::GuardBanRow& r : *rows) {
     if (r.until_wall <= now_wall) continue;
     ++n;
-    const bool in_kernel = std::any_of(kernel.begin(), kernel.end(), [&](const io::BanEntry& e) { return e.prefix.to_string() == r.prefix; });
+    std::optional<bool> in_kernel;
+    if (kernel) in_kernel = std::any_of(kernel->begin(), kernel->end(), [&](const io::BanEntry& e) { return e.prefix.to_string() == r.prefix; });
     if (o.json) {
-      out << format::guard_ban_json(guard::ban_of(r, s.wall_offset), s.wall_offset, false);
+      out << format::guard_list_json(guard::ban_of(r, s.wall_offset), s.wall_offset, in_kernel);
       continue;
     }
     out << fmt::format("{:<24} {} left (until {}), offence {}{}: {}\n", r.prefix, format::guard_duration(r.until_wall - now_wall),
                        format::rfc3339_micro(r.until_wall).substr(0, 19) + "Z", r.offence,
-                       kernel_known && !in_kernel ? " [not in the kernel set]" : "", r.reason);
+                       in_kernel == false ? " [not in the kernel set]" : "", r.reason);
   }
   if (o.json) return 0;  // NDJSON: one object per ban, so no bans is no line
   if (n == 0) out << "no active bans in " << s.state_path << ((*st)->exists() ? "\n" : " (no guard daemon has written it yet)\n");
