@@ -510,6 +510,23 @@ def nobody_dir():
 NO_CAP = "nftables{} inet reach: Operation not permitted (needs root or CAP_NET_ADMIN)"
 
 
+def test_an_unprivileged_guard_fails_before_it_writes_anything(lab, reach, nobody_dir):
+    """The daemon run by a user without CAP_NET_ADMIN made its lock and state file, then failed at
+    its first nftables call; --ban saved its state file first too. Now one line, exit 2, and the
+    directory is as it was."""
+    h = lab.host("guard")
+    before = ruleset(h)
+    log = nobody_dir / "auth.log"
+    log.touch()
+    cfg = guard_config(nobody_dir, log)
+    there = sorted(p.name for p in nobody_dir.iterdir())
+    for args in ([], ["--ban", "198.18.6.6"]):
+        r = h.run([str(reach), "guard", "--config", str(cfg), *args], check=False, user="nobody", timeout=30)
+        assert (r.returncode, r.stdout, r.stderr) == (2, "", f"reach guard: {NO_CAP.format('')}\n"), (args, r)
+        assert sorted(p.name for p in nobody_dir.iterdir()) == there, args
+    assert ruleset(h) == before
+
+
 def test_list_says_whether_the_kernel_holds_each_ban(lab, reach, tmp_path, nobody_dir):
     """--list --json said nothing of a saved ban the kernel no longer holds (the table deleted
     from outside while guard was stopped): `in_kernel`, and the text's marker. A user who cannot

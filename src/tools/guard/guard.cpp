@@ -284,6 +284,12 @@ int manual_ban(const Setup& s, const GuardOptions& o, std::ostream& out, std::os
     if (!d || *d <= 0) return (err << "reach guard: --ban-time " << o.ban_time << ": not a duration like 1h, 10m\n"), 2;
     duration = *d;
   }
+  io::NftLayout layout;
+  layout.table = o.table;
+  auto nft = io::NftSets::open(layout);
+  if (!nft) return (err << "reach guard: " << nft.error().message() << '\n'), 2;
+  // Before the state file is made: a ban the kernel could not take is not saved either.
+  if (auto p = nft->permitted("nftables"); !p) return (err << "reach guard: " << p.error().message() << '\n'), 2;
   auto st = open_store(s, false);
   if (!st) return (err << "reach guard: " << st.error().message() << '\n'), 2;
   auto rows = (*st)->bans();
@@ -293,10 +299,6 @@ int manual_ban(const Setup& s, const GuardOptions& o, std::ostream& out, std::os
   // The allow-list holds for manual bans too (fail2ban's `banip` skips its ignoreip).
   auto b = d.ban(*target, now, duration);
   if (!b) return (err << "reach guard: " << b.error().message() << '\n'), 2;
-  io::NftLayout layout;
-  layout.table = o.table;
-  auto nft = io::NftSets::open(layout);
-  if (!nft) return (err << "reach guard: " << nft.error().message() << '\n'), 2;
   nft->set_allow_list(guard::never_ban(s));
   if (auto e = nft->ensure(); !e) return (err << "reach guard: " << e.error().message() << '\n'), 2;
   const io::Ban kb{b->prefix, b->duration};
