@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from guard_lab import (banned, batches, connects, guard_config, ruleset, ssh_fail, start_guard, start_sshd,
-                       stop, wait_for)
+from guard_lab import (JOURNAL_REMOTE, banned, batches, connects, guard_config, ruleset, ssh_fail, start_guard,
+                       start_sshd, stop, to_journal, wait_for)
 
 pytestmark = pytest.mark.skipif(not shutil.which("sshpass") or not shutil.which("sshd", path="/usr/sbin"),
                                 reason="needs openssh-server and sshpass (scripts/install-deps.sh)")
@@ -556,3 +556,25 @@ def test_list_says_whether_the_kernel_holds_each_ban(lab, reach, tmp_path, nobod
     cfg = guard_config(nobody_dir, b.log)
     said = f"reach guard: --list: whether the kernel holds each ban is not shown: {NO_CAP.format(' list')}\n"
     assert listed(cfg, user="nobody") == ({"198.18.8.20/32": None, "198.18.8.21/32": None}, said)
+
+
+@pytest.mark.skipif(not os.access(JOURNAL_REMOTE, os.X_OK), reason="needs systemd-journal-remote")
+def test_a_journal_source_with_nothing_for_its_unit_says_so_at_start(lab, reach, tmp_path):
+    """A journal source with a mistyped unit (or an empty journal) read nothing, in silence: the
+    start now says once that there is nothing yet for that unit; a unit with entries says nothing."""
+    h = lab.host("guard")
+    jdir, empty = tmp_path / "journal", tmp_path / "empty"
+    jdir.mkdir()
+    empty.mkdir()
+    to_journal(["Failed password for root from 198.18.6.6 port 1 ssh2"], "app.service", jdir / "app.journal")
+    for unit, d, nothing in (("app.sevice", jdir, True), ("app.service", jdir, False), ("app.service", empty, True)):
+        cfg = tmp_path / "journal.yml"
+        cfg.write_text(f"guard:\n  sources: [ {{ journal: {unit}, rules: [sshd] }} ]\n  state: {tmp_path / 'guard.db'}\n")
+        out = tmp_path / "guard.out"
+        out.write_text("")
+        g = start_guard(h, reach, cfg, out, "--dry-run", env={"REACH_GUARD_JOURNAL_DIR": str(d)})
+        assert stop(h, g) == 0
+        lines = [l for l in out.read_text().splitlines() if "nothing in the journal" in l]
+        want = [f"guard: journal {unit} ({d}): nothing in the journal yet for unit {unit}: is the unit name right? "
+                f"(journalctl -u {unit} lists its entries)"]
+        assert lines == (want if nothing else []), (unit, d, out.read_text())
