@@ -28,12 +28,25 @@ std::string command_name(CLI::App& app) {
 
 }  // namespace
 
+namespace {
+
+// "reach 0.1.0", the form help2man reads when it writes the man pages (src/app/CMakeLists.txt).
+std::string version_line() { return "reach " + std::string(reach::kVersion); }
+
+}  // namespace
+
 void init_app(CLI::App& app) {
   app.name("reach");
   app.description("reach: network reachability toolkit");
   app.require_subcommand(1);
-  // "reach 0.1.0", the form help2man reads when it writes the man pages (src/app/CMakeLists.txt).
-  app.set_version_flag("-V,--version", "reach " + std::string(reach::kVersion), "print the version and exit");
+  app.set_version_flag("-V,--version", version_line(), "print the version and exit");
+}
+
+void add_version_flags(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands(std::function<bool(CLI::App*)>{})) {
+    sub->set_version_flag("-V,--version", version_line(), "print the version and exit");
+    add_version_flags(*sub);
+  }
 }
 
 std::vector<std::string> cli_args(int argc, char** argv) {
@@ -58,6 +71,7 @@ int parse_error(CLI::App& app, const CLI::ParseError& e, bool nagios, std::ostre
 
 int parse(CLI::App& app, int argc, char** argv, bool nagios, std::ostream& out) {
   auto args = cli_args(argc, argv);
+  add_version_flags(app);
   try {
     app.parse(args);
   } catch (const CLI::CallForHelp& e) {

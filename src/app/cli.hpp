@@ -14,6 +14,10 @@ namespace reach::app {
 
 // The root parser: named "reach", one subcommand, -V/--version.
 void init_app(CLI::App& app);
+// -V/--version on every subcommand below app, printing what `reach --version` prints: each
+// command declared its own way (`reach guard` fell through to the root's flag, `reach relay`
+// refused it). parse() calls it once every command is added.
+void add_version_flags(CLI::App& app);
 
 // argv as CLI11 wants it (reversed), nmap's `-iL` renamed to --input-list.
 std::vector<std::string> cli_args(int argc, char** argv);

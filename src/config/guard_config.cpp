@@ -183,7 +183,8 @@ void parse_allow(Walker& w, const yaml::Node& n, const std::string& p, GuardConf
     if (!text) continue;
     auto prefix = text->size() <= 64 ? parse_prefix(*text) : std::nullopt;
     if (!prefix) {
-      w.error(item, pi, "must be an address or a prefix with its host bits clear (198.18.0.0/24, 2001:db8::/48)");
+      // Host bits set names the prefix meant (base/ip_prefix, as every prefix of reach's).
+      w.error(item, pi, text->size() <= 64 ? prefix_error(*text) : "must be an address or a prefix (198.18.0.0/24, 2001:db8::/48)");
       continue;
     }
     c.allow.push_back(*prefix);

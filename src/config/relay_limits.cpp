@@ -91,7 +91,7 @@ void parse_relay_limits_node(Walker& w, const yaml::Node& n, const std::string& 
         auto s = w.str(item, ip);
         if (!s) continue;
         if (auto pre = parse_prefix(*s)) c.allow.push_back(*pre);
-        else w.error(item, ip, fmt::format("\"{}\" is not an address or prefix like 198.18.0.0/24", *s));
+        else w.error(item, ip, prefix_error(*s));
       }
     }
   }

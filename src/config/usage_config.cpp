@@ -428,8 +428,12 @@ std::optional<model::BlockAllow> parse_block_allow(std::string_view text, std::s
     return model::BlockAllow{model::BlockAllow::Kind::port, std::string(proto.substr(0, 3)), *lo, *hi, {}};
   }
   auto p = text.starts_with("udp/") || text.starts_with("tcp/") ? std::nullopt : parse_prefix(text);
-  if (!p || text.find('/') == std::string_view::npos) {
-    why = "must be udp/PORT, tcp/PORT, udp/LO-HI (ports 1..65535) or a prefix like 198.18.0.0/24 (host bits zero)";
+  const auto slash = text.find('/');
+  if (!p || slash == std::string_view::npos) {
+    // An address before the '/': a prefix meant, whose fault is said (host bits set names the one meant).
+    why = !p && slash != std::string_view::npos && IpAddr::parse(text.substr(0, slash))
+              ? prefix_error(text)
+              : "must be udp/PORT, tcp/PORT, udp/LO-HI (ports 1..65535) or a prefix like 198.18.0.0/24 (host bits zero)";
     return std::nullopt;
   }
   model::BlockAllow a;

@@ -55,7 +55,9 @@ const char* guard_verdict_word(model::GuardVerdict v) {
   return "?";
 }
 
-std::string guard_ban_json(const model::GuardBan& b, TimeNs wall_offset, bool dry_run, double latency_ms) {
+namespace {
+
+ordered_json ban_object(const model::GuardBan& b, TimeNs wall_offset) {
   ordered_json j = head("ban");
   j["timestamp"] = rfc3339_micro(b.at + wall_offset);
   j["prefix"] = b.prefix.to_string();
@@ -68,8 +70,22 @@ std::string guard_ban_json(const model::GuardBan& b, TimeNs wall_offset, bool dr
   j["origin"] = guard_origin_word(b.origin);
   j["reason"] = b.reason;
   if (!b.country.empty()) j["country"] = b.country;
+  return j;
+}
+
+}  // namespace
+
+std::string guard_ban_json(const model::GuardBan& b, TimeNs wall_offset, bool dry_run, double latency_ms) {
+  ordered_json j = ban_object(b, wall_offset);
   j["dry_run"] = dry_run;
   if (latency_ms >= 0) j["latency_ms"] = latency_ms;
+  return line(j);
+}
+
+std::string guard_list_json(const model::GuardBan& b, TimeNs wall_offset, std::optional<bool> in_kernel) {
+  ordered_json j = ban_object(b, wall_offset);
+  j["dry_run"] = false;  // as before in_kernel was added
+  if (in_kernel) j["in_kernel"] = *in_kernel;
   return line(j);
 }
 

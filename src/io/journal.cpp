@@ -40,6 +40,12 @@ Result<std::unique_ptr<JournalFollower>> JournalFollower::create(Reactor& reacto
   return f;
 }
 
+std::string JournalFollower::what_matches() const {
+  std::string s = opt_.unit.empty() ? "" : "unit " + opt_.unit;
+  for (const std::string& id : opt_.identifiers) s += (s.empty() ? "identifier " : " or identifier ") + id;
+  return s;
+}
+
 void JournalFollower::note(const std::string& text) {
   if (hooks_.note) hooks_.note(name_ + ": " + text);
 }
@@ -62,6 +68,12 @@ Result<void> JournalFollower::start() {
     if (int m = match("_SYSTEMD_UNIT=" + opt_.unit); m < 0) return fail("journal match", opt_.unit, -m);
   for (const std::string& id : opt_.identifiers)
     if (int m = match("SYSLOG_IDENTIFIER=" + id); m < 0) return fail("journal match", id, -m);
+  // Said once: a unit name with a typo (ssh.sevice) matches nothing and would read nothing, in
+  // silence, for ever.
+  impl_->sd->seek_head(j);
+  if (any && impl_->sd->next(j) == 0)
+    note("nothing in the journal yet for " + what_matches() + ": is the unit name right?" +
+         (opt_.unit.empty() ? std::string() : " (journalctl -u " + opt_.unit + " lists its entries)"));
 
   bool positioned = false;
   if (!opt_.cursor.empty()) {

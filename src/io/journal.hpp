@@ -57,6 +57,7 @@ class JournalFollower {
   Result<void> start();
   void arm();
   void note(const std::string& text);
+  std::string what_matches() const;  // "unit ssh.service or identifier sshd"
 
   Reactor& reactor_;
   JournalOptions opt_;

@@ -66,12 +66,16 @@ void NftCtx::release() {
 
 bool NftCtx::loaded() const { return impl_ && impl_->lib.has_value(); }
 
+Result<void> NftCtx::permitted(const std::string& op, const std::string& where) {
+  if (!sys::has_capability(CAP_NET_ADMIN)) return fail(op, where, EPERM, "needs root or CAP_NET_ADMIN");
+  return {};
+}
+
 Result<std::string> NftCtx::run(const std::string& op, const std::string& where, const std::string& cmds, bool json) {
   // Without CAP_NET_ADMIN every netlink request of nftables is refused, and libnftables 1.0.6
   // then writes "(you must be root)" to the process's stderr itself, past its error buffer: an
   // unprefixed stray line under a daemon's own. Said here instead, as our error.
-  if (!sys::has_capability(CAP_NET_ADMIN))
-    return fail(op, where, EPERM, "needs root or CAP_NET_ADMIN");
+  if (auto p = permitted(op, where); !p) return tl::unexpected(p.error());
   if (auto m = impl_->make(); !m) return tl::unexpected(m.error());
   const NftApi& a = impl_->lib->api();
   nft_ctx* n = impl_->nft;

@@ -24,6 +24,9 @@ class NftCtx {
   // Loads libnftables and makes the context when released (errors: {op "load", addr
   // "libnftables.so.1"}, {op "nft_ctx_new"}); never without CAP_NET_ADMIN.
   Result<std::string> run(const std::string& op, const std::string& where, const std::string& cmds, bool json = false);
+  // The error run() gives without CAP_NET_ADMIN (none with it): a daemon asks before it writes
+  // its state, so a start that could never ban leaves nothing behind.
+  static Result<void> permitted(const std::string& op, const std::string& where);
   // Frees the context and drops this context's reference to the library (its pages and heap go
   // with the last one); the next run() makes them again.
   void release();

@@ -97,6 +97,8 @@ class NftSets {
   Result<void> uninstall();
 
   const NftLayout& layout() const { return layout_; }
+  // The error every call would give without CAP_NET_ADMIN, asked before anything is written.
+  Result<void> permitted(const std::string& op) const { return NftCtx::permitted(op, "inet " + layout_.table); }
 
   // Unloads libnftables until the next call (NftCtx::release): a daemon between ban batches.
   void release() { ctx_.release(); }

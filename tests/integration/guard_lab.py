@@ -1,17 +1,20 @@
 """What the `reach guard` lab tests share: the daemon's config and start, a real sshd in a
 namespace logging to a file, failed logins with sshpass from a chosen source address, reading the
-kernel's ban sets of a namespace, and a TCP connect from a chosen source."""
+kernel's ban sets of a namespace, a TCP connect from a chosen source, and journal files of a unit
+(systemd-journal-remote: no journald runs here)."""
 
 import json
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import lab as lablib
 from watch_lab import wait_for  # noqa: F401 (the tests import it from here)
 
 SSH_PORT = 2222
+JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"
 
 
 def guard_config(tmp_path, log, allow=(), failures=5, ban_time="1h", window="10m", extra=""):
@@ -147,3 +150,15 @@ def batches(out):
             parts = line.split()
             res.append((int(parts[2]), float(parts[parts.index("after") - 2])))
     return res
+
+
+def to_journal(lines, unit, out):
+    """Journal entries of `unit` with these MESSAGEs, written by systemd-journal-remote (no journald
+    runs here) as journald stores a service's stdout; guard reads the directory
+    (REACH_GUARD_JOURNAL_DIR)."""
+    now = int(time.time() * 1e6)
+    export = "".join(f"__REALTIME_TIMESTAMP={now + i}\n__MONOTONIC_TIMESTAMP={1000 + i}\n"
+                     f"_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT={unit}\n"
+                     f"SYSLOG_IDENTIFIER=reach\nMESSAGE={line}\n\n" for i, line in enumerate(lines))
+    subprocess.run([JOURNAL_REMOTE, f"--output={out}", "-"], input=export, text=True, check=True, timeout=30,
+                   capture_output=True)

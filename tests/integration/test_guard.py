@@ -7,16 +7,20 @@ restart, --list, check, --unban; a table deleted from outside; --uninstall. guar
 inside a lab namespace: the root namespace's ruleset is compared before and after each test."""
 
 import json
+import os
+import pwd
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from guard_lab import (banned, batches, connects, guard_config, ruleset, ssh_fail, start_guard, start_sshd,
-                       stop, wait_for)
+from guard_lab import (JOURNAL_REMOTE, banned, batches, connects, guard_config, ruleset, ssh_fail, start_guard,
+                       start_sshd, stop, to_journal, wait_for)
 
 pytestmark = pytest.mark.skipif(not shutil.which("sshpass") or not shutil.which("sshd", path="/usr/sbin"),
                                 reason="needs openssh-server and sshpass (scripts/install-deps.sh)")
@@ -438,7 +442,12 @@ def test_validate_test_rule_and_flags_say_what_is_wrong(lab, reach, tmp_path):
                        (["--ban", "198.18.0.0/20"],
                         "--ban 198.18.0.0/20: a /20 has no ban set (IPv4: /32 or /24; IPv6: /128, /64 or /48)"),
                        (["--ban", "224.0.0.1"],
-                        "--ban 224.0.0.1: never banned (loopback, link-local, multicast or unspecified)")):
+                        "--ban 224.0.0.1: never banned (loopback, link-local, multicast or unspecified)"),
+                       # Host bits set: the prefix meant is named, as for every prefix of reach's.
+                       (["--ban", "2001:db8::1/64"], '--ban "2001:db8::1/64" has host bits set: the prefix is 2001:db8::/64'),
+                       (["--unban", "198.18.6.6/24"], '--unban "198.18.6.6/24" has host bits set: the prefix is 198.18.6.0/24'),
+                       (["--ban", "198.18.6.6/33"], "--ban \"198.18.6.6/33\": the length after '/' must be 0 to 32"),
+                       (["--ban", "nowhere"], '--ban "nowhere" is not a prefix like 198.18.0.0/15 or 2001:db8::/32')):
         r = subprocess.run(base + args, capture_output=True, text=True, timeout=20)
         assert (r.returncode, r.stdout, r.stderr) == (2, "", f"reach guard: {said}\n"), (args, r)
     r = subprocess.run([str(reach), "guard", "--help"], capture_output=True, text=True, timeout=20)
@@ -492,3 +501,86 @@ def test_sighup_applies_a_changed_config_and_keeps_the_old_one_on_errors(lab, re
     assert banned(h) == {"198.18.20.2/32", "198.18.20.3/32"}
     assert g.poll() is None
     assert stop(h, g) == 0
+
+
+@pytest.fixture
+def nobody_dir():
+    """A directory user nobody may write (tmp_path's parents are root's alone), removed after."""
+    d = Path(tempfile.mkdtemp(prefix="reach-guard-nobody-"))
+    pw = pwd.getpwnam("nobody")
+    os.chown(d, pw.pw_uid, pw.pw_gid)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+NO_CAP = "nftables{} inet reach: Operation not permitted (needs root or CAP_NET_ADMIN)"
+
+
+def test_an_unprivileged_guard_fails_before_it_writes_anything(lab, reach, nobody_dir):
+    """The daemon run by a user without CAP_NET_ADMIN made its lock and state file, then failed at
+    its first nftables call; --ban saved its state file first too. Now one line, exit 2, and the
+    directory is as it was."""
+    h = lab.host("guard")
+    before = ruleset(h)
+    log = nobody_dir / "auth.log"
+    log.touch()
+    cfg = guard_config(nobody_dir, log)
+    there = sorted(p.name for p in nobody_dir.iterdir())
+    for args in ([], ["--ban", "198.18.6.6"]):
+        r = h.run([str(reach), "guard", "--config", str(cfg), *args], check=False, user="nobody", timeout=30)
+        assert (r.returncode, r.stdout, r.stderr) == (2, "", f"reach guard: {NO_CAP.format('')}\n"), (args, r)
+        assert sorted(p.name for p in nobody_dir.iterdir()) == there, args
+    assert ruleset(h) == before
+
+
+def test_list_says_whether_the_kernel_holds_each_ban(lab, reach, tmp_path, nobody_dir):
+    """--list --json said nothing of a saved ban the kernel no longer holds (the table deleted
+    from outside while guard was stopped): `in_kernel`, and the text's marker. A user who cannot
+    read the sets is told once, and no ban is called in or out of the kernel."""
+    b = Banning(lab, reach, tmp_path, "198.18.8.20")
+    h = b.h
+    b.fail("198.18.8.21", first_pid=7000)
+    assert wait_for(lambda: "198.18.8.21/32" in banned(h), 10), b.out.read_text()
+    assert stop(h, b.g) == 0
+
+    def listed(cfg, user=None):
+        r = h.run([str(reach), "guard", "--config", str(cfg), "--list", "--json"], check=False, user=user)
+        assert r.returncode == 0, r
+        return {o["prefix"]: o.get("in_kernel") for o in map(json.loads, r.stdout.splitlines())}, r.stderr
+
+    assert listed(b.cfg) == ({"198.18.8.20/32": True, "198.18.8.21/32": True}, "")
+    h.run(["nft", "delete", "element", "inet", "reach", "ban4", "{ 198.18.8.21 }"])
+    assert listed(b.cfg) == ({"198.18.8.20/32": True, "198.18.8.21/32": False}, "")
+    h.run(["nft", "delete", "table", "inet", "reach"])
+    assert listed(b.cfg) == ({"198.18.8.20/32": False, "198.18.8.21/32": False}, "")
+    text = h.run([str(reach), "guard", "--config", str(b.cfg), "--list"]).stdout
+    assert text.count("[not in the kernel set]") == 2, text
+    # Without CAP_NET_ADMIN: one line on stderr, the field left out, the list itself still there.
+    for f in tmp_path.glob("guard.db*"):
+        if not f.name.endswith(".lock"):
+            shutil.copy(f, nobody_dir / f.name)
+    cfg = guard_config(nobody_dir, b.log)
+    said = f"reach guard: --list: whether the kernel holds each ban is not shown: {NO_CAP.format(' list')}\n"
+    assert listed(cfg, user="nobody") == ({"198.18.8.20/32": None, "198.18.8.21/32": None}, said)
+
+
+@pytest.mark.skipif(not os.access(JOURNAL_REMOTE, os.X_OK), reason="needs systemd-journal-remote")
+def test_a_journal_source_with_nothing_for_its_unit_says_so_at_start(lab, reach, tmp_path):
+    """A journal source with a mistyped unit (or an empty journal) read nothing, in silence: the
+    start now says once that there is nothing yet for that unit; a unit with entries says nothing."""
+    h = lab.host("guard")
+    jdir, empty = tmp_path / "journal", tmp_path / "empty"
+    jdir.mkdir()
+    empty.mkdir()
+    to_journal(["Failed password for root from 198.18.6.6 port 1 ssh2"], "app.service", jdir / "app.journal")
+    for unit, d, nothing in (("app.sevice", jdir, True), ("app.service", jdir, False), ("app.service", empty, True)):
+        cfg = tmp_path / "journal.yml"
+        cfg.write_text(f"guard:\n  sources: [ {{ journal: {unit}, rules: [sshd] }} ]\n  state: {tmp_path / 'guard.db'}\n")
+        out = tmp_path / "guard.out"
+        out.write_text("")
+        g = start_guard(h, reach, cfg, out, "--dry-run", env={"REACH_GUARD_JOURNAL_DIR": str(d)})
+        assert stop(h, g) == 0
+        lines = [l for l in out.read_text().splitlines() if "nothing in the journal" in l]
+        want = [f"guard: journal {unit} ({d}): nothing in the journal yet for unit {unit}: is the unit name right? "
+                f"(journalctl -u {unit} lists its entries)"]
+        assert lines == (want if nothing else []), (unit, d, out.read_text())

@@ -20,7 +20,7 @@ import time
 import pytest
 
 import lab as lablib
-from guard_lab import banned, connects, ruleset, start_guard, stop, wait_for
+from guard_lab import JOURNAL_REMOTE, banned, connects, ruleset, start_guard, stop, to_journal, wait_for
 
 PORT = 8080
 BACKEND_PORT = 9000
@@ -181,21 +181,6 @@ def test_relay_limit_hits_get_the_client_banned_by_guard(lab, reach, tmp_path):
     assert summary["matched"] == len(matches) >= 2
     text = relay.run([str(reach), "guard", "--test-rule", "relay", str(events)], timeout=30).stdout
     assert "2 refused by the relay rule" in text, text
-
-
-JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"
-
-
-def to_journal(lines, unit, out):
-    """Journal entries of `unit` with these MESSAGEs, written by systemd-journal-remote (no journald
-    runs here) as journald stores a service's stdout; guard reads the directory
-    (REACH_GUARD_JOURNAL_DIR)."""
-    now = int(time.time() * 1e6)
-    export = "".join(f"__REALTIME_TIMESTAMP={now + i}\n__MONOTONIC_TIMESTAMP={1000 + i}\n"
-                     f"_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT={unit}\n"
-                     f"SYSLOG_IDENTIFIER=reach\nMESSAGE={line}\n\n" for i, line in enumerate(lines))
-    subprocess.run([JOURNAL_REMOTE, f"--output={out}", "-"], input=export, text=True, check=True, timeout=30,
-                   capture_output=True)
 
 
 @pytest.mark.skipif(not os.access(JOURNAL_REMOTE, os.X_OK), reason="needs systemd-journal-remote")

@@ -51,7 +51,7 @@ def run(binary, *args):
 
 @pytest.mark.parametrize("args", [
     ["relay", "--help"], ["guard", "--help"], ["guard", "check", "--help"],
-    ["relay", "--bogus"], ["relay", "--send-proxy"], ["guard", "check"], ["guard", "--version"],
+    ["relay", "--bogus"], ["relay", "--send-proxy"], ["guard", "check"], ["guard", "--version"], ["relay", "--version"],
     ["relay", "--validate", "[::]:80", "--to", "198.18.1.2:80", "--send-proxy", "v3"],
     ["relay", "--validate", "[::]:80", "--to", "198.18.1.2:80", "--send-proxy", "v2"],
     ["guard", "--validate", "--config", "/nonexistent/guard.yml"],
@@ -61,6 +61,20 @@ def test_same_help_messages_and_exit_codes_as_in_process(reach, in_process, args
     lean = run(reach, *args)
     assert lean == run(in_process, *args)
     assert lean[1] + lean[2], "said nothing"
+
+
+def test_every_command_prints_the_version_as_reach_does(reach, in_process):
+    """`reach relay --version` was refused ("The following argument was not expected") where
+    `reach guard --version` worked: each command is built its own way, and guard's fell through
+    to the root's flag. Every command and subcommand takes -V/--version now, in reach and in the
+    lean images, and prints what `reach --version` prints."""
+    want = run(reach, "--version")
+    assert want[0] == 0 and want[1].startswith("reach ") and want[2] == "", want
+    for binary in (reach, in_process):
+        for cmd in (["ping"], ["trace"], ["scan"], ["sockets"], ["check"], ["watch"], ["usage"], ["relay"], ["guard"],
+                    ["guard", "check"]):
+            for flag in ("--version", "-V"):
+                assert run(binary, *cmd, flag) == want, (binary, cmd, flag)
 
 
 def test_relay_runs_its_lean_image_and_in_process_without_it(lab, reach, in_process, tmp_path):

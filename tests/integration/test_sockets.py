@@ -301,6 +301,7 @@ def test_filters(lab, reach):
 @pytest.mark.parametrize("args,needle", [
     (["--state", "bogus"], "unknown state 'bogus'"),
     (["--addr", "198.18.0.1/33"], "bad address or CIDR"),
+    (["--addr", "198.18.0.1/24"], 'bad address or CIDR for --addr: "198.18.0.1/24" has host bits set: the prefix is 198.18.0.0/24'),
     (["--addr", "not-an-address"], "bad address or CIDR"),
     (["--port", "70000"], "bad port"),
     (["--pid", "0"], "bad pid"),

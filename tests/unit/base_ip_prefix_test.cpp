@@ -86,5 +86,27 @@ TEST(IpPrefix, PrefixOfClearsHostBits) {
   EXPECT_EQ(unmap_v4(ip("2001:db8::1")).to_string(), "2001:db8::1");
 }
 
+// Every prefix argument and config value of reach says why it was refused with these words:
+// host bits set names the prefix meant (`reach guard --ban 2001:db8::1/64` said only "not an
+// address or prefix").
+TEST(IpPrefix, ErrorSaysWhyAndNamesThePrefixMeant) {
+  const struct {
+    const char* text;
+    const char* want;
+  } cases[] = {
+      {"2001:db8::1/64", "\"2001:db8::1/64\" has host bits set: the prefix is 2001:db8::/64"},
+      {"198.18.0.1/24", "\"198.18.0.1/24\" has host bits set: the prefix is 198.18.0.0/24"},
+      {"198.18.0.0/33", "\"198.18.0.0/33\": the length after '/' must be 0 to 32"},
+      {"2001:db8::/129", "\"2001:db8::/129\": the length after '/' must be 0 to 128"},
+      {"198.18.0.0/", "\"198.18.0.0/\": the length after '/' must be 0 to 32"},
+      {"nowhere", "\"nowhere\" is not a prefix like 198.18.0.0/15 or 2001:db8::/32"},
+      {"nowhere/24", "\"nowhere/24\" is not a prefix like 198.18.0.0/15 or 2001:db8::/32"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_FALSE(parse_prefix(c.text)) << c.text;
+    EXPECT_EQ(prefix_error(c.text), c.want);
+  }
+}
+
 }  // namespace
 }  // namespace reach

@@ -138,7 +138,7 @@ TEST(GuardConfig, ErrorsNameTheKeyAndTheLine) {
       {"no sources", "  threshold: {failures: 5}\n", "g.yml:1: guard.sources: needs at least one source"},
       {"failures range", src + "  threshold: {failures: 0}\n", "g.yml:3: guard.threshold.failures: must be"},
       {"window", src + "  threshold: {window: 10 minutes}\n", "g.yml:3: guard.threshold.window:"},
-      {"prefix with host bits", src + "  allow: [198.18.0.1/24]\n", "g.yml:3: guard.allow[0]: must be an address or a prefix"},
+      {"prefix with host bits", src + "  allow: [198.18.0.1/24]\n", "g.yml:3: guard.allow[0]: \"198.18.0.1/24\" has host bits set: the prefix is 198.18.0.0/24"},
       {"v6 prefix range", src + "  ban: {ipv6_prefix: 128}\n", "g.yml:3: guard.ban.ipv6_prefix: must be"},
       {"escalation not wider", src + "  ban: {ipv6_prefix: 48}\n", "g.yml:3: guard.ban.ipv6_escalate.prefix: must be shorter than ipv6_prefix (48)"},
       {"builtin name", src + "  rules: {sshd: {patterns: ['<HOST>']}}\n", "g.yml:3: guard.rules.sshd: 'sshd' is a built-in rule"},

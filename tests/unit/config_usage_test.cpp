@@ -219,6 +219,8 @@ TEST(UsageConfig, EveryErrorNamesItsLine) {
        "u.yml:8: usage.plans[0].on_cap.allow[1]: must be udp/PORT, tcp/PORT, udp/LO-HI (ports 1..65535) or a prefix "
        "like 198.18.0.0/24 (host bits zero)"},
       {"      interfaces: [eth0]\n      cap: 1GB\n      on_cap: { block: true, allow: [\"198.18.0.1/24\"] }\n",
+       "u.yml:6: usage.plans[0].on_cap.allow[0]: \"198.18.0.1/24\" has host bits set: the prefix is 198.18.0.0/24"},
+      {"      interfaces: [eth0]\n      cap: 1GB\n      on_cap: { block: true, allow: [\"198.18.0.1\"] }\n",
        "u.yml:6: usage.plans[0].on_cap.allow[0]: must be udp/PORT, tcp/PORT, udp/LO-HI (ports 1..65535) or a prefix "
        "like 198.18.0.0/24 (host bits zero)"},
       {"      interfaces: [eth0]\n      cap: 1GB\n      on_cap: { block: true, allow: udp/53 }\n",

@@ -351,7 +351,7 @@ TEST(GuardRules, LoadReportsEveryErrorWithItsLine) {
             "g.yml:4: guard.sources[1].file: must be an absolute path (/var/log/auth.log)\n"
             "g.yml:5: guard.sources[2].rules[2]: no rule 'nosuch' (built-in: sshd, relay; or define it under guard.rules)\n"
             "g.yml:6: guard.threshold.failures: must be a whole number from 1 to 100, not '0'\n"
-            "g.yml:7: guard.allow[0]: must be an address or a prefix with its host bits clear (198.18.0.0/24, 2001:db8::/48)\n"
+            "g.yml:7: guard.allow[0]: \"198.18.0.1/24\" has host bits set: the prefix is 198.18.0.0/24\n"
             "g.yml:11: guard.rules.app.patterns[0]: not a valid RE2 pattern: missing )\n"
             "g.yml:12: guard.rules.app.patterns[1]: no host field (<HOST> or (?P<host>...))\n"
             "g.yml:13: guard.rules.app.ignore[0]: not a valid RE2 pattern: invalid character class range: z-a\n"

@@ -146,6 +146,10 @@ class Daemon {
 
 Result<void> Daemon::start() {
   const bool dry = o_.dry_run;
+  // A guard that could never ban (an unprivileged user) fails before its lock and state file
+  // are made: it used to create them and then fail at the first nftables call.
+  if (!dry)
+    if (auto p = io::NftCtx::permitted("nftables", "inet " + o_.table); !p) return tl::unexpected(p.error());
   // Before anything is written: a notifier that could never send fails the start.
   if (!dry && s_.cfg.db && !s_.cfg.notify.empty())
     if (auto l = notify::load_notifier_libraries(s_.cfg.notifiers); !l) return tl::unexpected(l.error());

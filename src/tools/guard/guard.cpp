@@ -95,11 +95,16 @@ namespace {
 
 using guard::Setup;
 
-// ADDR or ADDR/N; a bare address is taken as the prefix failures of it are banned under.
-std::optional<IpPrefix> parse_target(const std::string& text, const Setup& s, bool bare_as_ban_prefix) {
-  if (text.find('/') != std::string::npos) return parse_prefix(text);
-  auto a = IpAddr::parse(text);
-  if (!a) return std::nullopt;
+// ADDR or ADDR/N; a bare address is taken as the prefix failures of it are banned under. On
+// failure `why` says what is wrong, as every prefix argument does (a prefix with host bits set
+// names the one meant).
+std::optional<IpPrefix> parse_target(const std::string& text, const Setup& s, bool bare_as_ban_prefix, std::string& why) {
+  auto a = text.find('/') == std::string::npos ? IpAddr::parse(text) : std::nullopt;
+  if (!a) {
+    auto p = parse_prefix(text);
+    if (!p) why = prefix_error(text);
+    return p;
+  }
   const IpAddr u = unmap_v4(*a);
   if (!bare_as_ban_prefix) return prefix_of(u, u.is_v4() ? 32 : 128);
   return prefix_of(u, u.is_v4() ? s.policy.ipv4_prefix : s.policy.ipv6_prefix);
@@ -176,28 +181,31 @@ int list(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream&
   auto rows = (*st)->bans();
   if (!rows) return (err << "reach guard: " << rows.error().message() << '\n'), 2;
   const TimeNs now_wall = s.wall_offset + sys::MonotonicClock().now();
-  std::vector<io::BanEntry> kernel;
-  bool kernel_known = false;
-  io::NftLayout layout;
-  layout.table = o.table;
-  if (auto nft = io::NftSets::open(layout)) {
-    if (auto l = nft->list()) {
-      kernel = std::move(*l);
-      kernel_known = true;
-    }
+  const bool any = std::any_of(rows->begin(), rows->end(), [&](const store::GuardBanRow& r) { return r.until_wall > now_wall; });
+  // Whether the kernel holds each ban (a table deleted from outside holds none). Sets that cannot
+  // be read (no CAP_NET_ADMIN) are said once, and no ban is called in or out of the kernel.
+  std::optional<std::vector<io::BanEntry>> kernel;
+  if (any) {
+    io::NftLayout layout;
+    layout.table = o.table;
+    auto nft = io::NftSets::open(layout);
+    auto l = nft ? nft->list() : Result<std::vector<io::BanEntry>>(tl::unexpected(nft.error()));
+    if (l) kernel = std::move(*l);
+    else err << "reach guard: --list: whether the kernel holds each ban is not shown: " << l.error().message() << '\n';
   }
   std::size_t n = 0;
   for (const store::GuardBanRow& r : *rows) {
     if (r.until_wall <= now_wall) continue;
     ++n;
-    const bool in_kernel = std::any_of(kernel.begin(), kernel.end(), [&](const io::BanEntry& e) { return e.prefix.to_string() == r.prefix; });
+    std::optional<bool> in_kernel;
+    if (kernel) in_kernel = std::any_of(kernel->begin(), kernel->end(), [&](const io::BanEntry& e) { return e.prefix.to_string() == r.prefix; });
     if (o.json) {
-      out << format::guard_ban_json(guard::ban_of(r, s.wall_offset), s.wall_offset, false);
+      out << format::guard_list_json(guard::ban_of(r, s.wall_offset), s.wall_offset, in_kernel);
       continue;
     }
     out << fmt::format("{:<24} {} left (until {}), offence {}{}: {}\n", r.prefix, format::guard_duration(r.until_wall - now_wall),
                        format::rfc3339_micro(r.until_wall).substr(0, 19) + "Z", r.offence,
-                       kernel_known && !in_kernel ? " [not in the kernel set]" : "", r.reason);
+                       in_kernel == false ? " [not in the kernel set]" : "", r.reason);
   }
   if (o.json) return 0;  // NDJSON: one object per ban, so no bans is no line
   if (n == 0) out << "no active bans in " << s.state_path << ((*st)->exists() ? "\n" : " (no guard daemon has written it yet)\n");
@@ -206,8 +214,9 @@ int list(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream&
 }
 
 int unban(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream& err) {
-  auto target = parse_target(o.unban, s, true);
-  if (!target) return (err << "reach guard: --unban " << o.unban << ": not an address or prefix\n"), 2;
+  std::string why;
+  auto target = parse_target(o.unban, s, true, why);
+  if (!target) return (err << "reach guard: --unban " << why << '\n'), 2;
   // A state file no daemon has written yet is not created here: no saved ban, no daemon to tell.
   auto st = open_store(s, true);
   if (st && (*st)->exists()) st = open_store(s, false);
@@ -258,8 +267,9 @@ int unban(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream
 }
 
 int manual_ban(const Setup& s, const GuardOptions& o, std::ostream& out, std::ostream& err) {
-  auto target = parse_target(o.ban, s, true);
-  if (!target) return (err << "reach guard: --ban " << o.ban << ": not an address or prefix\n"), 2;
+  std::string why;
+  auto target = parse_target(o.ban, s, true, why);
+  if (!target) return (err << "reach guard: --ban " << why << '\n'), 2;
   // Said as what it is, before anything opens (the kernel batch would only count it as refused).
   if (io::set_for(*target).empty())
     return (err << "reach guard: --ban " << o.ban << ": a /" << target->len
@@ -274,6 +284,12 @@ int manual_ban(const Setup& s, const GuardOptions& o, std::ostream& out, std::os
     if (!d || *d <= 0) return (err << "reach guard: --ban-time " << o.ban_time << ": not a duration like 1h, 10m\n"), 2;
     duration = *d;
   }
+  io::NftLayout layout;
+  layout.table = o.table;
+  auto nft = io::NftSets::open(layout);
+  if (!nft) return (err << "reach guard: " << nft.error().message() << '\n'), 2;
+  // Before the state file is made: a ban the kernel could not take is not saved either.
+  if (auto p = nft->permitted("nftables"); !p) return (err << "reach guard: " << p.error().message() << '\n'), 2;
   auto st = open_store(s, false);
   if (!st) return (err << "reach guard: " << st.error().message() << '\n'), 2;
   auto rows = (*st)->bans();
@@ -283,10 +299,6 @@ int manual_ban(const Setup& s, const GuardOptions& o, std::ostream& out, std::os
   // The allow-list holds for manual bans too (fail2ban's `banip` skips its ignoreip).
   auto b = d.ban(*target, now, duration);
   if (!b) return (err << "reach guard: " << b.error().message() << '\n'), 2;
-  io::NftLayout layout;
-  layout.table = o.table;
-  auto nft = io::NftSets::open(layout);
-  if (!nft) return (err << "reach guard: " << nft.error().message() << '\n'), 2;
   nft->set_allow_list(guard::never_ban(s));
   if (auto e = nft->ensure(); !e) return (err << "reach guard: " << e.error().message() << '\n'), 2;
   const io::Ban kb{b->prefix, b->duration};

@@ -188,7 +188,7 @@ std::optional<std::string> build_filter(const SocketsOptions& o, Filter& f) {
   f.dport = o.dport;
   for (const auto& a : o.addrs) {
     auto c = parse_prefix(a);
-    if (!c) return fmt::format("bad address or CIDR for --addr: '{}' (e.g. 198.18.0.0/15, 2001:db8::/32)", a);
+    if (!c) return "bad address or CIDR for --addr: " + prefix_error(a);
     f.addrs.push_back(*c);
   }
   if (o.pid && *o.pid <= 0) return fmt::format("bad pid: {}", *o.pid);
